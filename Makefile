@@ -1,0 +1,58 @@
+# Ticked: `make run` starts the app, `make test` runs every check. Both set up what they need,
+# and skip what is already done.
+SHELL := /bin/bash
+PY := .venv/bin/python
+BUN_VERSION := 1.4.4
+BUN := .tools/node_modules/.bin/bun
+PORT ?= 3000
+BACKEND_PORT ?= 8000
+
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run run-prod migrate test test-fast lint format chromium bench clean
+
+.venv/.installed: requirements.txt
+	@test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(BUN):
+	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+
+setup: .venv/.installed $(BUN)
+
+migrate: setup
+	$(PY) -m app.cli migrate
+
+run: migrate
+	.venv/bin/reflex run --frontend-port $(PORT) --backend-port $(BACKEND_PORT)
+
+run-prod: migrate
+	.venv/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+test: setup chromium lint
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not e2e"
+
+bench: migrate
+	$(PY) bench/agent_turn.py
+
+clean:
+	rm -rf .web .states .pytest_cache .ruff_cache

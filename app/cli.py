@@ -1,0 +1,158 @@
+"""Ticked's command line: ``python -m app.cli --help``.
+
+It never imports reflex, so it starts fast and runs anywhere the domain code runs.
+Errors print one clear line to stderr and exit 1; results go to stdout (JSON where asked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.db import session_scope
+from app.services import auth as auth_service
+from app.services import tasks as task_service
+from app.services.errors import NotFoundError, ServiceError
+from app.services.operations import Origin
+
+CLI = Origin(source="cli")
+
+
+def _user(session: Session, email: str):
+    user = auth_service.get_user_by_email(session, email=email)
+    if user is None:
+        raise NotFoundError(f"No user with email {email}.")
+    return user
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from app.migrations import upgrade
+
+    upgrade()
+    print("Database is up to date.")
+
+
+def cmd_user_create(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        user = auth_service.register(session, email=args.email, password=args.password, name=args.name)
+        _print_json({"id": str(user.id), "email": user.email, "name": user.name})
+
+
+def cmd_tasks_add(args: argparse.Namespace) -> None:
+    data: dict[str, Any] = {"title": args.title, "priority": args.priority, "completed": args.done}
+    if args.description is not None:
+        data["description"] = args.description
+    if args.tags:
+        data["tags"] = [t for t in args.tags.split(",") if t.strip()]
+    if args.due:
+        data["due_date"] = args.due
+    if args.recurrence:
+        data["recurrence"] = args.recurrence
+    with session_scope() as session:
+        user = _user(session, args.user)
+        task = task_service.create_task(session, user_id=user.id, data=data, origin=CLI)
+        _print_json(task_service.to_public(task).to_json())
+
+
+def cmd_tasks_list(args: argparse.Namespace) -> None:
+    query = task_service.TaskQuery(
+        status=args.status,
+        tag=args.tag,
+        priority=args.priority,
+        due=args.due,
+        search=args.search,
+        sort=args.sort,
+    )
+    with session_scope() as session:
+        user = _user(session, args.user)
+        tasks = [
+            task_service.to_public(t).to_json()
+            for t in task_service.list_tasks(session, user_id=user.id, query=query, today=date.today())
+        ]
+    if args.json:
+        _print_json(tasks)
+        return
+    if not tasks:
+        print("No tasks.")
+    for i, t in enumerate(tasks, 1):
+        due = f" (due {t['due_date']})" if t["due_date"] else ""
+        tags = "".join(f" #{tag}" for tag in t["tags"])
+        print(f"{i:>3}. [{'x' if t['completed'] else ' '}] {t['title']}{due} [{t['priority']}]{tags}")
+
+
+def cmd_chat(args: argparse.Namespace) -> None:
+    from app.agent.runner import run_cli_chat
+
+    run_cli_chat(email=args.user, thread_id=args.thread, as_json=args.json, lines=sys.stdin)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app.cli", description="Ticked from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="apply the database migrations to DATABASE_URL").set_defaults(
+        func=cmd_migrate
+    )
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--name")
+    create.set_defaults(func=cmd_user_create)
+
+    tasks = sub.add_parser("tasks", help="manage a user's tasks").add_subparsers(
+        dest="tasks_command", required=True
+    )
+    add = tasks.add_parser("add", help="add a task and print it as JSON")
+    add.add_argument("--user", required=True, help="the user's email")
+    add.add_argument("--title", required=True)
+    add.add_argument("--description")
+    add.add_argument("--priority", choices=["low", "medium", "high"], default="medium")
+    add.add_argument("--tags", help="comma-separated, e.g. work,home")
+    add.add_argument("--due", help="YYYY-MM-DD")
+    add.add_argument("--recurrence", choices=["daily", "weekly", "monthly"])
+    add.add_argument("--done", action="store_true", help="create it already completed")
+    add.set_defaults(func=cmd_tasks_add)
+    lst = tasks.add_parser("list", help="list a user's tasks")
+    lst.add_argument("--user", required=True)
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--status", choices=task_service.STATUS_FILTERS, default="all")
+    lst.add_argument("--tag")
+    lst.add_argument("--priority", choices=["low", "medium", "high"])
+    lst.add_argument("--due", choices=task_service.DUE_FILTERS)
+    lst.add_argument("--search")
+    lst.add_argument("--sort", choices=task_service.SORT_KEYS, default="created")
+    lst.set_defaults(func=cmd_tasks_list)
+
+    chat = sub.add_parser("chat", help="chat with the assistant: one message per stdin line")
+    chat.add_argument("--user", required=True)
+    chat.add_argument("--thread", help="continue this thread (default: a new one)")
+    chat.add_argument("--json", action="store_true", help="one JSON object per turn")
+    chat.set_defaults(func=cmd_chat)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], None] = args.func
+    try:
+        func(args)
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

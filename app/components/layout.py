@@ -1,0 +1,131 @@
+"""The frame every signed-in page lives in: header, navigation, user menu, colour mode."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app import routes
+from app.states.auth import AuthState
+
+
+def brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("circle-check-big", size=22, color=rx.color("accent", 10)),
+            rx.text("Ticked", weight="bold", size="5", color=rx.color("gray", 12)),
+            align="center",
+            spacing="2",
+        ),
+        href=routes.CHAT,
+        underline="none",
+        aria_label="Ticked home",
+    )
+
+
+def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    active = rx.State.router.page.path == href
+    return rx.link(
+        rx.hstack(
+            rx.icon(icon, size=16), rx.text(label, size="2", weight="medium"), spacing="1", align="center"
+        ),
+        href=href,
+        underline="none",
+        padding_x="0.6em",
+        padding_y="0.35em",
+        border_radius="var(--radius-3)",
+        color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
+        background=rx.cond(active, rx.color("accent", 3), "transparent"),
+        _hover={"background": rx.color("gray", 3)},
+        aria_current=rx.cond(active, "page", "false"),
+    )
+
+
+def color_mode_button() -> rx.Component:
+    return rx.icon_button(
+        rx.color_mode_cond(light=rx.icon("moon", size=16), dark=rx.icon("sun", size=16)),
+        on_click=rx.toggle_color_mode,
+        variant="ghost",
+        color_scheme="gray",
+        aria_label="Toggle dark mode",
+        title="Toggle dark mode",
+    )
+
+
+def header() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            brand(),
+            rx.hstack(
+                nav_link("Chat", routes.CHAT, "message-circle"),
+                nav_link("Tasks", routes.TASKS, "list-checks"),
+                spacing="1",
+                as_="nav",
+                aria_label="Main",
+            ),
+            rx.spacer(),
+            rx.text(
+                AuthState.user_email,
+                size="2",
+                color=rx.color("gray", 11),
+                display=["none", "none", "block"],
+                max_width="16em",
+                overflow="hidden",
+                text_overflow="ellipsis",
+                white_space="nowrap",
+            ),
+            color_mode_button(),
+            rx.button(
+                rx.icon("log-out", size=14),
+                rx.text("Sign out", display=["none", "inline"]),
+                on_click=AuthState.sign_out,
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                aria_label="Sign out",
+            ),
+            align="center",
+            spacing="3",
+            width="100%",
+            max_width="1200px",
+            margin_x="auto",
+            padding_x=["0.75em", "1.25em"],
+            height="56px",
+        ),
+        as_="header",
+        position="sticky",
+        top="0",
+        z_index="10",
+        background=rx.color("gray", 1),
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+    )
+
+
+def app_layout(*children: rx.Component, **props) -> rx.Component:
+    """A signed-in page; nothing of it shows until the sign-in check has passed."""
+    return rx.box(
+        header(),
+        rx.cond(
+            AuthState.signed_in,
+            rx.box(*children, as_="main", width="100%", **props),
+            rx.center(rx.spinner(size="3"), height="60vh", aria_label="Loading"),
+        ),
+        min_height="100vh",
+        background=rx.color("gray", 1),
+    )
+
+
+def auth_card(*children: rx.Component) -> rx.Component:
+    """A centred card for the sign-in and sign-up forms."""
+    return rx.center(
+        rx.vstack(
+            rx.hstack(brand(), color_mode_button(), justify="between", width="100%", align="center"),
+            rx.card(rx.vstack(*children, spacing="4", width="100%"), size="3", width="100%"),
+            spacing="4",
+            width="100%",
+            max_width="420px",
+        ),
+        min_height="100vh",
+        padding="1em",
+        background=rx.color("gray", 2),
+    )

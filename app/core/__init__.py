@@ -1,0 +1,1 @@
+"""Settings, database engine and security: the pieces every layer shares."""

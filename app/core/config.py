@@ -1,0 +1,85 @@
+"""One settings object, read from the environment (and an optional ``.env``).
+
+Every knob of Ticked lives here so that the web app, the CLI, the API and the tests agree.
+Secrets that are not given are generated once and kept in ``data/`` (never in git), so a
+fresh ``make run`` works with no configuration and a restart keeps every session valid.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = PROJECT_ROOT / "data"
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """Return the secret kept in ``path``, creating it (mode 0600) on first use."""
+    if path.exists():
+        value = path.read_text().strip()
+        if value:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+class Settings(BaseSettings):
+    """Ticked's configuration; each field maps to the upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    data_dir: Path = Field(default=DATA_DIR, description="Where the SQLite file and generated secrets live.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; default: SQLite file in data/.")
+    db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL pool size per process.")
+    db_max_overflow: int = Field(default=10, ge=0, description="Extra PostgreSQL connections under load.")
+    db_pool_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for a pooled connection.")
+    db_pool_recycle: int = Field(default=1800, ge=-1, description="Seconds before a connection is recycled.")
+    sqlite_busy_timeout_ms: int = Field(default=15000, ge=0, description="How long SQLite writers wait.")
+    jwt_secret: str = Field(default="", description="HS256 key; default: generated into data/jwt_secret.")
+    jwt_expires_minutes: int = Field(default=60 * 24 * 7, ge=1, description="Token lifetime.")
+    agent_backend: Literal["auto", "local", "openai"] = "auto"
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = Field(default=60.0, gt=0)
+    redis_url: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL in use: ``DATABASE_URL`` or the SQLite file under ``data/``."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'ticked.db').resolve()}"
+
+    @property
+    def effective_jwt_secret(self) -> str:
+        """The signing key: ``JWT_SECRET`` or the one generated into ``data/``."""
+        return self.jwt_secret or _read_or_create_secret(self.data_dir / "jwt_secret")
+
+    @property
+    def effective_agent_backend(self) -> Literal["local", "openai"]:
+        """``auto`` picks OpenAI only when a key is configured; otherwise the offline agent."""
+        if self.agent_backend == "auto":
+            return "openai" if self.openai_api_key else "local"
+        return self.agent_backend
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

@@ -1,0 +1,103 @@
+"""Password hashing and JWTs: the only module that knows how either is done.
+
+Hashing uses passlib with argon2 (passlib's bcrypt backend breaks with bcrypt >= 4.1);
+pbkdf2_sha256 stays verifiable so old hashes keep working and get rehashed on login.
+Tokens are HS256 JWTs with an expiry and a ``jti`` that the AuthToken table can revoke.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from passlib.context import CryptContext
+
+from app.core.config import get_settings
+
+ALGORITHM = "HS256"
+MIN_PASSWORD_LENGTH = 8
+
+pwd_context = CryptContext(schemes=["argon2", "pbkdf2_sha256"], deprecated="auto")
+_DUMMY_HASH = pwd_context.hash("ticked-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    """Hash a password for storage."""
+    return pwd_context.hash(password)
+
+
+def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None]:
+    """Check ``password``; return (ok, new_hash) where new_hash is set when a rehash is due.
+
+    With no stored hash a dummy verify still runs, so an unknown email takes as long as a
+    wrong password and does not reveal which emails exist.
+    """
+    if not hashed:
+        pwd_context.verify(password, _DUMMY_HASH)
+        return False, None
+    try:
+        return pwd_context.verify_and_update(password, hashed)
+    except (ValueError, TypeError):
+        return False, None
+
+
+class TokenError(Exception):
+    """A token is malformed, tampered with, expired or revoked."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says."""
+
+    user_id: uuid.UUID
+    jti: uuid.UUID
+    issued_at: datetime
+    expires_at: datetime
+
+
+def create_token(user_id: uuid.UUID, *, expires_minutes: int | None = None) -> tuple[str, TokenClaims]:
+    """Sign a new token for ``user_id``; the caller records its ``jti``."""
+    settings = get_settings()
+    now = datetime.now(UTC).replace(microsecond=0)
+    minutes = expires_minutes if expires_minutes is not None else settings.jwt_expires_minutes
+    claims = TokenClaims(
+        user_id=user_id, jti=uuid.uuid4(), issued_at=now, expires_at=now + timedelta(minutes=minutes)
+    )
+    payload = {
+        "sub": str(user_id),
+        "jti": str(claims.jti),
+        "iat": int(claims.issued_at.timestamp()),
+        "exp": int(claims.expires_at.timestamp()),
+    }
+    return jwt.encode(payload, settings.effective_jwt_secret, algorithm=ALGORITHM), claims
+
+
+def decode_token(token: str) -> TokenClaims:
+    """Verify signature and expiry, or raise :class:`TokenError` (the caller checks revocation)."""
+    if not token or not isinstance(token, str):
+        raise TokenError("Missing token.")
+    try:
+        payload = jwt.decode(
+            token,
+            get_settings().effective_jwt_secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "jti", "exp", "iat"]},
+        )
+        return TokenClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            jti=uuid.UUID(payload["jti"]),
+            issued_at=datetime.fromtimestamp(payload["iat"], UTC),
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("Your session has expired. Please sign in again.") from exc
+    except (jwt.InvalidTokenError, ValueError, TypeError, KeyError) as exc:
+        raise TokenError("Invalid token.") from exc
+
+
+def token_fingerprint(token: str) -> str:
+    """SHA-256 of a token: what we store instead of the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()

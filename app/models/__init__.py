@@ -1,0 +1,35 @@
+"""All tables, imported together so ``SQLModel.metadata`` is complete (Alembic relies on it)."""
+
+from app.models.action import Action, ActionStatus
+from app.models.auth_token import AuthToken
+from app.models.message import Message, MessageStatus, Role
+from app.models.task import Priority, Recurrence, Task, TaskCreate, TaskPublic, TaskUpdate
+from app.models.task_operation import OperationStatus, OperationType, TaskOperation
+from app.models.thread import Thread, ThreadStatus
+from app.models.user import User, UserCreate, UserPublic
+from app.models.widget import Widget, WidgetState
+
+__all__ = [
+    "Action",
+    "ActionStatus",
+    "AuthToken",
+    "Message",
+    "MessageStatus",
+    "OperationStatus",
+    "OperationType",
+    "Priority",
+    "Recurrence",
+    "Role",
+    "Task",
+    "TaskCreate",
+    "TaskOperation",
+    "TaskPublic",
+    "TaskUpdate",
+    "Thread",
+    "ThreadStatus",
+    "User",
+    "UserCreate",
+    "UserPublic",
+    "Widget",
+    "WidgetState",
+]

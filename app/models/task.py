@@ -1,0 +1,173 @@
+"""Tasks: the todo items both the task page and the assistant change.
+
+Fields follow the issue's reconciliation of the seeds: title 1-200, priority
+low|medium|high (default medium), lower-case tags, an optional due date and recurrence.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import Field as PField
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, created_at_field, fk, json_field, updated_at_field, uuid_pk
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+TAGS_MAX = 20
+TAG_MAX = 32
+
+
+class Priority(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Recurrence(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+
+
+PRIORITY_RANK = {Priority.high: 0, Priority.medium: 1, Priority.low: 2}
+
+
+class Task(SQLModel, table=True):
+    """One todo item of one user."""
+
+    __tablename__ = "tasks"
+
+    id: uuid.UUID = uuid_pk()
+    user_id: uuid.UUID = fk("users.id", index=True)
+    title: str = Field(max_length=TITLE_MAX)
+    description: str = Field(default="", sa_type=sa.Text)
+    completed: bool = Field(default=False)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    priority: str = Field(default=Priority.medium.value, max_length=10)
+    tags: list[str] = json_field(list)
+    due_date: date | None = Field(default=None, nullable=True)
+    recurrence: str | None = Field(default=None, max_length=10, nullable=True)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+    __table_args__ = (
+        sa.Index("ix_tasks_user_completed", "user_id", "completed"),
+        sa.Index("ix_tasks_user_due", "user_id", "due_date"),
+        sa.CheckConstraint("priority IN ('low','medium','high')", name="ck_tasks_priority"),
+        sa.CheckConstraint(
+            "recurrence IS NULL OR recurrence IN ('daily','weekly','monthly')", name="ck_tasks_recurrence"
+        ),
+        sa.CheckConstraint("length(title) >= 1", name="ck_tasks_title_len"),
+    )
+
+
+_TAG_RE = re.compile(r"^[\w][\w\-./+&]*$")
+
+
+def normalize_tags(value: Any) -> list[str]:
+    """Lower-case, strip ``#`` and blanks, drop duplicates; refuse what cannot be a tag."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,\s]+", value) if part]
+    tags: list[str] = []
+    for raw in value:
+        tag = str(raw).strip().lstrip("#").strip().lower()
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX:
+            raise ValueError(f"Tag '{tag[:40]}' is too long (at most {TAG_MAX} characters).")
+        if not _TAG_RE.match(tag):
+            raise ValueError(f"Tag '{tag}' may only hold letters, digits and - _ . / + &.")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > TAGS_MAX:
+        raise ValueError(f"A task can have at most {TAGS_MAX} tags.")
+    return tags
+
+
+def _clean_title(value: str) -> str:
+    value = " ".join(str(value).split())
+    if not value:
+        raise ValueError("Title can't be empty.")
+    if len(value) > TITLE_MAX:
+        raise ValueError(f"Title is too long ({len(value)} characters; at most {TITLE_MAX}).")
+    return value
+
+
+class TaskFields(BaseModel):
+    """Validators shared by create and update."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+    @field_validator("title", check_fields=False)
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        return None if value is None else _clean_title(value)
+
+    @field_validator("description", check_fields=False)
+    @classmethod
+    def _description(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = str(value).strip()
+        if len(value) > DESCRIPTION_MAX:
+            raise ValueError(f"Description is too long (at most {DESCRIPTION_MAX} characters).")
+        return value
+
+    @field_validator("tags", mode="before", check_fields=False)
+    @classmethod
+    def _tags(cls, value: Any) -> list[str] | None:
+        return None if value is None else normalize_tags(value)
+
+
+class TaskCreate(TaskFields):
+    """A new task; only the title is required."""
+
+    title: str
+    description: str = ""
+    priority: Priority = Priority.medium
+    tags: list[str] = PField(default_factory=list)
+    due_date: date | None = None
+    recurrence: Recurrence | None = None
+    completed: bool = False
+
+
+class TaskUpdate(TaskFields):
+    """A partial change: only the fields given are applied (``due_date: null`` clears it)."""
+
+    title: str | None = None
+    description: str | None = None
+    priority: Priority | None = None
+    tags: list[str] | None = None
+    due_date: date | None = None
+    recurrence: Recurrence | None = None
+    completed: bool | None = None
+
+
+class TaskPublic(BaseModel):
+    """A task as every interface shows it (CLI JSON, tools, API, pages)."""
+
+    id: uuid.UUID
+    title: str
+    description: str
+    completed: bool
+    completed_at: datetime | None
+    priority: str
+    tags: list[str]
+    due_date: date | None
+    recurrence: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict: ids as strings, due dates as YYYY-MM-DD, times ISO 8601."""
+        return self.model_dump(mode="json")

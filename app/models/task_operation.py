@@ -1,0 +1,70 @@
+"""TaskOperations: every change or query made to tasks, from any interface (seed 001).
+
+Seed 001 logs operations the chat makes; we log every task change (chat, widget actions,
+the task page, CLI, API, MCP) in the same table because it doubles as the undo journal:
+``undo_state`` holds each touched task as it was before (or ``null`` where the task did
+not exist), and ``undone_at`` marks a reverted change. ``source`` says which interface
+acted, ``tool_name`` which registry tool ran, and ``thread_id`` scopes "undo" in a chat.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, created_at_field, fk, json_field, updated_at_field, uuid_pk
+
+
+class OperationType(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+    complete = "complete"
+    search = "search"
+    categorize = "categorize"
+
+
+class OperationStatus(StrEnum):
+    pending = "pending"
+    processing = "processing"
+    completed = "completed"
+    failed = "failed"
+
+
+class TaskOperation(SQLModel, table=True):
+    """One operation on tasks, with its input, structured command and outcome."""
+
+    __tablename__ = "task_operations"
+
+    id: uuid.UUID = uuid_pk()
+    user_id: uuid.UUID = fk("users.id")
+    thread_id: uuid.UUID | None = fk("threads.id", nullable=True, index=True)
+    message_id: uuid.UUID | None = fk("messages.id", ondelete="SET NULL", nullable=True)
+    source: str = Field(default="app", max_length=16)
+    tool_name: str | None = Field(default=None, max_length=64, nullable=True)
+    input_text: str = Field(default="", sa_type=sa.Text)
+    operation_type: str = Field(max_length=12)
+    structured_command: dict[str, Any] = json_field()
+    task_id: uuid.UUID | None = Field(default=None, nullable=True)
+    status: str = Field(default=OperationStatus.pending.value, max_length=12)
+    result: dict[str, Any] | None = json_field(None, nullable=True)
+    undo_state: list[dict[str, Any]] | None = json_field(None, nullable=True)
+    undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+    __table_args__ = (
+        sa.Index("ix_task_operations_user_created", "user_id", "created_at"),
+        sa.CheckConstraint(
+            "operation_type IN ('create','update','delete','complete','search','categorize')",
+            name="ck_task_operations_type",
+        ),
+        sa.CheckConstraint(
+            "status IN ('pending','processing','completed','failed')", name="ck_task_operations_status"
+        ),
+    )

@@ -1,0 +1,95 @@
+"""Sign-in and sign-up pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app import routes
+from app.components.layout import auth_card
+from app.states.auth import AuthState
+
+
+def _field(
+    label: str,
+    name: str,
+    *,
+    type_: str = "text",
+    autocomplete: str = "",
+    required: bool = True,
+    hint: str = "",
+) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"font-size": "var(--font-size-2)", "font-weight": "500"}),
+        rx.input(
+            id=name,
+            name=name,
+            type=type_,
+            required=required,
+            auto_complete=autocomplete,
+            size="3",
+            width="100%",
+        ),
+        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 10))),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _error() -> rx.Component:
+    return rx.cond(
+        AuthState.auth_error != "",
+        rx.callout(
+            AuthState.auth_error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
+        ),
+    )
+
+
+def login_page() -> rx.Component:
+    return auth_card(
+        rx.heading("Sign in", size="6", as_="h1"),
+        rx.text("Welcome back. Your tasks and chats are waiting.", color=rx.color("gray", 11), size="2"),
+        _error(),
+        rx.form(
+            rx.vstack(
+                _field("Email", "email", type_="email", autocomplete="username"),
+                _field("Password", "password", type_="password", autocomplete="current-password"),
+                rx.button("Sign in", type="submit", size="3", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AuthState.sign_in,
+            width="100%",
+        ),
+        rx.text(
+            "New to Ticked? ",
+            rx.link("Create an account", href=routes.SIGNUP),
+            size="2",
+        ),
+    )
+
+
+def signup_page() -> rx.Component:
+    return auth_card(
+        rx.heading("Create your account", size="6", as_="h1"),
+        rx.text("Plan your day by typing it. It takes ten seconds.", color=rx.color("gray", 11), size="2"),
+        _error(),
+        rx.form(
+            rx.vstack(
+                _field("Name (optional)", "name", autocomplete="name", required=False),
+                _field("Email", "email", type_="email", autocomplete="username"),
+                _field(
+                    "Password",
+                    "password",
+                    type_="password",
+                    autocomplete="new-password",
+                    hint="At least 8 characters.",
+                ),
+                rx.button("Create account", type="submit", size="3", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AuthState.sign_up,
+            width="100%",
+        ),
+        rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+    )

@@ -1,0 +1,129 @@
+"""Accounts and sessions: sign-up, sign-in, tokens and their revocation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.core.security import (
+    TokenError,
+    create_token,
+    decode_token,
+    hash_password,
+    token_fingerprint,
+    verify_password,
+)
+from app.models import AuthToken, User, UserCreate
+from app.models.base import utcnow
+from app.services.errors import AuthError, ConflictError, invalid
+
+WRONG_CREDENTIALS = "Incorrect email or password."
+
+
+def register(session: Session, *, email: str, password: str, name: str | None = None) -> User:
+    """Create an account; a taken email or weak password gets a clear message."""
+    try:
+        data = UserCreate(email=email, password=password, name=name)
+    except ValidationError as exc:
+        raise invalid(exc) from exc
+    if get_user_by_email(session, email=data.email):
+        raise ConflictError("An account with this email already exists.")
+    user = User(email=data.email, name=data.name, hashed_password=hash_password(data.password))
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent sign-up with the same email
+        session.rollback()
+        raise ConflictError("An account with this email already exists.") from exc
+    return user
+
+
+def get_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def get_user(session: Session, *, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User:
+    """Return the user for these credentials or raise :class:`AuthError` (same message either way)."""
+    user = get_user_by_email(session, email=email or "")
+    ok, new_hash = verify_password(password or "", user.hashed_password if user else None)
+    if not user or not ok or not user.is_active:
+        raise AuthError(WRONG_CREDENTIALS)
+    if new_hash:
+        user.hashed_password = new_hash
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+def issue_token(
+    session: Session, *, user: User, source: str = "web", expires_minutes: int | None = None
+) -> str:
+    """Sign a JWT for ``user`` and record it so it can be revoked."""
+    token, claims = create_token(user.id, expires_minutes=expires_minutes)
+    session.add(
+        AuthToken(
+            id=claims.jti,
+            user_id=user.id,
+            fingerprint=token_fingerprint(token),
+            source=source,
+            created_at=claims.issued_at,
+            expires_at=claims.expires_at,
+        )
+    )
+    session.flush()
+    return token
+
+
+def sign_in(session: Session, *, email: str, password: str, source: str = "web") -> tuple[User, str]:
+    """Authenticate and issue a token in one step."""
+    user = authenticate(session, email=email, password=password)
+    return user, issue_token(session, user=user, source=source)
+
+
+def user_for_token(session: Session, *, token: str) -> User:
+    """The user a token belongs to; expired, revoked, tampered or malformed tokens are refused."""
+    try:
+        claims = decode_token(token)
+    except TokenError as exc:
+        raise AuthError(str(exc)) from exc
+    record = session.get(AuthToken, claims.jti)
+    if record is None or record.fingerprint != token_fingerprint(token) or record.user_id != claims.user_id:
+        raise AuthError("Invalid token.")
+    if not record.is_valid():
+        raise AuthError("Your session has ended. Please sign in again.")
+    user = session.get(User, claims.user_id)
+    if user is None or not user.is_active:
+        raise AuthError("Invalid token.")
+    return user
+
+
+def revoke_token(session: Session, *, token: str) -> bool:
+    """Revoke one token (sign-out). Returns whether a live token was revoked."""
+    try:
+        claims = decode_token(token)
+    except TokenError:
+        return False
+    record = session.get(AuthToken, claims.jti)
+    if record is None or record.revoked_at is not None:
+        return False
+    record.revoked_at = utcnow()
+    session.add(record)
+    return True
+
+
+def revoke_all_tokens(session: Session, *, user_id: uuid.UUID, keep_jti: uuid.UUID | None = None) -> int:
+    """Revoke every live token of a user (password change, account deletion)."""
+    stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    if keep_jti is not None:
+        stmt = stmt.where(AuthToken.id != keep_jti)
+    result: Any = session.execute(stmt.values(revoked_at=utcnow()))
+    return int(result.rowcount or 0)

@@ -1,0 +1,65 @@
+"""Errors the services raise, each with a message fit to show a person."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+
+class ServiceError(Exception):
+    """Base class; ``code`` maps to an HTTP status in the API."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(ServiceError):
+    """Missing, or owned by someone else: both look exactly the same to the caller."""
+
+    code = "not_found"
+    status = 404
+
+
+class InvalidInputError(ServiceError):
+    code = "invalid"
+    status = 422
+
+
+class ConflictError(ServiceError):
+    code = "conflict"
+    status = 409
+
+
+class AuthError(ServiceError):
+    code = "unauthorized"
+    status = 401
+
+
+class BusyError(ServiceError):
+    """A thread already has a turn running."""
+
+    code = "busy"
+    status = 409
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Turn pydantic's report into one readable sentence per problem (no stack trace)."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
+        message = str(err.get("msg", "is invalid"))
+        message = message.removeprefix("Value error, ")
+        if err.get("type") == "extra_forbidden":
+            message = "is not a known field"
+        elif err.get("type") == "string_too_short" and field == "password":
+            message = f"must be at least {err.get('ctx', {}).get('min_length', 8)} characters"
+        parts.append(f"{field}: {message}" if field else message)
+    return "; ".join(parts) or "Invalid input."
+
+
+def invalid(exc: ValidationError) -> InvalidInputError:
+    """An :class:`InvalidInputError` built from a pydantic error."""
+    return InvalidInputError(describe_validation_error(exc))

@@ -1,0 +1,94 @@
+"""The TaskOperation journal: who changed which tasks, from where, and how to undo it.
+
+Every task change from any interface goes through :func:`record_change`, so "undo" works
+the same on the task page, in a chat thread and through a widget. A caller that already
+tracks an operation (the tool registry: pending -> processing -> completed) passes it in
+``Origin.operation`` and the change is written onto that row instead of a new one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import OperationStatus, Task, TaskOperation
+from app.models.base import utcnow
+
+
+@dataclass
+class Origin:
+    """Where a change comes from; ``thread_id`` scopes undo to a chat thread."""
+
+    source: str = "page"
+    thread_id: uuid.UUID | None = None
+    message_id: uuid.UUID | None = None
+    input_text: str = ""
+    tool_name: str | None = None
+    operation: TaskOperation | None = None
+
+
+PAGE = Origin()
+
+
+def snapshot(task: Task) -> dict[str, Any]:
+    """A task's columns as JSON, enough to recreate it exactly."""
+    return task.model_dump(mode="json")
+
+
+def record_change(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    origin: Origin,
+    operation_type: str,
+    command: dict[str, Any],
+    before: list[tuple[uuid.UUID, dict[str, Any] | None]],
+    task_id: uuid.UUID | None,
+    result: dict[str, Any] | None = None,
+) -> TaskOperation:
+    """Journal one change; ``before`` pairs each touched task id with its prior snapshot (None: new)."""
+    undo_state = [{"id": str(tid), "before": snap} for tid, snap in before]
+    op = origin.operation
+    if op is None:
+        op = TaskOperation(
+            user_id=user_id,
+            thread_id=origin.thread_id,
+            message_id=origin.message_id,
+            source=origin.source,
+            tool_name=origin.tool_name,
+            input_text=origin.input_text,
+            operation_type=operation_type,
+            structured_command=command,
+            status=OperationStatus.completed.value,
+            result=result,
+        )
+    op.task_id = task_id
+    op.undo_state = undo_state
+    op.updated_at = utcnow()
+    session.add(op)
+    return op
+
+
+def last_undoable(
+    session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | None
+) -> TaskOperation | None:
+    """The newest change in this scope (a thread, or outside any thread) not yet undone."""
+    stmt = (
+        select(TaskOperation)
+        .where(
+            TaskOperation.user_id == user_id,
+            col(TaskOperation.undo_state).is_not(None),
+            col(TaskOperation.undone_at).is_(None),
+            TaskOperation.status.in_([OperationStatus.completed.value, OperationStatus.processing.value]),
+        )
+        .order_by(col(TaskOperation.created_at).desc())
+        .limit(1)
+    )
+    if thread_id is None:
+        stmt = stmt.where(col(TaskOperation.thread_id).is_(None))
+    else:
+        stmt = stmt.where(TaskOperation.thread_id == thread_id)
+    return session.exec(stmt).first()

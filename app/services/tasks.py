@@ -1,0 +1,391 @@
+"""The task service: every read and change of tasks, always for one acting user.
+
+A task id that belongs to another user behaves exactly like a missing one. Every change is
+journaled (see :mod:`app.services.operations`) so the last one can be undone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+
+from app.models import OperationType, Task, TaskCreate, TaskPublic, TaskUpdate
+from app.models.base import utcnow
+from app.services.errors import InvalidInputError, NotFoundError, invalid
+from app.services.operations import PAGE, Origin, last_undoable, record_change, snapshot
+
+StatusFilter = Literal["all", "pending", "completed"]
+DueFilter = Literal["today", "tomorrow", "overdue", "upcoming", "none"]
+SortKey = Literal["created", "due_date", "priority", "title"]
+STATUS_FILTERS: tuple[str, ...] = ("all", "pending", "completed")
+DUE_FILTERS: tuple[str, ...] = ("today", "tomorrow", "overdue", "upcoming", "none")
+SORT_KEYS: tuple[str, ...] = ("created", "due_date", "priority", "title")
+
+
+@dataclass
+class TaskQuery:
+    """Filters and sort for :func:`list_tasks`; ``None`` means "any"."""
+
+    status: StatusFilter = "all"
+    tag: str | None = None
+    priority: str | None = None
+    due: DueFilter | None = None
+    search: str | None = None
+    sort: SortKey = "created"
+    limit: int | None = None
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_FILTERS:
+            raise InvalidInputError(f"status must be one of {', '.join(STATUS_FILTERS)}.")
+        if self.due is not None and self.due not in DUE_FILTERS:
+            raise InvalidInputError(f"due must be one of {', '.join(DUE_FILTERS)}.")
+        if self.sort not in SORT_KEYS:
+            raise InvalidInputError(f"sort must be one of {', '.join(SORT_KEYS)}.")
+        if self.priority is not None and self.priority not in ("low", "medium", "high"):
+            raise InvalidInputError("priority must be one of low, medium, high.")
+
+
+def to_public(task: Task) -> TaskPublic:
+    return TaskPublic.model_validate(task, from_attributes=True)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(user_id: uuid.UUID, query: TaskQuery, today: date) -> Any:
+    stmt = select(Task).where(Task.user_id == user_id)
+    if query.status == "pending":
+        stmt = stmt.where(col(Task.completed).is_(False))
+    elif query.status == "completed":
+        stmt = stmt.where(col(Task.completed).is_(True))
+    if query.tag:
+        tag = query.tag.strip().lstrip("#").lower()
+        stmt = stmt.where(sa.cast(Task.tags, sa.String).like(f'%"{_escape_like(tag)}"%', escape="\\"))
+    if query.priority:
+        stmt = stmt.where(Task.priority == query.priority)
+    if query.due == "today":
+        stmt = stmt.where(Task.due_date == today)
+    elif query.due == "tomorrow":
+        stmt = stmt.where(Task.due_date == today + timedelta(days=1))
+    elif query.due == "overdue":
+        stmt = stmt.where(col(Task.due_date) < today, col(Task.completed).is_(False))
+    elif query.due == "upcoming":
+        stmt = stmt.where(col(Task.due_date) > today)
+    elif query.due == "none":
+        stmt = stmt.where(col(Task.due_date).is_(None))
+    if query.search and query.search.strip():
+        pattern = f"%{_escape_like(query.search.strip().lower())}%"
+        stmt = stmt.where(
+            sa.or_(
+                func.lower(Task.title).like(pattern, escape="\\"),
+                func.lower(Task.description).like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def _ordered(stmt: Any, sort: SortKey) -> Any:
+    if sort == "due_date":
+        return stmt.order_by(
+            col(Task.due_date).is_(None), col(Task.due_date).asc(), col(Task.created_at).desc()
+        )
+    if sort == "priority":
+        rank = sa.case({"high": 0, "medium": 1, "low": 2}, value=Task.priority, else_=3)
+        return stmt.order_by(rank, col(Task.created_at).desc())
+    if sort == "title":
+        return stmt.order_by(func.lower(Task.title), col(Task.created_at).desc())
+    return stmt.order_by(col(Task.created_at).desc(), col(Task.id))
+
+
+def list_tasks(
+    session: Session, *, user_id: uuid.UUID, query: TaskQuery | None = None, today: date | None = None
+) -> list[Task]:
+    """The user's tasks matching ``query``, in its order."""
+    query = query or TaskQuery()
+    stmt = _ordered(_filtered(user_id, query, today or date.today()), query.sort)
+    if query.offset:
+        stmt = stmt.offset(query.offset)
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return list(session.exec(stmt).all())
+
+
+def count_by_status(
+    session: Session, *, user_id: uuid.UUID, query: TaskQuery | None = None, today: date | None = None
+) -> dict[str, int]:
+    """Counts for the All / Pending / Completed tabs under the other filters of ``query``."""
+    base = TaskQuery(**{**(query or TaskQuery()).__dict__, "status": "all", "limit": None, "offset": 0})
+    sub = _filtered(user_id, base, today or date.today()).subquery()
+    rows = session.exec(select(sub.c.completed, func.count()).group_by(sub.c.completed)).all()
+    done = sum(n for flag, n in rows if flag)
+    pending = sum(n for flag, n in rows if not flag)
+    return {"all": done + pending, "pending": pending, "completed": done}
+
+
+def list_tags(session: Session, *, user_id: uuid.UUID) -> list[str]:
+    """Every tag the user uses, sorted."""
+    tags: set[str] = set()
+    for row in session.exec(select(Task.tags).where(Task.user_id == user_id)).all():
+        tags.update(row or [])
+    return sorted(tags)
+
+
+def get_task(session: Session, *, user_id: uuid.UUID, task_id: uuid.UUID | str) -> Task:
+    """One task of the user; another user's id is "not found", exactly like a missing one."""
+    tid = parse_id(task_id)
+    task = session.get(Task, tid) if tid else None
+    if task is None or task.user_id != user_id:
+        raise NotFoundError("Task not found.")
+    return task
+
+
+def parse_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    """A UUID from user input, or None when it is not one (callers then answer "not found")."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value).strip())
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def _validate(model: type[TaskCreate] | type[TaskUpdate], data: Any) -> Any:
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(exc) from exc
+
+
+def create_task(
+    session: Session, *, user_id: uuid.UUID, data: TaskCreate | dict[str, Any], origin: Origin = PAGE
+) -> Task:
+    """Create a task; ``completed=True`` creates it already done."""
+    fields = _validate(TaskCreate, data)
+    now = utcnow()
+    task = Task(
+        user_id=user_id,
+        **fields.model_dump(exclude={"completed"}),
+        completed=fields.completed,
+        completed_at=now if fields.completed else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    session.flush()
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=OperationType.create,
+        command={"action": "create", **fields.model_dump(mode="json")},
+        before=[(task.id, None)],
+        task_id=task.id,
+    )
+    return task
+
+
+def _apply_completion(task: Task, completed: bool) -> None:
+    if completed and not task.completed:
+        task.completed, task.completed_at = True, utcnow()
+    elif not completed and task.completed:
+        task.completed, task.completed_at = False, None
+
+
+def update_task(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID | str,
+    data: TaskUpdate | dict[str, Any],
+    origin: Origin = PAGE,
+) -> Task:
+    """Change the fields given (only those); ``due_date: None`` clears the due date."""
+    changes = _validate(TaskUpdate, data).model_dump(exclude_unset=True)
+    task = get_task(session, user_id=user_id, task_id=task_id)
+    for name in ("title", "priority", "tags", "description"):
+        if name in changes and changes[name] is None:
+            raise InvalidInputError(f"{name} can't be empty.")
+    before = snapshot(task)
+    completed = changes.pop("completed", None)
+    for name, value in changes.items():
+        setattr(task, name, value)
+    if completed is not None:
+        _apply_completion(task, completed)
+    task.updated_at = utcnow()
+    session.add(task)
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=OperationType.categorize
+        if set(changes) <= {"tags", "priority"}
+        else OperationType.update,
+        command={"action": "update", "task_id": str(task.id), **_json(changes)},
+        before=[(task.id, before)],
+        task_id=task.id,
+    )
+    return task
+
+
+def _json(changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
+
+
+def next_due(due: date, recurrence: str) -> date:
+    """The next occurrence: a day, a week or a calendar month later (clamped to month end)."""
+    if recurrence == "daily":
+        return due + timedelta(days=1)
+    if recurrence == "weekly":
+        return due + timedelta(weeks=1)
+    year, month = (due.year + 1, 1) if due.month == 12 else (due.year, due.month + 1)
+    return date(year, month, min(due.day, calendar.monthrange(year, month)[1]))
+
+
+def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.UUID, dict[str, Any] | None]]:
+    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(task.id, snapshot(task))]
+    if task.completed:
+        return before
+    _apply_completion(task, True)
+    task.updated_at = utcnow()
+    session.add(task)
+    if task.recurrence:
+        nxt = Task(
+            user_id=task.user_id,
+            title=task.title,
+            description=task.description,
+            priority=task.priority,
+            tags=list(task.tags),
+            recurrence=task.recurrence,
+            due_date=next_due(task.due_date or today, task.recurrence),
+        )
+        session.add(nxt)
+        session.flush()
+        before.append((nxt.id, None))
+    return before
+
+
+def complete_task(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID | str,
+    origin: Origin = PAGE,
+    today: date | None = None,
+) -> Task:
+    """Mark done; a recurring task also gets its next occurrence, due one period later."""
+    return bulk_complete(session, user_id=user_id, task_ids=[task_id], origin=origin, today=today)[0]
+
+
+def bulk_complete(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    task_ids: Sequence[uuid.UUID | str],
+    origin: Origin = PAGE,
+    today: date | None = None,
+) -> list[Task]:
+    """Complete several tasks as one undoable change (all or nothing: any unknown id aborts)."""
+    tasks = [get_task(session, user_id=user_id, task_id=tid) for tid in task_ids]
+    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = []
+    for task in tasks:
+        before += _complete_one(session, task, today or date.today())
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=OperationType.complete,
+        command={"action": "complete", "task_ids": [str(t.id) for t in tasks]},
+        before=before,
+        task_id=tasks[0].id if len(tasks) == 1 else None,
+    )
+    return tasks
+
+
+def reopen_task(
+    session: Session, *, user_id: uuid.UUID, task_id: uuid.UUID | str, origin: Origin = PAGE
+) -> Task:
+    """Mark a completed task as not done again."""
+    return update_task(session, user_id=user_id, task_id=task_id, data={"completed": False}, origin=origin)
+
+
+def delete_task(
+    session: Session, *, user_id: uuid.UUID, task_id: uuid.UUID | str, origin: Origin = PAGE
+) -> Task:
+    """Delete one task (undo brings it back with the same id)."""
+    return bulk_delete(session, user_id=user_id, task_ids=[task_id], origin=origin)[0]
+
+
+def bulk_delete(
+    session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str], origin: Origin = PAGE
+) -> list[Task]:
+    """Delete several tasks as one undoable change (all or nothing)."""
+    tasks = [get_task(session, user_id=user_id, task_id=tid) for tid in task_ids]
+    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(t.id, snapshot(t)) for t in tasks]
+    for task in tasks:
+        session.delete(task)
+    session.flush()
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=OperationType.delete,
+        command={"action": "delete", "task_ids": [str(t.id) for t in tasks]},
+        before=before,
+        task_id=tasks[0].id if len(tasks) == 1 else None,
+    )
+    return tasks
+
+
+@dataclass
+class UndoResult:
+    """What an undo reverted."""
+
+    operation_type: str
+    tasks: list[Task]
+    titles: list[str]
+
+
+def undo_last(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | None = None) -> UndoResult:
+    """Revert the newest change in a thread (or outside any thread, for the task page)."""
+    op = last_undoable(session, user_id=user_id, thread_id=thread_id)
+    if op is None:
+        raise NotFoundError("Nothing to undo.")
+    restored: list[Task] = []
+    titles: list[str] = []
+    for entry in op.undo_state or []:
+        tid = uuid.UUID(entry["id"])
+        current = session.get(Task, tid)
+        if current is not None and current.user_id != user_id:
+            continue
+        before = entry["before"]
+        if before is None:
+            if current is not None:
+                titles.append(current.title)
+                session.delete(current)
+            continue
+        values = TaskPublic.model_validate(before).model_dump()
+        values.pop("id")
+        if current is None:
+            current = Task(id=tid, user_id=user_id, **values)
+        else:
+            for name, value in values.items():
+                setattr(current, name, value)
+        session.add(current)
+        restored.append(current)
+        titles.append(current.title)
+    op.undone_at = utcnow()
+    session.add(op)
+    session.flush()
+    return UndoResult(operation_type=op.operation_type, tasks=restored, titles=titles)

@@ -1,0 +1,111 @@
+"""Shared fixtures: a fresh database per test on SQLite, and again on PostgreSQL.
+
+DB-facing tests take the ``session`` (or ``engine``) fixture, which is parametrised over
+both backends. PostgreSQL tests create a database of their own; where PostgreSQL is not
+reachable they skip with the reason, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="ticked-tests-"))
+os.environ.setdefault("DATA_DIR", str(_TMP / "data"))
+os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'default.db'}")
+os.environ["AGENT_BACKEND"] = os.environ.get("TEST_AGENT_BACKEND", "local")
+os.environ.pop("OPENAI_API_KEY", None)
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
+
+import app.models  # noqa: E402,F401
+from app.core.config import get_settings  # noqa: E402
+from app.core.db import make_engine  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _pg_unavailable_reason() -> str | None:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+
+
+def require_postgres() -> None:
+    reason = _pg_unavailable_reason()
+    if reason:
+        if IN_CI:
+            pytest.fail(reason + " (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A PostgreSQL database created for this test session and dropped after it."""
+    require_postgres()
+    name = f"ticked_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+        )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_database_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(pg_database_url)
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A fresh, empty database with every table, on each backend."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        SQLModel.metadata.create_all(eng)
+        yield eng
+        eng.dispose()
+    else:
+        pg = request.getfixturevalue("pg_engine")
+        _truncate(pg)
+        yield pg
+
+
+@pytest.fixture
+def session(engine: sa.Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+        s.rollback()
+
+
+@pytest.fixture
+def settings():
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()

@@ -1,0 +1,87 @@
+"""Hashing and JWTs."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import pytest
+
+from app.core import security
+from app.core.config import get_settings
+
+
+def test_hash_password_round_trip_and_rejects_wrong():
+    hashed = security.hash_password("correct horse")
+    assert hashed.startswith("$argon2")
+    assert security.verify_password("correct horse", hashed)[0] is True
+    assert security.verify_password("wrong horse", hashed)[0] is False
+
+
+def test_verify_password_without_hash_is_false():
+    assert security.verify_password("anything", None) == (False, None)
+
+
+def test_verify_password_rehashes_legacy_pbkdf2():
+    legacy = security.pwd_context.handler("pbkdf2_sha256").hash("old-password")
+    ok, new_hash = security.verify_password("old-password", legacy)
+    assert ok is True
+    assert new_hash is not None
+    assert new_hash.startswith("$argon2")
+
+
+def test_create_token_decodes_to_same_claims():
+    uid = uuid.uuid4()
+    token, claims = security.create_token(uid)
+    decoded = security.decode_token(token)
+    assert decoded.user_id == uid
+    assert decoded.jti == claims.jti
+    assert decoded.expires_at > decoded.issued_at
+
+
+def test_decode_token_rejects_expired():
+    token, _ = security.create_token(uuid.uuid4(), expires_minutes=0)
+    time.sleep(1.1)
+    with pytest.raises(security.TokenError, match="expired"):
+        security.decode_token(token)
+
+
+def test_decode_token_rejects_tampered_payload():
+    token, _ = security.create_token(uuid.uuid4())
+    header, _payload, signature = token.split(".")
+    other, _ = security.create_token(uuid.uuid4())
+    forged = ".".join([header, other.split(".")[1], signature])
+    with pytest.raises(security.TokenError, match="Invalid"):
+        security.decode_token(forged)
+
+
+def test_decode_token_rejects_other_secret_and_alg_none():
+    uid = str(uuid.uuid4())
+    claims = {"sub": uid, "jti": str(uuid.uuid4()), "iat": int(time.time()), "exp": int(time.time()) + 60}
+    with pytest.raises(security.TokenError):
+        security.decode_token(jwt.encode(claims, "another-secret-of-enough-length-1234", algorithm="HS256"))
+    unsigned = jwt.encode(claims, None, algorithm="none")
+    with pytest.raises(security.TokenError):
+        security.decode_token(unsigned)
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "Bearer x", "😀" * 10])
+def test_decode_token_rejects_malformed(garbage):
+    with pytest.raises(security.TokenError):
+        security.decode_token(garbage)
+
+
+def test_jwt_secret_generated_once_into_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("JWT_SECRET", "")
+    get_settings.cache_clear()
+    try:
+        first = get_settings().effective_jwt_secret
+        get_settings.cache_clear()
+        assert get_settings().effective_jwt_secret == first
+        assert (tmp_path / "jwt_secret").read_text().strip() == first
+        assert len(first) >= 32
+        assert (tmp_path / "jwt_secret").stat().st_mode & 0o077 == 0
+    finally:
+        get_settings.cache_clear()

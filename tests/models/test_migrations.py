@@ -1,0 +1,86 @@
+"""Alembic: empty -> head -> base -> head on SQLite and PostgreSQL, and no drift from the models."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from app import migrations
+from app.core.db import make_engine
+
+EXPECTED_TABLES = {
+    "users",
+    "tasks",
+    "threads",
+    "messages",
+    "widgets",
+    "actions",
+    "task_operations",
+    "auth_tokens",
+}
+EXPECTED_INDEXES = {
+    "threads": {"ix_threads_user_updated"},
+    "messages": {"ix_messages_thread_created", "ux_messages_one_open_turn"},
+    "tasks": {"ix_tasks_user_id"},
+    "widgets": {"ix_widgets_message_id"},
+    "actions": {"ix_actions_thread_id"},
+}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'mig.db'}"
+    return request.getfixturevalue("pg_migration_url")
+
+
+@pytest.fixture
+def pg_migration_url(pg_database_url):
+    """A schema-free database of this test's own: drop everything first."""
+    engine = sa.create_engine(pg_database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    yield pg_database_url
+    engine = sa.create_engine(pg_database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(empty_db_url):
+    migrations.upgrade(empty_db_url)
+    assert _tables(empty_db_url) == EXPECTED_TABLES
+    migrations.downgrade(empty_db_url)
+    assert _tables(empty_db_url) == set()
+    migrations.upgrade(empty_db_url)
+    assert _tables(empty_db_url) == EXPECTED_TABLES
+
+
+def test_migrations_match_models(empty_db_url):
+    migrations.upgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": migrations.include_object}
+            )
+            diff = compare_metadata(ctx, SQLModel.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+        inspector = sa.inspect(engine)
+        for table, names in EXPECTED_INDEXES.items():
+            present = {ix["name"] for ix in inspector.get_indexes(table)}
+            assert names <= present, f"{table} lacks {names - present}"
+    finally:
+        engine.dispose()
