@@ -1,0 +1,55 @@
+"""The contract between an agent backend and the tool registry.
+
+Every backend (the local offline agent, the OpenAI one) sees the user's tasks only through
+tool calls: ``call_tool(name, args)`` runs a registered tool for the acting user in the
+current thread, records it as a TaskOperation, and returns the tool's JSON result or raises
+:class:`ToolError` with a message fit to show a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ToolError(Exception):
+    """A tool refused its call (not found, invalid arguments, nothing to undo...).
+
+    The message is written for a person and may be shown in the chat as it is.
+    """
+
+
+ToolCaller = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""``call_tool(name, args) -> result``; raises :class:`ToolError` on refusal."""
+
+
+@dataclass
+class Confirmation:
+    """A change the agent will only make after the person says yes.
+
+    Attributes:
+        action: what to do on yes; today only ``"delete"``.
+        task_ids: the tasks it applies to.
+        titles: their titles, to show on the confirm card.
+    """
+
+    action: str
+    task_ids: list[str]
+    titles: list[str]
+
+
+@dataclass
+class AgentReply:
+    """What one agent turn produced.
+
+    Attributes:
+        text: the assistant's reply (plain text with light markdown).
+        memory: JSON-serialisable state the next turn of this thread gets back
+            (last listed task ids, the task "it" refers to, a pending confirmation...).
+        confirmation: set when the turn asks the person to confirm a change.
+    """
+
+    text: str
+    memory: dict[str, Any] = field(default_factory=dict)
+    confirmation: Confirmation | None = None
