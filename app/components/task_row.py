@@ -1,0 +1,116 @@
+"""One task in the list: checkbox, inline-editable title, badges, tags and delete."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.states.tasks import TaskRow, TasksState
+
+PRIORITY_COLOR = {"high": "red", "medium": "amber", "low": "gray"}
+
+
+def priority_badge(priority: rx.Var) -> rx.Component:
+    return rx.match(
+        priority,
+        ("high", rx.badge("High", color_scheme="red", variant="soft")),
+        ("low", rx.badge("Low", color_scheme="gray", variant="soft")),
+        rx.badge("Medium", color_scheme="amber", variant="soft"),
+    )
+
+
+def due_badge(task: TaskRow) -> rx.Component:
+    color = rx.match(task.due_tone, ("overdue", "red"), ("today", "amber"), ("soon", "indigo"), "gray")
+    return rx.cond(
+        task.due_label != "",
+        rx.badge(
+            rx.icon("calendar", size=12),
+            task.due_label,
+            color_scheme=color,
+            variant="surface",
+            title=task.due_date,
+        ),
+    )
+
+
+def title_view(task: TaskRow) -> rx.Component:
+    return rx.cond(
+        TasksState.editing_id == task.id,
+        rx.input(
+            value=TasksState.edit_text,
+            on_change=TasksState.set_edit_text,
+            on_key_down=TasksState.edit_key,
+            on_blur=TasksState.cancel_edit,
+            auto_focus=True,
+            aria_label="Edit title",
+            width="100%",
+            size="2",
+        ),
+        rx.el.button(
+            task.title,
+            on_click=TasksState.start_edit(task.id),
+            title="Click to edit",
+            aria_label="Edit " + task.title,
+            class_name="ticked-wrap",
+            style={
+                "all": "unset",
+                "cursor": "text",
+                "font-size": "var(--font-size-3)",
+                "line-height": "1.4",
+                "color": rx.cond(task.completed, "var(--gray-10)", "var(--gray-12)"),
+                "text-decoration": rx.cond(task.completed, "line-through", "none"),
+                "overflow-wrap": "anywhere",
+            },
+        ),
+    )
+
+
+def task_row(task: TaskRow) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.checkbox(
+                checked=task.completed,
+                on_change=lambda _v: TasksState.toggle_done(task.id),
+                aria_label=rx.cond(task.completed, "Reopen " + task.title, "Complete " + task.title),
+                size="3",
+                margin_top="3px",
+            ),
+            rx.vstack(
+                title_view(task),
+                rx.hstack(
+                    priority_badge(task.priority),
+                    due_badge(task),
+                    rx.cond(
+                        task.recurrence != "",
+                        rx.badge(
+                            rx.icon("repeat", size=12),
+                            task.recurrence,
+                            variant="surface",
+                            color_scheme="gray",
+                        ),
+                    ),
+                    rx.foreach(task.tags, lambda tag: rx.badge("#" + tag, variant="outline", radius="full")),
+                    spacing="2",
+                    wrap="wrap",
+                    align="center",
+                ),
+                spacing="1",
+                flex="1",
+                min_width="0",
+            ),
+            rx.icon_button(
+                rx.icon("trash-2", size=16),
+                on_click=TasksState.delete(task.id),
+                variant="ghost",
+                color_scheme="gray",
+                aria_label="Delete " + task.title,
+                title="Delete",
+            ),
+            align="start",
+            spacing="3",
+            width="100%",
+        ),
+        role="listitem",
+        padding="0.75em",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        _hover={"background": rx.color("gray", 2)},
+    )

@@ -1,0 +1,117 @@
+"""The task page as a person uses it, in real Chromium."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import sign_up
+
+
+def add_task(page: Page, title: str, *, priority: str = "", due: str = "", tags: str = "") -> None:
+    page.get_by_role("textbox", name="New task", exact=True).fill(title)
+    if priority:
+        page.get_by_label("New task priority").select_option(priority)
+    if due:
+        page.get_by_label("New task due date").fill(due)
+    if tags:
+        page.get_by_label("New task tags").fill(tags)
+    page.get_by_role("textbox", name="New task", exact=True).press("Enter")
+    expect(page.get_by_role("button", name=f"Edit {title}", exact=True)).to_be_visible()
+
+
+def open_tasks(page: Page, app_url: str) -> None:
+    sign_up(page, app_url)
+    page.get_by_role("link", name="Tasks").click()
+    expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
+
+
+def row(page: Page, title: str):
+    return page.get_by_role("listitem").filter(
+        has=page.get_by_role("button", name=f"Edit {title}", exact=True)
+    )
+
+
+def test_empty_state_says_what_to_do(page: Page, app_url: str):
+    open_tasks(page, app_url)
+    expect(page.get_by_text("No tasks yet.")).to_be_visible()
+
+
+def test_add_with_priority_due_and_tag_then_complete(page: Page, app_url: str):
+    open_tasks(page, app_url)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    add_task(page, "Pay rent", priority="high", due=tomorrow, tags="home")
+    pay = row(page, "Pay rent")
+    expect(pay.get_by_text("High")).to_be_visible()
+    expect(pay.get_by_text("tomorrow")).to_be_visible()
+    expect(pay.get_by_text("#home")).to_be_visible()
+    pay.get_by_role("checkbox", name="Complete Pay rent").click()
+    expect(pay.get_by_role("checkbox", name="Reopen Pay rent")).to_be_checked()
+    page.get_by_role("tab", name=re.compile("^Completed")).click()
+    expect(row(page, "Pay rent")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("tab", name=re.compile("^Completed"))).to_have_attribute("aria-selected", "true")
+    expect(row(page, "Pay rent").get_by_role("checkbox")).to_be_checked()
+
+
+def test_overdue_shows_in_red_words(page: Page, app_url: str):
+    open_tasks(page, app_url)
+    add_task(page, "File taxes", due=(date.today() - timedelta(days=3)).isoformat())
+    expect(row(page, "File taxes").get_by_text("3 days overdue")).to_be_visible()
+
+
+def test_edit_title_inline_enter_saves_escape_cancels(page: Page, app_url: str):
+    open_tasks(page, app_url)
+    add_task(page, "Buy milk")
+    page.get_by_role("button", name="Edit Buy milk", exact=True).click()
+    box = page.get_by_role("textbox", name="Edit title")
+    box.fill("Buy oat milk")
+    box.press("Enter")
+    expect(page.get_by_role("button", name="Edit Buy oat milk", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Edit Buy oat milk", exact=True).click()
+    page.get_by_role("textbox", name="Edit title").fill("Something else")
+    page.get_by_role("textbox", name="Edit title").press("Escape")
+    expect(page.get_by_role("button", name="Edit Buy oat milk", exact=True)).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("button", name="Edit Buy oat milk", exact=True)).to_be_visible()
+
+
+def test_filter_search_and_filters_survive_reload(page: Page, app_url: str):
+    open_tasks(page, app_url)
+    add_task(page, "Book hotel", tags="travel", priority="high")
+    add_task(page, "Write report", tags="work", priority="low")
+    page.get_by_label("Filter by tag").select_option("travel")
+    expect(row(page, "Book hotel")).to_be_visible()
+    expect(row(page, "Write report")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"tag=travel"))
+    page.reload()
+    expect(page.get_by_label("Filter by tag")).to_have_value("travel")
+    expect(row(page, "Write report")).to_have_count(0)
+    page.get_by_label("Filter by tag").select_option("any")
+    page.get_by_label("Filter by priority").select_option("low")
+    expect(row(page, "Book hotel")).to_have_count(0)
+    page.get_by_label("Filter by priority").select_option("any")
+    page.get_by_role("searchbox", name="Search tasks").fill("report")
+    expect(row(page, "Book hotel")).to_have_count(0)
+    expect(row(page, "Write report")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=report"))
+    page.reload()
+    expect(page.get_by_role("searchbox", name="Search tasks")).to_have_value("report")
+    expect(row(page, "Book hotel")).to_have_count(0)
+
+
+def test_delete_then_undo_brings_it_back(page: Page, app_url: str):
+    open_tasks(page, app_url)
+    add_task(page, "Old task")
+    add_task(page, "Keep this")
+    page.get_by_role("button", name="Delete Old task", exact=True).click()
+    expect(row(page, "Old task")).to_have_count(0)
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Deleted “Old task”")
+    status.get_by_role("button", name="Undo").click()
+    expect(row(page, "Old task")).to_be_visible()
+    page.reload()
+    expect(row(page, "Old task")).to_be_visible()
+    expect(row(page, "Keep this")).to_be_visible()
