@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.core.db import session_scope
@@ -150,6 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         func(args)
     except ServiceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        hint = " Run `python -m app.cli migrate` first." if "no such table" in str(exc).lower() else ""
+        print(
+            f"error: the database could not be used ({exc.orig.__class__.__name__}).{hint}", file=sys.stderr
+        )
         return 1
     return 0
 

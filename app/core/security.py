@@ -11,6 +11,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import jwt
 from passlib.context import CryptContext
@@ -21,7 +22,12 @@ ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 8
 
 pwd_context = CryptContext(schemes=["argon2", "pbkdf2_sha256"], deprecated="auto")
-_DUMMY_HASH = pwd_context.hash("ticked-dummy-password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Made on first need, not at import: hashing is deliberately slow and the CLI should start fast."""
+    return pwd_context.hash("ticked-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -36,7 +42,7 @@ def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None
     wrong password and does not reveal which emails exist.
     """
     if not hashed:
-        pwd_context.verify(password, _DUMMY_HASH)
+        pwd_context.verify(password, _dummy_hash())
         return False, None
     try:
         return pwd_context.verify_and_update(password, hashed)

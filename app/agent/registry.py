@@ -1,0 +1,161 @@
+"""The one tool registry: every agent backend, widget action, API and MCP call runs tools here.
+
+A call is validated against the tool's pydantic model, recorded as a TaskOperation
+(pending -> processing -> completed|failed), and run for the acting user in one
+transaction: it commits whole or rolls back whole. Refusals become :class:`ToolError`
+with a message fit for a person; the failed operation row is still recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+
+from app.agent.types import ToolError
+from app.core.db import session_scope
+from app.models import OperationStatus, TaskOperation
+from app.models.base import utcnow
+from app.services.errors import ServiceError, describe_validation_error
+from app.services.operations import Origin
+
+
+@dataclass
+class ToolContext:
+    """What a tool handler gets: an open session, the acting user and where the call comes from."""
+
+    session: Session
+    user_id: uuid.UUID
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A named, JSON-schema'd operation on the user's tasks."""
+
+    name: str
+    description: str
+    args_model: type[BaseModel]
+    operation_type: str
+    handler: Callable[[ToolContext, Any], dict[str, Any]]
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        return schema
+
+    def openai_spec(self) -> dict[str, Any]:
+        """The Chat Completions ``tools`` entry for this tool."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.json_schema(),
+            },
+        }
+
+
+REGISTRY: dict[str, Tool] = {}
+
+
+def register(tool: Tool) -> Tool:
+    REGISTRY[tool.name] = tool
+    return tool
+
+
+def get_tool(name: str) -> Tool:
+    _ensure_loaded()
+    tool = REGISTRY.get(name)
+    if tool is None:
+        raise ToolError(f"Unknown tool '{name}'.")
+    return tool
+
+
+def all_tools() -> list[Tool]:
+    _ensure_loaded()
+    return list(REGISTRY.values())
+
+
+def _ensure_loaded() -> None:
+    if not REGISTRY:
+        import app.agent.tools  # noqa: F401  - registers the tools
+
+
+def validate_args(tool: Tool, args: Any) -> BaseModel:
+    if not isinstance(args, dict):
+        raise ToolError(f"Arguments for {tool.name} must be a JSON object.")
+    try:
+        return tool.args_model.model_validate(args)
+    except ValidationError as exc:
+        raise ToolError(f"Invalid arguments for {tool.name}: {describe_validation_error(exc)}") from exc
+
+
+def execute(
+    name: str,
+    args: Any,
+    *,
+    user_id: uuid.UUID,
+    source: str,
+    thread_id: uuid.UUID | None = None,
+    message_id: uuid.UUID | None = None,
+    input_text: str = "",
+) -> dict[str, Any]:
+    """Run one tool call for ``user_id``, journaled as a TaskOperation; raise ToolError on refusal."""
+    tool = get_tool(name)
+    command = {"tool": name, "args": args if isinstance(args, dict) else {"raw": str(args)[:2000]}}
+    with session_scope() as session:
+        op = TaskOperation(
+            user_id=user_id,
+            thread_id=thread_id,
+            message_id=message_id,
+            source=source,
+            tool_name=name,
+            input_text=input_text[:10_000],
+            operation_type=tool.operation_type,
+            structured_command=command,
+            status=OperationStatus.pending.value,
+        )
+        session.add(op)
+    op_id = op.id
+    try:
+        parsed = validate_args(tool, args)
+        with session_scope() as session:
+            op = session.get(TaskOperation, op_id)
+            assert op is not None
+            op.status = OperationStatus.processing.value
+            origin = Origin(
+                source=source,
+                thread_id=thread_id,
+                message_id=message_id,
+                input_text=input_text,
+                tool_name=name,
+                operation=op,
+            )
+            result = tool.handler(ToolContext(session=session, user_id=user_id, origin=origin), parsed)
+            op.status = OperationStatus.completed.value
+            op.result = result
+            if op.task_id is None and result.get("task_id"):
+                op.task_id = uuid.UUID(str(result["task_id"]))
+            op.updated_at = utcnow()
+            session.add(op)
+        return result
+    except (ToolError, ServiceError) as exc:
+        message = exc.message if isinstance(exc, ServiceError) else str(exc)
+        _record_failure(op_id, message)
+        raise ToolError(message) from exc
+
+
+def _record_failure(op_id: uuid.UUID, message: str) -> None:
+    with session_scope() as session:
+        op = session.get(TaskOperation, op_id)
+        if op is not None:
+            op.status = OperationStatus.failed.value
+            op.result = {"error": message}
+            op.undo_state = None
+            op.updated_at = utcnow()
+            session.add(op)

@@ -1,0 +1,221 @@
+"""One chat turn, end to end: store the user's message, run the agent through the tool
+registry, store the reply. Used by the chat page, the CLI, the API and the benchmarks.
+
+The user message is committed before the agent runs and the assistant message moves
+pending -> processing -> completed|error, so a crash loses nothing that was said.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from app.agent import registry
+from app.agent.types import AgentReply, ToolError
+from app.core.config import get_settings
+from app.core.db import session_scope
+from app.models import MessageStatus
+from app.services import messages as message_service
+from app.services import threads as thread_service
+from app.services.errors import NotFoundError, ServiceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TurnStart:
+    """A turn that has been stored and claimed, ready for the agent."""
+
+    user_id: uuid.UUID
+    thread_id: uuid.UUID
+    user_message_id: uuid.UUID
+    message_id: uuid.UUID
+    text: str
+    memory: dict[str, Any]
+    thread_title: str
+    created_thread: bool
+
+
+@dataclass
+class TurnResult:
+    """What a finished turn produced (JSON-ready via :meth:`to_json`)."""
+
+    thread_id: str
+    user_message_id: str
+    message_id: str
+    reply: str
+    status: str
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    widgets: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    thread_title: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | None = None) -> TurnStart:
+    """Store the user's message (creating the thread on the first one) and claim the turn."""
+    content = message_service.clean_content(text)
+    with session_scope() as session:
+        created = thread_id is None
+        if created:
+            thread = thread_service.create_thread(
+                session, user_id=user_id, title=thread_service.title_from_message(content)
+            )
+        else:
+            thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+            if message_service.has_open_turn(session, thread_id=thread.id):
+                raise ServiceError(message_service.BUSY_MESSAGE)
+        user_message = message_service.add_user_message(
+            session, user_id=user_id, thread_id=thread.id, content=content
+        )
+        assistant = message_service.open_assistant_message(session, user_id=user_id, thread_id=thread.id)
+        thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)
+        return TurnStart(
+            user_id=user_id,
+            thread_id=thread.id,
+            user_message_id=user_message.id,
+            message_id=assistant.id,
+            text=content,
+            memory=thread_service.agent_memory(thread),
+            thread_title=thread.title,
+            created_thread=created,
+        )
+
+
+class ToolRecorder:
+    """The ``call_tool`` an agent gets: runs registry tools for this turn and keeps a log of them."""
+
+    def __init__(self, start: TurnStart, source: str = "chat") -> None:
+        self.start = start
+        self.source = source
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        entry: dict[str, Any] = {"id": f"call_{uuid.uuid4().hex[:12]}", "name": name, "arguments": args}
+        self.calls.append(entry)
+        try:
+            result = registry.execute(
+                name,
+                args,
+                user_id=self.start.user_id,
+                source=self.source,
+                thread_id=self.start.thread_id,
+                message_id=self.start.message_id,
+                input_text=self.start.text,
+            )
+        except ToolError as exc:
+            entry["error"] = str(exc)
+            raise
+        entry["result"] = result
+        return result
+
+
+def run_agent(start: TurnStart, recorder: ToolRecorder) -> AgentReply:
+    """Pick the configured backend and let it answer."""
+    backend = get_settings().effective_agent_backend
+    if backend == "openai":
+        from app.agent.openai_backend import run_openai_agent
+
+        return run_openai_agent(start, recorder)
+    from app.agent.offline import run_local_agent
+
+    return run_local_agent(start.text, call_tool=recorder, memory=start.memory, today=date.today())
+
+
+def finish_turn(
+    start: TurnStart, reply: AgentReply | None, recorder: ToolRecorder, *, error: str | None = None
+) -> TurnResult:
+    """Store the reply (or the error) on the assistant message and the agent's memory on the thread."""
+    status = MessageStatus.completed if error is None else MessageStatus.error
+    text = reply.text if reply is not None else "Sorry, something went wrong while answering. Try again."
+    meta: dict[str, Any] = {}
+    if error is not None:
+        meta["error"] = error
+    if reply is not None and reply.confirmation is not None:
+        meta["confirmation"] = asdict(reply.confirmation)
+    with session_scope() as session:
+        message_service.finish_assistant_message(
+            session,
+            message_id=start.message_id,
+            content=text,
+            status=status,
+            tool_calls=recorder.calls,
+            meta=meta,
+        )
+        thread = thread_service.get_thread(session, user_id=start.user_id, thread_id=start.thread_id)
+        if reply is not None:
+            thread_service.set_agent_memory(session, thread, reply.memory)
+        thread_service.touch(session, thread)
+        title = thread.title
+    return TurnResult(
+        thread_id=str(start.thread_id),
+        user_message_id=str(start.user_message_id),
+        message_id=str(start.message_id),
+        reply=text,
+        status=status.value,
+        tool_calls=recorder.calls,
+        widgets=[],
+        error=error,
+        thread_title=title,
+    )
+
+
+def process_turn(start: TurnStart, source: str = "chat") -> TurnResult:
+    """Run the agent on a stored turn and store its answer; never leaves the turn open."""
+    recorder = ToolRecorder(start, source)
+    try:
+        reply = run_agent(start, recorder)
+    except Exception as exc:  # noqa: BLE001 - any failure must close the turn, not leave it pending
+        log.exception("agent turn failed (thread %s)", start.thread_id)
+        return finish_turn(start, None, recorder, error=exc.__class__.__name__)
+    return finish_turn(start, reply, recorder)
+
+
+def run_turn(
+    *, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | None = None, source: str = "chat"
+) -> TurnResult:
+    """Store, answer and store: one whole turn."""
+    return process_turn(begin_turn(user_id=user_id, text=text, thread_id=thread_id), source)
+
+
+def run_cli_chat(*, email: str, thread_id: str | None, as_json: bool, lines: Iterable[str]) -> None:
+    """``python -m app.cli chat``: every stdin line is a turn in one thread."""
+    from app.services.auth import get_user_by_email
+
+    with session_scope() as session:
+        user = get_user_by_email(session, email=email)
+        if user is None:
+            raise NotFoundError(f"No user with email {email}.")
+        user_id = user.id
+    current = thread_id
+    for raw in lines:
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            result = run_turn(user_id=user_id, text=text, thread_id=current, source="cli")
+        except ServiceError as exc:
+            payload = {
+                "thread_id": current,
+                "reply": exc.message,
+                "tool_calls": [],
+                "widgets": [],
+                "error": exc.code,
+            }
+            print(json.dumps(payload) if as_json else f"error: {exc.message}", flush=True)
+            continue
+        current = result.thread_id
+        if as_json:
+            out = {k: result.to_json()[k] for k in ("thread_id", "reply", "tool_calls", "widgets", "status")}
+            print(json.dumps(out, ensure_ascii=False, default=str), flush=True)
+        else:
+            print(f"assistant> {result.reply}", flush=True)
+    sys.stdout.flush()

@@ -1,0 +1,169 @@
+"""The task tools. Names and the ``{task_id, status, title}`` result shape of the first five
+(``add_task``, ``list_tasks``, ``complete_task``, ``delete_task``, ``update_task``) are kept
+from the hackathon MCP server so existing clients keep working.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.agent.registry import Tool, ToolContext, register
+from app.models import OperationType
+from app.services import tasks as task_service
+
+MAX_LISTED = 50
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddTaskArgs(_Args):
+    title: str = Field(
+        description="What to do, without dates, priority or tags.", min_length=1, max_length=200
+    )
+    description: str | None = Field(default=None, max_length=5000)
+    priority: Literal["low", "medium", "high"] = "medium"
+    tags: list[str] = Field(default_factory=list, description="Lower-case tags without '#'.")
+    due_date: date | None = Field(default=None, description="YYYY-MM-DD")
+    recurrence: Literal["daily", "weekly", "monthly"] | None = None
+
+
+class ListTasksArgs(_Args):
+    status: Literal["all", "pending", "completed"] = "all"
+    tag: str | None = None
+    priority: Literal["low", "medium", "high"] | None = None
+    due: Literal["today", "tomorrow", "overdue", "upcoming", "none"] | None = None
+    search: str | None = Field(default=None, max_length=200)
+    sort: Literal["created", "due_date", "priority", "title"] = "created"
+    limit: int = Field(default=MAX_LISTED, ge=1, le=200)
+
+
+class SearchTasksArgs(_Args):
+    query: str = Field(min_length=1, max_length=200)
+    status: Literal["all", "pending", "completed"] = "all"
+
+
+class TaskIdArgs(_Args):
+    task_id: str = Field(description="The task's id (UUID).")
+
+
+class UpdateTaskArgs(_Args):
+    task_id: str
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    priority: Literal["low", "medium", "high"] | None = None
+    tags: list[str] | None = Field(default=None, description="The complete new list of tags.")
+    due_date: date | None = Field(default=None, description="YYYY-MM-DD, or null to clear the due date.")
+    recurrence: Literal["daily", "weekly", "monthly"] | None = None
+
+
+class UndoArgs(_Args):
+    pass
+
+
+def _public(task) -> dict[str, Any]:
+    return task_service.to_public(task).to_json()
+
+
+def _result(task, status: str) -> dict[str, Any]:
+    return {"task_id": str(task.id), "status": status, "title": task.title, "task": _public(task)}
+
+
+def add_task(ctx: ToolContext, args: AddTaskArgs) -> dict[str, Any]:
+    task = task_service.create_task(
+        ctx.session, user_id=ctx.user_id, data=args.model_dump(exclude_none=True), origin=ctx.origin
+    )
+    return _result(task, "created")
+
+
+def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> dict[str, Any]:
+    query = task_service.TaskQuery(
+        status=args.status,
+        tag=args.tag,
+        priority=args.priority,
+        due=args.due,
+        search=args.search,
+        sort=args.sort,
+    )
+    tasks = task_service.list_tasks(ctx.session, user_id=ctx.user_id, query=query)
+    return {
+        "tasks": [_public(t) for t in tasks[: args.limit]],
+        "count": len(tasks),
+        "filters": args.model_dump(),
+    }
+
+
+def search_tasks(ctx: ToolContext, args: SearchTasksArgs) -> dict[str, Any]:
+    return list_tasks(ctx, ListTasksArgs(search=args.query, status=args.status))
+
+
+def complete_task(ctx: ToolContext, args: TaskIdArgs) -> dict[str, Any]:
+    task = task_service.complete_task(
+        ctx.session, user_id=ctx.user_id, task_id=args.task_id, origin=ctx.origin
+    )
+    return _result(task, "completed")
+
+
+def reopen_task(ctx: ToolContext, args: TaskIdArgs) -> dict[str, Any]:
+    task = task_service.reopen_task(ctx.session, user_id=ctx.user_id, task_id=args.task_id, origin=ctx.origin)
+    return _result(task, "pending")
+
+
+def delete_task(ctx: ToolContext, args: TaskIdArgs) -> dict[str, Any]:
+    task = task_service.delete_task(ctx.session, user_id=ctx.user_id, task_id=args.task_id, origin=ctx.origin)
+    return {"task_id": str(task.id), "status": "deleted", "title": task.title}
+
+
+def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> dict[str, Any]:
+    changes = args.model_dump(exclude_unset=True, exclude={"task_id"})
+    task = task_service.update_task(
+        ctx.session, user_id=ctx.user_id, task_id=args.task_id, data=changes, origin=ctx.origin
+    )
+    return _result(task, "updated")
+
+
+def undo(ctx: ToolContext, args: UndoArgs) -> dict[str, Any]:
+    result = task_service.undo_last(ctx.session, user_id=ctx.user_id, thread_id=ctx.origin.thread_id)
+    first = result.tasks[0] if result.tasks else None
+    return {
+        "status": "undone",
+        "undone": result.operation_type,
+        "task_id": str(first.id) if first else None,
+        "title": ", ".join(result.titles),
+        "titles": result.titles,
+    }
+
+
+for _tool in (
+    Tool("add_task", "Create a task for the user.", AddTaskArgs, OperationType.create, add_task),
+    Tool(
+        "list_tasks",
+        "List the user's tasks with optional filters.",
+        ListTasksArgs,
+        OperationType.search,
+        list_tasks,
+    ),
+    Tool("complete_task", "Mark a task as done.", TaskIdArgs, OperationType.complete, complete_task),
+    Tool("delete_task", "Delete a task.", TaskIdArgs, OperationType.delete, delete_task),
+    Tool(
+        "update_task",
+        "Change a task's title, description, priority, tags, due date or recurrence.",
+        UpdateTaskArgs,
+        OperationType.update,
+        update_task,
+    ),
+    Tool("reopen_task", "Mark a completed task as not done.", TaskIdArgs, OperationType.update, reopen_task),
+    Tool(
+        "search_tasks",
+        "Find tasks whose title or description contains text.",
+        SearchTasksArgs,
+        OperationType.search,
+        search_tasks,
+    ),
+    Tool("undo", "Undo the last change made in this conversation.", UndoArgs, OperationType.update, undo),
+):
+    register(_tool)

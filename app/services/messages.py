@@ -1,0 +1,127 @@
+"""Messages: stored before the agent runs, immutable once complete, paged newest-last."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.models import Message, MessageStatus, Role
+from app.models.base import utcnow
+from app.models.message import MESSAGE_MAX, OPEN_STATUSES
+from app.services.errors import BusyError, InvalidInputError, NotFoundError
+from app.services.tasks import parse_id
+from app.services.threads import get_thread, touch
+
+BUSY_MESSAGE = "The assistant is still answering in this conversation. Wait for it, or press Stop."
+INTERRUPTED = "interrupted"
+
+
+def clean_content(text: str) -> str:
+    text = str(text or "").strip()
+    if not text:
+        raise InvalidInputError("Type a message first.")
+    if len(text) > MESSAGE_MAX:
+        raise InvalidInputError(
+            f"That message is too long ({len(text):,} characters; at most {MESSAGE_MAX:,})."
+        )
+    return text
+
+
+def add_user_message(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID, content: str) -> Message:
+    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
+    message = Message(thread_id=thread.id, user_id=user_id, role=Role.user, content=clean_content(content))
+    session.add(message)
+    touch(session, thread)
+    session.flush()
+    return message
+
+
+def open_assistant_message(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID) -> Message:
+    """Claim the thread's one open turn; a second claim while one runs raises :class:`BusyError`.
+
+    The unique partial index on open assistant messages makes this hold across processes.
+    """
+    message = Message(
+        thread_id=thread_id, user_id=user_id, role=Role.assistant, content="", status=MessageStatus.pending
+    )
+    session.add(message)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise BusyError(BUSY_MESSAGE) from exc
+    return message
+
+
+def has_open_turn(session: Session, *, thread_id: uuid.UUID) -> bool:
+    stmt = select(Message.id).where(Message.thread_id == thread_id, col(Message.status).in_(OPEN_STATUSES))
+    return session.exec(stmt.limit(1)).first() is not None
+
+
+def finish_assistant_message(
+    session: Session,
+    *,
+    message_id: uuid.UUID,
+    content: str,
+    status: MessageStatus = MessageStatus.completed,
+    tool_calls: list[dict[str, Any]] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Message:
+    message = session.get(Message, message_id)
+    if message is None:
+        raise NotFoundError("Message not found.")
+    message.content = content[:MESSAGE_MAX]
+    message.status = status.value
+    message.tool_calls = tool_calls or None
+    message.meta = {**(message.meta or {}), **(meta or {})}
+    message.updated_at = utcnow()
+    session.add(message)
+    return message
+
+
+def get_message(session: Session, *, user_id: uuid.UUID, message_id: uuid.UUID | str) -> Message:
+    mid = parse_id(message_id)
+    message = session.get(Message, mid) if mid else None
+    if message is None or message.user_id != user_id:
+        raise NotFoundError("Message not found.")
+    return message
+
+
+def list_messages(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    thread_id: uuid.UUID | str,
+    limit: int = 50,
+    before: tuple[datetime, uuid.UUID] | None = None,
+) -> list[Message]:
+    """The newest ``limit`` messages before a cursor, returned oldest first (chat order)."""
+    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
+    limit = max(1, min(int(limit), 200))
+    stmt = select(Message).where(Message.thread_id == thread.id)
+    if before is not None:
+        stamp, mid = before
+        stmt = stmt.where(
+            sa.or_(
+                col(Message.created_at) < stamp, sa.and_(Message.created_at == stamp, col(Message.id) < mid)
+            )
+        )
+    stmt = stmt.order_by(col(Message.created_at).desc(), col(Message.id).desc()).limit(limit)
+    return list(reversed(session.exec(stmt).all()))
+
+
+def mark_interrupted(session: Session) -> int:
+    """On start-up: turns left open by a crash become errors ("interrupted") so threads take new turns."""
+    stale = session.exec(select(Message).where(col(Message.status).in_(OPEN_STATUSES))).all()
+    for message in stale:
+        message.status = MessageStatus.error.value
+        message.meta = {**(message.meta or {}), "error": INTERRUPTED}
+        message.content = message.content or "This reply was interrupted."
+        message.updated_at = utcnow()
+        session.add(message)
+    return len(stale)

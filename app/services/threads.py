@@ -1,0 +1,173 @@
+"""Threads: the conversations in the sidebar, always for one acting user."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from app.models import Message, Thread, ThreadStatus, User
+from app.models.base import utcnow
+from app.models.thread import THREAD_TITLE_MAX
+from app.services.errors import InvalidInputError, NotFoundError
+from app.services.tasks import parse_id
+
+DEFAULT_TITLE = "New chat"
+TITLE_FROM_MESSAGE_MAX = 60
+
+
+def title_from_message(text: str) -> str:
+    """A short title from the first message: its first line, cut at a word near 60 characters."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = re.sub(r"\s+", " ", line)
+    if not line:
+        return DEFAULT_TITLE
+    if len(line) > TITLE_FROM_MESSAGE_MAX:
+        cut = line[:TITLE_FROM_MESSAGE_MAX].rsplit(" ", 1)[0] or line[:TITLE_FROM_MESSAGE_MAX]
+        line = cut.rstrip(" ,.;:-") + "…"
+    return line[0].upper() + line[1:]
+
+
+def clean_title(title: str) -> str:
+    title = re.sub(r"\s+", " ", str(title or "")).strip()
+    if not title:
+        raise InvalidInputError("Title can't be empty.")
+    if len(title) > THREAD_TITLE_MAX:
+        raise InvalidInputError(f"Title is too long ({len(title)} characters; at most {THREAD_TITLE_MAX}).")
+    return title
+
+
+def create_thread(session: Session, *, user_id: uuid.UUID, title: str = DEFAULT_TITLE) -> Thread:
+    thread = Thread(user_id=user_id, title=clean_title(title))
+    session.add(thread)
+    session.flush()
+    return thread
+
+
+def get_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | str | None) -> Thread:
+    """One thread of the user; another user's id is "not found", exactly like a missing one."""
+    tid = parse_id(thread_id)
+    thread = session.get(Thread, tid) if tid else None
+    if thread is None or thread.user_id != user_id:
+        raise NotFoundError("Conversation not found.")
+    return thread
+
+
+@dataclass(frozen=True)
+class ThreadCursor:
+    """Keyset position in the recency order: the last (updated_at, id) seen."""
+
+    updated_at: datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        return f"{self.updated_at.isoformat()}|{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> ThreadCursor | None:
+        if not raw:
+            return None
+        try:
+            stamp, tid = raw.split("|", 1)
+            return cls(datetime.fromisoformat(stamp), uuid.UUID(tid))
+        except (ValueError, TypeError) as exc:
+            raise InvalidInputError("Invalid cursor.") from exc
+
+
+def list_threads(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    archived: bool = False,
+    search: str | None = None,
+    limit: int = 30,
+    after: ThreadCursor | None = None,
+) -> list[Thread]:
+    """The user's threads, newest activity first, keyset-paged (flat cost at any size)."""
+    limit = max(1, min(int(limit), 100))
+    status = ThreadStatus.archived if archived else ThreadStatus.active
+    stmt = select(Thread).where(Thread.user_id == user_id, Thread.status == status.value)
+    if search and search.strip():
+        pattern = (
+            "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        in_messages = (
+            select(Message.id)
+            .where(Message.thread_id == Thread.id, func.lower(Message.content).like(pattern, escape="\\"))
+            .exists()
+        )
+        stmt = stmt.where(sa.or_(func.lower(Thread.title).like(pattern, escape="\\"), in_messages))
+    if after is not None:
+        stmt = stmt.where(
+            sa.or_(
+                col(Thread.updated_at) < after.updated_at,
+                sa.and_(Thread.updated_at == after.updated_at, col(Thread.id) < after.id),
+            )
+        )
+    stmt = stmt.order_by(col(Thread.updated_at).desc(), col(Thread.id).desc()).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def rename_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | str, title: str) -> Thread:
+    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
+    thread.title = clean_title(title)
+    thread.meta = {**thread.meta, "title_set_by_user": True}
+    session.add(thread)
+    return thread
+
+
+def set_archived(
+    session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | str, archived: bool = True
+) -> Thread:
+    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
+    thread.status = (ThreadStatus.archived if archived else ThreadStatus.active).value
+    session.add(thread)
+    return thread
+
+
+def delete_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | str) -> None:
+    """Delete a thread with its messages, widgets and actions (database cascades)."""
+    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
+    user = session.get(User, user_id)
+    if user is not None and user.last_chat_thread_id == thread.id:
+        user.last_chat_thread_id = None
+        session.add(user)
+    session.execute(sa.delete(Thread).where(Thread.id == thread.id))
+    session.expunge(thread)
+
+
+def touch(session: Session, thread: Thread) -> None:
+    thread.updated_at = utcnow()
+    session.add(thread)
+
+
+def agent_memory(thread: Thread) -> dict[str, Any]:
+    return dict(thread.meta.get("agent_memory") or {})
+
+
+def set_agent_memory(session: Session, thread: Thread, memory: dict[str, Any]) -> None:
+    thread.meta = {**thread.meta, "agent_memory": memory}
+    session.add(thread)
+
+
+def remember_last_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID) -> None:
+    user = session.get(User, user_id)
+    if user is not None and user.last_chat_thread_id != thread_id:
+        user.last_chat_thread_id = thread_id
+        session.add(user)
+
+
+def last_thread_id(session: Session, *, user_id: uuid.UUID) -> uuid.UUID | None:
+    """The thread to reopen after sign-in, if it still exists and is not archived."""
+    user = session.get(User, user_id)
+    if user is None or user.last_chat_thread_id is None:
+        return None
+    thread = session.get(Thread, user.last_chat_thread_id)
+    if thread is None or thread.user_id != user_id or thread.status != ThreadStatus.active:
+        return None
+    return thread.id
