@@ -39,7 +39,7 @@ def _pg_unavailable_reason() -> str | None:
             pass
         engine.dispose()
         return None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
 
 

@@ -173,7 +173,7 @@ def process_turn(start: TurnStart, source: str = "chat") -> TurnResult:
     recorder = ToolRecorder(start, source)
     try:
         reply = run_agent(start, recorder)
-    except Exception as exc:  # noqa: BLE001 - any failure must close the turn, not leave it pending
+    except Exception as exc:  # any failure must close the turn, not leave it pending
         log.exception("agent turn failed (thread %s)", start.thread_id)
         return finish_turn(start, None, recorder, error=exc.__class__.__name__)
     return finish_turn(start, reply, recorder)

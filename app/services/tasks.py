@@ -7,6 +7,7 @@ journaled (see :mod:`app.services.operations`) so the last one can be undone.
 from __future__ import annotations
 
 import calendar
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,10 @@ class TaskQuery:
             raise InvalidInputError(f"sort must be one of {', '.join(SORT_KEYS)}.")
         if self.priority is not None and self.priority not in ("low", "medium", "high"):
             raise InvalidInputError("priority must be one of low, medium, high.")
+        if self.limit is not None and self.limit < 0:
+            raise InvalidInputError("limit can't be negative.")
+        if self.offset < 0:
+            raise InvalidInputError("offset can't be negative.")
 
 
 def to_public(task: Task) -> TaskPublic:
@@ -70,7 +75,10 @@ def _filtered(user_id: uuid.UUID, query: TaskQuery, today: date) -> Any:
         stmt = stmt.where(col(Task.completed).is_(True))
     if query.tag:
         tag = query.tag.strip().lstrip("#").lower()
-        stmt = stmt.where(sa.cast(Task.tags, sa.String).like(f'%"{_escape_like(tag)}"%', escape="\\"))
+        # Match the tag as the JSON column stores it (json.dumps escapes non-ASCII as \uXXXX).
+        stmt = stmt.where(
+            sa.cast(Task.tags, sa.String).like(f"%{_escape_like(json.dumps(tag))}%", escape="\\")
+        )
     if query.priority:
         stmt = stmt.where(Task.priority == query.priority)
     if query.due == "today":
@@ -218,6 +226,10 @@ def update_task(
         if name in changes and changes[name] is None:
             raise InvalidInputError(f"{name} can't be empty.")
     before = snapshot(task)
+    operation_type = (
+        OperationType.categorize if changes and set(changes) <= {"tags", "priority"} else OperationType.update
+    )
+    command = {"action": "update", "task_id": str(task.id), **_json(changes)}
     completed = changes.pop("completed", None)
     for name, value in changes.items():
         setattr(task, name, value)
@@ -229,10 +241,8 @@ def update_task(
         session,
         user_id=user_id,
         origin=origin,
-        operation_type=OperationType.categorize
-        if set(changes) <= {"tags", "priority"}
-        else OperationType.update,
-        command={"action": "update", "task_id": str(task.id), **_json(changes)},
+        operation_type=operation_type,
+        command=command,
         before=[(task.id, before)],
         task_id=task.id,
     )
@@ -288,6 +298,12 @@ def complete_task(
     return bulk_complete(session, user_id=user_id, task_ids=[task_id], origin=origin, today=today)[0]
 
 
+def _get_tasks(session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str]) -> list[Task]:
+    """The user's tasks for ``task_ids``, each once, in order; any unknown id raises before any change."""
+    tasks = [get_task(session, user_id=user_id, task_id=tid) for tid in task_ids]
+    return list({task.id: task for task in tasks}.values())
+
+
 def bulk_complete(
     session: Session,
     *,
@@ -297,7 +313,9 @@ def bulk_complete(
     today: date | None = None,
 ) -> list[Task]:
     """Complete several tasks as one undoable change (all or nothing: any unknown id aborts)."""
-    tasks = [get_task(session, user_id=user_id, task_id=tid) for tid in task_ids]
+    tasks = _get_tasks(session, user_id=user_id, task_ids=task_ids)
+    if not tasks:
+        return []
     before: list[tuple[uuid.UUID, dict[str, Any] | None]] = []
     for task in tasks:
         before += _complete_one(session, task, today or date.today())
@@ -331,7 +349,9 @@ def bulk_delete(
     session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str], origin: Origin = PAGE
 ) -> list[Task]:
     """Delete several tasks as one undoable change (all or nothing)."""
-    tasks = [get_task(session, user_id=user_id, task_id=tid) for tid in task_ids]
+    tasks = _get_tasks(session, user_id=user_id, task_ids=task_ids)
+    if not tasks:
+        return []
     before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(t.id, snapshot(t)) for t in tasks]
     for task in tasks:
         session.delete(task)
