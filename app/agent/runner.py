@@ -90,6 +90,30 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
         )
 
 
+def begin_retry(*, user_id: uuid.UUID, thread_id: uuid.UUID | str, message_id: uuid.UUID | str) -> TurnStart:
+    """Answer again the user message that a failed reply (``message_id``) belonged to."""
+    with session_scope() as session:
+        failed = message_service.get_message(session, user_id=user_id, message_id=message_id)
+        thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+        if failed.thread_id != thread.id or failed.status != MessageStatus.error.value:
+            raise ServiceError("Only a failed reply can be retried.")
+        question = message_service.user_message_before(session, message=failed)
+        if question is None:
+            raise ServiceError("There is nothing to retry.")
+        assistant = message_service.open_assistant_message(session, user_id=user_id, thread_id=thread.id)
+        thread_service.touch(session, thread)
+        return TurnStart(
+            user_id=user_id,
+            thread_id=thread.id,
+            user_message_id=question.id,
+            message_id=assistant.id,
+            text=question.content,
+            memory=thread_service.agent_memory(thread),
+            thread_title=thread.title,
+            created_thread=False,
+        )
+
+
 class ToolRecorder:
     """The ``call_tool`` an agent gets: runs registry tools for this turn and keeps a log of them."""
 

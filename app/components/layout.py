@@ -23,7 +23,8 @@ def brand() -> rx.Component:
 
 
 def nav_link(label: str, href: str, icon: str) -> rx.Component:
-    active = rx.State.router.page.path == href
+    path = rx.State.router.page.path
+    active = (path == href) | (path == "/index") if href == routes.CHAT else path == href
     return rx.link(
         rx.hstack(
             rx.icon(icon, size=16), rx.text(label, size="2", weight="medium"), spacing="1", align="center"

@@ -115,6 +115,21 @@ def list_messages(
     return list(reversed(session.exec(stmt).all()))
 
 
+def user_message_before(session: Session, *, message: Message) -> Message | None:
+    """The newest user message of the thread at or before ``message``."""
+    stmt = (
+        select(Message)
+        .where(
+            Message.thread_id == message.thread_id,
+            Message.role == Role.user.value,
+            col(Message.created_at) <= message.created_at,
+        )
+        .order_by(col(Message.created_at).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
 def mark_interrupted(session: Session) -> int:
     """On start-up: turns left open by a crash become errors ("interrupted") so threads take new turns."""
     stale = session.exec(select(Message).where(col(Message.status).in_(OPEN_STATUSES))).all()

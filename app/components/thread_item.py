@@ -1,0 +1,116 @@
+"""A conversation in the sidebar: select, rename inline, archive, delete (with confirmation)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.services.chat_views import ThreadView
+from app.states.chat import ChatState
+
+
+def delete_dialog() -> rx.Component:
+    """One confirmation dialog for the page, opened by a thread's Delete menu item."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this conversation?"),
+            rx.alert_dialog.description(
+                "“",
+                ChatState.confirm_delete_title,
+                "” and all its messages will be deleted. Tasks stay as they are.",
+                class_name="ticked-wrap",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=ChatState.cancel_delete)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Delete", color_scheme="red", on_click=ChatState.confirm_delete)
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+            max_width="420px",
+        ),
+        open=ChatState.confirm_delete_id != "",
+    )
+
+
+def thread_menu(thread: ThreadView) -> rx.Component:
+    return rx.dropdown_menu.root(
+        rx.dropdown_menu.trigger(
+            rx.icon_button(
+                rx.icon("ellipsis", size=14),
+                variant="ghost",
+                color_scheme="gray",
+                size="1",
+                aria_label="Options for " + thread.title,
+            ),
+        ),
+        rx.dropdown_menu.content(
+            rx.dropdown_menu.item(
+                rx.icon("pencil", size=14), "Rename", on_click=ChatState.start_rename(thread.id)
+            ),
+            rx.cond(
+                thread.archived,
+                rx.dropdown_menu.item(
+                    rx.icon("archive-restore", size=14),
+                    "Unarchive",
+                    on_click=ChatState.set_archived(thread.id, False),
+                ),
+                rx.dropdown_menu.item(
+                    rx.icon("archive", size=14), "Archive", on_click=ChatState.set_archived(thread.id, True)
+                ),
+            ),
+            rx.dropdown_menu.separator(),
+            rx.dropdown_menu.item(
+                rx.icon("trash-2", size=14), "Delete", color="red", on_click=ChatState.ask_delete(thread.id)
+            ),
+        ),
+    )
+
+
+def thread_item(thread: ThreadView) -> rx.Component:
+    active = ChatState.thread_id == thread.id
+    return rx.box(
+        rx.cond(
+            thread.first_in_group & ~ChatState.show_archived,
+            rx.text(
+                thread.group,
+                size="1",
+                weight="medium",
+                color=rx.color("gray", 10),
+                padding="0.9em 0.5em 0.3em",
+            ),
+        ),
+        rx.cond(
+            ChatState.renaming_id == thread.id,
+            rx.input(
+                value=ChatState.rename_text,
+                on_change=ChatState.set_rename_text,
+                on_key_down=ChatState.rename_key,
+                on_blur=ChatState.cancel_rename,
+                auto_focus=True,
+                aria_label="Conversation title",
+                size="2",
+                max_length=200,
+            ),
+            rx.hstack(
+                rx.el.button(
+                    thread.title,
+                    on_click=ChatState.select_thread(thread.id),
+                    aria_current=rx.cond(active, "page", "false"),
+                    title=thread.title,
+                    class_name="ticked-thread-button",
+                ),
+                thread_menu(thread),
+                align="center",
+                spacing="1",
+                padding_right="0.25em",
+                border_radius="var(--radius-3)",
+                background=rx.cond(active, rx.color("accent", 4), "transparent"),
+                _hover={"background": rx.cond(active, rx.color("accent", 4), rx.color("gray", 3))},
+            ),
+        ),
+        role="listitem",
+    )

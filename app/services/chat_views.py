@@ -1,0 +1,79 @@
+"""Plain, JSON-ready views of threads and messages for every interface (pages, API, CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.models import Message, Thread
+from app.models.base import utcnow
+
+GROUPS = ("Today", "Yesterday", "Previous 7 days", "Older")
+
+
+def recency_group(when: datetime, now: datetime | None = None) -> str:
+    """The sidebar group of a thread: Today / Yesterday / Previous 7 days / Older (UTC days)."""
+    today = (now or utcnow()).date()
+    day = when.date()
+    if day >= today:
+        return GROUPS[0]
+    if day == today - timedelta(days=1):
+        return GROUPS[1]
+    if day >= today - timedelta(days=7):
+        return GROUPS[2]
+    return GROUPS[3]
+
+
+@dataclass
+class ThreadView:
+    id: str = ""
+    title: str = ""
+    group: str = ""
+    first_in_group: bool = False
+    archived: bool = False
+    updated_at: str = ""
+
+
+def thread_views(threads: list[Thread], now: datetime | None = None) -> list[ThreadView]:
+    views, last_group = [], None
+    for thread in threads:
+        group = recency_group(thread.updated_at, now)
+        views.append(
+            ThreadView(
+                id=str(thread.id),
+                title=thread.title,
+                group=group,
+                first_in_group=group != last_group,
+                archived=thread.status == "archived",
+                updated_at=thread.updated_at.isoformat(),
+            )
+        )
+        last_group = group
+    return views
+
+
+@dataclass
+class MessageView:
+    id: str = ""
+    role: str = ""
+    content: str = ""
+    status: str = "completed"
+    error: str = ""
+    created_at: str = ""
+    time_label: str = ""
+    tool_names: list[str] = field(default_factory=list)
+
+
+def message_view(message: Message) -> MessageView:
+    meta: dict[str, Any] = message.meta or {}
+    return MessageView(
+        id=str(message.id),
+        role=message.role,
+        content=message.content,
+        status=message.status,
+        error=str(meta.get("error") or ""),
+        created_at=message.created_at.isoformat(),
+        time_label=message.created_at.strftime("%H:%M"),
+        tool_names=[str(c.get("name")) for c in (message.tool_calls or [])],
+    )
