@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import reflex as rx
 
 from app import routes
@@ -34,3 +36,18 @@ app.add_page(
     title="Tasks · Ticked",
     on_load=[AuthState.require_auth, TasksState.on_load],
 )
+
+
+async def _recover_interrupted_turns() -> None:
+    """A restart closes the turns a crash left open, so every thread takes new turns at once."""
+    import asyncio
+
+    from app.agent.runner import recover_interrupted_turns
+    from app.core.config import get_settings
+
+    count = await asyncio.to_thread(recover_interrupted_turns, single_instance=not get_settings().redis_url)
+    if count:
+        logging.getLogger("ticked").warning("marked %d interrupted turn(s) as failed", count)
+
+
+app.register_lifespan_task(_recover_interrupted_turns)

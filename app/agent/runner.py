@@ -13,7 +13,7 @@ import sys
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from app.agent import registry
@@ -21,11 +21,22 @@ from app.agent.types import AgentReply, ToolError
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.models import MessageStatus
+from app.models.base import utcnow
 from app.services import messages as message_service
 from app.services import threads as thread_service
-from app.services.errors import NotFoundError, ServiceError
+from app.services.errors import BusyError, NotFoundError, ServiceError
 
 log = logging.getLogger(__name__)
+
+STALE_TURN = timedelta(minutes=5)
+"""A turn open longer than this was orphaned by a crash: no live turn takes that long."""
+
+
+def recover_interrupted_turns(*, single_instance: bool) -> int:
+    """Close turns a crash left open; run at start-up (see ``app/app.py``)."""
+    with session_scope() as session:
+        cutoff = None if single_instance else utcnow() - STALE_TURN
+        return message_service.mark_interrupted(session, older_than=cutoff)
 
 
 @dataclass
@@ -71,8 +82,9 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
             )
         else:
             thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+            message_service.mark_interrupted(session, older_than=utcnow() - STALE_TURN, thread_id=thread.id)
             if message_service.has_open_turn(session, thread_id=thread.id):
-                raise ServiceError(message_service.BUSY_MESSAGE)
+                raise BusyError(message_service.BUSY_MESSAGE)
         user_message = message_service.add_user_message(
             session, user_id=user_id, thread_id=thread.id, content=content
         )

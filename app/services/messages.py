@@ -130,9 +130,20 @@ def user_message_before(session: Session, *, message: Message) -> Message | None
     return session.exec(stmt).first()
 
 
-def mark_interrupted(session: Session) -> int:
-    """On start-up: turns left open by a crash become errors ("interrupted") so threads take new turns."""
-    stale = session.exec(select(Message).where(col(Message.status).in_(OPEN_STATUSES))).all()
+def mark_interrupted(
+    session: Session, *, older_than: datetime | None = None, thread_id: uuid.UUID | None = None
+) -> int:
+    """Turns left open by a crash become errors ("interrupted") so their threads take new turns.
+
+    At start-up of a single instance every open turn is orphaned (``older_than=None``); with
+    several instances only turns idle for longer than any live turn can take are.
+    """
+    stmt = select(Message).where(col(Message.status).in_(OPEN_STATUSES))
+    if older_than is not None:
+        stmt = stmt.where(col(Message.updated_at) < older_than)
+    if thread_id is not None:
+        stmt = stmt.where(Message.thread_id == thread_id)
+    stale = session.exec(stmt).all()
     for message in stale:
         message.status = MessageStatus.error.value
         message.meta = {**(message.meta or {}), "error": INTERRUPTED}

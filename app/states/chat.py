@@ -130,6 +130,7 @@ class ChatState(rx.State):
         if user_id is None:
             return None
         self.sidebar_open, self.error, self.stop_requested = False, "", False
+        self.show_archived, self.thread_search, self.renaming_id = False, "", ""
         wanted = self.router.url.query_parameters.get("thread", "")
         if not wanted:
             with session_scope() as session:

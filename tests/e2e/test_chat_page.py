@@ -1,0 +1,113 @@
+"""The chat page and its thread sidebar as a person uses them, in real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import sign_up
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def last_reply(page: Page):
+    return page.get_by_role("article", name="Assistant message").last
+
+
+def thread_button(page: Page, title: str):
+    return page.get_by_role("list", name="Conversations").get_by_role("button", name=title, exact=True)
+
+
+def test_add_task_by_chat_shows_reply_and_task_on_tasks_page(page: Page, app_url: str):
+    sign_up(page, app_url)
+    send(page, "add buy milk tomorrow")
+    expect(last_reply(page)).to_contain_text(re.compile("buy milk", re.I))
+    expect(last_reply(page)).to_contain_text("tomorrow")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    page.get_by_role("link", name="Tasks").click()
+    row = page.get_by_role("listitem").filter(has=page.get_by_role("button", name="Edit buy milk"))
+    expect(row).to_be_visible()
+    expect(row.get_by_text("tomorrow")).to_be_visible()
+
+
+def test_thread_in_sidebar_then_rename_archive_and_reload(page: Page, app_url: str):
+    sign_up(page, app_url)
+    send(page, "remind me to call the dentist")
+    expect(last_reply(page)).to_contain_text("call the dentist")
+    expect(thread_button(page, "Remind me to call the dentist")).to_be_visible()
+    page.reload()
+    expect(thread_button(page, "Remind me to call the dentist")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("article", name="Your message")).to_contain_text("remind me to call the dentist")
+
+    page.get_by_role("button", name="Options for Remind me to call the dentist").click()
+    page.get_by_role("menuitem", name="Rename").click()
+    title = page.get_by_role("textbox", name="Conversation title")
+    title.fill("Dentist")
+    title.press("Enter")
+    expect(thread_button(page, "Dentist")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dentist")).to_be_visible()
+
+    page.get_by_role("button", name="Options for Dentist").click()
+    page.get_by_role("menuitem", name="Archive").click()
+    expect(thread_button(page, "Dentist")).to_have_count(0)
+    page.get_by_role("button", name="Archived").click()
+    expect(thread_button(page, "Dentist")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="Dentist")).to_be_visible()
+    page.get_by_role("button", name="Archived").click()
+    expect(thread_button(page, "Dentist")).to_be_visible()
+
+
+def test_delete_thread_asks_first(page: Page, app_url: str):
+    sign_up(page, app_url)
+    send(page, "add water the plants")
+    expect(last_reply(page)).to_contain_text("water the plants")
+    page.get_by_role("button", name="New chat").click()
+    send(page, "show my tasks")
+    expect(last_reply(page)).to_contain_text("water the plants")
+    expect(thread_button(page, "Add water the plants")).to_be_visible()
+
+    page.get_by_role("button", name="Options for Add water the plants").click()
+    page.get_by_role("menuitem", name="Delete").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Delete this conversation?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(thread_button(page, "Add water the plants")).to_be_visible()
+
+    page.get_by_role("button", name="Options for Add water the plants").click()
+    page.get_by_role("menuitem", name="Delete").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(thread_button(page, "Add water the plants")).to_have_count(0)
+    page.reload()
+    expect(thread_button(page, "Add water the plants")).to_have_count(0)
+    expect(thread_button(page, "Show my tasks")).to_be_visible()
+
+
+def test_shift_enter_makes_a_new_line_and_suggestions_send(page: Page, app_url: str):
+    sign_up(page, app_url)
+    box = page.get_by_role("textbox", name="Message")
+    box.fill("first line")
+    box.press("Shift+Enter")
+    box.press_sequentially("second line")
+    expect(box).to_have_value("first line\nsecond line")
+    expect(page.get_by_role("article")).to_have_count(0)
+    box.fill("")
+    page.get_by_role("button", name="What can you do?").click()
+    expect(last_reply(page)).to_contain_text(re.compile("add", re.I))
+
+
+def test_last_thread_reopens_after_sign_in(page: Page, app_url: str):
+    email = sign_up(page, app_url)
+    send(page, "add renew passport in 3 days")
+    expect(last_reply(page)).to_contain_text("renew passport")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct-horse-42")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Add renew passport in 3 days")).to_be_visible()
+    expect(last_reply(page)).to_contain_text("renew passport")
