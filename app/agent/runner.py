@@ -11,13 +11,13 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from app.agent import registry
-from app.agent.types import AgentReply, ToolError
+from app.agent.types import AgentError, AgentReply, ToolError
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.models import MessageStatus
@@ -154,13 +154,25 @@ class ToolRecorder:
         return result
 
 
-def run_agent(start: TurnStart, recorder: ToolRecorder) -> AgentReply:
-    """Pick the configured backend and let it answer."""
-    backend = get_settings().effective_agent_backend
-    if backend == "openai":
-        from app.agent.openai_backend import run_openai_agent
+def run_agent(
+    start: TurnStart,
+    recorder: ToolRecorder,
+    *,
+    on_delta: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> AgentReply:
+    """Pick the configured backend and let it answer (OpenAI streams through ``on_delta``)."""
+    if get_settings().effective_agent_backend == "openai":
+        from app.agent.openai_backend import history, run_openai_agent
 
-        return run_openai_agent(start, recorder)
+        return run_openai_agent(
+            start.text,
+            call_tool=recorder,
+            context=history(start.user_id, start.thread_id, start.message_id),
+            today=date.today(),
+            on_delta=on_delta,
+            should_stop=should_stop,
+        )
     from app.agent.offline import run_local_agent
 
     return run_local_agent(start.text, call_tool=recorder, memory=start.memory, today=date.today())
@@ -171,10 +183,10 @@ def finish_turn(
 ) -> TurnResult:
     """Store the reply (or the error) on the assistant message and the agent's memory on the thread."""
     status = MessageStatus.completed if error is None else MessageStatus.error
-    text = reply.text if reply is not None else "Sorry, something went wrong while answering. Try again."
+    text = reply.text if reply is not None else (error.message if error else "No answer.")
     meta: dict[str, Any] = {}
     if error is not None:
-        meta["error"] = error
+        meta["error"] = error.reason
     if reply is not None and reply.confirmation is not None:
         meta["confirmation"] = asdict(reply.confirmation)
     with session_scope() as session:
@@ -199,20 +211,36 @@ def finish_turn(
         status=status.value,
         tool_calls=recorder.calls,
         widgets=[],
-        error=error,
+        error=error.reason if error else None,
         thread_title=title,
     )
 
 
-def process_turn(start: TurnStart, source: str = "chat") -> TurnResult:
+def process_turn(
+    start: TurnStart,
+    source: str = "chat",
+    *,
+    on_delta: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TurnResult:
     """Run the agent on a stored turn and store its answer; never leaves the turn open."""
     recorder = ToolRecorder(start, source)
+    _mark_processing(start)
     try:
-        reply = run_agent(start, recorder)
+        reply = run_agent(start, recorder, on_delta=on_delta, should_stop=should_stop)
+    except AgentError as exc:
+        log.warning("agent turn failed (thread %s): %s", start.thread_id, exc.reason)
+        return finish_turn(start, None, recorder, error=exc)
     except Exception as exc:  # any failure must close the turn, not leave it pending
-        log.exception("agent turn failed (thread %s)", start.thread_id)
-        return finish_turn(start, None, recorder, error=exc.__class__.__name__)
+        log.exception("agent turn crashed (thread %s)", start.thread_id)
+        error = AgentError("Sorry, something went wrong while answering. Try again.", exc.__class__.__name__)
+        return finish_turn(start, None, recorder, error=error)
     return finish_turn(start, reply, recorder)
+
+
+def _mark_processing(start: TurnStart) -> None:
+    with session_scope() as session:
+        message_service.set_status(session, message_id=start.message_id, status=MessageStatus.processing)
 
 
 def run_turn(

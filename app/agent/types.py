@@ -53,3 +53,16 @@ class AgentReply:
     text: str
     memory: dict[str, Any] = field(default_factory=dict)
     confirmation: Confirmation | None = None
+
+
+class AgentError(Exception):
+    """The model could not answer (timeout, server error, rate limit...).
+
+    ``message`` is shown to the person in an error bubble with Retry; ``reason`` is a short
+    code kept in the message's metadata.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason

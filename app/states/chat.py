@@ -8,7 +8,9 @@ stream that Stop can cut short. Every database call goes through the services.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import threading
 import uuid
 from datetime import datetime
 
@@ -32,6 +34,12 @@ SUGGESTIONS = [
     "Show my tasks",
     "What can you do?",
 ]
+
+
+@dataclasses.dataclass
+class _Streamed:
+    result: runner.TurnResult
+    any_delta: bool
 
 
 class ChatState(rx.State):
@@ -363,8 +371,10 @@ class ChatState(rx.State):
                 self._load_threads(user_id)
             sync = self._sync_url()
         yield sync
-        result = await asyncio.to_thread(runner.process_turn, start)
-        await self._reveal(result.reply)
+        streamed = await self._stream_turn(start)
+        result = streamed.result
+        if not streamed.any_delta and result.status == "completed":
+            await self._reveal(result.reply)
         async with self:
             if self.thread_id == result.thread_id:
                 self._open_thread(user_id, result.thread_id)
@@ -372,6 +382,37 @@ class ChatState(rx.State):
             self._load_threads(user_id)
             scroll = self._scroll()
         yield scroll
+
+    async def _stream_turn(self, start: runner.TurnStart) -> _Streamed:
+        """Run the turn in a worker thread; show model deltas as they come; Stop reaches the model."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        stop = threading.Event()
+
+        def on_delta(chunk: str) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, chunk)
+
+        task = asyncio.ensure_future(
+            asyncio.to_thread(runner.process_turn, start, on_delta=on_delta, should_stop=stop.is_set)
+        )
+        text, any_delta = "", False
+        while not task.done() or not queue.empty():
+            try:
+                text += await asyncio.wait_for(queue.get(), timeout=0.05)
+                while not queue.empty():
+                    text += queue.get_nowait()
+            except TimeoutError:
+                pass
+            async with self:
+                if self.stop_requested:
+                    stop.set()
+                if text and self.messages:
+                    any_delta = True
+                    self.streaming = True
+                    last = self.messages[-1]
+                    last.content, last.status = text, "streaming"
+                    self.messages = [*self.messages[:-1], last]
+        return _Streamed(result=await task, any_delta=any_delta)
 
     async def _reveal(self, reply: str) -> None:
         """Stream the stored reply into the last bubble, a few words at a time, until done or Stop."""

@@ -1,0 +1,174 @@
+"""The OpenAI backend: Chat Completions with our tools, streamed.
+
+Works with OpenAI or any compatible server (Ollama, vLLM, LM Studio) through
+``OPENAI_BASE_URL`` and ``OPENAI_MODEL``. It acts only through the tool registry (the same
+``call_tool`` the local agent gets); the last 50 messages of the thread are its context.
+Failures become :class:`AgentError` with a reason; the SDK retries 429 and 5xx a bounded
+number of times with backoff (honouring ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import openai
+
+from app.agent import registry
+from app.agent.types import AgentError, AgentReply, ToolCaller, ToolError
+from app.core.config import get_settings
+from app.core.db import session_scope
+from app.models import MessageStatus
+from app.services import messages as message_service
+
+log = logging.getLogger(__name__)
+
+CONTEXT_MESSAGES = 50
+MAX_TOOL_ROUNDS = 8
+MAX_RETRIES = 2
+
+SYSTEM_PROMPT = """You are Ticked, a concise assistant that manages the user's todo list.
+Today is {today} ({weekday}). Use the tools for every change or question about tasks; never invent
+task ids: find them with list_tasks or search_tasks first. Dates are YYYY-MM-DD. Tags are lower-case
+words without '#'. Before deleting more than one task, ask the user to confirm. After acting, reply in
+one or two short sentences naming the tasks you changed or listed."""
+
+
+def _client() -> openai.OpenAI:
+    settings = get_settings()
+    return openai.OpenAI(
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url or None,
+        timeout=settings.openai_timeout_seconds,
+        max_retries=MAX_RETRIES,
+    )
+
+
+def history(user_id, thread_id, exclude_id) -> list[dict[str, Any]]:
+    """The thread's last messages as Chat Completions messages (completed ones only)."""
+    with session_scope() as session:
+        rows = message_service.list_messages(
+            session, user_id=user_id, thread_id=thread_id, limit=CONTEXT_MESSAGES + 1
+        )
+    out = []
+    for m in rows:
+        if m.id == exclude_id or (m.status != MessageStatus.completed.value and m.role != "user"):
+            continue
+        if m.content:
+            out.append(
+                {"role": m.role if m.role in ("user", "assistant") else "system", "content": m.content}
+            )
+    return out[-CONTEXT_MESSAGES:]
+
+
+def _tool_specs() -> list[dict[str, Any]]:
+    return [tool.openai_spec() for tool in registry.all_tools()]
+
+
+def _run_tool(call_tool: ToolCaller, name: str, raw_args: str) -> dict[str, Any]:
+    try:
+        args = json.loads(raw_args or "{}")
+    except json.JSONDecodeError:
+        return {"error": f"The arguments for {name} were not valid JSON."}
+    try:
+        return call_tool(name, args)
+    except ToolError as exc:
+        return {"error": str(exc)}
+
+
+def _stream_round(
+    client: openai.OpenAI,
+    messages: list[dict[str, Any]],
+    on_delta: Callable[[str], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[str, list[dict[str, Any]], bool]:
+    """One model call, streamed: returns (text, tool_calls, stopped)."""
+    settings = get_settings()
+    stream = client.chat.completions.create(
+        model=settings.openai_model, messages=messages, tools=_tool_specs(), stream=True
+    )
+    text: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    stopped = False
+    try:
+        for chunk in stream:
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+            if not chunk.choices:
+                continue
+            delta = chunk.choices[0].delta
+            if delta.content:
+                text.append(delta.content)
+                if on_delta is not None:
+                    on_delta(delta.content)
+            for tc in delta.tool_calls or []:
+                slot = calls.setdefault(tc.index, {"id": "", "name": "", "arguments": ""})
+                if tc.id:
+                    slot["id"] = tc.id
+                if tc.function is not None:
+                    slot["name"] += tc.function.name or ""
+                    slot["arguments"] += tc.function.arguments or ""
+    finally:
+        stream.close()
+    return "".join(text), [calls[i] for i in sorted(calls)], stopped
+
+
+def run_openai_agent(
+    text: str,
+    *,
+    call_tool: ToolCaller,
+    context: list[dict[str, Any]],
+    today: date,
+    on_delta: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> AgentReply:
+    """Answer ``text`` with the model, running its tool calls through ``call_tool``."""
+    system = SYSTEM_PROMPT.format(today=today.isoformat(), weekday=today.strftime("%A"))
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *context]
+    if not context or context[-1].get("content") != text:
+        messages.append({"role": "user", "content": text})
+    client = _client()
+    try:
+        for _round in range(MAX_TOOL_ROUNDS):
+            reply, calls, stopped = _stream_round(client, messages, on_delta, should_stop)
+            if stopped:
+                return AgentReply(text=(reply + " …").strip() if reply else "Stopped.", memory={})
+            if not calls:
+                return AgentReply(text=reply.strip() or "Done.", memory={})
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": reply or None,
+                    "tool_calls": [
+                        {
+                            "id": c["id"],
+                            "type": "function",
+                            "function": {"name": c["name"], "arguments": c["arguments"]},
+                        }
+                        for c in calls
+                    ],
+                }
+            )
+            for c in calls:
+                result = _run_tool(call_tool, c["name"], c["arguments"])
+                messages.append(
+                    {"role": "tool", "tool_call_id": c["id"], "content": json.dumps(result, default=str)}
+                )
+        raise AgentError("The assistant kept calling tools without answering, so I stopped it.", "tool_loop")
+    except openai.APITimeoutError as exc:
+        raise AgentError("The AI service took too long to answer. Try again.", "timeout") from exc
+    except openai.RateLimitError as exc:
+        raise AgentError(
+            "The AI service is busy (rate limited). Try again in a moment.", "rate_limited"
+        ) from exc
+    except openai.APIStatusError as exc:
+        raise AgentError(
+            f"The AI service answered with an error ({exc.status_code}). Try again.",
+            f"http_{exc.status_code}",
+        ) from exc
+    except openai.APIConnectionError as exc:
+        raise AgentError("The AI service could not be reached. Try again.", "connection") from exc

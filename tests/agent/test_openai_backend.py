@@ -1,0 +1,169 @@
+"""The OpenAI backend with the real ``openai`` SDK against a scripted server on localhost."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, SQLModel, select
+
+from app.agent import runner
+from app.core import db
+from app.core.config import get_settings
+from app.models import Message, Task, TaskOperation
+from app.services import auth
+from tests.utils.fake_openai import FakeOpenAI, fake_openai
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeOpenAI]:
+    with fake_openai() as server:
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'openai.db'}")
+        monkeypatch.setenv("AGENT_BACKEND", "openai")
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_MODEL", "fake-model")
+        monkeypatch.setenv("OPENAI_TIMEOUT_SECONDS", "1")
+        get_settings.cache_clear()
+        db.reset_engine()
+        SQLModel.metadata.create_all(db.get_engine())
+        yield server
+        db.reset_engine()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def user_id(fake):
+    with db.session_scope() as session:
+        return auth.register(session, email="ann@example.com", password="password123").id
+
+
+def _session() -> Session:
+    return Session(db.get_engine())
+
+
+def test_openai_text_reply_streams_deltas_and_is_stored(fake, user_id):
+    fake.script = [{"text": "Hello there, how can I help?"}]
+    deltas: list[str] = []
+    start = runner.begin_turn(user_id=user_id, text="hi")
+    result = runner.process_turn(start, on_delta=deltas.append)
+    assert result.status == "completed"
+    assert result.reply == "Hello there, how can I help?"
+    assert len(deltas) > 1
+    assert "".join(deltas) == result.reply
+    body = fake.requests[0]
+    assert body["model"] == "fake-model"
+    assert body["stream"] is True
+    assert {t["function"]["name"] for t in body["tools"]} >= {"add_task", "list_tasks", "complete_task"}
+    assert body["messages"][0]["role"] == "system"
+    assert body["messages"][-1] == {"role": "user", "content": "hi"}
+
+
+def test_openai_tool_call_runs_through_registry(fake, user_id):
+    args = json.dumps({"title": "pay rent", "priority": "high", "due_date": "2027-01-15"})
+    fake.script = [{"tool_calls": [{"name": "add_task", "arguments": args}]}, {"text": "Added pay rent."}]
+    result = runner.run_turn(user_id=user_id, text="add pay rent on 2027-01-15, high priority")
+    assert result.reply == "Added pay rent."
+    assert [c["name"] for c in result.tool_calls] == ["add_task"]
+    assert result.tool_calls[0]["result"]["status"] == "created"
+    with _session() as session:
+        task = session.exec(select(Task)).one()
+        assert (task.title, task.priority, task.due_date.isoformat()) == ("pay rent", "high", "2027-01-15")
+        op = session.exec(select(TaskOperation)).one()
+        assert (op.tool_name, op.status, op.operation_type) == ("add_task", "completed", "create")
+        stored = session.get(Message, uuid.UUID(result.message_id))
+        assert stored.tool_calls[0]["name"] == "add_task"
+    tool_msg = fake.requests[1]["messages"][-1]
+    assert tool_msg["role"] == "tool"
+    assert json.loads(tool_msg["content"])["title"] == "pay rent"
+
+
+def test_openai_context_holds_earlier_messages(fake, user_id):
+    fake.script = [{"text": "First answer."}, {"text": "Second answer."}]
+    first = runner.run_turn(user_id=user_id, text="first question")
+    runner.run_turn(user_id=user_id, text="second question", thread_id=first.thread_id)
+    sent = [(m["role"], m["content"]) for m in fake.requests[1]["messages"][1:]]
+    assert sent == [
+        ("user", "first question"),
+        ("assistant", "First answer."),
+        ("user", "second question"),
+    ]
+
+
+def test_openai_server_error_becomes_error_message_with_reason(fake, user_id):
+    fake.script = [{"status": 500, "retry_after": "0"}] * 3
+    result = runner.run_turn(user_id=user_id, text="hello")
+    assert result.status == "error"
+    assert result.error == "http_500"
+    assert "error (500)" in result.reply
+    assert len(fake.requests) == 3
+    with _session() as session:
+        message = session.get(Message, uuid.UUID(result.message_id))
+        assert message.status == "error"
+        assert message.meta["error"] == "http_500"
+
+
+def test_openai_rate_limit_is_retried_then_recovers(fake, user_id):
+    fake.script = [{"status": 429, "retry_after": "0"}, {"text": "Recovered."}]
+    result = runner.run_turn(user_id=user_id, text="hello")
+    assert (result.status, result.reply) == ("completed", "Recovered.")
+
+
+def test_openai_timeout_becomes_error_and_thread_takes_new_turns(fake, user_id):
+    fake.script = [{"delay": 1.6, "text": "late"}] * 3
+    result = runner.run_turn(user_id=user_id, text="hello")
+    assert (result.status, result.error) == ("error", "timeout")
+    fake.script = [{"text": "Back again."}]
+    again = runner.run_turn(user_id=user_id, text="hello again", thread_id=result.thread_id)
+    assert again.reply == "Back again."
+
+
+def test_openai_malformed_and_unknown_tool_calls_are_reported_to_the_model(fake, user_id):
+    fake.script = [
+        {
+            "tool_calls": [
+                {"name": "add_task", "arguments": "{not json"},
+                {"name": "launch_rocket", "arguments": "{}"},
+            ]
+        },
+        {"text": "Sorry, I could not do that."},
+    ]
+    result = runner.run_turn(user_id=user_id, text="add something")
+    assert result.reply == "Sorry, I could not do that."
+    tool_results = [json.loads(m["content"]) for m in fake.requests[1]["messages"] if m["role"] == "tool"]
+    assert "not valid JSON" in tool_results[0]["error"]
+    assert "Unknown tool" in tool_results[1]["error"]
+    with _session() as session:
+        assert session.exec(select(Task)).all() == []
+
+
+def test_openai_invalid_arguments_change_nothing(fake, user_id):
+    fake.script = [
+        {"tool_calls": [{"name": "add_task", "arguments": json.dumps({"title": "x", "priority": "urgent"})}]},
+        {"text": "That priority is not allowed."},
+    ]
+    runner.run_turn(user_id=user_id, text="add x urgently")
+    with _session() as session:
+        assert session.exec(select(Task)).all() == []
+        op = session.exec(select(TaskOperation)).one()
+        assert op.status == "failed"
+
+
+def test_openai_endless_tool_calls_are_capped(fake, user_id):
+    fake.script = [{"tool_calls": [{"name": "list_tasks", "arguments": "{}"}]}] * 20
+    result = runner.run_turn(user_id=user_id, text="loop forever")
+    assert (result.status, result.error) == ("error", "tool_loop")
+    assert len(fake.requests) == 8
+
+
+def test_openai_stop_ends_the_stream(fake, user_id):
+    fake.script = [{"text": "one two three four five six seven eight", "word_delay": 0.05}]
+    seen: list[str] = []
+    start = runner.begin_turn(user_id=user_id, text="talk")
+    result = runner.process_turn(start, on_delta=seen.append, should_stop=lambda: len(seen) >= 2)
+    assert result.status == "completed"
+    assert result.reply.startswith("one two")
+    assert "eight" not in result.reply
