@@ -1,0 +1,9 @@
+"""Ticked's local, offline, deterministic English assistant.
+
+Rules instead of a model: it understands everyday task commands ("add pay rent tomorrow",
+"what's due today?", "complete task 2", "undo") and acts only through the tool registry.
+"""
+
+from app.agent.offline.agent import run_local_agent
+
+__all__ = ["run_local_agent"]

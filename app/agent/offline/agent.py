@@ -1,0 +1,428 @@
+"""The local, offline assistant: one message in, tool calls out, one reply back.
+
+It is deterministic (no model): :mod:`parse` decides the intent, :mod:`targets` finds the
+tasks it refers to, and this module performs it through ``call_tool`` only and words the
+reply. Thread memory (what "it" and "task 2" mean, a pending yes/no) travels in ``memory``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.agent.offline import replies
+from app.agent.offline.dates import describe_date
+from app.agent.offline.intents import Changes, Intent
+from app.agent.offline.parse import parse_intent
+from app.agent.offline.queries import matches
+from app.agent.offline.targets import Targets, apply_words, positions, resolve_targets
+from app.agent.types import AgentReply, Confirmation, ToolCaller, ToolError
+
+TaskDict = dict[str, Any]
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 500
+"""Longer messages are cut: no command needs more, and it keeps every turn within a few ms."""
+
+
+@dataclass
+class _Turn:
+    """One turn's context: tools, memory being built, and a cached task list."""
+
+    call_tool: ToolCaller
+    memory: dict[str, Any]
+    today: dt.date
+    changes: int = 0
+    _tasks: list[TaskDict] | None = None
+
+    def tasks(self) -> list[TaskDict]:
+        """All the person's tasks, fetched once per turn (and again after a change)."""
+        if self._tasks is None:
+            try:  # ask for the registry's maximum page so references can reach every task
+                result = self.call_tool("list_tasks", {"status": "all", "limit": 200})
+            except ToolError:
+                result = self.call_tool("list_tasks", {"status": "all"})
+            self._tasks = list(result.get("tasks") or [])
+        return self._tasks
+
+    def change(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Call a tool that changes tasks; counts it so "undo" can revert the whole turn."""
+        result = self.call_tool(name, args)
+        self.changes += 1
+        self._tasks = None
+        return result
+
+    def focus(self, tasks: list[TaskDict]) -> None:
+        """Remember the tasks just talked about, for "it" / "them" next turn."""
+        self.memory["focus"] = [str(t.get("id")) for t in tasks if t.get("id") is not None]
+
+
+@dataclass
+class _Result:
+    text: str
+    confirmation: Confirmation | None = None
+
+
+def run_local_agent(
+    text: str, *, call_tool: ToolCaller, memory: dict[str, Any], today: dt.date
+) -> AgentReply:
+    """Understand one message, act on it through tools, and reply.
+
+    Args:
+        text: the person's message.
+        call_tool: runs a registered tool; raises ToolError on refusal.
+        memory: what the previous turn of this thread returned ({} to start).
+        today: the date relative phrases resolve against.
+
+    Returns:
+        The reply text, the memory for the next turn, and a Confirmation when it asks before
+        deleting several tasks (nothing is deleted until the next turn says yes).
+    """
+    text = text[:MAX_CHARS]
+    memory = dict(memory or {})
+    pending = memory.pop("pending", None)
+    choice = memory.pop("choice", None)
+    turn = _Turn(call_tool, memory, today)
+    try:
+        intent = parse_intent(text, today, expecting_answer=bool(pending))
+        if pending and intent.kind in {"yes", "no"}:
+            result = _answer(turn, pending, yes=intent.kind == "yes")
+        elif choice and _is_choice_answer(intent):
+            result = _choose(turn, choice, text)
+        else:
+            result = _dispatch(turn, intent)
+    except ToolError as err:
+        result = _Result(f"Sorry, that didn't work: {err}")
+    except Exception:  # a parsing bug must not lose the turn; the person gets an honest answer
+        log.exception("offline agent failed on %r", text)
+        result = _Result("Sorry, something went wrong while handling that. Nothing else was changed.")
+    if turn.changes:
+        memory["last_changes"] = turn.changes
+    if result.confirmation is not None:
+        memory["pending"] = {
+            "action": result.confirmation.action,
+            "task_ids": result.confirmation.task_ids,
+            "titles": result.confirmation.titles,
+        }
+    return AgentReply(text=result.text, memory=memory, confirmation=result.confirmation)
+
+
+def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    handlers: dict[str, Callable[[_Turn, Intent, list[TaskDict] | None], _Result]] = {
+        "create": _create,
+        "list": _list,
+        "complete": _complete,
+        "reopen": _reopen,
+        "delete": _delete,
+        "update": _update,
+        "maybe_update": _maybe_update,
+        "undo": _undo,
+    }
+    if intent.kind in handlers:
+        return handlers[intent.kind](turn, intent, forced)
+    if intent.kind == "need_ref":
+        verb = intent.ref or "change"
+        return _Result(f'Which task should I {verb}? For example: "{verb} buy milk", or "{verb} task 2".')
+    fixed = {
+        "greet": replies.GREETING,
+        "thanks": replies.THANKS,
+        "help": replies.HELP,
+        "yes": replies.NOTHING_PENDING,
+        "no": replies.NOTHING_PENDING,
+    }
+    return _Result(fixed.get(intent.kind) or replies.unknown(intent.text))
+
+
+# --- confirmation and disambiguation -----------------------------------------------------------
+def _answer(turn: _Turn, pending: dict[str, Any], *, yes: bool) -> _Result:
+    titles = [str(t) for t in pending.get("titles") or []]
+    if not yes:
+        return _Result(f"Okay, I kept them. Nothing was deleted ({len(titles)} tasks kept).")
+    deleted: list[str] = []
+    failed: list[str] = []
+    for task_id in pending.get("task_ids") or []:
+        try:
+            deleted.append(str(turn.change("delete_task", {"task_id": task_id}).get("title") or ""))
+        except ToolError as err:
+            failed.append(str(err))
+    turn.memory["focus"] = []
+    text = f"Deleted {len(deleted)} task{'s' if len(deleted) != 1 else ''}: " + ", ".join(
+        replies.quote(t) for t in deleted
+    )
+    text += '. Say "undo" to bring them back.' if deleted else "."
+    if failed:
+        text += " Some could not be deleted: " + "; ".join(failed)
+    return _Result(text)
+
+
+def _is_choice_answer(intent: Intent) -> bool:
+    return intent.kind in {"unknown", "maybe_update"} or bool(positions(intent.text))
+
+
+def _choose(turn: _Turn, choice: dict[str, Any], text: str) -> _Result:
+    """Apply the command that was ambiguous to the task the person now picked."""
+    ids = [str(i) for i in choice.get("ids") or []]
+    candidates = [t for t in turn.tasks() if str(t.get("id")) in ids]
+    candidates.sort(key=lambda t: ids.index(str(t.get("id"))))
+    picked = resolve_targets(text, None, candidates, {"last_list": ids}, turn.today)
+    if not picked.tasks or len(picked.tasks) != 1:
+        return _dispatch(turn, parse_intent(text, turn.today))
+    original = parse_intent(str(choice.get("text") or ""), turn.today)
+    return _dispatch(turn, original, picked.tasks)
+
+
+def _targets(
+    turn: _Turn, intent: Intent, forced: list[TaskDict] | None, *, prefer_completed: bool | None
+) -> Targets:
+    if forced is not None:
+        return Targets(forced)
+    return resolve_targets(
+        intent.ref, intent.query, turn.tasks(), turn.memory, turn.today, prefer_completed=prefer_completed
+    )
+
+
+def _problem(turn: _Turn, intent: Intent, found: Targets, what: str) -> _Result | None:
+    """The reply when targets could not be settled (none, several, stale), else None."""
+    if found.problem == "ambiguous":
+        turn.memory["choice"] = {"text": intent.text, "ids": [str(t.get("id")) for t in found.candidates]}
+        turn.memory["last_list"] = [str(t.get("id")) for t in found.candidates]
+        turn.focus(found.candidates)
+        return _Result(replies.ask_which(found.candidates, turn.today))
+    if found.problem == "empty":
+        return _Result(f"Which task do you mean? I'm not sure what to {what}.")
+    if found.problem == "stale":
+        return _Result(
+            'That number isn\'t in the last list I showed. Say "show my tasks" to see the numbers.'
+        )
+    if found.problem == "none":
+        return _Result(replies.not_found(intent.ref.strip() or intent.text))
+    if not found.tasks:
+        if found.bulk:
+            return _Result(f"There are no matching tasks to {what}.")
+        return _Result(replies.not_found(intent.ref.strip() or intent.text))
+    return None
+
+
+# --- intents -----------------------------------------------------------------------------------
+def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    if not intent.drafts:
+        return _Result(replies.NO_TITLE)
+    created: list[TaskDict] = []
+    errors: list[str] = []
+    for draft in intent.drafts:
+        args: dict[str, Any] = {"title": draft.title}
+        if draft.priority:
+            args["priority"] = draft.priority
+        if draft.tags:
+            args["tags"] = draft.tags
+        if draft.due:
+            args["due_date"] = draft.due.isoformat()
+        if draft.recurrence:
+            args["recurrence"] = draft.recurrence
+        try:
+            result = turn.change("add_task", args)
+        except ToolError as err:
+            errors.append(f"{replies.quote(draft.title)}: {err}")
+            continue
+        task = dict(result.get("task") or {})
+        task.setdefault("id", result.get("task_id"))
+        task.setdefault("title", result.get("title") or draft.title)
+        for key, value in args.items():
+            task.setdefault(key, value)
+        created.append(task)
+    turn.focus(created)
+    if len(created) == 1:
+        text = f"Added {replies.quote(created[0].get('title'))}{replies.details(created[0], turn.today)}."
+    elif created:
+        text = f"Added {len(created)} tasks: {replies.join_titles(created)}."
+    else:
+        text = "I couldn't add that."
+    if errors:
+        text += " Problems: " + "; ".join(errors)
+    return _Result(text)
+
+
+def _list(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    tasks = turn.tasks()
+    query = apply_words(intent.query, tasks, search=False) if intent.query else None
+    if query is None:
+        return _Result(replies.unknown(intent.text))
+    shown = [t for t in tasks if matches(t, query, turn.today)]
+    if query.due or query.due_on:
+        shown.sort(key=lambda t: (str(t.get("due_date") or "9999"),))
+    turn.memory["last_list"] = [str(t.get("id")) for t in shown]
+    turn.focus(shown)
+    return _Result(replies.listing(shown, query, turn.today))
+
+
+def _complete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    found = _targets(turn, intent, forced, prefer_completed=False)
+    problem = _problem(turn, intent, found, "complete")
+    if problem:
+        return problem
+    done, already = [], []
+    for task in found.tasks:
+        if task.get("completed"):
+            already.append(task)
+            continue
+        result = turn.change("complete_task", {"task_id": task.get("id")})
+        done.append({**task, "title": result.get("title") or task.get("title")})
+    turn.focus(done or already)
+    parts = []
+    if done:
+        parts.append(f"Marked {replies.join_titles(done)} as done.")
+    if already:
+        parts.append(f"{replies.join_titles(already)} {'was' if len(already) == 1 else 'were'} already done.")
+    return _Result(" ".join(parts))
+
+
+def _reopen(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    found = _targets(turn, intent, forced, prefer_completed=True)
+    problem = _problem(turn, intent, found, "reopen")
+    if problem:
+        return problem
+    opened, already = [], []
+    for task in found.tasks:
+        if not task.get("completed"):
+            already.append(task)
+            continue
+        result = turn.change("reopen_task", {"task_id": task.get("id")})
+        opened.append({**task, "title": result.get("title") or task.get("title")})
+    turn.focus(opened or already)
+    parts = []
+    if opened:
+        pronoun = "it is" if len(opened) == 1 else "they are"
+        parts.append(f"Reopened {replies.join_titles(opened)}; {pronoun} open again.")
+    if already:
+        parts.append(f"{replies.join_titles(already)} {'is' if len(already) == 1 else 'are'} already open.")
+    return _Result(" ".join(parts))
+
+
+def _delete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    found = _targets(turn, intent, forced, prefer_completed=None)
+    problem = _problem(turn, intent, found, "delete")
+    if problem:
+        return problem
+    tasks = found.tasks
+    if len(tasks) > 1:
+        turn.focus(tasks)
+        confirmation = Confirmation(
+            action="delete",
+            task_ids=[str(t.get("id")) for t in tasks],
+            titles=[str(t.get("title")) for t in tasks],
+        )
+        return _Result(replies.confirm_delete(tasks, turn.today), confirmation)
+    result = turn.change("delete_task", {"task_id": tasks[0].get("id")})
+    turn.memory["focus"] = []
+    return _Result(
+        f'Deleted {replies.quote(result.get("title") or tasks[0].get("title"))}. Say "undo" to bring it back.'
+    )
+
+
+def _update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    changes = intent.changes or Changes()
+    found = _targets(turn, intent, forced, prefer_completed=None)
+    problem = _problem(turn, intent, found, "change")
+    if problem:
+        return problem
+    lines: list[str] = []
+    updated: list[TaskDict] = []
+    for task in found.tasks:
+        args, said = _update_args(task, changes, turn.today)
+        if len(args) == 1:
+            lines.append(f"{replies.quote(task.get('title'))} already looks like that; nothing to change.")
+            continue
+        result = turn.change("update_task", args)
+        title = result.get("title") or args.get("title") or task.get("title")
+        updated.append({**task, **args, "title": title})
+        lines.append(f"Updated {replies.quote(title)}: {', '.join(said)}.")
+    turn.focus(updated or found.tasks)
+    return _Result("\n".join(lines))
+
+
+def _update_args(task: TaskDict, changes: Changes, today: dt.date) -> tuple[dict[str, Any], list[str]]:
+    """Tool arguments for ``update_task`` and words describing the change."""
+    args: dict[str, Any] = {"task_id": task.get("id")}
+    said: list[str] = []
+    if changes.title and changes.title != task.get("title"):
+        args["title"] = changes.title
+        said.append(f"renamed from {replies.quote(task.get('title'))}")
+    if changes.description is not None:
+        args["description"] = changes.description
+        said.append("description set")
+    if changes.priority and changes.priority != task.get("priority"):
+        args["priority"] = changes.priority
+        said.append(f"now {changes.priority} priority")
+    due = changes.due
+    if changes.shift_days:
+        current = task.get("due_date")
+        base = dt.date.fromisoformat(str(current)[:10]) if current else today
+        due = base + dt.timedelta(days=changes.shift_days)
+    if due is not None and due.isoformat() != str(task.get("due_date") or "")[:10]:
+        args["due_date"] = due.isoformat()
+        said.append(f"now due {describe_date(due, today)}")
+    elif changes.clear_due and task.get("due_date"):
+        args["due_date"] = None
+        said.append("due date removed")
+    tags = [str(t) for t in task.get("tags") or []]
+    new_tags = [t for t in tags if t not in changes.tags_remove and "*" not in changes.tags_remove]
+    new_tags += [t for t in changes.tags_add if t not in new_tags]
+    if new_tags != tags:
+        args["tags"] = new_tags
+        said.append("tags now " + (" ".join(f"#{t}" for t in new_tags) if new_tags else "cleared"))
+    if changes.recurrence and changes.recurrence != task.get("recurrence"):
+        args["recurrence"] = changes.recurrence
+        said.append(f"repeats {changes.recurrence}")
+    elif changes.clear_recurrence and task.get("recurrence"):
+        args["recurrence"] = None
+        said.append("no longer repeats")
+    return args, said
+
+
+def _maybe_update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    """ "pay rent tomorrow": update that task if it exists, else add it as a new task."""
+    found = _targets(turn, intent, forced, prefer_completed=None)
+    if found.tasks:
+        return _update(turn, intent, found.tasks)
+    problem = _problem(turn, intent, found, "change") if found.problem == "ambiguous" else None
+    return problem or _create(turn, intent)
+
+
+def _undo(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    """Revert the previous turn's changes (all of them when one turn made several)."""
+    steps = max(1, min(int(turn.memory.get("last_changes") or 1), 50))
+    undone: list[dict[str, Any]] = []
+    for _ in range(steps):
+        try:
+            undone.append(turn.call_tool("undo", {}))
+        except ToolError as err:
+            if not undone:
+                return _Result(str(err) or "There's nothing to undo.")
+            break
+    turn.memory["last_changes"] = 1
+    turn.memory["focus"] = [str(u.get("task_id")) for u in undone if u.get("task_id") is not None]
+    phrases = [
+        f"{_UNDONE.get(str(u.get('undone')), str(u.get('undone') or 'changing'))} "
+        f"{replies.quote(u.get('title'))}"
+        for u in undone
+    ]
+    return _Result("Undone: " + "; ".join(phrases) + ".")
+
+
+_UNDONE = {
+    "create": "adding",
+    "add": "adding",
+    "add_task": "adding",
+    "delete": "deleting",
+    "delete_task": "deleting",
+    "complete": "completing",
+    "complete_task": "completing",
+    "reopen": "reopening",
+    "reopen_task": "reopening",
+    "update": "editing",
+    "update_task": "editing",
+    "categorize": "tagging",
+}

@@ -1,0 +1,267 @@
+"""Pull task attributes (priority, tags, recurrence, due date) out of a sentence.
+
+Creation and update both need the same thing: find "high priority", "#work", "every monday",
+"by friday" wherever they appear, remember what they mean, and hand back the rest of the
+sentence (the title or the task reference) with those phrases cut out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from app.agent.offline.dates import WEEKDAYS, coming_weekday, extract_date
+
+_FLAGS = re.IGNORECASE
+_WD = "|".join(WEEKDAYS)
+_REPEAT_LEAD = (
+    r"(?:(?:and\s+|that\s+|which\s+|to\s+)?(?:repeats?|repeating|recurs?|recurring|reoccurring)\s+)?"
+)
+
+_RECURRENCE: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(_REPEAT_LEAD + r"\b(?:every|each)\s+(?P<wd>" + _WD + r")s?\b", _FLAGS), "weekly"),
+    (re.compile(r"\b(?:on\s+)?(?P<wd>" + _WD + r")s\b", _FLAGS), "weekly"),
+    (
+        re.compile(
+            _REPEAT_LEAD
+            + r"(?:\b(?:every|each)\s+(?:single\s+|other\s+)?(?:day|morning|evening|night|weekday)\b|"
+            r"\beveryday\b|\bdaily\b|\bonce\s+a\s+day\b|\bnightly\b)",
+            _FLAGS,
+        ),
+        "daily",
+    ),
+    (
+        re.compile(
+            _REPEAT_LEAD
+            + r"(?:\b(?:every|each)\s+(?:other\s+|\d+\s+)?weeks?\b|\bweekly\b|\bonce\s+a\s+week\b)",
+            _FLAGS,
+        ),
+        "weekly",
+    ),
+    (
+        re.compile(
+            _REPEAT_LEAD
+            + r"(?:\b(?:every|each)\s+(?:other\s+|\d+\s+)?months?\b|\bmonthly\b|\bonce\s+a\s+month\b)",
+            _FLAGS,
+        ),
+        "monthly",
+    ),
+]
+_NO_RECURRENCE = re.compile(
+    r"\b(?:(?:no\s+longer|not|don't|do\s+not|stop|never)\s+(?:repeat(?:ing)?|recur(?:ring)?)|"
+    r"non-?recurring|one[-\s]off|not\s+recurring)\b",
+    _FLAGS,
+)
+_REPEAT_WORD = re.compile(r"^\s*(?:repeat|recurring|recur)\b", _FLAGS)
+
+_PRIORITY_WORDS = {
+    "high": "high",
+    "top": "high",
+    "highest": "high",
+    "max": "high",
+    "urgent": "high",
+    "low": "low",
+    "lowest": "low",
+    "medium": "medium",
+    "normal": "medium",
+    "mid": "medium",
+    "regular": "medium",
+    "average": "medium",
+}
+_PRIORITY: list[tuple[re.Pattern[str], str | None]] = [
+    (
+        re.compile(
+            r"(?:\b(?:with|at|as|in|of|to)\s+)?(?:an?\s+|the\s+)?\b(?P<p>high|top|highest|max|urgent|low|lowest|"
+            r"medium|normal|mid|regular|average)[\s-]+prio(?:rity)?\b",
+            _FLAGS,
+        ),
+        None,
+    ),
+    (
+        re.compile(
+            r"(?:\b(?:with|and)\s+)?\b(?:the\s+)?prio(?:rity)?\s*(?:is\s+|of\s+|:\s*|=\s*|to\s+|set\s+to\s+)?"
+            r"(?P<p>high|low|medium|normal|urgent)\b",
+            _FLAGS,
+        ),
+        None,
+    ),
+    (
+        re.compile(
+            r"\b(?:not\s+(?:(?:very|that|so)\s+)?(?:urgent|important)|less\s+(?:urgent|important)|no\s+rush|"
+            r"unimportant|whenever\s+possible)\b",
+            _FLAGS,
+        ),
+        "low",
+    ),
+    (re.compile(r"\b(?:more|very|really|super)\s+(?:urgent|important)\b", _FLAGS), "high"),
+    (
+        re.compile(r"(?:\b(?:as\s+)?(?:an?\s+)?)?\b(?:urgent(?:ly)?|important|asap|critical)\b", _FLAGS),
+        "high",
+    ),
+    (re.compile(r"\bp(?P<n>[1-3])\b", _FLAGS), None),
+    (re.compile(r"(?<!\S)!{2,}(?!\S)", _FLAGS), "high"),
+]
+
+_TAG_HASH = re.compile(r"(?<![\w&/])#(?P<t>[A-Za-z0-9_][\w-]*)")
+_TAG_LIST = re.compile(
+    r"(?:\b(?:and\s+|with\s+)?(?:the\s+)?)?\b(?:tags?|labels?)\s*:\s*(?P<t>#?[\w-]+(?:\s*(?:,|\band\b)\s*#?[\w-]+)*)",
+    _FLAGS,
+)
+_TAG_WORD = re.compile(
+    r"(?:\b(?:and\s+)?)?\b(?:tagged|labell?ed)\s+(?:as\s+|with\s+)?#?(?P<t>[\w-]+)"
+    r"|\bwith\s+(?:the\s+|a\s+)?(?:tag|label)\s+#?(?P<t2>[\w-]+)",
+    _FLAGS,
+)
+# Due dates carry no time, so a time of day is dropped from titles rather than kept as words.
+_TIME = re.compile(
+    r"(?:\b(?:at|@|around|by|before|after|from)\s+)?(?:\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|"
+    r"\b\d{1,2}:\d{2}\b|\b(?:noon|midday|midnight)\b)|\bat\s+\d{1,2}(?:\s*o'?clock)?(?=[\s,.;!?]|$)",
+    _FLAGS,
+)
+_CLEAR_DUE = re.compile(
+    r"(?:\b(?:with\s+|and\s+|has\s+|have\s+|to\s+have\s+)?no\s+(?:due\s+date|deadline|date)\b|"
+    r"\bwithout\s+(?:a\s+)?(?:due\s+date|deadline|date)\b|\bundated\b|\bunscheduled\b)",
+    _FLAGS,
+)
+
+
+@dataclass
+class Attributes:
+    """Task attributes said in a sentence; None/empty means "not mentioned".
+
+    Attributes:
+        priority: "low", "medium" or "high".
+        due: the due date.
+        clear_due: the sentence asked for no due date.
+        tags: lowercase tags without '#'.
+        recurrence: "daily", "weekly" or "monthly".
+        clear_recurrence: the sentence asked for the task to stop repeating.
+    """
+
+    priority: str | None = None
+    due: dt.date | None = None
+    clear_due: bool = False
+    tags: list[str] = field(default_factory=list)
+    recurrence: str | None = None
+    clear_recurrence: bool = False
+
+    def any(self) -> bool:
+        """Whether anything at all was found."""
+        return bool(
+            self.priority
+            or self.due
+            or self.clear_due
+            or self.tags
+            or self.recurrence
+            or self.clear_recurrence
+        )
+
+
+def normalize_tag(tag: str) -> str:
+    """Tags are stored lowercase without '#'."""
+    return tag.strip().lstrip("#").strip().lower()
+
+
+def _cut(text: str, m: re.Match[str]) -> str:
+    return text[: m.start()] + " " + text[m.end() :]
+
+
+def extract_priority(text: str) -> tuple[str | None, str]:
+    """Find a priority phrase ("high priority", "urgent", "with low priority", "p1").
+
+    Returns:
+        ``(priority or None, text without the phrase)``.
+    """
+    for pattern, fixed in _PRIORITY:
+        m = pattern.search(text)
+        if not m:
+            continue
+        if fixed:
+            return fixed, _cut(text, m)
+        if m.groupdict().get("n"):
+            return {"1": "high", "2": "medium", "3": "low"}[m.group("n")], _cut(text, m)
+        return _PRIORITY_WORDS[m.group("p").lower()], _cut(text, m)
+    return None, text
+
+
+def extract_tag_list(text: str) -> tuple[list[str], str]:
+    """Only the explicit "tags: a, b" form, which must be read before a sentence is split on commas."""
+    tags: list[str] = []
+    while m := _TAG_LIST.search(text):
+        tags += [normalize_tag(p) for p in re.split(r"\s*(?:,|\band\b)\s*", m.group("t")) if normalize_tag(p)]
+        text = _cut(text, m)
+    return list(dict.fromkeys(tags)), text
+
+
+def extract_tags(text: str) -> tuple[list[str], str]:
+    """Find tags: "#work", "tagged work", "with the tag work", "tags: a, b".
+
+    Returns:
+        ``(tags in order of appearance without duplicates, text without them)``.
+    """
+    tags: list[str] = []
+    for pattern in (_TAG_LIST, _TAG_WORD):
+        while m := pattern.search(text):
+            raw = m.group("t") or (m.groupdict().get("t2") or "")
+            for part in re.split(r"\s*(?:,|\band\b)\s*", raw):
+                if normalize_tag(part):
+                    tags.append(normalize_tag(part))
+            text = _cut(text, m)
+    for m in _TAG_HASH.finditer(text):
+        tags.append(normalize_tag(m.group("t")))
+    text = _TAG_HASH.sub(" ", text)
+    return list(dict.fromkeys(tags)), text
+
+
+def extract_recurrence(text: str, today: dt.date) -> tuple[str | None, dt.date | None, bool, str]:
+    """Find a repeat rule ("every day", "weekly", "every monday", "stop repeating").
+
+    "every monday" also yields a due date: the coming Monday, today counting.
+
+    Returns:
+        ``(recurrence, due implied by it, asked to stop repeating, rest of text)``.
+    """
+    m = _NO_RECURRENCE.search(text)
+    if m:
+        return None, None, True, _cut(text, m)
+    found: str | None = None
+    due: dt.date | None = None
+    for pattern, rule in _RECURRENCE:  # the first rule wins; later phrases ("weekly on mondays") are cut too
+        m = pattern.search(text)
+        if m:
+            if m.groupdict().get("wd") and due is None:
+                due = coming_weekday(today, WEEKDAYS.index(m.group("wd").lower()))
+            found = found or rule
+            text = _cut(text, m)
+    return found, due, False, text
+
+
+def extract_attributes(text: str, today: dt.date, *, tags: bool = True) -> tuple[Attributes, str]:
+    """Find every attribute phrase in ``text``.
+
+    Args:
+        text: the sentence (any casing; the rest keeps its casing).
+        today: the date relative phrases resolve against.
+        tags: whether to look for tag phrases (off when the caller parses tags itself).
+
+    Returns:
+        ``(attributes, the text with all those phrases replaced by spaces)``.
+    """
+    attrs = Attributes()
+    attrs.recurrence, implied_due, attrs.clear_recurrence, text = extract_recurrence(text, today)
+    if attrs.recurrence:
+        text = _REPEAT_WORD.sub(" ", text)
+    if tags:
+        attrs.tags, text = extract_tags(text)
+    attrs.priority, text = extract_priority(text)
+    text = _TIME.sub(" ", text)
+    m = _CLEAR_DUE.search(text)
+    if m:
+        attrs.clear_due = True
+        text = _cut(text, m)
+    else:
+        attrs.due, text = extract_date(text, today)
+    if attrs.due is None:
+        attrs.due = implied_due
+    return attrs, text

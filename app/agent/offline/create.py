@@ -1,0 +1,129 @@
+"""Parse task-creation messages: "add ...", "remind me to ...", "todo: ...", "add tasks: a, b and c".
+
+Titles keep the person's own words and casing; dates, priorities, tags and repeat rules are
+cut out wherever they appear. A comma list (or "tasks:") makes several tasks, and only then
+is "and" a separator, so "buy salt and pepper" stays one task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from app.agent.offline.attributes import Attributes, extract_attributes, extract_tag_list
+from app.agent.offline.intents import Draft, Intent
+from app.agent.offline.text import clean_title
+
+_F = re.IGNORECASE
+_CREATE = re.compile(
+    r"^(?:(?:please\s+)?(?:add|create|make|new|insert|jot\s+down|note\s+down|write\s+down|log|capture|set\s+up)"
+    r"(?:\s+me\b)?"
+    r"(?:\s+(?:a|an|another|one|two|three|four|five|six|\d{1,2}|some|the|these|this|following|more|few|"
+    r"couple(?:\s+of)?)\b)*"
+    r"(?:\s+(?:new|quick|separate)\b)?"
+    r"(?:\s+(?P<plural>tasks|todos|to-dos|items|things|entries|reminders)\b|\s+(?:task|todo|to-do|item|entry|reminder)\b)?"
+    r"(?:\s*(?::|-|–)|\s+(?:to|for|called|named|titled|saying|that\s+says|about|:))?"
+    r"|(?:new\s+)?(?P<plural2>tasks|todos|to-dos)\s*:|(?:new\s+)?(?:task|todo|to\s*-?\s*do|reminder|note)\s*:"
+    r"|remind\s+me(?:\s+(?:to|that|about|of)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to|about)"
+    r"|(?:i|we)\s+(?:really\s+|still\s+|also\s+)?(?:need|have|want|got|ought|'ve\s+got|gotta|must|should|"
+    r"should\s+really|have\s+got)(?:\s+to)?|i'll\s+need\s+to|i\s+gotta|remember\s+to|note\s+to\s+self\s*:?)"
+    r"\s*(?P<body>.*)$",
+    _F,
+)
+_CREATE_NOT = re.compile(
+    r"^(?:add|put|make|set\s+up)\s+(?:the\s+|a\s+|an\s+)?(?:tags?|labels?|#|due\s+date|deadline|note|description|"
+    r"comment|details?|priority)\b|^make\s+(?!(?:a|an|another|new|some)\b)",
+    _F,
+)
+_LIST_TAIL = re.compile(
+    r"\s+(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+|tasks\s+)?(?:list|tasks|todos)\b",
+    _F,
+)
+_LIST_LEAD = re.compile(
+    r"^(?:to\s+|on\s+|onto\s+|in\s+)?(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?(?:list|tasks|todos)\s*:?\s*",
+    _F,
+)
+_DRAFT_LEAD = re.compile(
+    r"^(?:(?:a|an|another|new|the)\s+)*(?:tasks?|todos?|to-dos?|items?|reminders?)\s*(?:to\b|called\b|named\b|"
+    r"titled\b|:|-)\s*",
+    _F,
+)
+_FILLER_PIECE = re.compile(
+    r"^(?:(?:and|but|also|it's|it\s+is|its|that's|this\s+is|make\s+it|mark\s+it(?:\s+as)?|set\s+it(?:\s+to|\s+as)?|"
+    r"which\s+is|it\s+should\s+be|should\s+be|is|very|really|super|quite|kind\s+of|pretty)\b\s*)+$",
+    _F,
+)
+_ITEM_SPLIT = re.compile(r"\s*(?:,|;|\n)\s*(?:and\s+|then\s+)?", _F)
+_AND_SPLIT = re.compile(r"\s+(?:and|&|plus|then)\s+", _F)
+
+
+def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
+    """Split a creation body into one or more drafts, each with its own attributes.
+
+    Commas (or an explicit "tasks:") make it a list, and then the last item may be split on
+    "and" too; without them "buy salt and pepper" stays one task.
+    """
+    body = _LIST_TAIL.sub(" ", _LIST_LEAD.sub("", body))
+    listed_tags, body = extract_tag_list(body)
+    shared, body = _shared_attributes(body, today)
+    shared.tags = list(dict.fromkeys([*listed_tags, *shared.tags]))
+    pieces = [p for p in _ITEM_SPLIT.split(body) if p.strip()]
+    drafts: list[Draft] = []
+    loose = Attributes()
+    for piece in pieces:
+        attrs, rest = extract_attributes(piece, today)
+        title = clean_title(_DRAFT_LEAD.sub("", clean_title(rest)))
+        if not title or _FILLER_PIECE.match(title):
+            _merge(loose, attrs)
+            continue
+        drafts.append(Draft(title, attrs.priority, attrs.tags, attrs.due, attrs.recurrence))
+    if plural or len(drafts) >= 2:
+        split: list[Draft] = []
+        for draft in drafts:
+            parts = [clean_title(p) for p in _AND_SPLIT.split(draft.title)]
+            parts = [p for p in parts if p]
+            split.extend(
+                Draft(p, draft.priority, list(draft.tags), draft.due, draft.recurrence) for p in parts
+            )
+        drafts = split
+    for draft in drafts:
+        draft.priority = draft.priority or loose.priority or shared.priority
+        draft.due = draft.due or loose.due or shared.due
+        draft.recurrence = draft.recurrence or loose.recurrence or shared.recurrence
+        draft.tags = list(dict.fromkeys([*draft.tags, *loose.tags, *shared.tags]))
+    return drafts
+
+
+_SHARED_LEAD = re.compile(r"^(?P<attrs>[^:]{1,60}?)\s*:\s*(?P<rest>.+)$")
+
+
+def _shared_attributes(body: str, today: dt.date) -> tuple[Attributes, str]:
+    """Attributes said before a colon ("high priority: x, y" / "for tomorrow: x, y") apply to all items."""
+    m = _SHARED_LEAD.match(body)
+    if not m:
+        return Attributes(), body
+    attrs, rest = extract_attributes(m.group("attrs"), today)
+    leftover = re.sub(r"\b(?:tasks?|todos?|items?|things|an?|some|for|the|with|and)\b", " ", rest, flags=_F)
+    if attrs.any() and not clean_title(leftover):
+        return attrs, m.group("rest")
+    return Attributes(), body
+
+
+def _merge(into: Attributes, other: Attributes) -> None:
+    into.priority = into.priority or other.priority
+    into.due = into.due or other.due
+    into.recurrence = into.recurrence or other.recurrence
+    into.tags = list(dict.fromkeys([*into.tags, *other.tags]))
+
+
+def parse_create(core: str, today: dt.date) -> Intent | None:
+    """A creation request, or None. An empty body ("add a task") gives an intent without drafts."""
+    if _CREATE_NOT.match(core):
+        return None
+    m = _CREATE.match(core)
+    if not m:
+        return None
+    body = m.group("body").strip()
+    plural = bool(m.group("plural") or m.group("plural2"))
+    drafts = _parse_drafts(body, today, plural=plural) if body else []
+    return Intent("create", drafts=drafts, text=core)

@@ -1,0 +1,314 @@
+"""Parse edits of existing tasks: rename, re-prioritise, re-date, tag, describe.
+
+Most edits share one shape, "<verb> <task> <attributes>" ("make X high priority", "move X to
+friday") or "<task> is <attributes>" ("X is due friday"): attributes are cut out with the
+same extractor creation uses, and what remains names the task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from app.agent.offline.attributes import Attributes, extract_attributes, normalize_tag
+from app.agent.offline.intents import Changes, Draft, Intent, targeted
+from app.agent.offline.text import clean_title, squash
+
+_F = re.IGNORECASE
+_RENAME = [
+    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<ref>.+?)\s+(?:to|as|into)\s+(?P<new>.+)$", _F),
+    re.compile(
+        r"^(?:change|update|edit|modify|set|alter|switch|fix|correct)\s+(?:the\s+)?(?:title|name|text|wording)\s+"
+        r"(?:of|for|on)\s+(?P<ref>.+?)\s+(?:to|as|into)\s+(?P<new>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:change|update|edit|modify|set|alter|fix|correct)\s+(?P<ref>.+?)'s\s+(?:title|name|text)\s+"
+        r"(?:to|as|into)\s+(?P<new>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?P<ref>.+?)\s+should\s+(?:be\s+(?:called|named|titled|renamed\s+to)|say|read)\s+(?P<new>.+)$", _F
+    ),
+    re.compile(r"^(?:call|name)\s+(?P<ref>.+?)\s+(?P<new>[\"“'].+[\"”'])$", _F),
+    re.compile(r"^(?:call|name|title)\s+(?P<ref>it|that|this|that\s+one|this\s+one)\s+(?P<new>.+)$", _F),
+]
+_CHANGE_TO = re.compile(
+    r"^(?:change|update|edit|modify|alter|switch|fix|correct|turn|replace)\s+(?P<ref>.+?)\s+(?:to|into|with|as)\s+"
+    r"(?:say\s+|read\s+|be\s+)?(?P<new>.+)$",
+    _F,
+)
+_DESCRIPTION = [
+    re.compile(
+        r"^(?:add|attach|put|set|write)\s+(?:a\s+|the\s+)?(?:note|description|comment|details?)\s+(?:to|on|for|of)\s+"
+        r"(?P<ref>.+?)\s*(?::|-|–|\bsaying\b|\bto\b)\s*(?P<new>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:change|update|edit|set)\s+(?:the\s+)?(?:description|note|details)\s+(?:of|for|on)\s+(?P<ref>.+?)\s+"
+        r"(?:to|as)\s+(?P<new>.+)$",
+        _F,
+    ),
+]
+_TAG_ADD = [
+    re.compile(
+        r"^(?:add|put|attach|apply|give)\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(?P<tags>.+?)\s+(?:to|on|onto)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:add|put|attach|apply)\s+(?:the\s+|a\s+)?#?(?P<tags>[\w-]+)\s+(?:tag|label)\s+(?:to|on)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:add|put|attach)\s+(?P<tags>#[\w-]+(?:\s*(?:,|and)\s*#[\w-]+)*)\s+(?:to|on)\s+(?P<ref>.+)$", _F
+    ),
+    re.compile(
+        r"^(?:tag|label)\s+(?P<ref>.+?)\s+(?:with|as|under|in)\s+(?:the\s+)?(?:tags?\s+)?(?P<tags>.+)$", _F
+    ),
+    re.compile(r"^(?:tag|label)\s+(?P<ref>.+?)\s+(?P<tags>#[\w-]+(?:\s*(?:,|and)?\s*#[\w-]+)*)$", _F),
+    re.compile(
+        r"^(?:tag|label)\s+(?P<ref>it|that|this|them|those|these|both)\s+(?P<tags>#?[\w-]+(?:\s*(?:,|and)\s*#?[\w-]+)*)$",
+        _F,
+    ),
+    re.compile(r"^(?P<ref>.+?)\s+(?:should\s+be|is)\s+tagged\s+(?:as\s+|with\s+)?(?P<tags>.+)$", _F),
+]
+_TAG_REMOVE = [
+    re.compile(
+        r"^(?:remove|delete|drop|take\s+off|strip|clear)\s+(?:the\s+)?(?:tags?|labels?)\s+(?P<tags>.+?)\s+"
+        r"(?:from|off|on)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:remove|delete|drop|take\s+off|strip|clear)\s+(?:the\s+)?#?(?P<tags>[\w-]+)\s+(?:tag|label)\s+"
+        r"(?:from|off|on)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(r"^(?:remove|delete|drop|take)\s+(?P<tags>#[\w-]+)\s+(?:from|off)\s+(?P<ref>.+)$", _F),
+    re.compile(
+        r"^(?:remove|delete|drop|clear|strip)\s+(?:all\s+)?(?:the\s+)?(?:tags|labels)\s+(?:from|off|on|of)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(r"^(?:untag|unlabel)\s+(?P<ref>.+?)(?:\s+(?:from|as)\s+(?P<tags>.+))?$", _F),
+]
+_CLEAR_DUE = [
+    re.compile(
+        r"^(?:remove|clear|delete|drop|take\s+off|unset|get\s+rid\s+of|erase|reset)\s+(?:the\s+)?(?:due\s+date|"
+        r"deadline|date|due)\s+(?:from|of|for|on|off)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:remove|clear|delete|drop|unset|erase|reset)\s+(?P<ref>.+?)'s\s+(?:due\s+date|deadline|date)$",
+        _F,
+    ),
+    re.compile(r"^(?:unschedule|undate)\s+(?P<ref>.+)$", _F),
+]
+_UPDATE_VERB = re.compile(
+    r"^(?P<verb>make|set|change|update|mark|move|reschedule|re-schedule|postpone|push|shift|delay|defer|bump|put|"
+    r"give|edit|modify|prioriti[sz]e|deprioriti[sz]e|de-prioriti[sz]e|raise|lower|flag|schedule|switch|turn|"
+    r"bring|pull|plan)\s+(?:back\s+|forward\s+|up\s+)?(?P<rest>.+)$",
+    _F,
+)
+_SHIFT_VERBS = {"postpone", "push", "delay", "defer", "bump", "shift", "move", "reschedule", "re-schedule"}
+_SHIFT = re.compile(
+    r"\b(?:(?P<back>back|later|forward|ahead|earlier|out)\s+)?(?:by\s+)?(?P<n>\d+|an?|one|two|three|four|five|six|"
+    r"seven|a\s+couple(?:\s+of)?|a\s+few)\s+(?P<unit>day|week|month)s?(?:\s+(?P<back2>later|earlier|back|forward))?\b",
+    _F,
+)
+_REF_TAIL = re.compile(
+    r"(?:\s+(?:to|as|for|is|are|be|so\s+it(?:'s|\s+is)|so\s+that\s+it(?:'s|\s+is)|until|till|back|out|up|forward|"
+    r"later|priority|due|now|it's|with|a|an|the|by|on|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be|"
+    r"done|finished|completed?|repeat|repeating|recur|recurring|date))+$",
+    _F,
+)
+_REF_LEAD = re.compile(
+    r"^(?:(?:the\s+)?(?:priority|due\s+date|deadline|date|due|recurrence|repeat|schedule)\s+(?:of|for|on)\s+|"
+    r"(?:the\s+)?(?:priority|due\s+date|deadline)\s+)",
+    _F,
+)
+_POSSESSIVE_FIELD = re.compile(r"'s\s+(?:priority|due\s+date|deadline|date|recurrence)\b", _F)
+_STATEMENT = re.compile(
+    r"^(?P<ref>.+?)\s+(?:is|are|'s|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be|will\s+be)\s+"
+    r"(?:now\s+|actually\s+|really\s+)?(?P<tail>.+)$",
+    _F,
+)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "a": 1, "an": 1}
+
+
+def _split_tags(text: str) -> list[str]:
+    parts = re.split(r"\s*(?:,|\band\b|\s)\s*", text.strip(" .!?"))
+    return [
+        normalize_tag(p) for p in parts if normalize_tag(p) and normalize_tag(p) not in {"tag", "tags", "the"}
+    ]
+
+
+def parse_tags(core: str, today: dt.date) -> Intent | None:
+    """Tag edits ("tag X with travel", "add tag work to X", "remove tag work from X", "untag X").
+
+    Checked before creation because "add tag ... to X" starts like "add ...".
+    """
+    for pattern in _TAG_REMOVE:
+        m = pattern.match(core)
+        if m:
+            tags = _split_tags(m.group("tags")) if m.groupdict().get("tags") else ["*"]
+            return _update(m.group("ref"), Changes(tags_remove=tags), core, today)
+    for pattern in _TAG_ADD:
+        m = pattern.match(core)
+        if m:
+            tags = _split_tags(m.group("tags"))
+            if tags:
+                return _update(m.group("ref"), Changes(tags_add=tags), core, today)
+    return None
+
+
+def parse_description(core: str, today: dt.date) -> Intent | None:
+    """Notes ("add a note to X: ...", "set the description of X to ..."), which must not become titles."""
+    for pattern in _DESCRIPTION:
+        m = pattern.match(core)
+        if m:
+            new = m.group("new").strip().strip("\"'“”")
+            return _update(m.group("ref"), Changes(description=new), core, today)
+    return None
+
+
+def parse_clear_due(core: str, today: dt.date) -> Intent | None:
+    """Removing a due date ("remove the due date from X"), before "remove X" reads it as a deletion."""
+    for pattern in _CLEAR_DUE:
+        m = pattern.match(core)
+        if m:
+            return _update(m.group("ref"), Changes(clear_due=True), core, today)
+    return None
+
+
+def parse_rename(core: str, today: dt.date) -> Intent | None:
+    """Renames ("rename X to Y", "change X to Y"); "change X to friday/high" is an attribute edit instead."""
+    for pattern in _RENAME:
+        m = pattern.match(core)
+        if m:
+            new = clean_title(m.group("new"))
+            if new:
+                return _update(m.group("ref"), Changes(title=new), core, today)
+    m = _CHANGE_TO.match(core)
+    if m:
+        attrs, rest = extract_attributes(m.group("new"), today)
+        if not attrs.priority and (_PRIORITY_FIELD.search(m.group("ref")) or _LEVEL_ONLY.match(rest)):
+            attrs.priority, rest = _bare_priority(rest)
+        if attrs.any() and not clean_title(re.sub(r"\b(?:be|due|priority|date)\b", " ", rest, flags=_F)):
+            return _update_from_attrs(m.group("ref"), attrs, core, today)
+        new = clean_title(m.group("new"))
+        if new:
+            return _update(m.group("ref"), Changes(title=new), core, today)
+    return None
+
+
+def _update(ref: str, changes: Changes, core: str, today: dt.date) -> Intent:
+    intent = targeted("update", _clean_ref(ref), core, today, default_status="all")
+    intent.changes = changes
+    return intent
+
+
+def _update_from_attrs(
+    ref: str, attrs: Attributes, core: str, today: dt.date, shift: int | None = None
+) -> Intent:
+    changes = Changes(
+        priority=attrs.priority,
+        due=attrs.due,
+        clear_due=attrs.clear_due,
+        shift_days=shift,
+        tags_add=attrs.tags,
+        recurrence=attrs.recurrence,
+        clear_recurrence=attrs.clear_recurrence,
+    )
+    return _update(ref, changes, core, today)
+
+
+def _clean_ref(ref: str) -> str:
+    ref = _POSSESSIVE_FIELD.sub(" ", ref)
+    ref = squash(ref)
+    previous = None
+    while previous != ref:
+        previous = ref
+        ref = _REF_LEAD.sub("", ref).strip()
+        ref = _REF_TAIL.sub("", ref).strip(" ,;:-")
+    return ref
+
+
+def _shift_days(m: re.Match[str]) -> int:
+    n_text = m.group("n").lower().split()[-1]
+    n = (
+        int(n_text)
+        if n_text.isdigit()
+        else _NUMBER_WORDS.get(n_text, {"couple": 2, "of": 2, "few": 3}.get(n_text, 1))
+    )
+    days = n * {"day": 1, "week": 7, "month": 30}[m.group("unit").lower()]
+    direction = (m.group("back") or m.group("back2") or "").lower()
+    return -days if direction in {"earlier", "forward"} else days
+
+
+def parse_update(core: str, today: dt.date) -> Intent | None:
+    """Verb-led attribute edits ("make X high priority", "move X to tomorrow", "postpone X by 2 days").
+
+    Returns None when the sentence names no attribute, so other readings can be tried.
+    """
+    m = _UPDATE_VERB.match(core)
+    if not m:
+        return None
+    verb, rest = m.group("verb").lower(), m.group("rest")
+    shift: int | None = None
+    if verb in _SHIFT_VERBS:
+        s = _SHIFT.search(rest)
+        if s and not re.search(r"\bin\s+$", rest[: s.start()], _F):
+            shift = _shift_days(s)
+            rest = rest[: s.start()] + " " + rest[s.end() :]
+    attrs, ref = extract_attributes(rest, today)
+    if not attrs.priority and (_PRIORITY_FIELD.search(ref) or _TO_LEVEL.search(ref)):
+        attrs.priority, ref = _bare_priority(ref)
+    if verb.startswith(("prioriti", "raise")) and not attrs.priority:
+        attrs.priority = "high"
+    if verb.startswith(("depriori", "de-priori", "lower")) and not attrs.priority:
+        attrs.priority = "low"
+    if verb in {"postpone", "delay", "defer"} and not attrs.any() and shift is None:
+        shift = 1
+    if not attrs.any() and shift is None:
+        return None
+    intent = _update_from_attrs(ref, attrs, core, today, shift)
+    if verb in {"schedule", "plan", "put"} and intent.query is None:
+        intent.kind = "maybe_update"
+        intent.drafts = [Draft(clean_title(ref), attrs.priority, attrs.tags, attrs.due, attrs.recurrence)]
+    return intent
+
+
+_LEVEL_ONLY = re.compile(r"^\s*(?:high|low|medium|urgent)\s*$", _F)
+_TO_LEVEL = re.compile(r"\s(?:to|as)\s+(?:high|low|medium|urgent)\s*$", _F)
+_PRIORITY_FIELD = re.compile(r"\bpriority\b", _F)
+_BARE_PRIORITY = re.compile(r"(?:\b(?:to|as)\s+)?\b(?P<p>high|low|medium|normal|urgent)\s*$", _F)
+
+
+def _bare_priority(text: str) -> tuple[str | None, str]:
+    """ "set the priority of X to high": a lone level word counts when the sentence names the field."""
+    m = _BARE_PRIORITY.search(text)
+    if not m:
+        return None, text
+    level = m.group("p").lower()
+    return {"normal": "medium", "urgent": "high"}.get(level, level), text[: m.start()]
+
+
+def parse_statement(core: str, today: dt.date) -> Intent:
+    """Last resort: "X is due friday" / "X is urgent" updates X; otherwise "maybe_update" or unknown.
+
+    "maybe_update" carries a possible reference plus attributes ("pay rent tomorrow"); the agent
+    updates the task if it exists and otherwise offers to add it.
+    """
+    m = _STATEMENT.match(core)
+    if m:
+        attrs, tail = extract_attributes(m.group("tail"), today)
+        if attrs.any() and not clean_title(
+            re.sub(r"\b(?:due|done|finished|completed?|priority)\b", " ", tail, flags=_F)
+        ):
+            return _update_from_attrs(m.group("ref"), attrs, core, today)
+    attrs, rest = extract_attributes(core, today)
+    if attrs.any() and clean_title(rest):
+        intent = _update_from_attrs(rest, attrs, core, today)
+        intent.kind = "maybe_update"
+        intent.drafts = [Draft(clean_title(rest), attrs.priority, attrs.tags, attrs.due, attrs.recurrence)]
+        return intent
+    return Intent("unknown", text=core)

@@ -1,0 +1,119 @@
+"""What a parsed message asks for: the intent and its arguments.
+
+Shared by the parsers (create, edits, status) and by the agent that carries intents out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from app.agent.offline.queries import TaskQuery, parse_query
+
+_F = re.IGNORECASE
+
+
+@dataclass
+class Draft:
+    """A task to create."""
+
+    title: str
+    priority: str | None = None
+    tags: list[str] = field(default_factory=list)
+    due: dt.date | None = None
+    recurrence: str | None = None
+
+
+@dataclass
+class Changes:
+    """Edits to apply to existing task(s); None/empty means "leave as is".
+
+    Attributes:
+        title: new title.
+        description: new description.
+        priority: new priority.
+        due: new due date.
+        clear_due: remove the due date.
+        shift_days: move the due date by this many days (from the current one, else today).
+        tags_add: tags to add.
+        tags_remove: tags to remove ("*" removes all).
+        recurrence: new repeat rule.
+        clear_recurrence: stop repeating.
+    """
+
+    title: str | None = None
+    description: str | None = None
+    priority: str | None = None
+    due: dt.date | None = None
+    clear_due: bool = False
+    shift_days: int | None = None
+    tags_add: list[str] = field(default_factory=list)
+    tags_remove: list[str] = field(default_factory=list)
+    recurrence: str | None = None
+    clear_recurrence: bool = False
+
+    def any(self) -> bool:
+        """Whether there is anything to change."""
+        return any(
+            [
+                self.title,
+                self.description,
+                self.priority,
+                self.due,
+                self.clear_due,
+                self.shift_days,
+                self.tags_add,
+                self.tags_remove,
+                self.recurrence,
+                self.clear_recurrence,
+            ]
+        )
+
+
+@dataclass
+class Intent:
+    """What a message asks for.
+
+    Attributes:
+        kind: one of "create", "list", "complete", "reopen", "delete", "update", "undo",
+            "yes", "no", "greet", "thanks", "help", "maybe_update", "need_ref" (a bare verb; ``ref``
+            holds the verb), "unknown".
+        drafts: tasks to create.
+        ref: the phrase naming the task(s) to act on.
+        query: filters (for "list", and for bulk complete/delete/reopen).
+        changes: edits for "update".
+        text: the message with fillers stripped.
+    """
+
+    kind: str
+    drafts: list[Draft] = field(default_factory=list)
+    ref: str = ""
+    query: TaskQuery | None = None
+    changes: Changes | None = None
+    text: str = ""
+
+
+_BULK = re.compile(
+    r"^(?:all|every|everything|each|both|them|those|these|the\s+rest)\b|\b(?:all\s+(?:of\s+)?(?:them|those|these|my|the)|"
+    r"everything)\b",
+    _F,
+)
+_PLURAL_PRONOUN = re.compile(
+    r"^(?:them|those|these|both|all\s+of\s+them|both\s+of\s+them|them\s+all|all\s+(?:of\s+)?those|all\s+(?:of\s+)?these|"
+    r"those\s+(?:tasks|ones|two|three)|these\s+(?:tasks|ones|two|three)|the\s+(?:two|three)\s+of\s+them)$",
+    _F,
+)
+
+
+def targeted(kind: str, ref: str, core: str, today: dt.date, *, default_status: str) -> Intent:
+    """An intent acting on tasks named by ``ref``: a bulk selection ("all completed tasks") or a reference."""
+    ref = ref.strip()
+    if not _PLURAL_PRONOUN.match(ref):
+        query = parse_query(ref, today, default_status=default_status)
+        filter_only = not query.words and (query.is_filtered() or query.status != default_status)
+        if _BULK.search(ref) or filter_only:
+            if query.words and not _BULK.match(ref):
+                return Intent(kind, ref=ref, text=core)
+            return Intent(kind, ref=ref, query=query, text=core)
+    return Intent(kind, ref=ref, text=core)

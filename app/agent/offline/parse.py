@@ -1,0 +1,269 @@
+"""Understand one chat message: which intent it is and its arguments.
+
+Parsing is pure (text + today in, :class:`Intent` out) so it can be unit-tested without any
+tools. Rules are general phrase patterns (verbs, connectives, attribute phrases), tried from
+the most specific to the most general; the first that fits wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from app.agent.offline import edits
+from app.agent.offline.create import parse_create
+from app.agent.offline.intents import Changes, Draft, Intent, targeted
+from app.agent.offline.queries import TaskQuery, parse_query
+from app.agent.offline.text import squash, strip_discourse
+
+__all__ = ["Changes", "Draft", "Intent", "parse_intent"]
+
+_F = re.IGNORECASE
+
+
+# --- short replies -----------------------------------------------------------------------------
+_YES = re.compile(
+    r"^(?:y|ya|yes|yep|yeah|yup|sure|ok|okay|k|confirm(?:ed)?|do\s+it|go\s+ahead|go\s+for\s+it|please\s+do|"
+    r"yes\s+please|absolutely|definitely|of\s+course|correct|affirmative|proceed|delete\s+(?:them|it|those|all)|"
+    r"sounds\s+good|i'?m\s+sure|yes,?\s+.*)$",
+    _F,
+)
+_NO = re.compile(
+    r"^(?:n|no|nope|nah|cancel|stop|abort|don't|do\s+not|never\s*mind|nevermind|forget\s+it|keep\s+(?:them|it)|"
+    r"no\s+thanks|no,?\s+.*|not\s+now|leave\s+(?:them|it))$",
+    _F,
+)
+_UNDO = re.compile(
+    r"^(?:undo|revert|rollback|roll\s+back|take\s+(?:that|it)\s+back|reverse)(?:\s+(?:that|it|this|please|"
+    r"(?:the\s+|my\s+)?last(?:\s+(?:change|action|thing|step|one|edit|operation))?|(?:what\s+)?i\s+just\s+did|"
+    r"the\s+(?:last\s+)?(?:change|action|delete|deletion|completion|edit|update)))*$|^(?:oops|whoops|my\s+bad)$",
+    _F,
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|howdy|yo|hola|greetings|good\s+(?:morning|afternoon|evening|day)|sup|what's\s+up|"
+    r"how\s+are\s+you(?:\s+doing)?|how's\s+it\s+going)(?:\s+(?:there|ticked|assistant|bot|friend))?\W*$",
+    _F,
+)
+_THANKS = re.compile(
+    r"^(?:thanks?(?:\s+(?:you|a\s+lot|so\s+much))?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty|cheers|"
+    r"great|awesome|cool|nice|perfect|brilliant|good|ok|okay|got\s+it|lovely|excellent|bye|goodbye|see\s+you)\W*$",
+    _F,
+)
+_HELP = re.compile(
+    r"^(?:help|\?|commands|menu|options|usage|instructions)$|\bwhat\s+(?:can|do|could)\s+(?:you|u|i)\s+"
+    r"(?:do|say|ask)\b|\bhow\s+(?:do|does|can|should)\s+(?:i|you|this|it)\s+(?:use|work)\b|"
+    r"\bwhat\s+(?:are\s+you|is\s+this)\b|\bwho\s+are\s+you\b|\bhelp\s+me\b|^(?:i\s+need\s+)?help\b|"
+    r"\bhow\s+does\s+this\s+work\b",
+    _F,
+)
+
+# --- list --------------------------------------------------------------------------------------
+_LIST_VERB = re.compile(
+    r"^(?:show|list|display|view|give\s+me|print|pull\s+up|bring\s+up|read\s+me|"
+    r"search|find|look\s+(?:for|up)|lookup|locate|grep|tell\s+me|let\s+me\s+see|check)\b",
+    _F,
+)
+_QUESTION = re.compile(
+    r"^(?:what|what's|whats|which|anything|any|do\s+i|did\s+i|have\s+i|how\s+many|how\s+much|is\s+there|"
+    r"are\s+there|where|when|am\s+i)\b|\?$",
+    _F,
+)
+_LIST_WORDS = re.compile(
+    r"\b(?:tasks?|todos?|to-?dos?|to\s+do|due|overdue|left|remaining|remains?|pending|finished|completed?|done|agenda|plate|"
+    r"lists?|scheduled|priority|tagged|tags?|urgent|important|open|outstanding|upcoming|today|tomorrow|week)\b|#",
+    _F,
+)
+
+# --- complete / reopen / delete ------------------------------------------------------------------
+_DONE = r"(?:done|complete|completed|finished|checked(?:\s+off)?|ticked(?:\s+off)?|crossed\s+off|closed)"
+_NOT_DONE = (
+    r"(?:not\s+(?:yet\s+)?(?:done|complete|completed|finished)|undone|incomplete|uncompleted|unfinished|pending|"
+    r"open|active|to\s*-?\s*do|not\s+started|unchecked|unticked)"
+)
+_COMPLETE = [
+    re.compile(r"^(?:mark|set|flag|make|tag)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+)?" + _DONE + r"$", _F),
+    re.compile(r"^(?:check|tick|cross|strike)\s+off\s+(?P<ref>.+)$", _F),
+    re.compile(
+        r"^(?:check|tick|cross|strike)\s+(?P<ref>.+?)\s+off(?:\s+(?:the|my)\s+(?:to-?do\s+)?list)?$", _F
+    ),
+    re.compile(
+        r"^(?:i(?:'ve|'m|\s+have|\s+am)?\s+)?(?:(?:have|just|already|finally|also|now|all)\s+)*(?:complete|completed|finish|finished|"
+        r"did(?!\s+(?:i|you|we)\b)|done|"
+        r"am\s+done\s+with|'m\s+done\s+with|done\s+with|close|closed|accomplished|wrapped\s+up|got\s+through|"
+        r"took\s+care\s+of|handled|sorted)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?!(?:i|i'm|im|i\s+am|we|we're|all|i'm\s+all|we're\s+all)\s+(?:\w+\s+)?(?:done|finished)$)"
+        r"(?P<ref>.+?)\s+(?:(?:is|are|was|were|has\s+been|have\s+been|'s|got)\s+)?(?:now\s+|all\s+|finally\s+|"
+        r"already\s+)?(?:done|complete|completed|finished|taken\s+care\s+of|sorted|handled|checked\s+off)$",
+        _F,
+    ),
+]
+# "I walked the dog" / "I called mom": a past-tense report completes the task it names.
+_PAST_TENSE = re.compile(
+    r"^i\s+(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)?(?P<verb>[a-z]{3,}ed)\s+(?P<rest>.+)$", _F
+)
+_REOPEN = [
+    re.compile(
+        r"^(?:reopen|re-open|uncomplete|un-complete|unfinish|unmark|uncheck|untick|reactivate|re-activate|"
+        r"resume|restart|restore)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:mark|set|flag|make|move)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+|back\s+to\s+)?" + _NOT_DONE + r"$", _F
+    ),
+    re.compile(
+        r"^(?P<ref>.+?)\s+(?:is|are|was|were|'s)\s*(?:not|n't)\s+(?:actually\s+|really\s+)?(?:done|complete|completed|"
+        r"finished)(?:\s+(?:yet|after\s+all))?$|^(?P<ref2>.+?)\s+(?:isn't|isnt|aren't|wasn't)\s+(?:actually\s+|"
+        r"really\s+)?(?:done|complete|completed|finished)(?:\s+(?:yet|after\s+all))?$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:i\s+)?(?:didn't|did\s+not|haven't|have\s+not)\s+(?:actually\s+)?(?:finish|do|complete)\s+(?P<ref>.+)$",
+        _F,
+    ),
+]
+_DELETE = re.compile(
+    r"^(?:delete|remove|erase|drop|trash|discard|scrap|ditch|bin|cancel|kill|purge|clear(?:\s+out)?|nuke|wipe|"
+    r"get\s+rid\s+of|throw\s+(?:away|out)|take\s+out|forget(?:\s+about)?|cross\s+out|strike)\s+(?P<ref>.+?)"
+    r"(?:\s+(?:from|off)\s+(?:my|the)\s+(?:to-?do\s+|task\s+)?(?:list|tasks))?$",
+    _F,
+)
+
+
+def parse_intent(text: str, today: dt.date, *, expecting_answer: bool = False) -> Intent:
+    """Classify one message and extract its arguments.
+
+    Args:
+        text: the person's message, as typed.
+        today: the date relative phrases ("tomorrow", "friday") resolve against.
+        expecting_answer: a yes/no question is pending, so "yes"/"no" are answers.
+
+    Returns:
+        The :class:`Intent`; "unknown" when nothing fits (the caller must not change anything).
+    """
+    raw = squash(text)
+    bare = raw.lower().strip(" .!?,")
+    answers = [("yes", _YES), ("no", _NO)] if expecting_answer else [("yes", _BARE_YES), ("no", _BARE_NO)]
+    for kind, pattern in [*answers, ("greet", _GREETING), ("thanks", _THANKS)]:
+        if pattern.match(bare):
+            return Intent(kind, text=raw)
+    core = strip_discourse(raw)
+    if not core:
+        if _HELP.search(raw):
+            return Intent("help", text=raw)
+        return Intent("greet" if raw.strip(" !.?") else "unknown", text=raw)
+    low = core.lower()
+    short = [("undo", _UNDO), ("greet", _GREETING), ("thanks", _THANKS)]
+    if expecting_answer:
+        short = [("yes", _YES), ("no", _NO), *short]
+    for kind, pattern in short:
+        if pattern.match(low):
+            return Intent(kind, text=core)
+    if _HELP.search(low):
+        return Intent("help", text=core)
+    m = _BARE_VERB.match(low)
+    if m:
+        return Intent("need_ref", ref=_VERB_NAMES.get(m.group(1), m.group(1)), text=core)
+    if raw.endswith("?") and _YES_NO_QUESTION.match(core):
+        question = _status_question(core, today)
+        if question:
+            return question
+    if _NEXT_UP.match(core):
+        return Intent("list", query=TaskQuery(status="pending"), text=core)
+    for parser in (
+        edits.parse_tags,
+        edits.parse_description,
+        edits.parse_clear_due,
+        parse_create,
+        _parse_list,
+    ):
+        intent = parser(core, today)
+        if intent:
+            return intent
+    for parser in (edits.parse_rename, _parse_status, edits.parse_update, _parse_filter_list):
+        intent = parser(core, today)
+        if intent:
+            return intent
+    return edits.parse_statement(core, today)
+
+
+_BARE_VERB = re.compile(
+    r"^(complete|finish|done|delete|remove|rename|reopen|mark|check\s+off|tick\s+off|edit|update|change|move|"
+    r"reschedule|tag)(?:\s+(?:a\s+task|task|something))?$",
+    _F,
+)
+_VERB_NAMES = {
+    "finish": "complete",
+    "done": "complete",
+    "mark": "complete",
+    "check off": "complete",
+    "remove": "delete",
+}
+_BARE_YES = re.compile(r"^(?:y|yes|yep|yeah|yup|confirm|yes\s+please)$", _F)
+_BARE_NO = re.compile(r"^(?:n|no|nope|nah|no\s+thanks)$", _F)
+_NEXT_UP = re.compile(
+    r"^(?:what(?:'s|s|\s+is)\s+next|what\s+(?:should|do|can)\s+i\s+(?:do|work\s+on|tackle)(?:\s+next|\s+now)?|"
+    r"what(?:'s|\s+is)\s+on\s+my\s+(?:plate|list|agenda)|what\s+do\s+i\s+have)$",
+    _F,
+)
+_YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|did\s+i|have\s+i|has|do\s+i\s+have)\b", _F)
+
+
+def _status_question(core: str, today: dt.date) -> Intent | None:
+    """ "Is buy milk done?" / "did I finish the report?": show the matching tasks with their state."""
+    query = parse_query(core, today)
+    words = [
+        w for w in query.words if w not in {"finish", "complete", "do", "did", "done", "yet", "finished"}
+    ]
+    if not words:
+        return None
+    return Intent("list", query=TaskQuery(search=" ".join(words)), text=core)
+
+
+def _parse_list(core: str, today: dt.date) -> Intent | None:
+    """A listing request introduced by a verb ("show ...") or asked as a question about tasks."""
+    if re.match(r"^(?:check|tick)\s+off\b", core, _F):
+        return None
+    if _LIST_VERB.match(core) or (_QUESTION.search(core) and _LIST_WORDS.search(core)):
+        return Intent("list", query=parse_query(core, today), text=core)
+    return None
+
+
+def _parse_filter_list(core: str, today: dt.date) -> Intent | None:
+    """A bare filter phrase ("overdue", "high priority tasks", "due tomorrow", "my tasks") is a listing."""
+    if _PRONOUN_START.match(core):
+        return None  # "it's due friday" is about a task, not a listing
+    query = parse_query(core, today)
+    if (query.is_filtered() or query.status != "all") and not query.words:
+        return Intent("list", query=query, text=core)
+    if re.fullmatch(
+        r"(?:my\s+|all\s+|the\s+)*(?:[\w-]+\s+)?(?:tasks?|todos?|to-?dos?|to-?do\s+list|list)", core, _F
+    ):
+        return Intent("list", query=query, text=core)
+    return None
+
+
+_PRONOUN_START = re.compile(r"^(?:it|it's|its|that|that's|this|they|they're|those|these)\b", _F)
+_NOT_COMPLETIONS = frozenset({"needed", "wanted", "decided", "started", "planned", "wished", "hoped"})
+
+
+def _parse_status(core: str, today: dt.date) -> Intent | None:
+    """Complete, reopen or delete: reopen first, so "mark X as not done" is not read as done."""
+    for pattern in _REOPEN:
+        m = pattern.match(core)
+        if m:
+            ref = m.group("ref") if m.groupdict().get("ref") else m.group("ref2")
+            return targeted("reopen", ref, core, today, default_status="completed")
+    m = _DELETE.match(core)
+    if m:
+        return targeted("delete", m.group("ref"), core, today, default_status="all")
+    for pattern in _COMPLETE:
+        m = pattern.match(core)
+        if m:
+            return targeted("complete", m.group("ref"), core, today, default_status="pending")
+    m = _PAST_TENSE.match(core)
+    if m and m.group("verb").lower() not in _NOT_COMPLETIONS:
+        return Intent("complete", ref=f"{m.group('verb')} {m.group('rest')}", text=core)
+    return None

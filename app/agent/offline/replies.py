@@ -1,0 +1,157 @@
+"""Wording of the assistant's replies.
+
+Kept apart from the logic so the voice stays consistent and replies stay checkable: a listing
+names exactly the tasks it lists, and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from app.agent.offline.dates import describe_date
+from app.agent.offline.queries import TaskQuery
+
+TaskDict = dict[str, Any]
+
+HELP = (
+    "I can manage your tasks. For example:\n"
+    '- **add**: "add buy milk tomorrow", "remind me to call mom on friday #family, high priority", '
+    '"add tasks: eggs, bread and butter"\n'
+    '- **list**: "show my tasks", "what\'s due today?", "what\'s left to do?", "show tasks tagged work", '
+    '"search for milk"\n'
+    '- **complete**: "mark buy milk as done", "complete task 2"; **reopen**: "reopen buy milk"\n'
+    '- **change**: "rename buy milk to buy oat milk", "make it high priority", "move dentist to tomorrow", '
+    '"tag book flights with travel"\n'
+    '- **delete**: "delete buy milk", "delete all completed tasks" (I ask before deleting several)\n'
+    '- **undo**: "undo" reverts my last change'
+)
+GREETING = (
+    'Hi! I can add, list, complete and delete your tasks. Try "add buy milk tomorrow" or "show my tasks".'
+)
+THANKS = "You're welcome! Anything else I can do for your tasks?"
+NOTHING_PENDING = (
+    "There's nothing waiting for a yes or no right now. What would you like to do with your tasks?"
+)
+NO_TITLE = 'What should the task say? For example: "add buy milk tomorrow".'
+
+
+def quote(title: object) -> str:
+    """A task title as shown in replies."""
+    return f'"{title}"'
+
+
+def unknown(text: str) -> str:
+    """Reply for a message that matched nothing (gibberish, off-topic)."""
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return (
+        f'Sorry, I didn\'t understand {quote(shown)}. You can say things like "add buy milk tomorrow", '
+        '"show my tasks", "complete buy milk" or "help".'
+    )
+
+
+def details(task: TaskDict, today: dt.date, *, with_priority: bool = True) -> str:
+    """A short parenthesised summary of a task's due date, priority, tags and repeat rule."""
+    parts: list[str] = []
+    due = task.get("due_date")
+    if due:
+        try:
+            day = dt.date.fromisoformat(str(due)[:10])
+        except ValueError:
+            day = None
+        if day is not None:
+            overdue = day < today and not task.get("completed")
+            parts.append(("overdue, was due " if overdue else "due ") + describe_date(day, today))
+    priority = task.get("priority")
+    if with_priority and priority and priority != "medium":
+        parts.append(f"{priority} priority")
+    if task.get("recurrence"):
+        parts.append(f"repeats {task['recurrence']}")
+    tags = task.get("tags") or []
+    if tags:
+        parts.append(" ".join(f"#{t}" for t in tags))
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def task_line(index: int, task: TaskDict, today: dt.date) -> str:
+    """One numbered line of a listing; completed tasks are ticked."""
+    mark = "✓ " if task.get("completed") else ""
+    return f"{index}. {mark}{task.get('title')}{details(task, today)}"
+
+
+def describe_query(query: TaskQuery, today: dt.date) -> str:
+    """Words for what a listing was filtered by, e.g. "pending high priority tasks tagged #work"."""
+    words: list[str] = []
+    if query.due == "overdue":
+        words.append("overdue")
+    elif query.status == "pending":
+        words.append("open")
+    elif query.status == "completed":
+        words.append("completed")
+    if query.priority:
+        words.append(f"{query.priority} priority")
+    words.append("tasks")
+    if query.tag:
+        words.append(f"tagged #{query.tag}")
+    due = {
+        "today": "due today",
+        "tomorrow": "due tomorrow",
+        "upcoming": "due in the next 7 days",
+        "next_week": "due next week",
+        "none": "without a due date",
+    }.get(query.due or "")
+    if due:
+        words.append(due)
+    if query.due_on is not None:
+        words.append(f"due {describe_date(query.due_on, today)}")
+    if query.search:
+        words.append(f"matching {quote(query.search)}")
+    return " ".join(words)
+
+
+def listing(tasks: list[TaskDict], query: TaskQuery, today: dt.date, *, limit: int = 50) -> str:
+    """A listing reply naming every task shown, numbered so "complete task 2" works next."""
+    what = describe_query(query, today)
+    if not tasks:
+        if what == "tasks":
+            return 'You have no tasks yet. Add one with "add buy milk tomorrow".'
+        return f"You have no {what}."
+    count = len(tasks)
+    head = f"You have {count} {what}:" if count != 1 else f"You have 1 {what.replace('tasks', 'task', 1)}:"
+    lines = [task_line(i, t, today) for i, t in enumerate(tasks[:limit], start=1)]
+    if count > limit:
+        lines.append(f"...and {count - limit} more.")
+    return "\n".join([head, *lines])
+
+
+def join_titles(tasks: list[TaskDict]) -> str:
+    """ "a", "b" and "c" """
+    titles = [quote(t.get("title")) for t in tasks]
+    if len(titles) <= 1:
+        return "".join(titles)
+    return ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
+def ask_which(tasks: list[TaskDict], today: dt.date) -> str:
+    """Reply when a reference fits several tasks equally: name them and change nothing."""
+    lines = [task_line(i, t, today) for i, t in enumerate(tasks, start=1)]
+    return "\n".join(
+        [
+            f"I found {len(tasks)} tasks that match. Which one do you mean?",
+            *lines,
+            'You can say "the first one".',
+        ]
+    )
+
+
+def not_found(reference: str) -> str:
+    """Reply when no task fits a reference."""
+    return f"I couldn't find a task matching {quote(reference)}."
+
+
+def confirm_delete(tasks: list[TaskDict], today: dt.date) -> str:
+    """Question asked before deleting several tasks."""
+    lines = [task_line(i, t, today) for i, t in enumerate(tasks, start=1)]
+    return "\n".join(
+        [f"Delete these {len(tasks)} tasks?", *lines, 'Reply "yes" to delete them or "no" to keep them.']
+    )

@@ -1,0 +1,176 @@
+"""A dict-backed stand-in for the tool registry, for unit-testing the offline agent.
+
+It implements the documented tool contract (names, arguments, result shapes, ToolError on
+refusal, an undo stack) and nothing else; the real registry is tested by its own suite.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+from typing import Any
+
+from app.agent.types import ToolError
+
+TODAY = dt.date(2025, 11, 19)  # a Wednesday; fixed so date phrases have known answers
+
+
+class FakeTools:
+    """Callable as ``call_tool(name, args)``; records every call in ``calls``."""
+
+    def __init__(self, today: dt.date = TODAY) -> None:
+        self.today = today
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self._undo: list[tuple[str, str, dict[str, Any] | None]] = []
+        self._ids = itertools.count(1)
+
+    # --- helpers for tests -------------------------------------------------------------------
+    def seed(
+        self,
+        title: str,
+        *,
+        priority: str = "medium",
+        tags: list[str] | None = None,
+        due: dt.date | str | None = None,
+        done: bool = False,
+        recurrence: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a task directly (not through a tool call)."""
+        due_text = due.isoformat() if isinstance(due, dt.date) else due
+        task = self._new(title, "", priority, tags or [], due_text, recurrence)
+        if done:
+            task["completed"] = True
+            task["completed_at"] = "2025-01-01T00:00:00"
+        return task
+
+    def titles(self) -> list[str]:
+        return [t["title"] for t in self.tasks.values()]
+
+    def by_title(self, title: str) -> dict[str, Any]:
+        return next(t for t in self.tasks.values() if t["title"].lower() == title.lower())
+
+    def changing_calls(self) -> list[str]:
+        return [name for name, _ in self.calls if name not in {"list_tasks", "search_tasks"}]
+
+    # --- the tool interface ------------------------------------------------------------------
+    def __call__(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((name, copy.deepcopy(args)))
+        handler = getattr(self, f"_tool_{name}", None)
+        if handler is None:
+            raise ToolError(f"Unknown tool {name}")
+        return handler(**args)
+
+    def _new(self, title, description, priority, tags, due_date, recurrence) -> dict[str, Any]:
+        task_id = str(next(self._ids))
+        stamp = f"2025-01-01T00:00:{int(task_id):02d}"
+        task = {
+            "id": task_id,
+            "title": title,
+            "description": description,
+            "completed": False,
+            "completed_at": None,
+            "priority": priority,
+            "tags": list(tags),
+            "due_date": due_date,
+            "recurrence": recurrence,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        self.tasks[task_id] = task
+        return task
+
+    def _get(self, task_id: str) -> dict[str, Any]:
+        task = self.tasks.get(str(task_id))
+        if task is None:
+            raise ToolError(f"Task {task_id} not found.")
+        return task
+
+    def _tool_add_task(
+        self,
+        title: str,
+        description: str = "",
+        priority: str = "medium",
+        tags: list[str] | None = None,
+        due_date: str | None = None,
+        recurrence: str | None = None,
+    ) -> dict[str, Any]:
+        if not title.strip():
+            raise ToolError("A task needs a title.")
+        if priority not in {"low", "medium", "high"}:
+            raise ToolError(f"Unknown priority {priority}.")
+        if recurrence not in {None, "daily", "weekly", "monthly"}:
+            raise ToolError(f"Unknown recurrence {recurrence}.")
+        if due_date is not None:
+            dt.date.fromisoformat(due_date)
+        task = self._new(title, description, priority, tags or [], due_date, recurrence)
+        self._undo.append(("create", task["id"], None))
+        return {"task_id": task["id"], "status": "created", "title": title, "task": copy.deepcopy(task)}
+
+    def _tool_list_tasks(
+        self,
+        status: str = "all",
+        tag: str | None = None,
+        priority: str | None = None,
+        due: str | None = None,
+        search: str | None = None,
+        sort: str = "created",
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        tasks = list(self.tasks.values())
+        if status == "pending":
+            tasks = [t for t in tasks if not t["completed"]]
+        elif status == "completed":
+            tasks = [t for t in tasks if t["completed"]]
+        if tag:
+            tasks = [t for t in tasks if tag in t["tags"]]
+        if priority:
+            tasks = [t for t in tasks if t["priority"] == priority]
+        if search:
+            tasks = [t for t in tasks if search.lower() in t["title"].lower()]
+        return {"tasks": copy.deepcopy(tasks[:limit]), "count": len(tasks)}
+
+    def _tool_search_tasks(self, query: str) -> dict[str, Any]:
+        return self._tool_list_tasks(search=query)
+
+    def _tool_complete_task(self, task_id: str) -> dict[str, Any]:
+        task = self._get(task_id)
+        if task["completed"]:
+            raise ToolError(f"'{task['title']}' is already completed.")
+        self._undo.append(("complete", task["id"], copy.deepcopy(task)))
+        task["completed"], task["completed_at"] = True, "2025-01-02T00:00:00"
+        return {"task_id": task["id"], "status": "completed", "title": task["title"]}
+
+    def _tool_reopen_task(self, task_id: str) -> dict[str, Any]:
+        task = self._get(task_id)
+        self._undo.append(("reopen", task["id"], copy.deepcopy(task)))
+        task["completed"], task["completed_at"] = False, None
+        return {"task_id": task["id"], "status": "pending", "title": task["title"]}
+
+    def _tool_delete_task(self, task_id: str) -> dict[str, Any]:
+        task = self._get(task_id)
+        self._undo.append(("delete", task["id"], copy.deepcopy(task)))
+        del self.tasks[task["id"]]
+        return {"task_id": task["id"], "status": "deleted", "title": task["title"]}
+
+    def _tool_update_task(self, task_id: str, **fields: Any) -> dict[str, Any]:
+        task = self._get(task_id)
+        allowed = {"title", "description", "priority", "tags", "due_date", "recurrence"}
+        if set(fields) - allowed:
+            raise ToolError(f"Unknown fields {sorted(set(fields) - allowed)}.")
+        self._undo.append(("update", task["id"], copy.deepcopy(task)))
+        task.update(fields)
+        return {"task_id": task["id"], "status": "updated", "title": task["title"]}
+
+    def _tool_undo(self) -> dict[str, Any]:
+        if not self._undo:
+            raise ToolError("Nothing to undo.")
+        kind, task_id, before = self._undo.pop()
+        if kind == "create":
+            title = self.tasks.pop(task_id)["title"]
+        else:
+            assert before is not None
+            self.tasks[task_id] = before
+            title = before["title"]
+        return {"status": "undone", "task_id": task_id, "title": title, "undone": kind}

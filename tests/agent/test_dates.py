@@ -1,0 +1,88 @@
+"""Date phrases resolve against a fixed today (Wednesday 19 November 2025)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.agent.offline.dates import add_months, coming_weekday, describe_date, extract_date, find_date
+
+TODAY = dt.date(2025, 11, 19)  # Wednesday
+FRIDAY = dt.date(2025, 12, 5)  # a Friday that is also 5 December
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", TODAY),
+        ("tonight", TODAY),
+        ("tomorrow", dt.date(2025, 11, 20)),
+        ("the day after tomorrow", dt.date(2025, 11, 21)),
+        ("friday", dt.date(2025, 11, 21)),
+        ("on friday", dt.date(2025, 11, 21)),
+        ("by friday", dt.date(2025, 11, 21)),
+        ("wednesday", TODAY),
+        ("next wednesday", dt.date(2025, 11, 26)),
+        ("on mon", dt.date(2025, 11, 24)),
+        ("next week", dt.date(2025, 11, 26)),
+        ("in 3 days", dt.date(2025, 11, 22)),
+        ("in two weeks", dt.date(2025, 12, 3)),
+        ("in a month", dt.date(2025, 12, 19)),
+        ("in a couple of days", dt.date(2025, 11, 21)),
+        ("5 days from now", dt.date(2025, 11, 24)),
+        ("on december 5", dt.date(2025, 12, 5)),
+        ("dec 5th", dt.date(2025, 12, 5)),
+        ("5 december", dt.date(2025, 12, 5)),
+        ("the 3rd of march", dt.date(2026, 3, 3)),
+        ("november 1", dt.date(2026, 11, 1)),
+        ("2027-01-15", dt.date(2027, 1, 15)),
+        ("due 3/15", dt.date(2026, 3, 15)),
+        ("on the 1st", dt.date(2025, 12, 1)),
+        ("this weekend", dt.date(2025, 11, 22)),
+        ("end of the month", dt.date(2025, 11, 30)),
+    ],
+)
+def test_find_date_resolves_phrase(text: str, expected: dt.date) -> None:
+    match = find_date(text, TODAY)
+    assert match is not None
+    assert match.date == expected
+
+
+def test_find_date_today_counts_for_weekday_and_month_day() -> None:
+    assert find_date("by friday", FRIDAY).date == FRIDAY
+    assert find_date("on december 5", FRIDAY).date == FRIDAY
+    assert find_date("next friday", FRIDAY).date == dt.date(2025, 12, 12)
+
+
+@pytest.mark.parametrize(
+    "text", ["buy sun cream", "may I add", "wed plans", "read today's paper", "buy milk"]
+)
+def test_find_date_ignores_ordinary_words(text: str) -> None:
+    assert find_date(text, TODAY) is None
+
+
+def test_extract_date_cuts_phrase_with_lead_in() -> None:
+    date, rest = extract_date("submit report due on friday please", TODAY)
+    assert date == dt.date(2025, 11, 21)
+    assert " ".join(rest.split()) == "submit report please"
+
+
+def test_extract_date_keeps_text_without_date() -> None:
+    assert extract_date("buy milk", TODAY) == (None, "buy milk")
+
+
+def test_add_months_clamps_to_month_end() -> None:
+    assert add_months(dt.date(2025, 1, 31), 1) == dt.date(2025, 2, 28)
+    assert add_months(dt.date(2025, 12, 15), 1) == dt.date(2026, 1, 15)
+
+
+def test_coming_weekday_strictly_after() -> None:
+    assert coming_weekday(TODAY, 2) == TODAY
+    assert coming_weekday(TODAY, 2, strictly_after=True) == dt.date(2025, 11, 26)
+
+
+def test_describe_date_words() -> None:
+    assert describe_date(TODAY, TODAY) == "today"
+    assert describe_date(dt.date(2025, 11, 20), TODAY) == "tomorrow"
+    assert describe_date(dt.date(2026, 1, 2), TODAY).endswith("2026")

@@ -1,0 +1,443 @@
+"""Extra phrasings beyond the shared eval, in the same case format, to guard against overfitting.
+
+Each case is replayed in-process (see eval_replay.py) on three fixed days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.agent.eval_replay import run_case
+
+DAYS = [dt.date(2025, 11, 19), dt.date(2025, 12, 5), dt.date(2025, 12, 28)]
+
+CASES: list[dict] = [
+    # --- create ---------------------------------------------------------------------------------
+    {
+        "id": "create-new-task-colon",
+        "say": ["new task: renew passport"],
+        "tasks": [{"title": "renew passport"}],
+    },
+    {
+        "id": "create-have-to",
+        "say": ["I have to call the bank today"],
+        "tasks": [{"title": "call the bank", "due_date": "today"}],
+    },
+    {
+        "id": "create-next-week",
+        "say": ["add plan sprint next week"],
+        "tasks": [{"title": "plan sprint", "due_date": "+7d"}],
+    },
+    {
+        "id": "create-in-two-weeks",
+        "say": ["add renew lease in 2 weeks"],
+        "tasks": [{"title": "renew lease", "due_date": "+14d"}],
+    },
+    {
+        "id": "create-tonight",
+        "say": ["add take out the trash tonight"],
+        "tasks": [{"title": "take out the trash", "due_date": "today"}],
+    },
+    {
+        "id": "create-by-weekday",
+        "say": ["remind me to pay the invoice by tuesday"],
+        "tasks": [{"title": "pay the invoice", "due_date": "wd:tuesday"}],
+    },
+    {
+        "id": "create-due-word",
+        "say": ["add quarterly report due thursday"],
+        "tasks": [{"title": "quarterly report", "due_date": "wd:thursday"}],
+    },
+    {
+        "id": "create-day-month",
+        "say": ["add anniversary dinner on 5 december"],
+        "tasks": [{"title": "anniversary dinner", "due_date": "md:12-05"}],
+    },
+    {
+        "id": "create-abbrev-month",
+        "say": ["add send cards dec 20"],
+        "tasks": [{"title": "send cards", "due_date": "md:12-20"}],
+    },
+    {
+        "id": "create-important",
+        "say": ["add an important task: review contract"],
+        "tasks": [{"title": "review contract", "priority": "high"}],
+    },
+    {
+        "id": "create-low-first",
+        "say": ["add low priority task to sort photos"],
+        "tasks": [{"title": "sort photos", "priority": "low"}],
+    },
+    {
+        "id": "create-tag-colon",
+        "say": ["add prepare agenda tag: work"],
+        "tasks": [{"title": "prepare agenda", "tags": ["work"]}],
+    },
+    {
+        "id": "create-two-hashtags",
+        "say": ["add pack bags #travel #holiday"],
+        "tasks": [{"title": "pack bags", "tags": ["travel", "holiday"]}],
+    },
+    {
+        "id": "create-weekly",
+        "say": ["add clean the bathroom weekly"],
+        "tasks": [{"title": "clean the bathroom", "recurrence": "weekly"}],
+    },
+    {
+        "id": "create-monthly",
+        "say": ["add pay the rent every month"],
+        "tasks": [{"title": "pay the rent", "recurrence": "monthly"}],
+    },
+    {
+        "id": "create-every-friday",
+        "say": ["add submit timesheet every friday"],
+        "tasks": [{"title": "submit timesheet", "recurrence": "weekly", "due_date": "wd:friday"}],
+    },
+    {
+        "id": "create-list-comma",
+        "say": ["add tasks: call mom, call dad, email boss"],
+        "count": 3,
+        "tasks": [{"title": "call mom"}, {"title": "call dad"}, {"title": "email boss"}],
+    },
+    {
+        "id": "create-and-stays-one",
+        "say": ["add buy salt and pepper"],
+        "count": 1,
+        "tasks": [{"title": "buy salt and pepper"}],
+    },
+    {
+        "id": "create-keeps-case",
+        "say": ["remind me to email Dr. Smith about the MRI"],
+        "tasks": [{"title": "email Dr. Smith about the MRI"}],
+    },
+    {
+        "id": "create-dont-forget",
+        "say": ["don't let me forget to renew the car insurance"],
+        "tasks": [{"title": "renew the car insurance"}],
+    },
+    {
+        "id": "create-iso",
+        "say": ["add file taxes on 2027-04-15"],
+        "tasks": [{"title": "file taxes", "due_date": "2027-04-15"}],
+    },
+    # --- list -----------------------------------------------------------------------------------
+    {
+        "id": "list-whats-left",
+        "setup": [{"title": "buy milk"}, {"title": "call mom", "done": True}],
+        "say": ["what do I still have to do?"],
+        "reply": {"contains": ["buy milk"], "excludes": ["call mom"]},
+    },
+    {
+        "id": "list-done",
+        "setup": [{"title": "buy milk"}, {"title": "call mom", "done": True}],
+        "say": ["show completed tasks"],
+        "reply": {"contains": ["call mom"], "excludes": ["buy milk"]},
+    },
+    {
+        "id": "list-hashtag",
+        "setup": [{"title": "book hotel", "tags": ["travel"]}, {"title": "write report", "tags": ["work"]}],
+        "say": ["list #work"],
+        "reply": {"contains": ["write report"], "excludes": ["book hotel"]},
+    },
+    {
+        "id": "list-bare-tag",
+        "setup": [{"title": "book hotel", "tags": ["travel"]}, {"title": "write report", "tags": ["work"]}],
+        "say": ["show my travel tasks"],
+        "reply": {"contains": ["book hotel"], "excludes": ["write report"]},
+    },
+    {
+        "id": "list-urgent",
+        "setup": [{"title": "renew lease", "priority": "high"}, {"title": "tidy desk", "priority": "low"}],
+        "say": ["anything urgent?"],
+        "reply": {"contains": ["renew lease"], "excludes": ["tidy desk"]},
+    },
+    {
+        "id": "list-low",
+        "setup": [{"title": "renew lease", "priority": "high"}, {"title": "tidy desk", "priority": "low"}],
+        "say": ["show low priority tasks"],
+        "reply": {"contains": ["tidy desk"], "excludes": ["renew lease"]},
+    },
+    {
+        "id": "list-due-tomorrow",
+        "setup": [{"title": "pay bills", "due": "+1d"}, {"title": "plan trip", "due": "+5d"}],
+        "say": ["due tomorrow"],
+        "reply": {"contains": ["pay bills"], "excludes": ["plan trip"]},
+    },
+    {
+        "id": "list-overdue-q",
+        "setup": [{"title": "renew license", "due": "-2d"}, {"title": "buy gift", "due": "+3d"}],
+        "say": ["which tasks are overdue?"],
+        "reply": {"contains": ["renew license"], "excludes": ["buy gift"]},
+    },
+    {
+        "id": "list-find",
+        "setup": [{"title": "buy milk"}, {"title": "call plumber"}],
+        "say": ["find plumber"],
+        "reply": {"contains": ["call plumber"], "excludes": ["buy milk"]},
+    },
+    {
+        "id": "list-search-tasks-about",
+        "setup": [{"title": "buy milk"}, {"title": "call plumber"}],
+        "say": ["do I have any tasks about milk?"],
+        "reply": {"contains": ["buy milk"], "excludes": ["call plumber"]},
+    },
+    # --- complete / reopen ----------------------------------------------------------------------
+    {
+        "id": "complete-is-done",
+        "setup": [{"title": "buy milk"}, {"title": "call mom"}],
+        "say": ["buy milk is done"],
+        "tasks": [{"title": "buy milk", "completed": True}, {"title": "call mom", "completed": False}],
+    },
+    {
+        "id": "complete-check-off",
+        "setup": [{"title": "buy milk"}],
+        "say": ["check off buy milk"],
+        "tasks": [{"title": "buy milk", "completed": True}],
+    },
+    {
+        "id": "complete-i-did",
+        "setup": [{"title": "walk the dog"}, {"title": "buy milk"}],
+        "say": ["I walked the dog"],
+        "tasks": [{"title": "walk the dog", "completed": True}],
+    },
+    {
+        "id": "complete-two",
+        "setup": [{"title": "buy milk"}, {"title": "call mom"}, {"title": "pay rent"}],
+        "say": ["complete buy milk and call mom"],
+        "tasks": [
+            {"title": "buy milk", "completed": True},
+            {"title": "call mom", "completed": True},
+            {"title": "pay rent", "completed": False},
+        ],
+    },
+    {
+        "id": "complete-by-number",
+        "setup": [{"title": "buy milk"}, {"title": "call mom"}],
+        "say": ["show my tasks", "complete task 2"],
+        "tasks": [{"title": "buy milk", "completed": False}, {"title": "call mom", "completed": True}],
+    },
+    {
+        "id": "complete-typo",
+        "setup": [{"title": "call the dentist"}, {"title": "buy milk"}],
+        "say": ["complete the dentst task"],
+        "tasks": [{"title": "call the dentist", "completed": True}],
+    },
+    {
+        "id": "reopen-not-done",
+        "setup": [{"title": "buy milk", "done": True}],
+        "say": ["mark buy milk as not done"],
+        "tasks": [{"title": "buy milk", "completed": False}],
+    },
+    # --- delete ---------------------------------------------------------------------------------
+    {
+        "id": "delete-second-one",
+        "setup": [{"title": "buy milk"}, {"title": "call mom"}],
+        "say": ["list my tasks", "delete the second one"],
+        "count": 1,
+        "absent": ["call mom"],
+    },
+    {
+        "id": "delete-get-rid",
+        "setup": [{"title": "buy milk"}, {"title": "call mom"}],
+        "say": ["get rid of the milk task"],
+        "count": 1,
+        "absent": ["buy milk"],
+    },
+    {
+        "id": "delete-everything-confirm",
+        "setup": [{"title": "one"}, {"title": "two"}],
+        "say": ["delete everything", "sure"],
+        "count": 0,
+    },
+    {
+        "id": "delete-bulk-other-message",
+        "setup": [{"title": "one"}, {"title": "two"}],
+        "say": ["delete all my tasks", "show my tasks", "yes"],
+        "count": 2,
+    },
+    {
+        "id": "delete-two-named-asks",
+        "setup": [{"title": "buy milk"}, {"title": "call mom"}],
+        "say": ["delete buy milk and call mom"],
+        "count": 2,
+    },
+    # --- update ---------------------------------------------------------------------------------
+    {
+        "id": "update-change-to",
+        "setup": [{"title": "buy milk"}],
+        "say": ["change buy milk to buy almond milk"],
+        "tasks": [{"title": "buy almond milk"}],
+        "count": 1,
+    },
+    {
+        "id": "update-low",
+        "setup": [{"title": "tidy desk", "priority": "high"}],
+        "say": ["set tidy desk to low priority"],
+        "tasks": [{"title": "tidy desk", "priority": "low"}],
+    },
+    {
+        "id": "update-is-due",
+        "setup": [{"title": "dentist"}],
+        "say": ["dentist is due friday"],
+        "tasks": [{"title": "dentist", "due_date": "wd:friday"}],
+    },
+    {
+        "id": "update-reschedule",
+        "setup": [{"title": "team lunch", "due": "+1d"}],
+        "say": ["reschedule team lunch to next week"],
+        "tasks": [{"title": "team lunch", "due_date": "+7d"}],
+    },
+    {
+        "id": "update-clear-due",
+        "setup": [{"title": "dentist", "due": "+1d"}],
+        "say": ["remove the due date from dentist"],
+        "tasks": [{"title": "dentist", "due_date": None}],
+    },
+    {
+        "id": "update-add-tag",
+        "setup": [{"title": "write report", "tags": ["q4"]}],
+        "say": ["add tag work to write report"],
+        "tasks": [{"title": "write report", "tags": ["q4", "work"]}],
+    },
+    {
+        "id": "update-it-due",
+        "say": ["add call mom", "move it to tomorrow"],
+        "tasks": [{"title": "call mom", "due_date": "+1d"}],
+        "count": 1,
+    },
+    {
+        "id": "update-that-done",
+        "say": ["add buy stamps", "mark that as done"],
+        "tasks": [{"title": "buy stamps", "completed": True}],
+    },
+    {
+        "id": "context-its-due",
+        "say": ["add call mom", "it's due friday"],
+        "tasks": [{"title": "call mom", "due_date": "wd:friday"}],
+    },
+    {
+        "id": "context-tag-it",
+        "say": ["add buy milk", "tag it groceries"],
+        "tasks": [{"title": "buy milk", "tags": ["groceries"]}],
+    },
+    {
+        "id": "context-complete-them",
+        "setup": [
+            {"title": "write report", "tags": ["work"]},
+            {"title": "prepare slides", "tags": ["work"]},
+            {"title": "buy milk"},
+        ],
+        "say": ["show tasks tagged work", "complete them"],
+        "tasks": [
+            {"title": "write report", "completed": True},
+            {"title": "prepare slides", "completed": True},
+            {"title": "buy milk", "completed": False},
+        ],
+    },
+    {
+        "id": "delete-everything-done",
+        "setup": [{"title": "a", "done": True}, {"title": "b", "done": True}, {"title": "c"}],
+        "say": ["remove everything that's done", "yes please"],
+        "count": 1,
+        "tasks": [{"title": "c"}],
+    },
+    {
+        "id": "delete-tagged-asks",
+        "setup": [{"title": "a", "tags": ["work"]}, {"title": "b", "tags": ["work"]}, {"title": "c"}],
+        "say": ["delete all tasks tagged work", "keep them"],
+        "count": 3,
+    },
+    {
+        "id": "remind-me-date-first",
+        "say": ["remind me tomorrow to call the plumber"],
+        "tasks": [{"title": "call the plumber", "due_date": "+1d"}],
+    },
+    {
+        "id": "update-less-urgent",
+        "setup": [{"title": "tidy desk", "priority": "high"}],
+        "say": ["make tidy desk less urgent"],
+        "tasks": [{"title": "tidy desk", "priority": "low"}],
+    },
+    {
+        "id": "update-set-to-level",
+        "setup": [{"title": "write report"}],
+        "say": ["set write report to high"],
+        "tasks": [{"title": "write report", "priority": "high"}],
+    },
+    {
+        "id": "update-change-to-level",
+        "setup": [{"title": "tidy desk", "priority": "high"}],
+        "say": ["change tidy desk to low"],
+        "tasks": [{"title": "tidy desk", "priority": "low"}],
+        "absent": ["low"],
+    },
+    {
+        "id": "create-numbered-list",
+        "say": ["add 3 tasks: wash car, vacuum, dust shelves"],
+        "count": 3,
+        "tasks": [{"title": "wash car"}, {"title": "vacuum"}, {"title": "dust shelves"}],
+    },
+    {
+        "id": "complete-past-tense",
+        "setup": [{"title": "call the vet"}, {"title": "buy milk"}],
+        "say": ["I called the vet"],
+        "tasks": [{"title": "call the vet", "completed": True}, {"title": "buy milk", "completed": False}],
+    },
+    {
+        "id": "list-what-remains",
+        "setup": [{"title": "buy milk"}, {"title": "call mom", "done": True}],
+        "say": ["what remains?"],
+        "reply": {"contains": ["buy milk"], "excludes": ["call mom"]},
+    },
+    # --- undo / chat / safety -------------------------------------------------------------------
+    {
+        "id": "undo-rename",
+        "setup": [{"title": "buy milk"}],
+        "say": ["rename buy milk to buy bread", "undo that"],
+        "tasks": [{"title": "buy milk"}],
+        "count": 1,
+    },
+    {"id": "undo-add-list", "say": ["add tasks: eggs, bread and butter", "undo"], "count": 0},
+    {
+        "id": "chat-thanks",
+        "setup": [{"title": "buy milk"}],
+        "say": ["thanks!"],
+        "count": 1,
+        "tasks": [{"title": "buy milk", "completed": False}],
+    },
+    {
+        "id": "chat-help-words",
+        "say": ["help"],
+        "reply": {"contains": ["add", "list", "complete", "delete", "undo"]},
+    },
+    {
+        "id": "ambiguous-names-both",
+        "setup": [{"title": "call mom"}, {"title": "call dad"}],
+        "say": ["delete call"],
+        "count": 2,
+        "reply": {"contains": ["call mom", "call dad"]},
+    },
+    {
+        "id": "not-found-says-so",
+        "setup": [{"title": "buy milk"}],
+        "say": ["delete walk the dog"],
+        "count": 1,
+        "reply": {"contains": ["walk the dog"]},
+    },
+    {
+        "id": "gibberish-keeps",
+        "setup": [{"title": "buy milk"}],
+        "say": ["zxcv bnm qwe"],
+        "count": 1,
+        "tasks": [{"title": "buy milk", "completed": False}],
+    },
+]
+
+
+@pytest.mark.parametrize("today", DAYS, ids=[d.isoformat() for d in DAYS])
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_phrasing_offline_passes(case: dict, today: dt.date) -> None:
+    problems = run_case(case, today)
+    assert not problems, "\n".join(problems)
