@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.core.db import session_scope
 from app.services import auth as auth_service
 from app.services import tasks as task_service
-from app.services.errors import NotFoundError, ServiceError
+from app.services.errors import InvalidInputError, NotFoundError, ServiceError
 from app.services.operations import Origin
 
 CLI = Origin(source="cli")
@@ -97,6 +97,31 @@ def cmd_chat(args: argparse.Namespace) -> None:
     run_cli_chat(email=args.user, thread_id=args.thread, as_json=args.json, lines=sys.stdin)
 
 
+def cmd_act(args: argparse.Namespace) -> None:
+    from app.widgets.actions import perform
+
+    try:
+        action = json.loads(args.action)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"--action is not valid JSON ({exc.msg}).") from exc
+    if not isinstance(action, dict):
+        raise InvalidInputError(
+            '--action must be a JSON object like {"type": "task.complete", "payload": {...}}.'
+        )
+    form = action.pop("form", None)
+    with session_scope() as session:
+        user_id = _user(session, args.user).id
+    outcome = perform(
+        user_id=user_id,
+        widget_id=args.widget,
+        action=action,
+        idempotency_key=args.key,
+        form=form,
+        source="cli",
+    )
+    _print_json({k: outcome.to_json()[k] for k in ("action_id", "status", "result", "widget")})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Ticked from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--thread", help="continue this thread (default: a new one)")
     chat.add_argument("--json", action="store_true", help="one JSON object per turn")
     chat.set_defaults(func=cmd_chat)
+
+    act = sub.add_parser("act", help="perform a widget action as a user (the same path as a click)")
+    act.add_argument("--user", required=True)
+    act.add_argument("--widget", required=True, help="the widget id (wdg_...)")
+    act.add_argument("--action", required=True, help='JSON: {"type": ..., "payload": {...}, "form": {...}}')
+    act.add_argument("--key", help="idempotency key: the same key twice applies once")
+    act.set_defaults(func=cmd_act)
     return parser
 
 

@@ -147,6 +147,7 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('action_handler', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.Column('updated_at', UTCDateTime(), nullable=False),
     sa.CheckConstraint("state IN ('pending','rendered','interacted','updated')", name='ck_widgets_state'),

@@ -141,6 +141,9 @@ def execute(
             op.result = result
             if op.task_id is None and result.get("task_id"):
                 op.task_id = uuid.UUID(str(result["task_id"]))
+            if op.undo_state is not None:
+                result = {**result, "operation_id": str(op.id)}
+                op.result = result
             op.updated_at = utcnow()
             session.add(op)
         return result

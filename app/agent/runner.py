@@ -24,7 +24,9 @@ from app.models import MessageStatus
 from app.models.base import utcnow
 from app.services import messages as message_service
 from app.services import threads as thread_service
+from app.services import widgets as widget_service
 from app.services.errors import BusyError, NotFoundError, ServiceError
+from app.widgets.from_turn import widgets_for_turn
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +181,7 @@ def run_agent(
 
 
 def finish_turn(
-    start: TurnStart, reply: AgentReply | None, recorder: ToolRecorder, *, error: str | None = None
+    start: TurnStart, reply: AgentReply | None, recorder: ToolRecorder, *, error: AgentError | None = None
 ) -> TurnResult:
     """Store the reply (or the error) on the assistant message and the agent's memory on the thread."""
     status = MessageStatus.completed if error is None else MessageStatus.error
@@ -189,6 +191,7 @@ def finish_turn(
         meta["error"] = error.reason
     if reply is not None and reply.confirmation is not None:
         meta["confirmation"] = asdict(reply.confirmation)
+    payloads = widgets_for_turn(reply, recorder.calls, date.today()) if reply is not None else []
     with session_scope() as session:
         message_service.finish_assistant_message(
             session,
@@ -198,6 +201,10 @@ def finish_turn(
             tool_calls=recorder.calls,
             meta=meta,
         )
+        rows = widget_service.store_widgets(
+            session, message_id=start.message_id, thread_id=start.thread_id, payloads=payloads
+        )
+        widgets = [{"id": w.id, "type": w.type, "payload": w.payload} for w in rows]
         thread = thread_service.get_thread(session, user_id=start.user_id, thread_id=start.thread_id)
         if reply is not None:
             thread_service.set_agent_memory(session, thread, reply.memory)
@@ -210,7 +217,7 @@ def finish_turn(
         reply=text,
         status=status.value,
         tool_calls=recorder.calls,
-        widgets=[],
+        widgets=widgets,
         error=error.reason if error else None,
         thread_title=title,
     )

@@ -51,6 +51,10 @@ class TaskIdArgs(_Args):
     task_id: str = Field(description="The task's id (UUID).")
 
 
+class TaskIdsArgs(_Args):
+    task_ids: list[str] = Field(min_length=1, max_length=200, description="The tasks' ids (UUIDs).")
+
+
 class UpdateTaskArgs(_Args):
     task_id: str
     title: str | None = Field(default=None, min_length=1, max_length=200)
@@ -62,7 +66,7 @@ class UpdateTaskArgs(_Args):
 
 
 class UndoArgs(_Args):
-    pass
+    operation_id: str | None = Field(default=None, description="Undo this change; default: the last one.")
 
 
 def _public(task) -> dict[str, Any]:
@@ -118,6 +122,18 @@ def delete_task(ctx: ToolContext, args: TaskIdArgs) -> dict[str, Any]:
     return {"task_id": str(task.id), "status": "deleted", "title": task.title}
 
 
+def delete_tasks(ctx: ToolContext, args: TaskIdsArgs) -> dict[str, Any]:
+    tasks = task_service.bulk_delete(
+        ctx.session, user_id=ctx.user_id, task_ids=args.task_ids, origin=ctx.origin
+    )
+    return {
+        "status": "deleted",
+        "count": len(tasks),
+        "task_ids": [str(t.id) for t in tasks],
+        "titles": [t.title for t in tasks],
+    }
+
+
 def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> dict[str, Any]:
     changes = args.model_dump(exclude_unset=True, exclude={"task_id"})
     task = task_service.update_task(
@@ -127,7 +143,10 @@ def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> dict[str, Any]:
 
 
 def undo(ctx: ToolContext, args: UndoArgs) -> dict[str, Any]:
-    result = task_service.undo_last(ctx.session, user_id=ctx.user_id, thread_id=ctx.origin.thread_id)
+    if args.operation_id:
+        result = task_service.undo_operation(ctx.session, user_id=ctx.user_id, operation_id=args.operation_id)
+    else:
+        result = task_service.undo_last(ctx.session, user_id=ctx.user_id, thread_id=ctx.origin.thread_id)
     first = result.tasks[0] if result.tasks else None
     return {
         "status": "undone",
@@ -155,6 +174,13 @@ for _tool in (
         UpdateTaskArgs,
         OperationType.update,
         update_task,
+    ),
+    Tool(
+        "delete_tasks",
+        "Delete several tasks as one change (ask the user to confirm first).",
+        TaskIdsArgs,
+        OperationType.delete,
+        delete_tasks,
     ),
     Tool("reopen_task", "Mark a completed task as not done.", TaskIdArgs, OperationType.update, reopen_task),
     Tool(

@@ -48,11 +48,14 @@ class AgentReply:
         memory: JSON-serialisable state the next turn of this thread gets back
             (last listed task ids, the task "it" refers to, a pending confirmation...).
         confirmation: set when the turn asks the person to confirm a change.
+        listed: the tasks (tool-result dicts) the reply lists, in order, when it lists some;
+            the server turns them into a task-list widget.
     """
 
     text: str
     memory: dict[str, Any] = field(default_factory=dict)
     confirmation: Confirmation | None = None
+    listed: list[dict[str, Any]] | None = None
 
 
 class AgentError(Exception):

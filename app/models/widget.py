@@ -41,6 +41,9 @@ class Widget(SQLModel, table=True):
     payload: dict[str, Any] = json_field()
     state: str = Field(default=WidgetState.pending.value, max_length=12)
     action_handler: str | None = Field(default=None, max_length=64, nullable=True)
+    version: int = Field(
+        default=0, description="Bumped on every update; part of the client's idempotency key."
+    )
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

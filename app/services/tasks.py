@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
-from app.models import OperationType, Task, TaskCreate, TaskPublic, TaskUpdate
+from app.models import OperationType, Task, TaskCreate, TaskOperation, TaskPublic, TaskUpdate
 from app.models.base import utcnow
-from app.services.errors import InvalidInputError, NotFoundError, invalid
+from app.services.errors import ConflictError, InvalidInputError, NotFoundError, invalid
 from app.services.operations import PAGE, Origin, last_undoable, record_change, snapshot
 
 StatusFilter = Literal["all", "pending", "completed"]
@@ -382,6 +382,21 @@ def undo_last(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | No
     op = last_undoable(session, user_id=user_id, thread_id=thread_id)
     if op is None:
         raise NotFoundError("Nothing to undo.")
+    return _revert(session, user_id=user_id, op=op)
+
+
+def undo_operation(session: Session, *, user_id: uuid.UUID, operation_id: uuid.UUID | str) -> UndoResult:
+    """Revert one given change (a widget's Undo button); undoing it twice is refused."""
+    oid = parse_id(operation_id)
+    op = session.get(TaskOperation, oid) if oid else None
+    if op is None or op.user_id != user_id or op.undo_state is None:
+        raise NotFoundError("That change was not found.")
+    if op.undone_at is not None:
+        raise ConflictError("That change was already undone.")
+    return _revert(session, user_id=user_id, op=op)
+
+
+def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoResult:
     restored: list[Task] = []
     titles: list[str] = []
     for entry in op.undo_state or []:

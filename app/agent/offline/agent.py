@@ -64,6 +64,7 @@ class _Turn:
 class _Result:
     text: str
     confirmation: Confirmation | None = None
+    listed: list[TaskDict] | None = None
 
 
 def run_local_agent(
@@ -107,7 +108,7 @@ def run_local_agent(
             "task_ids": result.confirmation.task_ids,
             "titles": result.confirmation.titles,
         }
-    return AgentReply(text=result.text, memory=memory, confirmation=result.confirmation)
+    return AgentReply(text=result.text, memory=memory, confirmation=result.confirmation, listed=result.listed)
 
 
 def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
@@ -255,7 +256,7 @@ def _list(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> 
         shown.sort(key=lambda t: (str(t.get("due_date") or "9999"),))
     turn.memory["last_list"] = [str(t.get("id")) for t in shown]
     turn.focus(shown)
-    return _Result(replies.listing(shown, query, turn.today))
+    return _Result(replies.listing(shown, query, turn.today), listed=shown)
 
 
 def _complete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:

@@ -1,0 +1,90 @@
+"""Stored widgets: one row per widget of an assistant message, owned through its thread."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.models import Thread, Widget, WidgetState
+from app.models.base import utcnow
+from app.services.errors import NotFoundError
+
+
+def store_widgets(
+    session: Session, *, message_id: uuid.UUID, thread_id: uuid.UUID, payloads: Sequence[dict[str, Any]]
+) -> list[Widget]:
+    """Attach validated payloads to a message (state ``pending`` until first shown)."""
+    rows = [
+        Widget(message_id=message_id, thread_id=thread_id, type=p["type"], payload=p, action_handler="server")
+        for p in payloads
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def get_widget(session: Session, *, user_id: uuid.UUID, widget_id: str, lock: bool = False) -> Widget:
+    """A widget of one of the user's threads; anyone else's is "not found", like a missing one."""
+    stmt = (
+        select(Widget)
+        .join(Thread, col(Thread.id) == col(Widget.thread_id))
+        .where(Widget.id == str(widget_id)[:64], Thread.user_id == user_id)
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=Widget)
+    widget = session.exec(stmt).first()
+    if widget is None:
+        raise NotFoundError("Widget not found.")
+    return widget
+
+
+def widgets_for_messages(
+    session: Session, *, message_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Widget]]:
+    """The widgets of these messages, in creation order, keyed by message id."""
+    if not message_ids:
+        return {}
+    rows = session.exec(
+        select(Widget).where(col(Widget.message_id).in_(list(message_ids))).order_by(col(Widget.created_at))
+    ).all()
+    out: dict[uuid.UUID, list[Widget]] = {}
+    for row in rows:
+        out.setdefault(row.message_id, []).append(row)
+    return out
+
+
+def mark_rendered(session: Session, *, user_id: uuid.UUID, widget_ids: Sequence[str]) -> int:
+    """pending -> rendered, the first time a widget is shown (only the user's own)."""
+    if not widget_ids:
+        return 0
+    owned = select(Thread.id).where(Thread.user_id == user_id)
+    result: Any = session.execute(
+        sa.update(Widget)
+        .where(
+            col(Widget.id).in_(list(widget_ids)),
+            Widget.state == WidgetState.pending.value,
+            col(Widget.thread_id).in_(owned),
+        )
+        .values(state=WidgetState.rendered.value, updated_at=utcnow())
+    )
+    return int(result.rowcount or 0)
+
+
+def replace_payload(session: Session, *, widget: Widget, payload: dict[str, Any], state: WidgetState) -> bool:
+    """Optimistic update: only if nobody changed the widget since it was read; bumps ``version``."""
+    result: Any = session.execute(
+        sa.update(Widget)
+        .where(Widget.id == widget.id, Widget.version == widget.version)
+        .values(
+            payload=payload,
+            type=payload["type"],
+            state=state.value,
+            version=widget.version + 1,
+            updated_at=utcnow(),
+        )
+    )
+    return bool(result.rowcount)

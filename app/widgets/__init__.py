@@ -1,0 +1,1 @@
+"""ChatKit-shaped widgets: models (validation), builders (from tool results), actions (exactly once)."""

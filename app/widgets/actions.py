@@ -1,0 +1,328 @@
+"""Widget actions, processed exactly once through the tool registry.
+
+A click (or submit) is first recorded as an Action row; the unique key
+(``widget_id``, ``idempotency_key``) in the database turns a double click, a replayed event
+or a second tab into a read of the first result, on any app instance. Only actions the
+widget itself declares can run (the client names a declared action, it cannot invent one),
+and only on the acting user's own widgets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from app.agent import registry
+from app.agent.types import ToolError
+from app.core.db import session_scope
+from app.models import Action, ActionStatus, Widget, WidgetState
+from app.models.base import utcnow
+from app.services import tasks as task_service
+from app.services import widgets as widget_service
+from app.services.errors import InvalidInputError, ServiceError
+from app.widgets import build
+
+SERVER_ACTIONS = {
+    "task.complete",
+    "task.reopen",
+    "task.delete",
+    "task.undo",
+    "task.update",
+    "tasks.delete",
+    "tasks.cancel",
+}
+WAIT_FOR_OTHER_SECONDS = 10.0
+
+
+@dataclass
+class ActionOutcome:
+    """What an action did (or, for a replay, what the first one did)."""
+
+    action_id: str
+    status: str
+    result: dict[str, Any]
+    widget: dict[str, Any]
+    replayed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def declared_actions(node: Any) -> list[dict[str, Any]]:
+    """Every action config a widget payload declares, depth first."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        for name in ("onClickAction", "onSubmitAction", "onChangeAction"):
+            if isinstance(node.get(name), dict):
+                found.append(node[name])
+        for name in ("confirm", "cancel"):
+            if isinstance(node.get(name), dict) and isinstance(node[name].get("action"), dict):
+                found.append(node[name]["action"])
+        kids = node.get("children")
+        for kid in kids if isinstance(kids, list) else [kids] if isinstance(kids, dict) else []:
+            found += declared_actions(kid)
+    return found
+
+
+def find_declared(payload: dict[str, Any], action: dict[str, Any]) -> dict[str, Any] | None:
+    """The widget's own config for the requested action (same type and payload), if it declares one."""
+    want_type, want_payload = action.get("type"), action.get("payload") or {}
+    for config in declared_actions(payload):
+        if config.get("type") == want_type and (config.get("payload") or {}) == want_payload:
+            return config
+    return None
+
+
+def default_key(widget: Widget, action: dict[str, Any]) -> str:
+    """The key a client derives from what it saw: the action and the widget version it clicked."""
+    digest = hashlib.sha256(json.dumps(action, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"v{widget.version}:{action.get('type')}:{digest}"
+
+
+def perform(
+    *,
+    user_id: uuid.UUID,
+    widget_id: str,
+    action: dict[str, Any],
+    idempotency_key: str | None = None,
+    form: dict[str, Any] | None = None,
+    source: str = "action",
+) -> ActionOutcome:
+    """Record, authorise, run and settle one widget action, exactly once per key."""
+    if not isinstance(action, dict) or not isinstance(action.get("type"), str):
+        raise InvalidInputError("An action needs a 'type' (and usually a 'payload').")
+    with session_scope() as session:
+        widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
+        key = (idempotency_key or default_key(widget, action)).strip()[:128]
+        if not key:
+            raise InvalidInputError("The idempotency key can't be empty.")
+        existing = _find(session, widget.id, key)
+    if existing is not None:
+        return _replay(existing, user_id)
+    record = Action(
+        widget_id=widget.id,
+        thread_id=widget.thread_id,
+        user_id=user_id,
+        type=str(action["type"])[:64],
+        payload={"action": action.get("payload"), "form": form} if form else (action.get("payload") or {}),
+        idempotency_key=key,
+    )
+    try:
+        with session_scope() as session:
+            session.add(record)
+    except IntegrityError:
+        with session_scope() as session:
+            existing = _find(session, widget.id, key)
+        if existing is None:
+            raise
+        return _replay(existing, user_id)
+    return _process(record, user_id=user_id, action=action, form=form or {}, source=source)
+
+
+def _find(session, widget_id: str, key: str) -> Action | None:
+    stmt = select(Action).where(Action.widget_id == widget_id, Action.idempotency_key == key)
+    return session.exec(stmt).first()
+
+
+def _replay(existing: Action, user_id: uuid.UUID) -> ActionOutcome:
+    """Another click with the same key: wait for the first to settle, then show its result."""
+    deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
+    while True:
+        with session_scope() as session:
+            row = session.get(Action, existing.id)
+            widget = widget_service.get_widget(session, user_id=user_id, widget_id=existing.widget_id)
+            if row is not None and (row.status != ActionStatus.pending.value or time.monotonic() > deadline):
+                return ActionOutcome(
+                    action_id=str(row.id),
+                    status=row.status,
+                    result=row.result or {"status": "pending"},
+                    widget=widget.payload,
+                    replayed=True,
+                )
+        time.sleep(0.05)
+
+
+def _settle(action_id: uuid.UUID, status: ActionStatus, result: dict[str, Any]) -> None:
+    with session_scope() as session:
+        row = session.get(Action, action_id)
+        if row is not None:
+            row.status, row.result, row.processed_at = status.value, result, utcnow()
+            session.add(row)
+
+
+def _process(
+    record: Action, *, user_id: uuid.UUID, action: dict[str, Any], form: dict[str, Any], source: str
+) -> ActionOutcome:
+    with session_scope() as session:
+        widget = widget_service.get_widget(session, user_id=user_id, widget_id=record.widget_id)
+        config = find_declared(widget.payload, action)
+        if widget.state in (WidgetState.pending.value, WidgetState.rendered.value):
+            widget.state = WidgetState.interacted.value
+            session.add(widget)
+        payload_before = widget.payload
+    try:
+        if config is None:
+            raise InvalidInputError("This action is no longer available on that card.")
+        if config.get("handler") == "client" or config["type"] not in SERVER_ACTIONS:
+            raise InvalidInputError(f"'{config['type']}' is not an action the server runs.")
+        result, new_payload = _run(config, form, user_id=user_id, widget=widget, source=source)
+    except (ServiceError, ToolError) as exc:
+        message = exc.message if isinstance(exc, ServiceError) else str(exc)
+        failure = {"status": "failed", "error": message}
+        _settle(record.id, ActionStatus.failed, failure)
+        return ActionOutcome(str(record.id), ActionStatus.failed.value, failure, payload_before)
+    _settle(record.id, ActionStatus.completed, result)
+    stored = _update_widget(record.widget_id, user_id, new_payload) if new_payload else payload_before
+    return ActionOutcome(str(record.id), ActionStatus.completed.value, result, stored)
+
+
+def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict[str, Any]:
+    """Apply a payload change (a function of the current payload) with optimistic retries."""
+    for _attempt in range(20):
+        with session_scope() as session:
+            widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
+            payload = new_payload(widget.payload) if callable(new_payload) else new_payload
+            if widget_service.replace_payload(
+                session, widget=widget, payload=payload, state=WidgetState.updated
+            ):
+                return payload
+        time.sleep(0.01)
+    return payload
+
+
+def _tool(
+    name: str, args: dict[str, Any], *, user_id: uuid.UUID, widget: Widget, source: str
+) -> dict[str, Any]:
+    return registry.execute(
+        name,
+        args,
+        user_id=user_id,
+        source=source,
+        thread_id=widget.thread_id,
+        message_id=widget.message_id,
+        input_text=f"widget action {name}",
+    )
+
+
+def _current_task(user_id: uuid.UUID, task_id: str) -> dict[str, Any] | None:
+    with session_scope() as session:
+        try:
+            return task_service.to_public(
+                task_service.get_task(session, user_id=user_id, task_id=task_id)
+            ).to_json()
+        except ServiceError:
+            return None
+
+
+def _replace_row(task_id: str, row: dict[str, Any]):
+    def apply(payload: dict[str, Any]) -> dict[str, Any]:
+        children = [row if c.get("key") == task_id else c for c in payload.get("children", [])]
+        return {**payload, "children": children}
+
+    return apply
+
+
+def _deleted_row(task_id: str, title: str) -> dict[str, Any]:
+    return {
+        "type": "ListViewItem",
+        "key": task_id,
+        "children": [
+            {
+                "type": "Row",
+                "gap": 2,
+                "align": "center",
+                "children": [
+                    {"type": "Text", "value": title, "lineThrough": True, "color": "secondary", "size": "sm"},
+                    {"type": "Badge", "label": "Deleted", "color": "danger", "variant": "soft", "size": "sm"},
+                ],
+            }
+        ],
+    }
+
+
+def _run(
+    config: dict[str, Any], form: dict[str, Any], *, user_id: uuid.UUID, widget: Widget, source: str
+) -> tuple[dict[str, Any], Any]:
+    """Run a declared action; return its result and the widget's new payload (or a function of it)."""
+    kind, payload, today = config["type"], config.get("payload") or {}, date.today()
+    in_list = widget.type == "ListView"
+    if kind in ("task.complete", "task.reopen", "task.delete"):
+        tool = {"task.complete": "complete_task", "task.reopen": "reopen_task", "task.delete": "delete_task"}[
+            kind
+        ]
+        result = _tool(
+            tool, {"task_id": str(payload.get("task_id", ""))}, user_id=user_id, widget=widget, source=source
+        )
+        task_id = str(result["task_id"])
+        if kind == "task.delete":
+            if in_list:
+                return result, _replace_row(task_id, _deleted_row(task_id, result["title"]))
+            return result, build.outcome_card(
+                f"Deleted “{result['title']}”.", operation_id=result.get("operation_id")
+            )
+        task = _current_task(user_id, task_id)
+        if in_list and task:
+            return result, _replace_row(task_id, build.task_row(task, today))
+        verb = "Completed" if kind == "task.complete" else "Reopened"
+        return result, build.task_card(
+            task, verb=verb, operation_id=result.get("operation_id"), today=today
+        ) if task else None
+    if kind == "task.undo":
+        result = _tool(
+            "undo",
+            {"operation_id": str(payload.get("operation_id", ""))},
+            user_id=user_id,
+            widget=widget,
+            source=source,
+        )
+        return result, build.outcome_card(f"Undone: {result.get('title') or 'the change'}.")
+    if kind == "task.update":
+        changes = _form_changes(form)
+        result = _tool(
+            "update_task",
+            {"task_id": str(payload.get("task_id", "")), **changes},
+            user_id=user_id,
+            widget=widget,
+            source=source,
+        )
+        task = _current_task(user_id, str(result["task_id"]))
+        return result, build.task_card(
+            task, verb="Updated", operation_id=result.get("operation_id"), today=today
+        )
+    if kind == "tasks.delete":
+        ids = [str(i) for i in payload.get("task_ids") or []]
+        result = _tool("delete_tasks", {"task_ids": ids}, user_id=user_id, widget=widget, source=source)
+        n = result["count"]
+        message = f"Deleted {n} task{'s' if n != 1 else ''}."
+        return result, build.outcome_card(
+            message, detail=result["titles"], operation_id=result.get("operation_id")
+        )
+    if kind == "tasks.cancel":
+        return {"status": "cancelled"}, build.outcome_card("Cancelled. Nothing was deleted.")
+    raise InvalidInputError(f"Unknown action '{kind}'.")
+
+
+def _form_changes(form: dict[str, Any]) -> dict[str, Any]:
+    """The edit form's fields as update_task arguments (an empty date clears it)."""
+    allowed = {"title", "due_date", "priority"}
+    unknown = set(form) - allowed
+    if unknown:
+        raise InvalidInputError(f"Unknown form field(s): {', '.join(sorted(unknown))}.")
+    changes: dict[str, Any] = {}
+    if "title" in form:
+        changes["title"] = str(form["title"]).strip()
+    if "due_date" in form:
+        changes["due_date"] = str(form["due_date"]).strip()[:10] or None
+    if form.get("priority"):
+        changes["priority"] = str(form["priority"])
+    if not changes:
+        raise InvalidInputError("Nothing to change.")
+    return changes
