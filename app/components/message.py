@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.widget import widget_tree
 from app.services.chat_views import MessageView
 from app.states.chat import ChatState
 
@@ -112,6 +113,7 @@ def assistant_bubble(message: MessageView) -> rx.Component:
                 class_name="ticked-wrap",
                 max_width="100%",
             ),
+            rx.foreach(message.widgets, lambda w: rx.box(widget_tree(node=w), width="100%")),
             rx.cond(
                 (message.status == "completed") & (message.content != ""),
                 rx.hstack(

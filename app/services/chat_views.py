@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.models import Message, Thread
+from app.models import Message, Thread, Widget
 from app.models.base import utcnow
+from app.widgets.view import WNode, to_view
 
 GROUPS = ("Today", "Yesterday", "Previous 7 days", "Older")
 
@@ -63,9 +64,10 @@ class MessageView:
     created_at: str = ""
     time_label: str = ""
     tool_names: list[str] = field(default_factory=list)
+    widgets: list[WNode] = field(default_factory=list)
 
 
-def message_view(message: Message) -> MessageView:
+def message_view(message: Message, widgets: list[Widget] | None = None) -> MessageView:
     meta: dict[str, Any] = message.meta or {}
     return MessageView(
         id=str(message.id),
@@ -76,4 +78,5 @@ def message_view(message: Message) -> MessageView:
         created_at=message.created_at.isoformat(),
         time_label=message.created_at.strftime("%H:%M"),
         tool_names=[str(c.get("name")) for c in (message.tool_calls or [])],
+        widgets=[to_view(w.payload, widget_id=w.id, version=w.version) for w in widgets or []],
     )

@@ -13,6 +13,7 @@ import json
 import threading
 import uuid
 from datetime import datetime
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -21,9 +22,12 @@ from app.agent import runner
 from app.core.db import session_scope
 from app.services import messages as message_service
 from app.services import threads as thread_service
+from app.services import widgets as widget_service
 from app.services.chat_views import MessageView, ThreadView, message_view, thread_views
 from app.services.errors import ServiceError
 from app.states.auth import AuthState
+from app.widgets import actions as widget_actions
+from app.widgets.view import action_at
 
 PAGE_SIZE = 30
 MESSAGES_PAGE = 50
@@ -40,6 +44,16 @@ SUGGESTIONS = [
 class _Streamed:
     result: runner.TurnResult
     any_delta: bool
+
+
+def _client_action(config: dict) -> rx.event.EventSpec | None:
+    """Actions a widget marks ``handler: client`` run in the browser and record nothing."""
+    payload = config.get("payload") or {}
+    if config.get("type") == "task.open":
+        return rx.redirect(routes.TASKS + "?" + urlencode({"q": str(payload.get("title", ""))[:200]}))
+    if config.get("type") == "copy":
+        return rx.set_clipboard(str(payload.get("text", "")))
+    return None
 
 
 class ChatState(rx.State):
@@ -66,6 +80,9 @@ class ChatState(rx.State):
     confirm_delete_title: str = ""
     renaming_id: str = ""
     rename_text: str = ""
+    busy_action: str = ""
+    busy_widget: str = ""
+    expanded_widgets: list[str] = []
     sidebar_open: bool = False
 
     # ----- helpers ---------------------------------------------------------------------------
@@ -111,9 +128,17 @@ class ChatState(rx.State):
         except ServiceError:
             return False
         self.has_earlier = len(rows) > MESSAGES_PAGE
-        self.messages = [message_view(m) for m in rows[-MESSAGES_PAGE:]]
+        self.messages = self._views(user_id, rows[-MESSAGES_PAGE:])
         self.sending = any(m.status in ("pending", "processing") for m in self.messages)
         return True
+
+    def _views(self, user_id: uuid.UUID, rows: list) -> list[MessageView]:
+        """Message views with their widgets; widgets shown for the first time become ``rendered``."""
+        with session_scope() as session:
+            widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
+            fresh = [w.id for ws in widgets.values() for w in ws if w.state == "pending"]
+            widget_service.mark_rendered(session, user_id=user_id, widget_ids=fresh)
+        return [message_view(m, widgets.get(m.id)) for m in rows]
 
     def _reset_thread(self) -> None:
         self.thread_id, self.thread_title, self.thread_archived = "", "", False
@@ -203,7 +228,7 @@ class ChatState(rx.State):
                 before=(datetime.fromisoformat(first.created_at), uuid.UUID(first.id)),
             )
         self.has_earlier = len(rows) > MESSAGES_PAGE
-        self.messages = [message_view(m) for m in rows[-MESSAGES_PAGE:]] + self.messages
+        self.messages = self._views(user_id, rows[-MESSAGES_PAGE:]) + self.messages
 
     @rx.event
     def toggle_sidebar(self):
@@ -429,6 +454,64 @@ class ChatState(rx.State):
                 last.status = "streaming"
                 self.messages = [*self.messages[:-1], last]
             await asyncio.sleep(STREAM_STEP_SECONDS)
+
+    # ----- widget actions ---------------------------------------------------------------------------
+
+    @rx.event
+    def expand_widget(self, widget_id: str):
+        if widget_id not in self.expanded_widgets:
+            self.expanded_widgets = [*self.expanded_widgets, widget_id]
+
+    @rx.event
+    def widget_click(self, widget_id: str, path: str, version: int):
+        return self._start_action(widget_id, path, version, None)
+
+    @rx.event
+    def widget_submit(self, form_data: dict, widget_id: str, path: str, version: int):
+        return self._start_action(widget_id, path, version, dict(form_data or {}))
+
+    def _start_action(self, widget_id: str, path: str, version: int, form: dict | None):
+        if self.busy_widget == widget_id:
+            return None
+        self.busy_action, self.busy_widget, self.error = f"{widget_id}|{path}", widget_id, ""
+        return ChatState.run_widget_action(widget_id, path, version, form or {})
+
+    @rx.event(background=True)
+    async def run_widget_action(self, widget_id: str, path: str, version: int, form: dict):
+        """Exactly once: the key is what this client saw (node and widget version)."""
+        async with self:
+            user_id = await self._user_id()
+        follow_up = None
+        try:
+            if user_id is None:
+                raise ServiceError("Please sign in again.")
+            with session_scope() as session:
+                widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
+                config = action_at(widget.payload, path)
+            if config is None:
+                raise ServiceError("This button no longer does anything.")
+            if config.get("handler") == "client":
+                follow_up = _client_action(config)
+            else:
+                action = {"type": config["type"], "payload": config.get("payload")}
+                outcome = await asyncio.to_thread(
+                    widget_actions.perform,
+                    user_id=user_id,
+                    widget_id=widget_id,
+                    action=action,
+                    idempotency_key=f"{path}@v{version}",
+                    form=form or None,
+                )
+                if outcome.status == "failed":
+                    follow_up = rx.toast.error(str(outcome.result.get("error", "That didn't work.")))
+        except ServiceError as exc:
+            follow_up = rx.toast.error(exc.message)
+        async with self:
+            self.busy_action, self.busy_widget = "", ""
+            if user_id is not None and self.thread_id:
+                self._open_thread(user_id, self.thread_id)
+        if follow_up is not None:
+            yield follow_up
 
     @rx.event
     def copied(self):

@@ -26,6 +26,7 @@ from app.core.db import session_scope
 from app.models import Action, ActionStatus, Widget, WidgetState
 from app.models.base import utcnow
 from app.services import tasks as task_service
+from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import InvalidInputError, ServiceError
 from app.widgets import build
@@ -297,6 +298,8 @@ def _run(
         return result, build.task_card(
             task, verb="Updated", operation_id=result.get("operation_id"), today=today
         )
+    if kind in ("tasks.delete", "tasks.cancel"):
+        _forget_pending_confirmation(user_id, widget)
     if kind == "tasks.delete":
         ids = [str(i) for i in payload.get("task_ids") or []]
         result = _tool("delete_tasks", {"task_ids": ids}, user_id=user_id, widget=widget, source=source)
@@ -308,6 +311,15 @@ def _run(
     if kind == "tasks.cancel":
         return {"status": "cancelled"}, build.outcome_card("Cancelled. Nothing was deleted.")
     raise InvalidInputError(f"Unknown action '{kind}'.")
+
+
+def _forget_pending_confirmation(user_id: uuid.UUID, widget: Widget) -> None:
+    """The card answered the question the chat asked, so a later "yes" must not delete again."""
+    with session_scope() as session:
+        thread = thread_service.get_thread(session, user_id=user_id, thread_id=widget.thread_id)
+        memory = thread_service.agent_memory(thread)
+        if memory.pop("pending", None) is not None:
+            thread_service.set_agent_memory(session, thread, memory)
 
 
 def _form_changes(form: dict[str, Any]) -> dict[str, Any]:

@@ -139,6 +139,7 @@ def ask_which(tasks: list[TaskDict], today: dt.date) -> str:
         [
             f"I found {len(tasks)} tasks that match. Which one do you mean?",
             *lines,
+            "",
             'You can say "the first one".',
         ]
     )
@@ -153,5 +154,5 @@ def confirm_delete(tasks: list[TaskDict], today: dt.date) -> str:
     """Question asked before deleting several tasks."""
     lines = [task_line(i, t, today) for i, t in enumerate(tasks, start=1)]
     return "\n".join(
-        [f"Delete these {len(tasks)} tasks?", *lines, 'Reply "yes" to delete them or "no" to keep them.']
+        [f"Delete these {len(tasks)} tasks?", *lines, "", 'Reply "yes" to delete them or "no" to keep them.']
     )
