@@ -13,7 +13,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run run-prod migrate test test-fast lint format chromium bench clean
+.PHONY: setup run run-prod migrate test test-fast lint format chromium bench clean eval
 
 .venv/.installed: requirements.txt
 	@test -x $(PY) || python3 -m venv .venv
@@ -45,8 +45,17 @@ format: setup
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
+EVAL := ../shared/agent-eval/run.py
+
 test: setup chromium lint
 	$(PY) -m pytest -q
+	@$(MAKE) --no-print-directory eval
+
+# The shared natural-language cases for the local assistant, through the real CLI (needs ../shared).
+eval: migrate
+	@if [ -f $(EVAL) ]; then $(PY) $(EVAL) -q --min 0.96; \
+	elif [ "$$CI" = "true" ]; then echo "missing $(EVAL)"; exit 1; \
+	else echo "skipping agent-eval: $(EVAL) not found"; fi
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not e2e"

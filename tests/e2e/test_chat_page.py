@@ -50,7 +50,7 @@ def test_thread_in_sidebar_then_rename_archive_and_reload(page: Page, app_url: s
     title.fill("Dentist")
     title.press("Enter")
     expect(thread_button(page, "Dentist")).to_be_visible()
-    expect(page.get_by_role("heading", name="Dentist")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dentist", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="Options for Dentist").click()
     page.get_by_role("menuitem", name="Archive").click()
@@ -58,7 +58,7 @@ def test_thread_in_sidebar_then_rename_archive_and_reload(page: Page, app_url: s
     page.get_by_role("button", name="Archived").click()
     expect(thread_button(page, "Dentist")).to_be_visible()
     page.reload()
-    expect(page.get_by_role("heading", name="Dentist")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dentist", exact=True)).to_be_visible()
     page.get_by_role("button", name="Archived").click()
     expect(thread_button(page, "Dentist")).to_be_visible()
 
