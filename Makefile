@@ -11,6 +11,7 @@ export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
+export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run run-prod migrate test test-fast lint format chromium bench clean eval

@@ -12,6 +12,8 @@ from reflex_components_radix.plugin import RadixThemesPlugin
 
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
+# Use the npm registry directly: Reflex otherwise probes a mirror abroad to pick the fastest.
+os.environ.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org")
 
 _redis_url = os.environ.get("REDIS_URL") or os.environ.get("REFLEX_REDIS_URL") or None
 
