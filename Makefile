@@ -12,6 +12,8 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
+# Dev-mode hot reload must not watch the SQLite files (their WAL changes on every write) or tests.
+export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := data:tests:bench
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run run-prod migrate test test-fast lint format chromium bench clean eval
