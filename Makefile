@@ -32,6 +32,7 @@ migrate: setup
 	$(PY) -m app.cli migrate
 
 run: migrate
+	@mkdir -p data bench
 	.venv/bin/reflex run --frontend-port $(PORT) --backend-port $(BACKEND_PORT)
 
 run-prod: migrate
