@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from app import routes
+from app.api.main import create_api
 from app.pages.chat import chat_page
 from app.pages.login import login_page, signup_page
 from app.pages.tasks import tasks_page
@@ -15,6 +16,7 @@ from app.states.chat import ChatState
 from app.states.tasks import TasksState
 
 app = rx.App(
+    api_transformer=create_api(),
     stylesheets=["/styles.css"],
     head_components=[
         rx.el.meta(name="description", content="Ticked: your tasks, with an assistant."),

@@ -132,6 +132,16 @@ class TaskFields(BaseModel):
 class TaskCreate(TaskFields):
     """A new task; only the title is required."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        use_enum_values=True,
+        json_schema_extra={
+            "examples": [
+                {"title": "pay rent", "priority": "high", "tags": ["home"], "due_date": "2026-12-01"}
+            ]
+        },
+    )
+
     title: str
     description: str = ""
     priority: Priority = Priority.medium
@@ -144,6 +154,12 @@ class TaskCreate(TaskFields):
 class TaskUpdate(TaskFields):
     """A partial change: only the fields given are applied (``due_date: null`` clears it)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        use_enum_values=True,
+        json_schema_extra={"examples": [{"title": "pay the rent", "due_date": None, "completed": True}]},
+    )
+
     title: str | None = None
     description: str | None = None
     priority: Priority | None = None
@@ -155,6 +171,15 @@ class TaskUpdate(TaskFields):
 
 class TaskPublic(BaseModel):
     """A task as every interface shows it (CLI JSON, tools, API, pages)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{
+            "id": "6f1c1a0e-4f7e-4d3b-9a52-1c2f3e4d5a6b", "title": "pay rent", "description": "",
+            "completed": False, "completed_at": None, "priority": "high", "tags": ["home"],
+            "due_date": "2026-12-01", "recurrence": None, "created_at": "2026-11-23T10:00:00Z",
+            "updated_at": "2026-11-23T10:00:00Z",
+        }]}
+    )  # fmt: skip
 
     id: uuid.UUID
     title: str

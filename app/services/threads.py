@@ -34,7 +34,7 @@ def title_from_message(text: str) -> str:
 
 
 def clean_title(title: str) -> str:
-    title = re.sub(r"\s+", " ", str(title or "")).strip()
+    title = re.sub(r"\s+", " ", str(title or "").replace("\x00", "")).strip()
     if not title:
         raise InvalidInputError("Title can't be empty.")
     if len(title) > THREAD_TITLE_MAX:
@@ -87,8 +87,11 @@ def list_threads(
     search: str | None = None,
     limit: int = 30,
     after: ThreadCursor | None = None,
+    order: str = "desc",
 ) -> list[Thread]:
-    """The user's threads, newest activity first, keyset-paged (flat cost at any size)."""
+    """The user's threads by activity (newest first, or oldest with ``order="asc"``), keyset-paged."""
+    if order not in ("asc", "desc"):
+        raise InvalidInputError("order must be asc or desc.")
     limit = max(1, min(int(limit), 100))
     status = ThreadStatus.archived if archived else ThreadStatus.active
     stmt = select(Thread).where(Thread.user_id == user_id, Thread.status == status.value)
@@ -102,14 +105,25 @@ def list_threads(
             .exists()
         )
         stmt = stmt.where(sa.or_(func.lower(Thread.title).like(pattern, escape="\\"), in_messages))
-    if after is not None:
+    if after is not None and order == "desc":
         stmt = stmt.where(
             sa.or_(
                 col(Thread.updated_at) < after.updated_at,
                 sa.and_(Thread.updated_at == after.updated_at, col(Thread.id) < after.id),
             )
         )
-    stmt = stmt.order_by(col(Thread.updated_at).desc(), col(Thread.id).desc()).limit(limit)
+    elif after is not None:
+        stmt = stmt.where(
+            sa.or_(
+                col(Thread.updated_at) > after.updated_at,
+                sa.and_(Thread.updated_at == after.updated_at, col(Thread.id) > after.id),
+            )
+        )
+    if order == "desc":
+        stmt = stmt.order_by(col(Thread.updated_at).desc(), col(Thread.id).desc())
+    else:
+        stmt = stmt.order_by(col(Thread.updated_at).asc(), col(Thread.id).asc())
+    stmt = stmt.limit(limit)
     return list(session.exec(stmt).all())
 
 

@@ -1,0 +1,1 @@
+"""Ticked's REST API (FastAPI), mounted into the Reflex app with ``api_transformer``."""

@@ -1,0 +1,58 @@
+"""The FastAPI app under ``/api``: docs at ``/api/docs``, schema at ``/api/openapi.json``.
+
+Mounted into Reflex with ``rx.App(api_transformer=create_api())``; usable on its own in tests.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from app.api import errors
+from app.api.errors import error_response
+from app.api.routes import auth, chat, tasks, threads
+
+MAX_BODY_BYTES = 256 * 1024
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+DESCRIPTION = """Script Ticked: sign in with `POST /api/auth/token`, then send
+`Authorization: Bearer <token>` with every request. Errors are `{"error": {"code", "message"}}`."""
+
+
+class ApiGuard(BaseHTTPMiddleware):
+    """Caps request bodies and adds security headers to every /api response."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if not request.url.path.startswith("/api"):
+            return await call_next(request)
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return error_response(
+                413, f"The request body is too large (at most {MAX_BODY_BYTES // 1024} KB)."
+            )
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="Ticked API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    errors.install(api)
+    api.add_middleware(ApiGuard)
+    for router in (auth.router, chat.router, threads.router, tasks.router):
+        api.include_router(router, prefix="/api")
+    return api

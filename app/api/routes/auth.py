@@ -1,0 +1,38 @@
+"""Tokens for scripts: the same accounts and revocable JWTs as a browser sign-in."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.api.deps import Token
+from app.api.schemas import ERRORS, OkResponse, TokenRequest, TokenResponse
+from app.core.db import session_scope
+from app.core.security import decode_token
+from app.services import auth as auth_service
+from app.services.throttle import sign_in_throttle
+
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
+
+
+@router.post("/token", response_model=TokenResponse, summary="Sign in and get a bearer token")
+def create_token(body: TokenRequest, request: Request) -> TokenResponse:
+    client = request.client.host if request.client else "unknown"
+    sign_in_throttle.check(email=body.email, client=client)
+    try:
+        with session_scope() as session:
+            _user, token = auth_service.sign_in(
+                session, email=body.email, password=body.password, source="api"
+            )
+    except auth_service.AuthError:
+        sign_in_throttle.failed(email=body.email, client=client)
+        raise
+    sign_in_throttle.succeeded(email=body.email, client=client)
+    return TokenResponse(access_token=token, expires_at=decode_token(token).expires_at)
+
+
+@router.post("/logout", response_model=OkResponse, summary="Revoke this token")
+def logout(token: Token) -> OkResponse:
+    with session_scope() as session:
+        auth_service.user_for_token(session, token=token)
+        auth_service.revoke_token(session, token=token)
+    return OkResponse()

@@ -1,0 +1,82 @@
+"""Tasks over HTTP: the task service's filters, sorts and changes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import UserId
+from app.api.schemas import ERRORS, TaskList
+from app.core.db import session_scope
+from app.models import TaskCreate, TaskPublic, TaskUpdate
+from app.services import tasks as task_service
+from app.services.operations import Origin
+
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
+API = Origin(source="api")
+
+
+@router.get("", response_model=TaskList, summary="List tasks with filters and a sort")
+def list_tasks(
+    user_id: UserId,
+    status: Literal["all", "pending", "completed"] = "all",
+    tag: Annotated[str | None, Query(max_length=32)] = None,
+    priority: Literal["low", "medium", "high"] | None = None,
+    due: Literal["today", "tomorrow", "overdue", "upcoming", "none"] | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Search title and description")] = None,
+    sort: Literal["created", "due_date", "priority", "title"] = "created",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> TaskList:
+    query = task_service.TaskQuery(
+        status=status, tag=tag, priority=priority, due=due, search=q, sort=sort, limit=limit, offset=offset
+    )
+    with session_scope() as session:
+        tasks = task_service.list_tasks(session, user_id=user_id, query=query)
+        count = task_service.count_by_status(session, user_id=user_id, query=query)[status]
+        return TaskList(data=[task_service.to_public(t) for t in tasks], count=count)
+
+
+@router.post("", response_model=TaskPublic, status_code=201, summary="Create a task")
+def create_task(body: TaskCreate, user_id: UserId) -> TaskPublic:
+    with session_scope() as session:
+        return task_service.to_public(
+            task_service.create_task(session, user_id=user_id, data=body, origin=API)
+        )
+
+
+@router.get("/{task_id}", response_model=TaskPublic, summary="One task")
+def get_task(task_id: str, user_id: UserId) -> TaskPublic:
+    with session_scope() as session:
+        return task_service.to_public(task_service.get_task(session, user_id=user_id, task_id=task_id))
+
+
+@router.patch("/{task_id}", response_model=TaskPublic, summary="Change any fields of a task")
+def update_task(task_id: str, body: TaskUpdate, user_id: UserId) -> TaskPublic:
+    with session_scope() as session:
+        task = task_service.update_task(session, user_id=user_id, task_id=task_id, data=body, origin=API)
+        return task_service.to_public(task)
+
+
+@router.delete("/{task_id}", status_code=204, response_class=Response, summary="Delete a task")
+def delete_task(task_id: str, user_id: UserId) -> Response:
+    with session_scope() as session:
+        task_service.delete_task(session, user_id=user_id, task_id=task_id, origin=API)
+    return Response(status_code=204)
+
+
+@router.post("/{task_id}/complete", response_model=TaskPublic, summary="Mark a task done")
+def complete_task(task_id: str, user_id: UserId) -> TaskPublic:
+    with session_scope() as session:
+        return task_service.to_public(
+            task_service.complete_task(session, user_id=user_id, task_id=task_id, origin=API)
+        )
+
+
+@router.post("/{task_id}/reopen", response_model=TaskPublic, summary="Mark a task not done")
+def reopen_task(task_id: str, user_id: UserId) -> TaskPublic:
+    with session_scope() as session:
+        return task_service.to_public(
+            task_service.reopen_task(session, user_id=user_id, task_id=task_id, origin=API)
+        )

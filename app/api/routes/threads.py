@@ -1,0 +1,180 @@
+"""Threads, their messages, and widget actions (exactly once, with ``Idempotency-Key``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from app.api.deps import UserId
+from app.api.schemas import (
+    ERRORS,
+    ActionRequest,
+    ActionResponse,
+    MessageOut,
+    MessagePage,
+    ThreadOut,
+    ThreadPage,
+    ThreadPatch,
+    WidgetOut,
+)
+from app.core.db import session_scope
+from app.models import Message, Thread
+from app.services import messages as message_service
+from app.services import threads as thread_service
+from app.services import widgets as widget_service
+from app.services.errors import InvalidInputError, NotFoundError
+from app.widgets import actions as widget_actions
+
+router = APIRouter(prefix="/threads", tags=["threads"], responses=ERRORS)
+
+
+def _thread_out(thread: Thread) -> ThreadOut:
+    meta = {k: v for k, v in (thread.meta or {}).items() if k != "agent_memory"}
+    return ThreadOut(
+        id=thread.id,
+        title=thread.title,
+        status=thread.status,
+        is_active=thread.is_active(),
+        created_at=thread.created_at,
+        updated_at=thread.updated_at,
+        metadata=meta,
+    )
+
+
+@router.get("", response_model=ThreadPage, summary="List conversations, most recent first")
+def list_threads(
+    user_id: UserId,
+    after: Annotated[str | None, Query(max_length=200, description="Cursor from next_after")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    order: Literal["desc", "asc"] = "desc",
+    archived: bool = False,
+    q: Annotated[str | None, Query(max_length=200, description="Search titles and messages")] = None,
+) -> ThreadPage:
+    with session_scope() as session:
+        rows = thread_service.list_threads(
+            session,
+            user_id=user_id,
+            archived=archived,
+            search=q,
+            limit=limit + 1,
+            after=thread_service.ThreadCursor.decode(after),
+            order=order,
+        )
+        page = rows[:limit]
+        data = [_thread_out(t) for t in page]
+    more = len(rows) > limit
+    cursor = thread_service.ThreadCursor(page[-1].updated_at, page[-1].id).encode() if more and page else None
+    return ThreadPage(data=data, has_more=more, next_after=cursor)
+
+
+@router.get("/{thread_id}", response_model=ThreadOut, summary="One conversation")
+def get_thread(thread_id: str, user_id: UserId) -> ThreadOut:
+    with session_scope() as session:
+        return _thread_out(thread_service.get_thread(session, user_id=user_id, thread_id=thread_id))
+
+
+@router.patch("/{thread_id}", response_model=ThreadOut, summary="Rename or archive a conversation")
+def patch_thread(thread_id: str, body: ThreadPatch, user_id: UserId) -> ThreadOut:
+    with session_scope() as session:
+        thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+        if body.title is not None:
+            thread = thread_service.rename_thread(
+                session, user_id=user_id, thread_id=thread.id, title=body.title
+            )
+        if body.archived is not None:
+            thread = thread_service.set_archived(
+                session, user_id=user_id, thread_id=thread.id, archived=body.archived
+            )
+        session.flush()
+        return _thread_out(thread)
+
+
+@router.post("/{thread_id}/archive", response_model=ThreadOut, summary="Archive a conversation")
+def archive_thread(thread_id: str, user_id: UserId) -> ThreadOut:
+    with session_scope() as session:
+        return _thread_out(
+            thread_service.set_archived(session, user_id=user_id, thread_id=thread_id, archived=True)
+        )
+
+
+@router.delete("/{thread_id}", status_code=204, response_class=Response, summary="Delete a conversation")
+def delete_thread(thread_id: str, user_id: UserId) -> Response:
+    with session_scope() as session:
+        thread_service.delete_thread(session, user_id=user_id, thread_id=thread_id)
+    return Response(status_code=204)
+
+
+def _cursor(raw: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not raw:
+        return None
+    try:
+        stamp, mid = raw.split("|", 1)
+        return datetime.fromisoformat(stamp), uuid.UUID(mid)
+    except ValueError as exc:
+        raise InvalidInputError("Invalid cursor.") from exc
+
+
+def _message_out(message: Message, widgets: list) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        role=message.role,
+        content=message.content,
+        status=message.status,
+        created_at=message.created_at,
+        tool_calls=message.tool_calls,
+        metadata=message.meta or {},
+        widgets=[WidgetOut(id=w.id, type=w.type, payload=w.payload, state=w.state) for w in widgets],
+    )
+
+
+@router.get(
+    "/{thread_id}/messages", response_model=MessagePage, summary="A conversation's messages, oldest first"
+)
+def list_messages(
+    thread_id: str,
+    user_id: UserId,
+    before: Annotated[str | None, Query(max_length=200, description="Cursor from next_before")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> MessagePage:
+    with session_scope() as session:
+        rows = message_service.list_messages(
+            session, user_id=user_id, thread_id=thread_id, limit=limit + 1, before=_cursor(before)
+        )
+        more = len(rows) > limit
+        page = rows[-limit:]
+        widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in page])
+        data = [_message_out(m, widgets.get(m.id, [])) for m in page]
+    cursor = f"{page[0].created_at.isoformat()}|{page[0].id}" if more and page else None
+    return MessagePage(data=data, has_more=more, next_before=cursor)
+
+
+@router.post(
+    "/{thread_id}/actions",
+    response_model=ActionResponse,
+    summary="Perform a widget action (exactly once per key)",
+)
+def perform_action(
+    thread_id: str,
+    body: ActionRequest,
+    user_id: UserId,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> ActionResponse:
+    if not idempotency_key or not idempotency_key.strip():
+        raise InvalidInputError("Send an Idempotency-Key header (any unique string per intended action).")
+    with session_scope() as session:
+        thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+        widget = widget_service.get_widget(session, user_id=user_id, widget_id=body.widget_id)
+        if widget.thread_id != thread.id:
+            raise NotFoundError("Widget not found.")
+    outcome = widget_actions.perform(
+        user_id=user_id,
+        widget_id=body.widget_id,
+        action=body.action.model_dump(),
+        idempotency_key=idempotency_key,
+        form=body.form,
+        source="api",
+    )
+    return ActionResponse(**outcome.to_json())

@@ -1,0 +1,249 @@
+"""Request and response bodies of the API, each with an example for the docs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.models.task import TaskPublic
+
+TASK_EXAMPLE = {
+    "id": "6f1c1a0e-4f7e-4d3b-9a52-1c2f3e4d5a6b", "title": "pay rent", "description": "", "completed": False,
+    "completed_at": None, "priority": "high", "tags": ["home"], "due_date": "2026-12-01", "recurrence": None,
+    "created_at": "2026-11-23T10:00:00Z", "updated_at": "2026-11-23T10:00:00Z",
+}  # fmt: skip
+WIDGET_EXAMPLE = {"id": "wdg_0f1e2d3c", "type": "Card", "payload": {"type": "Card", "children": []}}
+TOOL_CALL_EXAMPLE = {
+    "id": "call_1",
+    "name": "add_task",
+    "arguments": {"title": "pay rent"},
+    "result": {"task_id": TASK_EXAMPLE["id"], "status": "created", "title": "pay rent"},
+}
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+class TokenRequest(BaseModel):
+    model_config = _examples({"email": "ann@example.com", "password": "correct-horse-42"})
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=128)
+
+
+class TokenResponse(BaseModel):
+    model_config = _examples(
+        {"access_token": "eyJhbGciOi...", "token_type": "bearer", "expires_at": "2026-11-30T10:00:00Z"}
+    )
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+
+
+class OkResponse(BaseModel):
+    model_config = _examples({"ok": True})
+    ok: bool = True
+
+
+class ChatRequest(BaseModel):
+    """Seed 001's ChatRequest."""
+
+    model_config = _examples({"message": "add pay rent tomorrow, high priority", "sessionId": None})
+    message: str = Field(min_length=1, max_length=10_000)
+    sessionId: str | None = Field(default=None, description="Continue this conversation (thread id).")
+    context: dict[str, Any] | None = Field(default=None, description="Extra context (kept with the reply).")
+
+
+class ChatResponse(BaseModel):
+    """Seed 001's ChatResponse, plus the widgets and tool calls of the turn."""
+
+    model_config = _examples(
+        {
+            "response": 'Added "pay rent" (due tomorrow, high priority).',
+            "sessionId": "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a",
+            "operationType": "create",
+            "taskId": TASK_EXAMPLE["id"],
+            "context": None,
+            "widgets": [WIDGET_EXAMPLE],
+            "tool_calls": [TOOL_CALL_EXAMPLE],
+            "status": "completed",
+        }
+    )
+    response: str
+    sessionId: str
+    operationType: str | None = None
+    taskId: str | None = None
+    context: dict[str, Any] | None = None
+    widgets: list[dict[str, Any]] = Field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    status: str = "completed"
+
+
+class ConversationChatRequest(BaseModel):
+    model_config = _examples({"conversation_id": None, "message": "what's due today?"})
+    conversation_id: str | None = None
+    message: str = Field(min_length=1, max_length=10_000)
+
+
+class ConversationChatResponse(BaseModel):
+    model_config = _examples(
+        {
+            "conversation_id": "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a",
+            "response": "You have 1 task due today: pay rent.",
+            "tool_calls": [TOOL_CALL_EXAMPLE],
+        }
+    )
+    conversation_id: str
+    response: str
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ThreadOut(BaseModel):
+    model_config = _examples(
+        {
+            "id": "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a",
+            "title": "Pay rent",
+            "status": "active",
+            "is_active": True,
+            "created_at": "2026-11-23T10:00:00Z",
+            "updated_at": "2026-11-23T10:05:00Z",
+            "metadata": {},
+        }
+    )
+    id: uuid.UUID
+    title: str
+    status: str
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ThreadPage(BaseModel):
+    model_config = _examples(
+        {
+            "data": [ThreadOut.model_config["json_schema_extra"]["examples"][0]],
+            "has_more": False,
+            "next_after": None,
+        }
+    )
+    data: list[ThreadOut]
+    has_more: bool
+    next_after: str | None = None
+
+
+class ThreadPatch(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"title": "Rent", "archived": False}]}
+    )
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    archived: bool | None = None
+
+
+class WidgetOut(BaseModel):
+    model_config = _examples({**WIDGET_EXAMPLE, "state": "rendered"})
+    id: str
+    type: str
+    payload: dict[str, Any]
+    state: str
+
+
+class MessageOut(BaseModel):
+    model_config = _examples(
+        {
+            "id": "8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5f6e",
+            "role": "assistant",
+            "content": 'Added "pay rent".',
+            "status": "completed",
+            "created_at": "2026-11-23T10:05:00Z",
+            "tool_calls": [TOOL_CALL_EXAMPLE],
+            "widgets": [{**WIDGET_EXAMPLE, "state": "rendered"}],
+            "metadata": {},
+        }
+    )
+    id: uuid.UUID
+    role: str
+    content: str
+    status: str
+    created_at: datetime
+    tool_calls: list[dict[str, Any]] | None = None
+    widgets: list[WidgetOut] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class MessagePage(BaseModel):
+    model_config = _examples(
+        {
+            "data": [MessageOut.model_config["json_schema_extra"]["examples"][0]],
+            "has_more": False,
+            "next_before": None,
+        }
+    )
+    data: list[MessageOut]
+    has_more: bool
+    next_before: str | None = None
+
+
+class ActionIn(BaseModel):
+    model_config = _examples({"type": "task.complete", "payload": {"task_id": TASK_EXAMPLE["id"]}})
+    type: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class ActionRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "widget_id": "wdg_0f1e2d3c",
+                    "action": ActionIn.model_config["json_schema_extra"]["examples"][0],
+                    "form": None,
+                }
+            ]
+        },
+    )
+    widget_id: str = Field(min_length=1, max_length=64)
+    action: ActionIn
+    form: dict[str, Any] | None = None
+
+
+class ActionResponse(BaseModel):
+    model_config = _examples(
+        {
+            "action_id": "5c4b3a29-1807-4f6e-8d5c-4b3a29180f7e",
+            "status": "completed",
+            "result": {"task_id": TASK_EXAMPLE["id"], "status": "completed", "title": "pay rent"},
+            "widget": WIDGET_EXAMPLE["payload"],
+            "replayed": False,
+        }
+    )
+    action_id: str
+    status: str
+    result: dict[str, Any]
+    widget: dict[str, Any]
+    replayed: bool = False
+
+
+class TaskList(BaseModel):
+    model_config = _examples({"data": [TASK_EXAMPLE], "count": 1})
+    data: list[TaskPublic]
+    count: int
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    model_config = _examples({"error": {"code": "not_found", "message": "Task not found."}})
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 429)
+}
