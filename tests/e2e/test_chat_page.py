@@ -10,6 +10,8 @@ from tests.e2e.conftest import sign_up
 
 
 def send(page: Page, text: str) -> None:
+    """Type and send as a person does: once the previous reply has finished (Send is enabled again)."""
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
     box = page.get_by_role("textbox", name="Message")
     box.fill(text)
     box.press("Enter")
