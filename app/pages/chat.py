@@ -170,7 +170,7 @@ def composer() -> rx.Component:
                     custom_attrs={"data-enter-submits": "true"},
                     size="3",
                     flex="1",
-                    style={"max-height": "200px"},
+                    class_name="ticked-composer",
                 ),
                 rx.cond(
                     ChatState.streaming,

@@ -43,7 +43,7 @@ def quick_add() -> rx.Component:
             rx.input(
                 id="new-task-tags",
                 name="tags",
-                placeholder="tags, comma separated",
+                placeholder="Tags",
                 aria_label="New task tags",
                 size="3",
                 flex="1 1 110px",
