@@ -191,7 +191,7 @@ def finish_turn(
         meta["error"] = error.reason
     if reply is not None and reply.confirmation is not None:
         meta["confirmation"] = asdict(reply.confirmation)
-    payloads = widgets_for_turn(reply, recorder.calls, date.today()) if reply is not None else []
+    payloads = _widgets(start, reply, recorder)
     with session_scope() as session:
         message_service.finish_assistant_message(
             session,
@@ -221,6 +221,17 @@ def finish_turn(
         error=error.reason if error else None,
         thread_title=title,
     )
+
+
+def _widgets(start: TurnStart, reply: AgentReply | None, recorder: ToolRecorder) -> list[dict[str, Any]]:
+    """The turn's widgets; a widget that can't be built must not keep the turn from closing."""
+    if reply is None:
+        return []
+    try:
+        return widgets_for_turn(reply, recorder.calls, date.today())
+    except Exception:  # the reply text still answers the person
+        log.exception("could not build widgets (thread %s)", start.thread_id)
+        return []
 
 
 def process_turn(

@@ -52,7 +52,7 @@ class TaskIdArgs(_Args):
 
 
 class TaskIdsArgs(_Args):
-    task_ids: list[str] = Field(min_length=1, max_length=200, description="The tasks' ids (UUIDs).")
+    task_ids: list[str] = Field(min_length=1, max_length=2000, description="The tasks' ids (UUIDs).")
 
 
 class UpdateTaskArgs(_Args):

@@ -6,11 +6,12 @@ Every builder returns a validated ChatKit-shaped payload (a dict).
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 from app.services.presentation import relative_due
-from app.widgets.validate import dump, validate_widget
+from app.widgets.validate import MAX_BYTES, dump, validate_widget
 
 LIST_LIMIT = 10
 PRIORITY_BADGE = {"high": "danger", "medium": "warning", "low": "secondary"}
@@ -130,7 +131,14 @@ def task_row(task: dict[str, Any], today: date) -> dict[str, Any]:
 
 def task_list(tasks: list[dict[str, Any]], *, heading: str, today: date) -> dict[str, Any]:
     """The list answer to "show my tasks", searches and filters; "show more" past 10 rows."""
-    rows = [task_row(t, today) for t in tasks[:100]]
+    rows: list[dict[str, Any]] = []
+    budget = MAX_BYTES - 2048  # room for the status and the ListView itself
+    for task in tasks[:100]:
+        row = task_row(task, today)
+        budget -= len(json.dumps(row, ensure_ascii=False).encode()) + 1
+        if budget < 0:  # more rows than one widget may hold: show those that fit
+            break
+        rows.append(row)
     payload = {
         "type": "ListView",
         "status": {"text": heading, "icon": "check-circle"},

@@ -10,6 +10,7 @@ becomes a style that can run script), image URLs must be http(s), relative or a 
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -33,7 +34,7 @@ _COLOR_RE = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-z]+(-[0-9]{2,3})?)$")
 _LENGTH_RE = re.compile(r"^-?\d+(\.\d+)?(px|%|rem|em|vh|vw|fr)?$|^(auto|none)$")
 _ACTION_TYPE_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.:-]{0,63}$")
 _HTML_TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>")
-_JS_LINK_RE = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data)\s*:", re.IGNORECASE)
+_JS_LINK_RE = re.compile(r"\](\(|:)\s*<?\s*(javascript|vbscript|data)\s*:", re.IGNORECASE)
 _DATA_IMAGE_RE = re.compile(r"^data:image/(png|jpeg|jpg|gif|webp|avif);base64,[A-Za-z0-9+/=\s]+$")
 
 
@@ -51,7 +52,7 @@ def _length(value: float | str) -> float | str:
 
 def _safe_url(value: str) -> str:
     text = value.strip()
-    lowered = re.sub(r"[\s\x00-\x1f]", "", text).lower()
+    lowered = re.sub(r"[\s\x00-\x1f]", "", text).lower().replace("\\", "/")
     if lowered.startswith(("http://", "https://")) or _DATA_IMAGE_RE.match(text):
         return text
     if re.match(r"^[a-z][a-z0-9+.-]*:", lowered) or lowered.startswith("//"):
@@ -62,7 +63,9 @@ def _safe_url(value: str) -> str:
 def _markdown(value: str) -> str:
     if _HTML_TAG_RE.search(value):
         raise ValueError("may not contain raw HTML")
-    if _JS_LINK_RE.search(value):
+    # Links as browsers see them: entities decoded (&#58; is ':'), tabs and newlines dropped;
+    # inline [x](url) and reference definitions [x]: url alike.
+    if _JS_LINK_RE.search(re.sub(r"[\t\r\n\x00-\x1f]", "", html.unescape(value))):
         raise ValueError("may not contain javascript:, vbscript: or data: links")
     return value
 
@@ -426,7 +429,7 @@ class Label(Component):
 
 class Transition(Component):
     type: Literal["Transition"] = "Transition"
-    children: WidgetComponent | None = None
+    children: WidgetComponent  # ChatKit requires it, and a stored payload drops nulls
 
 
 class ListViewItem(Component):

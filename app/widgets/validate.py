@@ -84,6 +84,8 @@ def validate_widget(payload: Any) -> Card | ListView:
         raise WidgetError("(root): a widget must be a JSON object")
     try:
         size = len(json.dumps(payload, ensure_ascii=False).encode())
+    except RecursionError as exc:
+        raise WidgetError(f"(root): the widget is nested too deep (at most {MAX_DEPTH} levels)") from exc
     except (TypeError, ValueError) as exc:
         raise WidgetError("(root): a widget must be plain JSON") from exc
     if size > MAX_BYTES:

@@ -1,0 +1,251 @@
+"""The server-built widgets: valid, ChatKit-parseable, with exactly the actions we expect,
+and every rendered action resolvable from its node's path."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+
+from app.widgets import build
+from app.widgets.actions import declared_actions
+from app.widgets.validate import MAX_BYTES, dump, validate_widget
+from app.widgets.view import WNode, action_at, to_view
+from tests.widgets.helpers import assert_chatkit_parses, nodes, types_in
+
+TODAY = date(2026, 6, 15)
+HTMLISH = "<script>alert(1)</script> & <b>bold</b> [x](javascript:alert(1))"
+
+
+def task(title: str = "buy milk", **fields: Any) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "title": title,
+        "description": "",
+        "completed": False,
+        "priority": "medium",
+        "tags": [],
+        "due_date": None,
+        "recurrence": None,
+        **fields,
+    }
+
+
+def server(kind: str, payload: dict[str, Any], loading: str = "self") -> dict[str, Any]:
+    return {"type": kind, "payload": payload, "handler": "server", "loadingBehavior": loading}
+
+
+def assert_sound(payload: dict[str, Any]) -> None:
+    """Valid, stored form unchanged by validation, parses with ChatKit."""
+    assert dump(validate_widget(payload)) == payload
+    assert len(json.dumps(payload, ensure_ascii=False).encode()) <= MAX_BYTES
+    assert_chatkit_parses(payload)
+
+
+def test_build_task_list_rows_and_actions() -> None:
+    open_, done = task("eggs", priority="high", tags=["shop"]), task("bread", completed=True)
+    due = task("rent", due_date="2026-06-14", recurrence="monthly")
+    payload = build.task_list([open_, done, due], heading="3 tasks", today=TODAY)
+    assert_sound(payload)
+    assert payload["type"] == "ListView"
+    assert payload["status"]["text"] == "3 tasks"
+    assert [row["key"] for row in payload["children"]] == [open_["id"], done["id"], due["id"]]
+    assert declared_actions(payload) == [
+        server("task.complete", {"task_id": open_["id"]}),
+        server("task.delete", {"task_id": open_["id"]}),
+        server("task.reopen", {"task_id": done["id"]}),
+        server("task.delete", {"task_id": done["id"]}),
+        server("task.complete", {"task_id": due["id"]}),
+        server("task.delete", {"task_id": due["id"]}),
+    ]
+    labels = [n["label"] for n in nodes(payload) if n["type"] == "Button"]
+    assert labels == ["Complete", "Delete", "Reopen", "Delete", "Complete", "Delete"]
+    badges = [n["label"] for n in nodes(payload["children"][0]) if n["type"] == "Badge"]
+    assert badges == ["High", "#shop"]
+    due_badges = [n for n in nodes(payload["children"][2]) if n["type"] == "Badge"]
+    assert [b["label"] for b in due_badges][2] == "monthly"
+    assert due_badges[1]["color"] == "danger", "yesterday's due date is overdue"
+    done_text = next(n for n in nodes(payload["children"][1]) if n["type"] == "Text")
+    assert done_text["lineThrough"] is True
+
+
+def test_build_task_list_limit_ten_with_more_rows() -> None:
+    tasks = [task(f"task {i}") for i in range(13)]
+    payload = build.task_list(tasks, heading="13 tasks", today=TODAY)
+    assert_sound(payload)
+    assert payload["limit"] == build.LIST_LIMIT == 10
+    assert len(payload["children"]) == 13
+    assert to_view(payload, widget_id="w", version=0).limit == 10
+
+
+def test_build_task_list_many_long_rows_fit_one_widget() -> None:
+    """A long list of long titles used to exceed 64 KB and crash the turn; it shows what fits."""
+    tasks = [
+        task(f"{i:03} " + "x" * 190, tags=[f"tag{j}" for j in range(5)], priority="high") for i in range(100)
+    ]
+    payload = build.task_list(tasks, heading="100 tasks", today=TODAY)
+    assert_sound(payload)
+    keys = [row["key"] for row in payload["children"]]
+    assert 10 < len(keys) < 100
+    assert keys == [t["id"] for t in tasks[: len(keys)]], "the first rows, in order"
+
+
+def test_build_task_list_at_most_a_hundred_rows() -> None:
+    payload = build.task_list([task(str(i)) for i in range(150)], heading="150 tasks", today=TODAY)
+    assert_sound(payload)
+    assert len(payload["children"]) <= 100
+
+
+def test_build_task_card_actions() -> None:
+    t = task("call mom", priority="low", due_date="2026-06-16")
+    op = str(uuid.uuid4())
+    payload = build.task_card(t, verb="Added", operation_id=op, today=TODAY)
+    assert_sound(payload)
+    assert declared_actions(payload) == [
+        server("task.undo", {"operation_id": op}),
+        {
+            "type": "task.open",
+            "payload": {"title": "call mom"},
+            "handler": "client",
+            "loadingBehavior": "none",
+        },
+        server("task.update", {"task_id": t["id"]}, loading="container"),
+    ]
+    values = {n["name"]: n.get("defaultValue") for n in nodes(payload) if "name" in n and n["type"] != "Icon"}
+    # the DatePicker's value is stored as ChatKit's datetime ("2026-06-16T00:00:00")
+    assert values["due_date"].startswith("2026-06-16")
+    assert values == {"title": "call mom", "due_date": values["due_date"], "priority": "low"}
+    assert payload["children"][0] == {"type": "Caption", "value": "Added", "color": "secondary"}
+
+
+def test_build_task_card_without_undo_or_form() -> None:
+    t = task()
+    payload = build.task_card(t, verb="Completed", operation_id=None, today=TODAY, editable=False)
+    assert_sound(payload)
+    assert [a["type"] for a in declared_actions(payload)] == ["task.open"]
+    assert "Form" not in types_in(payload)
+
+
+def test_build_outcome_card_actions() -> None:
+    op = str(uuid.uuid4())
+    with_undo = build.outcome_card("Deleted 3 tasks.", detail=["a", "b", "c"], operation_id=op)
+    assert_sound(with_undo)
+    assert declared_actions(with_undo) == [server("task.undo", {"operation_id": op})]
+    assert [n["value"] for n in nodes(with_undo) if n["type"] == "Caption"] == ["a", "b", "c"]
+    plain = build.outcome_card("Cancelled.", detail=[str(i) for i in range(30)])
+    assert_sound(plain)
+    assert declared_actions(plain) == []
+    assert types_in(plain).count("Caption") == 20
+
+
+def test_build_confirm_delete_actions() -> None:
+    ids = [str(uuid.uuid4()) for _ in range(25)]
+    payload = build.confirm_delete(ids, [f"t{i}" for i in range(25)])
+    assert_sound(payload)
+    assert declared_actions(payload) == [
+        server("tasks.delete", {"task_ids": ids}, loading="container"),
+        server("tasks.cancel", {}, loading="container"),
+    ]
+    assert payload["children"][0]["value"] == "Delete 25 tasks?"
+    assert payload["children"][-1] == {"type": "Caption", "value": "and 5 more"}
+    assert types_in(payload).count("Text") == 20
+    single = build.confirm_delete(ids[:1], ["only"])
+    assert single["children"][0]["value"] == "Delete 1 task?"
+
+
+@pytest.mark.parametrize("kind", ["list", "card", "outcome", "confirm"])
+def test_build_htmlish_titles_stay_plain_text(kind: str) -> None:
+    t = task(HTMLISH)
+    payload = {
+        "list": lambda: build.task_list([t], heading="1 task", today=TODAY),
+        "card": lambda: build.task_card(t, verb="Added", operation_id=None, today=TODAY),
+        "outcome": lambda: build.outcome_card(f"Deleted “{HTMLISH}”.", detail=[HTMLISH]),
+        "confirm": lambda: build.confirm_delete([t["id"]], [HTMLISH]),
+    }[kind]()
+    assert_sound(payload)
+    assert "Markdown" not in types_in(payload)
+    shown = [n.get("value") for n in nodes(payload) if n["type"] in ("Text", "Title", "Caption")]
+    assert any(HTMLISH in (v or "") for v in shown), shown
+
+
+def _view_nodes(node: WNode) -> list[WNode]:
+    return [node] + [n for k in node.children for n in _view_nodes(k)]
+
+
+def _by_path(payload: dict[str, Any], path: str) -> dict[str, Any]:
+    node: Any = payload
+    for part in [p for p in path.split(".") if p]:
+        node = node[int(part)] if part.isdigit() else node[part]
+    return node
+
+
+def _all_builds() -> list[dict[str, Any]]:
+    tasks = [task("a"), task("b", completed=True)]
+    op = str(uuid.uuid4())
+    return [
+        build.task_list(tasks, heading="2 tasks", today=TODAY),
+        build.task_card(tasks[0], verb="Added", operation_id=op, today=TODAY),
+        build.outcome_card("Done.", operation_id=op),
+        build.confirm_delete([t["id"] for t in tasks], ["a", "b"]),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_build_view_action_at_round_trip(index: int) -> None:
+    payload = _all_builds()[index]
+    view = to_view(payload, widget_id="wdg_x", version=3)
+    found: list[dict[str, Any]] = []
+    for node in _view_nodes(view):
+        assert (node.widget_id, node.version) == ("wdg_x", 3)
+        source = _by_path(payload, node.path)
+        assert source["type"] == node.type, node.path
+        config = action_at(payload, node.path)
+        if node.type == "Button":
+            assert config == source.get("onClickAction")
+            assert node.has_action == (config is not None)
+            assert node.client_action == (config is not None and config["handler"] == "client")
+        if node.type == "Form":
+            assert config == source["onSubmitAction"]
+            assert node.has_action
+        if config is not None:
+            found.append(config)
+    for name in ("confirm", "cancel"):
+        if name in payload:
+            config = action_at(payload, name)
+            assert config == payload[name]["action"]
+            found.append(config)
+    assert sorted(map(json.dumps, found)) == sorted(map(json.dumps, declared_actions(payload)))
+
+
+def test_build_view_confirm_card_paths() -> None:
+    ids = [str(uuid.uuid4())]
+    payload = build.confirm_delete(ids, ["a"])
+    view = to_view(payload, widget_id="w", version=0)
+    assert (view.confirm_label, view.cancel_label) == ("Delete", "Cancel")
+    assert action_at(payload, "confirm")["type"] == "tasks.delete"
+    assert action_at(payload, "confirm")["payload"] == {"task_ids": ids}
+    assert action_at(payload, "cancel")["type"] == "tasks.cancel"
+    settled = build.outcome_card("Cancelled.")
+    assert action_at(settled, "confirm") is None
+    assert action_at(settled, "cancel") is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["children.99", "children.x", "children.0.children.-1", "nope", "children.0.children.0.children.0.value"],
+)
+def test_build_view_action_at_bad_paths(path: str) -> None:
+    payload = _all_builds()[0]
+    assert action_at(payload, path) is None
+
+
+def test_build_view_submit_button_has_no_action() -> None:
+    payload = _all_builds()[1]
+    view = to_view(payload, widget_id="w", version=0)
+    save = next(n for n in _view_nodes(view) if n.type == "Button" and n.text == "Save changes")
+    assert save.submit
+    assert not save.has_action
+    assert action_at(payload, save.path) is None
