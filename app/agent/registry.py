@@ -151,6 +151,10 @@ def execute(
         message = exc.message if isinstance(exc, ServiceError) else str(exc)
         _record_failure(op_id, message)
         raise ToolError(message) from exc
+    except Exception as exc:
+        # Not a refusal (a bug, a database error): still close the journal row, then re-raise.
+        _record_failure(op_id, f"Internal error ({exc.__class__.__name__}).")
+        raise
 
 
 def _record_failure(op_id: uuid.UUID, message: str) -> None:

@@ -95,7 +95,7 @@ def normalize_tags(value: Any) -> list[str]:
 
 
 def _clean_title(value: str) -> str:
-    value = " ".join(str(value).split())
+    value = " ".join(str(value).replace("\x00", "").split())
     if not value:
         raise ValueError("Title can't be empty.")
     if len(value) > TITLE_MAX:
@@ -118,7 +118,7 @@ class TaskFields(BaseModel):
     def _description(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = str(value).strip()
+        value = str(value).replace("\x00", "").strip()
         if len(value) > DESCRIPTION_MAX:
             raise ValueError(f"Description is too long (at most {DESCRIPTION_MAX} characters).")
         return value

@@ -22,7 +22,9 @@ INTERRUPTED = "interrupted"
 
 
 def clean_content(text: str) -> str:
-    text = str(text or "").strip()
+    # NUL characters are dropped: PostgreSQL text cannot hold them (SQLite can), and no
+    # message needs one.
+    text = str(text or "").replace("\x00", "").strip()
     if not text:
         raise InvalidInputError("Type a message first.")
     if len(text) > MESSAGE_MAX:
@@ -83,7 +85,7 @@ def finish_assistant_message(
     message = session.get(Message, message_id)
     if message is None:
         raise NotFoundError("Message not found.")
-    message.content = content[:MESSAGE_MAX]
+    message.content = content.replace("\x00", "")[:MESSAGE_MAX]
     message.status = status.value
     message.tool_calls = tool_calls or None
     message.meta = {**(message.meta or {}), **(meta or {})}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -38,17 +40,19 @@ def empty_db_url(request, tmp_path):
 
 
 @pytest.fixture
-def pg_migration_url(pg_database_url):
-    """A schema-free database of this test's own: drop everything first."""
-    engine = sa.create_engine(pg_database_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    yield pg_database_url
-    engine = sa.create_engine(pg_database_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+def pg_migration_url():
+    """An empty PostgreSQL database of this test's own (the shared test database is left alone)."""
+    from tests.conftest import PG_ADMIN_URL, require_postgres
+
+    require_postgres()
+    name = f"ticked_mig_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _tables(url: str) -> set[str]:

@@ -1,0 +1,425 @@
+"""The thread service on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from app.models import Action, Message, Thread, ThreadStatus, User, Widget
+from app.services import messages, threads, widgets
+from app.services.errors import InvalidInputError, NotFoundError
+from app.services.threads import DEFAULT_TITLE, ThreadCursor
+
+
+def quick_user(session: Session) -> User:
+    """A user row without password hashing (argon2 would dominate these tests' run time)."""
+    user = User(email=f"u{uuid.uuid4().hex[:8]}@example.com", hashed_password="-")
+    session.add(user)
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def user(session):
+    return quick_user(session)
+
+
+@pytest.fixture
+def other(session):
+    return quick_user(session)
+
+
+def new_thread(session, user, title="Chat", *, updated_at=None, status=None) -> Thread:
+    thread = threads.create_thread(session, user_id=user.id, title=title)
+    if updated_at is not None:
+        thread.updated_at = updated_at
+    if status is not None:
+        thread.status = status
+    session.add(thread)
+    session.commit()
+    return thread
+
+
+def fresh(engine, model, ident):
+    """The row as the database holds it now (a new session, nothing cached)."""
+    with Session(engine) as s:
+        return s.get(model, ident)
+
+
+def count(engine, model, *where) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+# --- title_from_message ----------------------------------------------------------------------
+
+
+def test_title_from_message_takes_first_nonblank_line():
+    assert threads.title_from_message("\n   \nbuy milk tomorrow\nand eggs") == "Buy milk tomorrow"
+
+
+def test_title_from_message_collapses_whitespace():
+    assert threads.title_from_message("  plan \t the   trip  ") == "Plan the trip"
+
+
+def test_title_from_message_short_text_unchanged_but_capitalised():
+    assert threads.title_from_message("what's due today?") == "What's due today?"
+    assert threads.title_from_message("x" * 60) == "X" + "x" * 59
+
+
+def test_title_from_message_long_line_cut_at_word_with_ellipsis():
+    text = "please remind me to " + "organise " * 10 + "the garage"
+    title = threads.title_from_message(text)
+    assert title.endswith("…")
+    body = title[:-1]
+    assert len(body) <= 60
+    assert not body.endswith(" ")
+    # Cut at a word boundary: every word of the title is a whole word of the message.
+    words = text.split()
+    assert body.split() == [w.capitalize() if i == 0 else w for i, w in enumerate(words[: len(body.split())])]
+
+
+def test_title_from_message_long_word_without_spaces_is_hard_cut():
+    title = threads.title_from_message("a" * 100)
+    assert title == "A" + "a" * 59 + "…"
+
+
+def test_title_from_message_blank_is_new_chat():
+    assert threads.title_from_message("") == DEFAULT_TITLE
+    assert threads.title_from_message("   \n\t \n ") == DEFAULT_TITLE
+    assert DEFAULT_TITLE == "New chat"
+
+
+# --- create / rename validation ---------------------------------------------------------------
+
+
+def test_create_thread_default_title(session, user):
+    thread = threads.create_thread(session, user_id=user.id)
+    session.commit()
+    assert fresh(session.get_bind(), Thread, thread.id).title == "New chat"
+
+
+@pytest.mark.parametrize("title", ["x", "y" * 200])
+def test_create_thread_title_bounds_ok(session, user, title):
+    thread = threads.create_thread(session, user_id=user.id, title=title)
+    session.commit()
+    assert fresh(session.get_bind(), Thread, thread.id).title == title
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        ("", "Title can't be empty."),
+        ("   \n\t", "Title can't be empty."),
+        ("z" * 201, "Title is too long (201 characters; at most 200)."),
+    ],
+)
+def test_create_thread_invalid_title_refused(session, user, title, message):
+    with pytest.raises(InvalidInputError) as info:
+        threads.create_thread(session, user_id=user.id, title=title)
+    assert info.value.message == message
+    session.rollback()
+    assert count(session.get_bind(), Thread, Thread.user_id == user.id) == 0
+
+
+def test_rename_thread_valid(session, user):
+    thread = new_thread(session, user, "Old")
+    threads.rename_thread(session, user_id=user.id, thread_id=str(thread.id), title="  New   name ")
+    session.commit()
+    row = fresh(session.get_bind(), Thread, thread.id)
+    assert row.title == "New name"
+    assert row.meta.get("title_set_by_user") is True
+
+
+@pytest.mark.parametrize("title", ["", "  ", "q" * 201])
+def test_rename_thread_invalid_keeps_title(session, user, title):
+    thread = new_thread(session, user, "Keep me")
+    with pytest.raises(InvalidInputError, match=r"Title (can't be empty|is too long)"):
+        threads.rename_thread(session, user_id=user.id, thread_id=thread.id, title=title)
+    session.rollback()
+    assert fresh(session.get_bind(), Thread, thread.id).title == "Keep me"
+
+
+def test_rename_thread_drops_nul_characters(session, user):
+    """PostgreSQL text cannot hold NUL (SQLite can): both backends store the same title."""
+    thread = new_thread(session, user)
+    threads.rename_thread(session, user_id=user.id, thread_id=thread.id, title="Trip\x00 plans")
+    session.commit()
+    assert fresh(session.get_bind(), Thread, thread.id).title == "Trip plans"
+    with pytest.raises(InvalidInputError, match=r"^Title can't be empty\.$"):
+        threads.rename_thread(session, user_id=user.id, thread_id=thread.id, title="\x00")
+
+
+def test_rename_thread_200_chars_ok(session, user):
+    thread = new_thread(session, user)
+    threads.rename_thread(session, user_id=user.id, thread_id=thread.id, title="r" * 200)
+    session.commit()
+    assert fresh(session.get_bind(), Thread, thread.id).title == "r" * 200
+
+
+# --- list_threads paging ----------------------------------------------------------------------
+
+
+def page_all(session, user, *, limit, **kwargs) -> list[uuid.UUID]:
+    seen: list[uuid.UUID] = []
+    cursor = None
+    for _ in range(100):
+        page = threads.list_threads(session, user_id=user.id, limit=limit, after=cursor, **kwargs)
+        assert len(page) <= limit
+        if not page:
+            break
+        seen += [t.id for t in page]
+        last = page[-1]
+        # Round-trip the cursor through its string form, as the UI does.
+        cursor = ThreadCursor.decode(ThreadCursor(last.updated_at, last.id).encode())
+    return seen
+
+
+def test_list_threads_newest_first(session, user):
+    base = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    a = new_thread(session, user, "A", updated_at=base)
+    b = new_thread(session, user, "B", updated_at=base + timedelta(hours=2))
+    c = new_thread(session, user, "C", updated_at=base + timedelta(hours=1))
+    listed = threads.list_threads(session, user_id=user.id)
+    assert [t.id for t in listed] == [b.id, c.id, a.id]
+
+
+def test_list_threads_keyset_pages_no_duplicates_or_gaps(session, user, other):
+    base = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    made = []
+    for i in range(17):
+        # Groups of equal updated_at (ties broken by id) mixed with distinct stamps.
+        stamp = base + timedelta(minutes=i // 4)
+        made.append(new_thread(session, user, f"T{i}", updated_at=stamp))
+    new_thread(session, other, "Not mine", updated_at=base + timedelta(days=1))
+    expected = [t.id for t in sorted(made, key=lambda t: (t.updated_at, t.id), reverse=True)]
+    for limit in (1, 3, 4, 5, 16, 17, 50):
+        assert page_all(session, user, limit=limit) == expected, limit
+
+
+def test_list_threads_all_equal_updated_at_pages(session, user):
+    stamp = datetime(2025, 1, 1, tzinfo=UTC)
+    made = [new_thread(session, user, f"T{i}", updated_at=stamp) for i in range(7)]
+    got = page_all(session, user, limit=2)
+    assert len(got) == 7
+    assert set(got) == {t.id for t in made}
+    assert got == sorted(got, reverse=True)
+
+
+def test_list_threads_archived_filter(session, user):
+    active = new_thread(session, user, "Active")
+    archived = new_thread(session, user, "Old")
+    threads.set_archived(session, user_id=user.id, thread_id=archived.id)
+    session.commit()
+    assert [t.id for t in threads.list_threads(session, user_id=user.id)] == [active.id]
+    assert [t.id for t in threads.list_threads(session, user_id=user.id, archived=True)] == [archived.id]
+    threads.set_archived(session, user_id=user.id, thread_id=archived.id, archived=False)
+    session.commit()
+    assert fresh(session.get_bind(), Thread, archived.id).status == ThreadStatus.active
+    assert {t.id for t in threads.list_threads(session, user_id=user.id)} == {active.id, archived.id}
+    assert threads.list_threads(session, user_id=user.id, archived=True) == []
+
+
+def test_list_threads_search_titles_and_message_text(session, user, other):
+    by_title = new_thread(session, user, "Groceries for the WEEKEND")
+    by_message = new_thread(session, user, "Something else")
+    messages.add_user_message(
+        session, user_id=user.id, thread_id=by_message.id, content="Plan the Weekend trip"
+    )
+    unrelated = new_thread(session, user, "Taxes")
+    messages.add_user_message(session, user_id=user.id, thread_id=unrelated.id, content="file them")
+    theirs = new_thread(session, other, "weekend plans")
+    session.commit()
+    found = {t.id for t in threads.list_threads(session, user_id=user.id, search="  weekEND ")}
+    assert found == {by_title.id, by_message.id}
+    assert theirs.id not in found
+    assert {t.id for t in threads.list_threads(session, user_id=user.id, search="")} == {
+        by_title.id,
+        by_message.id,
+        unrelated.id,
+    }
+
+
+def test_list_threads_search_percent_and_underscore_are_literal(session, user):
+    pct = new_thread(session, user, "Save 100% of it")
+    under = new_thread(session, user, "Chat")
+    messages.add_user_message(session, user_id=user.id, thread_id=under.id, content="rename my_file now")
+    plain = new_thread(session, user, "Save 1000 of it")
+    myxfile = new_thread(session, user, "myXfile")
+    back = new_thread(session, user, r"path C:\temp")
+    session.commit()
+
+    def ids(q):
+        return {t.id for t in threads.list_threads(session, user_id=user.id, search=q)}
+
+    assert ids("100%") == {pct.id}
+    assert ids("%") == {pct.id}
+    assert ids("my_file") == {under.id}
+    assert ids("_") == {under.id}
+    assert plain.id not in ids("100%")
+    assert myxfile.id not in ids("my_file")
+    assert ids("\\") == {back.id}
+
+
+def test_list_threads_search_respects_archived(session, user):
+    t = new_thread(session, user, "Weekend")
+    threads.set_archived(session, user_id=user.id, thread_id=t.id)
+    session.commit()
+    assert threads.list_threads(session, user_id=user.id, search="weekend") == []
+    assert [
+        x.id for x in threads.list_threads(session, user_id=user.id, search="weekend", archived=True)
+    ] == [t.id]
+
+
+def test_thread_cursor_decode_invalid():
+    assert ThreadCursor.decode(None) is None
+    assert ThreadCursor.decode("") is None
+    for raw in ("garbage", "2025-01-01T00:00:00|not-a-uuid", f"yesterday|{uuid.uuid4()}"):
+        with pytest.raises(InvalidInputError, match=r"^Invalid cursor\.$"):
+            ThreadCursor.decode(raw)
+
+
+# --- delete -----------------------------------------------------------------------------------
+
+
+def populate(session, user, thread) -> tuple[Message, Widget, Action]:
+    messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="hello")
+    reply = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
+    messages.finish_assistant_message(session, message_id=reply.id, content="hi")
+    [widget] = widgets.store_widgets(
+        session, message_id=reply.id, thread_id=thread.id, payloads=[{"type": "Card", "children": []}]
+    )
+    action = Action(
+        widget_id=widget.id, thread_id=thread.id, user_id=user.id, type="x", payload={}, idempotency_key="k1"
+    )
+    session.add(action)
+    session.commit()
+    return reply, widget, action
+
+
+def test_delete_thread_cascades_messages_widgets_actions(session, user):
+    engine = session.get_bind()
+    doomed = new_thread(session, user, "Doomed")
+    kept = new_thread(session, user, "Kept")
+    populate(session, user, doomed)
+    populate(session, user, kept)
+    assert count(engine, Message, Message.thread_id == doomed.id) == 2
+    assert count(engine, Widget, Widget.thread_id == doomed.id) == 1
+    assert count(engine, Action, Action.thread_id == doomed.id) == 1
+
+    threads.delete_thread(session, user_id=user.id, thread_id=str(doomed.id))
+    session.commit()
+
+    assert fresh(engine, Thread, doomed.id) is None
+    assert count(engine, Message, Message.thread_id == doomed.id) == 0
+    assert count(engine, Widget, Widget.thread_id == doomed.id) == 0
+    assert count(engine, Action, Action.thread_id == doomed.id) == 0
+    # The other thread is untouched.
+    assert fresh(engine, Thread, kept.id) is not None
+    assert count(engine, Message, Message.thread_id == kept.id) == 2
+    assert count(engine, Widget, Widget.thread_id == kept.id) == 1
+    assert count(engine, Action, Action.thread_id == kept.id) == 1
+
+
+def test_delete_thread_clears_last_chat_thread_id(session, user):
+    engine = session.get_bind()
+    a = new_thread(session, user, "A")
+    b = new_thread(session, user, "B")
+    threads.remember_last_thread(session, user_id=user.id, thread_id=a.id)
+    session.commit()
+    threads.delete_thread(session, user_id=user.id, thread_id=b.id)
+    session.commit()
+    assert fresh(engine, User, user.id).last_chat_thread_id == a.id
+    threads.delete_thread(session, user_id=user.id, thread_id=a.id)
+    session.commit()
+    assert fresh(engine, User, user.id).last_chat_thread_id is None
+    assert threads.last_thread_id(session, user_id=user.id) is None
+
+
+def test_last_thread_id_ignores_archived_and_deleted(session, user):
+    assert threads.last_thread_id(session, user_id=user.id) is None
+    t = new_thread(session, user, "T")
+    threads.remember_last_thread(session, user_id=user.id, thread_id=t.id)
+    session.commit()
+    assert threads.last_thread_id(session, user_id=user.id) == t.id
+    threads.set_archived(session, user_id=user.id, thread_id=t.id)
+    session.commit()
+    assert threads.last_thread_id(session, user_id=user.id) is None
+    threads.set_archived(session, user_id=user.id, thread_id=t.id, archived=False)
+    session.commit()
+    assert threads.last_thread_id(session, user_id=user.id) == t.id
+    # A thread removed behind the service's back (no clean-up of the pointer) is ignored too.
+    session.execute(sa.delete(Thread).where(col(Thread.id) == t.id))
+    session.commit()
+    session.expire_all()
+    assert threads.last_thread_id(session, user_id=user.id) is None
+
+
+def test_last_thread_id_ignores_another_users_thread(session, user, other):
+    theirs = new_thread(session, other, "Theirs")
+    me = session.get(User, user.id)
+    me.last_chat_thread_id = theirs.id
+    session.add(me)
+    session.commit()
+    assert threads.last_thread_id(session, user_id=user.id) is None
+
+
+# --- isolation --------------------------------------------------------------------------------
+
+
+def snapshot_thread(engine, thread_id):
+    with Session(engine) as s:
+        row = s.get(Thread, thread_id)
+        n = s.exec(select(func.count()).select_from(Message).where(Message.thread_id == thread_id)).one()
+        return (row.title, row.status, row.updated_at, dict(row.meta), n)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, uid, tid: threads.get_thread(s, user_id=uid, thread_id=tid),
+        lambda s, uid, tid: threads.rename_thread(s, user_id=uid, thread_id=tid, title="Mine now"),
+        lambda s, uid, tid: threads.set_archived(s, user_id=uid, thread_id=tid),
+        lambda s, uid, tid: threads.set_archived(s, user_id=uid, thread_id=tid, archived=False),
+        lambda s, uid, tid: threads.delete_thread(s, user_id=uid, thread_id=tid),
+        lambda s, uid, tid: messages.list_messages(s, user_id=uid, thread_id=tid),
+        lambda s, uid, tid: messages.add_user_message(s, user_id=uid, thread_id=tid, content="hi"),
+    ],
+    ids=["get", "rename", "archive", "unarchive", "delete", "list_messages", "add_message"],
+)
+def test_thread_isolation_other_users_thread_not_found(session, user, other, call):
+    engine = session.get_bind()
+    theirs = new_thread(session, other, "Private")
+    messages.add_user_message(session, user_id=other.id, thread_id=theirs.id, content="secret")
+    session.commit()
+    before = snapshot_thread(engine, theirs.id)
+    for tid in (theirs.id, str(theirs.id)):
+        with pytest.raises(NotFoundError) as info:
+            call(session, user.id, tid)
+        assert info.value.message == "Conversation not found."
+    session.commit()
+    assert snapshot_thread(engine, theirs.id) == before
+
+
+@pytest.mark.parametrize("bad", [None, "", "not-a-uuid", uuid.uuid4()])
+def test_get_thread_missing_or_malformed_not_found(session, user, bad):
+    with pytest.raises(NotFoundError, match=r"^Conversation not found\.$"):
+        threads.get_thread(session, user_id=user.id, thread_id=bad)
+
+
+def test_list_threads_only_own(session, user, other):
+    mine = new_thread(session, user, "Mine")
+    new_thread(session, other, "Theirs")
+    assert [t.id for t in threads.list_threads(session, user_id=user.id)] == [mine.id]
+
+
+def test_agent_memory_roundtrip(session, user):
+    t = new_thread(session, user)
+    assert threads.agent_memory(t) == {}
+    threads.set_agent_memory(session, t, {"it": "abc"})
+    session.commit()
+    assert threads.agent_memory(fresh(session.get_bind(), Thread, t.id)) == {"it": "abc"}
