@@ -8,6 +8,7 @@ import reflex as rx
 
 from app import routes
 from app.api.main import create_api
+from app.mcp_server import mcp_lifespan
 from app.pages.chat import chat_page
 from app.pages.login import login_page, signup_page
 from app.pages.tasks import tasks_page
@@ -53,3 +54,4 @@ async def _recover_interrupted_turns() -> None:
 
 
 app.register_lifespan_task(_recover_interrupted_turns)
+app.register_lifespan_task(mcp_lifespan)

@@ -122,6 +122,17 @@ def cmd_act(args: argparse.Namespace) -> None:
     _print_json({k: outcome.to_json()[k] for k in ("action_id", "status", "result", "widget")})
 
 
+def cmd_mcp(args: argparse.Namespace) -> None:
+    from app.mcp_server import run_stdio
+
+    with session_scope() as session:
+        user = _user(session, args.user)
+        if not user.is_active:
+            raise ServiceError(f"The account {user.email} is deactivated.")
+        user_id = user.id
+    run_stdio(user_id)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Ticked from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--action", required=True, help='JSON: {"type": ..., "payload": {...}, "form": {...}}')
     act.add_argument("--key", help="idempotency key: the same key twice applies once")
     act.set_defaults(func=cmd_act)
+
+    mcp = sub.add_parser("mcp", help="serve the task tools over MCP on stdin/stdout, acting as one user")
+    mcp.add_argument("--user", required=True, help="the user's email")
+    mcp.set_defaults(func=cmd_mcp)
     return parser
 
 

@@ -1,0 +1,178 @@
+"""Fixtures for the MCP server tests, which drive it with the mcp SDK's own client.
+
+* stdio: a migrated temporary SQLite file with one user, made with the real CLI
+  (``migrate``, ``user create``); the tests then spawn ``python -m app.cli mcp --user EMAIL``.
+* streamable HTTP: ``build_http_app()`` mounted at ``/mcp`` in a small FastAPI app whose lifespan
+  enters ``mcp_lifespan()``, served by uvicorn on 127.0.0.1:<free port> in a background thread,
+  against a fresh database on SQLite and on the local PostgreSQL (``mcp_db``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from fastapi import FastAPI
+from sqlmodel import Session, SQLModel
+
+from app.core import db
+from app.core.config import PROJECT_ROOT, get_settings
+from app.core.db import session_scope
+from app.mcp_server import build_http_app, mcp_lifespan
+from app.models import User
+from app.services import auth as auth_service
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+# --------------------------------------------------------------------------- stdio
+
+
+@dataclass
+class StdioSetup:
+    """A migrated SQLite database with one user, and the environment to run the CLI on it."""
+
+    url: str
+    env: dict[str, str]
+    email: str
+    user_id: uuid.UUID
+
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def engine(self) -> sa.Engine:
+        return db.make_engine(self.url)
+
+
+@pytest.fixture(scope="module")
+def stdio_setup(tmp_path_factory: pytest.TempPathFactory) -> StdioSetup:
+    tmp = tmp_path_factory.mktemp("mcp-stdio")
+    url = f"sqlite:///{tmp / 'ticked.db'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DATA_DIR": str(tmp / "data"),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    email = "stdio@example.com"
+    setup = StdioSetup(url=url, env=env, email=email, user_id=uuid.UUID(int=0))
+    migrated = setup.cli("migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    created = setup.cli("user", "create", "--email", email, "--password", "correct-horse-battery")
+    assert created.returncode == 0, created.stderr
+    setup.user_id = uuid.UUID(json.loads(created.stdout)["id"])
+    return setup
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def mcp_db(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[sa.Engine]:
+    """A fresh, empty database on each backend, made the one ``session_scope()`` uses (and reset after)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+    else:
+        url = request.getfixturevalue("pg_database_url")
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    db.reset_engine()
+    try:
+        engine = db.get_engine()
+        SQLModel.metadata.create_all(engine)
+        if request.param == "postgres":
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+        yield engine
+    finally:
+        db.reset_engine()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+@dataclass
+class Account:
+    user_id: uuid.UUID
+    email: str
+    token: str
+
+
+@pytest.fixture
+def make_account(mcp_db: sa.Engine) -> Callable[[], Account]:
+    """Makes a committed user (no password hashing: argon2 is slow) with a real session token."""
+
+    def make() -> Account:
+        email = f"u{uuid.uuid4().hex[:8]}@example.com"
+        with Session(mcp_db) as s:
+            user = User(email=email, hashed_password="-")
+            s.add(user)
+            s.commit()
+            user_id = user.id
+        with session_scope() as s:
+            user = s.get(User, user_id)
+            assert user is not None
+            token = auth_service.issue_token(s, user=user)
+        return Account(user_id=user_id, email=email, token=token)
+
+    return make
+
+
+def make_host_app() -> FastAPI:
+    """How the web app is expected to host it: mounted at /mcp, lifespan entered by the host."""
+    mcp_app = build_http_app()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with mcp_lifespan():
+            yield
+
+    api = FastAPI(lifespan=lifespan)
+    api.mount("/mcp", mcp_app)
+    api.add_route("/mcp", mcp_app)
+    return api
+
+
+@pytest.fixture
+def mcp_base_url(mcp_db: sa.Engine) -> Iterator[str]:
+    """The base URL (``http://127.0.0.1:PORT``) of the host app, served by uvicorn in a thread."""
+    config = uvicorn.Config(make_host_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="mcp-test-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
