@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.agent.types import ToolError
@@ -62,6 +63,12 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(422, _validation_message(exc))
+
+    @api.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses, e.g. a NUL character (PostgreSQL text cannot hold one).
+        log.warning("API input refused by the database: %s", exc.orig.__class__.__name__)
+        return error_response(422, "The request holds a value that can't be stored (e.g. a NUL character).")
 
     @api.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

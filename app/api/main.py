@@ -12,6 +12,7 @@ from starlette.responses import Response
 from app.api import errors
 from app.api.errors import error_response
 from app.api.routes import auth, chat, tasks, threads
+from app.mcp_server import build_http_app
 
 MAX_BODY_BYTES = 256 * 1024
 SECURITY_HEADERS = {
@@ -32,11 +33,22 @@ class ApiGuard(BaseHTTPMiddleware):
         if not request.url.path.startswith("/api"):
             return await call_next(request)
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return error_response(
+        too_large = bool(length and length.isdigit() and int(length) > MAX_BODY_BYTES)
+        if length is None and "chunked" in request.headers.get("transfer-encoding", "").lower():
+            # No length to check up front: count the chunks as they arrive and stop at the cap.
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    too_large = True
+                    break
+            request._body = bytes(body)  # what downstream reads (BaseHTTPMiddleware replays it)
+        if too_large:
+            response: Response = error_response(
                 413, f"The request body is too large (at most {MAX_BODY_BYTES // 1024} KB)."
             )
-        response = await call_next(request)
+        else:
+            response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
@@ -55,4 +67,24 @@ def create_api() -> FastAPI:
     api.add_middleware(ApiGuard)
     for router in (auth.router, chat.router, threads.router, tasks.router):
         api.include_router(router, prefix="/api")
+    _enum_examples(api)
+    # MCP over streamable HTTP, same bearer tokens; its session manager runs in the host's lifespan
+    # (``mcp_lifespan``, registered in app/app.py: a mounted app's own lifespan never runs).
+    mcp_app = build_http_app()
+    api.mount("/mcp", mcp_app)
+    api.add_route("/mcp", mcp_app)
     return api
+
+
+def _enum_examples(api: FastAPI) -> None:
+    """Give the enum schemas (Priority, Recurrence from app.models) an example like every other schema."""
+    build = api.openapi
+
+    def openapi() -> dict:
+        if api.openapi_schema is None:
+            for schema in build().get("components", {}).get("schemas", {}).values():
+                if schema.get("enum") and "examples" not in schema and "example" not in schema:
+                    schema["examples"] = schema["enum"][:1]
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]

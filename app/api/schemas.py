@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from app.models.task import TaskPublic
+from app.models.task import TaskCreate, TaskPublic, TaskUpdate
 
 TASK_EXAMPLE = {
     "id": "6f1c1a0e-4f7e-4d3b-9a52-1c2f3e4d5a6b", "title": "pay rent", "description": "", "completed": False,
@@ -235,6 +235,7 @@ class TaskList(BaseModel):
 
 
 class ErrorBody(BaseModel):
+    model_config = _examples({"code": "not_found", "message": "Task not found."})
     code: str
     message: str
 
@@ -247,3 +248,14 @@ class ErrorResponse(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 429)
 }
+
+
+def _tags_are_a_list(body: Any) -> Any:
+    """Refuse ``"tags": 5`` / ``false`` as invalid (422); the model's tag normaliser would crash on them."""
+    if isinstance(body, dict) and body.get("tags") is not None and not isinstance(body["tags"], list | str):
+        raise ValueError("tags: must be a list of strings")
+    return body
+
+
+TaskCreateBody = Annotated[TaskCreate, BeforeValidator(_tags_are_a_list)]
+TaskUpdateBody = Annotated[TaskUpdate, BeforeValidator(_tags_are_a_list)]

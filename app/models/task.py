@@ -78,6 +78,8 @@ def normalize_tags(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         value = [part for part in re.split(r"[,\s]+", value) if part]
+    if not isinstance(value, list | tuple | set):
+        raise ValueError('Tags must be a list of words, like ["work", "home"].')
     tags: list[str] = []
     for raw in value:
         tag = str(raw).strip().lstrip("#").strip().lower()

@@ -263,6 +263,16 @@ def next_due(due: date, recurrence: str) -> date:
     return date(year, month, min(due.day, calendar.monthrange(year, month)[1]))
 
 
+def _following_due(task: Task, today: date) -> date | None:
+    """The next occurrence's due date, or None (not recurring, or past the last representable date)."""
+    if not task.recurrence:
+        return None
+    try:
+        return next_due(task.due_date or today, task.recurrence)
+    except (OverflowError, ValueError):
+        return None
+
+
 def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.UUID, dict[str, Any] | None]]:
     before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(task.id, snapshot(task))]
     if task.completed:
@@ -270,7 +280,8 @@ def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.
     _apply_completion(task, True)
     task.updated_at = utcnow()
     session.add(task)
-    if task.recurrence:
+    following = _following_due(task, today)
+    if following is not None:
         nxt = Task(
             user_id=task.user_id,
             title=task.title,
@@ -278,7 +289,7 @@ def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.
             priority=task.priority,
             tags=list(task.tags),
             recurrence=task.recurrence,
-            due_date=next_due(task.due_date or today, task.recurrence),
+            due_date=following,
         )
         session.add(nxt)
         session.flush()

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import UserId
-from app.api.schemas import ERRORS, TaskList
+from app.api.schemas import ERRORS, TaskCreateBody, TaskList, TaskUpdateBody
 from app.core.db import session_scope
-from app.models import TaskCreate, TaskPublic, TaskUpdate
+from app.models import TaskPublic
 from app.services import tasks as task_service
 from app.services.operations import Origin
 
@@ -39,7 +39,7 @@ def list_tasks(
 
 
 @router.post("", response_model=TaskPublic, status_code=201, summary="Create a task")
-def create_task(body: TaskCreate, user_id: UserId) -> TaskPublic:
+def create_task(body: TaskCreateBody, user_id: UserId) -> TaskPublic:
     with session_scope() as session:
         return task_service.to_public(
             task_service.create_task(session, user_id=user_id, data=body, origin=API)
@@ -53,7 +53,7 @@ def get_task(task_id: str, user_id: UserId) -> TaskPublic:
 
 
 @router.patch("/{task_id}", response_model=TaskPublic, summary="Change any fields of a task")
-def update_task(task_id: str, body: TaskUpdate, user_id: UserId) -> TaskPublic:
+def update_task(task_id: str, body: TaskUpdateBody, user_id: UserId) -> TaskPublic:
     with session_scope() as session:
         task = task_service.update_task(session, user_id=user_id, task_id=task_id, data=body, origin=API)
         return task_service.to_public(task)

@@ -1,0 +1,268 @@
+"""The task endpoints: filters and sorts, create / get / patch / delete / complete / reopen."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import ApiUser, assert_error, create_task
+
+TASK_KEYS = {
+    "id", "title", "description", "completed", "completed_at", "priority", "tags", "due_date", "recurrence",
+    "created_at", "updated_at",
+}  # fmt: skip
+
+
+def day(offset: int) -> str:
+    return (date.today() + timedelta(days=offset)).isoformat()
+
+
+@pytest.fixture
+def seeded(api: TestClient, alice: ApiUser) -> dict[str, str]:
+    """Six tasks covering every filter; returns title -> id."""
+    specs: list[dict[str, Any]] = [
+        {"title": "Alpha report", "priority": "high", "tags": ["work"], "due_date": day(0)},
+        {"title": "bravo groceries", "priority": "low", "tags": ["home", "errands"], "due_date": day(1)},
+        {"title": "Charlie taxes", "description": "File the FORMS", "due_date": day(-1)},
+        {"title": "delta plan", "priority": "high", "due_date": day(10), "completed": True},
+        {"title": "echo idea", "tags": ["Work"]},
+        {"title": "foxtrot old", "priority": "low", "due_date": day(-3), "completed": True},
+    ]
+    return {spec["title"]: create_task(api, alice, **spec)["id"] for spec in specs}
+
+
+def titles(api: TestClient, user: ApiUser, **params: Any) -> list[str]:
+    resp = api.get("/api/tasks", params=params, headers=user.headers)
+    assert resp.status_code == 200, resp.text
+    return [t["title"] for t in resp.json()["data"]]
+
+
+def test_tasks_list_filters(api: TestClient, alice: ApiUser, seeded: dict[str, str]) -> None:
+    def has(**params: Any) -> set[str]:
+        return set(titles(api, alice, **params))
+
+    assert has() == set(seeded)
+    assert has(status="all") == set(seeded)
+    assert has(status="pending") == {"Alpha report", "bravo groceries", "Charlie taxes", "echo idea"}
+    assert has(status="completed") == {"delta plan", "foxtrot old"}
+    assert has(tag="work") == {"Alpha report", "echo idea"}
+    assert has(tag="#WORK") == {"Alpha report", "echo idea"}
+    assert has(tag="errands") == {"bravo groceries"}
+    assert has(tag="wor") == set()
+    assert has(priority="high") == {"Alpha report", "delta plan"}
+    assert has(priority="medium") == {"Charlie taxes", "echo idea"}
+    assert has(priority="low") == {"bravo groceries", "foxtrot old"}
+    assert has(due="today") == {"Alpha report"}
+    assert has(due="tomorrow") == {"bravo groceries"}
+    assert has(due="overdue") == {"Charlie taxes"}
+    assert has(due="upcoming") == {"bravo groceries", "delta plan"}
+    assert has(due="none") == {"echo idea"}
+    assert has(q="taxes") == {"Charlie taxes"}
+    assert has(q="forms") == {"Charlie taxes"}
+    assert has(q="%") == set()
+    assert has(q="ALPHA") == {"Alpha report"}
+    assert has(tag="work", status="pending", priority="high") == {"Alpha report"}
+
+
+def test_tasks_list_sorts_and_paging(api: TestClient, alice: ApiUser, seeded: dict[str, str]) -> None:
+    newest_first = list(reversed(list(seeded)))
+    assert titles(api, alice) == newest_first
+    assert titles(api, alice, sort="created") == newest_first
+    assert titles(api, alice, sort="title") == sorted(seeded, key=str.lower)
+    assert titles(api, alice, sort="due_date") == [
+        "foxtrot old", "Charlie taxes", "Alpha report", "bravo groceries", "delta plan", "echo idea",
+    ]  # fmt: skip
+    assert titles(api, alice, sort="priority") == [
+        "delta plan", "Alpha report", "echo idea", "Charlie taxes", "foxtrot old", "bravo groceries",
+    ]  # fmt: skip
+    page = api.get("/api/tasks", params={"limit": 2, "offset": 1}, headers=alice.headers).json()
+    assert [t["title"] for t in page["data"]] == newest_first[1:3]
+    assert page["count"] == 6
+    pending = api.get("/api/tasks", params={"status": "pending", "limit": 1}, headers=alice.headers).json()
+    assert pending["count"] == 4
+    assert len(pending["data"]) == 1
+    done = api.get("/api/tasks", params={"status": "completed", "priority": "high"}, headers=alice.headers)
+    assert done.json()["count"] == 1
+    assert titles(api, alice, offset=6) == []
+
+
+INVALID_LIST_PARAMS: list[dict[str, Any]] = [
+    {"status": "done"},
+    {"priority": "urgent"},
+    {"due": "someday"},
+    {"sort": "size"},
+    {"order": "desc", "sort": "newest"},
+    {"limit": 0},
+    {"limit": 501},
+    {"offset": -1},
+    {"limit": "many"},
+    {"tag": "x" * 33},
+]
+
+
+def test_tasks_list_invalid_params_422(api: TestClient, alice: ApiUser) -> None:
+    for params in INVALID_LIST_PARAMS:
+        message = assert_error(api.get("/api/tasks", params=params, headers=alice.headers), 422, "invalid")
+        assert list(params)[-1] in message, (params, message)
+
+
+def test_tasks_create_201(api: TestClient, alice: ApiUser) -> None:
+    resp = api.post("/api/tasks", json={"title": "  pay   rent "}, headers=alice.headers)
+    assert resp.status_code == 201, resp.text
+    task = resp.json()
+    assert set(task) == TASK_KEYS
+    assert task["title"] == "pay rent"
+    assert (task["description"], task["priority"], task["tags"]) == ("", "medium", [])
+    assert (task["due_date"], task["recurrence"], task["completed"], task["completed_at"]) == (
+        None, None, False, None,
+    )  # fmt: skip
+    full = create_task(
+        api,
+        alice,
+        title="water plants",
+        description="the ferns",
+        priority="low",
+        tags=["#Home", "home", "Garden"],
+        due_date=day(2),
+        recurrence="weekly",
+        completed=True,
+    )
+    assert full["tags"] == ["home", "garden"]
+    assert (full["priority"], full["due_date"], full["recurrence"]) == ("low", day(2), "weekly")
+    assert full["completed"] is True
+    assert full["completed_at"] is not None
+    assert api.get(f"/api/tasks/{full['id']}", headers=alice.headers).json() == full
+    twenty = create_task(api, alice, title="many tags", tags=[f"t{i}" for i in range(20)])
+    assert len(twenty["tags"]) == 20
+
+
+INVALID_CREATES: list[tuple[dict[str, Any], str]] = [
+    ({"title": ""}, "title"),
+    ({"title": "   "}, "title"),
+    ({}, "title"),
+    ({"title": "x" * 201}, "title"),
+    ({"title": "ok", "priority": "urgent"}, "priority"),
+    ({"title": "ok", "color": "red"}, "color: is not a known field"),
+    ({"title": "ok", "tags": [f"t{i}" for i in range(21)]}, "at most 20 tags"),
+    ({"title": "ok", "tags": ["no spaces allowed!"]}, "tags"),
+    ({"title": "ok", "due_date": "next tuesday"}, "due_date"),
+    ({"title": "ok", "recurrence": "hourly"}, "recurrence"),
+    ({"title": "ok", "completed": "sometimes"}, "completed"),
+    ({"title": "ok", "tags": 5}, "tags: must be a list"),
+    ({"title": "ok", "tags": False}, "tags: must be a list"),
+]
+
+
+def test_tasks_create_invalid_422(api: TestClient, alice: ApiUser) -> None:
+    for body, needle in INVALID_CREATES:
+        message = assert_error(api.post("/api/tasks", json=body, headers=alice.headers), 422, "invalid")
+        assert needle in message, (body, message)
+    assert api.get("/api/tasks", headers=alice.headers).json()["count"] == 0
+
+
+def test_tasks_create_not_json_422(api: TestClient, alice: ApiUser) -> None:
+    headers = {**alice.headers, "content-type": "application/json"}
+    assert_error(api.post("/api/tasks", content=b"{oops", headers=headers), 422, "invalid")
+    assert_error(api.post("/api/tasks", json=["title"], headers=alice.headers), 422, "invalid")
+
+
+def test_tasks_get(api: TestClient, alice: ApiUser) -> None:
+    task = create_task(api, alice, title="pay rent", priority="high")
+    resp = api.get(f"/api/tasks/{task['id']}", headers=alice.headers)
+    assert resp.status_code == 200
+    assert resp.json() == task
+
+
+def test_tasks_patch(api: TestClient, alice: ApiUser) -> None:
+    task = create_task(api, alice, title="pay rent", due_date=day(3), tags=["home"])
+    url = f"/api/tasks/{task['id']}"
+    resp = api.patch(url, json={"priority": "high"}, headers=alice.headers)
+    assert resp.status_code == 200, resp.text
+    changed = resp.json()
+    assert changed["priority"] == "high"
+    assert (changed["title"], changed["due_date"], changed["tags"]) == ("pay rent", day(3), ["home"])
+    assert changed["updated_at"] >= task["updated_at"]
+    changed = api.patch(url, json={"due_date": None}, headers=alice.headers).json()
+    assert changed["due_date"] is None
+    assert changed["priority"] == "high"
+    changed = api.patch(url, json={"title": "pay the rent", "tags": []}, headers=alice.headers).json()
+    assert (changed["title"], changed["tags"]) == ("pay the rent", [])
+    changed = api.patch(url, json={"completed": True}, headers=alice.headers).json()
+    assert changed["completed"] is True
+    assert changed["completed_at"] is not None
+    assert api.get(url, headers=alice.headers).json() == changed
+    for bad in (
+        {"title": ""},
+        {"title": None},
+        {"priority": "urgent"},
+        {"owner": "bob"},
+        {"due_date": "soon"},
+        {"tags": 3.5},
+        {"tags": True},
+    ):
+        assert_error(api.patch(url, json=bad, headers=alice.headers), 422, "invalid")
+    assert api.get(url, headers=alice.headers).json() == changed
+
+
+def test_tasks_delete_204(api: TestClient, alice: ApiUser) -> None:
+    task = create_task(api, alice, title="pay rent")
+    keep = create_task(api, alice, title="keep me")
+    resp = api.delete(f"/api/tasks/{task['id']}", headers=alice.headers)
+    assert resp.status_code == 204
+    assert resp.content == b""
+    assert_error(api.get(f"/api/tasks/{task['id']}", headers=alice.headers), 404, "not_found")
+    assert_error(api.delete(f"/api/tasks/{task['id']}", headers=alice.headers), 404, "not_found")
+    assert titles(api, alice) == [keep["title"]]
+
+
+def test_tasks_complete_and_reopen(api: TestClient, alice: ApiUser) -> None:
+    task = create_task(api, alice, title="pay rent")
+    resp = api.post(f"/api/tasks/{task['id']}/complete", headers=alice.headers)
+    assert resp.status_code == 200, resp.text
+    done = resp.json()
+    assert done["completed"] is True
+    assert done["completed_at"] is not None
+    again = api.post(f"/api/tasks/{task['id']}/complete", headers=alice.headers)
+    assert again.status_code == 200
+    assert again.json()["completed_at"] == done["completed_at"]
+    resp = api.post(f"/api/tasks/{task['id']}/reopen", headers=alice.headers)
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["completed"], resp.json()["completed_at"]) == (False, None)
+    assert api.get(f"/api/tasks/{task['id']}", headers=alice.headers).json()["completed"] is False
+
+
+def test_tasks_complete_recurring_makes_next(api: TestClient, alice: ApiUser) -> None:
+    task = create_task(api, alice, title="water plants", due_date=day(0), recurrence="daily")
+    assert api.post(f"/api/tasks/{task['id']}/complete", headers=alice.headers).json()["completed"] is True
+    pending = api.get("/api/tasks", params={"status": "pending"}, headers=alice.headers).json()["data"]
+    assert [(t["title"], t["due_date"], t["recurrence"]) for t in pending] == [
+        ("water plants", day(1), "daily")
+    ]
+
+
+def test_tasks_not_found_404(api: TestClient, alice: ApiUser) -> None:
+    create_task(api, alice, title="pay rent")
+    for task_id in (str(uuid.uuid4()), "not-a-uuid", "123", "%20"):
+        url = f"/api/tasks/{task_id}"
+        for method, path, body in (
+            ("GET", url, None),
+            ("PATCH", url, {"title": "x"}),
+            ("DELETE", url, None),
+            ("POST", f"{url}/complete", None),
+            ("POST", f"{url}/reopen", None),
+        ):
+            resp = api.request(method, path, json=body, headers=alice.headers)
+            assert assert_error(resp, 404, "not_found") == "Task not found.", (method, path)
+
+
+def test_tasks_complete_recurring_at_max_date(api: TestClient, alice: ApiUser) -> None:
+    task = create_task(api, alice, title="forever", due_date="9999-12-31", recurrence="daily")
+    resp = api.post(f"/api/tasks/{task['id']}/complete", headers=alice.headers)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["completed"] is True
+    listed = api.get("/api/tasks", headers=alice.headers).json()
+    assert listed["count"] == 1, "no next occurrence can exist past the last representable date"
