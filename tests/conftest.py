@@ -32,6 +32,12 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: pytest-playwright keeps an event loop running in the main thread for the
+    rest of the session, which async tests (anyio, the MCP client) cannot share."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+
+
 def _pg_unavailable_reason() -> str | None:
     try:
         engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})

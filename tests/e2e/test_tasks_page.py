@@ -51,6 +51,7 @@ def test_add_with_priority_due_and_tag_then_complete(page: Page, app_url: str):
     expect(pay.get_by_role("checkbox", name="Reopen Pay rent")).to_be_checked()
     page.get_by_role("tab", name=re.compile("^Completed")).click()
     expect(row(page, "Pay rent")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"status=completed"))
     page.reload()
     expect(page.get_by_role("tab", name=re.compile("^Completed"))).to_have_attribute("aria-selected", "true")
     expect(row(page, "Pay rent").get_by_role("checkbox")).to_be_checked()
