@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from app.api import errors
 from app.api.errors import error_response
-from app.api.routes import auth, chat, tasks, threads
+from app.api.routes import auth, chat, health, tasks, threads
 from app.mcp_server import build_http_app
 
 MAX_BODY_BYTES = 256 * 1024
@@ -65,7 +65,7 @@ def create_api() -> FastAPI:
     )
     errors.install(api)
     api.add_middleware(ApiGuard)
-    for router in (auth.router, chat.router, threads.router, tasks.router):
+    for router in (auth.router, chat.router, threads.router, tasks.router, health.router):
         api.include_router(router, prefix="/api")
     _enum_examples(api)
     # MCP over streamable HTTP, same bearer tokens; its session manager runs in the host's lifespan

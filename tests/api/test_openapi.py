@@ -21,8 +21,10 @@ EXPECTED = {
     "/api/tasks/{task_id}": {"get", "patch", "delete"},
     "/api/tasks/{task_id}/complete": {"post"},
     "/api/tasks/{task_id}/reopen": {"post"},
+    "/api/health/live": {"get"},
+    "/api/health/ready": {"get"},
 }
-PUBLIC = {("/api/auth/token", "post")}
+PUBLIC = {("/api/auth/token", "post"), ("/api/health/live", "get"), ("/api/health/ready", "get")}
 
 
 def test_openapi_has_every_path() -> None:
