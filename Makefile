@@ -66,6 +66,8 @@ test-fast: setup
 
 bench: migrate
 	$(PY) bench/agent_turn.py
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(PY) bench/agent_turn.py
+	$(PY) bench/store.py
 
 clean:
 	rm -rf .web .states .pytest_cache .ruff_cache

@@ -101,7 +101,11 @@ def list_threads(
         )
         in_messages = (
             select(Message.id)
-            .where(Message.thread_id == Thread.id, func.lower(Message.content).like(pattern, escape="\\"))
+            .where(
+                Message.user_id == user_id,  # lets PostgreSQL use ix_messages_user_id instead of scanning all
+                Message.thread_id == Thread.id,
+                func.lower(Message.content).like(pattern, escape="\\"),
+            )
             .exists()
         )
         stmt = stmt.where(sa.or_(func.lower(Thread.title).like(pattern, escape="\\"), in_messages))

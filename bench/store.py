@@ -1,0 +1,442 @@
+"""Benchmark: the store's hot reads at 1k / 10k (/ 100k) threads on SQLite and PostgreSQL.
+
+Seeds 100 users with threads (~10 messages each, a few long threads of 200 messages) and
+some tasks with bulk Core inserts, then times the real service functions, each call in a
+fresh session as a request would:
+
+    sidebar        list_threads(limit=30), the first page of the sidebar
+    last 50        list_messages(limit=50) of a long thread
+    load earlier   list_messages(limit=50, before=<oldest shown>)
+    search rare    list_threads(search=<word in ~0.15% of messages>): scans all the user's threads
+    search common  list_threads(search=<word in ~5% of messages>): stops after 30 hits
+    tasks          list_tasks(TaskQuery(status="pending", priority="high", sort="due_date"))
+
+Prints p50 / p95 / p99 and throughput per operation, the goals, and the query plan of the SQL
+each operation runs (captured from the real call with a ``before_cursor_execute`` listener).
+Goals (on p95): the first three < 5 ms at every size; search < 25 ms at 100k threads.
+
+    .venv/bin/python bench/store.py                     # 1k and 10k threads, quick
+    BENCH_SCALE=full .venv/bin/python bench/store.py    # adds 100k threads / 1M messages
+    BENCH_PG_ADMIN_URL=postgresql+psycopg://... .venv/bin/python bench/store.py
+
+PostgreSQL runs in a database the script creates (``ticked_bench_<random>_<size>``) and drops
+at the end; it is skipped with a note when the server is unreachable.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app import migrations
+from app.core.db import make_engine
+from app.models import Message, Task, Thread, User
+from app.services.messages import list_messages
+from app.services.tasks import TaskQuery, list_tasks
+from app.services.threads import list_threads
+
+FULL = os.environ.get("BENCH_SCALE") == "full"
+SIZES = [1_000, 10_000, 100_000] if FULL else [1_000, 10_000]
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+USERS = 100
+TASK_USERS = 5
+TASKS_PER_USER = 1_000
+LONG_THREAD_MESSAGES = 200
+REPS = 500 if FULL else 300
+BUDGET_S = 4.0 if FULL else 1.5  # per operation; at least MIN_REPS are timed regardless
+MIN_REPS = 50
+CHUNK_THREADS = 2_000
+RARE, COMMON = "quokka", "groceries"
+SMALL_GOAL_MS, SEARCH_GOAL_MS, SEARCH_GOAL_SIZE = 5.0, 25.0, 100_000
+
+WORDS_TEXT = (
+    "add buy call check clean cook email fix plan read send pay book move pick order review "
+    "write finish start update cancel remind schedule ask bring find print sign share water "
+    "rent milk bread eggs butter coffee dentist doctor meeting report invoice taxes car bike "
+    "garden laundry dishes kitchen office project slides budget flight hotel passport gift "
+    "birthday party dinner lunch breakfast gym run yoga book_club school homework kids dog cat "
+    "vet plumber electrician insurance bank loan mortgage receipt package delivery store market "
+    "today tomorrow monday tuesday wednesday thursday friday weekend morning evening night "
+    "next week month soon later please thanks also and then with for the a to of my our "
+    "high low medium priority urgent important done pending tag work home personal errands"
+)
+WORDS = WORDS_TEXT.split()
+ROLES = ("user", "assistant")
+
+# ---------------------------------------------------------------- seeding
+
+
+@dataclass
+class Seeded:
+    threads: int = 0
+    messages: int = 0
+    tasks: int = 0
+    seconds: float = 0.0
+    users: list[uuid.UUID] = field(default_factory=list)
+    long_threads: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)  # (owner, thread)
+    task_users: list[uuid.UUID] = field(default_factory=list)
+
+
+def _content(rng: random.Random) -> str:
+    words = rng.choices(WORDS, k=rng.randint(6, 24))
+    if rng.random() < 0.05:
+        words[rng.randrange(len(words))] = COMMON
+    if rng.random() < 0.0015:
+        words[rng.randrange(len(words))] = RARE
+    return " ".join(words)
+
+
+def _title(text: str) -> str:
+    line = " ".join(text.split()[:7])
+    return line[0].upper() + line[1:]
+
+
+def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
+    started = time.perf_counter()
+    out = Seeded()
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)  # naive UTC, as UTCDateTime stores it
+    users = [
+        {
+            "id": uuid.uuid4(),
+            "email": f"bench-{i}@example.com",
+            "name": f"Bench {i}",
+            "hashed_password": "x" * 60,
+            "is_active": True,
+            "chat_preferences": {},
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(USERS)
+    ]
+    out.users = [u["id"] for u in users]
+    n_long = max(2, n_threads // 200)  # ~200 messages each; the rest ~9, so ~10 per thread overall
+    with engine.begin() as conn:
+        conn.execute(sa.insert(User.__table__), users)
+        for first in range(0, n_threads, CHUNK_THREADS):
+            threads: list[dict[str, Any]] = []
+            messages: list[dict[str, Any]] = []
+            for t in range(first, min(first + CHUNK_THREADS, n_threads)):
+                user_id = out.users[t % USERS]
+                thread_id = uuid.uuid4()
+                count = LONG_THREAD_MESSAGES if t < n_long else rng.randint(4, 14)
+                stamp = now - timedelta(days=1 + rng.random() * 364)
+                first_text = ""
+                for m in range(count):
+                    stamp += timedelta(seconds=rng.randint(5, 300))
+                    text = _content(rng)
+                    first_text = first_text or text
+                    messages.append(
+                        {
+                            "id": uuid.uuid4(),
+                            "thread_id": thread_id,
+                            "user_id": user_id,
+                            "role": ROLES[m % 2],
+                            "content": text,
+                            "status": "completed",
+                            "tool_calls": None,
+                            "metadata": {},
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        }
+                    )
+                threads.append(
+                    {
+                        "id": thread_id,
+                        "user_id": user_id,
+                        "title": _title(first_text),
+                        "status": "archived" if rng.random() < 0.1 and t >= n_long else "active",
+                        "metadata": {},
+                        "created_at": messages[-count]["created_at"],
+                        "updated_at": stamp,
+                    }
+                )
+                if t < n_long:
+                    out.long_threads.append((user_id, thread_id))
+            conn.execute(sa.insert(Thread.__table__), threads)
+            conn.execute(sa.insert(Message.__table__), messages)
+            out.threads += len(threads)
+            out.messages += len(messages)
+        out.task_users = out.users[:TASK_USERS]
+        tasks = []
+        for user_id in out.task_users:
+            for _ in range(TASKS_PER_USER):
+                created = now - timedelta(days=rng.random() * 120)
+                done = rng.random() < 0.3
+                tasks.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "user_id": user_id,
+                        "title": _title(_content(rng)),
+                        "description": "",
+                        "completed": done,
+                        "completed_at": created + timedelta(days=1) if done else None,
+                        "priority": rng.choice(("low", "medium", "high")),
+                        "tags": rng.sample(["work", "home", "errands", "health", "money"], rng.randint(0, 2)),
+                        "due_date": None
+                        if rng.random() < 0.2
+                        else date.today() + timedelta(days=rng.randint(-30, 60)),
+                        "recurrence": None,
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                )
+        conn.execute(sa.insert(Task.__table__), tasks)
+        out.tasks = len(tasks)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")  # planner statistics, as a live database would have
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+# ---------------------------------------------------------------- timing and plans
+
+
+@dataclass
+class Result:
+    name: str
+    reps: int
+    rows: float
+    p50: float
+    p95: float
+    p99: float
+    ops: float
+    gc2: int
+    goal: str
+    plan: list[str]
+    verdict: str
+
+
+def _time(engine: Engine, op: Callable[[Session, int], int]) -> tuple[list[float], float, float, int]:
+    for i in range(10):  # warm-up: pool, statement cache, page cache
+        with Session(engine) as session:
+            op(session, i)
+    gc.collect()  # start each series without the garbage of the previous one (GC stays on while timing)
+    full_gcs = gc.get_stats()[2]["collections"]
+    times: list[float] = []
+    rows = 0
+    started = time.perf_counter()
+    i = 0
+    while i < REPS and (i < MIN_REPS or time.perf_counter() - started < BUDGET_S):
+        t0 = time.perf_counter()
+        with Session(engine) as session:
+            rows += op(session, i)
+        times.append((time.perf_counter() - t0) * 1000)
+        i += 1
+    ops = len(times) / (time.perf_counter() - started)
+    return times, ops, rows / len(times), gc.get_stats()[2]["collections"] - full_gcs
+
+
+@contextmanager
+def _capture(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    seen: list[tuple[str, Any]] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def _explain(engine: Engine, statement: str, parameters: Any) -> list[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            depth = {0: -1}
+            lines = []
+            for node, parent, _unused, detail in rows:
+                depth[node] = depth.get(parent, -1) + 1
+                lines.append("  " * depth[node] + detail)
+            return lines
+        return [row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()]
+
+
+def _verdict(plan: list[str]) -> str:
+    """Index used? Any full scan? Any sort, and of what?"""
+    text = "\n".join(plan)
+    index = bool(re.search(r"USING (COVERING )?INDEX|USING PRIMARY KEY|Index (Only )?Scan", text))
+    scans = re.findall(r"^\s*SCAN (\w+)(?! USING)\s*$|Seq Scan on (\w+)", text, re.M)
+    scanned = sorted({a or b for a, b in scans})
+    if "RIGHT PART OF ORDER BY" in text or "Incremental Sort" in text:
+        sort = "partial (ties of the index order only)"
+    elif re.search(r"TEMP B-TREE FOR ORDER BY|^\s*(->\s*)?Sort\b", text, re.M):
+        sort = "SORT of the filtered rows"
+    else:
+        sort = "none (index order)"
+    full = f"FULL SCAN of {', '.join(scanned)}" if scanned else "no full scan"
+    return f"index: {'yes' if index else 'NO'}; {full}; sort: {sort}"
+
+
+def measure(
+    engine: Engine, name: str, op: Callable[[Session, int], int], goal_ms: float | None, size: int
+) -> Result:
+    with _capture(engine) as seen, Session(engine) as session:
+        op(session, 0)
+    selects = [(s, p) for s, p in seen if s.lstrip().upper().startswith("SELECT")]
+    statement, parameters = selects[-1]  # the operation's own query (list_messages first loads the thread)
+    plan = _explain(engine, statement, parameters)
+    times, ops, rows, gc2 = _time(engine, op)
+    q = statistics.quantiles(times, n=100)
+    if goal_ms is None:
+        goal = "-"
+    elif name.startswith("search") and size != SEARCH_GOAL_SIZE:
+        goal = f"<{goal_ms:g} @100k: {'ok' if q[94] < goal_ms else 'over'} here"
+    else:
+        goal = f"<{goal_ms:g}: {'PASS' if q[94] < goal_ms else 'FAIL'}"
+    return Result(name, len(times), rows, q[49], q[94], q[98], ops, gc2, goal, plan, _verdict(plan))
+
+
+def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> list[Result]:
+    data = seed(engine, size, rng)
+    print(
+        f"\n== {backend}: {data.threads:,} threads, {data.messages:,} messages, {data.tasks:,} tasks, "
+        f"{USERS} users (seeded in {data.seconds:.1f} s) =="
+    )
+    cursors = []
+    for owner, tid in data.long_threads:
+        with Session(engine) as session:
+            oldest = list_messages(session, user_id=owner, thread_id=tid, limit=50)[0]
+            cursors.append((owner, tid, (oldest.created_at, oldest.id)))
+    users, longs, task_users = data.users, data.long_threads, data.task_users
+    task_query = TaskQuery(status="pending", priority="high", sort="due_date")
+
+    def sidebar(s: Session, i: int) -> int:
+        return len(list_threads(s, user_id=users[i % USERS], limit=30))
+
+    def last_50(s: Session, i: int) -> int:
+        owner, tid = longs[i % len(longs)]
+        return len(list_messages(s, user_id=owner, thread_id=tid, limit=50))
+
+    def earlier(s: Session, i: int) -> int:
+        owner, tid, before = cursors[i % len(cursors)]
+        return len(list_messages(s, user_id=owner, thread_id=tid, limit=50, before=before))
+
+    def search_rare(s: Session, i: int) -> int:
+        return len(list_threads(s, user_id=users[i % USERS], search=RARE))
+
+    def search_common(s: Session, i: int) -> int:
+        return len(list_threads(s, user_id=users[i % USERS], search=COMMON))
+
+    def tasks(s: Session, i: int) -> int:
+        return len(list_tasks(s, user_id=task_users[i % TASK_USERS], query=task_query))
+
+    ops: list[tuple[str, Callable[[Session, int], int], float | None]] = [
+        ("sidebar first page", sidebar, SMALL_GOAL_MS),
+        ("last 50 messages", last_50, SMALL_GOAL_MS),
+        ("load earlier (before)", earlier, SMALL_GOAL_MS),
+        (f"search rare '{RARE}'", search_rare, SEARCH_GOAL_MS),
+        (f"search common '{COMMON}'", search_common, SEARCH_GOAL_MS),
+        ("tasks pending+high by due", tasks, None),
+    ]
+    results = [measure(engine, name, op, goal, size) for name, op, goal in ops]
+    print(
+        f"{'operation':<28}{'reps':>6}{'rows':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'ops/s':>9}"
+        f"{'gc2':>5}  goal (p95, ms)"
+    )
+    for r in results:
+        print(
+            f"{r.name:<28}{r.reps:>6}{r.rows:>7.1f}{r.p50:>9.2f}{r.p95:>9.2f}{r.p99:>9.2f}{r.ops:>9.0f}"
+            f"{r.gc2:>5}  {r.goal}"
+        )
+    print("(rows: average rows returned; gc2: full garbage collections during the series)")
+    print(f"-- query plans ({'EXPLAIN QUERY PLAN' if backend == 'sqlite' else 'EXPLAIN'})")
+    for r in results:
+        print(f"[{r.name}] {r.verdict}")
+        for line in r.plan:
+            print(f"    {line}")
+    return results
+
+
+# ---------------------------------------------------------------- backends
+
+
+def run_sqlite(rng: random.Random) -> dict[int, list[Result]]:
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="ticked-bench-store-") as tmp:
+        for size in SIZES:
+            url = f"sqlite:///{tmp}/bench-{size}.db"
+            migrations.upgrade(url)
+            engine = make_engine(url)
+            try:
+                out[size] = run_size(engine, "sqlite", size, rng)
+            finally:
+                engine.dispose()
+    return out
+
+
+def run_postgres(rng: random.Random) -> dict[int, list[Result]] | None:
+    admin = sa.create_engine(
+        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}, poolclass=sa.NullPool
+    )
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as exc:
+        print(f"\nNOTE: PostgreSQL skipped, {PG_ADMIN_URL} unreachable: {str(exc).splitlines()[0]}")
+        return None
+    base = sa.make_url(PG_ADMIN_URL)
+    prefix = f"ticked_bench_{uuid.uuid4().hex[:8]}"
+    out = {}
+    for size in SIZES:
+        name = f"{prefix}_{size}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = base.set(database=name).render_as_string(hide_password=False)
+        engine = None
+        try:
+            migrations.upgrade(url)
+            engine = make_engine(url)
+            out[size] = run_size(engine, "postgresql", size, rng)
+        finally:
+            if engine is not None:
+                engine.dispose()
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+    return out
+
+
+def main() -> None:
+    started = time.perf_counter()
+    print(
+        f"Store benchmark, sizes {', '.join(f'{s:,}' for s in SIZES)} threads, "
+        f"BENCH_SCALE={'full' if FULL else 'quick'}, {os.cpu_count()} CPUs"
+    )
+    by_backend = {"sqlite": run_sqlite(random.Random(1))}
+    pg = run_postgres(random.Random(1))
+    if pg is not None:
+        by_backend["postgresql"] = pg
+    print("\n== goals (p95) ==")
+    print(f"{'backend':<12}{'threads':>9}  {'operation':<28}{'p95 ms':>9}  result")
+    for backend, sizes in by_backend.items():
+        for size, results in sizes.items():
+            for r in results:
+                if r.goal != "-":
+                    print(f"{backend:<12}{size:>9,}  {r.name:<28}{r.p95:>9.2f}  {r.goal}")
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
