@@ -35,7 +35,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: pytest-playwright keeps an event loop running in the main thread for the
     rest of the session, which async tests (anyio, the MCP client) cannot share."""
-    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+    items.sort(key=lambda item: ("tests/deploy/" in str(item.fspath), "tests/e2e/" in str(item.fspath)))
 
 
 def _pg_unavailable_reason() -> str | None:

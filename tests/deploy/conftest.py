@@ -1,0 +1,406 @@
+"""Two production instances of the app behind nginx, set up as README's "Self-hosting" section says.
+
+One module-scoped ``deployment`` brings up, for real: a PostgreSQL database of its own (migrated
+with the CLI), a dedicated Redis db (flushed), two ``reflex run --env prod`` instances sharing
+them, and nginx whose ``http {}`` holds README's ```nginx example verbatim (only the two upstream
+ports and the listen port are substituted). Everything is torn down afterwards, even on failure.
+
+Where PostgreSQL, Redis, nginx, bun or Chromium are missing the tests skip with the reason,
+except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from app.core.config import PROJECT_ROOT
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_DEPLOY_REDIS_URL", "redis://127.0.0.1:6379/7")
+NGINX = os.environ.get("NGINX_PATH") or shutil.which("nginx") or "/usr/sbin/nginx"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+BIN_DIR = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+REFLEX = Path(sys.executable).parent / "reflex"
+JWT_SECRET = "deploy-test-jwt-secret-not-for-production"
+START_TIMEOUT = 240.0
+# Inherited variables that would change how a child app runs (pytest's own, the e2e harness's).
+_DROPPED_ENV_PREFIXES = ("REFLEX_", "PYTEST_", "APP_HARNESS")
+_DROPPED_ENV = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "DATA_DIR", "OPENAI_API_KEY", "AGENT_BACKEND"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "deploy: two production instances behind nginx (PostgreSQL, Redis, real builds)"
+    )
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(reason + " (CI=true: the deployment tests must run)")
+    pytest.skip(reason)
+
+
+def _missing_services() -> list[str]:
+    missing = []
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        missing.append(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc.__class__.__name__})")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
+    except Exception as exc:  # noqa: BLE001
+        missing.append(f"Redis not reachable at {REDIS_URL} ({exc.__class__.__name__})")
+    if not os.access(NGINX, os.X_OK):
+        missing.append(f"nginx not found (looked for {NGINX}; set NGINX_PATH)")
+    if not (BIN_DIR / "bun").exists():
+        missing.append(f"bun not installed in {BIN_DIR} (run `make setup`)")
+    if not REFLEX.exists():
+        missing.append(f"reflex not found at {REFLEX}")
+    return missing
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
+    """Signal the process group ``proc`` leads; escalate to SIGKILL if it outlives ``timeout``."""
+    pgid = proc.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.poll()
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
+def readme_nginx_example() -> str:
+    """The ```nginx block of README's "## Self-hosting" section, dedented."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = re.search(r"^## Self-hosting\n(.*?)(?=^## )", readme, re.S | re.M)
+    assert section, 'README.md has no "## Self-hosting" section'
+    block = re.search(r"^[ \t]*```nginx\n(.*?)^[ \t]*```", section.group(1), re.S | re.M)
+    assert block, 'README.md\'s "Self-hosting" section has no ```nginx example'
+    return textwrap.dedent(block.group(1))
+
+
+def nginx_conf(prefix: Path, proxy_port: int, ports: tuple[int, int]) -> str:
+    """A complete nginx.conf whose ``http {}`` is README's example with our ports."""
+    example = readme_nginx_example()
+    for pattern, value in (
+        (r"127\.0\.0\.1:3001\b", f"127.0.0.1:{ports[0]}"),
+        (r"127\.0\.0\.1:3002\b", f"127.0.0.1:{ports[1]}"),
+        (r"\blisten\s+80\s*;", f"listen 127.0.0.1:{proxy_port};"),
+    ):
+        example, count = re.subn(pattern, value, example)
+        assert count == 1, f"README's nginx example changed: expected one {pattern!r}, found {count}"
+    temp = "\n".join(
+        f"    {kind}_temp_path {prefix / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""daemon off;
+pid {prefix / "nginx.pid"};
+error_log {prefix / "error.log"} info;
+worker_processes 1;
+events {{ worker_connections 512; }}
+http {{
+    log_format deploy '$status|$request_method|$uri|$upstream_addr|$msec|$request_time';
+    access_log {prefix / "access.log"} deploy;
+{temp}
+    # --- README.md "Self-hosting" example ---
+{textwrap.indent(example, "    ")}
+    # --- end of README example ---
+}}
+"""
+
+
+@dataclass
+class LogEntry:
+    status: int
+    method: str
+    uri: str
+    upstreams: list[str]  # every upstream nginx tried, in order; the last one answered
+    started: float  # epoch seconds the request arrived (a websocket is logged when it closes)
+
+    @property
+    def served_by(self) -> str | None:
+        return self.upstreams[-1] if self.upstreams else None
+
+
+class Instance:
+    def __init__(self, number: int, port: int, log: Path) -> None:
+        self.number, self.port, self.log = number, port, log
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def port_args(self) -> list[str]:
+        return ["--frontend-port", str(self.port), "--backend-port", str(self.port)]
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, env: dict[str, str]) -> None:
+        assert not _port_open(self.port), f"port {self.port} is already taken"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [str(REFLEX), "run", "--env", "prod", *self.port_args],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"instance {self.number} exited with {self.proc.returncode}:\n{_tail(self.log)}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if (
+                    httpx.get(f"{self.url}/ping", timeout=2).status_code == 200
+                    and httpx.get(f"{self.url}/", timeout=5).status_code == 200
+                ):
+                    return
+            time.sleep(0.5)
+        raise RuntimeError(f"instance {self.number} not up after {START_TIMEOUT:.0f}s:\n{_tail(self.log)}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop_group(self.proc)
+            self.proc = None
+        deadline = time.monotonic() + 10
+        while _port_open(self.port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+class Deployment:
+    def __init__(self, tmp: Path, db_url: str) -> None:
+        self.tmp, self.db_url = tmp, db_url
+        self.proxy_port = _free_port()
+        self.proxy_url = f"http://127.0.0.1:{self.proxy_port}"
+        self.instances = [Instance(n, _free_port(), tmp / f"instance{n}.log") for n in (1, 2)]
+        self.nginx_dir = tmp / "nginx"
+        self.access_log = self.nginx_dir / "access.log"
+        self.engine = sa.create_engine(db_url)
+
+    def env(self) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(_DROPPED_ENV_PREFIXES) and k not in _DROPPED_ENV
+        }
+        env.update(
+            PATH=f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
+            REFLEX_USE_SYSTEM_BUN="1",
+            REFLEX_TELEMETRY_ENABLED="false",
+            REFLEX_CHECK_LATEST_VERSION="false",
+            NPM_CONFIG_REGISTRY=os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org"),
+            REFLEX_API_URL=self.proxy_url,
+            DATABASE_URL=self.db_url,
+            REDIS_URL=REDIS_URL,
+            JWT_SECRET=JWT_SECRET,
+            DATA_DIR=str(self.tmp / "data"),
+            AGENT_BACKEND="local",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        return env
+
+    def cli(self, *args: str) -> str:
+        """Run ``python -m app.cli`` against the deployment's database; returns stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, f"app.cli {args[0]} failed: {done.stderr or done.stdout}"
+        return done.stdout
+
+    @property
+    def instance_urls(self) -> tuple[str, str]:
+        return self.instances[0].url, self.instances[1].url
+
+    def start_instance(self, number: int) -> None:
+        self.instances[number - 1].start(self.env())
+
+    def stop_instance(self, number: int) -> None:
+        self.instances[number - 1].stop()
+
+    def ensure_running(self) -> None:
+        """Both instances up (a test that stopped one may have run first)."""
+        for inst in self.instances:
+            if not inst.alive():
+                inst.start(self.env())
+
+    def log_mark(self) -> int:
+        return self.access_log.stat().st_size if self.access_log.exists() else 0
+
+    def log_entries(self, since: int = 0) -> list[LogEntry]:
+        with self.access_log.open("rb") as f:
+            f.seek(since)
+            text = f.read().decode(errors="replace")
+        entries = []
+        for line in text.splitlines():
+            status, method, uri, upstream, ended, took = line.split("|")
+            upstreams = [u.strip() for u in upstream.split(",") if u.strip() not in ("", "-")]
+            entries.append(LogEntry(int(status), method, uri, upstreams, float(ended) - float(took)))
+        return entries
+
+    def instance_number(self, address: str | None) -> int | None:
+        for inst in self.instances:
+            if inst.address == address:
+                return inst.number
+        return None
+
+
+def _start_nginx(dep: Deployment, stack: contextlib.ExitStack) -> None:
+    dep.nginx_dir.mkdir()
+    conf = dep.nginx_dir / "nginx.conf"
+    conf.write_text(nginx_conf(dep.nginx_dir, dep.proxy_port, (dep.instances[0].port, dep.instances[1].port)))
+    cmd = [NGINX, "-p", f"{dep.nginx_dir}/", "-e", str(dep.nginx_dir / "error.log"), "-c", str(conf)]
+    check = subprocess.run([*cmd, "-t"], capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, f"nginx -t rejected the config:\n{check.stderr}\n{conf.read_text()}"
+    with (dep.nginx_dir / "nginx.out").open("ab") as out:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    stack.callback(_stop_group, proc, signal.SIGTERM, 10.0)
+    deadline = time.monotonic() + 20
+    while not _port_open(dep.proxy_port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"nginx did not start:\n{_tail(dep.nginx_dir / 'error.log')}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
+    """PostgreSQL + Redis + two prod instances + nginx in front, for the whole module."""
+    missing = _missing_services()
+    if missing:
+        unavailable("; ".join(missing))
+    began = time.monotonic()
+    failed_before = request.session.testsfailed
+    with contextlib.ExitStack() as stack:
+        tmp = Path(tempfile.mkdtemp(prefix="ticked-deploy-"))
+        tmp.chmod(0o755)  # nginx workers may run as another user
+        stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+
+        name = f"ticked_deploy_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        stack.callback(admin.dispose)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+        def drop_database() -> None:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+        stack.callback(drop_database)
+        dep = Deployment(tmp, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        stack.callback(dep.engine.dispose)
+
+        store = redis.Redis.from_url(REDIS_URL)
+        stack.callback(store.close)
+        store.flushdb()
+        stack.callback(store.flushdb)
+
+        dep.cli("migrate")
+        _start_nginx(dep, stack)
+        for inst in dep.instances:  # the second build must not run while the first is building
+            stack.callback(inst.stop)
+            inst.start(dep.env())
+
+        def report_on_failure() -> None:
+            if request.session.testsfailed > failed_before:
+                for path in (*(i.log for i in dep.instances), dep.nginx_dir / "error.log"):
+                    print(f"\n--- {path.name} (last lines) ---\n{_tail(path, 60)}")
+
+        stack.callback(report_on_failure)
+        print(
+            f"\ndeployment up in {time.monotonic() - began:.1f}s: proxy {dep.proxy_url}, "
+            f"instances {', '.join(i.url for i in dep.instances)}, database {name}"
+        )
+        yield dep
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    page.set_default_timeout(30_000)
+    expect.set_options(timeout=30_000)
+    return page

@@ -1,0 +1,228 @@
+"""Ticked as README's "Self-hosting" deploys it: two instances, one PostgreSQL, one Redis, nginx in front.
+
+The browser test stops instance 1, so it runs last (tests that need both start it again if not).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, func, select
+
+from app.models import Action, TaskOperation
+from tests.deploy.conftest import Deployment
+
+pytestmark = pytest.mark.deploy
+
+PASSWORD = "correct-horse-42"
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def bearer(client: httpx.Client, email: str) -> dict[str, str]:
+    resp = client.post("/api/auth/token", json={"email": email, "password": PASSWORD})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+def find_action(node: Any, action_type: str) -> dict[str, Any] | None:
+    """The first ``onClickAction`` / ``onSubmitAction`` of ``action_type`` in a widget tree."""
+    if isinstance(node, dict):
+        for name in ("onClickAction", "onSubmitAction"):
+            if isinstance(node.get(name), dict) and node[name].get("type") == action_type:
+                return node[name]
+        node = node.get("children")
+    if isinstance(node, list):
+        for child in node:
+            found = find_action(child, action_type)
+            if found is not None:
+                return found
+    elif isinstance(node, dict):
+        return find_action(node, action_type)
+    return None
+
+
+def test_widget_action_sent_to_both_instances_at_once_applies_once(deployment: Deployment) -> None:
+    deployment.ensure_running()
+    email = unique_email("deploy-action")
+    deployment.cli("user", "create", "--email", email, "--password", PASSWORD)
+    with httpx.Client(base_url=deployment.proxy_url, timeout=60) as proxy:
+        headers = bearer(proxy, email)
+        created = proxy.post("/api/tasks", json={"title": "pay rent"}, headers=headers)
+        assert created.status_code == 201, created.text
+        task_id = created.json()["id"]
+        turn = proxy.post("/api/chat", json={"message": "show my tasks"}, headers=headers)
+        assert turn.status_code == 200, turn.text
+    thread_id = turn.json()["sessionId"]
+    [widget] = [w for w in turn.json()["widgets"] if w["type"] == "ListView"]
+    action = find_action(widget["payload"], "task.complete")
+    assert action is not None, widget
+    assert action["payload"]["task_id"] == task_id
+    body = {"widget_id": widget["id"], "action": {"type": action["type"], "payload": action["payload"]}}
+    key = f"deploy-{uuid.uuid4().hex}"
+    together = threading.Barrier(2)
+
+    def post(base_url: str) -> httpx.Response:
+        with httpx.Client(base_url=base_url, timeout=60) as client:
+            client.get("/ping")  # connect first, so both requests leave at the same moment
+            together.wait(timeout=30)
+            return client.post(
+                f"/api/threads/{thread_id}/actions", json=body, headers={**headers, "Idempotency-Key": key}
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(post, deployment.instance_urls)
+
+    assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
+    results = [first.json(), second.json()]
+    assert results[0]["action_id"] == results[1]["action_id"]
+    assert sorted(r["replayed"] for r in results) == [False, True]
+    assert [r["status"] for r in results] == ["completed", "completed"]
+    assert [r["result"]["task_id"] for r in results] == [task_id, task_id]
+
+    with httpx.Client(base_url=deployment.instance_urls[1], timeout=30) as client:
+        task = client.get(f"/api/tasks/{task_id}", headers=headers)
+    assert task.status_code == 200, task.text
+    assert task.json()["completed"] is True
+    with Session(deployment.engine) as session:
+        completes = session.exec(
+            select(func.count())
+            .select_from(TaskOperation)
+            .where(TaskOperation.task_id == uuid.UUID(task_id), TaskOperation.operation_type == "complete")
+        ).one()
+        actions = session.exec(
+            select(func.count()).select_from(Action).where(Action.idempotency_key == key)
+        ).one()
+    assert completes == 1
+    assert actions == 1
+
+
+def test_token_revoked_through_one_instance_is_refused_by_the_other(deployment: Deployment) -> None:
+    deployment.ensure_running()
+    email = unique_email("deploy-revoke")
+    deployment.cli("user", "create", "--email", email, "--password", PASSWORD)
+    one, two = (httpx.Client(base_url=url, timeout=30) for url in deployment.instance_urls)
+    with one, two:
+        for revoke_on, check_on in ((one, two), (two, one)):
+            headers = bearer(revoke_on, email)
+            assert check_on.get("/api/tasks", headers=headers).status_code == 200
+            logout = revoke_on.post("/api/auth/logout", headers=headers)
+            assert logout.status_code == 200, logout.text
+            refused = check_on.get("/api/tasks", headers=headers)
+            assert refused.status_code == 401, refused.text
+            assert revoke_on.get("/api/tasks", headers=headers).status_code == 401
+
+
+# --- the browser test (last: it stops instance 1) ---
+
+
+def sign_up(page: Page, url: str) -> str:
+    email = unique_email("deploy-browser")
+    page.goto(f"{url}/signup")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return email
+
+
+def send(page: Page, text: str) -> None:
+    """Type and send as a person does: once the previous reply has finished (Send is enabled again)."""
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def last_reply(page: Page):
+    return page.get_by_role("article", name="Assistant message").last
+
+
+def thread_button(page: Page, title: str):
+    return page.get_by_role("list", name="Conversations").get_by_role("button", name=title, exact=True)
+
+
+def expect_conversation(page: Page, email: str, first_message: str, replies: int) -> None:
+    """Still signed in, on the chat page, with the conversation open and ready for the next message."""
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_text(email)).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+    expect(thread_button(page, "Remind me to call the dentist")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("article", name="Your message").first).to_contain_text(first_message)
+    expect(page.get_by_role("article", name="Assistant message")).to_have_count(replies)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+
+def websocket_instances(deployment: Deployment, since: int) -> set[int | None]:
+    """Which instances held the page's websocket (/_event), per nginx's access log since ``since``."""
+    return {
+        deployment.instance_number(e.served_by)
+        for e in deployment.log_entries(since)
+        if e.uri.startswith("/_event") and e.status == 101
+    }
+
+
+def test_person_keeps_working_across_reloads_and_an_instance_stop(deployment: Deployment, page: Page) -> None:
+    deployment.ensure_running()
+    url = deployment.proxy_url
+    mark = deployment.log_mark()
+    email = sign_up(page, url)
+    first = "remind me to call the dentist"
+    send(page, first)
+    expect(last_reply(page)).to_contain_text("call the dentist")
+    expect(thread_button(page, "Remind me to call the dentist")).to_be_visible()
+
+    # Each reload is a new page load and websocket: nginx sends it to either instance.
+    replies = 1
+    for reload in range(1, 11):
+        page.reload()
+        expect_conversation(page, email, first, replies)
+        if reload % 2 == 0:
+            send(page, f"add reload check {reload}")
+            replies += 1
+            expect(last_reply(page)).to_contain_text(f"reload check {reload}")
+        time.sleep(0.3)  # nginx logs a websocket when it closes
+        seen = websocket_instances(deployment, mark)
+        if reload >= 4 and seen == {1, 2}:
+            break
+        if len(seen) < 2:  # shift nginx's round robin so the next websocket lands on the other one
+            page.request.get(f"{url}/ping")
+    sockets = [
+        deployment.instance_number(e.served_by) for e in deployment.log_entries(mark) if e.status == 101
+    ]
+    print(f"\nwebsockets through nginx, by instance: {sockets} ({reload} reloads)")
+    served = {deployment.instance_number(e.served_by) for e in deployment.log_entries(mark)}
+    assert served == {1, 2}, f"both instances should serve this person's requests: {served}"
+    assert websocket_instances(deployment, mark) == {1, 2}, f"every websocket on one instance: {sockets}"
+
+    # Instance 1 goes away (SIGTERM to its process group); the person carries on through instance 2.
+    deployment.stop_instance(1)
+    stopped, stopped_at = deployment.log_mark(), time.time()
+    page.reload()
+    expect_conversation(page, email, first, replies)
+    send(page, "add buy milk tomorrow")
+    expect(last_reply(page)).to_contain_text(re.compile("buy milk", re.I))
+    expect(last_reply(page)).to_contain_text("tomorrow")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    page.get_by_role("link", name="Tasks").click()
+    row = page.get_by_role("listitem").filter(has=page.get_by_role("button", name="Edit buy milk"))
+    expect(row).to_be_visible()
+    expect(row.get_by_text("tomorrow")).to_be_visible()
+    page.reload()
+    expect(row).to_be_visible()
+    after = [e for e in deployment.log_entries(stopped) if e.started >= stopped_at - 0.01]
+    assert after, "nginx logged nothing after instance 1 stopped"
+    print(f"after instance 1 stopped: {len(after)} requests, statuses {sorted({e.status for e in after})}")
+    assert {deployment.instance_number(e.served_by) for e in after} == {2}
+    assert all(e.status < 500 for e in after), [e for e in after if e.status >= 500]
