@@ -25,6 +25,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import app.models  # noqa: E402,F401
+from app.core import db  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.db import make_engine  # noqa: E402
 
@@ -115,3 +116,34 @@ def settings():
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def app_db(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[sa.Engine]:
+    """A fresh, empty database on each backend, made the one ``session_scope()`` uses.
+
+    Yields the app's own engine, for checking what was stored. On PostgreSQL it is the
+    session's test database (``pg_database_url``), with every table created if missing and
+    emptied: it does not go through ``pg_engine``, whose tables the migration tests drop.
+    """
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+    else:
+        url = request.getfixturevalue("pg_database_url")
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    db.reset_engine()
+    try:
+        engine = db.get_engine()
+        SQLModel.metadata.create_all(engine)
+        if request.param == "postgres":
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+        yield engine
+    finally:
+        db.reset_engine()
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -19,16 +19,15 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from app.core import db
-from app.core.config import PROJECT_ROOT, get_settings
+from app.core.config import PROJECT_ROOT
 from app.core.db import session_scope
 from app.mcp_server import build_http_app, mcp_lifespan
 from app.models import User
@@ -90,30 +89,10 @@ def stdio_setup(tmp_path_factory: pytest.TempPathFactory) -> StdioSetup:
 # --------------------------------------------------------------------------- HTTP
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def mcp_db(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[sa.Engine]:
-    """A fresh, empty database on each backend, made the one ``session_scope()`` uses (and reset after)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.db'}"
-    else:
-        url = request.getfixturevalue("pg_database_url")
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    db.reset_engine()
-    try:
-        engine = db.get_engine()
-        SQLModel.metadata.create_all(engine)
-        if request.param == "postgres":
-            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-            with engine.begin() as conn:
-                conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
-        yield engine
-    finally:
-        db.reset_engine()
-        monkeypatch.undo()
-        get_settings.cache_clear()
+@pytest.fixture
+def mcp_db(app_db: sa.Engine) -> sa.Engine:
+    """The root conftest's ``app_db`` (a fresh database on each backend, used by ``session_scope()``)."""
+    return app_db
 
 
 @dataclass

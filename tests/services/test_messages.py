@@ -8,18 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, func, select
 
-from app.models import Message, MessageStatus, Role, Thread, User
+from app.models import Message, MessageStatus, Role, Thread
 from app.models.base import utcnow
 from app.services import messages, threads
 from app.services.errors import BusyError, InvalidInputError, NotFoundError
-
-
-def quick_user(session: Session) -> User:
-    """A user row without password hashing (argon2 would dominate these tests' run time)."""
-    user = User(email=f"u{uuid.uuid4().hex[:8]}@example.com", hashed_password="-")
-    session.add(user)
-    session.commit()
-    return user
+from tests.utils.factories import quick_user
 
 
 @pytest.fixture

@@ -13,14 +13,7 @@ from app.models import Action, Message, Thread, ThreadStatus, User, Widget
 from app.services import messages, threads, widgets
 from app.services.errors import InvalidInputError, NotFoundError
 from app.services.threads import DEFAULT_TITLE, ThreadCursor
-
-
-def quick_user(session: Session) -> User:
-    """A user row without password hashing (argon2 would dominate these tests' run time)."""
-    user = User(email=f"u{uuid.uuid4().hex[:8]}@example.com", hashed_password="-")
-    session.add(user)
-    session.commit()
-    return user
+from tests.utils.factories import quick_user
 
 
 @pytest.fixture
