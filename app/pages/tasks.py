@@ -224,7 +224,18 @@ def tasks_page() -> rx.Component:
             rx.card(
                 rx.cond(
                     TasksState.tasks.length() > 0,
-                    rx.box(rx.foreach(TasksState.tasks, task_row), role="list", aria_label="Tasks"),
+                    rx.box(
+                        rx.box(rx.foreach(TasksState.tasks, task_row), role="list", aria_label="Tasks"),
+                        rx.cond(
+                            TasksState.has_more,
+                            rx.center(
+                                rx.button(
+                                    "Show more", on_click=TasksState.show_more, variant="soft", size="2"
+                                ),
+                                padding="0.75em",
+                            ),
+                        ),
+                    ),
                     empty_state(),
                 ),
                 width="100%",

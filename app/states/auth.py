@@ -7,6 +7,7 @@ every app instance.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from urllib.parse import quote
 
@@ -18,6 +19,18 @@ from app.services import auth as auth_service
 from app.services.errors import AuthError, ServiceError
 
 TOKEN_KEY = "ticked_token"
+
+
+def _sign_in(email: str, password: str) -> tuple[str, str, str]:
+    with session_scope() as session:
+        user, token = auth_service.sign_in(session, email=email, password=password)
+        return user.email, user.name or "", token
+
+
+def _sign_up(email: str, password: str, name: str | None) -> tuple[str, str, str]:
+    with session_scope() as session:
+        user = auth_service.register(session, email=email, password=password, name=name)
+        return user.email, user.name or "", auth_service.issue_token(session, user=user)
 
 
 class AuthState(rx.State):
@@ -71,16 +84,16 @@ class AuthState(rx.State):
         return None
 
     @rx.event
-    def sign_in(self, form: dict):
+    async def sign_in(self, form: dict):
         self.auth_error = ""
         email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
         if not email or not password:
             self.auth_error = "Enter your email and password."
             return None
         try:
-            with session_scope() as session:
-                user, token = auth_service.sign_in(session, email=email, password=password)
-                self.user_email, self.user_name = user.email, user.name or ""
+            # Password hashing is deliberately slow: run it off the event loop so other people's
+            # events keep flowing while it works.
+            self.user_email, self.user_name, token = await asyncio.to_thread(_sign_in, email, password)
         except ServiceError as exc:
             self.auth_error = exc.message
             return None
@@ -88,7 +101,7 @@ class AuthState(rx.State):
         return rx.redirect(self._next_path(), replace=True)
 
     @rx.event
-    def sign_up(self, form: dict):
+    async def sign_up(self, form: dict):
         self.auth_error = ""
         email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
         name = str(form.get("name", "")).strip() or None
@@ -96,10 +109,7 @@ class AuthState(rx.State):
             self.auth_error = "The two passwords don't match."
             return None
         try:
-            with session_scope() as session:
-                user = auth_service.register(session, email=email, password=password, name=name)
-                token = auth_service.issue_token(session, user=user)
-                self.user_email, self.user_name = user.email, user.name or ""
+            self.user_email, self.user_name, token = await asyncio.to_thread(_sign_up, email, password, name)
         except ServiceError as exc:
             self.auth_error = exc.message
             return None

@@ -18,6 +18,7 @@ from app.services.presentation import relative_due
 from app.states.auth import AuthState
 
 ANY = "any"
+PAGE_SIZE = 50
 FILTER_DEFAULTS = {"status": "all", "tag": ANY, "priority": ANY, "due": ANY, "q": "", "sort": "created"}
 
 
@@ -60,6 +61,8 @@ class TasksState(rx.State):
     counts: dict[str, int] = {"all": 0, "pending": 0, "completed": 0}
     all_tags: list[str] = []
     loaded: bool = False
+    shown_limit: int = PAGE_SIZE
+    has_more: bool = False
 
     status: str = "all"
     tag: str = ANY
@@ -97,9 +100,10 @@ class TasksState(rx.State):
         today = date.today()
         with session_scope() as session:
             query = self._query()
-            self.tasks = [
-                _row(t, today) for t in task_service.list_tasks(session, user_id=user_id, query=query)
-            ]
+            paged = dataclasses.replace(query, limit=self.shown_limit + 1)
+            rows = task_service.list_tasks(session, user_id=user_id, query=paged)
+            self.has_more = len(rows) > self.shown_limit
+            self.tasks = [_row(t, today) for t in rows[: self.shown_limit]]
             self.counts = task_service.count_by_status(session, user_id=user_id, query=query)
             self.all_tags = task_service.list_tags(session, user_id=user_id)
         self.loaded = True
@@ -136,10 +140,12 @@ class TasksState(rx.State):
         self.tag = (params.get("tag") or ANY).strip().lower()[:32] or ANY
         self.search = (params.get("q") or "")[:200]
         self.editing_id, self.error, self.undo_message = "", "", ""
+        self.shown_limit = PAGE_SIZE
         await self._reload()
 
     async def _set_filter(self, name: str, value: str):
         setattr(self, name, value)
+        self.shown_limit = PAGE_SIZE
         await self._reload()
         return self._sync_url()
 
@@ -166,6 +172,12 @@ class TasksState(rx.State):
     @rx.event
     async def set_search(self, value: str):
         return await self._set_filter("search", value[:200])
+
+    @rx.event
+    async def show_more(self):
+        """Long lists render a page at a time: a thousand rows would take seconds to draw."""
+        self.shown_limit += PAGE_SIZE
+        await self._reload()
 
     @rx.event
     async def clear_filters(self):

@@ -116,3 +116,21 @@ def test_delete_then_undo_brings_it_back(page: Page, app_url: str):
     page.reload()
     expect(row(page, "Old task")).to_be_visible()
     expect(row(page, "Keep this")).to_be_visible()
+
+
+def test_long_lists_show_a_page_then_more(page: Page, app_url: str):
+    from app.core.db import session_scope
+    from app.services import auth, tasks
+
+    email = sign_up(page, app_url)
+    with session_scope() as session:
+        user = auth.get_user_by_email(session, email=email)
+        for i in range(55):
+            tasks.create_task(session, user_id=user.id, data={"title": f"bulk task {i:02d}"})
+    page.goto(f"{app_url}/tasks")
+    items = page.get_by_role("list", name="Tasks").get_by_role("listitem")
+    expect(items).to_have_count(50)
+    expect(page.get_by_role("tab", name=re.compile("^All"))).to_contain_text("55")
+    page.get_by_role("button", name="Show more").click()
+    expect(items).to_have_count(55)
+    expect(page.get_by_role("button", name="Show more")).to_have_count(0)
