@@ -27,6 +27,7 @@ from app.core.config import get_settings
 from app.core.db import reset_engine, session_scope
 from app.services import auth as auth_service
 from app.services.throttle import sign_in_throttle
+from app.widgets.actions import declared_actions
 
 PASSWORD = "correct-horse-42"
 TRACEBACK_MARKERS = ("Traceback", 'File "', "sqlalchemy.", "psycopg", "Error:")
@@ -144,20 +145,8 @@ def create_task(client: TestClient, user: ApiUser, **fields: Any) -> dict[str, A
 
 
 def find_action(node: Any, action_type: str) -> dict[str, Any] | None:
-    """The first ``onClickAction`` (etc.) of ``action_type`` in a widget tree."""
-    if isinstance(node, dict):
-        for name in ("onClickAction", "onSubmitAction"):
-            if isinstance(node.get(name), dict) and node[name].get("type") == action_type:
-                return node[name]
-        node = node.get("children")
-    if isinstance(node, list):
-        for child in node:
-            found = find_action(child, action_type)
-            if found is not None:
-                return found
-    elif isinstance(node, dict):
-        return find_action(node, action_type)
-    return None
+    """The first action config of ``action_type`` a widget tree declares."""
+    return next((a for a in declared_actions(node) if a.get("type") == action_type), None)
 
 
 MINUTES_RE = re.compile(r"Try again in \d+ minutes?\.")

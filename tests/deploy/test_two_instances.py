@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, func, select
 
 from app.models import Action, TaskOperation
+from app.widgets.actions import declared_actions
 from tests.deploy.conftest import Deployment
 
 pytestmark = pytest.mark.deploy
@@ -36,20 +37,8 @@ def bearer(client: httpx.Client, email: str) -> dict[str, str]:
 
 
 def find_action(node: Any, action_type: str) -> dict[str, Any] | None:
-    """The first ``onClickAction`` / ``onSubmitAction`` of ``action_type`` in a widget tree."""
-    if isinstance(node, dict):
-        for name in ("onClickAction", "onSubmitAction"):
-            if isinstance(node.get(name), dict) and node[name].get("type") == action_type:
-                return node[name]
-        node = node.get("children")
-    if isinstance(node, list):
-        for child in node:
-            found = find_action(child, action_type)
-            if found is not None:
-                return found
-    elif isinstance(node, dict):
-        return find_action(node, action_type)
-    return None
+    """The first action config of ``action_type`` a widget tree declares."""
+    return next((a for a in declared_actions(node) if a.get("type") == action_type), None)
 
 
 def test_widget_action_sent_to_both_instances_at_once_applies_once(deployment: Deployment) -> None:
