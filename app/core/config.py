@@ -52,6 +52,17 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = Field(default=60.0, gt=0)
     redis_url: str = ""
+    encryption_key: str = Field(
+        default="",
+        description="Key(s) for data at rest; comma-separated, first encrypts. Default: data/encryption_key.",
+    )
+    chat_retention_days: int = Field(
+        default=0, ge=0, description="Server maximum age of chats in days; 0 keeps them until users delete."
+    )
+    cors_allowed_origins: str = Field(
+        default="",
+        description="Comma-separated origins allowed to call the API from a browser; none by default.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -70,6 +81,11 @@ class Settings(BaseSettings):
     def effective_jwt_secret(self) -> str:
         """The signing key: ``JWT_SECRET`` or the one generated into ``data/``."""
         return self.jwt_secret or _read_or_create_secret(self.data_dir / "jwt_secret")
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """``CORS_ALLOWED_ORIGINS`` as a list; empty means same-origin only."""
+        return [o.strip() for o in self.cors_allowed_origins.split(",") if o.strip()]
 
     @property
     def effective_agent_backend(self) -> Literal["local", "openai"]:
