@@ -64,7 +64,7 @@ eval: migrate
 	else echo "skipping agent-eval: $(EVAL) not found"; fi
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not e2e and not deploy"
+	$(PY) -m pytest -q -m "not e2e and not web"
 
 bench: migrate
 	$(PY) bench/agent_turn.py

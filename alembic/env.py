@@ -15,7 +15,7 @@ from alembic import context
 from app.core.config import get_settings
 from app.core.db import make_engine
 from app.migrations import include_object
-from app.models.base import UTCDateTime
+from app.models.base import EncryptedJSON, EncryptedText, UTCDateTime
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -29,6 +29,8 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         autogen_context.imports.add("from app.models.base import UTCDateTime")
         return "UTCDateTime()"
+    if type_ == "type" and isinstance(obj, EncryptedText | EncryptedJSON):
+        return "sa.Text()"  # the database sees ciphertext text; encryption is the app's concern
     if type_ == "type" and obj.__class__.__module__.startswith("sqlmodel"):
         autogen_context.imports.add("import sqlmodel")
         return f"sqlmodel.sql.sqltypes.{obj.__class__.__name__}(length={getattr(obj, 'length', None)})"
@@ -68,9 +70,23 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite changes a column's type by copying the table and dropping the original
+                # (batch mode). With foreign keys on, that DROP deletes every child row through
+                # ON DELETE CASCADE; the pragma only takes effect outside a transaction.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
             _configure(conn)
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left rows with dangling foreign keys: {broken[:5]}")
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
     finally:
         engine.dispose()
 

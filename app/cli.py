@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -133,6 +134,52 @@ def cmd_mcp(args: argparse.Namespace) -> None:
     run_stdio(user_id)
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from app.services import account as account_service
+
+    with session_scope() as session:
+        data = account_service.export(session, user_id=_user(session, args.user).id)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if not args.output or args.output == "-":
+        print(text)
+        return
+    # Personal data: readable by the owner only, whatever the umask.
+    fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text + "\n")
+    print(f"Wrote {args.output}.", file=sys.stderr)
+
+
+def cmd_purge(args: argparse.Namespace) -> None:
+    from app.services.retention import purge_expired_chats
+
+    report = purge_expired_chats(dry_run=args.dry_run)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(report.summary())
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> None:
+    from app.core.crypto import DecryptionError, EncryptionKeyError
+    from app.services.key_rotation import rotate_key
+
+    progress = None if args.json else (lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        report = rotate_key(batch_size=args.batch_size, grace_seconds=args.grace, progress=progress)
+    except (EncryptionKeyError, DecryptionError) as exc:  # one clear line, like every other error
+        raise ServiceError(str(exc)) from exc
+    if args.json:
+        _print_json(report.to_json())
+        return
+    if report.new_key:
+        print(f"New key (keep it secret, keep it with your backups):\n{report.new_key}")
+    else:
+        print(f"Re-encrypted {report.values} value(s), rebuilt search for {report.threads} conversation(s).")
+    print(report.message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Ticked from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +235,26 @@ def build_parser() -> argparse.ArgumentParser:
     mcp = sub.add_parser("mcp", help="serve the task tools over MCP on stdin/stdout, acting as one user")
     mcp.add_argument("--user", required=True, help="the user's email")
     mcp.set_defaults(func=cmd_mcp)
+
+    export = sub.add_parser("export", help="print everything stored about a user as JSON")
+    export.add_argument("--user", required=True, help="the user's email")
+    export.add_argument("--output", help="write to this file (mode 0600) instead of stdout")
+    export.set_defaults(func=cmd_export)
+
+    purge = sub.add_parser("purge", help="delete chats older than each user's retention (server caps it)")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    purge.add_argument("--json", action="store_true", help="print the counts as JSON")
+    purge.set_defaults(func=cmd_purge)
+
+    rotate = sub.add_parser(
+        "rotate-key", help="re-encrypt chats under a new at-rest key (the app keeps running)"
+    )
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction (default 500)")
+    rotate.add_argument(
+        "--grace", type=float, default=3.0, help="seconds for running instances to load the new key"
+    )
+    rotate.add_argument("--json", action="store_true", help="print the report as JSON")
+    rotate.set_defaults(func=cmd_rotate_key)
     return parser
 
 

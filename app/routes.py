@@ -2,6 +2,7 @@
 
 CHAT = "/"
 TASKS = "/tasks"
+SETTINGS = "/settings"
 LOGIN = "/login"
 SIGNUP = "/signup"
 PUBLIC = (LOGIN, SIGNUP)

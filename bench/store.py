@@ -1,8 +1,9 @@
 """Benchmark: the store's hot reads at 1k / 10k (/ 100k) threads on SQLite and PostgreSQL.
 
 Seeds 100 users with threads (~10 messages each, a few long threads of 200 messages) and
-some tasks with bulk Core inserts, then times the real service functions, each call in a
-fresh session as a request would:
+some tasks with bulk Core inserts (through the column types, so chat content is encrypted at rest
+as the app stores it, and each thread's search terms are written as the services would), then
+times the real service functions, each call in a fresh session as a request would:
 
     sidebar        list_threads(limit=30), the first page of the sidebar
     last 50        list_messages(limit=50) of a long thread
@@ -49,9 +50,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app import migrations
+from app.core.crypto import get_keyring
 from app.core.db import make_engine
-from app.models import Message, Task, Thread, User
+from app.models import Message, SearchTerm, Task, Thread, User
 from app.services.messages import list_messages
+from app.services.search_index import thread_rows
 from app.services.tasks import TaskQuery, list_tasks
 from app.services.threads import list_threads
 
@@ -91,6 +94,7 @@ class Seeded:
     threads: int = 0
     messages: int = 0
     tasks: int = 0
+    terms: int = 0
     seconds: float = 0.0
     users: list[uuid.UUID] = field(default_factory=list)
     long_threads: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)  # (owner, thread)
@@ -130,11 +134,13 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
     ]
     out.users = [u["id"] for u in users]
     n_long = max(2, n_threads // 200)  # ~200 messages each; the rest ~9, so ~10 per thread overall
+    key = get_keyring().primary
     with engine.begin() as conn:
         conn.execute(sa.insert(User.__table__), users)
         for first in range(0, n_threads, CHUNK_THREADS):
             threads: list[dict[str, Any]] = []
             messages: list[dict[str, Any]] = []
+            terms: list[dict[str, Any]] = []
             for t in range(first, min(first + CHUNK_THREADS, n_threads)):
                 user_id = out.users[t % USERS]
                 thread_id = uuid.uuid4()
@@ -172,10 +178,16 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
                 )
                 if t < n_long:
                     out.long_threads.append((user_id, thread_id))
+                texts = [m["content"] for m in messages[-count:]]
+                terms += thread_rows(
+                    key, user_id=user_id, thread_id=thread_id, title=threads[-1]["title"], texts=texts
+                )
             conn.execute(sa.insert(Thread.__table__), threads)
             conn.execute(sa.insert(Message.__table__), messages)
+            conn.execute(sa.insert(SearchTerm.__table__), terms)
             out.threads += len(threads)
             out.messages += len(messages)
+            out.terms += len(terms)
         out.task_users = out.users[:TASK_USERS]
         tasks = []
         for user_id in out.task_users:
@@ -312,7 +324,7 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
     data = seed(engine, size, rng)
     print(
         f"\n== {backend}: {data.threads:,} threads, {data.messages:,} messages, {data.tasks:,} tasks, "
-        f"{USERS} users (seeded in {data.seconds:.1f} s) =="
+        f"{data.terms:,} search terms, {USERS} users (seeded in {data.seconds:.1f} s) =="
     )
     cursors = []
     for owner, tid in data.long_threads:

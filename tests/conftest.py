@@ -16,6 +16,8 @@ from pathlib import Path
 _TMP = Path(tempfile.mkdtemp(prefix="ticked-tests-"))
 os.environ.setdefault("DATA_DIR", str(_TMP / "data"))
 os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
+# One at-rest key for the run, inherited by the CLI and app processes tests start (whatever their DATA_DIR).
+os.environ.setdefault("ENCRYPTION_KEY", "test-encryption-key-" + uuid.uuid4().hex)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'default.db'}")
 os.environ["AGENT_BACKEND"] = os.environ.get("TEST_AGENT_BACKEND", "local")
 os.environ.pop("OPENAI_API_KEY", None)
@@ -33,10 +35,33 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+WEB_FIXTURES = {"app_harness", "prod_app", "browser_app", "prod_backend_pg", "web_app", "prod_with_origins"}
+"""Fixtures that build or start the production app (in the shared ``.web``): marked ``web``."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: pytest-playwright keeps an event loop running in the main thread for the
-    rest of the session, which async tests (anyio, the MCP client) cannot share."""
-    items.sort(key=lambda item: ("tests/deploy/" in str(item.fspath), "tests/e2e/" in str(item.fspath)))
+    rest of the session, which async tests (anyio, the MCP client) cannot share.
+
+    Among browser tests, those on the e2e harness come first (``tests/e2e``, then others that reuse
+    its running app), then those that build ``.web`` for an app of their own (a rebuild would point
+    the harness's pages at another server), then the deployment test. Everything that builds or
+    starts the production app is marked ``web`` (``make test-fast`` skips it).
+    """
+
+    def key(item: pytest.Item) -> tuple[bool, bool, bool, bool]:
+        path = str(item.fspath)
+        names = set(getattr(item, "fixturenames", ()))
+        in_e2e = "tests/e2e/" in path
+        browser = in_e2e or "page" in names or item.get_closest_marker("e2e") is not None
+        own_build = browser and "app_harness" not in names
+        return ("tests/deploy/" in path, browser, own_build, browser and not in_e2e)
+
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & WEB_FIXTURES or "tests/deploy/" in str(item.fspath):
+            item.add_marker(pytest.mark.web)
+    items.sort(key=key)
 
 
 def _pg_unavailable_reason() -> str | None:

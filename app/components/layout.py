@@ -23,13 +23,19 @@ def brand() -> rx.Component:
 
 
 def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    """A header link; on phones only its icon shows (the label stays its accessible name and tooltip)."""
     path = rx.State.router.page.path
     active = (path == href) | (path == "/index") if href == routes.CHAT else path == href
     return rx.link(
         rx.hstack(
-            rx.icon(icon, size=16), rx.text(label, size="2", weight="medium"), spacing="1", align="center"
+            rx.icon(icon, size=16),
+            rx.text(label, size="2", weight="medium", display=["none", "inline"]),
+            spacing="1",
+            align="center",
         ),
         href=href,
+        aria_label=label,
+        title=label,
         underline="none",
         padding_x="0.6em",
         padding_y="0.35em",
@@ -59,6 +65,7 @@ def header() -> rx.Component:
             rx.hstack(
                 nav_link("Chat", routes.CHAT, "message-circle"),
                 nav_link("Tasks", routes.TASKS, "list-checks"),
+                nav_link("Settings", routes.SETTINGS, "settings"),
                 spacing="1",
                 as_="nav",
                 aria_label="Main",

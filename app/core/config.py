@@ -7,6 +7,7 @@ fresh ``make run`` works with no configuration and a restart keeps every session
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,37 @@ def _read_or_create_secret(path: Path) -> str:
     return value
 
 
+def _read_or_create_key_file(path: Path) -> str:
+    """The encryption key file's content, creating it once (mode 0600) with one new key.
+
+    Unlike the JWT secret, losing this key loses data, so two processes starting at once must
+    agree on one key: the new file is written completely under a temporary name and then
+    hard-linked into place, which fails if another process got there first (whose key is kept).
+    """
+    if path.exists():
+        value = path.read_text().strip()
+        if value:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    except OSError:  # a filesystem without hard links: exclusive create is the next best thing
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.replace(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
 class Settings(BaseSettings):
     """Ticked's configuration; each field maps to the upper-case environment variable."""
 
@@ -54,6 +86,7 @@ class Settings(BaseSettings):
     redis_url: str = ""
     encryption_key: str = Field(
         default="",
+        repr=False,  # a secret: never in a repr, a log line or a traceback
         description="Key(s) for data at rest; comma-separated, first encrypts. Default: data/encryption_key.",
     )
     chat_retention_days: int = Field(
@@ -81,6 +114,21 @@ class Settings(BaseSettings):
     def effective_jwt_secret(self) -> str:
         """The signing key: ``JWT_SECRET`` or the one generated into ``data/``."""
         return self.jwt_secret or _read_or_create_secret(self.data_dir / "jwt_secret")
+
+    @property
+    def encryption_key_path(self) -> Path:
+        """Where the generated encryption key(s) live when ``ENCRYPTION_KEY`` is not set."""
+        return self.data_dir / "encryption_key"
+
+    @property
+    def effective_encryption_keys(self) -> list[str]:
+        """The at-rest keys, the one that encrypts first: ``ENCRYPTION_KEY`` or ``data/encryption_key``.
+
+        Read on every call (not cached here) because ``python -m app.cli rotate-key`` rewrites the
+        file while the app runs; :mod:`app.core.crypto` decides when to look again.
+        """
+        raw = self.encryption_key or _read_or_create_key_file(self.encryption_key_path)
+        return [part.strip() for part in raw.replace("\n", ",").split(",") if part.strip()]
 
     @property
     def cors_origins(self) -> list[str]:

@@ -3,6 +3,7 @@
 from app.models.action import Action, ActionStatus
 from app.models.auth_token import AuthToken
 from app.models.message import Message, MessageStatus, Role
+from app.models.search_term import SearchTerm
 from app.models.task import Priority, Recurrence, Task, TaskCreate, TaskPublic, TaskUpdate
 from app.models.task_operation import OperationStatus, OperationType, TaskOperation
 from app.models.thread import Thread, ThreadStatus
@@ -20,6 +21,7 @@ __all__ = [
     "Priority",
     "Recurrence",
     "Role",
+    "SearchTerm",
     "Task",
     "TaskCreate",
     "TaskOperation",

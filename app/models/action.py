@@ -3,6 +3,9 @@
 The unique key (``widget_id``, ``idempotency_key``) makes a replayed or doubled action a
 no-op in the database itself, so it holds across app instances. ``status`` records
 pending -> completed|failed; ``processed_at`` stays null until processing ends.
+
+``payload`` and ``result`` are encrypted at rest (``app.core.crypto``): a submitted form
+carries what the person typed, and results repeat task titles and error text.
 """
 
 from __future__ import annotations
@@ -36,10 +39,10 @@ class Action(SQLModel, table=True):
     thread_id: uuid.UUID = fk("threads.id", index=True)
     user_id: uuid.UUID = fk("users.id", index=True)
     type: str = Field(max_length=64)
-    payload: dict[str, Any] = json_field()
+    payload: dict[str, Any] = json_field(encrypted="actions.payload")
     idempotency_key: str = Field(max_length=128)
     status: str = Field(default=ActionStatus.pending.value, max_length=12)
-    result: dict[str, Any] | None = json_field(None, nullable=True)
+    result: dict[str, Any] | None = json_field(None, nullable=True, encrypted="actions.result")
     created_at: datetime = created_at_field()
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 

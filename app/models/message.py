@@ -9,6 +9,11 @@ completed (seed 001); only an assistant message's status and content move while 
 The partial unique index ``ux_messages_one_open_turn`` lets a thread hold at most one
 assistant message that is pending or processing: the database, not memory, enforces
 "one turn at a time", across processes and app instances.
+
+``content``, ``tool_calls`` and ``metadata`` are encrypted at rest (``app.core.crypto``): tool
+calls repeat what was asked (arguments) and found (results), and metadata can hold a pending
+confirmation's wording. ``ix_messages_thread_created`` covers (thread_id, created_at, id): the
+chat's keyset order, with the id breaking ties of equal timestamps, all inside the index.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models.base import created_at_field, fk, json_field, updated_at_field, uuid_pk
+from app.models.base import created_at_field, encrypted_text_field, fk, json_field, updated_at_field, uuid_pk
 
 MESSAGE_MAX = 10_000
 
@@ -51,15 +56,15 @@ class Message(SQLModel, table=True):
     thread_id: uuid.UUID = fk("threads.id")
     user_id: uuid.UUID = fk("users.id", index=True)
     role: str = Field(max_length=10)
-    content: str = Field(default="", sa_type=sa.Text)
+    content: str = encrypted_text_field("messages.content")
     status: str = Field(default=MessageStatus.completed.value, max_length=12)
-    tool_calls: list[dict[str, Any]] | None = json_field(None, nullable=True)
-    meta: dict[str, Any] = json_field(name="metadata")
+    tool_calls: list[dict[str, Any]] | None = json_field(None, nullable=True, encrypted="messages.tool_calls")
+    meta: dict[str, Any] = json_field(name="metadata", encrypted="messages.metadata")
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 
     __table_args__ = (
-        sa.Index("ix_messages_thread_created", "thread_id", "created_at"),
+        sa.Index("ix_messages_thread_created", "thread_id", "created_at", "id"),
         sa.Index(
             "ux_messages_one_open_turn",
             "thread_id",

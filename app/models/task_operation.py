@@ -5,6 +5,11 @@ the task page, CLI, API, MCP) in the same table because it doubles as the undo j
 ``undo_state`` holds each touched task as it was before (or ``null`` where the task did
 not exist), and ``undone_at`` marks a reverted change. ``source`` says which interface
 acted, ``tool_name`` which registry tool ran, and ``thread_id`` scopes "undo" in a chat.
+
+``input_text`` (the chat message that caused the operation), ``structured_command`` (the tool's
+arguments, e.g. a search query in the person's words) and ``result`` are encrypted at rest
+(``app.core.crypto``). ``undo_state`` is not: it holds task snapshots, the same data the
+``tasks`` table keeps in plaintext, and undo looks it up with ``IS NOT NULL``.
 """
 
 from __future__ import annotations
@@ -17,7 +22,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, created_at_field, fk, json_field, updated_at_field, uuid_pk
+from app.models.base import (
+    UTCDateTime,
+    created_at_field,
+    encrypted_text_field,
+    fk,
+    json_field,
+    updated_at_field,
+    uuid_pk,
+)
 
 
 class OperationType(StrEnum):
@@ -47,12 +60,12 @@ class TaskOperation(SQLModel, table=True):
     message_id: uuid.UUID | None = fk("messages.id", ondelete="SET NULL", nullable=True)
     source: str = Field(default="app", max_length=16)
     tool_name: str | None = Field(default=None, max_length=64, nullable=True)
-    input_text: str = Field(default="", sa_type=sa.Text)
+    input_text: str = encrypted_text_field("task_operations.input_text")
     operation_type: str = Field(max_length=12)
-    structured_command: dict[str, Any] = json_field()
+    structured_command: dict[str, Any] = json_field(encrypted="task_operations.structured_command")
     task_id: uuid.UUID | None = Field(default=None, nullable=True)
     status: str = Field(default=OperationStatus.pending.value, max_length=12)
-    result: dict[str, Any] | None = json_field(None, nullable=True)
+    result: dict[str, Any] | None = json_field(None, nullable=True, encrypted="task_operations.result")
     undo_state: list[dict[str, Any]] | None = json_field(None, nullable=True)
     undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     created_at: datetime = created_at_field()

@@ -8,6 +8,11 @@ seed 004's ChatThread into one table. Chosen union:
   a thread is inactive after 24 hours without a message and active again on the next one,
   which a stored flag could only approximate with a background job.
 - ``last_message_at`` orders the sidebar; ``updated_at`` moves on every message too.
+
+``title`` and ``metadata`` are encrypted at rest (``app.core.crypto``): a title is usually the
+first words of the conversation, and ``metadata`` holds the agent's memory of it. ``title`` is
+therefore a TEXT column (a 200-character title's ciphertext is longer); the 1-200 rule lives
+in ``app.services.threads.clean_title``. Search reads ``search_terms``, never the titles.
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models.base import created_at_field, fk, json_field, updated_at_field, utcnow, uuid_pk
+from app.models.base import (
+    created_at_field,
+    encrypted_text_field,
+    fk,
+    json_field,
+    updated_at_field,
+    utcnow,
+    uuid_pk,
+)
 
 THREAD_TITLE_MAX = 200
 INACTIVE_AFTER = timedelta(hours=24)
@@ -38,9 +51,9 @@ class Thread(SQLModel, table=True):
 
     id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = fk("users.id")
-    title: str = Field(max_length=THREAD_TITLE_MAX)
+    title: str = encrypted_text_field("threads.title", default=..., max_length=THREAD_TITLE_MAX)
     status: str = Field(default=ThreadStatus.active.value, max_length=10)
-    meta: dict[str, Any] = json_field(name="metadata")
+    meta: dict[str, Any] = json_field(name="metadata", encrypted="threads.metadata")
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

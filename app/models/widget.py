@@ -3,6 +3,9 @@
 ``id`` is a kind-prefixed string (``wdg_...``) as ChatKit names items; being globally
 unique it is also unique within its message, as the seed asks. ``thread_id`` is kept
 beside ``message_id`` so an action's authorisation is one indexed lookup.
+
+``payload`` is encrypted at rest (``app.core.crypto``): cards show task titles, replies and
+form values from the conversation.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ class Widget(SQLModel, table=True):
     message_id: uuid.UUID = fk("messages.id", index=True)
     thread_id: uuid.UUID = fk("threads.id", index=True)
     type: str = Field(max_length=32)
-    payload: dict[str, Any] = json_field()
+    payload: dict[str, Any] = json_field(encrypted="widgets.payload")
     state: str = Field(default=WidgetState.pending.value, max_length=12)
     action_handler: str | None = Field(default=None, max_length=64, nullable=True)
     version: int = Field(

@@ -82,8 +82,13 @@ def update_preferences(session: Session, *, user_id: uuid.UUID, **changes: Any) 
     return current
 
 
+def server_retention_days() -> int | None:
+    """The server's maximum age of chats in days (``CHAT_RETENTION_DAYS``), or None when there is none."""
+    return get_settings().chat_retention_days or None
+
+
 def effective_retention_days(preferences: ChatPreferences) -> int | None:
     """Days after which a user's chats are deleted: the user's choice capped by the server's maximum."""
-    server = get_settings().chat_retention_days or None
+    server = server_retention_days()
     choices = [d for d in (preferences.retention_days, server) if d]
     return min(choices) if choices else None

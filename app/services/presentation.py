@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
+
+_BIDI_STRONG = {"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"}
+
+
+def isolate(text: str) -> str:
+    """``text`` wrapped in Unicode isolates (U+2068 ... U+2069) when it holds right-to-left text or
+    direction controls, so a title like ``invoice\u202egnp.exe`` cannot flip the sentence around it.
+
+    Plain left-to-right text comes back unchanged.
+    """
+    if any(unicodedata.bidirectional(ch) in _BIDI_STRONG for ch in text):
+        return f"\u2068{text}\u2069"
+    return text
+
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 

@@ -1,4 +1,8 @@
-"""Threads: the conversations in the sidebar, always for one acting user."""
+"""Threads: the conversations in the sidebar, always for one acting user.
+
+Titles are encrypted at rest, so search goes through the keyed-hash term index
+(``app.services.search_index``); every title written here is indexed in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from app.models import Message, Thread, ThreadStatus, User
+from app.models import Thread, ThreadStatus, User
 from app.models.base import utcnow
 from app.models.thread import THREAD_TITLE_MAX
+from app.services import search_index
 from app.services.errors import InvalidInputError, NotFoundError
 from app.services.tasks import parse_id
 
@@ -46,6 +51,7 @@ def create_thread(session: Session, *, user_id: uuid.UUID, title: str = DEFAULT_
     thread = Thread(user_id=user_id, title=clean_title(title))
     session.add(thread)
     session.flush()
+    search_index.set_title(session, user_id=user_id, thread_id=thread.id, title=thread.title, new=True)
     return thread
 
 
@@ -89,26 +95,19 @@ def list_threads(
     after: ThreadCursor | None = None,
     order: str = "desc",
 ) -> list[Thread]:
-    """The user's threads by activity (newest first, or oldest with ``order="asc"``), keyset-paged."""
+    """The user's threads by activity (newest first, or oldest with ``order="asc"``), keyset-paged.
+
+    ``search`` keeps the threads whose title or messages hold every word of it (as a word or a
+    word's start; see ``app.services.search_index`` for the exact rules).
+    """
     if order not in ("asc", "desc"):
         raise InvalidInputError("order must be asc or desc.")
     limit = max(1, min(int(limit), 100))
     status = ThreadStatus.archived if archived else ThreadStatus.active
     stmt = select(Thread).where(Thread.user_id == user_id, Thread.status == status.value)
     if search and search.strip():
-        pattern = (
-            "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        in_messages = (
-            select(Message.id)
-            .where(
-                Message.user_id == user_id,  # lets PostgreSQL use ix_messages_user_id instead of scanning all
-                Message.thread_id == Thread.id,
-                func.lower(Message.content).like(pattern, escape="\\"),
-            )
-            .exists()
-        )
-        stmt = stmt.where(sa.or_(func.lower(Thread.title).like(pattern, escape="\\"), in_messages))
+        for condition in search_index.thread_filters(user_id, search, col(Thread.id)):
+            stmt = stmt.where(condition)
     if after is not None and order == "desc":
         stmt = stmt.where(
             sa.or_(
@@ -136,6 +135,7 @@ def rename_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID 
     thread.title = clean_title(title)
     thread.meta = {**thread.meta, "title_set_by_user": True}
     session.add(thread)
+    search_index.set_title(session, user_id=user_id, thread_id=thread.id, title=thread.title)
     return thread
 
 
@@ -174,9 +174,11 @@ def set_agent_memory(session: Session, thread: Thread, memory: dict[str, Any]) -
 
 
 def remember_last_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID) -> None:
+    """The thread to reopen after sign-in; only one of the user's own (else "not found")."""
+    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
     user = session.get(User, user_id)
-    if user is not None and user.last_chat_thread_id != thread_id:
-        user.last_chat_thread_id = thread_id
+    if user is not None and user.last_chat_thread_id != thread.id:
+        user.last_chat_thread_id = thread.id
         session.add(user)
 
 

@@ -23,6 +23,10 @@ EXPECTED = {
     "/api/tasks/{task_id}/reopen": {"post"},
     "/api/health/live": {"get"},
     "/api/health/ready": {"get"},
+    "/api/me": {"delete"},
+    "/api/me/chats": {"delete"},
+    "/api/me/export": {"get"},
+    "/api/me/password": {"post"},
 }
 PUBLIC = {("/api/auth/token", "post"), ("/api/health/live", "get"), ("/api/health/ready", "get")}
 

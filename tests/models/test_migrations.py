@@ -22,6 +22,7 @@ EXPECTED_TABLES = {
     "actions",
     "task_operations",
     "auth_tokens",
+    "search_terms",
 }
 EXPECTED_INDEXES = {
     "threads": {"ix_threads_user_updated"},

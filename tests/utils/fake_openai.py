@@ -3,7 +3,8 @@
 The real ``openai`` SDK talks to it on localhost, so the backend is tested without mocks.
 Each POST to ``/v1/chat/completions`` takes the next scripted step:
 ``{"text": "..."}``, ``{"tool_calls": [{"name": ..., "arguments": "<json>"}]}``,
-``{"status": 500}``, ``{"status": 429, "retry_after": "0"}``, ``{"delay": 2.0, ...}``.
+``{"status": 500}``, ``{"status": 429, "retry_after": "0"}``, ``{"delay": 2.0, ...}``;
+``{"chunks": ["Added [PHO", "NE_1]."]}`` streams exactly those content deltas.
 With the script used up it answers "Done.".
 """
 
@@ -82,8 +83,10 @@ class FakeOpenAI:
                 self.wfile.write(self._chunk({"role": "assistant", "content": ""}))
                 text = step.get("text", "")
                 words = text.split(" ")
-                for i, word in enumerate(words):
-                    self.wfile.write(self._chunk({"content": word + (" " if i < len(words) - 1 else "")}))
+                pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+                pieces = step.get("chunks") or pieces
+                for piece in pieces:
+                    self.wfile.write(self._chunk({"content": piece}))
                     self.wfile.flush()
                     if step.get("word_delay"):
                         time.sleep(step["word_delay"])

@@ -98,7 +98,7 @@ def run_local_agent(
     except ToolError as err:
         result = _Result(f"Sorry, that didn't work: {err}")
     except Exception:  # a parsing bug must not lose the turn; the person gets an honest answer
-        log.exception("offline agent failed on %r", text)
+        log.exception("offline agent failed on a %d-character message", len(text))  # never the text itself
         result = _Result("Sorry, something went wrong while handling that. Nothing else was changed.")
     if turn.changes:
         memory["last_changes"] = turn.changes

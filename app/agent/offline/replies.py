@@ -11,6 +11,7 @@ from typing import Any
 
 from app.agent.offline.dates import describe_date
 from app.agent.offline.queries import TaskQuery
+from app.services.presentation import isolate
 
 TaskDict = dict[str, Any]
 
@@ -37,8 +38,8 @@ NO_TITLE = 'What should the task say? For example: "add buy milk tomorrow".'
 
 
 def quote(title: object) -> str:
-    """A task title as shown in replies."""
-    return f'"{title}"'
+    """A task title as shown in replies (direction-isolated, see :func:`isolate`)."""
+    return f'"{isolate(str(title))}"'
 
 
 def unknown(text: str) -> str:

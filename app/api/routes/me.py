@@ -1,0 +1,126 @@
+"""The signed-in person's own account: export, password change, delete chats, delete the account.
+
+Each destructive call repeats the password in its body (a bearer token alone is not enough),
+and wrong passwords are throttled per account; see :mod:`app.services.account`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.deps import Token, UserId
+from app.api.schemas import ERRORS, TASK_EXAMPLE, OkResponse
+from app.core.db import session_scope
+from app.services import account as account_service
+
+router = APIRouter(prefix="/me", tags=["account"], responses=ERRORS)
+
+
+class PasswordConfirm(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"password": "your-current-password"}]}
+    )
+    password: str = Field(max_length=128)
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"current_password": "your-current-password", "new_password": "battery-staple-77"}]
+        },
+    )
+    current_password: str = Field(max_length=128)
+    new_password: str = Field(max_length=128)
+
+
+class PasswordChanged(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ok": True, "signed_out_sessions": 2}]})
+    ok: bool = True
+    signed_out_sessions: int = Field(description="Other sessions signed out; this token stays valid.")
+
+
+class ChatsDeleted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ok": True, "threads": 3, "messages": 42}]})
+    ok: bool = True
+    threads: int
+    messages: int
+
+
+class AccountExport(BaseModel):
+    """Everything stored about the account; passwords and token hashes are never included."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "format": "ticked-export",
+                    "version": 1,
+                    "exported_at": "2026-11-23T10:00:00+00:00",
+                    "profile": {"id": "3f2e1d0c-9b8a-4765-8432-10fedcba9876", "email": "ann@example.com"},
+                    "preferences": {"retention_days": None, "redact_sensitive": True},
+                    "tasks": [TASK_EXAMPLE],
+                    "threads": [],
+                    "messages": [],
+                    "widgets": [],
+                    "actions": [],
+                    "operations": [],
+                    "sessions": [],
+                }
+            ]
+        }
+    )
+    format: str
+    version: int
+    exported_at: datetime
+    profile: dict[str, Any]
+    preferences: dict[str, Any]
+    tasks: list[dict[str, Any]]
+    threads: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    widgets: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    operations: list[dict[str, Any]]
+    sessions: list[dict[str, Any]]
+
+
+@router.get("/export", response_model=AccountExport, summary="Download everything stored about you")
+def export(user_id: UserId, response: Response) -> dict[str, Any]:
+    with session_scope() as session:
+        data = account_service.export(session, user_id=user_id)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    response.headers["Content-Disposition"] = f'attachment; filename="ticked-data-{stamp}.json"'
+    return data
+
+
+@router.post(
+    "/password", response_model=PasswordChanged, summary="Change your password (signs out other sessions)"
+)
+def change_password(body: PasswordChange, user_id: UserId, token: Token) -> PasswordChanged:
+    with session_scope() as session:
+        revoked = account_service.change_password(
+            session,
+            user_id=user_id,
+            current_password=body.current_password,
+            new_password=body.new_password,
+            keep_token=token,
+        )
+    return PasswordChanged(signed_out_sessions=revoked)
+
+
+@router.delete("/chats", response_model=ChatsDeleted, summary="Delete all your conversations (tasks stay)")
+def delete_chats(body: PasswordConfirm, user_id: UserId) -> ChatsDeleted:
+    with session_scope() as session:
+        counts = account_service.delete_all_chats(session, user_id=user_id, password=body.password)
+    return ChatsDeleted(**counts)
+
+
+@router.delete("", response_model=OkResponse, summary="Delete your account and everything in it")
+def delete_account(body: PasswordConfirm, user_id: UserId) -> OkResponse:
+    with session_scope() as session:
+        account_service.delete_account(session, user_id=user_id, password=body.password)
+    return OkResponse()

@@ -1,0 +1,354 @@
+"""The settings page: account and password, chat history preferences, and your data."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import app_layout
+from app.states.settings import RETENTION_OPTIONS, SettingsState
+
+
+def section(title: str, description: str, *children: rx.Component) -> rx.Component:
+    """A titled card; a landmark (``region``) named by its title."""
+    slug = title.lower().replace(" ", "-")
+    return rx.el.section(
+        rx.card(
+            rx.vstack(
+                rx.vstack(
+                    rx.heading(title, size="4", as_="h2", id=f"{slug}-title"),
+                    rx.text(description, size="2", color=rx.color("gray", 11)),
+                    spacing="1",
+                    width="100%",
+                ),
+                *children,
+                spacing="4",
+                width="100%",
+            ),
+            size="3",
+            width="100%",
+        ),
+        aria_labelledby=f"{slug}-title",
+        width="100%",
+    )
+
+
+def _label(text: str, html_for: str) -> rx.Component:
+    return rx.el.label(
+        text,
+        html_for=html_for,
+        style={"font-size": "var(--font-size-2)", "font-weight": "500", "color": "var(--gray-12)"},
+    )
+
+
+def _password_field(label: str, field_id: str, name: str, autocomplete: str, hint: str = "") -> rx.Component:
+    return rx.vstack(
+        _label(label, field_id),
+        rx.input(
+            id=field_id,
+            name=name,
+            type="password",
+            auto_complete=autocomplete,
+            size="3",
+            width="100%",
+            max_length=128,
+        ),
+        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 10))),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _alert(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", size="1", width="100%"),
+    )
+
+
+def _done(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="circle-check", color_scheme="green", role="status", size="1", width="100%"),
+    )
+
+
+def account_section() -> rx.Component:
+    return section(
+        "Account",
+        "Who you are signed in as, and your password.",
+        rx.flex(
+            rx.text("Email", size="2", color=rx.color("gray", 11), min_width="5em"),
+            rx.text(SettingsState.email, size="2", weight="medium", class_name="ticked-wrap"),
+            spacing="3",
+            align="baseline",
+            wrap="wrap",
+        ),
+        rx.separator(size="4"),
+        rx.heading("Change password", size="3", as_="h3"),
+        rx.form(
+            rx.vstack(
+                _password_field(
+                    "Current password", "current-password", "current_password", "current-password"
+                ),
+                _password_field(
+                    "New password",
+                    "new-password",
+                    "new_password",
+                    "new-password",
+                    hint="At least 8 characters. Your other devices will be signed out.",
+                ),
+                _password_field(
+                    "Confirm new password", "confirm-password", "confirm_password", "new-password"
+                ),
+                _alert(SettingsState.password_error),
+                _done(SettingsState.password_status),
+                rx.button(
+                    "Change password",
+                    type="submit",
+                    size="3",
+                    loading=SettingsState.password_busy,
+                    width=["100%", "auto"],
+                ),
+                spacing="3",
+                width="100%",
+                max_width="420px",
+            ),
+            on_submit=SettingsState.change_password,
+            width="100%",
+        ),
+    )
+
+
+def retention_hint() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            SettingsState.effective_days > 0,
+            rx.text(
+                "Conversations with no new message for ",
+                SettingsState.effective_days,
+                " days are deleted automatically. Your tasks are never deleted.",
+                size="1",
+                color=rx.color("gray", 11),
+            ),
+            rx.text("Conversations are kept until you delete them.", size="1", color=rx.color("gray", 11)),
+        ),
+        rx.cond(
+            SettingsState.server_days > 0,
+            rx.text(
+                "This server keeps chats for at most ",
+                SettingsState.server_days,
+                " days, whatever you choose.",
+                size="1",
+                color=rx.color("amber", 11),
+            ),
+        ),
+        spacing="1",
+    )
+
+
+def chat_history_section() -> rx.Component:
+    return section(
+        "Chat history",
+        "How long conversations are kept, and what the assistant's model may see.",
+        rx.vstack(
+            _label("Keep chats for", "retention-days"),
+            rx.el.select(
+                *[rx.el.option(text, value=value) for value, text in RETENTION_OPTIONS],
+                id="retention-days",
+                value=SettingsState.retention,
+                on_change=SettingsState.set_retention,
+                class_name="ticked-native-select",
+                style={"min_width": "14em", "max_width": "100%"},
+            ),
+            retention_hint(),
+            spacing="2",
+            width="100%",
+        ),
+        rx.separator(size="4"),
+        rx.hstack(
+            rx.vstack(
+                _label("Hide sensitive details from the AI model", "redact-sensitive"),
+                rx.text(
+                    "Email addresses, phone numbers, card numbers and keys are replaced by placeholders "
+                    "before a conversation is sent to an external AI model.",
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
+                spacing="1",
+                flex="1",
+                min_width="0",
+            ),
+            rx.switch(
+                id="redact-sensitive",
+                checked=SettingsState.redact_sensitive,
+                on_change=SettingsState.set_redact_sensitive,
+                size="3",
+                margin_top="0.15em",
+            ),
+            spacing="4",
+            align="start",
+            width="100%",
+        ),
+        _alert(SettingsState.prefs_error),
+        rx.cond(
+            SettingsState.prefs_status != "",
+            rx.text(
+                rx.icon("check", size=14, display="inline", vertical_align="-2px"),
+                " ",
+                SettingsState.prefs_status,
+                size="1",
+                color=rx.color("green", 11),
+                role="status",
+            ),
+        ),
+    )
+
+
+def data_row(title: str, description: str, action: rx.Component) -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.text(title, size="2", weight="medium"),
+            rx.text(description, size="1", color=rx.color("gray", 11)),
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        action,
+        direction=rx.breakpoints(initial="column", sm="row"),
+        align=rx.breakpoints(initial="stretch", sm="center"),
+        spacing=rx.breakpoints(initial="3", sm="5"),
+        width="100%",
+    )
+
+
+def your_data_section() -> rx.Component:
+    return section(
+        "Your data",
+        "Take a copy of everything, or remove it.",
+        data_row(
+            "Download a copy",
+            "One JSON file with your profile, preferences, tasks, conversations and their history.",
+            rx.button(
+                rx.icon("download", size=16),
+                "Download my data",
+                on_click=SettingsState.download_data,
+                loading=SettingsState.download_busy,
+                variant="soft",
+                size="2",
+            ),
+        ),
+        rx.separator(size="4"),
+        data_row(
+            "Delete all chats",
+            "Removes every conversation and its messages. Your tasks stay as they are.",
+            rx.button(
+                rx.icon("message-circle-x", size=16),
+                "Delete all chats",
+                on_click=SettingsState.open_dialog("chats"),
+                color_scheme="red",
+                variant="soft",
+                size="2",
+            ),
+        ),
+        rx.separator(size="4"),
+        data_row(
+            "Delete your account",
+            "Removes your account, tasks and chats for good and signs you out everywhere.",
+            rx.button(
+                rx.icon("trash-2", size=16),
+                "Delete my account",
+                on_click=SettingsState.open_dialog("account"),
+                color_scheme="red",
+                size="2",
+            ),
+        ),
+        _done(SettingsState.data_status),
+    )
+
+
+def confirm_dialog(kind: str, title: str, description: str, confirm: str, on_submit) -> rx.Component:
+    """A password-confirmed destructive action; nothing happens until the password checks out."""
+    field_id = f"confirm-{kind}-password"
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description, size="2", color=rx.color("gray", 11)),
+            rx.form(
+                rx.vstack(
+                    _password_field("Your password", field_id, "password", "current-password"),
+                    _alert(SettingsState.dialog_error),
+                    rx.flex(
+                        rx.button(
+                            "Cancel",
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=SettingsState.close_dialog,
+                            disabled=SettingsState.dialog_busy,
+                        ),
+                        rx.button(
+                            confirm, type="submit", color_scheme="red", loading=SettingsState.dialog_busy
+                        ),
+                        justify="end",
+                        spacing="3",
+                        wrap="wrap",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=on_submit,
+                margin_top="1em",
+                width="100%",
+            ),
+            max_width="440px",
+        ),
+        open=SettingsState.dialog == kind,
+        on_open_change=SettingsState.set_dialog_open,
+    )
+
+
+def settings_page() -> rx.Component:
+    return app_layout(
+        rx.vstack(
+            rx.vstack(
+                rx.heading("Settings", size="7", as_="h1"),
+                rx.text(
+                    "Your account, your chat history and your data.", size="2", color=rx.color("gray", 11)
+                ),
+                spacing="1",
+            ),
+            rx.cond(
+                SettingsState.loaded,
+                rx.vstack(
+                    account_section(),
+                    chat_history_section(),
+                    your_data_section(),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.center(rx.spinner(size="3"), height="30vh", width="100%", aria_label="Loading settings"),
+            ),
+            confirm_dialog(
+                "chats",
+                "Delete all chats?",
+                "Every conversation and its messages will be deleted. Your tasks stay as they are. "
+                "Enter your password to confirm.",
+                "Delete all chats",
+                SettingsState.delete_chats,
+            ),
+            confirm_dialog(
+                "account",
+                "Delete your account?",
+                "Your account, tasks and chats will be deleted for good, and you will be signed out "
+                "everywhere. This can't be undone. Enter your password to confirm.",
+                "Delete my account",
+                SettingsState.delete_account,
+            ),
+            spacing="5",
+            width="100%",
+            max_width="720px",
+            margin_x="auto",
+            padding=["1em 0.75em 4em", "1.5em 1.25em 4em"],
+        )
+    )

@@ -1,0 +1,310 @@
+"""State of the settings page: account, chat history preferences and "your data".
+
+Every handler re-checks the session token first (a revoked one lands on sign-in) and runs its
+database work in a worker thread, so the event loop keeps serving other tabs while a password
+is hashed or an export is assembled. Only plain values live here; passwords are read from the
+submitted form and never stored in the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import reflex as rx
+
+from app import routes
+from app.core.db import session_scope
+from app.services import account as account_service
+from app.services import auth as auth_service
+from app.services import preferences as preference_service
+from app.services.errors import ServiceError
+from app.states.auth import AuthState
+
+FOREVER = "forever"
+RETENTION_OPTIONS: list[tuple[str, str]] = [
+    (FOREVER, "Forever"),
+    ("30", "30 days"),
+    ("90", "90 days"),
+    ("365", "1 year (365 days)"),
+]
+PASSWORD_FIELDS = ("current-password", "new-password", "confirm-password")
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    email: str
+    name: str
+    retention_days: int | None
+    redact_sensitive: bool
+    server_days: int | None
+    effective_days: int | None
+
+
+def _snapshot(user_id: uuid.UUID) -> _Snapshot:
+    with session_scope() as session:
+        user = auth_service.get_user(session, user_id=user_id)
+        if user is None:
+            raise ServiceError("Your account could not be found.")
+        prefs = preference_service.read_preferences(user)
+        return _Snapshot(
+            email=user.email,
+            name=user.name or "",
+            retention_days=prefs.retention_days,
+            redact_sensitive=prefs.redact_sensitive,
+            server_days=preference_service.server_retention_days(),
+            effective_days=preference_service.effective_retention_days(prefs),
+        )
+
+
+def _update_preferences(user_id: uuid.UUID, changes: dict[str, Any]) -> int | None:
+    with session_scope() as session:
+        prefs = preference_service.update_preferences(session, user_id=user_id, **changes)
+        return preference_service.effective_retention_days(prefs)
+
+
+def _change_password(user_id: uuid.UUID, current: str, new: str, token: str) -> int:
+    with session_scope() as session:
+        return account_service.change_password(
+            session, user_id=user_id, current_password=current, new_password=new, keep_token=token
+        )
+
+
+def _export(user_id: uuid.UUID) -> str:
+    with session_scope() as session:
+        data = account_service.export(session, user_id=user_id)
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _delete_chats(user_id: uuid.UUID, password: str) -> dict[str, int]:
+    with session_scope() as session:
+        return account_service.delete_all_chats(session, user_id=user_id, password=password)
+
+
+def _delete_account(user_id: uuid.UUID, password: str) -> None:
+    with session_scope() as session:
+        account_service.delete_account(session, user_id=user_id, password=password)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+class SettingsState(rx.State):
+    """One state for the settings page."""
+
+    loaded: bool = False
+    email: str = ""
+    name: str = ""
+    retention: str = FOREVER
+    redact_sensitive: bool = True
+    server_days: int = 0
+    effective_days: int = 0
+    prefs_status: str = ""
+    prefs_error: str = ""
+
+    password_error: str = ""
+    password_status: str = ""
+    password_busy: bool = False
+
+    dialog: str = ""  # "", "chats" or "account": which confirmation is open
+    dialog_error: str = ""
+    dialog_busy: bool = False
+    data_status: str = ""
+    download_busy: bool = False
+
+    async def _user_id(self) -> uuid.UUID | None:
+        auth = await self.get_state(AuthState)
+        return await auth.acting_user_id()
+
+    @staticmethod
+    def _to_sign_in():
+        return rx.redirect(routes.LOGIN + "?next=" + routes.SETTINGS.replace("/", "%2F"), replace=True)
+
+    @rx.event
+    async def on_load(self):
+        self.prefs_status = self.prefs_error = self.password_error = self.password_status = ""
+        self.dialog = self.dialog_error = self.data_status = ""
+        self.dialog_busy = self.password_busy = self.download_busy = False
+        user_id = await self._user_id()
+        if user_id is None:
+            return None
+        try:
+            snap = await asyncio.to_thread(_snapshot, user_id)
+        except ServiceError as exc:
+            self.prefs_error = exc.message
+            return None
+        self.email, self.name = snap.email, snap.name
+        self.retention = str(snap.retention_days) if snap.retention_days else FOREVER
+        self.redact_sensitive = snap.redact_sensitive
+        self.server_days = snap.server_days or 0
+        self.effective_days = snap.effective_days or 0
+        self.loaded = True
+        return None
+
+    # ----- chat history ------------------------------------------------------------------------
+
+    async def _save(self, changes: dict[str, Any], saved: str) -> bool:
+        self.prefs_status = self.prefs_error = ""
+        user_id = await self._user_id()
+        if user_id is None:
+            return False
+        try:
+            effective = await asyncio.to_thread(_update_preferences, user_id, changes)
+        except ServiceError as exc:
+            self.prefs_error = exc.message
+            return False
+        self.effective_days = effective or 0
+        self.prefs_status = saved
+        return True
+
+    @rx.event
+    async def set_retention(self, value: str):
+        if value not in {v for v, _ in RETENTION_OPTIONS}:
+            self.prefs_error = "Choose one of the listed periods."
+            return None
+        previous, self.retention = self.retention, value
+        days = None if value == FOREVER else int(value)
+        if not await self._save({"retention_days": days}, "Saved."):
+            self.retention = previous
+            if not self.prefs_error:
+                return self._to_sign_in()
+        return None
+
+    @rx.event
+    async def set_redact_sensitive(self, value: bool):
+        previous, self.redact_sensitive = self.redact_sensitive, bool(value)
+        if not await self._save({"redact_sensitive": bool(value)}, "Saved."):
+            self.redact_sensitive = previous
+            if not self.prefs_error:
+                return self._to_sign_in()
+        return None
+
+    # ----- account -----------------------------------------------------------------------------
+
+    @rx.event
+    async def change_password(self, form: dict):
+        self.password_error = self.password_status = ""
+        current = str(form.get("current_password", ""))
+        new = str(form.get("new_password", ""))
+        confirm = str(form.get("confirm_password", ""))
+        if not current or not new or not confirm:
+            self.password_error = "Fill in all three password fields."
+            return
+        if new != confirm:
+            self.password_error = "The new password and its confirmation don't match."
+            return
+        user_id = await self._user_id()
+        if user_id is None:
+            yield self._to_sign_in()
+            return
+        auth = await self.get_state(AuthState)
+        self.password_busy = True
+        yield
+        try:
+            signed_out = await asyncio.to_thread(_change_password, user_id, current, new, auth.token)
+        except ServiceError as exc:
+            self.password_error = exc.message
+            return
+        finally:
+            self.password_busy = False
+        others = f" {_plural(signed_out, 'other session')} signed out." if signed_out else ""
+        self.password_status = "Password changed." + others
+        yield [rx.set_value(field, "") for field in PASSWORD_FIELDS]
+
+    # ----- your data ---------------------------------------------------------------------------
+
+    @rx.event
+    async def download_data(self):
+        self.data_status = ""
+        user_id = await self._user_id()
+        if user_id is None:
+            yield self._to_sign_in()
+            return
+        self.download_busy = True
+        yield
+        try:
+            text = await asyncio.to_thread(_export, user_id)
+        except ServiceError as exc:
+            self.data_status = exc.message
+            return
+        finally:
+            self.download_busy = False
+        yield rx.download(
+            data=text, filename=f"ticked-data-{date.today().isoformat()}.json", mime_type="application/json"
+        )
+
+    @rx.event
+    def open_dialog(self, kind: str):
+        self.dialog = kind if kind in ("chats", "account") else ""
+        self.dialog_error = ""
+        self.dialog_busy = False
+
+    @rx.event
+    def set_dialog_open(self, is_open: bool):
+        if not is_open and not self.dialog_busy:
+            self.dialog, self.dialog_error = "", ""
+
+    @rx.event
+    def close_dialog(self):
+        if not self.dialog_busy:
+            self.dialog, self.dialog_error = "", ""
+
+    async def _confirmed_user(self, form: dict) -> tuple[uuid.UUID | None, str]:
+        password = str(form.get("password", ""))
+        if not password:
+            self.dialog_error = "Enter your password to confirm."
+            return None, ""
+        return await self._user_id(), password
+
+    @rx.event
+    async def delete_chats(self, form: dict):
+        self.dialog_error = ""
+        user_id, password = await self._confirmed_user(form)
+        if user_id is None:
+            if not self.dialog_error:
+                yield self._to_sign_in()
+            return
+        self.dialog_busy = True
+        yield
+        try:
+            counts = await asyncio.to_thread(_delete_chats, user_id, password)
+        except ServiceError as exc:
+            self.dialog_error = exc.message
+            return
+        finally:
+            self.dialog_busy = False
+        self.dialog = ""
+        self.data_status = f"Deleted {_plural(counts['threads'], 'conversation')}. Your tasks are unchanged."
+        yield rx.toast.success(self.data_status)
+
+    @rx.event
+    async def delete_account(self, form: dict):
+        self.dialog_error = ""
+        user_id, password = await self._confirmed_user(form)
+        if user_id is None:
+            if not self.dialog_error:
+                yield self._to_sign_in()
+            return
+        self.dialog_busy = True
+        yield
+        try:
+            await asyncio.to_thread(_delete_account, user_id, password)
+        except ServiceError as exc:
+            self.dialog_error = exc.message
+            return
+        finally:
+            self.dialog_busy = False
+        self.dialog = ""
+        self.loaded = False
+        self.email = self.name = ""
+        auth = await self.get_state(AuthState)
+        auth.token, auth.signed_in, auth.user_email, auth.user_name = "", False, "", ""
+        yield [
+            rx.redirect(routes.LOGIN, replace=True),
+            rx.toast.success("Your account and all its data were deleted.", duration=10_000),
+        ]

@@ -1,0 +1,160 @@
+"""The settings page as a person uses it, in real Chromium: password, preferences and your data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import PASSWORD, sign_up
+
+NEW_PASSWORD = "battery-staple-77"
+
+
+def api_base(app_harness) -> str:
+    host, port = app_harness.backend.servers[0].sockets[0].getsockname()[:2]
+    return f"http://{host}:{port}"
+
+
+def token_of(page: Page) -> str:
+    return page.evaluate("() => localStorage.getItem('ticked_token')")
+
+
+def open_settings(page: Page) -> None:
+    page.get_by_role("link", name="Settings").click()
+    expect(page).to_have_url(re.compile(r"/settings/?$"))
+    expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
+    expect(page.get_by_role("region", name="Account")).to_be_visible()
+
+
+def sign_in(page: Page, app_url: str, email: str, password: str) -> None:
+    page.goto(f"{app_url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_settings_change_password_keeps_this_session_and_refuses_the_other(
+    page: Page, app_url: str, app_harness, browser: Browser
+):
+    email = sign_up(page, app_url)
+    laptop = browser.new_context()
+    try:
+        other = laptop.new_page()
+        sign_in(other, app_url, email, PASSWORD)
+        expect(other.get_by_role("button", name="Sign out")).to_be_visible()
+        other_token = token_of(other)
+
+        open_settings(page)
+        account = page.get_by_role("region", name="Account")
+        expect(account.get_by_text(email)).to_be_visible()
+        account.get_by_label("Current password").fill(PASSWORD)
+        account.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+        account.get_by_label("Confirm new password").fill("something-else-1")
+        account.get_by_role("button", name="Change password").click()
+        expect(account.get_by_role("alert")).to_have_text(re.compile("don't match"))
+
+        account.get_by_label("Current password").fill("not-my-password")
+        account.get_by_label("Confirm new password").fill(NEW_PASSWORD)
+        account.get_by_role("button", name="Change password").click()
+        expect(account.get_by_role("alert")).to_have_text(re.compile("current password is not right"))
+
+        account.get_by_label("Current password").fill(PASSWORD)
+        account.get_by_role("button", name="Change password").click()
+        expect(account.get_by_role("status")).to_have_text(re.compile(r"Password changed\. 1 other session"))
+        expect(account.get_by_label("Current password")).to_have_value("")
+
+        # This session goes on; the other one is refused by the API and sent to sign-in by the app.
+        api = api_base(app_harness)
+        assert page.request.get(f"{api}/api/tasks", headers={"Authorization": f"Bearer {token_of(page)}"}).ok
+        refused = page.request.get(f"{api}/api/tasks", headers={"Authorization": f"Bearer {other_token}"})
+        assert refused.status == 401
+        other.goto(f"{app_url}/tasks")
+        expect(other).to_have_url(re.compile(r"/login"))
+        page.reload()
+        expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
+
+        sign_in(other, app_url, email, NEW_PASSWORD)
+        expect(other.get_by_role("button", name="Sign out")).to_be_visible()
+    finally:
+        laptop.close()
+
+
+def test_settings_preferences_are_saved(page: Page, app_url: str):
+    sign_up(page, app_url)
+    open_settings(page)
+    history = page.get_by_role("region", name="Chat history")
+    keep = history.get_by_label("Keep chats for")
+    expect(keep).to_have_value("forever")
+    expect(history.get_by_text("Conversations are kept until you delete them.")).to_be_visible()
+    keep.select_option(label="90 days")
+    expect(history.get_by_role("status")).to_have_text("Saved.")
+    expect(history.get_by_text(re.compile("no new message for 90 days"))).to_be_visible()
+
+    switch = history.get_by_role("switch", name="Hide sensitive details from the AI model")
+    expect(switch).to_be_checked()
+    switch.click()
+    expect(switch).not_to_be_checked()
+
+    page.reload()
+    history = page.get_by_role("region", name="Chat history")
+    expect(history.get_by_label("Keep chats for")).to_have_value("90")
+    expect(history.get_by_role("switch", name="Hide sensitive details from the AI model")).not_to_be_checked()
+
+
+def test_settings_download_and_delete_all_chats(page: Page, app_url: str):
+    email = sign_up(page, app_url)
+    page.get_by_role("textbox", name="Message").fill("add buy milk tomorrow")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    expect(page.get_by_role("article", name="Assistant message").last).to_contain_text("buy milk")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+    open_settings(page)
+    data = page.get_by_role("region", name="Your data")
+    with page.expect_download() as download:
+        data.get_by_role("button", name="Download my data").click()
+    assert re.fullmatch(r"ticked-data-\d{4}-\d{2}-\d{2}\.json", download.value.suggested_filename)
+    exported = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert exported["profile"]["email"] == email
+    assert [t["title"] for t in exported["tasks"]] == ["buy milk"]
+    assert exported["messages"][0]["content"] == "add buy milk tomorrow"
+
+    data.get_by_role("button", name="Delete all chats").click()
+    dialog = page.get_by_role("alertdialog", name="Delete all chats?")
+    dialog.get_by_label("Your password").fill("not-my-password")
+    dialog.get_by_role("button", name="Delete all chats").click()
+    expect(dialog.get_by_role("alert")).to_have_text(re.compile("Nothing was deleted"))
+    dialog.get_by_label("Your password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Delete all chats").click()
+    expect(dialog).to_be_hidden()
+    expect(data.get_by_role("status")).to_have_text(
+        re.compile("Deleted 1 conversation. Your tasks are unchanged.")
+    )
+
+    page.get_by_role("link", name="Chat").click()
+    expect(page.get_by_role("list", name="Conversations").get_by_role("button")).to_have_count(0)
+    page.get_by_role("link", name="Tasks").click()
+    expect(page.get_by_role("button", name="Edit buy milk")).to_be_visible()
+
+
+def test_settings_delete_account_signs_out_to_sign_in_page(page: Page, app_url: str):
+    email = sign_up(page, app_url)
+    open_settings(page)
+    page.get_by_role("region", name="Your data").get_by_role("button", name="Delete my account").click()
+    dialog = page.get_by_role("alertdialog", name="Delete your account?")
+    dialog.get_by_role("button", name="Delete my account").click()
+    expect(dialog.get_by_role("alert")).to_have_text("Enter your password to confirm.")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+
+    page.get_by_role("region", name="Your data").get_by_role("button", name="Delete my account").click()
+    dialog.get_by_label("Your password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Delete my account").click()
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_text("Your account and all its data were deleted.")).to_be_visible()
+    assert not token_of(page)
+
+    sign_in(page, app_url, email, PASSWORD)
+    expect(page.get_by_role("alert")).to_have_text(re.compile("Incorrect email or password"))
