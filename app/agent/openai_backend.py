@@ -3,26 +3,34 @@
 Works with OpenAI or any compatible server (Ollama, vLLM, LM Studio) through
 ``OPENAI_BASE_URL`` and ``OPENAI_MODEL``. It acts only through the tool registry (the same
 ``call_tool`` the local agent gets); the last 50 messages of the thread are its context.
-Failures become :class:`AgentError` with a reason; the SDK retries 429 and 5xx a bounded
-number of times with backoff (honouring ``Retry-After``).
+Failures become :class:`AgentError` with a reason; the SDK retries 429, 5xx, timeouts and
+dropped connections a bounded number of times (``MAX_RETRIES``) with backoff, honouring a
+``Retry-After`` of up to a minute (asked to wait longer, it does not retry: the turn fails at once).
+
+Before anything leaves the machine, emails, phone numbers, card numbers, IBANs and secrets are
+replaced by placeholders (``[EMAIL_1]``...) unless the person turned ``redact_sensitive`` off; the
+placeholders are restored in tool-call arguments and in the streamed reply (app/agent/redact.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 import openai
 
 from app.agent import registry
+from app.agent.redact import Redactor
 from app.agent.types import AgentError, AgentReply, ToolCaller, ToolError
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.models import MessageStatus
 from app.services import messages as message_service
+from app.services import preferences as preference_service
 
 log = logging.getLogger(__name__)
 
@@ -64,19 +72,43 @@ def history(user_id, thread_id, exclude_id) -> list[dict[str, Any]]:
     return out[-CONTEXT_MESSAGES:]
 
 
+def redactor_for(user_id: uuid.UUID | None) -> Redactor:
+    """The turn's redactor: on unless the person turned ``redact_sensitive`` off (on when unknown)."""
+    if user_id is None:
+        return Redactor()
+    with session_scope() as session:
+        enabled = preference_service.get_preferences(session, user_id=user_id).redact_sensitive
+    return Redactor(enabled=enabled)
+
+
+def _redacted(message: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    content = message.get("content")
+    return {**message, "content": redactor.redact(content)} if isinstance(content, str) else message
+
+
 def _tool_specs() -> list[dict[str, Any]]:
     return [tool.openai_spec() for tool in registry.all_tools()]
 
 
-def _run_tool(call_tool: ToolCaller, name: str, raw_args: str) -> dict[str, Any]:
+def _run_tool(call_tool: ToolCaller, name: str, raw_args: str, redactor: Redactor) -> dict[str, Any]:
     try:
         args = json.loads(raw_args or "{}")
     except json.JSONDecodeError:
         return {"error": f"The arguments for {name} were not valid JSON."}
     try:
-        return call_tool(name, args)
+        return call_tool(name, redactor.restore_args(args))
     except ToolError as exc:
         return {"error": str(exc)}
+
+
+def _chunks(stream: Any) -> Iterator[Any]:
+    """The stream's chunks; one that is not JSON ends the turn with a clear message, not a crash."""
+    try:
+        yield from stream
+    except json.JSONDecodeError as exc:
+        raise AgentError(
+            "The AI service sent an answer that could not be read. Try again.", "bad_response"
+        ) from exc
 
 
 def _stream_round(
@@ -84,8 +116,12 @@ def _stream_round(
     messages: list[dict[str, Any]],
     on_delta: Callable[[str], None] | None,
     should_stop: Callable[[], bool] | None,
+    redactor: Redactor,
 ) -> tuple[str, list[dict[str, Any]], bool]:
-    """One model call, streamed: returns (text, tool_calls, stopped)."""
+    """One model call, streamed: returns (text as the model wrote it, tool_calls, stopped).
+
+    ``on_delta`` gets the text with the placeholders restored.
+    """
     settings = get_settings()
     stream = client.chat.completions.create(
         model=settings.openai_model, messages=messages, tools=_tool_specs(), stream=True
@@ -93,8 +129,9 @@ def _stream_round(
     text: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
     stopped = False
+    restorer = redactor.stream(on_delta) if on_delta is not None else None
     try:
-        for chunk in stream:
+        for chunk in _chunks(stream):
             if should_stop is not None and should_stop():
                 stopped = True
                 break
@@ -103,8 +140,8 @@ def _stream_round(
             delta = chunk.choices[0].delta
             if delta.content:
                 text.append(delta.content)
-                if on_delta is not None:
-                    on_delta(delta.content)
+                if restorer is not None:
+                    restorer.feed(delta.content)
             for tc in delta.tool_calls or []:
                 slot = calls.setdefault(tc.index, {"id": "", "name": "", "arguments": ""})
                 if tc.id:
@@ -114,6 +151,8 @@ def _stream_round(
                     slot["arguments"] += tc.function.arguments or ""
     finally:
         stream.close()
+    if restorer is not None:
+        restorer.flush()
     return "".join(text), [calls[i] for i in sorted(calls)], stopped
 
 
@@ -125,16 +164,26 @@ def run_openai_agent(
     today: date,
     on_delta: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    user_id: uuid.UUID | None = None,
 ) -> AgentReply:
-    """Answer ``text`` with the model, running its tool calls through ``call_tool``."""
+    """Answer ``text`` with the model, running its tool calls through ``call_tool``.
+
+    ``user_id`` selects the person's ``redact_sensitive`` preference (redaction is on without it).
+    """
+    redactor = redactor_for(user_id)
     system = SYSTEM_PROMPT.format(today=today.isoformat(), weekday=today.strftime("%A"))
-    messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *context]
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": system},
+        *(_redacted(m, redactor) for m in context),
+    ]
     if not context or context[-1].get("content") != text:
-        messages.append({"role": "user", "content": text})
+        messages.append({"role": "user", "content": redactor.redact(text)})
     client = _client()
     try:
         for _round in range(MAX_TOOL_ROUNDS):
-            reply, calls, stopped = _stream_round(client, messages, on_delta, should_stop)
+            reply, calls, stopped = _stream_round(client, messages, on_delta, should_stop, redactor)
+            # A final reply goes to the person (real values); one with tool calls goes back to the model.
+            reply = redactor.restore(reply) if stopped or not calls else reply
             if stopped:
                 return AgentReply(text=(reply + " …").strip() if reply else "Stopped.", memory={})
             if not calls:
@@ -154,10 +203,9 @@ def run_openai_agent(
                 }
             )
             for c in calls:
-                result = _run_tool(call_tool, c["name"], c["arguments"])
-                messages.append(
-                    {"role": "tool", "tool_call_id": c["id"], "content": json.dumps(result, default=str)}
-                )
+                result = _run_tool(call_tool, c["name"], c["arguments"], redactor)
+                sent = redactor.redact_obj(json.loads(json.dumps(result, default=str)))
+                messages.append({"role": "tool", "tool_call_id": c["id"], "content": json.dumps(sent)})
         raise AgentError("The assistant kept calling tools without answering, so I stopped it.", "tool_loop")
     except openai.APITimeoutError as exc:
         raise AgentError("The AI service took too long to answer. Try again.", "timeout") from exc

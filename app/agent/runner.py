@@ -10,18 +10,24 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
 from app.agent import registry
 from app.agent.types import AgentError, AgentReply, ToolError
 from app.core.config import get_settings
 from app.core.db import session_scope
-from app.models import MessageStatus
+from app.models import Message, MessageStatus, OperationStatus, TaskOperation
 from app.models.base import utcnow
+from app.models.message import OPEN_STATUSES
 from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
@@ -30,8 +36,20 @@ from app.widgets.from_turn import widgets_for_turn
 
 log = logging.getLogger(__name__)
 
-STALE_TURN = timedelta(minutes=5)
-"""A turn open longer than this was orphaned by a crash: no live turn takes that long."""
+TURN_HEARTBEAT = timedelta(seconds=15)
+"""How often a running turn refreshes its assistant message's ``updated_at`` (its lease)."""
+
+STALE_TURN = timedelta(seconds=90)
+"""An open turn whose lease is older than this was orphaned by a crash (six missed heartbeats).
+
+A live turn can take minutes (model retries, eight tool rounds), but it keeps its lease fresh;
+one whose process died stops, so with several instances another one may take it over.
+"""
+
+CLOSE_RETRY_SECONDS = 1.0
+"""How often a turn whose reply could not be stored (database down) retries closing as failed."""
+
+INTERRUPTED_TEXT = "This reply was interrupted (the server could not save it). Try again."
 
 
 def recover_interrupted_turns(*, single_instance: bool) -> int:
@@ -53,6 +71,8 @@ class TurnStart:
     memory: dict[str, Any]
     thread_title: str
     created_thread: bool
+    done_before: list[dict[str, Any]] = field(default_factory=list)
+    """Tool calls an interrupted earlier attempt at this answer already applied (a retry's only)."""
 
 
 @dataclass
@@ -114,6 +134,7 @@ def begin_retry(*, user_id: uuid.UUID, thread_id: uuid.UUID | str, message_id: u
         question = message_service.user_message_before(session, message=failed)
         if question is None:
             raise ServiceError("There is nothing to retry.")
+        done_before = _applied_calls(session, user_id=user_id, message_id=failed.id)
         assistant = message_service.open_assistant_message(session, user_id=user_id, thread_id=thread.id)
         thread_service.touch(session, thread)
         return TurnStart(
@@ -125,7 +146,31 @@ def begin_retry(*, user_id: uuid.UUID, thread_id: uuid.UUID | str, message_id: u
             memory=thread_service.agent_memory(thread),
             thread_title=thread.title,
             created_thread=False,
+            done_before=done_before,
         )
+
+
+def _applied_calls(session: Session, *, user_id: uuid.UUID, message_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The tool calls a failed reply had already applied (from the journal, which a crash keeps).
+
+    A retry replays these instead of running them again, so retrying an interrupted "add pay
+    rent" does not add the task twice.
+    """
+    rows = session.exec(
+        select(TaskOperation)
+        .where(
+            TaskOperation.user_id == user_id,
+            TaskOperation.message_id == message_id,
+            TaskOperation.status == OperationStatus.completed.value,
+            col(TaskOperation.undone_at).is_(None),
+            col(TaskOperation.tool_name).is_not(None),
+        )
+        .order_by(col(TaskOperation.created_at))
+    ).all()
+    return [
+        {"name": op.tool_name, "arguments": op.structured_command.get("args", {}), "result": op.result or {}}
+        for op in rows
+    ]
 
 
 class ToolRecorder:
@@ -135,10 +180,22 @@ class ToolRecorder:
         self.start = start
         self.source = source
         self.calls: list[dict[str, Any]] = []
+        self._replayable = list(start.done_before)
+
+    def _replay(self, name: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """The stored result of the same call an interrupted attempt already applied, used up once."""
+        for i, done in enumerate(self._replayable):
+            if done["name"] == name and done["arguments"] == args:
+                return self._replayable.pop(i)["result"]
+        return None
 
     def __call__(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": f"call_{uuid.uuid4().hex[:12]}", "name": name, "arguments": args}
         self.calls.append(entry)
+        replayed = self._replay(name, args)
+        if replayed is not None:
+            entry.update(result=replayed, replayed=True)
+            return replayed
         try:
             result = registry.execute(
                 name,
@@ -151,6 +208,9 @@ class ToolRecorder:
             )
         except ToolError as exc:
             entry["error"] = str(exc)
+            raise
+        except Exception as exc:  # the stored turn must show this call failed, not look pending
+            entry["error"] = f"Internal error ({exc.__class__.__name__})."
             raise
         entry["result"] = result
         return result
@@ -167,17 +227,34 @@ def run_agent(
     if get_settings().effective_agent_backend == "openai":
         from app.agent.openai_backend import history, run_openai_agent
 
+        context = history(start.user_id, start.thread_id, start.message_id)
+        if start.done_before:
+            context.append({"role": "system", "content": _done_before_note(start.done_before)})
         return run_openai_agent(
             start.text,
             call_tool=recorder,
-            context=history(start.user_id, start.thread_id, start.message_id),
+            context=context,
             today=date.today(),
             on_delta=on_delta,
             should_stop=should_stop,
+            user_id=start.user_id,
         )
     from app.agent.offline import run_local_agent
 
     return run_local_agent(start.text, call_tool=recorder, memory=start.memory, today=date.today())
+
+
+def _done_before_note(calls: list[dict[str, Any]]) -> str:
+    """Tells the model what the interrupted attempt already changed, so it does not change it twice."""
+    lines = [
+        f"- {c['name']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> "
+        f"{json.dumps(c['result'], ensure_ascii=False, default=str)}"
+        for c in calls
+    ]
+    return (
+        "An earlier attempt at answering the next message was interrupted after these tool calls "
+        "had already been applied. Do not repeat them; build on their results:\n" + "\n".join(lines)
+    )
 
 
 def finish_turn(
@@ -241,24 +318,125 @@ def process_turn(
     on_delta: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TurnResult:
-    """Run the agent on a stored turn and store its answer; never leaves the turn open."""
+    """Run the agent on a stored turn and store its answer; never leaves the turn open.
+
+    While it runs, a heartbeat keeps the turn's lease fresh (see :data:`STALE_TURN`). When the
+    answer can't be stored (the database went away), the turn is closed as failed as soon as
+    the database answers again, and the error is re-raised for the caller to report.
+    """
     recorder = ToolRecorder(start, source)
-    _mark_processing(start)
     try:
-        reply = run_agent(start, recorder, on_delta=on_delta, should_stop=should_stop)
+        reply, error = _answer(start, recorder, on_delta, should_stop)
+        return finish_turn(start, reply, recorder, error=error)
+    except Exception:
+        _close_when_possible(start, recorder)
+        raise
+
+
+def _answer(
+    start: TurnStart,
+    recorder: ToolRecorder,
+    on_delta: Callable[[str], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[AgentReply | None, AgentError | None]:
+    """The agent's reply, or the error to show instead; the turn's lease is renewed meanwhile."""
+    _mark_processing(start)
+    heartbeat = _Heartbeat(start.message_id)
+    heartbeat.start()
+    try:
+        return run_agent(start, recorder, on_delta=on_delta, should_stop=should_stop), None
     except AgentError as exc:
         log.warning("agent turn failed (thread %s): %s", start.thread_id, exc.reason)
-        return finish_turn(start, None, recorder, error=exc)
+        return None, exc
     except Exception as exc:  # any failure must close the turn, not leave it pending
         log.exception("agent turn crashed (thread %s)", start.thread_id)
-        error = AgentError("Sorry, something went wrong while answering. Try again.", exc.__class__.__name__)
-        return finish_turn(start, None, recorder, error=error)
-    return finish_turn(start, reply, recorder)
+        return None, AgentError(
+            "Sorry, something went wrong while answering. Try again.", exc.__class__.__name__
+        )
+    finally:
+        heartbeat.stop()
 
 
 def _mark_processing(start: TurnStart) -> None:
     with session_scope() as session:
         message_service.set_status(session, message_id=start.message_id, status=MessageStatus.processing)
+
+
+def _renew_lease(message_id: uuid.UUID) -> int:
+    """Refresh an open turn's ``updated_at``; a finished turn is left alone (0 rows)."""
+    stmt = (
+        sa.update(Message)
+        .where(sa.and_(col(Message.id) == message_id, col(Message.status).in_(OPEN_STATUSES)))
+        .values(updated_at=utcnow())
+    )
+    with session_scope() as session:
+        return session.execute(stmt).rowcount or 0
+
+
+class _Heartbeat:
+    """A daemon thread renewing the turn's lease every :data:`TURN_HEARTBEAT` until stopped."""
+
+    def __init__(self, message_id: uuid.UUID) -> None:
+        self.message_id = message_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"turn-heartbeat-{message_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(TURN_HEARTBEAT.total_seconds()):
+            try:
+                if not _renew_lease(self.message_id):
+                    return
+            except Exception as exc:  # noqa: BLE001 - a missed beat is fine; STALE_TURN allows six
+                log.warning("turn heartbeat failed (message %s): %s", self.message_id, exc.__class__.__name__)
+
+
+def _close_as_interrupted(start: TurnStart, recorder: ToolRecorder) -> bool:
+    """Close this turn (and only this one) as failed if it is still open; True once it is closed."""
+    with session_scope() as session:
+        message = session.get(Message, start.message_id)
+        if message is None or message.status not in OPEN_STATUSES:
+            return True
+        message_service.finish_assistant_message(
+            session,
+            message_id=start.message_id,
+            content=INTERRUPTED_TEXT,
+            status=MessageStatus.error,
+            tool_calls=recorder.calls,
+            meta={"error": message_service.INTERRUPTED},
+        )
+    return True
+
+
+def _close_when_possible(start: TurnStart, recorder: ToolRecorder) -> None:
+    """Close the turn as failed now, or keep trying in the background until the database is back.
+
+    Gives up after :data:`STALE_TURN`: by then any instance's ``begin_turn`` takes it over.
+    """
+    try:
+        _close_as_interrupted(start, recorder)
+        return
+    except Exception as exc:  # noqa: BLE001 - the database is still away: retry below
+        log.warning("could not close turn %s yet: %s", start.message_id, exc.__class__.__name__)
+
+    def retry() -> None:
+        deadline = time.monotonic() + STALE_TURN.total_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(CLOSE_RETRY_SECONDS)
+            try:
+                _close_as_interrupted(start, recorder)
+                log.warning("closed turn %s as interrupted after a database outage", start.message_id)
+                return
+            except Exception:  # noqa: BLE001 - still down: wait and retry
+                continue
+        log.error("gave up closing turn %s; it will be taken over when stale", start.message_id)
+
+    threading.Thread(target=retry, name=f"turn-close-{start.message_id}", daemon=True).start()
 
 
 def run_turn(

@@ -7,10 +7,12 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.agent.types import ToolError
+from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
 from app.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,10 @@ CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "internal",
+    503: "service_unavailable",
 }
+
+RETRY_AFTER_SECONDS = 5
 
 
 def error_response(
@@ -37,6 +42,16 @@ def error_response(
         status_code=status,
         headers=headers,
     )
+
+
+def describe_failure(exc: Exception) -> dict[str, str]:
+    """The ``{"code", "message"}`` for a failure reported in-band (a stream already under way)."""
+    if isinstance(exc, ServiceError):
+        return {"code": exc.code, "message": exc.message}
+    if is_database_outage(exc):
+        return {"code": CODES[503], "message": UNAVAILABLE_MESSAGE}
+    log.error("turn failed in a stream: %s", exc.__class__.__name__)
+    return {"code": CODES[500], "message": "Something went wrong on our side. Try again."}
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -69,6 +84,17 @@ def install(api: FastAPI) -> None:
         # A value the database refuses, e.g. a NUL character (PostgreSQL text cannot hold one).
         log.warning("API input refused by the database: %s", exc.orig.__class__.__name__)
         return error_response(422, "The request holds a value that can't be stored (e.g. a NUL character).")
+
+    @api.exception_handler(DBAPIError)
+    @api.exception_handler(DisconnectionError)
+    @api.exception_handler(PoolTimeoutError)
+    async def _database(_request: Request, exc: Exception) -> JSONResponse:
+        if not is_database_outage(exc):
+            log.exception("database error: %s", exc.__class__.__name__)
+            return error_response(500, "Something went wrong on our side. Try again.")
+        cause = getattr(exc, "orig", None) or exc
+        log.warning("database unavailable: %s", cause.__class__.__name__)
+        return error_response(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @api.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

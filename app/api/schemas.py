@@ -246,7 +246,7 @@ class ErrorResponse(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 429)
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 429, 503)
 }
 
 

@@ -2,7 +2,9 @@
 
 SQLite is the zero-configuration default: it runs in WAL mode with a busy timeout (so
 concurrent writers wait instead of failing) and with foreign keys on (so cascades work).
-PostgreSQL gets a configurable connection pool.
+PostgreSQL gets a configurable connection pool whose connections are checked before use
+(``pool_pre_ping``) and opened with a connect timeout, so after an outage the app recovers by
+itself: dead pooled connections are replaced instead of failing the next request.
 """
 
 from __future__ import annotations
@@ -12,10 +14,30 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session, create_engine
 
 from app.core.config import Settings, get_settings
+
+PG_CONNECT_TIMEOUT_S = 10
+"""Seconds libpq waits to open a connection (unless the URL sets ``connect_timeout``)."""
+
+UNAVAILABLE_MESSAGE = (
+    "The service is unavailable right now (its database can't be reached). Try again in a moment."
+)
+"""What a person is told while the database is down (the API's 503, the pages' toast)."""
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """The database is down or unreachable (not a refused value or a bug): worth a retry later.
+
+    Covers a refused or dropped connection, an exhausted pool and SQLite's "database is locked".
+    """
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def make_engine(url: str, settings: Settings | None = None) -> Engine:
@@ -25,6 +47,7 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+            hide_parameters=True,  # error texts (and so logged tracebacks) never quote row values
         )
         busy_ms = settings.sqlite_busy_timeout_ms
 
@@ -38,13 +61,20 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
             cursor.close()
 
         return engine
+    connect_args: dict[str, int] = {}
+    if url.startswith("postgresql") and "connect_timeout" not in make_url(url).query:
+        # libpq waits forever for a server that accepts TCP and never answers; a hung database
+        # must become an error (and a 503) instead of a request that never returns.
+        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
     return create_engine(
         url,
+        connect_args=connect_args,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 

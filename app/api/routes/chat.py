@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from app.agent import registry, runner
 from app.api.deps import UserId
+from app.api.errors import describe_failure
 from app.api.schemas import (
     ERRORS,
     ChatRequest,
@@ -85,11 +86,17 @@ def _sse(event: str, data: Any) -> str:
     summary="The same turn as Server-Sent Events",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/event-stream": {}}, "description": "delta, tool_call, widget, done events"}
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "delta, tool_call, widget, done events (or error)",
+        }
     },
 )
 async def chat_stream(body: ChatRequest, user_id: UserId) -> StreamingResponse:
     """Events: ``delta`` {text}, ``tool_call`` {...}, ``widget`` {id, type, payload}, ``done`` {ids, status}.
+
+    ``error`` {code, message} comes instead of ``done`` when the turn could not finish (the database
+    went away mid-turn, say).
 
     The turn runs to completion and is stored even if the client goes away mid-stream.
     """
@@ -119,7 +126,11 @@ async def chat_stream(body: ChatRequest, user_id: UserId) -> StreamingResponse:
                 continue
             streamed = True
             yield _sse("delta", {"text": chunk})
-        result: runner.TurnResult = task.result()
+        try:
+            result: runner.TurnResult = task.result()
+        except Exception as exc:  # noqa: BLE001 - the stream has begun: report in-band, never a trace
+            yield _sse("error", describe_failure(exc))
+            return
         if not streamed:
             words = result.reply.split(" ")
             for i, word in enumerate(words):

@@ -1,0 +1,82 @@
+"""Work run in child processes by the concurrency tests (spawned: a fresh interpreter each).
+
+Module-level functions, so ``multiprocessing`` can find them by name; each child opens its own
+engine from ``DATABASE_URL``, like a second app instance, CLI or MCP process would.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+
+def _use(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["AGENT_BACKEND"] = "local"
+    from app.core import db
+    from app.core.config import get_settings
+
+    get_settings.cache_clear()
+    db.reset_engine()
+
+
+def claim_turn(database_url: str, user_id: str, thread_id: str, barrier: Any, n: int) -> str:
+    """Try to start a turn in the thread at the same moment as the others: "claimed", "busy" or the error."""
+    _use(database_url)
+    from app.agent import runner
+    from app.services.errors import BusyError
+
+    barrier.wait(timeout=60)
+    try:
+        start = runner.begin_turn(
+            user_id=uuid.UUID(user_id), text=f"add task from process {n}", thread_id=thread_id
+        )
+    except BusyError:
+        return "busy"
+    except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+        return f"{exc.__class__.__name__}: {exc}"
+    runner.process_turn(start)
+    return "claimed"
+
+
+def write_through_services(database_url: str, user_id: str, rounds: int, barrier: Any, n: int) -> list[str]:
+    """Several writer threads in this process (see ``writers.run_writers``); returns their failures."""
+    _use(database_url)
+    from tests.reliability.writers import run_writers
+
+    barrier.wait(timeout=60)
+    return run_writers(uuid.UUID(user_id), writers=5, rounds=rounds, prefix=f"p{n}")
+
+
+def _report(queue: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        queue.put(fn(*args))
+    except BaseException as exc:  # noqa: BLE001 - reported to the test, which fails on it
+        queue.put(f"{exc.__class__.__name__}: {exc}")
+
+
+def run_in_processes(fn: Callable[..., Any], args: list[tuple[Any, ...]], timeout: float = 240) -> list[Any]:
+    """``fn(*a, barrier, n)`` in one spawned process per ``a``, started together; their results.
+
+    The barrier goes to the children at spawn (a multiprocessing barrier can't be pickled later),
+    so they all begin the contested part at the same moment.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(len(args))
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=_report, args=(queue, fn, (*a, barrier, n)), daemon=True)
+        for n, a in enumerate(args)
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+        return [queue.get(timeout=timeout) for _ in procs]
+    finally:
+        for proc in procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
