@@ -10,8 +10,11 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 
 from app.api import errors
+from app.api.cors import add_api_cors
 from app.api.errors import error_response
-from app.api.routes import auth, chat, health, tasks, threads
+from app.api.routes import auth, chat, health, me, tasks, threads
+from app.core.config import get_settings
+from app.core.logging_scrub import install_log_scrubber
 from app.mcp_server import build_http_app
 
 MAX_BODY_BYTES = 256 * 1024
@@ -27,10 +30,10 @@ DESCRIPTION = """Script Ticked: sign in with `POST /api/auth/token`, then send
 
 
 class ApiGuard(BaseHTTPMiddleware):
-    """Caps request bodies and adds security headers to every /api response."""
+    """Caps request bodies and adds security headers to every /api (and /mcp) response."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if not request.url.path.startswith("/api"):
+        if not request.url.path.startswith(("/api", "/mcp")):  # MCP is API too: same cap, same headers
             return await call_next(request)
         length = request.headers.get("content-length")
         too_large = bool(length and length.isdigit() and int(length) > MAX_BODY_BYTES)
@@ -55,6 +58,7 @@ class ApiGuard(BaseHTTPMiddleware):
 
 
 def create_api() -> FastAPI:
+    install_log_scrubber()  # no token or password in any log line of this process (uvicorn's access log too)
     api = FastAPI(
         title="Ticked API",
         version="1.0.0",
@@ -64,8 +68,11 @@ def create_api() -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     errors.install(api)
+    # CORS inside the guard, so preflight answers carry the security headers too. No origins
+    # configured (the default): no CORS headers at all, browsers allow the app's own pages only.
+    add_api_cors(api, get_settings().cors_origins)
     api.add_middleware(ApiGuard)
-    for router in (auth.router, chat.router, threads.router, tasks.router, health.router):
+    for router in (auth.router, chat.router, threads.router, tasks.router, health.router, me.router):
         api.include_router(router, prefix="/api")
     _enum_examples(api)
     # MCP over streamable HTTP, same bearer tokens; its session manager runs in the host's lifespan

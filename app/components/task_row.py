@@ -50,6 +50,8 @@ def title_view(task: TaskRow) -> rx.Component:
             on_click=TasksState.start_edit(task.id),
             title="Click to edit",
             aria_label="Edit " + task.title,
+            # dir=auto: a right-to-left title reads right to left, and its bidi controls stay inside.
+            dir="auto",
             class_name="ticked-wrap",
             style={
                 "all": "unset",
@@ -58,7 +60,10 @@ def title_view(task: TaskRow) -> rx.Component:
                 "line-height": "1.4",
                 "color": rx.cond(task.completed, "var(--gray-10)", "var(--gray-12)"),
                 "text-decoration": rx.cond(task.completed, "line-through", "none"),
+                # "all: unset" drops the class's rules: wrap long words, keep combining marks inside.
                 "overflow-wrap": "anywhere",
+                "overflow": "clip",
+                "overflow-clip-margin": "0.35em",
             },
         ),
     )

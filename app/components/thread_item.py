@@ -15,7 +15,8 @@ def delete_dialog() -> rx.Component:
             rx.alert_dialog.title("Delete this conversation?"),
             rx.alert_dialog.description(
                 "“",
-                ChatState.confirm_delete_title,
+                # Isolated: a right-to-left override in the title must not reverse the sentence around it.
+                rx.el.bdi(ChatState.confirm_delete_title),
                 "” and all its messages will be deleted. Tasks stay as they are.",
                 class_name="ticked-wrap",
             ),
@@ -101,6 +102,7 @@ def thread_item(thread: ThreadView) -> rx.Component:
                     on_click=ChatState.select_thread(thread.id),
                     aria_current=rx.cond(active, "page", "false"),
                     title=thread.title,
+                    dir="auto",
                     class_name="ticked-thread-button",
                 ),
                 thread_menu(thread),

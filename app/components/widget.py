@@ -49,6 +49,12 @@ def _field_id(node: rx.Var[WNode]) -> rx.Var[str]:
     return node.widget_id + "-" + node.name
 
 
+def _field_key(node: rx.Var[WNode]) -> rx.Var[str]:
+    """A React key per widget, field and version for uncontrolled fields: without it React reuses a
+    field of another card (list items are keyed by position) and keeps showing that card's value."""
+    return node.widget_id + "|" + node.path + "|" + node.version.to_string()
+
+
 def _button(node: rx.Var[WNode]) -> rx.Component:
     return rx.button(
         _icon(node.icon),
@@ -77,6 +83,7 @@ def _text(node: rx.Var[WNode]) -> rx.Component:
         color_scheme=rx.cond(node.color != "", node.color, "gray"),
         high_contrast=node.color == "",
         white_space="pre-wrap",
+        dir="auto",
         class_name="ticked-wrap",
         style={
             "text-decoration": rx.cond(node.line_through, "line-through", "none"),
@@ -241,8 +248,11 @@ def widget_tree(node: rx.Var[WNode]) -> rx.Component:
         ),
         ("Transition", rx.box(_kids(node))),
         ("Text", _text(node)),
-        ("Title", rx.heading(node.text, size=node.size, class_name="ticked-wrap", as_="h3")),
-        ("Caption", rx.text(node.text, size="1", color=rx.color("gray", 10), class_name="ticked-wrap")),
+        ("Title", rx.heading(node.text, size=node.size, dir="auto", class_name="ticked-wrap", as_="h3")),
+        (
+            "Caption",
+            rx.text(node.text, size="1", color=rx.color("gray", 10), dir="auto", class_name="ticked-wrap"),
+        ),
         (
             "Markdown",
             rx.markdown(node.text, use_raw=False, use_math=False, use_katex=False, class_name="ticked-md"),
@@ -266,6 +276,7 @@ def widget_tree(node: rx.Var[WNode]) -> rx.Component:
             "Input",
             rx.input(
                 id=_field_id(node),
+                key=_field_key(node),
                 name=node.name,
                 default_value=node.default,
                 type=node.input_type,
@@ -279,6 +290,7 @@ def widget_tree(node: rx.Var[WNode]) -> rx.Component:
             "Textarea",
             rx.text_area(
                 id=_field_id(node),
+                key=_field_key(node),
                 name=node.name,
                 default_value=node.default,
                 placeholder=node.placeholder,
@@ -290,6 +302,7 @@ def widget_tree(node: rx.Var[WNode]) -> rx.Component:
             "DatePicker",
             rx.input(
                 id=_field_id(node),
+                key=_field_key(node),
                 name=node.name,
                 type="date",
                 default_value=node.default,
@@ -302,16 +315,19 @@ def widget_tree(node: rx.Var[WNode]) -> rx.Component:
             rx.el.select(
                 rx.foreach(node.options, _option),
                 id=_field_id(node),
+                key=_field_key(node),
                 name=node.name,
                 default_value=node.default,
                 disabled=node.disabled,
-                class_name="ticked-native-select compact",
+                class_name="ticked-native-select ticked-widget-select",
             ),
         ),
         (
             "Checkbox",
             rx.el.label(
-                rx.el.input(type="checkbox", name=node.name, default_checked=node.checked),
+                rx.el.input(
+                    type="checkbox", name=node.name, default_checked=node.checked, key=_field_key(node)
+                ),
                 " ",
                 node.text,
                 class_name="ticked-widget-label",

@@ -64,6 +64,9 @@ def sidebar() -> rx.Component:
                     size="1",
                     width="100%",
                     margin_top="0.5em",
+                    # Full width exactly: a ghost button has negative side margins and content-box sizing.
+                    margin_x="0",
+                    box_sizing="border-box",
                 ),
             ),
             width="100%",

@@ -29,10 +29,13 @@ def store_widgets(
 
 def get_widget(session: Session, *, user_id: uuid.UUID, widget_id: str, lock: bool = False) -> Widget:
     """A widget of one of the user's threads; anyone else's is "not found", like a missing one."""
+    wanted = str(widget_id)[:64]
+    if "\x00" in wanted:  # no id holds one, and PostgreSQL refuses it in a query (DataError)
+        raise NotFoundError("Widget not found.")
     stmt = (
         select(Widget)
         .join(Thread, col(Thread.id) == col(Widget.thread_id))
-        .where(Widget.id == str(widget_id)[:64], Thread.user_id == user_id)
+        .where(Widget.id == wanted, Thread.user_id == user_id)
     )
     if lock:
         stmt = stmt.with_for_update(of=Widget)
@@ -59,6 +62,7 @@ def widgets_for_messages(
 
 def mark_rendered(session: Session, *, user_id: uuid.UUID, widget_ids: Sequence[str]) -> int:
     """pending -> rendered, the first time a widget is shown (only the user's own)."""
+    widget_ids = [w for w in widget_ids if "\x00" not in str(w)]  # see get_widget
     if not widget_ids:
         return 0
     owned = select(Thread.id).where(Thread.user_id == user_id)

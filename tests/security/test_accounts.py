@@ -1,0 +1,385 @@
+"""Accounts: sign-in throttling, what a changed JWT_SECRET does to old tokens, CORS and /api headers.
+
+These run against ``create_api()`` in process, on SQLite and PostgreSQL. The same behaviour in the
+production app (the sign-in page, the websocket's origin check, a browser) is in
+``test_accounts_web.py``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.api.cors import origin_allowed, socket_origin_check
+from app.api.main import MAX_BODY_BYTES, SECURITY_HEADERS, create_api
+from app.core.config import PROJECT_ROOT, get_settings
+from app.core.db import session_scope
+from app.mcp_server import build_http_app, mcp_lifespan
+from app.models import User
+from app.services import auth as auth_service
+from app.services import throttle
+from app.services.throttle import MAX_FAILURES, SignInThrottle, client_address, sign_in_throttle
+from tests.api.conftest import assert_error
+from tests.security.world import PASSWORD, password_hash, snapshot
+
+EVIL = "https://evil.example"
+
+
+def _user(email: str | None = None) -> tuple[uuid.UUID, str]:
+    email = email or f"u{uuid.uuid4().hex[:8]}@example.com"
+    with session_scope() as session:
+        user = User(email=email, hashed_password=password_hash())
+        session.add(user)
+        session.flush()
+        return user.id, email
+
+
+def _client(peer: str = "10.0.0.1") -> TestClient:
+    return TestClient(create_api(), client=(peer, 40000))
+
+
+def _sign_in(client: TestClient, email: str, password: str, **headers: str) -> httpx.Response:
+    return client.post("/api/auth/token", json={"email": email, "password": password}, headers=headers)
+
+
+# ----- throttling --------------------------------------------------------------------------------------
+
+
+def test_throttle_per_email_then_wait(app_db: sa.Engine) -> None:
+    _, email = _user()
+    before = snapshot(app_db)
+    with _client("10.0.0.1") as first, _client("10.0.0.2") as second:
+        for i in range(MAX_FAILURES):
+            # From two machines: the email's count is shared.
+            assert_error(_sign_in(first if i % 2 else second, email, "wrong-password"), 401, "unauthorized")
+        refused = _sign_in(first, email, PASSWORD)
+        message = assert_error(refused, 429, "rate_limited")
+        assert message == "Too many failed sign-ins. Try again in 15 minutes."
+        assert refused.headers["x-content-type-options"] == "nosniff"
+        # Another machine, the same email: refused too (the email waits, whoever asks).
+        assert_error(_sign_in(_client("10.0.0.3"), email, PASSWORD), 429, "rate_limited")
+        # Another account from the same machines is not affected by the email's count.
+        _, other = _user()
+        assert _sign_in(first, other, PASSWORD).status_code == 200
+    # Refusals store nothing (no token, no login time); only the one good sign-in of ``other`` did.
+    after = snapshot(app_db)
+    changed = {t for t in after if after[t] != before[t]}
+    assert changed == {"users", "auth_tokens"}
+    assert len(after["auth_tokens"]) == len(before["auth_tokens"]) + 1
+
+
+def test_throttle_per_client_across_emails(app_db: sa.Engine) -> None:
+    emails = [_user()[1] for _ in range(MAX_FAILURES + 1)]
+    with _client("10.0.0.7") as guesser, _client("10.0.0.8") as someone_else:
+        for email in emails[:MAX_FAILURES]:
+            assert_error(_sign_in(guesser, email, "wrong-password"), 401)
+        # A sixth account, even with its right password, from that machine: wait.
+        message = assert_error(_sign_in(guesser, emails[-1], PASSWORD), 429, "rate_limited")
+        assert "Try again in 15 minutes." in message
+        # From another machine that account signs in fine.
+        assert _sign_in(someone_else, emails[-1], PASSWORD).status_code == 200
+        # Signing in successfully does not clear the guessing machine's count.
+        assert_error(_sign_in(guesser, emails[-1], PASSWORD), 429)
+
+
+def test_throttle_success_clears_the_email_count(app_db: sa.Engine) -> None:
+    _, email = _user()
+    with _client() as client:
+        for _ in range(MAX_FAILURES - 1):
+            assert_error(_sign_in(client, email, "wrong-password"), 401)
+        assert _sign_in(client, email, PASSWORD).status_code == 200
+        for _ in range(MAX_FAILURES - 1):
+            assert_error(_sign_in(_client("10.9.9.9"), email, "wrong-password"), 401)
+        assert _sign_in(_client("10.9.9.8"), email, PASSWORD).status_code == 200
+
+
+def test_throttle_window_and_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(throttle.time, "monotonic", lambda: now[0])
+    guard = SignInThrottle()
+    for _ in range(MAX_FAILURES):
+        guard.failed(email="a@example.com", client="1.1.1.1")
+    with pytest.raises(
+        throttle.TooManyAttempts, match=r"^Too many failed sign-ins\. Try again in 15 minutes\.$"
+    ):
+        guard.check(email="A@Example.com ", client="2.2.2.2")
+    now[0] += 10 * 60
+    with pytest.raises(throttle.TooManyAttempts, match=r"Try again in 5 minutes\.$"):
+        guard.check(email="a@example.com", client="2.2.2.2")
+    now[0] += 4 * 60 + 30
+    with pytest.raises(throttle.TooManyAttempts, match=r"Try again in 1 minute\.$"):
+        guard.check(email="a@example.com", client="2.2.2.2")
+    now[0] += 31
+    guard.check(email="a@example.com", client="1.1.1.1")  # the window has passed: no wait
+
+
+def test_throttle_memory_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    monkeypatch.setattr(throttle.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(throttle, "MAX_TRACKED_KEYS", 50)
+    guard = SignInThrottle()
+    for i in range(40):
+        guard.failed(email=f"old{i}@example.com", client=f"10.0.0.{i}")
+    now[0] += throttle.WINDOW_SECONDS + 1
+    for i in range(40):
+        guard.failed(email=f"new{i}@example.com", client="10.1.1.1")
+    assert len(guard._failures) <= 50 + 2
+
+
+def test_throttle_client_address_behind_a_proxy() -> None:
+    # A direct client is its connection's address; what it claims in X-Forwarded-For is ignored.
+    assert client_address("203.0.113.9", "198.51.100.1") == "203.0.113.9"
+    assert client_address("203.0.113.9", None) == "203.0.113.9"
+    # Behind a proxy on this machine (README's nginx): the address the proxy appended (the last).
+    assert client_address("127.0.0.1", "198.51.100.1") == "198.51.100.1"
+    assert client_address("::1", "forged, 198.51.100.2") == "198.51.100.2"
+    assert client_address("127.0.0.1", "") == "127.0.0.1"
+    assert client_address(None, None) == "unknown"
+
+
+def test_throttle_two_people_behind_one_proxy(app_db: sa.Engine) -> None:
+    """Through a local proxy, one person's typos don't lock out another (each is its own client)."""
+    emails = [_user()[1] for _ in range(MAX_FAILURES + 1)]
+    with _client("127.0.0.1") as proxy:
+        for email in emails[:MAX_FAILURES]:
+            assert_error(_sign_in(proxy, email, "nope-nope", **{"X-Forwarded-For": "198.51.100.7"}), 401)
+        assert_error(_sign_in(proxy, emails[-1], PASSWORD, **{"X-Forwarded-For": "198.51.100.7"}), 429)
+        ok = _sign_in(proxy, emails[-1], PASSWORD, **{"X-Forwarded-For": "198.51.100.8"})
+        assert ok.status_code == 200, ok.text
+        # A guesser can't escape by forging the header: the proxy's own entry comes last.
+        forged = {"X-Forwarded-For": "1.2.3.4, 198.51.100.7"}
+        assert_error(_sign_in(proxy, emails[-1], PASSWORD, **forged), 429)
+
+
+def test_throttle_is_shared_by_every_sign_in_path(app_db: sa.Engine) -> None:
+    """The page's sign-in goes through the same guard as the API (``sign_in_throttle.attempt``)."""
+    _, email = _user()
+    with _client("10.0.0.1") as client:
+        for _ in range(MAX_FAILURES - 1):
+            assert_error(_sign_in(client, email, "wrong-password"), 401)
+    guarded = sign_in_throttle.attempt(email=email, client="10.5.5.5")
+    with pytest.raises(auth_service.AuthError), guarded, session_scope() as session:
+        auth_service.sign_in(session, email=email, password="still-wrong")
+    with _client("10.0.0.2") as client:
+        assert_error(_sign_in(client, email, PASSWORD), 429)
+
+
+# ----- a changed JWT_SECRET ------------------------------------------------------------------------------
+
+
+def _mcp_app() -> FastAPI:
+    mcp_app = build_http_app()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        async with mcp_lifespan():
+            yield
+
+    host = FastAPI(lifespan=lifespan)
+    host.mount("/mcp", mcp_app)
+    host.add_route("/mcp", mcp_app)
+    return host
+
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+MCP_LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+
+
+@pytest.fixture
+def secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    def use(value: str) -> None:
+        monkeypatch.setenv("JWT_SECRET", value)
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
+
+
+def test_changed_jwt_secret_ends_old_tokens(app_db: sa.Engine, secret) -> None:
+    secret("first-secret-" + uuid.uuid4().hex)
+    user_id, _ = _user()
+    with session_scope() as session:
+        old = auth_service.issue_token(session, user=session.get(User, user_id), source="api")
+    with TestClient(create_api()) as api, TestClient(_mcp_app()) as mcp:
+        assert api.get("/api/tasks", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+        assert (
+            mcp.post(
+                "/mcp", json=MCP_LIST, headers={**MCP_HEADERS, "Authorization": f"Bearer {old}"}
+            ).status_code
+            == 200
+        )
+
+        secret("second-secret-" + uuid.uuid4().hex)
+        resp = api.get("/api/tasks", headers={"Authorization": f"Bearer {old}"})
+        assert assert_error(resp, 401, "unauthorized") == "Invalid token."
+        assert resp.headers["www-authenticate"] == "Bearer"
+        mcp_resp = mcp.post("/mcp", json=MCP_LIST, headers={**MCP_HEADERS, "Authorization": f"Bearer {old}"})
+        assert mcp_resp.status_code == 401
+        assert mcp_resp.json() == {"error": {"code": "unauthorized", "message": "Invalid token."}}
+        # Logging out with it is refused too; it is not "revoked", it just no longer verifies.
+        assert_error(api.post("/api/auth/logout", headers={"Authorization": f"Bearer {old}"}), 401)
+
+        # Signing in again gives a token under the new secret, good on both.
+        with session_scope() as session:
+            new = auth_service.issue_token(session, user=session.get(User, user_id), source="api")
+        assert api.get("/api/tasks", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+        listed = mcp.post("/mcp", json=MCP_LIST, headers={**MCP_HEADERS, "Authorization": f"Bearer {new}"})
+        assert listed.status_code == 200, listed.text
+        assert "add_task" in listed.text
+
+
+# ----- CORS ------------------------------------------------------------------------------------------------
+
+
+def _preflight(client: TestClient, origin: str, path: str = "/api/tasks") -> httpx.Response:
+    return client.options(
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+
+
+def test_cors_closed_by_default(app_db: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CORS_ALLOWED_ORIGINS", raising=False)
+    get_settings.cache_clear()
+    assert get_settings().cors_origins == []
+    with TestClient(create_api()) as api:
+        for resp in (
+            _preflight(api, EVIL),
+            api.get("/api/health/live", headers={"Origin": EVIL}),
+            api.get("/api/tasks", headers={"Origin": EVIL}),
+            api.post(
+                "/api/auth/token", json={"email": "a@example.com", "password": "x"}, headers={"Origin": EVIL}
+            ),
+        ):
+            assert "access-control-allow-origin" not in resp.headers, resp.headers
+            assert "access-control-allow-credentials" not in resp.headers
+            assert resp.headers["x-frame-options"] == "DENY"
+
+
+def test_cors_configured_origins_only(app_db: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", " https://app.example ,https://admin.example")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_api()) as api:
+            ok = _preflight(api, "https://app.example")
+            assert ok.status_code == 200
+            assert ok.headers["access-control-allow-origin"] == "https://app.example"
+            assert "authorization" in ok.headers["access-control-allow-headers"].lower()
+            assert "access-control-allow-credentials" not in ok.headers  # bearer tokens, not cookies
+            assert ok.headers["x-content-type-options"] == "nosniff"
+            simple = api.get("/api/health/live", headers={"Origin": "https://admin.example"})
+            assert simple.headers["access-control-allow-origin"] == "https://admin.example"
+            for origin in (EVIL, "https://app.example.evil.example", "http://app.example", "null"):
+                refused = _preflight(api, origin)
+                assert "access-control-allow-origin" not in refused.headers, origin
+                plain = api.get("/api/health/live", headers={"Origin": origin})
+                assert "access-control-allow-origin" not in plain.headers, origin
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed"),
+    [
+        (None, "127.0.0.1:3000", True),  # not a browser
+        ("http://127.0.0.1:3000", "127.0.0.1:3000", True),  # one-port production
+        ("https://tasks.example.com", "tasks.example.com", True),  # behind TLS, default port
+        ("http://localhost:3000", "localhost:8000", True),  # dev: the frontend's own port
+        ("http://myhost:3000", "myhost:8000", True),  # dev, reached by another name
+        ("http://evil.example", "127.0.0.1:3000", False),
+        ("http://127.0.0.1:3001", "127.0.0.1:3000", False),  # another port on the same host
+        ("http://evil.example:3000", "myhost:8000", False),
+        ("null", "127.0.0.1:3000", False),  # sandboxed iframes, file:// pages
+        ("file://", "127.0.0.1:3000", False),
+        ("http://127.0.0.1:3000.evil.example", "127.0.0.1:3000", False),
+    ],
+)
+def test_cors_socket_origin_rule(origin: str | None, host: str, allowed: bool) -> None:
+    assert origin_allowed(origin, host=host, frontend_url="http://localhost:3000") is allowed
+
+
+def test_cors_socket_origin_check_configured_and_proxied() -> None:
+    check = socket_origin_check(["https://app.example"], lambda: "http://localhost:3000")
+    assert check("https://app.example", {"HTTP_HOST": "api.example"})
+    assert not check(EVIL, {"HTTP_HOST": "api.example"})
+    # nginx passing Host keeps the page's origin; a proxy that rewrites Host but sends X-Forwarded-Host too.
+    assert check("http://127.0.0.1:8080", {"HTTP_HOST": "127.0.0.1:8080"})
+    assert check(
+        "https://tasks.example", {"HTTP_HOST": "127.0.0.1:3001", "HTTP_X_FORWARDED_HOST": "tasks.example"}
+    )
+    assert not check("https://tasks.example", {"HTTP_HOST": "127.0.0.1:3001"})
+
+
+def _reflex_cors(env: dict[str, str]) -> str:
+    code = "import rxconfig; print(repr(tuple(rxconfig.config.cors_allowed_origins)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_cors_rxconfig_follows_the_setting() -> None:
+    import os
+
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CORS_ALLOWED_ORIGINS", "REFLEX_CORS_ALLOWED_ORIGINS")
+    }
+    assert _reflex_cors(base) == "()"  # not Reflex's default ("*",)
+    configured = _reflex_cors({**base, "CORS_ALLOWED_ORIGINS": "https://a.example, https://b.example"})
+    assert configured == "('https://a.example', 'https://b.example')"
+
+
+# ----- security headers -------------------------------------------------------------------------------------
+
+
+def test_security_headers_on_every_api_answer(app_db: sa.Engine) -> None:
+    user_id, email = _user()
+    with session_scope() as session:
+        token = auth_service.issue_token(session, user=session.get(User, user_id), source="api")
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_api()) as api:
+        for _ in range(MAX_FAILURES):
+            _sign_in(api, email, "wrong-password")
+        answers = {
+            "200 list": api.get("/api/tasks", headers=auth),
+            "201 create": api.post("/api/tasks", json={"title": "pay rent"}, headers=auth),
+            "204 delete": api.delete(
+                f"/api/tasks/{api.get('/api/tasks', headers=auth).json()['data'][0]['id']}", headers=auth
+            ),
+            "401": api.get("/api/tasks"),
+            "404 id": api.get(f"/api/tasks/{uuid.uuid4()}", headers=auth),
+            "404 route": api.get("/api/nope"),
+            "405": api.put("/api/tasks", headers=auth),
+            "413": api.post("/api/tasks", content=b"x" * (MAX_BODY_BYTES + 1), headers=auth),
+            "422": api.post("/api/tasks", json={"title": ""}, headers=auth),
+            "429": _sign_in(api, email, PASSWORD),
+            "docs": api.get("/api/docs"),
+            "openapi": api.get("/api/openapi.json"),
+            "health": api.get("/api/health/live"),
+            "preflight": _preflight(api, EVIL),
+            "mcp 401": api.post("/mcp", json=MCP_LIST, headers=MCP_HEADERS),
+        }
+    for name, resp in answers.items():
+        for header, value in SECURITY_HEADERS.items():
+            assert resp.headers.get(header) == value, f"{name} ({resp.status_code}): {header}"
+        assert "server" not in {k.lower() for k in resp.headers} or "uvicorn" not in resp.headers["server"]
+        assert "traceback" not in resp.text.lower()
+    assert answers["204 delete"].status_code == 204
+    assert answers["429"].status_code == 429
+    assert answers["413"].status_code == 413

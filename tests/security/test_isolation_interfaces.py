@@ -1,0 +1,289 @@
+"""Isolation through the tool registry, widget actions, MCP and the CLI, fuzzed.
+
+Bob tries Alice's ids (and random and malformed ones) in every tool argument that names an id,
+in every widget action (her widgets, and his own widgets with her ids forged into the payload),
+in every MCP tool and in every CLI option that takes an id. Each answer must equal the answer for
+a random id, and nothing may change but Bob's own record of being refused. The registry tools,
+MCP tools and CLI options that take ids are found by introspection, so a new one must be added
+here. SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from app.agent import registry
+from app.agent.types import ToolError
+from app.cli import build_parser
+from app.cli import main as cli_main
+from app.core.db import session_scope
+from app.mcp_server import MCP_TOOLS, call_tool
+from app.models import Widget
+from app.services.errors import ServiceError
+from app.widgets import actions as widget_actions
+from tests.security.world import (
+    COUNTS,
+    Holdings,
+    IdCase,
+    assert_untouched,
+    id_cases,
+    random_id,
+    snapshot,
+)
+
+TOOL_ARGS: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
+    "complete_task": ("task", lambda v: {"task_id": v}),
+    "reopen_task": ("task", lambda v: {"task_id": v}),
+    "delete_task": ("task", lambda v: {"task_id": v}),
+    "update_task": ("task", lambda v: {"task_id": v, "title": "hijacked", "tags": ["x"]}),
+    "delete_tasks": ("task", lambda v: {"task_ids": [v]}),
+    "undo": ("operation", lambda v: {"operation_id": v}),
+}
+
+
+def _id_fields(model: type) -> list[str]:
+    return [n for n in model.model_fields if n.endswith(("_id", "_ids"))]
+
+
+def _dialect(engine: sa.Engine) -> str:
+    return engine.dialect.name
+
+
+def _tool_answer(name: str, args: dict[str, Any], user_id: uuid.UUID) -> str:
+    try:
+        result = registry.execute(name, args, user_id=user_id, source="chat")
+    except ToolError as exc:
+        return f"ToolError: {exc}"
+    return f"returned {result}"
+
+
+def _cases(kind: str, victim: Holdings, name: str) -> list[IdCase]:
+    cases = id_cases(kind, victim)
+    if name == "undo":  # no operation_id at all means "the last change here": not an id to fuzz
+        cases = [c for c in cases if c.value != ""]
+    return cases
+
+
+def test_isolation_registry_tools(app_db: sa.Engine, alice: Holdings, bob: Holdings) -> None:
+    with_ids = {t.name for t in registry.all_tools() if _id_fields(t.args_model)}
+    assert with_ids == set(TOOL_ARGS), f"tools taking ids changed: {sorted(with_ids ^ set(TOOL_ARGS))}"
+    for name, (kind, build) in TOOL_ARGS.items():
+        before = snapshot(app_db)
+        missing = _tool_answer(name, build(random_id(kind)), bob.user_id)
+        assert missing.startswith("ToolError: "), missing
+        cases = _cases(kind, alice, name)
+        for case in cases:
+            answer = _tool_answer(name, build(case.value), bob.user_id)
+            assert answer.startswith("ToolError: "), f"{name}({case.label}) {answer}"
+            if case.shaped:
+                assert answer == missing, f"{name}({case.label}): {answer!r} vs missing {missing!r}"
+        # A batch with one of Bob's own tasks and one of hers: refused whole.
+        if name == "delete_tasks":
+            answer = _tool_answer(name, {"task_ids": [bob.task_ids[0], alice.task_ids[0]]}, bob.user_id)
+            assert answer == missing
+        assert_untouched(app_db, before, bob.user_id, f"tool {name}")
+        COUNTS.add(f"registry tools ({_dialect(app_db)})", name, len(cases))
+
+
+def test_isolation_mcp_call_tool(app_db: sa.Engine, alice: Holdings, bob: Holdings) -> None:
+    with_ids = {n for n in MCP_TOOLS if _id_fields(registry.get_tool(n).args_model)}
+    assert with_ids <= set(TOOL_ARGS), sorted(with_ids - set(TOOL_ARGS))
+    assert with_ids, "MCP serves no tool taking an id?"
+    for name in sorted(with_ids):
+        kind, build = TOOL_ARGS[name]
+        before = snapshot(app_db)
+        missing = call_tool(name, build(random_id(kind)), user_id=bob.user_id)
+        assert missing.is_error
+        cases = _cases(kind, alice, name)
+        for case in cases:
+            result = call_tool(name, build(case.value), user_id=bob.user_id)
+            assert result.is_error, f"MCP {name}({case.label}) answered {result.content}"
+            assert result.structured_content is None
+            if case.shaped:
+                assert result.content == missing.content, (name, case.label)
+        assert_untouched(app_db, before, bob.user_id, f"MCP {name}")
+        COUNTS.add(f"MCP call_tool ({_dialect(app_db)})", name, len(cases))
+
+
+# ----- widget actions --------------------------------------------------------------------------------
+
+
+def _payload(widget_id: str) -> dict[str, Any]:
+    with session_scope() as session:
+        widget = session.get(Widget, widget_id)
+        assert widget is not None
+        return widget.payload
+
+
+def _declared(widget_id: str) -> list[dict[str, Any]]:
+    return [
+        {"type": a["type"], "payload": a.get("payload") or {}}
+        for a in widget_actions.declared_actions(_payload(widget_id))
+        if a.get("handler") != "client"
+    ]
+
+
+def _perform(user_id: uuid.UUID, widget_id: str, action: dict[str, Any], form: Any = None) -> str:
+    try:
+        outcome = widget_actions.perform(
+            user_id=user_id,
+            widget_id=widget_id,
+            action=action,
+            idempotency_key=f"fuzz-{uuid.uuid4().hex}",
+            form=form,
+        )
+    except ServiceError as exc:
+        return f"{type(exc).__name__}: {exc.message}"
+    return f"{outcome.status}: {outcome.result}"
+
+
+def _forged(action: dict[str, Any], value: str) -> dict[str, Any]:
+    """The action with every id in its payload replaced by ``value``."""
+    payload = dict(action["payload"])
+    for key in list(payload):
+        if key.endswith("_ids"):
+            payload[key] = [value]
+        elif key.endswith("_id"):
+            payload[key] = value
+    return {"type": action["type"], "payload": payload}
+
+
+ID_KIND = {"task_id": "task", "task_ids": "task", "operation_id": "operation"}
+
+
+def test_isolation_widget_actions(app_db: sa.Engine, alice: Holdings, bob: Holdings) -> None:
+    before = snapshot(app_db)
+    # 1. Alice's widgets, with the very actions they declare (and her idempotency key).
+    hers = _declared(alice.list_widget_id)[0]
+    missing = _perform(bob.user_id, random_id("widget"), hers)
+    assert missing == "NotFoundError: Widget not found."
+    cases = id_cases("widget", alice)
+    for case in cases:
+        action = _declared(case.value)[0] if case.value in alice.widget_ids else hers
+        assert _perform(bob.user_id, case.value, action) == missing, case.label
+    replay = widget_actions.perform(
+        user_id=alice.user_id, widget_id=alice.list_widget_id, action=hers, idempotency_key="first-click"
+    )
+    assert replay.replayed
+    with pytest.raises(ServiceError, match=r"^Widget not found\.$"):
+        widget_actions.perform(
+            user_id=bob.user_id, widget_id=alice.list_widget_id, action=hers, idempotency_key="first-click"
+        )
+    total = len(cases) + 1
+    # 2. Bob's own widgets with Alice's (and random, and broken) ids forged into each declared action.
+    forged_total = 0
+    for widget_id in (bob.list_widget_id, bob.card_widget_id, bob.confirm_widget_id):
+        for action in _declared(widget_id):
+            ids = [k for k in action["payload"] if k in ID_KIND]
+            if not ids:
+                continue
+            kind = ID_KIND[ids[0]]
+            form = {"title": "hijacked"} if action["type"] == "task.update" else None
+            forged_missing = _perform(bob.user_id, widget_id, _forged(action, random_id(kind)), form)
+            assert forged_missing.startswith("failed: "), forged_missing
+            assert "no longer available" in forged_missing
+            for case in id_cases(kind, alice):
+                answer = _perform(bob.user_id, widget_id, _forged(action, case.value), form)
+                assert answer == forged_missing, f"{action['type']} with {case.label}: {answer}"
+                forged_total += 1
+    assert forged_total > 100
+    assert_untouched(app_db, before, bob.user_id, "widget actions")
+    COUNTS.add(f"widget actions ({_dialect(app_db)})", "perform: other user's widget", total)
+    COUNTS.add(f"widget actions ({_dialect(app_db)})", "perform: forged payload ids", forged_total)
+
+
+# ----- the CLI -----------------------------------------------------------------------------------------
+
+
+def _id_options() -> set[tuple[str, str]]:
+    """(subcommand, option dest) for every CLI option that names a thread, widget or other id."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(parser: Any, prefix: str) -> None:
+        for action in parser._actions:
+            if getattr(action, "choices", None) and isinstance(action.choices, dict):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{prefix} {name}".strip())
+            elif action.dest in ("thread", "widget") or action.dest.endswith("_id"):
+                found.add((prefix, action.dest))
+
+    walk(build_parser(), "")
+    return found
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "") -> tuple[int, str, str]:
+    old, sys.stdin = sys.stdin, io.StringIO(stdin)
+    try:
+        code = cli_main(argv)
+    finally:
+        sys.stdin = old
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _act(user: Holdings, widget_id: str, action: dict[str, Any]) -> list[str]:
+    """``act`` argv with a fresh idempotency key (the same key twice would replay the first answer)."""
+    return [
+        "act",
+        "--user",
+        user.email,
+        f"--widget={widget_id}",
+        "--action",
+        json.dumps(action),
+        "--key",
+        uuid.uuid4().hex,
+    ]
+
+
+def _chat_answer(code: int, out: str, err: str) -> tuple[int, list[dict[str, Any]], str]:
+    """The chat's JSON lines without the echoed thread id (which is the input itself)."""
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    for line in lines:
+        line.pop("thread_id", None)
+    return code, lines, err
+
+
+def test_isolation_cli(app_db: sa.Engine, alice: Holdings, bob: Holdings, capsys) -> None:
+    assert _id_options() == {("chat", "thread"), ("act", "widget")}, _id_options()
+    before = snapshot(app_db)
+    # chat --thread: Alice's conversation (and random, and broken ids) is not found.
+    chat = ["chat", "--user", bob.email, "--json"]
+    stdin = "delete all my tasks\nyes\n"
+    missing = _chat_answer(*_cli([*chat, f"--thread={random_id('thread')}"], capsys, stdin))
+    assert [line["error"] for line in missing[1]] == ["not_found", "not_found"], missing
+    cases = [c for c in id_cases("thread", alice) if "\x00" not in c.value]  # argv can't hold NUL
+    for case in cases:
+        answer = _chat_answer(*_cli([*chat, f"--thread={case.value}"], capsys, stdin))
+        assert answer == missing, f"chat --thread {case.label}: {answer}"
+    # act --widget: her widget with her action, and Bob's widget with her ids forged in.
+    hers = _declared(alice.list_widget_id)[0]
+    act_missing = _cli(_act(bob, random_id("widget"), hers), capsys)
+    assert act_missing == (1, "", "error: Widget not found.\n"), act_missing
+    widget_cases = [c for c in id_cases("widget", alice) if "\x00" not in c.value]
+    for case in widget_cases:
+        action = _declared(case.value)[0] if case.value in alice.widget_ids else hers
+        answer = _cli(_act(bob, case.value, action), capsys)
+        assert answer == act_missing, f"act --widget {case.label}: {answer}"
+    own = next(a for a in _declared(bob.list_widget_id) if a["type"] == "task.delete")
+    forged_cases = [c for c in id_cases("task", alice) if "\x00" not in c.value]
+    forged_missing = _cli(_act(bob, bob.list_widget_id, _forged(own, random_id("task"))), capsys)
+    assert forged_missing[0] == 0
+    assert json.loads(forged_missing[1])["status"] == "failed"
+    for case in forged_cases:
+        code, out, err = _cli(_act(bob, bob.list_widget_id, _forged(own, case.value)), capsys)
+        assert (code, err) == (0, ""), case.label
+        result = json.loads(out)
+        assert result["status"] == "failed"
+        assert result["result"] == json.loads(forged_missing[1])["result"], case.label
+    assert_untouched(app_db, before, bob.user_id, "CLI")
+    COUNTS.add(f"CLI ({_dialect(app_db)})", "chat --thread", len(cases))
+    COUNTS.add(f"CLI ({_dialect(app_db)})", "act --widget", len(widget_cases))
+    COUNTS.add(f"CLI ({_dialect(app_db)})", "act --action payload ids", len(forged_cases))

@@ -1,0 +1,284 @@
+"""Isolation through the pages' event handlers, over the real websocket of the production app.
+
+Bob signs in on a real ``reflex run --env prod`` server, opens the chat and task pages, and sends
+the events a page sends (``ChatState.select_thread``, ``widget_click``, ``TasksState.delete``, the
+chat page's ``?thread=`` on load, ...) with Alice's ids, random ids and garbage, exactly as a
+modified browser could. Every handler of ``app/states`` that takes an id is found by reading the
+source, so a new one must be listed here. For each: what comes back over the socket for her id
+equals what comes back for a random id (ids in the echo masked), nothing of hers ever appears in
+any update, the server logs no traceback, and no table changes but Bob's own refusal records.
+
+Runs the prod app (SQLite, frontend built) and the prod backend alone (PostgreSQL): run it under
+``flock /tmp/ticked-web.lock``.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import concurrent.futures
+import json
+import re
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+
+from app.core.config import PROJECT_ROOT
+from tests.security.conftest import using_server_db
+from tests.security.web import AUTH_STATE, CHAT_STATE, ON_LOAD, TASKS_STATE, Received, Server, Tab
+from tests.security.world import (
+    COUNTS,
+    PASSWORD,
+    Holdings,
+    IdCase,
+    assert_untouched,
+    hold_data,
+    id_cases,
+    random_id,
+    snapshot,
+)
+
+COMPLETE_PATH = "children.0.children.0.children.0"
+"""The first row's Complete button in a task ListView (app.widgets.build.task_list)."""
+SUBMIT_PATH = "children.5"
+"""Where a task card's Edit form sits (app.widgets.build.task_card)."""
+
+Step = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PageCase:
+    state: str
+    page: str
+    kind: str
+    steps: Callable[[str], list[Step]]
+    background: bool = False
+    masked: tuple[str, ...] = field(default=())
+    """State vars that only echo what was sent (not an answer), left out of the comparison."""
+
+
+CHAT = {
+    "select_thread": PageCase(CHAT_STATE, "/", "thread", lambda v: [("select_thread", {"thread_id": v})]),
+    "start_rename+save_rename": PageCase(
+        CHAT_STATE, "/", "thread", lambda v: [("start_rename", {"thread_id": v}), ("save_rename", {})]
+    ),
+    "set_archived": PageCase(
+        CHAT_STATE, "/", "thread", lambda v: [("set_archived", {"thread_id": v, "archived": True})]
+    ),
+    "ask_delete+confirm_delete": PageCase(
+        CHAT_STATE, "/", "thread", lambda v: [("ask_delete", {"thread_id": v}), ("confirm_delete", {})]
+    ),
+    "delete_thread": PageCase(CHAT_STATE, "/", "thread", lambda v: [("delete_thread", {"thread_id": v})]),
+    "retry": PageCase(CHAT_STATE, "/", "message", lambda v: [("retry", {"message_id": v})], background=True),
+    "run_turn": PageCase(
+        CHAT_STATE,
+        "/",
+        "message",
+        lambda v: [("run_turn", {"text": "", "retry_message_id": v})],
+        background=True,
+    ),
+    "expand_widget": PageCase(
+        CHAT_STATE,
+        "/",
+        "widget",
+        lambda v: [("expand_widget", {"widget_id": v})],
+        masked=("expanded_widgets",),
+    ),
+    "widget_click": PageCase(
+        CHAT_STATE,
+        "/",
+        "widget",
+        lambda v: [("widget_click", {"widget_id": v, "path": COMPLETE_PATH, "version": 0})],
+        background=True,
+    ),
+    "widget_submit": PageCase(
+        CHAT_STATE,
+        "/",
+        "widget",
+        lambda v: [
+            (
+                "widget_submit",
+                {"form_data": {"title": "hijacked"}, "widget_id": v, "path": SUBMIT_PATH, "version": 0},
+            )
+        ],
+        background=True,
+    ),
+    "run_widget_action": PageCase(
+        CHAT_STATE,
+        "/",
+        "widget",
+        lambda v: [("run_widget_action", {"widget_id": v, "path": COMPLETE_PATH, "version": 0, "form": {}})],
+        background=True,
+    ),
+}
+TASKS = {
+    "toggle_done": PageCase(TASKS_STATE, "/tasks", "task", lambda v: [("toggle_done", {"task_id": v})]),
+    "delete": PageCase(TASKS_STATE, "/tasks", "task", lambda v: [("delete", {"task_id": v})]),
+    "start_edit+save_edit": PageCase(
+        TASKS_STATE, "/tasks", "task", lambda v: [("start_edit", {"task_id": v}), ("save_edit", {})]
+    ),
+}
+HANDLERS = {
+    ("ChatState", "select_thread"),
+    ("ChatState", "start_rename"),
+    ("ChatState", "set_archived"),
+    ("ChatState", "ask_delete"),
+    ("ChatState", "delete_thread"),
+    ("ChatState", "retry"),
+    ("ChatState", "run_turn"),
+    ("ChatState", "expand_widget"),
+    ("ChatState", "widget_click"),
+    ("ChatState", "widget_submit"),
+    ("ChatState", "run_widget_action"),
+    ("TasksState", "toggle_done"),
+    ("TasksState", "delete"),
+    ("TasksState", "start_edit"),
+}
+"""Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
+FENCES = {CHAT_STATE: ("set_rename_text", "rename_text"), TASKS_STATE: ("set_edit_text", "edit_text")}
+
+
+def _id_handlers() -> set[tuple[str, str]]:
+    """(state class, handler) for every public method of app/states whose parameters name an id."""
+    found = set()
+    for path in sorted((PROJECT_ROOT / "app" / "states").glob("*.py")):
+        for cls in ast.parse(path.read_text()).body:
+            if not isinstance(cls, ast.ClassDef):
+                continue
+            for node in cls.body:
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name.startswith("_"):
+                    continue
+                if any(re.search(r"(^|_)ids?$", a.arg) for a in node.args.args[1:]):
+                    found.add((cls.name, node.name))
+    return found
+
+
+def test_isolation_every_id_taking_handler_is_covered() -> None:
+    found = _id_handlers()
+    assert found - HANDLERS == set(), f"page handlers taking ids with no isolation case: {found - HANDLERS}"
+    assert HANDLERS - found == set(), f"listed here but gone from app/states: {HANDLERS - found}"
+
+
+def run(coro: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run async test code on a loop of its own (pytest-playwright may hold the main thread's)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coro())).result()
+
+
+def _page_cases(kind: str, victim: Holdings) -> list[IdCase]:
+    """A smaller set than the other surfaces (each case is a few round trips over the socket)."""
+    cases = id_cases(kind, victim, garbage=False)
+    keep = [c for c in cases if c.label.startswith("victim " + kind) and "respelled" not in c.label]
+    keep += [c for c in cases if "respelled" in c.label][:2]
+    keep += [c for c in cases if " as " in c.label][:3]
+    keep += [c for c in cases if c.label.startswith("random")]
+    garbage = ("", " ", "not-a-uuid", "' OR 1=1 --", "\x00", "x" * 3000)
+    keep += [IdCase(f"garbage {v[:10]!r}", v, False) for v in garbage]
+    return keep
+
+
+def _answer(received: Received, value: str, masked: tuple[str, ...], fence_var: str) -> str:
+    """What the page was told, with the id sent masked: merged deltas per state, then the events."""
+    merged: dict[str, dict[str, Any]] = {}
+    for update in received.updates:
+        for state, delta in (update.get("delta") or {}).items():
+            clean = {k.removesuffix("_rx_state_"): v for k, v in delta.items()}
+            merged.setdefault(state, {}).update(clean)
+    for state in merged.values():
+        for name in (*masked, fence_var):
+            state.pop(name, None)
+    text = json.dumps({"deltas": merged, "events": received.events()}, sort_keys=True, ensure_ascii=False)
+    if value.strip():
+        text = text.replace(json.dumps(value)[1:-1], "<ID>")
+    return re.sub(r"fence-[0-9a-f]{10}", "<FENCE>", text)
+
+
+async def _do(tab: Tab, case: PageCase, value: str) -> Received:
+    setter, var = FENCES[case.state]
+    mark = tab.mark()
+    for handler, payload in case.steps(value):
+        await tab.call(f"{case.state}.{handler}", payload, case.page, fence=(case.state, setter, var))
+    if case.background:
+        await tab.quiet(0.4)  # background work answers within milliseconds here
+    return tab.since(mark)
+
+
+async def _load_with_thread(tab: Tab, value: str) -> Received:
+    mark = tab.mark()
+    router = {"pathname": "/", "asPath": "/?thread=" + quote(value, safe=""), "query": {"thread": value}}
+    await tab.sio.emit("event", {"name": ON_LOAD, "router_data": router}, namespace="/_event")
+    setter, var = FENCES[CHAT_STATE]
+    await tab.call(f"{CHAT_STATE}.dismiss_error", None, "/", fence=(CHAT_STATE, setter, var))
+    return tab.since(mark)
+
+
+def _log_size(server: Server) -> int:
+    return server.log.stat().st_size
+
+
+def _new_log(server: Server, since: int) -> str:
+    with server.log.open("rb") as f:
+        f.seek(since)
+        return f.read().decode(errors="replace")
+
+
+def test_isolation_pages_over_websocket(web_app: Server) -> None:
+    with using_server_db(web_app) as engine:
+        alice, bob = hold_data("alice"), hold_data("bob")
+
+        async def scenario() -> None:
+            tab = Tab(web_app.url)
+            try:
+                await tab.connect("/login")
+                token = await tab.sign_in(bob.email, PASSWORD)
+                assert token, tab.var(AUTH_STATE, "auth_error")
+                for group, cases in (("/", CHAT), ("/tasks", TASKS)):
+                    await tab.open_page(group, token)
+                    for name, case in cases.items():
+                        await _fuzz(tab, web_app, name, case, (alice, bob), engine)
+                await tab.open_page("/", token)
+                await _fuzz_on_load(tab, (alice, bob), engine)
+            finally:
+                await tab.close()
+
+        run(scenario)
+
+
+async def _fuzz(
+    tab: Tab, server: Server, name: str, case: PageCase, users: tuple[Holdings, Holdings], engine: sa.Engine
+) -> None:
+    alice, bob = users
+    _setter, fence_var = FENCES[case.state]
+    before = snapshot(engine)
+    log_at = _log_size(server)
+    fresh = random_id(case.kind)
+    missing = _answer(await _do(tab, case, fresh), fresh, case.masked, fence_var)
+    cases = _page_cases(case.kind, alice)
+    for item in cases:
+        received = await _do(tab, case, item.value)
+        assert "alice" not in received.text().lower(), f"{name}({item.label}) leaked Alice's data"
+        answer = _answer(received, item.value, case.masked, fence_var)
+        if item.shaped:
+            assert answer == missing, f"{name}({item.label}):\n{answer}\nvs a missing id:\n{missing}"
+    log = _new_log(server, log_at)
+    assert "Traceback" not in log, f"{name} made the server log an error:\n{log[-3000:]}"
+    assert_untouched(engine, before, bob.user_id, f"page handler {name}")
+    COUNTS.add(f"page handlers ({engine.dialect.name})", name, len(cases))
+
+
+async def _fuzz_on_load(tab: Tab, users: tuple[Holdings, Holdings], engine: sa.Engine) -> None:
+    alice, bob = users
+    before = snapshot(engine)
+    fresh = random_id("thread")
+    missing = _answer(await _load_with_thread(tab, fresh), fresh, (), "rename_text")
+    cases = _page_cases("thread", alice)
+    for item in cases:
+        received = await _load_with_thread(tab, item.value)
+        assert "alice" not in received.text().lower(), f"on_load ?thread={item.label} leaked Alice's data"
+        if item.shaped:
+            assert _answer(received, item.value, (), "rename_text") == missing, item.label
+    assert_untouched(engine, before, bob.user_id, "chat on_load ?thread=")
+    COUNTS.add(f"page handlers ({engine.dialect.name})", "ChatState.on_load ?thread=", len(cases))

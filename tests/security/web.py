@@ -1,0 +1,371 @@
+"""The production app for the security tests, and a websocket client that talks to it like a page does.
+
+``prod_server`` starts ``reflex run --env prod`` (optionally ``--backend-only``: the event handlers
+without a frontend build) on a migrated database of its own, on a free port, in a process group
+that is stopped afterwards. It builds the app in the shared ``.web`` directory, so whatever uses
+it must run under ``flock /tmp/ticked-web.lock`` (see the repository's shared-machine rules).
+
+``Tab`` is one browser tab over Reflex's real websocket, as the compiled frontend does it
+(``.web/utils/state.js``): the ``hydrate_and_load`` boot event rides in the socket.io CONNECT
+packet, events go out as ``event`` messages on ``/_event`` and deltas come back the same way.
+It is extracted from ``bench/ws_load.py`` (which measures load; this one drives single events and
+keeps every update for the test to inspect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from app.core.config import PROJECT_ROOT
+
+BIN_DIR = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+REFLEX = Path(sys.executable).parent / "reflex"
+JWT_SECRET = "security-test-jwt-secret-not-for-production"
+START_TIMEOUT = 420.0
+_DROPPED_PREFIXES = ("REFLEX_", "PYTEST_", "APP_HARNESS")
+_DROPPED = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "JWT_SECRET",
+    "DATA_DIR",
+    "OPENAI_API_KEY",
+    "AGENT_BACKEND",
+    "CORS_ALLOWED_ORIGINS",
+}
+
+# State names as the compiled frontend spells them (checked against .web by ``check_state_names``).
+ROOT_STATE = "reflex___state____state"
+AUTH_STATE = f"{ROOT_STATE}.app___states___auth____auth_state"
+CHAT_STATE = f"{ROOT_STATE}.app___states___chat____chat_state"
+TASKS_STATE = f"{ROOT_STATE}.app___states___tasks____tasks_state"
+UPDATE_VARS = f"{ROOT_STATE}.reflex___state____update_vars_internal_state.update_vars_internal"
+ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_internal"
+HYDRATE = f"{ROOT_STATE}.hydrate_and_load"
+TOKEN_VAR = f"{AUTH_STATE}.token_rx_state_"
+NAMESPACE = "/_event"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop_group(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.poll()
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
+@dataclass
+class Server:
+    port: int
+    db_url: str
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self) -> str:
+        return _tail(self.log)
+
+
+def server_env(tmp: Path, db_url: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_PREFIXES) and k not in _DROPPED}
+    env.update(
+        PATH=f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
+        REFLEX_USE_SYSTEM_BUN="1",
+        REFLEX_TELEMETRY_ENABLED="false",
+        REFLEX_CHECK_LATEST_VERSION="false",
+        REFLEX_API_URL=f"http://127.0.0.1:{port}",
+        NPM_CONFIG_REGISTRY=os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org"),
+        DATABASE_URL=db_url,
+        DATA_DIR=str(tmp / "data"),
+        JWT_SECRET=JWT_SECRET,
+        AGENT_BACKEND="local",
+        PYTHONDONTWRITEBYTECODE="1",
+        **(extra or {}),
+    )
+    return env
+
+
+@contextlib.contextmanager
+def prod_server(
+    db_url: str | None = None, *, backend_only: bool = False, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """A migrated database (a scratch SQLite file unless ``db_url``) and the prod app serving it."""
+    tmp = Path(tempfile.mkdtemp(prefix="ticked-security-"))
+    port = free_port()
+    db_url = db_url or f"sqlite:///{tmp / 'app.db'}"
+    server = Server(
+        port=port, db_url=db_url, env=server_env(tmp, db_url, port, extra_env), log=tmp / "server.log"
+    )
+    try:
+        migrate = subprocess.run(
+            [sys.executable, "-m", "app.cli", "migrate"],
+            cwd=PROJECT_ROOT,
+            env=server.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        if migrate.returncode != 0:
+            raise RuntimeError(f"migrate failed: {migrate.stderr or migrate.stdout}")
+        ports = (
+            ["--backend-port", str(port)]
+            if backend_only
+            else ["--frontend-port", str(port), "--backend-port", str(port)]
+        )
+        command = [str(REFLEX), "run", "--env", "prod", *(["--backend-only"] if backend_only else []), *ports]
+        with server.log.open("ab") as out:
+            server.proc = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=server.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        probe = "/ping" if backend_only else "/"
+        while True:
+            if server.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {server.proc.returncode}:\n{server.log_tail()}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(server.url + probe, timeout=3) as resp:
+                if resp.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not up after {START_TIMEOUT:.0f}s:\n{server.log_tail()}")
+            time.sleep(0.5)
+        yield server
+    finally:
+        if server.proc is not None:
+            _stop_group(server.proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def built_event_url() -> str:
+    """The websocket address the frontend in ``.web`` was built for."""
+    env = PROJECT_ROOT / ".web" / "env.json"
+    return json.loads(env.read_text()).get("EVENT", "") if env.exists() else ""
+
+
+def check_state_names() -> None:
+    """The names above must be the compiled frontend's (a renamed state would make events vanish)."""
+    context = PROJECT_ROOT / ".web" / "utils" / "context.jsx"
+    text = context.read_text() if context.exists() else ""
+    missing = [n for n in (AUTH_STATE, CHAT_STATE, TASKS_STATE, TOKEN_VAR) if n not in text]
+    assert not missing, f"state names changed: {missing} not in {context}"
+
+
+# ----- one tab ------------------------------------------------------------------------------------------
+
+
+def router(path: str) -> dict[str, Any]:
+    pathname, _, query = path.partition("?")
+    params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
+    return {"pathname": pathname, "asPath": path, "query": params}
+
+
+@dataclass
+class Received:
+    """Everything the server sent since a mark: deltas per state and the events (toasts, redirects)."""
+
+    updates: list[dict[str, Any]] = field(default_factory=list)
+
+    def deltas(self, state: str) -> list[dict[str, Any]]:
+        out = []
+        for update in self.updates:
+            delta = (update.get("delta") or {}).get(state)
+            if delta:
+                out.append({k.removesuffix("_rx_state_"): v for k, v in delta.items()})
+        return out
+
+    def last(self, state: str, var: str, default: Any = None) -> Any:
+        for delta in reversed(self.deltas(state)):
+            if var in delta:
+                return delta[var]
+        return default
+
+    def events(self) -> list[dict[str, Any]]:
+        return [e for u in self.updates for e in u.get("events") or []]
+
+    def text(self) -> str:
+        return json.dumps(self.updates, ensure_ascii=False, default=str)
+
+
+class Tab:
+    """One browser tab: one socket, one client token; keeps every update it receives."""
+
+    def __init__(self, url: str, origin: str | None = None, client_ip: str | None = None) -> None:
+        self.url = url
+        self.origin = origin
+        # Through a loopback peer the server counts sign-in failures under the last X-Forwarded-For
+        # entry (see app.services.throttle): each tab is its own client, as behind README's nginx.
+        self.client_ip = client_ip or f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
+        self.client_token = str(uuid.uuid4())
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio.on("event", self._on_update, namespace=NAMESPACE)
+        self.updates: list[dict[str, Any]] = []
+        self.state: dict[str, dict[str, Any]] = {}
+        self._changed = asyncio.Event()
+
+    async def _on_update(self, update: dict[str, Any]) -> None:
+        self.updates.append(update)
+        for name, delta in (update.get("delta") or {}).items():
+            self.state.setdefault(name, {}).update(
+                {k.removesuffix("_rx_state_"): v for k, v in delta.items()}
+            )
+        self._changed.set()
+
+    def var(self, state: str, name: str, default: Any = None) -> Any:
+        return self.state.get(state, {}).get(name, default)
+
+    def mark(self) -> int:
+        return len(self.updates)
+
+    def since(self, mark: int) -> Received:
+        return Received(self.updates[mark:])
+
+    async def wait_for(self, check: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out waiting for {what or check}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
+
+    async def quiet(self, seconds: float = 0.25, timeout: float = 30.0) -> None:
+        """Until nothing arrived for ``seconds`` (background handlers finishing their last words)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            count = len(self.updates)
+            await asyncio.sleep(seconds)
+            if len(self.updates) == count:
+                return
+
+    async def connect(self, path: str = "/login") -> None:
+        boot = {"name": HYDRATE, "payload": {}, "router_data": router(path)}
+        headers = {"X-Forwarded-For": self.client_ip}
+        if self.origin:
+            headers["Origin"] = self.origin
+        await self.sio.connect(
+            f"{self.url}?token={self.client_token}",
+            socketio_path="/_event",
+            namespaces=[NAMESPACE],
+            transports=["websocket"],
+            auth={"event": boot},
+            headers=headers,
+            wait_timeout=60,
+        )
+        await self.wait_for(lambda: self.var(ROOT_STATE, "is_hydrated"), what="hydration")
+
+    async def emit(self, name: str, payload: dict[str, Any] | None, path: str) -> None:
+        event: dict[str, Any] = {"name": name, "router_data": router(path)}
+        if payload:
+            event["payload"] = payload
+        await self.sio.emit("event", event, namespace=NAMESPACE)
+
+    async def call(
+        self,
+        name: str,
+        payload: dict[str, Any] | None,
+        path: str,
+        *,
+        fence: tuple[str, str, str] | None = None,
+        until: Callable[[], bool] | None = None,
+    ) -> Received:
+        """Send one event and wait until it is processed; returns what came back for it.
+
+        ``fence`` is (state, setter handler, var): a cheap event sent right after, whose echo
+        proves the first one finished (one tab's events run in order). ``until`` waits further
+        for a background handler the event started.
+        """
+        mark = self.mark()
+        await self.emit(name, payload, path)
+        if fence is not None:
+            state, setter, var = fence
+            token = f"fence-{uuid.uuid4().hex[:10]}"
+            await self.emit(f"{state}.{setter}", {"value": token}, path)
+            await self.wait_for(lambda: self.var(state, var) == token, what=f"{name} to finish")
+        if until is not None:
+            await self.wait_for(until, what=f"{name}'s background work")
+        if fence is None:  # the fence's echo already proves the event (and all it sent) is done
+            await self.quiet()
+        return self.since(mark)
+
+    async def sign_in(self, email: str, password: str) -> str:
+        mark = self.mark()
+        await self.emit(f"{AUTH_STATE}.sign_in", {"form": {"email": email, "password": password}}, "/login")
+        await self.wait_for(
+            lambda: (
+                any(e.get("name") == "_redirect" for e in self.since(mark).events())
+                or bool(self.var(AUTH_STATE, "auth_error"))
+            ),
+            what="sign-in",
+        )
+        return str(self.var(AUTH_STATE, "token") or "")
+
+    async def open_page(self, path: str, token: str) -> None:
+        """The client-side navigation to ``path``: the stored token, then the page's on_load."""
+        self.state.get(ROOT_STATE, {}).pop("is_hydrated", None)
+        mark = self.mark()
+        await self.emit(UPDATE_VARS, {"vars": {TOKEN_VAR: token}}, path)
+        await self.emit(ON_LOAD, None, path)
+        await self.wait_for(
+            lambda: any(
+                (u.get("delta") or {}).get(ROOT_STATE, {}).get("is_hydrated_rx_state_")
+                for u in self.updates[mark:]
+            ),
+            what=f"{path} to load",
+        )
+        await self.quiet()
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.sio.disconnect(), 10)
