@@ -34,21 +34,12 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from app.core.config import PROJECT_ROOT
+from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_DEPLOY_REDIS_URL", "redis://127.0.0.1:6379/7")
 NGINX = os.environ.get("NGINX_PATH") or shutil.which("nginx") or "/usr/sbin/nginx"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 BIN_DIR = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
 REFLEX = Path(sys.executable).parent / "reflex"
 JWT_SECRET = "deploy-test-jwt-secret-not-for-production"

@@ -15,17 +15,8 @@ from playwright.sync_api import Page, expect
 
 from app import migrations
 from app.core.config import PROJECT_ROOT
+from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "correct-horse-42"
 
 

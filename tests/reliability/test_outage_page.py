@@ -25,22 +25,13 @@ from playwright.sync_api import Page, expect, sync_playwright
 from tests.conftest import PG_ADMIN_URL, require_postgres
 from tests.reliability.api_server import free_port
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
+from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = ROOT / ".tools" / "node_modules" / ".bin"
 REFLEX = Path(sys.executable).parent / "reflex"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 START_TIMEOUT_S = 300
 PASSWORD = "correct-horse-42"
 

@@ -21,17 +21,8 @@ from tests.security.conftest import using_server_db
 from tests.security.test_isolation_pages import run
 from tests.security.web import AUTH_STATE, Server, Tab, prod_server
 from tests.security.world import PASSWORD, password_hash
+from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 EVIL = "http://evil.example"
 WAIT = "Too many failed sign-ins. Try again in 15 minutes."
 WRONG = "Incorrect email or password."
