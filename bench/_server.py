@@ -45,18 +45,26 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-def group_rss_mb(pgid: int) -> float:
-    """Resident memory (VmRSS) summed over every live process in process group ``pgid``."""
-    total_kb = 0
+def _group(pgid: int) -> Iterator[tuple[Path, list[str]]]:
+    """(/proc entry, stat fields after the command name) of every live process in group ``pgid``."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            # Fields after the ")" that ends the command name: state ppid pgrp ...
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if int(fields[2]) != pgid:
-                continue
+        except OSError:
+            continue  # the process ended while we looked
+        # Fields after the ")" that ends the command name: state ppid pgrp ...
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if len(fields) > 12 and fields[2] == str(pgid):
+            yield entry, fields
+
+
+def group_rss_mb(pgid: int) -> float:
+    """Resident memory (VmRSS) summed over every live process in process group ``pgid``."""
+    total_kb = 0
+    for entry, _fields in _group(pgid):
+        try:
             for line in (entry / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total_kb += int(line.split()[1])
@@ -64,6 +72,12 @@ def group_rss_mb(pgid: int) -> float:
         except (OSError, ValueError, IndexError):
             continue  # the process ended while we looked
     return total_kb / 1024
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time used so far by the live processes of group ``pgid``."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for _entry, fields in _group(pgid))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def stop_group(proc: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -102,6 +116,9 @@ class Server:
     def rss_mb(self) -> float:
         return group_rss_mb(self.proc.pid)
 
+    def cpu_seconds(self) -> float:
+        return group_cpu_seconds(self.proc.pid)
+
     def alive(self) -> bool:
         return self.proc.poll() is None
 
@@ -124,6 +141,8 @@ def server_env(tmp: Path, db_url: str, port: int) -> dict[str, str]:
         AGENT_BACKEND="local",
         PYTHONDONTWRITEBYTECODE="1",
     )
+    if os.environ.get("BENCH_STATE_MANAGER"):  # e.g. "disk", to compare with rxconfig's choice
+        env["REFLEX_STATE_MANAGER_MODE"] = os.environ["BENCH_STATE_MANAGER"]
     return env
 
 

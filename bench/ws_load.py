@@ -5,15 +5,20 @@ accounts with one open task each, and lets N python-socketio clients talk to it 
 compiled frontend does (``.web/utils/state.js``): the ``hydrate_and_load`` boot event rides in
 the socket.io CONNECT packet, events go out as ``event`` messages on ``/_event`` and deltas come
 back the same way. Every tab runs the same steps; all tabs do one step, then the next (so each
-row is N tabs doing that step at once, each tab starting at a random moment within
-``BENCH_SPREAD`` seconds, default 1):
+row is N tabs doing that step). Arrivals: in each step every tab acts at a random moment within
+``BENCH_SPREAD`` seconds (default 10: each person acts about once every 10 s, so N/10 steps per
+second arrive, 20/s at N=200, with all N tabs connected and active together; the first step's
+window is ``BENCH_CONNECT_SPREAD``, default the same). Stress tests: ``BENCH_CONNECT_SPREAD=1``
+is every open tab reconnecting at once (a server restart), ``BENCH_SPREAD=1`` is N people
+pressing the same button within one second.
 
     connect      open the socket on /login; until the hydrate delta (``is_hydrated`` true)
     sign_in      AuthState.sign_in(form); until the token delta and the redirect to /
     open_chat    the client-side navigation to /: update_vars_internal (the LocalStorage token)
                  + on_load_internal (require_auth, ChatState.on_load); until hydrated again
     turn_ack     ChatState.send({"message": "show my tasks"}); until the first delta (sending)
-    turn_first   ... until the first streamed words of the reply
+    turn_first   ... until the first streamed words of the reply (``stream_text``); a reply shown
+                 at once (the local agent's short ones, like this 13-word one) counts its final update
     turn_done    ... until ``sending`` is false (the reply is stored and complete)
     click        ChatState.widget_click on the first row's Complete button of the reply's
                  ListView; until the widget comes back with a new version showing "Reopen"
@@ -27,11 +32,16 @@ during the round and after it.
 
 Goal at N=200 on the 2-core machine: p95 < 250 ms on every step, zero errors, nothing lost.
 
-    .venv/bin/python bench/ws_load.py                     # N = 25, 50, 100 (~1 minute)
-    BENCH_SCALE=full .venv/bin/python bench/ws_load.py    # adds N = 200 (~2 minutes)
-    BENCH_CLIENTS=10,20 BENCH_SPREAD=0 .venv/bin/python bench/ws_load.py
+    .venv/bin/python bench/ws_load.py                     # N = 25, 50, 100 (~3 minutes)
+    BENCH_SCALE=full .venv/bin/python bench/ws_load.py    # adds N = 200 (~4 minutes)
+    BENCH_CLIENTS=10,20 BENCH_SPREAD=1 .venv/bin/python bench/ws_load.py
+    BENCH_PROFILE=/tmp/prof .venv/bin/python bench/ws_load.py  # py-spy stacks per step (see Profiler)
+    BENCH_STATE_MANAGER=disk .venv/bin/python bench/ws_load.py  # another Reflex state manager
 
-Needs ``python-socketio[asyncio_client]`` and ``aiohttp`` in the venv.
+Server CPU per phase (utime + stime of the server's processes, /proc) is printed per round: it
+is what a step costs, independent of how busy the machine is.
+
+Needs ``python-socketio[asyncio_client]`` and ``aiohttp`` in the venv (``BENCH_PROFILE``: ``py-spy``).
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import statistics
 import sys
 import time
@@ -59,8 +70,10 @@ FULL = os.environ.get("BENCH_SCALE") == "full"
 CLIENTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "").split(",") if n.strip()] or (
     [25, 50, 100, 200] if FULL else [25, 50, 100]
 )
-SPREAD = float(os.environ.get("BENCH_SPREAD", "1.0"))
+SPREAD = float(os.environ.get("BENCH_SPREAD", "10"))
+CONNECT_SPREAD = float(os.environ.get("BENCH_CONNECT_SPREAD", str(SPREAD)))
 STEP_TIMEOUT = float(os.environ.get("BENCH_STEP_TIMEOUT", "90"))
+PROFILE_DIR = os.environ.get("BENCH_PROFILE", "")
 GOAL_N, GOAL_P95_MS = 200, 250.0
 PASSWORD = "bench-password-1"
 MESSAGE = "show my tasks"
@@ -217,8 +230,7 @@ class Tab:
             now = time.perf_counter()
             if chat.get("sending_rx_state_") is True:
                 marks.setdefault("turn_ack", now)
-            messages = chat.get("messages_rx_state_")
-            if messages and messages[-1].get("status") == "streaming" and messages[-1].get("content"):
+            if chat.get("stream_text_rx_state_"):
                 marks.setdefault("turn_first", now)
             return chat.get("sending_rx_state_") is False
 
@@ -341,6 +353,14 @@ def check_db(tabs: list[Tab], users: list[tuple[uuid.UUID, str, uuid.UUID]]) -> 
     return problems
 
 
+PHASES = [
+    ("connect", Tab.connect),
+    ("sign_in", Tab.sign_in),
+    ("open_chat", Tab.open_chat),
+    ("turn_done", Tab.turn),
+    ("click", Tab.click),
+]
+
 # ----- one round ----------------------------------------------------------------------------------------
 
 
@@ -355,15 +375,59 @@ class Round:
     rss_peak: float = 0.0
     rss_after: float = 0.0
     log_errors: int = 0
+    first_log_error: str = ""
     seconds: float = 0.0
     client_cpu: float = 0.0
+    server_cpu: dict[str, float] = field(default_factory=dict)
+
+
+class Profiler:
+    """``BENCH_PROFILE=dir``: py-spy samples the server's processes during each step (collapsed stacks).
+
+    ``BENCH_PROFILE_GIL=1`` samples only the thread holding the GIL (where Python's CPU goes).
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self, label: str) -> None:
+        if not PROFILE_DIR:
+            return
+        out = Path(PROFILE_DIR) / f"{label}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(self.pid),
+            "--subprocesses",
+            "--nonblocking",
+            "--rate",
+            "200",
+            *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") else []),
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await asyncio.sleep(1.0)  # py-spy attaches
+
+    async def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        await self.proc.wait()
+        self.proc = None
 
 
 async def run_step(tabs: list[Tab], name: str, action) -> None:
     async def one(tab: Tab) -> None:
         if tab.failed_step:
             return
-        await asyncio.sleep(random.uniform(0, SPREAD))
+        await asyncio.sleep(random.uniform(0, CONNECT_SPREAD if name == "connect" else SPREAD))
         try:
             await asyncio.wait_for(action(tab), STEP_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
@@ -390,12 +454,16 @@ async def run_round(server: Server, n: int) -> Round:
             await asyncio.sleep(0.5)
 
     sampler = asyncio.create_task(sample_rss())
+    profiler = Profiler(server.proc.pid)
     try:
-        await run_step(tabs, "connect", Tab.connect)
-        await run_step(tabs, "sign_in", Tab.sign_in)
-        await run_step(tabs, "open_chat", Tab.open_chat)
-        await run_step(tabs, "turn_done", Tab.turn)
-        await run_step(tabs, "click", Tab.click)
+        for name, action in PHASES:
+            await profiler.start(f"{n}-{name}")
+            cpu_before = server.cpu_seconds()
+            try:
+                await run_step(tabs, name, action)
+            finally:
+                result.server_cpu[name] = server.cpu_seconds() - cpu_before
+                await profiler.stop()
     finally:
         sampling = False
         await sampler
@@ -414,7 +482,11 @@ async def run_round(server: Server, n: int) -> Round:
     with server.log.open("rb") as f:
         f.seek(log_start)
         log = f.read().decode(errors="replace")
-    result.log_errors = sum(1 for line in log.splitlines() if "Traceback" in line or " ERROR" in line)
+    lines = log.splitlines()
+    bad = [i for i, line in enumerate(lines) if "Traceback" in line or " ERROR" in line]
+    result.log_errors = len(bad)
+    if bad:
+        result.first_log_error = "\n".join(lines[bad[0] : bad[0] + 40])
     result.db_problems = await asyncio.to_thread(check_db, tabs, users)
     return result
 
@@ -441,8 +513,14 @@ def print_round(r: Round) -> None:
         f"round {r.seconds:.1f} s (load generator CPU {r.client_cpu:.1f} s); "
         f"server log errors: {r.log_errors}; skipped steps: {r.skipped}"
     )
+    cpu = ", ".join(
+        f"{name} {secs:.1f} s ({secs * 1000 / r.n:.0f} ms/tab)" for name, secs in r.server_cpu.items()
+    )
+    print(f"{r.n:>5}  server CPU per phase: {cpu}")
     for step, text in r.failures.items():
         print(f"{r.n:>5}  first {step} error: {text[:200]}")
+    if r.first_log_error:
+        print(f"{r.n:>5}  first server log error:\n{r.first_log_error}")
     if r.db_problems:
         print(f"{r.n:>5}  DATABASE: {len(r.db_problems)} problem(s), e.g. {r.db_problems[:3]}")
     else:
@@ -461,7 +539,9 @@ def verdict(rounds: list[Round]) -> str:
     errors = sum(target.errors.values())
     lost = len(target.db_problems)
     ok = not slow and not errors and not lost
-    what = f"N={target.n}" + ("" if at else f" (goal is stated at N={GOAL_N}: run BENCH_SCALE=full)")
+    what = f"N={target.n}, arrivals within {SPREAD:g} s" + (
+        "" if at else f" (goal is stated at N={GOAL_N}: run BENCH_SCALE=full)"
+    )
     detail = (
         f"p95 >= {GOAL_P95_MS:.0f} ms: {', '.join(slow) or 'none'}; errors: {errors}; DB problems: {lost}"
     )
@@ -515,7 +595,11 @@ def main() -> None:
         print(
             f"Ticked prod server {server.url} up in {time.perf_counter() - started:.0f} s, "
             f"RSS {server.rss_mb():.0f} MB idle; {os.cpu_count()} cores; clients {CLIENTS}, "
-            f"spread {SPREAD:g} s, step timeout {STEP_TIMEOUT:g} s"
+            f"step timeout {STEP_TIMEOUT:g} s"
+        )
+        print(
+            f"arrivals: in each step every tab acts at a random moment within {SPREAD:g} s "
+            f"(N/{SPREAD:g} per second; connect within {CONNECT_SPREAD:g} s)"
         )
         print(f"argon2 verify of one sign-in, measured in this process: {argon2_ms():.0f} ms")
         sys.stdout.flush()

@@ -21,9 +21,22 @@ def typing_indicator() -> rx.Component:
     )
 
 
+def _image_as_text(*_children, **_props) -> rx.Component:
+    """A markdown image shows its alt text, never loads: a reply (or a model fed a hostile task title)
+    could otherwise make the browser fetch any URL, leaking that the page was seen, and from where."""
+    return rx.el.span(rx.Var(_js_expr="props.alt || 'image'"), class_name="ticked-md-img")
+
+
 def markdown_text(content) -> rx.Component:
-    """Markdown as text: no raw HTML, no math ($ stays a dollar sign)."""
-    return rx.markdown(content, use_raw=False, use_math=False, use_katex=False, class_name="ticked-md")
+    """Markdown as text: no raw HTML, no math ($ stays a dollar sign), no remote images."""
+    return rx.markdown(
+        content,
+        use_raw=False,
+        use_math=False,
+        use_katex=False,
+        class_name="ticked-md",
+        component_map={"img": _image_as_text},
+    )
 
 
 def copy_button(message: MessageView) -> rx.Component:
@@ -43,7 +56,7 @@ def user_bubble(message: MessageView) -> rx.Component:
         rx.spacer(),
         rx.vstack(
             rx.box(
-                rx.text(message.content, white_space="pre-wrap", class_name="ticked-wrap"),
+                rx.text(message.content, white_space="pre-wrap", dir="auto", class_name="ticked-wrap"),
                 background=rx.color("accent", 9),
                 color="white",
                 padding="0.6em 0.9em",
@@ -67,7 +80,8 @@ def user_bubble(message: MessageView) -> rx.Component:
 def assistant_bubble(message: MessageView) -> rx.Component:
     body = rx.cond(
         message.status == "pending",
-        typing_indicator(),
+        # The reply being streamed: its text lives in one small var, not in the message list.
+        rx.cond(ChatState.stream_text != "", markdown_text(ChatState.stream_text), typing_indicator()),
         rx.cond(
             message.status == "error",
             rx.callout(

@@ -1,4 +1,8 @@
-"""Messages: stored before the agent runs, immutable once complete, paged newest-last."""
+"""Messages: stored before the agent runs, immutable once complete, paged newest-last.
+
+Content is encrypted at rest; whenever a message gains text it is added to the thread's search
+index (``app.services.search_index``) in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.models import Message, MessageStatus, Role
 from app.models.base import utcnow
 from app.models.message import MESSAGE_MAX, OPEN_STATUSES
+from app.services import search_index
 from app.services.errors import BusyError, InvalidInputError, NotFoundError
 from app.services.tasks import parse_id
 from app.services.threads import get_thread, touch
@@ -40,6 +45,7 @@ def add_user_message(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UU
     session.add(message)
     touch(session, thread)
     session.flush()
+    search_index.add_message_text(session, user_id=user_id, thread_id=thread.id, text=message.content)
     return message
 
 
@@ -91,6 +97,9 @@ def finish_assistant_message(
     message.meta = {**(message.meta or {}), **(meta or {})}
     message.updated_at = utcnow()
     session.add(message)
+    search_index.add_message_text(
+        session, user_id=message.user_id, thread_id=message.thread_id, text=message.content
+    )
     return message
 
 
@@ -157,7 +166,11 @@ def mark_interrupted(
     for message in stale:
         message.status = MessageStatus.error.value
         message.meta = {**(message.meta or {}), "error": INTERRUPTED}
-        message.content = message.content or "This reply was interrupted."
+        if not message.content:
+            message.content = "This reply was interrupted."
+            search_index.add_message_text(
+                session, user_id=message.user_id, thread_id=message.thread_id, text=message.content
+            )
         message.updated_at = utcnow()
         session.add(message)
     return len(stale)

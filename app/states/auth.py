@@ -2,12 +2,12 @@
 
 The token is the only thing kept in the browser. It is checked against the database on
 every guarded page load and every action, so a revoked token stops working at once, on
-every app instance.
+every app instance. The check (and every other database call here) runs in a worker thread:
+the event loop serves every open tab and must not wait for a query.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from urllib.parse import quote
 
@@ -17,14 +17,37 @@ from app import routes
 from app.core.db import session_scope
 from app.services import auth as auth_service
 from app.services.errors import AuthError, ServiceError
+from app.services.throttle import client_address, sign_in_throttle
+from app.states.workers import run_db, run_password_work
 
 TOKEN_KEY = "ticked_token"
 
 
-def _sign_in(email: str, password: str) -> tuple[str, str, str]:
-    with session_scope() as session:
+def _sign_in(email: str, password: str, client: str) -> tuple[str, str, str]:
+    with sign_in_throttle.attempt(email=email, client=client), session_scope() as session:
         user, token = auth_service.sign_in(session, email=email, password=password)
         return user.email, user.name or "", token
+
+
+def _token_user(token: str) -> tuple[uuid.UUID, str, str] | None:
+    try:
+        with session_scope() as session:
+            user = auth_service.user_for_token(session, token=token)
+            return user.id, user.email, user.name or ""
+    except AuthError:
+        return None
+
+
+def user_id_for_token(token: str) -> uuid.UUID | None:
+    """The token's user, checked against the database (blocking: for a worker thread's job that
+    goes on to use the id, so the check and the work share one trip to the thread pool)."""
+    found = _token_user(token) if token else None
+    return found[0] if found else None
+
+
+def _revoke(token: str) -> None:
+    with session_scope() as session:
+        auth_service.revoke_token(session, token=token)
 
 
 def _sign_up(email: str, password: str, name: str | None) -> tuple[str, str, str]:
@@ -43,26 +66,26 @@ class AuthState(rx.State):
     auth_error: str = ""
     auth_busy: bool = False
 
-    def acting_user_id(self) -> uuid.UUID | None:
+    async def acting_user_id(self) -> uuid.UUID | None:
         """The user the stored token belongs to, or None when it is missing, expired or revoked."""
         if not self.token:
             return None
-        try:
-            with session_scope() as session:
-                user = auth_service.user_for_token(session, token=self.token)
-                self.user_email, self.user_name = user.email, user.name or ""
-                return user.id
-        except AuthError:
+        found = await run_db(_token_user, self.token)
+        if found is None:
             return None
+        user_id, email, name = found
+        if (self.user_email, self.user_name) != (email, name):  # unchanged: nothing to send
+            self.user_email, self.user_name = email, name
+        return user_id
 
     def _next_path(self) -> str:
         target = self.router.url.query_parameters.get("next", "")
         return target if target.startswith("/") and not target.startswith("//") else routes.CHAT
 
     @rx.event
-    def require_auth(self):
+    async def require_auth(self):
         """``on_load`` guard: signed-out visitors go to sign-in, then come back."""
-        if self.acting_user_id() is None:
+        if await self.acting_user_id() is None:
             self.signed_in = False
             self.token = ""
             here = self.router.url.path or routes.CHAT
@@ -74,11 +97,11 @@ class AuthState(rx.State):
         return None
 
     @rx.event
-    def redirect_if_signed_in(self):
+    async def redirect_if_signed_in(self):
         """``on_load`` of sign-in and sign-up: a signed-in person goes straight to the app."""
         self.auth_error = ""
         self.auth_busy = False
-        if self.acting_user_id() is not None:
+        if await self.acting_user_id() is not None:
             self.signed_in = True
             return rx.redirect(self._next_path(), replace=True)
         return None
@@ -93,7 +116,10 @@ class AuthState(rx.State):
         try:
             # Password hashing is deliberately slow: run it off the event loop so other people's
             # events keep flowing while it works.
-            self.user_email, self.user_name, token = await asyncio.to_thread(_sign_in, email, password)
+            headers = self.router.headers.raw_headers
+            client = client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
+            signed_in = await run_password_work(_sign_in, email, password, client)
+            self.user_email, self.user_name, token = signed_in
         except ServiceError as exc:
             self.auth_error = exc.message
             return None
@@ -109,7 +135,7 @@ class AuthState(rx.State):
             self.auth_error = "The two passwords don't match."
             return None
         try:
-            self.user_email, self.user_name, token = await asyncio.to_thread(_sign_up, email, password, name)
+            self.user_email, self.user_name, token = await run_password_work(_sign_up, email, password, name)
         except ServiceError as exc:
             self.auth_error = exc.message
             return None
@@ -117,9 +143,8 @@ class AuthState(rx.State):
         return rx.redirect(routes.CHAT, replace=True)
 
     @rx.event
-    def sign_out(self):
+    async def sign_out(self):
         if self.token:
-            with session_scope() as session:
-                auth_service.revoke_token(session, token=self.token)
+            await run_db(_revoke, self.token)
         self.token, self.signed_in, self.user_email, self.user_name = "", False, "", ""
         return rx.redirect(routes.LOGIN, replace=True)

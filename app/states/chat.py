@@ -2,7 +2,11 @@
 
 Agent turns run in a background event (they must not hold the state lock): the handler
 stores the user's message first, then lets the agent answer, then reveals the reply as a
-stream that Stop can cut short. Every database call goes through the services.
+stream that Stop can cut short. Every database call goes through the services and runs in the
+database threads (``app.states.workers``): the event loop serves every open tab, so a query, or
+a SQLite writer waiting for the lock, must never stall it. A turn or a widget click is one job
+there, token check included. Streaming touches only ``stream_text``, a small var, so each step
+sends a few bytes instead of the whole message list.
 """
 
 from __future__ import annotations
@@ -10,28 +14,44 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import math
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import reflex as rx
+from sqlmodel import Session
 
 from app import routes
 from app.agent import runner
+from app.core.config import get_settings
 from app.core.db import session_scope
 from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.chat_views import MessageView, ThreadView, message_view, thread_views
 from app.services.errors import ServiceError
-from app.states.auth import AuthState
+from app.states.auth import AuthState, user_id_for_token
+from app.states.workers import run_db
 from app.widgets import actions as widget_actions
-from app.widgets.view import action_at
+from app.widgets.view import WNode, action_at, to_view
 
 PAGE_SIZE = 30
 MESSAGES_PAGE = 50
-STREAM_STEP_SECONDS = 0.012
+STREAM_FLUSH_SECONDS = 0.1
+"""A model's streamed text reaches the browser at most this often (each flush is one small delta)."""
+REVEAL_MIN_WORDS = 24
+REVEAL_STEPS = 3
+REVEAL_SECONDS = 0.15
+"""The local agent answers at once. A reply of a paragraph or more is revealed in a few steps over
+this long (it reads as typing); a shorter one is read at a glance and appears at once."""
+REVEAL_MAX_ACTIVE = 8
+"""Under load (this many reveals running in the process) replies appear at once: the steps are
+decoration, and every step is an event-loop turn other tabs are waiting for."""
 SUGGESTIONS = [
     "Add pay rent tomorrow, high priority",
     "What's due today?",
@@ -39,11 +59,193 @@ SUGGESTIONS = [
     "What can you do?",
 ]
 
+T = TypeVar("T")
+
 
 @dataclasses.dataclass
 class _Streamed:
     result: runner.TurnResult
     any_delta: bool
+
+
+@dataclasses.dataclass
+class _ThreadPage:
+    views: list[ThreadView]
+    has_more: bool
+    cursor: str
+
+
+@dataclasses.dataclass
+class _OpenThread:
+    thread_id: str
+    title: str
+    archived: bool
+    messages: list[MessageView]
+    has_earlier: bool
+
+
+@dataclasses.dataclass
+class _Begun:
+    user_id: uuid.UUID
+    start: runner.TurnStart
+    result: runner.TurnResult | None = None
+    views: list[MessageView] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class _ActionDone:
+    client: dict[str, Any] | None = None
+    error: str = ""
+    widget: WNode | None = None
+
+
+class _Reveals:
+    """How many local replies this process is revealing right now (the event loop is one thread)."""
+
+    active = 0
+
+
+# ----- database work (runs in worker threads; plain data in, plain data out) -----------------------
+
+
+def _in_session(work: Callable[..., T], *args: Any) -> T:
+    with session_scope() as session:
+        return work(session, *args)
+
+
+async def _db(work: Callable[..., T], *args: Any) -> T:
+    """Run ``work(session, *args)`` in one transaction in a database worker thread."""
+    return await run_db(_in_session, work, *args)
+
+
+def _thread_page(
+    session: Session, user_id: uuid.UUID, archived: bool, search: str, after: str
+) -> _ThreadPage:
+    cursor = thread_service.ThreadCursor.decode(after) if after else None
+    rows = thread_service.list_threads(
+        session, user_id=user_id, archived=archived, search=search or None, limit=PAGE_SIZE + 1, after=cursor
+    )
+    page = rows[:PAGE_SIZE]
+    last = thread_service.ThreadCursor(page[-1].updated_at, page[-1].id).encode() if page else ""
+    return _ThreadPage(views=thread_views(page), has_more=len(rows) > PAGE_SIZE, cursor=last)
+
+
+def _message_views(session: Session, user_id: uuid.UUID, rows: list) -> list[MessageView]:
+    """Message views with their widgets; widgets shown for the first time become ``rendered``."""
+    widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
+    fresh = [w.id for ws in widgets.values() for w in ws if w.state == "pending"]
+    widget_service.mark_rendered(session, user_id=user_id, widget_ids=fresh)
+    return [message_view(m, widgets.get(m.id)) for m in rows]
+
+
+def _open(session: Session, user_id: uuid.UUID, thread_id: str) -> _OpenThread | None:
+    try:
+        thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+    except ServiceError:
+        return None
+    rows = message_service.list_messages(
+        session, user_id=user_id, thread_id=thread.id, limit=MESSAGES_PAGE + 1
+    )
+    thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)
+    return _OpenThread(
+        thread_id=str(thread.id),
+        title=thread.title,
+        archived=thread.status == "archived",
+        messages=_message_views(session, user_id, rows[-MESSAGES_PAGE:]),
+        has_earlier=len(rows) > MESSAGES_PAGE,
+    )
+
+
+def _chat_page(session: Session, user_id: uuid.UUID, wanted: str) -> tuple[_ThreadPage, _OpenThread | None]:
+    """What the chat page shows on load: the sidebar and the asked-for (or last) conversation."""
+    if not wanted:
+        last = thread_service.last_thread_id(session, user_id=user_id)
+        wanted = str(last) if last else ""
+    page = _thread_page(session, user_id, False, "", "")
+    return page, _open(session, user_id, wanted) if wanted else None
+
+
+def _chat_for(token: str, wanted: str) -> tuple[_ThreadPage, _OpenThread | None] | None:
+    """The token check and the page's data in one trip to the database pool."""
+    user_id = user_id_for_token(token)
+    return None if user_id is None else _in_session(_chat_page, user_id, wanted)
+
+
+def _earlier(
+    session: Session, user_id: uuid.UUID, thread_id: str, before: tuple[datetime, uuid.UUID]
+) -> tuple[list[MessageView], bool]:
+    rows = message_service.list_messages(
+        session, user_id=user_id, thread_id=thread_id, limit=MESSAGES_PAGE + 1, before=before
+    )
+    return _message_views(session, user_id, rows[-MESSAGES_PAGE:]), len(rows) > MESSAGES_PAGE
+
+
+def _turn_views(session: Session, user_id: uuid.UUID, ids: list[uuid.UUID]) -> list[MessageView]:
+    """The finished turn's stored messages (question and reply), not the whole thread again."""
+    try:
+        rows = [message_service.get_message(session, user_id=user_id, message_id=mid) for mid in ids]
+    except ServiceError:
+        return []
+    return _message_views(session, user_id, rows)
+
+
+def _change_then_list(
+    session: Session,
+    change: Callable[[Session, uuid.UUID], Any],
+    user_id: uuid.UUID,
+    archived: bool,
+    search: str,
+) -> _ThreadPage:
+    change(session, user_id)
+    return _thread_page(session, user_id, archived, search, "")
+
+
+def _begin_turn(token: str, text: str, thread_id: str | None, retry_id: str, answer: bool) -> _Begun | None:
+    """Check the token, store the turn and, for the local agent (``answer``), answer it too.
+
+    One job in the database pool per turn: under a burst each turn then finishes on its own,
+    instead of every turn's next stage queueing behind every other turn's previous one.
+    """
+    user_id = user_id_for_token(token)
+    if user_id is None:
+        return None
+    if retry_id:
+        start = runner.begin_retry(user_id=user_id, thread_id=thread_id or "", message_id=retry_id)
+    else:
+        start = runner.begin_turn(user_id=user_id, text=text, thread_id=thread_id)
+    begun = _Begun(user_id=user_id, start=start)
+    if answer:
+        begun.result = runner.process_turn(start)
+        begun.views = _in_session(_turn_views, user_id, [start.user_message_id, start.message_id])
+    return begun
+
+
+def _perform_action(token: str, widget_id: str, path: str, version: int, form: dict[str, Any]) -> _ActionDone:
+    """Exactly once: the key is what this client saw (node and widget version)."""
+    user_id = user_id_for_token(token)
+    if user_id is None:
+        raise ServiceError("Please sign in again.")
+    with session_scope() as session:
+        widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
+        config = action_at(widget.payload, path)
+    if config is None:
+        raise ServiceError("This button no longer does anything.")
+    if config.get("handler") == "client":
+        return _ActionDone(client=config)
+    outcome = widget_actions.perform(
+        user_id=user_id,
+        widget_id=widget_id,
+        action={"type": config["type"], "payload": config.get("payload")},
+        idempotency_key=f"{path}@v{version}",
+        form=form or None,
+    )
+    done = _ActionDone()
+    if outcome.status == "failed":
+        done.error = str(outcome.result.get("error", "That didn't work."))
+    with session_scope() as session:
+        fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
+        done.widget = to_view(fresh.payload, widget_id=fresh.id, version=fresh.version)
+    return done
 
 
 def _client_action(config: dict) -> rx.event.EventSpec | None:
@@ -73,6 +275,7 @@ class ChatState(rx.State):
 
     sending: bool = False
     streaming: bool = False
+    stream_text: str = ""
     stop_requested: bool = False
     error: str = ""
 
@@ -89,61 +292,64 @@ class ChatState(rx.State):
 
     async def _user_id(self) -> uuid.UUID | None:
         auth = await self.get_state(AuthState)
-        return auth.acting_user_id()
+        return await auth.acting_user_id()
 
-    def _load_threads(self, user_id: uuid.UUID, *, append: bool = False) -> None:
-        cursor = thread_service.ThreadCursor.decode(self.threads_cursor) if append else None
-        with session_scope() as session:
-            rows = thread_service.list_threads(
-                session,
-                user_id=user_id,
-                archived=self.show_archived,
-                search=self.thread_search or None,
-                limit=PAGE_SIZE + 1,
-                after=cursor,
-            )
-        self.has_more_threads = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
-        views = thread_views(rows)
+    async def _reload_threads(self, user_id: uuid.UUID) -> None:
+        self._set_threads(await _db(_thread_page, user_id, self.show_archived, self.thread_search, ""))
+
+    def _set_threads(self, page: _ThreadPage, *, append: bool = False) -> None:
+        views = page.views
         if append and self.threads:
             views = [*self.threads, *views]
             for i in range(1, len(views)):
                 views[i].first_in_group = views[i].group != views[i - 1].group
             if views:
                 views[0].first_in_group = True
-        self.threads = views
-        if rows:
-            self.threads_cursor = thread_service.ThreadCursor(rows[-1].updated_at, rows[-1].id).encode()
+        self.threads, self.has_more_threads = views, page.has_more
+        if page.cursor:
+            self.threads_cursor = page.cursor
 
-    def _open_thread(self, user_id: uuid.UUID, thread_id: str) -> bool:
-        try:
-            with session_scope() as session:
-                thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
-                rows = message_service.list_messages(
-                    session, user_id=user_id, thread_id=thread.id, limit=MESSAGES_PAGE + 1
-                )
-                self.thread_id, self.thread_title = str(thread.id), thread.title
-                self.thread_archived = thread.status == "archived"
-                thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)
-        except ServiceError:
-            return False
-        self.has_earlier = len(rows) > MESSAGES_PAGE
-        self.messages = self._views(user_id, rows[-MESSAGES_PAGE:])
+    def _show(self, opened: _OpenThread) -> None:
+        self.thread_id, self.thread_title = opened.thread_id, opened.title
+        self.thread_archived = opened.archived
+        self.messages, self.has_earlier = opened.messages, opened.has_earlier
         self.sending = any(m.status in ("pending", "processing") for m in self.messages)
-        return True
-
-    def _views(self, user_id: uuid.UUID, rows: list) -> list[MessageView]:
-        """Message views with their widgets; widgets shown for the first time become ``rendered``."""
-        with session_scope() as session:
-            widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
-            fresh = [w.id for ws in widgets.values() for w in ws if w.state == "pending"]
-            widget_service.mark_rendered(session, user_id=user_id, widget_ids=fresh)
-        return [message_view(m, widgets.get(m.id)) for m in rows]
+        self.stream_text = ""
 
     def _reset_thread(self) -> None:
         self.thread_id, self.thread_title, self.thread_archived = "", "", False
         self.messages, self.has_earlier = [], False
-        self.error, self.renaming_id = "", ""
+        self.error, self.renaming_id, self.stream_text = "", "", ""
+
+    def _merge_messages(self, views: list[MessageView]) -> None:
+        """Swap the turn's local placeholders for the stored messages (replacing any already shown)."""
+        kept = [m for m in self.messages if not m.id.startswith("local-")]
+        index = {m.id: i for i, m in enumerate(kept)}
+        for view in views:
+            if view.id in index:
+                kept[index[view.id]] = view
+            else:
+                kept.append(view)
+        self.messages = kept
+
+    def _replace_widget(self, view: WNode) -> None:
+        for i, message in enumerate(self.messages):
+            if any(w.widget_id == view.widget_id for w in message.widgets):
+                message.widgets = [view if w.widget_id == view.widget_id else w for w in message.widgets]
+                self.messages = [*self.messages[:i], message, *self.messages[i + 1 :]]
+                return
+
+    def _new_thread_first(self, thread_id: str, title: str) -> bool:
+        """A thread created by this turn tops the sidebar: shown without asking the database again."""
+        if self.show_archived or self.thread_search:
+            return False
+        if self.threads and self.threads[0].group == "Today":
+            self.threads[0].first_in_group = False
+        self.threads = [
+            ThreadView(id=thread_id, title=title, group="Today", first_in_group=True),
+            *self.threads,
+        ]
+        return True
 
     def _sync_url(self):
         url = routes.CHAT + (f"?thread={self.thread_id}" if self.thread_id else "")
@@ -159,19 +365,18 @@ class ChatState(rx.State):
 
     @rx.event
     async def on_load(self):
-        user_id = await self._user_id()
-        if user_id is None:
+        token = (await self.get_state(AuthState)).token
+        loaded = await run_db(_chat_for, token, self.router.url.query_parameters.get("thread", ""))
+        if loaded is None:
             return None
+        page, opened = loaded
         self.sidebar_open, self.error, self.stop_requested = False, "", False
         self.show_archived, self.thread_search, self.renaming_id = False, "", ""
-        wanted = self.router.url.query_parameters.get("thread", "")
-        if not wanted:
-            with session_scope() as session:
-                last = thread_service.last_thread_id(session, user_id=user_id)
-            wanted = str(last) if last else ""
-        self._load_threads(user_id)
-        if not (wanted and self._open_thread(user_id, wanted)):
+        self._set_threads(page)
+        if opened is None:
             self._reset_thread()
+        else:
+            self._show(opened)
         return [self._sync_url(), self._scroll()]
 
     @rx.event
@@ -181,9 +386,12 @@ class ChatState(rx.State):
             return rx.redirect(routes.LOGIN)
         if self.sending and thread_id != self.thread_id:
             self.sending = False
-        if not self._open_thread(user_id, thread_id):
+        opened = await _db(_open, user_id, thread_id)
+        if opened is None:
             self.error = "That conversation no longer exists."
-            self._load_threads(user_id)
+            await self._reload_threads(user_id)
+        else:
+            self._show(opened)
         self.sidebar_open = False
         return [self._sync_url(), self._scroll()]
 
@@ -198,20 +406,23 @@ class ChatState(rx.State):
         self.thread_search = value[:200]
         user_id = await self._user_id()
         if user_id is not None:
-            self._load_threads(user_id)
+            await self._reload_threads(user_id)
 
     @rx.event
     async def toggle_archived_view(self):
         self.show_archived = not self.show_archived
         user_id = await self._user_id()
         if user_id is not None:
-            self._load_threads(user_id)
+            await self._reload_threads(user_id)
 
     @rx.event
     async def load_more_threads(self):
         user_id = await self._user_id()
         if user_id is not None:
-            self._load_threads(user_id, append=True)
+            page = await _db(
+                _thread_page, user_id, self.show_archived, self.thread_search, self.threads_cursor
+            )
+            self._set_threads(page, append=True)
 
     @rx.event
     async def load_earlier(self):
@@ -219,16 +430,9 @@ class ChatState(rx.State):
         if user_id is None or not self.messages:
             return
         first = self.messages[0]
-        with session_scope() as session:
-            rows = message_service.list_messages(
-                session,
-                user_id=user_id,
-                thread_id=self.thread_id,
-                limit=MESSAGES_PAGE + 1,
-                before=(datetime.fromisoformat(first.created_at), uuid.UUID(first.id)),
-            )
-        self.has_earlier = len(rows) > MESSAGES_PAGE
-        self.messages = self._views(user_id, rows[-MESSAGES_PAGE:]) + self.messages
+        before = (datetime.fromisoformat(first.created_at), uuid.UUID(first.id))
+        views, self.has_earlier = await _db(_earlier, user_id, self.thread_id, before)
+        self.messages = views + self.messages
 
     @rx.event
     def toggle_sidebar(self):
@@ -255,17 +459,16 @@ class ChatState(rx.State):
             self.renaming_id = ""
         return None
 
-    async def _thread_change(self, change) -> bool:
+    async def _thread_change(self, change: Callable[[Session, uuid.UUID], Any]) -> bool:
         user_id = await self._user_id()
         if user_id is None:
             return False
         try:
-            with session_scope() as session:
-                change(session, user_id)
+            page = await _db(_change_then_list, change, user_id, self.show_archived, self.thread_search)
         except ServiceError as exc:
             self.error = exc.message
             return False
-        self._load_threads(user_id)
+        self._set_threads(page)
         return True
 
     @rx.event
@@ -338,7 +541,7 @@ class ChatState(rx.State):
         except ServiceError as exc:
             self.error = exc.message
             return None
-        self.error, self.sending, self.stop_requested = "", True, False
+        self.error, self.sending, self.stop_requested, self.stream_text = "", True, False, ""
         now = datetime.now().astimezone()
         self.messages = [
             *self.messages,
@@ -351,7 +554,7 @@ class ChatState(rx.State):
     def retry(self, message_id: str):
         if self.sending:
             return None
-        self.error, self.sending, self.stop_requested = "", True, False
+        self.error, self.sending, self.stop_requested, self.stream_text = "", True, False, ""
         self.messages = [
             *[m for m in self.messages if m.id != message_id],
             MessageView(id="local-reply", role="assistant", content="", status="pending"),
@@ -366,94 +569,127 @@ class ChatState(rx.State):
     async def run_turn(self, text: str, retry_message_id: str):
         """Store the turn, let the agent answer (off the event loop), then stream the reply in."""
         async with self:
-            user_id = await self._user_id()
+            token = (await self.get_state(AuthState)).token
             thread_id = self.thread_id or None
-        if user_id is None:
-            async with self:
-                self.sending = False
-            return
+        local = get_settings().effective_agent_backend == "local"
         try:
-            if retry_message_id:
-                start = await asyncio.to_thread(
-                    runner.begin_retry,
-                    user_id=user_id,
-                    thread_id=thread_id or "",
-                    message_id=retry_message_id,
-                )
-            else:
-                start = await asyncio.to_thread(
-                    runner.begin_turn, user_id=user_id, text=text, thread_id=thread_id
-                )
+            begun = await run_db(_begin_turn, token, text, thread_id, retry_message_id, local)
         except ServiceError as exc:
             async with self:
                 self.error = exc.message
                 self.sending = False
                 self.messages = [m for m in self.messages if not m.id.startswith("local-")]
             return
+        except Exception:
+            await self._turn_failed()
+            raise
+        if begun is None:  # signed out meanwhile
+            async with self:
+                self.sending = False
+            return
+        user_id, start = begun.user_id, begun.start
+        new_thread = str(start.thread_id)
         async with self:
+            listed = True
             if start.created_thread:
-                self.thread_id, self.thread_title = str(start.thread_id), start.thread_title
-                self._load_threads(user_id)
+                self.thread_id, self.thread_title = new_thread, start.thread_title
+                listed = self._new_thread_first(new_thread, start.thread_title)
             sync = self._sync_url()
         yield sync
-        streamed = await self._stream_turn(start)
-        result = streamed.result
-        if not streamed.any_delta and result.status == "completed":
-            await self._reveal(result.reply)
+        if not listed:
+            await self._refresh_sidebar(user_id)
+        try:
+            if begun.result is None:  # a model answers: stream its text as it comes
+                streamed = await self._stream_turn(start)
+                result, shown = streamed.result, streamed.any_delta
+                views = await _db(_turn_views, user_id, [start.user_message_id, start.message_id])
+            else:
+                result, shown, views = begun.result, False, begun.views
+            if not shown and result.status == "completed":
+                await self._reveal(result.thread_id, result.reply)
+        except Exception:
+            await self._turn_failed()
+            raise
         async with self:
             if self.thread_id == result.thread_id:
-                self._open_thread(user_id, result.thread_id)
-            self.sending, self.streaming = False, False
-            self._load_threads(user_id)
+                self._merge_messages(views)
+            self.sending, self.streaming, self.stream_text = False, False, ""
+            on_top = bool(self.threads) and self.threads[0].id == result.thread_id
             scroll = self._scroll()
         yield scroll
+        if not on_top:  # the turn moved its thread to the top of the sidebar
+            await self._refresh_sidebar(user_id)
+
+    async def _turn_failed(self) -> None:
+        """An unexpected error (the database went away): the error handler tells the person; the
+        composer must work again and no reply may look as if it were still coming."""
+        async with self:
+            self.sending, self.streaming, self.stream_text = False, False, ""
+            self.messages = [m for m in self.messages if m.id != "local-reply"]
+
+    async def _refresh_sidebar(self, user_id: uuid.UUID) -> None:
+        """Background events: read the filters, query unlocked, apply unless the filters changed."""
+        async with self:
+            filters = (self.show_archived, self.thread_search)
+        page = await _db(_thread_page, user_id, *filters, "")
+        async with self:
+            if (self.show_archived, self.thread_search) == filters:
+                self._set_threads(page)
 
     async def _stream_turn(self, start: runner.TurnStart) -> _Streamed:
-        """Run the turn in a worker thread; show model deltas as they come; Stop reaches the model."""
+        """Let the model answer in a worker thread; show its deltas as they come; Stop reaches it.
+
+        The text goes to ``stream_text`` at most every ``STREAM_FLUSH_SECONDS``; a turn that
+        finishes sooner (the local agent takes milliseconds) never takes the state lock here.
+        """
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str] = asyncio.Queue()
         stop = threading.Event()
+        thread_id = str(start.thread_id)
 
         def on_delta(chunk: str) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, chunk)
 
+        # Not in the database pool: a model answers in seconds and must not hold a thread the
+        # other tabs' queries are waiting for.
         task = asyncio.ensure_future(
             asyncio.to_thread(runner.process_turn, start, on_delta=on_delta, should_stop=stop.is_set)
         )
-        text, any_delta = "", False
-        while not task.done() or not queue.empty():
-            try:
-                text += await asyncio.wait_for(queue.get(), timeout=0.05)
-                while not queue.empty():
-                    text += queue.get_nowait()
-            except TimeoutError:
-                pass
+        text, shown = "", ""
+        while True:
+            await asyncio.wait({task}, timeout=STREAM_FLUSH_SECONDS)
+            while not queue.empty():
+                text += queue.get_nowait()
+            if task.done():
+                break
             async with self:
                 if self.stop_requested:
                     stop.set()
-                if text and self.messages:
-                    any_delta = True
-                    self.streaming = True
-                    last = self.messages[-1]
-                    last.content, last.status = text, "streaming"
-                    self.messages = [*self.messages[:-1], last]
-        return _Streamed(result=await task, any_delta=any_delta)
+                if text != shown and self.thread_id == thread_id:
+                    self.streaming, self.stream_text, shown = True, text, text
+        return _Streamed(result=await task, any_delta=bool(text))
 
-    async def _reveal(self, reply: str) -> None:
-        """Stream the stored reply into the last bubble, a few words at a time, until done or Stop."""
+    async def _reveal(self, thread_id: str, reply: str) -> None:
+        """Reveal a long stored reply in a few timed steps (skipped under load; Stop cuts it short).
+
+        The last step is the final message itself, sent by the caller with its widgets.
+        """
         words = reply.split(" ")
-        step = max(1, len(words) // 40)
-        async with self:
-            self.streaming = True
-        for end in range(step, len(words) + step, step):
-            async with self:
-                if self.stop_requested or not self.messages:
-                    break
-                last = self.messages[-1]
-                last.content = " ".join(words[:end])
-                last.status = "streaming"
-                self.messages = [*self.messages[:-1], last]
-            await asyncio.sleep(STREAM_STEP_SECONDS)
+        if len(words) < REVEAL_MIN_WORDS or _Reveals.active >= REVEAL_MAX_ACTIVE:
+            return
+        _Reveals.active += 1
+        try:
+            step = math.ceil(len(words) / REVEAL_STEPS)
+            pause = REVEAL_SECONDS / REVEAL_STEPS
+            for end in range(step, len(words), step):
+                began = time.monotonic()
+                async with self:
+                    if self.stop_requested or self.thread_id != thread_id:
+                        return
+                    self.streaming, self.stream_text = True, " ".join(words[:end])
+                await asyncio.sleep(max(0.0, pause - (time.monotonic() - began)))
+        finally:
+            _Reveals.active -= 1
 
     # ----- widget actions ---------------------------------------------------------------------------
 
@@ -478,38 +714,22 @@ class ChatState(rx.State):
 
     @rx.event(background=True)
     async def run_widget_action(self, widget_id: str, path: str, version: int, form: dict):
-        """Exactly once: the key is what this client saw (node and widget version)."""
+        """Check the token and run the action in one database job, then show the widget's new version."""
         async with self:
-            user_id = await self._user_id()
-        follow_up = None
+            token = (await self.get_state(AuthState)).token
+        follow_up, done = None, None
         try:
-            if user_id is None:
-                raise ServiceError("Please sign in again.")
-            with session_scope() as session:
-                widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
-                config = action_at(widget.payload, path)
-            if config is None:
-                raise ServiceError("This button no longer does anything.")
-            if config.get("handler") == "client":
-                follow_up = _client_action(config)
-            else:
-                action = {"type": config["type"], "payload": config.get("payload")}
-                outcome = await asyncio.to_thread(
-                    widget_actions.perform,
-                    user_id=user_id,
-                    widget_id=widget_id,
-                    action=action,
-                    idempotency_key=f"{path}@v{version}",
-                    form=form or None,
-                )
-                if outcome.status == "failed":
-                    follow_up = rx.toast.error(str(outcome.result.get("error", "That didn't work.")))
+            done = await run_db(_perform_action, token, widget_id, path, version, form)
+            if done.client is not None:
+                follow_up = _client_action(done.client)
+            elif done.error:
+                follow_up = rx.toast.error(done.error)
         except ServiceError as exc:
             follow_up = rx.toast.error(exc.message)
         async with self:
             self.busy_action, self.busy_widget = "", ""
-            if user_id is not None and self.thread_id:
-                self._open_thread(user_id, self.thread_id)
+            if done is not None and done.widget is not None:
+                self._replace_widget(done.widget)
         if follow_up is not None:
             yield follow_up
 

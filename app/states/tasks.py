@@ -1,4 +1,8 @@
-"""State of the task page: filters (mirrored in the URL), the list, quick add and inline edit."""
+"""State of the task page: filters (mirrored in the URL), the list, quick add and inline edit.
+
+Database work runs in worker threads (``run_db``) so the event loop keeps serving every other
+tab meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from app.services import tasks as task_service
 from app.services.errors import ServiceError
 from app.services.presentation import relative_due
 from app.states.auth import AuthState
+from app.states.workers import run_db
 
 ANY = "any"
 PAGE_SIZE = 50
@@ -54,6 +59,32 @@ def _row(task, today: date) -> TaskRow:
     )
 
 
+@dataclasses.dataclass
+class _Listing:
+    rows: list[TaskRow]
+    has_more: bool
+    counts: dict[str, int]
+    tags: list[str]
+
+
+def _list(user_id: uuid.UUID, query: task_service.TaskQuery, limit: int) -> _Listing:
+    today = date.today()
+    with session_scope() as session:
+        paged = dataclasses.replace(query, limit=limit + 1)
+        rows = task_service.list_tasks(session, user_id=user_id, query=paged)
+        return _Listing(
+            rows=[_row(t, today) for t in rows[:limit]],
+            has_more=len(rows) > limit,
+            counts=task_service.count_by_status(session, user_id=user_id, query=query),
+            tags=task_service.list_tags(session, user_id=user_id),
+        )
+
+
+def _apply(action, user_id: uuid.UUID) -> None:
+    with session_scope() as session:
+        action(session, user_id)
+
+
 class TasksState(rx.State):
     """One state for the task page."""
 
@@ -81,7 +112,7 @@ class TasksState(rx.State):
 
     async def _user_id(self) -> uuid.UUID | None:
         auth = await self.get_state(AuthState)
-        return auth.acting_user_id()
+        return await auth.acting_user_id()
 
     def _query(self) -> task_service.TaskQuery:
         return task_service.TaskQuery(
@@ -97,15 +128,9 @@ class TasksState(rx.State):
         user_id = await self._user_id()
         if user_id is None:
             return
-        today = date.today()
-        with session_scope() as session:
-            query = self._query()
-            paged = dataclasses.replace(query, limit=self.shown_limit + 1)
-            rows = task_service.list_tasks(session, user_id=user_id, query=paged)
-            self.has_more = len(rows) > self.shown_limit
-            self.tasks = [_row(t, today) for t in rows[: self.shown_limit]]
-            self.counts = task_service.count_by_status(session, user_id=user_id, query=query)
-            self.all_tags = task_service.list_tags(session, user_id=user_id)
+        listing = await run_db(_list, user_id, self._query(), self.shown_limit)
+        self.tasks, self.has_more = listing.rows, listing.has_more
+        self.counts, self.all_tags = listing.counts, listing.tags
         self.loaded = True
 
     def _url(self) -> str:
@@ -201,8 +226,7 @@ class TasksState(rx.State):
         if user_id is None:
             return rx.redirect(routes.LOGIN)
         try:
-            with session_scope() as session:
-                action(session, user_id)
+            await run_db(_apply, action, user_id)
         except ServiceError as exc:
             self.error = exc.message
             return None

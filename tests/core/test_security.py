@@ -31,6 +31,24 @@ def test_verify_password_rehashes_legacy_pbkdf2():
     assert new_hash.startswith("$argon2")
 
 
+def test_hash_password_uses_owasp_argon2id_parameters():
+    hashed = security.hash_password("correct horse")
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert security.verify_password("correct horse", hashed) == (True, None)
+
+
+def test_verify_password_rehashes_argon2_made_with_other_parameters():
+    """Hashes from passlib's old default (64 MiB, t=3, p=4) still verify and are upgraded."""
+    old = security.pwd_context.handler("argon2").using(memory_cost=65536, rounds=3, parallelism=4)
+    legacy = old.hash("old-password")
+    ok, new_hash = security.verify_password("old-password", legacy)
+    assert ok is True
+    assert new_hash is not None
+    assert new_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert security.verify_password("old-password", new_hash) == (True, None)
+    assert security.verify_password("wrong-password", legacy) == (False, None)
+
+
 def test_create_token_decodes_to_same_claims():
     uid = uuid.uuid4()
     token, claims = security.create_token(uid)

@@ -113,3 +113,27 @@ def test_last_thread_reopens_after_sign_in(page: Page, app_url: str):
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Add renew passport in 3 days")).to_be_visible()
     expect(last_reply(page)).to_contain_text("renew passport")
+
+
+def test_long_reply_is_revealed_in_steps_then_stays_whole(page: Page, app_url: str):
+    """The local agent's long replies type in (a few steps of one small var), then show whole."""
+    sign_up(page, app_url)
+    page.evaluate(
+        """() => {
+            window.__replyLengths = [];
+            new MutationObserver(() => {
+                const replies = document.querySelectorAll('[role=article][aria-label="Assistant message"]');
+                if (replies.length) window.__replyLengths.push(replies[replies.length - 1].innerText.length);
+            }).observe(document.body, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+    send(page, "what can you do?")
+    reply = last_reply(page)
+    expect(reply).to_contain_text("reverts my last change")
+    expect(reply.get_by_role("button", name="Copy message")).to_be_visible()
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    lengths = page.evaluate("window.__replyLengths")
+    whole = max(lengths)
+    assert any(0 < n < whole * 0.8 for n in lengths), f"no partial reply was shown: {sorted(set(lengths))}"
+    page.reload()
+    expect(last_reply(page)).to_contain_text("reverts my last change")
