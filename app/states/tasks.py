@@ -18,7 +18,7 @@ from app import routes
 from app.core.db import session_scope
 from app.services import tasks as task_service
 from app.services.errors import ServiceError
-from app.services.presentation import relative_due
+from app.services.presentation import isolate, relative_due
 from app.states.auth import AuthState
 from app.states.workers import run_db
 
@@ -274,7 +274,7 @@ class TasksState(rx.State):
         title = row.title if row else "task"
         result = await self._change(lambda s, uid: task_service.delete_task(s, user_id=uid, task_id=task_id))
         if not self.error:
-            self.undo_message = f"Deleted “{title}”."
+            self.undo_message = f"Deleted “{isolate(title)}”."
         return result
 
     @rx.event
