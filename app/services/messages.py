@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.models import Message, MessageStatus, Role
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.models.message import MESSAGE_MAX, OPEN_STATUSES
 from app.services import search_index
 from app.services.errors import BusyError, InvalidInputError, NotFoundError
@@ -125,10 +125,11 @@ def list_messages(
     stmt = select(Message).where(Message.thread_id == thread.id)
     if before is not None:
         stamp, mid = before
+        # A row comparison, not ``a < x OR (a = x AND b < y)``: both databases read it as one range
+        # of the (thread_id, created_at, id) index, where PostgreSQL sorted the OR's rows.
         stmt = stmt.where(
-            sa.or_(
-                col(Message.created_at) < stamp, sa.and_(Message.created_at == stamp, col(Message.id) < mid)
-            )
+            sa.tuple_(col(Message.created_at), col(Message.id))
+            < sa.tuple_(sa.literal(stamp, UTCDateTime()), sa.literal(mid, sa.Uuid()))
         )
     stmt = stmt.order_by(col(Message.created_at).desc(), col(Message.id).desc()).limit(limit)
     return list(reversed(session.exec(stmt).all()))
