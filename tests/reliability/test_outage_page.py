@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.conftest import PG_ADMIN_URL, require_postgres
 from tests.reliability.api_server import free_port
@@ -123,16 +123,16 @@ def app_url(database: str, proxy: TcpProxy, tmp_path: Path) -> Iterator[str]:
             proc.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's browser (one per run: a second ``sync_playwright()`` would find its loop)."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
 @pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(20_000)
-            yield page
-        finally:
-            browser.close()
+def page(page: Page) -> Page:
+    page.set_default_timeout(20_000)
+    return page
 
 
 def test_pages_show_service_unavailable_during_an_outage_then_recover(
