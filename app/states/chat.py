@@ -373,6 +373,8 @@ class ChatState(rx.State):
         self.sidebar_open, self.error, self.stop_requested = False, "", False
         self.show_archived, self.thread_search, self.renaming_id = False, "", ""
         self._set_threads(page)
+        if self.sending:  # sent while the page was loading: that turn decides which thread is open
+            return [self._scroll()]
         if opened is None:
             self._reset_thread()
         else:
