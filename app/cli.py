@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.core.db import session_scope
+from app.core.inputs import MAX_JSON_DEPTH
 from app.services import auth as auth_service
 from app.services import tasks as task_service
 from app.services.errors import InvalidInputError, NotFoundError, ServiceError
@@ -105,6 +106,8 @@ def cmd_act(args: argparse.Namespace) -> None:
         action = json.loads(args.action)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"--action is not valid JSON ({exc.msg}).") from exc
+    except RecursionError as exc:
+        raise InvalidInputError(f"--action is nested too deep (at most {MAX_JSON_DEPTH} levels).") from exc
     if not isinstance(action, dict):
         raise InvalidInputError(
             '--action must be a JSON object like {"type": "task.complete", "payload": {...}}.'

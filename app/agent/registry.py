@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.agent.types import ToolError
 from app.core.db import session_scope
+from app.core.inputs import InputError, check_json
 from app.models import OperationStatus, TaskOperation
 from app.models.base import utcnow
 from app.services.errors import ServiceError, describe_validation_error
@@ -105,8 +106,16 @@ def execute(
     message_id: uuid.UUID | None = None,
     input_text: str = "",
 ) -> dict[str, Any]:
-    """Run one tool call for ``user_id``, journaled as a TaskOperation; raise ToolError on refusal."""
+    """Run one tool call for ``user_id``, journaled as a TaskOperation; raise ToolError on refusal.
+
+    Arguments that are not plain JSON within the limits (too deep, too big, text that is not
+    valid Unicode) are refused before anything is stored: they could not be journaled.
+    """
     tool = get_tool(name)
+    try:
+        check_json(args, "arguments")
+    except InputError as exc:
+        raise ToolError(f"Invalid arguments for {name}: {exc}") from exc
     command = {"tool": name, "args": args if isinstance(args, dict) else {"raw": str(args)[:2000]}}
     with session_scope() as session:
         op = TaskOperation(

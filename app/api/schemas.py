@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.core.inputs import JsonObject
 from app.models.task import TaskCreate, TaskPublic, TaskUpdate
 
 TASK_EXAMPLE = {
@@ -54,7 +55,10 @@ class ChatRequest(BaseModel):
     model_config = _examples({"message": "add pay rent tomorrow, high priority", "sessionId": None})
     message: str = Field(min_length=1, max_length=10_000)
     sessionId: str | None = Field(default=None, description="Continue this conversation (thread id).")
-    context: dict[str, Any] | None = Field(default=None, description="Extra context (kept with the reply).")
+    context: JsonObject | None = Field(
+        default=None,
+        description="Extra context (kept with the reply): any JSON object, at most 32 levels deep.",
+    )
 
 
 class ChatResponse(BaseModel):
@@ -190,7 +194,7 @@ class MessagePage(BaseModel):
 class ActionIn(BaseModel):
     model_config = _examples({"type": "task.complete", "payload": {"task_id": TASK_EXAMPLE["id"]}})
     type: str = Field(min_length=1, max_length=64)
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: JsonObject = Field(default_factory=dict)
 
 
 class ActionRequest(BaseModel):
@@ -208,7 +212,7 @@ class ActionRequest(BaseModel):
     )
     widget_id: str = Field(min_length=1, max_length=64)
     action: ActionIn
-    form: dict[str, Any] | None = None
+    form: JsonObject | None = None
 
 
 class ActionResponse(BaseModel):

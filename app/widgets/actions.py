@@ -23,6 +23,7 @@ from sqlmodel import select
 from app.agent import registry
 from app.agent.types import ToolError
 from app.core.db import session_scope
+from app.core.inputs import InputError, check_json
 from app.models import Action, ActionStatus, Widget, WidgetState
 from app.models.base import utcnow
 from app.services import tasks as task_service
@@ -100,6 +101,15 @@ def perform(
     """Record, authorise, run and settle one widget action, exactly once per key."""
     if not isinstance(action, dict) or not isinstance(action.get("type"), str):
         raise InvalidInputError("An action needs a 'type' (and usually a 'payload').")
+    if form is not None and not isinstance(form, dict):
+        raise InvalidInputError("An action's form must be a JSON object.")
+    try:  # before anything is stored: the action row keeps its payload and form
+        check_json(list(action), "action")  # its keys
+        for name, value in action.items():
+            check_json(value, f"action.{name}")
+        check_json(form, "form")
+    except InputError as exc:
+        raise InvalidInputError(str(exc)) from exc
     with session_scope() as session:
         widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
         key = (idempotency_key or default_key(widget, action)).strip()[:128]

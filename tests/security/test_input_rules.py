@@ -1,0 +1,224 @@
+"""The input rules of :mod:`app.core.inputs`, through every door (API, MCP, CLI, services, chat).
+
+* Free-form JSON (chat ``context``, widget action payloads and forms, tool arguments, the CLI's
+  ``act --action``) deeper than 32 levels, bigger than 64 KB, or holding NaN is a 422 (a refusal)
+  with a clear message, and nothing at all is stored: before, a 300-level ``context`` answered
+  500 after the turn (and its task) had been stored, so a retry added the task twice.
+* Text that is not valid Unicode (a lone surrogate, ``"\\ud800"``) is refused in every text field,
+  never met as a ``UnicodeEncodeError`` (500) at the insert.
+* API bodies are strictly typed: ``tags: [null, true, 1.5]`` is not stored as ``["none", "true",
+  "1.5"]``, ``completed: "yes"`` is not true.
+
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from app.api.main import create_api
+from app.cli import main as cli_main
+from app.core.db import session_scope
+from app.core.inputs import MAX_JSON_BYTES, MAX_JSON_DEPTH
+from app.mcp_server import call_tool
+from app.models import User
+from app.services import auth as auth_service
+from tests.api.conftest import assert_error, find_action
+from tests.security.world import changes, snapshot
+
+SURROGATE = "\ud800"
+
+
+def deep(levels: int, leaf: Any = 1) -> Any:
+    """A JSON object nested ``levels`` deep: ``deep(2) == {"a": {"a": 1}}``."""
+    value = leaf
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def raw_json(value: Any) -> bytes:
+    """``value`` as JSON bytes, lone surrogates and NaN included (what a hostile client can send)."""
+    return json.dumps(value, allow_nan=True).encode("ascii")
+
+
+@pytest.fixture
+def user(app_db: sa.Engine) -> tuple[uuid.UUID, str, str]:
+    """(id, email, API token) of a fresh user."""
+    email = f"u{uuid.uuid4().hex[:8]}@example.com"
+    with session_scope() as session:
+        row = User(email=email, hashed_password="-")
+        session.add(row)
+        session.flush()
+        return row.id, email, auth_service.issue_token(session, user=row, source="api")
+
+
+@pytest.fixture
+def api(user) -> Iterator[TestClient]:
+    with TestClient(create_api()) as client:
+        yield client
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+
+
+def nothing_stored(engine: sa.Engine, attempt: Callable[[], Any], what: str) -> Any:
+    """Run ``attempt()``; not one row of any table may change."""
+    before = snapshot(engine)
+    result = attempt()
+    found = changes(before, snapshot(engine))
+    assert not found, f"{what} stored:\n" + "\n".join(str(c)[:300] for c in found[:10])
+    return result
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "") -> tuple[int, str, str]:
+    old, sys.stdin = sys.stdin, io.StringIO(stdin)
+    try:
+        code = cli_main(argv)
+    finally:
+        sys.stdin = old
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _list_widget(api: TestClient, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """(thread id, ListView widget) of a turn that lists the user's one task."""
+    assert api.post("/api/tasks", json={"title": "pay rent"}, headers=headers).status_code == 201
+    turn = api.post("/api/chat", json={"message": "show my tasks"}, headers=headers)
+    assert turn.status_code == 200, turn.text
+    [widget] = [w for w in turn.json()["widgets"] if w["type"] == "ListView"]
+    return turn.json()["sessionId"], widget
+
+
+# ----- free-form JSON: depth and size -----------------------------------------------------------
+
+HOSTILE_JSON: dict[str, tuple[Any, str]] = {
+    "300 levels": (deep(300), f"at most {MAX_JSON_DEPTH} levels"),
+    "one level too deep": (deep(MAX_JSON_DEPTH + 1), f"at most {MAX_JSON_DEPTH} levels"),
+    "too big": ({"notes": "x" * MAX_JSON_BYTES}, f"at most {MAX_JSON_BYTES:,}"),
+    "NaN": ({"n": float("nan")}, "not finite"),
+    "Infinity": ({"n": [1, float("inf")]}, "not finite"),
+}
+"""Free-form values past a limit (a value's depth counts its own outermost object)."""
+
+
+def test_chat_context_depth_and_size_422_nothing_stored(app_db: sa.Engine, user, api: TestClient) -> None:
+    _, _, token = user
+    for name, (context, needle) in HOSTILE_JSON.items():
+        for path in ("/api/chat", "/api/chat/stream"):
+            body = raw_json({"message": "add pay rent", "context": context})
+
+            def attempt(path: str = path, body: bytes = body) -> str:
+                return assert_error(api.post(path, content=body, headers=auth(token)), 422, "invalid")
+
+            message = nothing_stored(app_db, attempt, f"POST {path} context {name}")
+            assert message.startswith("context: "), message
+            assert needle in message, (name, message)
+    # A body nested deeper than the JSON parser goes is refused too (not 500), storing nothing.
+    very_deep = b'{"message": "add pay rent", "context": {"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
+    resp = nothing_stored(
+        app_db, lambda: api.post("/api/chat", content=very_deep, headers=auth(token)), "100,000 levels"
+    )
+    assert resp.status_code in (400, 422), resp.text
+    assert_error(resp, resp.status_code)
+    # At the limit it is accepted, answered and echoed.
+    at_limit = deep(MAX_JSON_DEPTH)
+    resp = api.post("/api/chat", json={"message": "add pay rent", "context": at_limit}, headers=auth(token))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["context"] == at_limit
+    assert api.get("/api/tasks", headers=auth(token)).json()["count"] == 1
+
+
+def test_widget_action_payload_and_form_depth_422_nothing_stored(
+    app_db: sa.Engine, user, api: TestClient, capsys
+) -> None:
+    _, email, token = user
+    thread_id, widget = _list_widget(api, auth(token))
+    declared = find_action(widget["payload"], "task.complete")
+    assert declared is not None
+    url = f"/api/threads/{thread_id}/actions"
+    for name, (value, needle) in HOSTILE_JSON.items():
+        for field, body in (
+            (
+                "action.payload",
+                {"widget_id": widget["id"], "action": {"type": "task.complete", "payload": value}},
+            ),
+            ("form", {"widget_id": widget["id"], "action": declared, "form": value}),
+        ):
+            headers = {**auth(token), "Idempotency-Key": f"k-{uuid.uuid4().hex}"}
+
+            def attempt(body: dict[str, Any] = body, headers: dict[str, str] = headers) -> str:
+                return assert_error(api.post(url, content=raw_json(body), headers=headers), 422, "invalid")
+
+            message = nothing_stored(app_db, attempt, f"POST actions {field} {name}")
+            assert message.startswith(f"{field}: "), message
+            assert needle in message, (name, message)
+
+        # The same action through the CLI's `act --action` (the widget action service behind it).
+        action = json.dumps({"type": "task.complete", "payload": value}, allow_nan=True)
+
+        def cli(action: str = action) -> str:
+            code, out, err = _cli(
+                ["act", "--user", email, "--widget", widget["id"], "--action", action], capsys
+            )
+            assert (code, out) == (1, ""), (code, out, err)
+            assert err.startswith("error: "), err
+            assert err.count("\n") == 1, err
+            return err
+
+        assert needle in nothing_stored(app_db, cli, f"CLI act --action {name}"), name
+    very_deep = (
+        json.dumps({"type": "task.complete"})[:-1] + ', "payload": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    )
+    code, out, err = nothing_stored(
+        app_db,
+        lambda: _cli(["act", "--user", email, "--widget", widget["id"], "--action", very_deep], capsys),
+        "CLI act --action 100,000 levels",
+    )
+    assert (code, out) == (1, ""), (code, out, err)
+    assert "too deep" in err, err
+
+
+def test_tool_arguments_depth_and_size_refused_nothing_stored(app_db: sa.Engine, user) -> None:
+    """MCP (and every other caller of the tool registry): not even a failed journal row is stored."""
+    user_id, _, _ = user
+    for name, (value, needle) in HOSTILE_JSON.items():
+        for args in ({"title": "pay rent", "extra": value}, {"title": "pay rent", "tags": [value]}):
+
+            def attempt(args: dict[str, Any] = args) -> str:
+                result = call_tool("add_task", args, user_id=user_id)
+                assert result.is_error, result.content
+                return result.content[0].text
+
+            message = nothing_stored(app_db, attempt, f"MCP add_task {name}")
+            assert message.startswith("Invalid arguments for add_task: arguments: "), message
+            assert needle in message, (name, message)
+    # Nested up to the limit, arguments still reach validation (and are refused there as usual).
+    refused = call_tool("add_task", {"title": "pay rent", "extra": deep(MAX_JSON_DEPTH - 1)}, user_id=user_id)
+    assert refused.is_error, refused.content
+    assert "extra: is not a known field" in refused.content[0].text, refused.content
+    assert not call_tool("add_task", {"title": "pay rent"}, user_id=user_id).is_error
+
+
+def test_turn_refused_by_context_is_not_stored_then_retry_adds_once(
+    app_db: sa.Engine, user, api: TestClient
+) -> None:
+    """The issue's scenario: the 500 came after the turn was stored, so a retry added the task twice."""
+    _, _, token = user
+    body = {"message": "add pay rent tomorrow", "context": deep(300)}
+    assert_error(api.post("/api/chat", content=raw_json(body), headers=auth(token)), 422, "invalid")
+    retry = api.post("/api/chat", json={"message": "add pay rent tomorrow"}, headers=auth(token))
+    assert retry.status_code == 200, retry.text
+    tasks = api.get("/api/tasks", headers=auth(token)).json()["data"]
+    assert [t["title"] for t in tasks] == ["pay rent"]
+    assert len(api.get("/api/threads", headers=auth(token)).json()["data"]) == 1
