@@ -92,6 +92,25 @@ def reset_engine() -> None:
     get_engine.cache_clear()
 
 
+def begin_write(session: Session) -> None:
+    """Make the session's transaction a writer now, before it reads what it is about to change.
+
+    A read-then-write (is the task done yet? then complete it) is only safe when nobody else can
+    change those rows in between. PostgreSQL callers lock the rows they read (``SELECT ... FOR
+    UPDATE``); this is the SQLite half: SQLite has one writer at a time, and the driver opens a
+    transaction only at the first INSERT/UPDATE/DELETE, so reads before it see a snapshot that a
+    racing writer may already have changed. ``BEGIN IMMEDIATE`` takes the write lock first (waiting
+    up to the busy timeout), so what this transaction reads next stays true until it commits. A
+    transaction an earlier write opened holds the lock already and is left as it is. Nothing on
+    PostgreSQL.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    if not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""

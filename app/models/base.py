@@ -149,12 +149,14 @@ def json_field(
     name: str | None = None,
     nullable: bool = False,
     encrypted: str | None = None,
+    none_as_null: bool = False,
 ) -> Any:
     """A JSON column; ``name`` lets a Python attribute map to a reserved column name like ``metadata``.
 
     ``encrypted="table.column"`` stores it encrypted at rest (:class:`EncryptedJSON`).
+    ``none_as_null=True`` stores Python ``None`` as SQL NULL (``IS NULL`` finds it), not JSON ``null``.
     """
-    type_: Any = EncryptedJSON(encrypted) if encrypted else sa.JSON
+    type_: Any = EncryptedJSON(encrypted) if encrypted else sa.JSON(none_as_null=none_as_null)
     column = sa.Column(name, type_, nullable=nullable) if name else None
     if column is not None:
         return Field(default_factory=default_factory, sa_column=column)

@@ -66,7 +66,7 @@ class TaskOperation(SQLModel, table=True):
     task_id: uuid.UUID | None = Field(default=None, nullable=True)
     status: str = Field(default=OperationStatus.pending.value, max_length=12)
     result: dict[str, Any] | None = json_field(None, nullable=True, encrypted="task_operations.result")
-    undo_state: list[dict[str, Any]] | None = json_field(None, nullable=True)
+    undo_state: list[dict[str, Any]] | None = json_field(None, nullable=True, none_as_null=True)
     undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

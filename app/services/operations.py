@@ -49,8 +49,13 @@ def record_change(
     task_id: uuid.UUID | None,
     result: dict[str, Any] | None = None,
 ) -> TaskOperation:
-    """Journal one change; ``before`` pairs each touched task id with its prior snapshot (None: new)."""
-    undo_state = [{"id": str(tid), "before": snap} for tid, snap in before]
+    """Journal one change; ``before`` pairs each touched task id with its prior snapshot (None: new).
+
+    An empty ``before`` (the request found nothing to change: the task was done already, or a
+    racing request did it first) journals the request with nothing to undo, so "undo" reverts the
+    change that did happen rather than this one.
+    """
+    undo_state = [{"id": str(tid), "before": snap} for tid, snap in before] or None
     op = origin.operation
     if op is None:
         op = TaskOperation(
@@ -75,7 +80,13 @@ def record_change(
 def last_undoable(
     session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | None
 ) -> TaskOperation | None:
-    """The newest change in this scope (a thread, or outside any thread) not yet undone."""
+    """The newest change in this scope (a thread, or outside any thread) not yet undone.
+
+    Newest by when the change was applied (``updated_at``, set with it while its rows were locked),
+    not by when the request was journaled: a tool call's row is written before it runs, so of two
+    racing requests the first journaled may be the second applied, and undo must walk back the
+    changes in the order they happened.
+    """
     stmt = (
         select(TaskOperation)
         .where(
@@ -84,7 +95,7 @@ def last_undoable(
             col(TaskOperation.undone_at).is_(None),
             TaskOperation.status.in_([OperationStatus.completed.value, OperationStatus.processing.value]),
         )
-        .order_by(col(TaskOperation.created_at).desc())
+        .order_by(col(TaskOperation.updated_at).desc(), col(TaskOperation.created_at).desc())
         .limit(1)
     )
     if thread_id is None:

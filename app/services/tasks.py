@@ -2,6 +2,11 @@
 
 A task id that belongs to another user behaves exactly like a missing one. Every change is
 journaled (see :mod:`app.services.operations`) so the last one can be undone.
+
+Every change reads the rows it changes locked (:func:`_lock_tasks`), so racing requests from any
+interface (a double click, two tabs, the API, MCP, the CLI) are applied one after the other: ten
+completes of a recurring task make one next occurrence, and a request that finds its change
+already made (the task done, or gone) changes nothing and journals nothing to undo.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
+from app.core.db import begin_write
 from app.models import OperationType, Task, TaskCreate, TaskOperation, TaskPublic, TaskUpdate
 from app.models.base import utcnow
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError, invalid
@@ -167,6 +173,50 @@ def parse_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
         return None
 
 
+def _lock_rows(
+    session: Session, ids: Sequence[uuid.UUID], *, user_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, Task]:
+    """These task rows as stored now, locked until the transaction ends (missing ones left out).
+
+    PostgreSQL locks the rows (``FOR UPDATE``, in id order so two bulk changes can't deadlock);
+    SQLite takes its one write lock (:func:`app.core.db.begin_write`). A racing request waits
+    here, then reads the winner's change (the task completed, or deleted) rather than the state
+    both saw before either wrote. The rows are re-read even when the session holds them already.
+    """
+    if not ids:
+        return {}
+    begin_write(session)
+    stmt = select(Task).where(col(Task.id).in_(list(ids)))
+    if user_id is not None:
+        stmt = stmt.where(Task.user_id == user_id)
+    stmt = stmt.order_by(col(Task.id)).with_for_update().execution_options(populate_existing=True)
+    return {task.id: task for task in session.exec(stmt).all()}
+
+
+def _lock_tasks(session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str]) -> list[Task]:
+    """The user's tasks for ``task_ids``, each once, in order, locked for a change (see :func:`_lock_rows`).
+
+    Any unknown id (or another user's, or one deleted by a request that won a race) raises
+    "not found" before anything changes.
+    """
+    ids: dict[uuid.UUID, None] = {}
+    for raw in task_ids:
+        tid = parse_id(raw)
+        if tid is None:
+            raise NotFoundError("Task not found.")
+        ids[tid] = None
+    rows = _lock_rows(session, list(ids), user_id=user_id)
+    if len(rows) != len(ids):
+        raise NotFoundError("Task not found.")
+    return [rows[tid] for tid in ids]
+
+
+def _changed(before: dict[str, Any], task: Task) -> bool:
+    """Whether ``task`` differs from its ``before`` snapshot (the update time aside)."""
+    after = snapshot(task)
+    return any(after[name] != value for name, value in before.items() if name != "updated_at")
+
+
 def _validate(model: type[TaskCreate] | type[TaskUpdate], data: Any) -> Any:
     if isinstance(data, model):
         return data
@@ -219,9 +269,13 @@ def update_task(
     data: TaskUpdate | dict[str, Any],
     origin: Origin = PAGE,
 ) -> Task:
-    """Change the fields given (only those); ``due_date: None`` clears the due date."""
+    """Change the fields given (only those); ``due_date: None`` clears the due date.
+
+    A change that leaves the task as it was (reopening an open task, a title it already has)
+    is journaled with nothing to undo, and keeps ``updated_at``.
+    """
     changes = _validate(TaskUpdate, data).model_dump(exclude_unset=True)
-    task = get_task(session, user_id=user_id, task_id=task_id)
+    task = _lock_tasks(session, user_id=user_id, task_ids=[task_id])[0]
     for name in ("title", "priority", "tags", "description"):
         if name in changes and changes[name] is None:
             raise InvalidInputError(f"{name} can't be empty.")
@@ -235,7 +289,9 @@ def update_task(
         setattr(task, name, value)
     if completed is not None:
         _apply_completion(task, completed)
-    task.updated_at = utcnow()
+    changed = _changed(before, task)
+    if changed:
+        task.updated_at = utcnow()
     session.add(task)
     record_change(
         session,
@@ -243,7 +299,7 @@ def update_task(
         origin=origin,
         operation_type=operation_type,
         command=command,
-        before=[(task.id, before)],
+        before=[(task.id, before)] if changed else [],
         task_id=task.id,
     )
     return task
@@ -274,9 +330,10 @@ def _following_due(task: Task, today: date) -> date | None:
 
 
 def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.UUID, dict[str, Any] | None]]:
-    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(task.id, snapshot(task))]
+    """Complete one locked task; what changed, as ``before`` pairs (nothing when it was done already)."""
     if task.completed:
-        return before
+        return []
+    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(task.id, snapshot(task))]
     _apply_completion(task, True)
     task.updated_at = utcnow()
     session.add(task)
@@ -309,12 +366,6 @@ def complete_task(
     return bulk_complete(session, user_id=user_id, task_ids=[task_id], origin=origin, today=today)[0]
 
 
-def _get_tasks(session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str]) -> list[Task]:
-    """The user's tasks for ``task_ids``, each once, in order; any unknown id raises before any change."""
-    tasks = [get_task(session, user_id=user_id, task_id=tid) for tid in task_ids]
-    return list({task.id: task for task in tasks}.values())
-
-
 def bulk_complete(
     session: Session,
     *,
@@ -323,8 +374,11 @@ def bulk_complete(
     origin: Origin = PAGE,
     today: date | None = None,
 ) -> list[Task]:
-    """Complete several tasks as one undoable change (all or nothing: any unknown id aborts)."""
-    tasks = _get_tasks(session, user_id=user_id, task_ids=task_ids)
+    """Complete several tasks as one undoable change (all or nothing: any unknown id aborts).
+
+    Tasks already done stay as they are: no new occurrence, nothing to undo for them.
+    """
+    tasks = _lock_tasks(session, user_id=user_id, task_ids=task_ids)
     if not tasks:
         return []
     before: list[tuple[uuid.UUID, dict[str, Any] | None]] = []
@@ -360,7 +414,7 @@ def bulk_delete(
     session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str], origin: Origin = PAGE
 ) -> list[Task]:
     """Delete several tasks as one undoable change (all or nothing)."""
-    tasks = _get_tasks(session, user_id=user_id, task_ids=task_ids)
+    tasks = _lock_tasks(session, user_id=user_id, task_ids=task_ids)
     if not tasks:
         return []
     before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(t.id, snapshot(t)) for t in tasks]
@@ -389,11 +443,18 @@ class UndoResult:
 
 
 def undo_last(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | None = None) -> UndoResult:
-    """Revert the newest change in a thread (or outside any thread, for the task page)."""
-    op = last_undoable(session, user_id=user_id, thread_id=thread_id)
-    if op is None:
-        raise NotFoundError("Nothing to undo.")
-    return _revert(session, user_id=user_id, op=op)
+    """Revert the newest change in a thread (or outside any thread, for the task page).
+
+    Two undos at once revert two changes, the newest and the one before it, as they would one
+    after the other: the one that loses the newest change takes the next.
+    """
+    begin_write(session)
+    while True:
+        op = last_undoable(session, user_id=user_id, thread_id=thread_id)
+        if op is None:
+            raise NotFoundError("Nothing to undo.")
+        if _claim_undo(session, op):
+            return _revert(session, user_id=user_id, op=op)
 
 
 def undo_operation(session: Session, *, user_id: uuid.UUID, operation_id: uuid.UUID | str) -> UndoResult:
@@ -402,17 +463,35 @@ def undo_operation(session: Session, *, user_id: uuid.UUID, operation_id: uuid.U
     op = session.get(TaskOperation, oid) if oid else None
     if op is None or op.user_id != user_id or op.undo_state is None:
         raise NotFoundError("That change was not found.")
-    if op.undone_at is not None:
+    if op.undone_at is not None or not _claim_undo(session, op):
         raise ConflictError("That change was already undone.")
     return _revert(session, user_id=user_id, op=op)
 
 
+def _claim_undo(session: Session, op: TaskOperation) -> bool:
+    """Mark the change undone unless a racing undo did first (a conditional update: one of them wins)."""
+    now = utcnow()
+    result: Any = session.execute(
+        sa.update(TaskOperation)
+        .where(col(TaskOperation.id) == op.id, col(TaskOperation.undone_at).is_(None))
+        .values(undone_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:
+        return False
+    op.undone_at, op.updated_at = now, now
+    return True
+
+
 def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoResult:
+    """Put back every task the (claimed) change touched, its rows locked like any other change."""
     restored: list[Task] = []
     titles: list[str] = []
-    for entry in op.undo_state or []:
+    entries = op.undo_state or []
+    rows = _lock_rows(session, [uuid.UUID(entry["id"]) for entry in entries])
+    for entry in entries:
         tid = uuid.UUID(entry["id"])
-        current = session.get(Task, tid)
+        current = rows.get(tid)
         if current is not None and current.user_id != user_id:
             continue
         before = entry["before"]
@@ -431,7 +510,6 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
         session.add(current)
         restored.append(current)
         titles.append(current.title)
-    op.undone_at = utcnow()
     session.add(op)
     session.flush()
     return UndoResult(operation_type=op.operation_type, tasks=restored, titles=titles)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -266,3 +271,70 @@ def test_tasks_complete_recurring_at_max_date(api: TestClient, alice: ApiUser) -
     assert resp.json()["completed"] is True
     listed = api.get("/api/tasks", headers=alice.headers).json()
     assert listed["count"] == 1, "no next occurrence can exist past the last representable date"
+
+
+def _race(
+    n: int, request: Callable[[httpx.Client, int], httpx.Response], base_url: str
+) -> list[httpx.Response]:
+    """``request(client, i)`` for i < ``n``, released together, each on its own connection."""
+    barrier = threading.Barrier(n)
+
+    def send(i: int) -> httpx.Response:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            barrier.wait(timeout=30)
+            return request(client, i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(send, range(n)))
+
+
+def _complete(user: ApiUser, task_id: str, client: httpx.Client, _i: int) -> httpx.Response:
+    return client.post(f"/api/tasks/{task_id}/complete", headers=user.headers)
+
+
+def _delete_or_complete(user: ApiUser, task_id: str, client: httpx.Client, i: int) -> httpx.Response:
+    if i % 2:
+        return client.delete(f"/api/tasks/{task_id}", headers=user.headers)
+    return _complete(user, task_id, client, i)
+
+
+def test_tasks_racing_completes_make_one_next_occurrence(
+    api: TestClient, alice: ApiUser, live_url: str
+) -> None:
+    """Ten POST /complete at once (a double click, many times over): one next occurrence, ten 200s."""
+    for trial in range(3):
+        title = f"water plants {trial}"
+        task = create_task(api, alice, title=title, due_date="2030-01-07", recurrence="weekly")
+        responses = _race(10, partial(_complete, alice, task["id"]), live_url)
+        assert [r.status_code for r in responses] == [200] * 10, [r.text for r in responses]
+        assert {(r.json()["id"], r.json()["completed"]) for r in responses} == {(task["id"], True)}
+        assert len({r.json()["completed_at"] for r in responses}) == 1  # one completion, seen by all
+        series = [
+            t for t in api.get("/api/tasks", headers=alice.headers).json()["data"] if t["title"] == title
+        ]
+        assert sorted((t["due_date"], t["completed"]) for t in series) == [
+            ("2030-01-07", True),
+            ("2030-01-14", False),
+        ]
+
+
+def test_tasks_racing_deletes_and_completes_answer_cleanly(
+    api: TestClient, alice: ApiUser, live_url: str
+) -> None:
+    """Deletes racing completes: one 204, the rest 200 or 404 ("Task not found."), never a 500."""
+    for trial in range(3):
+        title = f"pay rent {trial}"
+        task = create_task(api, alice, title=title, due_date="2030-01-07", recurrence="weekly")
+        responses = _race(6, partial(_delete_or_complete, alice, task["id"]), live_url)
+        codes = sorted(r.status_code for r in responses)
+        assert codes.count(204) == 1, [r.text for r in responses]
+        assert set(codes) <= {200, 204, 404}, [r.text for r in responses]
+        for resp in responses:
+            if resp.status_code == 404:
+                assert assert_error(resp, 404, "not_found") == "Task not found."
+        assert_error(api.get(f"/api/tasks/{task['id']}", headers=alice.headers), 404, "not_found")
+        # Only a complete that came before the delete made a next occurrence, and at most one.
+        left = [t for t in api.get("/api/tasks", headers=alice.headers).json()["data"] if t["title"] == title]
+        assert [(t["due_date"], t["completed"]) for t in left] == (
+            [("2030-01-14", False)] if 200 in codes else []
+        )

@@ -57,6 +57,18 @@ def write_through_services(database_url: str, user_id: str, rounds: int, barrier
     return run_writers(uuid.UUID(user_id), writers=5, rounds=rounds, prefix=f"p{n}")
 
 
+def complete_task(database_url: str, user_id: str, task_id: str, barrier: Any, n: int) -> str:
+    """Complete the task at the same moment as the others: "completed" (done, by anyone) or the error."""
+    _use(database_url)
+    from app.core.db import session_scope
+    from app.services import tasks as task_service
+
+    barrier.wait(timeout=60)
+    with session_scope() as session:
+        task = task_service.complete_task(session, user_id=uuid.UUID(user_id), task_id=task_id)
+        return "completed" if task.completed else "not completed"
+
+
 def _report(queue: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     try:
         queue.put(fn(*args))
