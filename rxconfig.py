@@ -1,7 +1,8 @@
 """Reflex configuration for Ticked.
 
-Nothing here reaches the internet: telemetry and the version check are off. ``REDIS_URL``
-(our setting) is mapped to Reflex's ``redis_url`` so several app instances share state.
+Nothing here reaches the internet: telemetry and the version check are off. Reflex's
+``redis_url`` is ``Settings.redis_url`` (``REDIS_URL``, or Reflex's ``REFLEX_REDIS_URL``; see
+``app/core/config.py``), the one Redis setting, so several app instances share state.
 ``CORS_ALLOWED_ORIGINS`` (our setting, empty by default) replaces Reflex's default of ``*``:
 Reflex's CORS middleware then answers no foreign origin, and the websocket's origin check is
 installed in ``app/app.py`` (see ``app/api/cors.py`` for why the list alone can't do that).
@@ -20,8 +21,9 @@ os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
 # Use the npm registry directly: Reflex otherwise probes a mirror abroad to pick the fastest.
 os.environ.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org")
 
-_redis_url = os.environ.get("REDIS_URL") or os.environ.get("REFLEX_REDIS_URL") or None
-_cors_origins = tuple(Settings().cors_origins)
+_settings = Settings()
+_redis_url = _settings.redis_url or None
+_cors_origins = tuple(_settings.cors_origins)
 
 config = rx.Config(
     app_name="app",

@@ -85,7 +85,7 @@ async def _recover_interrupted_turns() -> None:
     from app.agent.runner import recover_interrupted_turns
     from app.core.config import get_settings
 
-    count = await asyncio.to_thread(recover_interrupted_turns, single_instance=not get_settings().redis_url)
+    count = await asyncio.to_thread(recover_interrupted_turns, single_instance=get_settings().single_instance)
     if count:
         logging.getLogger("ticked").warning("marked %d interrupted turn(s) as failed", count)
 

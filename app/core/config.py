@@ -13,32 +13,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
 
 
-def _read_or_create_secret(path: Path) -> str:
-    """Return the secret kept in ``path``, creating it (mode 0600) on first use."""
-    if path.exists():
-        value = path.read_text().strip()
-        if value:
-            return value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    path.write_text(value + "\n")
-    path.chmod(0o600)
-    return value
+MIN_JWT_SECRET_BYTES = 32
+"""HS256 keys shorter than the hash (32 bytes) are guessable offline from any one token."""
 
 
 def _read_or_create_key_file(path: Path) -> str:
-    """The encryption key file's content, creating it once (mode 0600) with one new key.
+    """A generated secret file's content (the JWT secret, the encryption key), created once.
 
-    Unlike the JWT secret, losing this key loses data, so two processes starting at once must
-    agree on one key: the new file is written completely under a temporary name and then
-    hard-linked into place, which fails if another process got there first (whose key is kept).
+    The file is private (mode 0600) from its first byte, whatever the umask, and two processes
+    starting at once agree on one secret (losing the encryption key loses data; two JWT secrets
+    would sign people out of one another's worker): the new file is written completely under a
+    temporary name and then hard-linked into place, which fails if another process got there
+    first (whose secret is kept).
     """
     if path.exists():
         value = path.read_text().strip()
@@ -67,7 +60,12 @@ def _read_or_create_key_file(path: Path) -> str:
 class Settings(BaseSettings):
     """Ticked's configuration; each field maps to the upper-case environment variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,  # a refused secret stays out of the start-up error and logs
+    )
 
     data_dir: Path = Field(default=DATA_DIR, description="Where the SQLite file and generated secrets live.")
     database_url: str = Field(default="", description="SQLAlchemy URL; default: SQLite file in data/.")
@@ -83,7 +81,17 @@ class Settings(BaseSettings):
     openai_base_url: str = ""
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = Field(default=60.0, gt=0)
-    redis_url: str = ""
+    redis_url: str = Field(
+        default="",
+        repr=False,  # may hold a password
+        description="Redis shared by several instances (page state, sign-in throttle); unset: one instance.",
+    )
+    reflex_redis_url: str = Field(
+        default="",
+        repr=False,
+        exclude=True,
+        description="Reflex's name for the same setting; read only to fill ``redis_url`` (see below).",
+    )
     encryption_key: str = Field(
         default="",
         repr=False,  # a secret: never in a repr, a log line or a traceback
@@ -102,6 +110,34 @@ class Settings(BaseSettings):
     def _strip(cls, value: str) -> str:
         return value.strip()
 
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        size = len(value.encode())
+        if value and size < MIN_JWT_SECRET_BYTES:
+            raise ValueError(
+                f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long (this one is {size}). "
+                "Unset it to have one generated into data/jwt_secret, or make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_redis_url(self) -> Settings:
+        """``redis_url`` is the one Redis setting: ``REFLEX_REDIS_URL`` if set, else ``REDIS_URL``.
+
+        Reflex reads ``REFLEX_REDIS_URL`` itself, over what ``rxconfig.py`` passes it, so that
+        order keeps Reflex's state, the sign-in throttle and the start-up recovery (which must not
+        think it is alone and close other instances' live turns) on the same Redis.
+        """
+        self.redis_url = self.reflex_redis_url.strip() or self.redis_url.strip()
+        return self
+
+    @property
+    def single_instance(self) -> bool:
+        """No Redis: this is the only instance (so every open turn at start-up is a crash's leftover)."""
+        return not self.redis_url
+
     @property
     def effective_database_url(self) -> str:
         """The URL in use: ``DATABASE_URL`` or the SQLite file under ``data/``."""
@@ -113,7 +149,7 @@ class Settings(BaseSettings):
     @property
     def effective_jwt_secret(self) -> str:
         """The signing key: ``JWT_SECRET`` or the one generated into ``data/``."""
-        return self.jwt_secret or _read_or_create_secret(self.data_dir / "jwt_secret")
+        return self.jwt_secret or _read_or_create_key_file(self.data_dir / "jwt_secret")
 
     @property
     def encryption_key_path(self) -> Path:
