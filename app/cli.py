@@ -21,7 +21,7 @@ from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_DEPTH
 from app.services import auth as auth_service
 from app.services import tasks as task_service
-from app.services.errors import InvalidInputError, NotFoundError, ServiceError
+from app.services.errors import InvalidInputError, NotFoundError, ServiceError, require_text
 from app.services.operations import Origin
 
 CLI = Origin(source="cli")
@@ -261,10 +261,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_text_args(args: argparse.Namespace) -> None:
+    """Every text argument must be valid Unicode (bytes that are not UTF-8 arrive as lone surrogates)."""
+    for name, value in vars(args).items():
+        require_text(value, "--" + name.replace("_", "-"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], None] = args.func
     try:
+        _check_text_args(args)
         func(args)
     except ServiceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.agent.types import ToolError
 from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
+from app.core.inputs import NOT_UNICODE, printable
 from app.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,9 @@ RETRY_AFTER_SECONDS = 5
 def error_response(
     status: int, message: str, code: str | None = None, headers: dict | None = None
 ) -> JSONResponse:
+    # A message may quote the input; text that isn't valid Unicode could not be sent back.
     return JSONResponse(
-        {"error": {"code": code or CODES.get(status, "error"), "message": message}},
+        {"error": {"code": code or CODES.get(status, "error"), "message": printable(message)}},
         status_code=status,
         headers=headers,
     )
@@ -61,6 +63,8 @@ def _validation_message(exc: RequestValidationError) -> str:
         msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             msg = "is not a known field"
+        elif err.get("type") == "string_unicode":  # e.g. a field name holding a lone surrogate
+            msg = NOT_UNICODE if loc else f"A field name or value {NOT_UNICODE}"
         parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(parts) or "Invalid request."
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from app.core.inputs import JsonObject
+from app.core.inputs import JsonObject, Text
 from app.models.task import TaskCreate, TaskPublic, TaskUpdate
 
 TASK_EXAMPLE = {
@@ -31,8 +31,8 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
 
 class TokenRequest(BaseModel):
     model_config = _examples({"email": "ann@example.com", "password": "correct-horse-42"})
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=128)
+    email: Text = Field(max_length=320)
+    password: Text = Field(max_length=128)
 
 
 class TokenResponse(BaseModel):
@@ -53,8 +53,8 @@ class ChatRequest(BaseModel):
     """Seed 001's ChatRequest."""
 
     model_config = _examples({"message": "add pay rent tomorrow, high priority", "sessionId": None})
-    message: str = Field(min_length=1, max_length=10_000)
-    sessionId: str | None = Field(default=None, description="Continue this conversation (thread id).")
+    message: Text = Field(min_length=1, max_length=10_000)
+    sessionId: Text | None = Field(default=None, description="Continue this conversation (thread id).")
     context: JsonObject | None = Field(
         default=None,
         description="Extra context (kept with the reply): any JSON object, at most 32 levels deep.",
@@ -88,8 +88,8 @@ class ChatResponse(BaseModel):
 
 class ConversationChatRequest(BaseModel):
     model_config = _examples({"conversation_id": None, "message": "what's due today?"})
-    conversation_id: str | None = None
-    message: str = Field(min_length=1, max_length=10_000)
+    conversation_id: Text | None = None
+    message: Text = Field(min_length=1, max_length=10_000)
 
 
 class ConversationChatResponse(BaseModel):
@@ -143,7 +143,7 @@ class ThreadPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"title": "Rent", "archived": False}]}
     )
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Text | None = Field(default=None, min_length=1, max_length=200)
     archived: bool | None = None
 
 
@@ -193,7 +193,7 @@ class MessagePage(BaseModel):
 
 class ActionIn(BaseModel):
     model_config = _examples({"type": "task.complete", "payload": {"task_id": TASK_EXAMPLE["id"]}})
-    type: str = Field(min_length=1, max_length=64)
+    type: Text = Field(min_length=1, max_length=64)
     payload: JsonObject = Field(default_factory=dict)
 
 
@@ -210,7 +210,7 @@ class ActionRequest(BaseModel):
             ]
         },
     )
-    widget_id: str = Field(min_length=1, max_length=64)
+    widget_id: Text = Field(min_length=1, max_length=64)
     action: ActionIn
     form: JsonObject | None = None
 

@@ -28,6 +28,7 @@ MAX_JSON_BYTES = 64 * 1024
 """Its size as compact UTF-8 JSON."""
 
 NOT_UNICODE = "is not valid Unicode text (it holds a lone surrogate such as \\ud800)"
+_SURROGATE = "(a lone surrogate such as \\ud800)"
 
 
 class InputError(ValueError):
@@ -44,9 +45,12 @@ def is_valid_text(value: str) -> bool:
 
 
 def check_text(value: Any, what: str = "") -> Any:
-    """``value`` itself when it is not a string or is valid text; else :class:`InputError`."""
+    """``value`` itself when it is not a string or is valid text; else :class:`InputError`.
+
+    ``what`` names the text in the message (``"The title is not valid Unicode text ..."``).
+    """
     if isinstance(value, str) and not is_valid_text(value):
-        raise InputError(f"{what}: {NOT_UNICODE}" if what else NOT_UNICODE)
+        raise InputError(f"{what} {NOT_UNICODE}" if what else NOT_UNICODE)
     return value
 
 
@@ -80,13 +84,13 @@ def check_json(
                     raise _refuse(what, "has an object key that is not a string", path)
                 child = f"{path}.{key}" if path else key
                 if not is_valid_text(key):
-                    raise _refuse(what, f"has a key that {NOT_UNICODE}", child)
+                    raise _refuse(what, f"has a key that is not valid Unicode {_SURROGATE}", child)
                 stack.append((item, depth + 1, child))
         elif isinstance(node, list | tuple):
             stack.extend((item, depth + 1, f"{path}[{i}]") for i, item in enumerate(node))
         elif isinstance(node, str):
             if not is_valid_text(node):
-                raise _refuse(what, f"has text that {NOT_UNICODE}", path)
+                raise _refuse(what, f"has text that is not valid Unicode {_SURROGATE}", path)
         elif isinstance(node, float):
             if not math.isfinite(node):
                 raise _refuse(what, "has a number that is not finite (NaN or Infinity)", path)

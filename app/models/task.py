@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
+from app.core.inputs import Text, check_text
 from app.models.base import UTCDateTime, created_at_field, fk, json_field, updated_at_field, uuid_pk
 
 TITLE_MAX = 200
@@ -77,11 +78,12 @@ def normalize_tags(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        value = [part for part in re.split(r"[,\s]+", value) if part]
+        value = [part for part in re.split(r"[,\s]+", check_text(value, "Tags")) if part]
     if not isinstance(value, list | tuple | set):
         raise ValueError('Tags must be a list of words, like ["work", "home"].')
     tags: list[str] = []
     for raw in value:
+        check_text(raw, "A tag")
         tag = str(raw).strip().lstrip("#").strip().lower()
         if not tag:
             continue
@@ -144,8 +146,8 @@ class TaskCreate(TaskFields):
         },
     )
 
-    title: str
-    description: str = ""
+    title: Text
+    description: Text = ""
     priority: Priority = Priority.medium
     tags: list[str] = PField(default_factory=list)
     due_date: date | None = None
@@ -162,8 +164,8 @@ class TaskUpdate(TaskFields):
         json_schema_extra={"examples": [{"title": "pay the rent", "due_date": None, "completed": True}]},
     )
 
-    title: str | None = None
-    description: str | None = None
+    title: Text | None = None
+    description: Text | None = None
     priority: Priority | None = None
     tags: list[str] | None = None
     due_date: date | None = None

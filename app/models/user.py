@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
+from app.core.inputs import Text
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.models.base import UTCDateTime, created_at_field, json_field, updated_at_field, uuid_pk
 
@@ -53,9 +54,9 @@ class UserCreate(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    email: str = PField(max_length=320)
-    password: str = PField(min_length=MIN_PASSWORD_LENGTH, max_length=128)
-    name: str | None = PField(default=None, max_length=100)
+    email: Text = PField(max_length=320)
+    password: Text = PField(min_length=MIN_PASSWORD_LENGTH, max_length=128)
+    name: Text | None = PField(default=None, max_length=100)
 
     @field_validator("email")
     @classmethod

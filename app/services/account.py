@@ -22,7 +22,7 @@ from app.core.security import MIN_PASSWORD_LENGTH, TokenError, decode_token, has
 from app.models import Action, AuthToken, Message, Task, TaskOperation, Thread, User, Widget
 from app.models.base import utcnow
 from app.services import auth as auth_service
-from app.services.errors import InvalidInputError, NotFoundError, ServiceError
+from app.services.errors import InvalidInputError, NotFoundError, ServiceError, require_text
 from app.services.preferences import effective_retention_days, read_preferences
 from app.services.tasks import to_public
 from app.services.throttle import SignInThrottle, TooManyAttempts
@@ -50,6 +50,7 @@ def _user(session: Session, user_id: uuid.UUID) -> User:
 
 def confirm_password(user: User, password: str, *, message: str) -> None:
     """Check ``password`` for ``user`` or raise ``WrongPasswordError(message)`` (throttled per account)."""
+    require_text(password, "The password")
     key = f"user:{user.id}"
     try:
         password_throttle.check(email=key, client=key)
@@ -179,6 +180,7 @@ def change_password(
     ``keep_token`` is the token of the session making the change: it stays valid so the person is
     not thrown out of the page they are on.
     """
+    require_text(new_password, "The new password")
     user = _user(session, user_id)
     confirm_password(user, current_password, message="Your current password is not right.")
     _check_new_password(current_password, new_password or "")

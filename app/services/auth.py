@@ -20,7 +20,7 @@ from app.core.security import (
 )
 from app.models import AuthToken, User, UserCreate
 from app.models.base import utcnow
-from app.services.errors import AuthError, ConflictError, invalid
+from app.services.errors import AuthError, ConflictError, invalid, require_text
 
 WRONG_CREDENTIALS = "Incorrect email or password."
 
@@ -53,6 +53,8 @@ def get_user(session: Session, *, user_id: uuid.UUID) -> User | None:
 
 def authenticate(session: Session, *, email: str, password: str) -> User:
     """Return the user for these credentials or raise :class:`AuthError` (same message either way)."""
+    require_text(email, "The email")
+    require_text(password, "The password")
     user = get_user_by_email(session, email=email or "")
     ok, new_hash = verify_password(password or "", user.hashed_password if user else None)
     if not user or not ok or not user.is_active:

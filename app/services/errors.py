@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
+
+from app.core.inputs import InputError, check_text
 
 
 class ServiceError(Exception):
@@ -43,6 +47,14 @@ class BusyError(ServiceError):
 
     code = "busy"
     status = 409
+
+
+def require_text(value: Any, what: str) -> Any:
+    """``value`` when it is valid Unicode text (or not text); else a 422 naming ``what`` ("The title")."""
+    try:
+        return check_text(value, what)
+    except InputError as exc:
+        raise InvalidInputError(f"{exc}.") from exc
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -18,7 +18,7 @@ from app.models import Message, MessageStatus, Role
 from app.models.base import UTCDateTime, utcnow
 from app.models.message import MESSAGE_MAX, OPEN_STATUSES
 from app.services import search_index
-from app.services.errors import BusyError, InvalidInputError, NotFoundError
+from app.services.errors import BusyError, InvalidInputError, NotFoundError, require_text
 from app.services.tasks import parse_id
 from app.services.threads import get_thread, touch
 
@@ -29,6 +29,7 @@ INTERRUPTED = "interrupted"
 def clean_content(text: str) -> str:
     # NUL characters are dropped: PostgreSQL text cannot hold them (SQLite can), and no
     # message needs one.
+    require_text(text, "The message")
     text = str(text or "").replace("\x00", "").strip()
     if not text:
         raise InvalidInputError("Type a message first.")

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, func, select
 from app.core.db import begin_write
 from app.models import OperationType, Task, TaskCreate, TaskOperation, TaskPublic, TaskUpdate
 from app.models.base import utcnow
-from app.services.errors import ConflictError, InvalidInputError, NotFoundError, invalid
+from app.services.errors import ConflictError, InvalidInputError, NotFoundError, invalid, require_text
 from app.services.operations import PAGE, Origin, last_undoable, record_change, snapshot
 
 StatusFilter = Literal["all", "pending", "completed"]
@@ -51,6 +51,8 @@ class TaskQuery:
     offset: int = 0
 
     def __post_init__(self) -> None:
+        require_text(self.search, "The search")
+        require_text(self.tag, "The tag")
         if self.status not in STATUS_FILTERS:
             raise InvalidInputError(f"status must be one of {', '.join(STATUS_FILTERS)}.")
         if self.due is not None and self.due not in DUE_FILTERS:

@@ -19,7 +19,7 @@ from app.models import Thread, ThreadStatus, User
 from app.models.base import utcnow
 from app.models.thread import THREAD_TITLE_MAX
 from app.services import search_index
-from app.services.errors import InvalidInputError, NotFoundError
+from app.services.errors import InvalidInputError, NotFoundError, require_text
 from app.services.tasks import parse_id
 
 DEFAULT_TITLE = "New chat"
@@ -39,6 +39,7 @@ def title_from_message(text: str) -> str:
 
 
 def clean_title(title: str) -> str:
+    require_text(title, "The title")
     title = re.sub(r"\s+", " ", str(title or "").replace("\x00", "")).strip()
     if not title:
         raise InvalidInputError("Title can't be empty.")

@@ -25,13 +25,19 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from app.agent import runner
 from app.api.main import create_api
 from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_BYTES, MAX_JSON_DEPTH
 from app.mcp_server import call_tool
 from app.models import User
+from app.services import account as account_service
 from app.services import auth as auth_service
+from app.services import messages as message_service
+from app.services import tasks as task_service
+from app.services import threads as thread_service
+from app.services.errors import ServiceError
 from tests.api.conftest import assert_error, find_action
 from tests.security.world import changes, snapshot
 
@@ -222,3 +228,217 @@ def test_turn_refused_by_context_is_not_stored_then_retry_adds_once(
     tasks = api.get("/api/tasks", headers=auth(token)).json()["data"]
     assert [t["title"] for t in tasks] == ["pay rent"]
     assert len(api.get("/api/threads", headers=auth(token)).json()["data"]) == 1
+
+
+# ----- text that is not valid Unicode ----------------------------------------------------------
+
+
+def _bad_text_requests(
+    api: TestClient, headers: dict[str, str], user_id: uuid.UUID
+) -> list[tuple[str, str, Any]]:
+    """(method, path, body) for every text field of every API body, each holding a lone surrogate."""
+    task_id = api.post("/api/tasks", json={"title": "call mom"}, headers=headers).json()["id"]
+    thread_id, widget = _list_widget(api, headers)
+    declared = find_action(widget["payload"], "task.complete")
+    action = f"/api/threads/{thread_id}/actions"
+    bad = f"a{SURROGATE}b"
+    return [
+        ("POST", "/api/tasks", {"title": bad}),
+        ("POST", "/api/tasks", {"title": "ok", "description": bad}),
+        ("POST", "/api/tasks", {"title": "ok", "tags": ["home", bad]}),
+        ("POST", "/api/tasks", {"title": "ok", bad: "a field name"}),
+        ("PATCH", f"/api/tasks/{task_id}", {"title": bad}),
+        ("PATCH", f"/api/tasks/{task_id}", {"description": bad}),
+        ("PATCH", f"/api/tasks/{task_id}", {"tags": [bad]}),
+        ("PATCH", f"/api/threads/{thread_id}", {"title": bad}),
+        ("POST", "/api/chat", {"message": f"add {bad}"}),
+        ("POST", "/api/chat", {"message": "add pay rent", "sessionId": bad}),
+        ("POST", "/api/chat", {"message": "add pay rent", "context": {"page": bad}}),
+        ("POST", "/api/chat", {"message": "add pay rent", "context": {bad: 1}}),
+        ("POST", "/api/chat/stream", {"message": f"add {bad}"}),
+        ("POST", f"/api/{user_id}/chat", {"message": f"add {bad}"}),
+        ("POST", f"/api/{user_id}/chat", {"message": "add pay rent", "conversation_id": bad}),
+        ("POST", "/api/auth/token", {"email": f"{bad}@example.com", "password": "correct-horse-42"}),
+        ("POST", "/api/auth/token", {"email": "ann@example.com", "password": f"correct-{bad}"}),
+        ("POST", "/api/me/password", {"current_password": bad, "new_password": "battery-staple-77"}),
+        ("POST", "/api/me/password", {"current_password": "correct-horse-42", "new_password": bad * 5}),
+        ("DELETE", "/api/me/chats", {"password": bad}),
+        ("DELETE", "/api/me", {"password": bad}),
+        (
+            "POST",
+            action,
+            {"widget_id": widget["id"], "action": {"type": "task.complete", "payload": {"x": bad}}},
+        ),
+        ("POST", action, {"widget_id": widget["id"], "action": {"type": bad, "payload": {}}}),
+        ("POST", action, {"widget_id": widget["id"], "action": declared, "form": {"title": bad}}),
+        ("POST", action, {"widget_id": bad, "action": declared}),
+    ]
+
+
+def test_lone_surrogate_api_422_nothing_stored(app_db: sa.Engine, user, api: TestClient) -> None:
+    """Before: a task title or description with ``\\ud800`` answered 500 (UnicodeEncodeError at insert)."""
+    user_id, _, token = user
+    for method, path, body in _bad_text_requests(api, auth(token), user_id):
+        headers = {**auth(token), "Idempotency-Key": uuid.uuid4().hex}
+        what = f"{method} {path.replace(str(user_id), '{user_id}')} {sorted(body)}"
+
+        def attempt(method: str = method, path: str = path, body: Any = body, headers=headers) -> str:
+            return assert_error(api.request(method, path, content=raw_json(body), headers=headers), 422)
+
+        message = nothing_stored(app_db, attempt, what)
+        assert "not valid Unicode" in message, (what, message)
+
+
+def _refusal(call: Callable[[], Any]) -> str:
+    """The message of the 422 refusal ``call()`` must raise."""
+    with pytest.raises(ServiceError) as caught:
+        call()
+    assert caught.value.status == 422, (caught.value.status, caught.value.message)
+    return caught.value.message
+
+
+def test_lone_surrogate_services_refused_nothing_stored(app_db: sa.Engine, user) -> None:
+    """The services behind the pages, the chat and the CLI: the same rule, the same refusal."""
+    user_id, email, _ = user
+    with session_scope() as session:
+        task_id = task_service.create_task(session, user_id=user_id, data={"title": "call mom"}).id
+        thread_id = thread_service.create_thread(session, user_id=user_id, title="Rent").id
+    bad = f"a{SURROGATE}b"
+
+    def in_session(call: Callable[[Any], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with session_scope() as session:
+                return call(session)
+
+        return run
+
+    calls: dict[str, Callable[[], Any]] = {
+        "create_task title": in_session(
+            lambda s: task_service.create_task(s, user_id=user_id, data={"title": bad})
+        ),
+        "create_task description": in_session(
+            lambda s: task_service.create_task(s, user_id=user_id, data={"title": "ok", "description": bad})
+        ),
+        "create_task tags (list)": in_session(
+            lambda s: task_service.create_task(s, user_id=user_id, data={"title": "ok", "tags": [bad]})
+        ),
+        "create_task tags (page text)": in_session(
+            lambda s: task_service.create_task(
+                s, user_id=user_id, data={"title": "ok", "tags": f"home, {bad}"}
+            )
+        ),
+        "update_task title": in_session(
+            lambda s: task_service.update_task(s, user_id=user_id, task_id=task_id, data={"title": bad})
+        ),
+        "update_task description": in_session(
+            lambda s: task_service.update_task(s, user_id=user_id, task_id=task_id, data={"description": bad})
+        ),
+        "update_task tags": in_session(
+            lambda s: task_service.update_task(s, user_id=user_id, task_id=task_id, data={"tags": [bad]})
+        ),
+        "list_tasks search": in_session(
+            lambda s: task_service.list_tasks(s, user_id=user_id, query=task_service.TaskQuery(search=bad))
+        ),
+        "list_tasks tag": in_session(
+            lambda s: task_service.list_tasks(s, user_id=user_id, query=task_service.TaskQuery(tag=bad))
+        ),
+        "create_thread": in_session(lambda s: thread_service.create_thread(s, user_id=user_id, title=bad)),
+        "rename_thread": in_session(
+            lambda s: thread_service.rename_thread(s, user_id=user_id, thread_id=thread_id, title=bad)
+        ),
+        "add_user_message": in_session(
+            lambda s: message_service.add_user_message(s, user_id=user_id, thread_id=thread_id, content=bad)
+        ),
+        "begin_turn (chat page, CLI chat)": lambda: runner.begin_turn(user_id=user_id, text=f"add {bad}"),
+        "register email": in_session(
+            lambda s: auth_service.register(s, email=f"{bad}@example.com", password="correct-horse-42")
+        ),
+        "register password": in_session(
+            lambda s: auth_service.register(s, email="new@example.com", password=f"correct-{bad}")
+        ),
+        "register name": in_session(
+            lambda s: auth_service.register(s, email="new@example.com", password="correct-horse-42", name=bad)
+        ),
+        "sign_in email": in_session(
+            lambda s: auth_service.sign_in(s, email=f"{bad}@example.com", password="pw")
+        ),
+        "sign_in password": in_session(lambda s: auth_service.sign_in(s, email=email, password=bad)),
+        "change_password current": in_session(
+            lambda s: account_service.change_password(
+                s, user_id=user_id, current_password=bad, new_password="battery-staple-77"
+            )
+        ),
+        "change_password new": in_session(
+            lambda s: account_service.change_password(
+                s, user_id=user_id, current_password="correct-horse-42", new_password=bad * 5
+            )
+        ),
+        "delete_all_chats": in_session(
+            lambda s: account_service.delete_all_chats(s, user_id=user_id, password=bad)
+        ),
+        "delete_account": in_session(
+            lambda s: account_service.delete_account(s, user_id=user_id, password=bad)
+        ),
+    }
+    for what, call in calls.items():
+        message = nothing_stored(app_db, lambda call=call: _refusal(call), f"services {what}")
+        assert "not valid Unicode" in message, (what, message)
+
+
+def test_lone_surrogate_mcp_and_cli_refused_nothing_stored(app_db: sa.Engine, user, capsys) -> None:
+    user_id, email, _ = user
+    task_id = call_tool("add_task", {"title": "call mom"}, user_id=user_id).structured_content["task_id"]
+    bad = f"a{SURROGATE}b"
+    for name, args in (
+        ("add_task", {"title": bad}),
+        ("add_task", {"title": "ok", "description": bad}),
+        ("add_task", {"title": "ok", "tags": [bad]}),
+        ("update_task", {"task_id": task_id, "title": bad}),
+        ("update_task", {"task_id": task_id, "description": bad}),
+        ("update_task", {"task_id": task_id, "tags": [bad]}),
+        ("list_tasks", {"search": bad}),
+        ("list_tasks", {"tag": bad}),
+        ("search_tasks", {"query": bad}),
+        ("complete_task", {"task_id": bad}),
+    ):
+
+        def attempt(name: str = name, args: dict[str, Any] = args) -> str:
+            result = call_tool(name, args, user_id=user_id)
+            assert result.is_error, result.content
+            return result.content[0].text
+
+        message = nothing_stored(app_db, attempt, f"MCP {name} {sorted(args)}")
+        assert "not valid Unicode" in message, (name, args, message)
+
+    # Bytes that are not UTF-8 on the command line reach Python as lone surrogates (surrogateescape).
+    undecodable = b"caf\xe9".decode("utf-8", "surrogateescape")
+    add = ["tasks", "add", "--user", email]
+    for argv in (
+        [*add, "--title", undecodable],
+        [*add, "--title", "ok", "--description", undecodable],
+        [*add, "--title", "ok", "--tags", f"home,{undecodable}"],
+        ["tasks", "list", "--user", email, "--search", undecodable],
+        ["tasks", "list", "--user", undecodable],
+        ["user", "create", "--email", f"{undecodable}@example.com", "--password", "correct-horse-42"],
+        [
+            "user",
+            "create",
+            "--email",
+            "new@example.com",
+            "--password",
+            "correct-horse-42",
+            "--name",
+            undecodable,
+        ],
+        ["act", "--user", email, "--widget", "wdg_x", "--action", json.dumps({"type": undecodable})],
+    ):
+
+        def cli(argv: list[str] = argv) -> str:
+            code, out, err = _cli(argv, capsys)
+            assert (code, out) == (1, ""), (code, out, err)
+            assert err.startswith("error: "), err
+            assert err.count("\n") == 1, err
+            return err
+
+        err = nothing_stored(app_db, cli, f"CLI {argv[:2]}")
+        assert "not valid Unicode" in err, (argv, err)

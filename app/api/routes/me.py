@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import Token, UserId
 from app.api.schemas import ERRORS, TASK_EXAMPLE, OkResponse
 from app.core.db import session_scope
+from app.core.inputs import Text
 from app.services import account as account_service
 
 router = APIRouter(prefix="/me", tags=["account"], responses=ERRORS)
@@ -24,7 +25,7 @@ class PasswordConfirm(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"password": "your-current-password"}]}
     )
-    password: str = Field(max_length=128)
+    password: Text = Field(max_length=128)
 
 
 class PasswordChange(BaseModel):
@@ -34,8 +35,8 @@ class PasswordChange(BaseModel):
             "examples": [{"current_password": "your-current-password", "new_password": "battery-staple-77"}]
         },
     )
-    current_password: str = Field(max_length=128)
-    new_password: str = Field(max_length=128)
+    current_password: Text = Field(max_length=128)
+    new_password: Text = Field(max_length=128)
 
 
 class PasswordChanged(BaseModel):
