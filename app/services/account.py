@@ -31,7 +31,8 @@ EXPORT_FORMAT = "ticked-export"
 EXPORT_VERSION = 1
 PASSWORD_MAX = 128
 
-password_throttle = SignInThrottle()
+password_throttle = SignInThrottle("password")
+"""Wrong passwords per account (key ``user:<id>`` as both email and client), shared like sign-in's."""
 
 
 class WrongPasswordError(ServiceError):

@@ -46,9 +46,9 @@ class ApiUser:
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle() -> Iterator[None]:
-    sign_in_throttle._failures.clear()
+    sign_in_throttle.reset()
     yield
-    sign_in_throttle._failures.clear()
+    sign_in_throttle.reset()
 
 
 def point_app_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:

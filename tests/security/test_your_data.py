@@ -40,14 +40,14 @@ NEW_PASSWORD = "battery-staple-77"
 @pytest.fixture
 def api(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     point_app_at(engine.url.render_as_string(hide_password=False), monkeypatch)
-    sign_in_throttle._failures.clear()
-    account.password_throttle._failures.clear()
+    sign_in_throttle.reset()
+    account.password_throttle.reset()
     try:
         with TestClient(create_api()) as client:
             yield client
     finally:
-        account.password_throttle._failures.clear()
-        sign_in_throttle._failures.clear()
+        account.password_throttle.reset()
+        sign_in_throttle.reset()
         release_app()
 
 

@@ -24,9 +24,9 @@ PASSWORD = "correct-horse-42"
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle() -> Iterator[None]:
-    account.password_throttle._failures.clear()
+    account.password_throttle.reset()
     yield
-    account.password_throttle._failures.clear()
+    account.password_throttle.reset()
 
 
 def register(email: str | None = None) -> uuid.UUID:

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
 
 @router.post("/token", response_model=TokenResponse, summary="Sign in and get a bearer token")
 def create_token(body: TokenRequest, request: Request) -> TokenResponse:
-    """Throttled like the sign-in page: 5 failures in 15 minutes per email or client, then 429."""
+    """Throttled with the sign-in page (:mod:`app.services.throttle`): 429 while this client must wait."""
     peer = request.client.host if request.client else None
     client = client_address(peer, request.headers.get("x-forwarded-for"))
     with sign_in_throttle.attempt(email=body.email, client=client), session_scope() as session:
