@@ -65,7 +65,7 @@ async def _page_sign_in(tab: Tab, email: str, password: str) -> tuple[str, str]:
 def test_throttle_sign_in_page_over_websocket(prod_app: Server) -> None:
     email = _account(prod_app)
 
-    async def scenario() -> None:
+    async def scenario() -> str:
         tab = Tab(prod_app.url)
         try:
             await tab.connect("/login")
@@ -75,17 +75,22 @@ def test_throttle_sign_in_page_over_websocket(prod_app: Server) -> None:
                 await tab.call(f"{AUTH_STATE}.redirect_if_signed_in", None, "/login")  # clears the message
             token, error = await _page_sign_in(tab, email, PASSWORD)
             assert (token, error) == ("", WAIT)
-            # Another tab on the same machine: the same client, it waits too.
-            other = Tab(prod_app.url)
+            # Another tab of the same machine (the proxy names the same client): it waits too.
+            other = Tab(prod_app.url, client_ip=tab.client_ip)
             await other.connect("/login")
             assert await _page_sign_in(other, email, PASSWORD) == ("", WAIT)
             await other.close()
+            return tab.client_ip
         finally:
             await tab.close()
 
-    run(scenario)
+    client_ip = run(scenario)
     # The API of the same server shares the count: this machine waits there too...
-    resp = httpx.post(f"{prod_app.url}/api/auth/token", json={"email": email, "password": PASSWORD})
+    resp = httpx.post(
+        f"{prod_app.url}/api/auth/token",
+        json={"email": email, "password": PASSWORD},
+        headers={"X-Forwarded-For": client_ip},
+    )
     assert resp.status_code == 429
     assert resp.json()["error"]["message"] == WAIT
     # ...while the owner, from another machine (through the local proxy), signs in.
@@ -99,14 +104,16 @@ def test_throttle_sign_in_page_over_websocket(prod_app: Server) -> None:
 
 def test_throttle_page_and_api_share_one_count(prod_app: Server) -> None:
     email = _account(prod_app)
-    for _ in range(3):  # from this machine, like the page's tab below
+    for _ in range(3):  # from the machine the page's tab below is on
         resp = httpx.post(
-            f"{prod_app.url}/api/auth/token", json={"email": email, "password": "wrong-password"}
+            f"{prod_app.url}/api/auth/token",
+            json={"email": email, "password": "wrong-password"},
+            headers={"X-Forwarded-For": "198.19.0.2"},
         )
         assert resp.status_code == 401
 
     async def scenario() -> None:
-        tab = Tab(prod_app.url)
+        tab = Tab(prod_app.url, client_ip="198.19.0.2")
         try:
             await tab.connect("/login")
             for _ in range(2):
