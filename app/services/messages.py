@@ -7,6 +7,7 @@ index (``app.services.search_index``) in the same transaction.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,8 @@ from app.services.threads import get_thread, touch
 
 BUSY_MESSAGE = "The assistant is still answering in this conversation. Wait for it, or press Stop."
 INTERRUPTED = "interrupted"
+MESSAGES_PAGE_MAX = 200
+"""The most messages one page holds."""
 
 
 def clean_content(text: str) -> str:
@@ -120,10 +123,53 @@ def list_messages(
     limit: int = 50,
     before: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[Message]:
-    """The newest ``limit`` messages before a cursor, returned oldest first (chat order)."""
+    """The newest ``limit`` messages before a cursor, returned oldest first (chat order).
+
+    ``limit`` is held to 1-200; to page ("load earlier"), use :func:`page_messages`, which also
+    says whether earlier messages remain.
+    """
     thread = get_thread(session, user_id=user_id, thread_id=thread_id)
-    limit = max(1, min(int(limit), 200))
-    stmt = select(Message).where(Message.thread_id == thread.id)
+    return _newest(session, thread.id, max(1, min(int(limit), MESSAGES_PAGE_MAX)), before)
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """One page of a conversation's messages (oldest first), and whether earlier ones remain."""
+
+    messages: list[Message]
+    has_earlier: bool
+
+    @property
+    def next_before(self) -> tuple[datetime, uuid.UUID] | None:
+        """Where the earlier page ends (before this page's first message); None on the first page."""
+        if not (self.has_earlier and self.messages):
+            return None
+        return self.messages[0].created_at, self.messages[0].id
+
+
+def page_messages(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    thread_id: uuid.UUID | str,
+    limit: int = 50,
+    before: tuple[datetime, uuid.UUID] | None = None,
+) -> MessagePage:
+    """The newest ``limit`` (1-200) messages before a cursor, and whether earlier ones remain.
+
+    The look-ahead row that tells is fetched here, past the cap, so every allowed limit pages.
+    """
+    if not 1 <= limit <= MESSAGES_PAGE_MAX:
+        raise InvalidInputError(f"limit must be between 1 and {MESSAGES_PAGE_MAX}.")
+    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
+    rows = _newest(session, thread.id, limit + 1, before)
+    return MessagePage(messages=rows[-limit:], has_earlier=len(rows) > limit)
+
+
+def _newest(
+    session: Session, thread_id: uuid.UUID, limit: int, before: tuple[datetime, uuid.UUID] | None
+) -> list[Message]:
+    stmt = select(Message).where(Message.thread_id == thread_id)
     if before is not None:
         stamp, mid = before
         # A row comparison, not ``a < x OR (a = x AND b < y)``: both databases read it as one range

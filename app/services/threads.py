@@ -24,6 +24,8 @@ from app.services.tasks import parse_id
 
 DEFAULT_TITLE = "New chat"
 TITLE_FROM_MESSAGE_MAX = 60
+THREADS_PAGE_MAX = 100
+"""The most threads one page holds (the API's ``limit`` maximum)."""
 
 
 def title_from_message(text: str) -> str:
@@ -86,6 +88,43 @@ class ThreadCursor:
             raise InvalidInputError("Invalid cursor.") from exc
 
 
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of threads, and whether more follow it."""
+
+    threads: list[Thread]
+    has_more: bool
+
+    @property
+    def next_after(self) -> ThreadCursor | None:
+        """Where the next page starts (after this page's last thread); None on the last page."""
+        if not (self.has_more and self.threads):
+            return None
+        return ThreadCursor(self.threads[-1].updated_at, self.threads[-1].id)
+
+
+def page_threads(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    archived: bool = False,
+    search: str | None = None,
+    limit: int = 30,
+    after: ThreadCursor | None = None,
+    order: str = "desc",
+) -> ThreadPage:
+    """A page of :func:`list_threads` (up to ``limit``, at most 100) and whether more follow.
+
+    Whether more follow is read from one look-ahead row, fetched here: a caller asking
+    ``list_threads`` for ``limit + 1`` itself hit the 100 cap at ``limit=100`` and never saw a
+    second page.
+    """
+    if not 1 <= limit <= THREADS_PAGE_MAX:
+        raise InvalidInputError(f"limit must be between 1 and {THREADS_PAGE_MAX}.")
+    rows = _threads(session, user_id, archived, search, limit + 1, after, order)
+    return ThreadPage(threads=rows[:limit], has_more=len(rows) > limit)
+
+
 def list_threads(
     session: Session,
     *,
@@ -99,11 +138,24 @@ def list_threads(
     """The user's threads by activity (newest first, or oldest with ``order="asc"``), keyset-paged.
 
     ``search`` keeps the threads whose title or messages hold every word of it (as a word or a
-    word's start; see ``app.services.search_index`` for the exact rules).
+    word's start; see ``app.services.search_index`` for the exact rules). ``limit`` is held to
+    1-100; to page, use :func:`page_threads`, which also says whether more follow.
     """
+    limit = max(1, min(int(limit), THREADS_PAGE_MAX))
+    return _threads(session, user_id, archived, search, limit, after, order)
+
+
+def _threads(
+    session: Session,
+    user_id: uuid.UUID,
+    archived: bool,
+    search: str | None,
+    limit: int,
+    after: ThreadCursor | None,
+    order: str,
+) -> list[Thread]:
     if order not in ("asc", "desc"):
         raise InvalidInputError("order must be asc or desc.")
-    limit = max(1, min(int(limit), 100))
     status = ThreadStatus.archived if archived else ThreadStatus.active
     stmt = select(Thread).where(Thread.user_id == user_id, Thread.status == status.value)
     if search and search.strip():

@@ -121,13 +121,13 @@ async def _db(work: Callable[..., T], *args: Any) -> T:
 def _thread_page(
     session: Session, user_id: uuid.UUID, archived: bool, search: str, after: str
 ) -> _ThreadPage:
-    cursor = thread_service.ThreadCursor.decode(after) if after else None
-    rows = thread_service.list_threads(
-        session, user_id=user_id, archived=archived, search=search or None, limit=PAGE_SIZE + 1, after=cursor
+    position = thread_service.ThreadCursor.decode(after) if after else None
+    page = thread_service.page_threads(
+        session, user_id=user_id, archived=archived, search=search or None, limit=PAGE_SIZE, after=position
     )
-    page = rows[:PAGE_SIZE]
-    last = thread_service.ThreadCursor(page[-1].updated_at, page[-1].id).encode() if page else ""
-    return _ThreadPage(views=thread_views(page), has_more=len(rows) > PAGE_SIZE, cursor=last)
+    last = page.threads[-1] if page.threads else None
+    cursor = thread_service.ThreadCursor(last.updated_at, last.id).encode() if last else ""
+    return _ThreadPage(views=thread_views(page.threads), has_more=page.has_more, cursor=cursor)
 
 
 def _message_views(session: Session, user_id: uuid.UUID, rows: list) -> list[MessageView]:
@@ -143,16 +143,14 @@ def _open(session: Session, user_id: uuid.UUID, thread_id: str) -> _OpenThread |
         thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
     except ServiceError:
         return None
-    rows = message_service.list_messages(
-        session, user_id=user_id, thread_id=thread.id, limit=MESSAGES_PAGE + 1
-    )
+    page = message_service.page_messages(session, user_id=user_id, thread_id=thread.id, limit=MESSAGES_PAGE)
     thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)
     return _OpenThread(
         thread_id=str(thread.id),
         title=thread.title,
         archived=thread.status == "archived",
-        messages=_message_views(session, user_id, rows[-MESSAGES_PAGE:]),
-        has_earlier=len(rows) > MESSAGES_PAGE,
+        messages=_message_views(session, user_id, page.messages),
+        has_earlier=page.has_earlier,
     )
 
 
@@ -174,10 +172,10 @@ def _chat_for(token: str, wanted: str) -> tuple[_ThreadPage, _OpenThread | None]
 def _earlier(
     session: Session, user_id: uuid.UUID, thread_id: str, before: tuple[datetime, uuid.UUID]
 ) -> tuple[list[MessageView], bool]:
-    rows = message_service.list_messages(
-        session, user_id=user_id, thread_id=thread_id, limit=MESSAGES_PAGE + 1, before=before
+    page = message_service.page_messages(
+        session, user_id=user_id, thread_id=thread_id, limit=MESSAGES_PAGE, before=before
     )
-    return _message_views(session, user_id, rows[-MESSAGES_PAGE:]), len(rows) > MESSAGES_PAGE
+    return _message_views(session, user_id, page.messages), page.has_earlier
 
 
 def _turn_views(session: Session, user_id: uuid.UUID, ids: list[uuid.UUID]) -> list[MessageView]:

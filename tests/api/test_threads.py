@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.core.db import session_scope
-from app.models import Action, TaskOperation
+from app.models import Action, Message, TaskOperation, Thread
 from app.services import threads as thread_service
 from tests.api.conftest import ApiUser, assert_error, chat, create_task, find_action
 
@@ -341,3 +342,90 @@ def test_threads_action_other_users_thread_404(api: TestClient, alice: ApiUser, 
     resp = api.post(f"/api/threads/{own}/actions", json=body, headers={**bob.headers, "Idempotency-Key": "k"})
     assert assert_error(resp, 404, "not_found") == "Widget not found."
     assert api.get(f"/api/tasks/{task['id']}", headers=alice.headers).json()["completed"] is False
+
+
+# --- paging at every allowed limit ------------------------------------------------------------------
+
+MANY = 150
+"""More rows than the largest page (100), so every limit takes at least two pages."""
+
+
+def seed_threads(user: ApiUser, n: int) -> list[Thread]:
+    """``n`` threads in one insert, their activity times in ties of three (the id breaks them)."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        Thread(user_id=user.id, title=f"t{i}", updated_at=base + timedelta(seconds=i // 3), created_at=base)
+        for i in range(n)
+    ]
+    with session_scope() as session:
+        session.add_all(rows)
+    return rows
+
+
+def page_through_threads(client: TestClient, user: ApiUser, limit: int, order: str) -> list[str]:
+    seen: list[str] = []
+    params: dict[str, Any] = {"limit": limit, "order": order}
+    for _ in range(MANY + 1):
+        page = client.get("/api/threads", params=params, headers=user.headers).json()
+        assert len(page["data"]) == (limit if page["has_more"] else len(page["data"])), (limit, page)
+        seen += [t["id"] for t in page["data"]]
+        if not page["has_more"]:
+            assert page["next_after"] is None
+            return seen
+        params["after"] = page["next_after"]
+    raise AssertionError(f"paging at limit={limit} did not end")
+
+
+EDGE_LIMITS = (7, 49, 50, 51, 99, 100)
+"""Limits around the API's edges (the services' tests page at every limit, 1 included)."""
+
+
+def test_threads_list_pages_each_thread_exactly_once(api: TestClient, alice: ApiUser) -> None:
+    """Every thread exactly once, in order, at limits up to the largest (100) and in both orders."""
+    rows = seed_threads(alice, MANY)
+    newest_first = [str(t.id) for t in sorted(rows, key=lambda t: (t.updated_at, t.id), reverse=True)]
+    for limit in EDGE_LIMITS:
+        for order in ("desc", "asc"):
+            expected = newest_first if order == "desc" else newest_first[::-1]
+            assert page_through_threads(api, alice, limit, order) == expected, (limit, order)
+
+
+def test_threads_list_at_the_largest_limit_says_more_follow(api: TestClient, alice: ApiUser) -> None:
+    seed_threads(alice, 101)
+    first = api.get("/api/threads", params={"limit": 100}, headers=alice.headers).json()
+    assert (len(first["data"]), first["has_more"]) == (100, True)
+    assert first["next_after"]
+    rest = api.get("/api/threads", params={"limit": 100, "after": first["next_after"]}, headers=alice.headers)
+    assert (len(rest.json()["data"]), rest.json()["has_more"], rest.json()["next_after"]) == (1, False, None)
+
+
+def test_threads_messages_pages_each_message_exactly_once(api: TestClient, alice: ApiUser) -> None:
+    """Paging back ("load earlier") at limits up to the largest (100): each message once, oldest first."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    with session_scope() as session:
+        thread = thread_service.create_thread(session, user_id=alice.id, title="long")
+        rows = [
+            Message(
+                thread_id=thread.id,
+                user_id=alice.id,
+                role="user" if i % 2 == 0 else "assistant",
+                content=f"m{i}",
+                created_at=base + timedelta(seconds=i // 3),
+            )
+            for i in range(MANY)
+        ]
+        session.add_all(rows)
+    oldest_first = [str(m.id) for m in sorted(rows, key=lambda m: (m.created_at, m.id))]
+    url = f"/api/threads/{thread.id}/messages"
+    for limit in EDGE_LIMITS:
+        pages: list[list[str]] = []
+        params: dict[str, Any] = {"limit": limit}
+        while len(pages) <= MANY:
+            page = api.get(url, params=params, headers=alice.headers).json()
+            pages.append([m["id"] for m in page["data"]])
+            if not page["has_more"]:
+                assert page["next_before"] is None
+                break
+            assert len(page["data"]) == limit
+            params["before"] = page["next_before"]
+        assert [mid for p in reversed(pages) for mid in p] == oldest_first, limit

@@ -382,3 +382,46 @@ def test_user_message_before_finds_question(session, user):
     session.commit()
     assert messages.user_message_before(session, message=a1).id == q1.id
     assert a1.role == Role.assistant
+
+
+# --- page_messages: every allowed limit ---------------------------------------------------------
+
+
+def test_page_messages_every_limit_each_message_once(session, user):
+    """ "Load earlier" at every allowed limit (1-200): every message exactly once, oldest first."""
+    thread = new_thread(session, user)
+    base = datetime(2025, 3, 1, tzinfo=UTC)
+    rows = [
+        Message(
+            thread_id=thread.id,
+            user_id=user.id,
+            role=Role.user.value if i % 2 == 0 else Role.assistant.value,
+            content=f"m{i}",
+            created_at=base + timedelta(seconds=i // 3),  # ties of three, broken by id
+        )
+        for i in range(250)
+    ]
+    session.add_all(rows)
+    session.commit()
+    oldest_first = [m.id for m in sorted(rows, key=lambda m: (m.created_at, m.id))]
+    for limit in range(1, messages.MESSAGES_PAGE_MAX + 1):
+        pages: list[list[uuid.UUID]] = []
+        before = None
+        while len(pages) <= len(rows):
+            page = messages.page_messages(
+                session, user_id=user.id, thread_id=thread.id, limit=limit, before=before
+            )
+            pages.append([m.id for m in page.messages])
+            if not page.has_earlier:
+                assert page.next_before is None
+                break
+            assert len(page.messages) == limit
+            before = page.next_before
+        assert [mid for p in reversed(pages) for mid in p] == oldest_first, limit
+
+
+@pytest.mark.parametrize("limit", [0, 201])
+def test_page_messages_limit_out_of_range_refused(session, user, limit):
+    thread = new_thread(session, user)
+    with pytest.raises(InvalidInputError, match=r"limit must be between 1 and 200\."):
+        messages.page_messages(session, user_id=user.id, thread_id=thread.id, limit=limit)

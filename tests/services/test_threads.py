@@ -203,6 +203,61 @@ def test_list_threads_all_equal_updated_at_pages(session, user):
     assert got == sorted(got, reverse=True)
 
 
+MANY = 150
+"""More threads than the largest page (100): every limit takes at least two pages."""
+
+
+def seed_threads(session, user, n: int, *, base: datetime) -> list[Thread]:
+    """``n`` threads in one insert, their activity times in ties of three (the id breaks them)."""
+    rows = [
+        Thread(user_id=user.id, title=f"T{i}", updated_at=base + timedelta(seconds=i // 3), created_at=base)
+        for i in range(n)
+    ]
+    session.add_all(rows)
+    session.commit()
+    return rows
+
+
+def page_through(session, user, *, limit: int, order: str) -> list[uuid.UUID]:
+    seen: list[uuid.UUID] = []
+    cursor = None
+    for _ in range(MANY + 1):
+        page = threads.page_threads(session, user_id=user.id, limit=limit, after=cursor, order=order)
+        seen += [t.id for t in page.threads]
+        if not page.has_more:
+            assert page.next_after is None
+            return seen
+        assert len(page.threads) == limit
+        # Round-trip the cursor through its string form, as the API and the sidebar do.
+        cursor = ThreadCursor.decode(page.next_after.encode())
+    raise AssertionError(f"paging at limit={limit} did not end")
+
+
+def test_page_threads_every_limit_and_order_each_thread_once(session, user, other):
+    """Paging at every allowed limit (1-100), both orders: every thread exactly once, in order."""
+    base = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    made = seed_threads(session, user, MANY, base=base)
+    seed_threads(session, other, 20, base=base)  # interleaved in time, never listed
+    newest_first = [t.id for t in sorted(made, key=lambda t: (t.updated_at, t.id), reverse=True)]
+    for limit in range(1, threads.THREADS_PAGE_MAX + 1):
+        assert page_through(session, user, limit=limit, order="desc") == newest_first, limit
+        assert page_through(session, user, limit=limit, order="asc") == newest_first[::-1], limit
+
+
+def test_page_threads_at_the_largest_limit_says_more_follow(session, user):
+    seed_threads(session, user, 101, base=datetime(2025, 3, 1, tzinfo=UTC))
+    first = threads.page_threads(session, user_id=user.id, limit=100)
+    assert (len(first.threads), first.has_more) == (100, True)
+    rest = threads.page_threads(session, user_id=user.id, limit=100, after=first.next_after)
+    assert (len(rest.threads), rest.has_more, rest.next_after) == (1, False, None)
+
+
+@pytest.mark.parametrize("limit", [0, -1, 101])
+def test_page_threads_limit_out_of_range_refused(session, user, limit):
+    with pytest.raises(InvalidInputError, match=r"limit must be between 1 and 100\."):
+        threads.page_threads(session, user_id=user.id, limit=limit)
+
+
 def test_list_threads_archived_filter(session, user):
     active = new_thread(session, user, "Active")
     archived = new_thread(session, user, "Old")

@@ -48,26 +48,24 @@ def _thread_out(thread: Thread) -> ThreadOut:
 def list_threads(
     user_id: UserId,
     after: Annotated[str | None, Query(max_length=200, description="Cursor from next_after")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Annotated[int, Query(ge=1, le=thread_service.THREADS_PAGE_MAX)] = 20,
     order: Literal["desc", "asc"] = "desc",
     archived: bool = False,
     q: Annotated[str | None, Query(max_length=200, description="Search titles and messages")] = None,
 ) -> ThreadPage:
     with session_scope() as session:
-        rows = thread_service.list_threads(
+        page = thread_service.page_threads(
             session,
             user_id=user_id,
             archived=archived,
             search=q,
-            limit=limit + 1,
+            limit=limit,
             after=thread_service.ThreadCursor.decode(after),
             order=order,
         )
-        page = rows[:limit]
-        data = [_thread_out(t) for t in page]
-    more = len(rows) > limit
-    cursor = thread_service.ThreadCursor(page[-1].updated_at, page[-1].id).encode() if more and page else None
-    return ThreadPage(data=data, has_more=more, next_after=cursor)
+        data = [_thread_out(t) for t in page.threads]
+    cursor = page.next_after
+    return ThreadPage(data=data, has_more=page.has_more, next_after=cursor.encode() if cursor else None)
 
 
 @router.get("/{thread_id}", response_model=ThreadOut, summary="One conversation")
@@ -140,15 +138,17 @@ def list_messages(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> MessagePage:
     with session_scope() as session:
-        rows = message_service.list_messages(
-            session, user_id=user_id, thread_id=thread_id, limit=limit + 1, before=_cursor(before)
+        page = message_service.page_messages(
+            session, user_id=user_id, thread_id=thread_id, limit=limit, before=_cursor(before)
         )
-        more = len(rows) > limit
-        page = rows[-limit:]
-        widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in page])
-        data = [_message_out(m, widgets.get(m.id, [])) for m in page]
-    cursor = f"{page[0].created_at.isoformat()}|{page[0].id}" if more and page else None
-    return MessagePage(data=data, has_more=more, next_before=cursor)
+        widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in page.messages])
+        data = [_message_out(m, widgets.get(m.id, [])) for m in page.messages]
+    cursor = page.next_before
+    return MessagePage(
+        data=data,
+        has_more=page.has_earlier,
+        next_before=f"{cursor[0].isoformat()}|{cursor[1]}" if cursor else None,
+    )
 
 
 @router.post(
