@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from app.core.inputs import JsonObject, Text
+from app.core.inputs import Bool, JsonObject, Text
 from app.models.task import TaskCreate, TaskPublic, TaskUpdate
 
 TASK_EXAMPLE = {
@@ -144,7 +144,7 @@ class ThreadPatch(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"title": "Rent", "archived": False}]}
     )
     title: Text | None = Field(default=None, min_length=1, max_length=200)
-    archived: bool | None = None
+    archived: Bool | None = None
 
 
 class WidgetOut(BaseModel):
@@ -255,8 +255,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _tags_are_a_list(body: Any) -> Any:
-    """Refuse ``"tags": 5`` / ``false`` as invalid (422); the model's tag normaliser would crash on them."""
-    if isinstance(body, dict) and body.get("tags") is not None and not isinstance(body["tags"], list | str):
+    """Refuse ``"tags": 5`` / ``false`` / ``"home,work"`` (422): over the API tags are a JSON list of strings.
+
+    (The task page's tags box sends one comma-separated text; the model splits that.)
+    """
+    if isinstance(body, dict) and body.get("tags") is not None and not isinstance(body["tags"], list):
         raise ValueError("tags: must be a list of strings")
     return body
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from app.core.inputs import Text, check_text
+from app.core.inputs import Bool, IsoDate, Text, check_text
 from app.models.base import UTCDateTime, created_at_field, fk, json_field, updated_at_field, uuid_pk
 
 TITLE_MAX = 200
@@ -83,8 +83,9 @@ def normalize_tags(value: Any) -> list[str]:
         raise ValueError('Tags must be a list of words, like ["work", "home"].')
     tags: list[str] = []
     for raw in value:
-        check_text(raw, "A tag")
-        tag = str(raw).strip().lstrip("#").strip().lower()
+        if not isinstance(raw, str):  # never "none", "true" or "1.5" from null, true or 1.5
+            raise ValueError('Tags must be words (text), like ["work", "home"].')
+        tag = check_text(raw, "A tag").strip().lstrip("#").strip().lower()
         if not tag:
             continue
         if len(tag) > TAG_MAX:
@@ -150,9 +151,9 @@ class TaskCreate(TaskFields):
     description: Text = ""
     priority: Priority = Priority.medium
     tags: list[str] = PField(default_factory=list)
-    due_date: date | None = None
+    due_date: IsoDate | None = None
     recurrence: Recurrence | None = None
-    completed: bool = False
+    completed: Bool = False
 
 
 class TaskUpdate(TaskFields):
@@ -168,9 +169,9 @@ class TaskUpdate(TaskFields):
     description: Text | None = None
     priority: Priority | None = None
     tags: list[str] | None = None
-    due_date: date | None = None
+    due_date: IsoDate | None = None
     recurrence: Recurrence | None = None
-    completed: bool | None = None
+    completed: Bool | None = None
 
 
 class TaskPublic(BaseModel):
