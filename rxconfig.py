@@ -3,17 +3,21 @@
 Nothing here reaches the internet: telemetry and the version check are off. Reflex's
 ``redis_url`` is ``Settings.redis_url`` (``REDIS_URL``, or Reflex's ``REFLEX_REDIS_URL``; see
 ``app/core/config.py``), the one Redis setting, so several app instances share state.
-``CORS_ALLOWED_ORIGINS`` (our setting, empty by default) replaces Reflex's default of ``*``:
-Reflex's CORS middleware then answers no foreign origin, and the websocket's origin check is
-installed in ``app/app.py`` (see ``app/api/cors.py`` for why the list alone can't do that).
+``CORS_ALLOWED_ORIGINS`` (our setting, empty by default) replaces Reflex's default of ``*``;
+Ticked's own origin check (``app/api/cors.py``, installed in ``app/app.py``) is the only CORS.
+The dev server (Vite) sends the pages' security headers through :class:`SecurityHeadersPlugin`;
+in production the backend does (``app/api/headers.py``).
 """
 
 import os
 
 import reflex as rx
+from reflex_base.constants import ReactRouter
+from reflex_base.plugins.base import Plugin
 from reflex_base.plugins.sitemap import SitemapPlugin
 from reflex_components_radix.plugin import RadixThemesPlugin
 
+from app.api.headers import PAGE_HEADERS, page_policy, vite_headers_plugin
 from app.core.config import Settings
 
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
@@ -24,6 +28,18 @@ os.environ.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org")
 _settings = Settings()
 _redis_url = _settings.redis_url or None
 _cors_origins = tuple(_settings.cors_origins)
+
+
+class SecurityHeadersPlugin(Plugin):
+    """The pages' security headers (``app/api/headers.py``) on the dev server's responses too."""
+
+    def pre_compile(self, **context):
+        def add_headers(config_js: str) -> str:
+            policy = page_policy(rx.config.get_config().api_url, dev=True)
+            return vite_headers_plugin(config_js, {**PAGE_HEADERS, "Content-Security-Policy": policy})
+
+        context["add_modify_task"](ReactRouter.VITE_CONFIG_FILE, add_headers)
+
 
 config = rx.Config(
     app_name="app",
@@ -39,8 +55,9 @@ config = rx.Config(
     disable_plugins=[SitemapPlugin],
     default_color_mode="system",
     plugins=[
+        SecurityHeadersPlugin(),
         RadixThemesPlugin(
             theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large", has_background=True)
-        )
+        ),
     ],
 )

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import reflex as rx
 from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
+from reflex.utils.prerequisites import get_web_dir
+from reflex_base.constants import Dirs
+from starlette.middleware.cors import CORSMiddleware
 
 from app import routes
 from app.api.cors import restrict_socket_origins
+from app.api.headers import inline_script_hashes, page_policy
 from app.api.main import create_api
 from app.core.config import get_settings
 from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
@@ -44,8 +49,43 @@ def backend_error(exception: Exception) -> EventSpec | None:
     return default_backend_exception_handler(exception)
 
 
-app = rx.App(
-    api_transformer=create_api(),
+def own_origins() -> Sequence[str]:
+    """The app's own addresses: the public URL its pages were built for, and the frontend's.
+
+    Reflex's ``api_url`` (``REFLEX_API_URL``, the proxy's public address behind one) and
+    ``deploy_url`` (the dev frontend on its own port; the e2e harness sets it once it knows).
+    Read per request, so those late changes count.
+    """
+    config = rx.config.get_config()
+    return tuple(url for url in (config.api_url, config.deploy_url) if url)
+
+
+def page_csp() -> str:
+    """The built pages' Content-Security-Policy, their inline scripts allowed by hash (app/api/headers.py)."""
+    config = rx.config.get_config()
+    static_dir = get_web_dir() / Dirs.STATIC / config.frontend_path.strip("/")
+    return page_policy(config.api_url, inline_script_hashes(static_dir))
+
+
+class TickedApp(rx.App):
+    """Reflex's app with Ticked's origin check as its only CORS (see app/api/cors.py).
+
+    Reflex adds a CORS middleware of its own to the composed app, the API and its own routes (with
+    ``allow_credentials=True``: every answer to a foreign ``Origin`` said credentials were
+    allowed, and preflights were answered 400 before any check of ours ran); all are removed.
+    """
+
+    def __call__(self):
+        asgi = super().__call__()
+        for host in (asgi, self.api_transformer, self._api):
+            stack = getattr(host, "user_middleware", None)
+            if stack is not None:
+                host.user_middleware = [m for m in stack if m.cls is not CORSMiddleware]
+        return asgi
+
+
+app = TickedApp(
+    api_transformer=create_api(own_origins=own_origins, page_csp=page_csp),
     backend_exception_handler=backend_error,
     stylesheets=["/styles.css"],
     head_components=[
@@ -53,8 +93,8 @@ app = rx.App(
         rx.script(src="/ticked.js"),
     ],
 )
-# Same-origin websocket unless CORS_ALLOWED_ORIGINS says otherwise (see app/api/cors.py).
-restrict_socket_origins(app.sio, get_settings().cors_origins, lambda: rx.config.get_config().deploy_url)
+# The websocket takes the app's own pages and CORS_ALLOWED_ORIGINS only (see app/api/cors.py).
+restrict_socket_origins(app.sio, get_settings().cors_origins, own_origins)
 app.add_page(
     login_page, route=routes.LOGIN, title="Sign in · Ticked", on_load=AuthState.redirect_if_signed_in
 )

@@ -1,17 +1,27 @@
-"""Which browser origins may talk to Ticked's backend: the API's CORS and the websocket's origin check.
+"""Which browser pages may use Ticked's backend: one origin rule for the API, ``/mcp`` and the websocket.
 
-``CORS_ALLOWED_ORIGINS`` (comma-separated, see :class:`app.core.config.Settings`) lists the
-origins of other sites allowed to call the API from a browser. Empty, the default, means the
-app's own pages only: the API sends no ``Access-Control-Allow-Origin`` to anyone else, and the
-websocket refuses a handshake whose ``Origin`` is a foreign site.
+A browser names the page behind every cross-site request in ``Origin``. The rule
+(:func:`origin_allowed`): no ``Origin`` is not a browser page (scripts, the CLI, MCP clients)
+and is let through, bearer tokens being their only credential; otherwise the origin must be one
+of the app's own addresses, the public URL the frontend was built for (Reflex's ``api_url``,
+``REFLEX_API_URL``) and the frontend's address (``deploy_url``: the dev server on another port),
+or one listed in ``CORS_ALLOWED_ORIGINS``. The ``Host`` header and ``X-Forwarded-Host`` are
+never consulted: a page on ``http://evil.example`` whose name was re-pointed at this machine
+(DNS rebinding) sends ``Host: evil.example`` and its own ``Origin``, which would agree.
 
-Reflex passes its ``cors_allowed_origins`` to python-socketio as a list, and an *empty* list
-there switches the origin check off altogether (any site could open the socket), so the app
-installs :func:`socket_origin_check` on its socket server instead (see ``app/app.py``). It
-accepts: no ``Origin`` (not a browser), a configured origin, the origin the request was sent to
-(``Origin`` host equals the ``Host`` header: the one-port production setup and a proxy that
-passes ``Host``), and the app's own frontend when it is served on another port (development,
-the test harness), which Reflex knows as ``deploy_url``.
+:class:`OriginGuard` applies it to every HTTP request: a foreign page's request that changes
+something (POST, PATCH, PUT, DELETE), carries credentials (``Authorization``, cookies) or goes
+to ``/mcp`` (the MCP specification's Origin check) is refused with 403 and nothing is done;
+a foreign page may still read what needs no credentials (``/api/health/live``). It is Ticked's
+only CORS: with no ``CORS_ALLOWED_ORIGINS`` no response carries any ``Access-Control-*`` header;
+a configured origin's preflight gets 200 with the methods and headers the API takes, and no
+``Allow-Credentials`` (bearer tokens are not cookies). Reflex's own CORS middleware, which
+answered preflights with 400 and every response with ``Allow-Credentials: true``, is taken out
+of the composed app (``app/app.py``).
+
+The websocket (``/_event``) is checked by python-engineio during its handshake, with the same
+rule (:func:`socket_origin_check`): Reflex passes its ``cors_allowed_origins`` as a list, and an
+*empty* list there switches engineio's check off altogether.
 """
 
 from __future__ import annotations
@@ -20,104 +30,136 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.errors import error_response
 
 API_METHODS = ["GET", "POST", "PATCH", "DELETE"]
-API_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+API_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Mcp-Protocol-Version", "Mcp-Session-Id"]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORBIDDEN_MESSAGE = "Requests from other sites are not allowed here."
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
+
+OwnOrigins = Callable[[], Sequence[str]]
+"""The app's own addresses, read per request (the e2e harness learns its frontend's port late)."""
+
+Origin = tuple[str, str, int]
 
 
-def add_api_cors(api: FastAPI, origins: Sequence[str]) -> None:
-    """Let exactly ``origins`` call the API from a browser; with none, add nothing (same-origin only).
-
-    Bearer tokens, not cookies, authenticate the API, so credentials are not allowed.
-    """
-    if origins:
-        api.add_middleware(
-            CORSMiddleware,
-            allow_origins=list(origins),
-            allow_methods=API_METHODS,
-            allow_headers=API_HEADERS,
-            allow_credentials=False,
-            max_age=600,
-        )
+def _no_own_origins() -> Sequence[str]:
+    return ()
 
 
-def _host_port(value: str, scheme: str = "http") -> tuple[str, int | None] | None:
-    """(hostname, port) of a URL or a bare ``host[:port]``; the scheme's default port when none."""
-    parts = urlsplit(value if "//" in value else f"//{value}")
+def _origin(value: str) -> Origin | None:
+    """(scheme, host, port) of an http(s) URL; None for anything else (``null``, ``file://``)."""
+    parts = urlsplit(value.strip())
     try:
         port = parts.port
     except ValueError:
         return None
-    if not parts.hostname:
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
-    return parts.hostname.lower(), port or _DEFAULT_PORTS.get(parts.scheme or scheme)
+    return parts.scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[parts.scheme]
 
 
-def origin_allowed(
-    origin: str | None,
-    *,
-    host: str | None,
-    configured: Sequence[str] = (),
-    frontend_url: str | None = None,
-    forwarded_host: str | None = None,
-    forwarded_proto: str | None = None,
-) -> bool:
-    """Whether a browser page at ``origin`` may use the backend reached under ``host``."""
+def _local(host: str) -> bool:
+    return host in _LOCAL_NAMES or host.startswith("127.")
+
+
+def origin_allowed(origin: str | None, *, own: Sequence[str] = (), configured: Sequence[str] = ()) -> bool:
+    """Whether a browser page at ``origin`` may use the backend (see the module doc).
+
+    An own address on this machine (``localhost``, ``127.0.0.1``, ``[::1]``) stands for all of
+    them: Reflex's default ``http://localhost:3000`` is opened as ``http://127.0.0.1:3000`` too,
+    and no other site can send these names as its origin.
+    """
     if not origin:
-        return True  # not a browser (CLI clients, tests): nothing for CORS to protect
-    origin = origin.strip().rstrip("/")
-    if origin in {o.rstrip("/") for o in configured}:
         return True
-    scheme = urlsplit(origin).scheme
-    if scheme not in ("http", "https"):
-        return False
-    seen = _host_port(origin)
+    seen = _origin(origin)
     if seen is None:
         return False
-    proto = (forwarded_proto or "").split(",")[0].strip() or scheme
-    targets = [_host_port(h.split(",")[0].strip(), proto) for h in (host, forwarded_host) if h]
-    if seen in targets:
-        return True
-    frontend = _host_port(frontend_url) if frontend_url else None
-    if frontend is None:
-        return False
-    if seen == frontend:
-        return True
-    # A frontend on localhost is reached under whatever name the browser used (Reflex's
-    # SAME_DOMAIN_HOSTNAMES rule): the backend's host name, on the frontend's port.
-    local = frontend[0] in ("localhost", "0.0.0.0", "::", "127.0.0.1")
-    return local and any(t is not None and t[0] == seen[0] and seen[1] == frontend[1] for t in targets)
+    scheme, host, port = seen
+    for url in own:
+        mine = _origin(url)
+        if mine == seen or (
+            mine and (mine[0], mine[2]) == (scheme, port) and _local(mine[1]) and _local(host)
+        ):
+            return True
+    return any(_origin(url) == seen for url in configured)
+
+
+class OriginGuard:
+    """Refuses foreign pages' requests that act or carry credentials; CORS for configured origins."""
+
+    def __init__(self, app: ASGIApp, configured: Sequence[str] = (), own: OwnOrigins | None = None) -> None:
+        self.app, self.configured, self.own = app, list(configured), own or _no_own_origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # the websocket: socket_origin_check, during its handshake
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if not origin or origin_allowed(origin, own=self.own()):
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        preflight = method == "OPTIONS" and "access-control-request-method" in headers
+        if origin_allowed(origin, configured=self.configured):
+            if preflight:
+                await _preflight_ok(origin)(scope, receive, send)
+            else:
+                await self.app(scope, receive, _with_cors(send, origin))
+            return
+        acts = method not in SAFE_METHODS or preflight or scope["path"].startswith("/mcp")
+        if acts or "authorization" in headers or "cookie" in headers:
+            await error_response(403, FORBIDDEN_MESSAGE)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _preflight_ok(origin: str) -> Response:
+    return Response(
+        status_code=200,
+        headers={
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": ", ".join(API_METHODS),
+            "Access-Control-Allow-Headers": ", ".join(API_HEADERS),
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        },
+    )
+
+
+def _with_cors(send: Send, origin: str) -> Send:
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            raw = [
+                (k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")
+            ]
+            raw += [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin")]
+            message = {**message, "headers": raw}
+        await send(message)
+
+    return send_with_cors
 
 
 def socket_origin_check(
-    configured: Sequence[str], frontend_url: Callable[[], str | None]
-) -> Callable[[str | None, Mapping[str, Any]], bool]:
-    """python-engineio's ``cors_allowed_origins`` callable: ``(origin, environ) -> allowed``.
-
-    ``frontend_url`` is read per handshake: the test harness learns its frontend's port late.
-    """
+    configured: Sequence[str], own: OwnOrigins
+) -> Callable[[str | None, Mapping[str, Any] | None], bool]:
+    """python-engineio's ``cors_allowed_origins`` callable: ``(origin, environ) -> allowed``."""
 
     def check(origin: str | None, environ: Mapping[str, Any] | None = None) -> bool:
-        environ = environ or {}
-        return origin_allowed(
-            origin,
-            host=environ.get("HTTP_HOST"),
-            configured=configured,
-            frontend_url=frontend_url(),
-            forwarded_host=environ.get("HTTP_X_FORWARDED_HOST"),
-            forwarded_proto=environ.get("HTTP_X_FORWARDED_PROTO"),
-        )
+        return origin_allowed(origin, own=own(), configured=configured)
 
     return check
 
 
-def restrict_socket_origins(
-    sio: Any, configured: Sequence[str], frontend_url: Callable[[], str | None]
-) -> None:
+def restrict_socket_origins(sio: Any, configured: Sequence[str], own: OwnOrigins) -> None:
     """Install :func:`socket_origin_check` on a python-socketio server (Reflex's ``app.sio``)."""
     if sio is None:
         return
-    sio.eio.cors_allowed_origins = socket_origin_check(list(configured), frontend_url)
+    sio.eio.cors_allowed_origins = socket_origin_check(list(configured), own)

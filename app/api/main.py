@@ -5,36 +5,44 @@ Mounted into Reflex with ``rx.App(api_transformer=create_api())``; usable on its
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 from app.api import errors
-from app.api.cors import add_api_cors
+from app.api.cors import OriginGuard, OwnOrigins
 from app.api.errors import error_response
+from app.api.headers import PAGE_HEADERS, SECURITY_HEADERS
 from app.api.routes import auth, chat, health, me, tasks, threads
 from app.core.config import get_settings
 from app.core.logging_scrub import install_log_scrubber
 from app.mcp_server import build_http_app
 
 MAX_BODY_BYTES = 256 * 1024
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+__all__ = ["MAX_BODY_BYTES", "SECURITY_HEADERS", "create_api"]
 
 DESCRIPTION = """Script Ticked: sign in with `POST /api/auth/token`, then send
 `Authorization: Bearer <token>` with every request. Errors are `{"error": {"code", "message"}}`."""
 
 
 class ApiGuard(BaseHTTPMiddleware):
-    """Caps request bodies and adds security headers to every /api (and /mcp) response."""
+    """Caps /api (and /mcp) request bodies; security headers on every response (pages: app.api.headers)."""
+
+    def __init__(self, app: ASGIApp, page_csp: Callable[[], str] | None = None) -> None:
+        super().__init__(app)
+        self.page_csp = page_csp
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         if not request.url.path.startswith(("/api", "/mcp")):  # MCP is API too: same cap, same headers
-            return await call_next(request)
+            response = await call_next(request)
+            for name, value in PAGE_HEADERS.items():
+                response.headers.setdefault(name, value)
+            if self.page_csp is not None:
+                response.headers.setdefault("Content-Security-Policy", self.page_csp())
+            return response
         length = request.headers.get("content-length")
         too_large = bool(length and length.isdigit() and int(length) > MAX_BODY_BYTES)
         if length is None and "chunked" in request.headers.get("transfer-encoding", "").lower():
@@ -57,7 +65,14 @@ class ApiGuard(BaseHTTPMiddleware):
         return response
 
 
-def create_api() -> FastAPI:
+def create_api(
+    *, own_origins: OwnOrigins | None = None, page_csp: Callable[[], str] | None = None
+) -> FastAPI:
+    """The API; in the Reflex app also the host of every page and of the websocket (``app/app.py``).
+
+    ``own_origins`` are the app's own addresses (the origin check, ``app.api.cors``); ``page_csp``
+    gives the pages' Content-Security-Policy (``app.api.headers``). Both unset: the API alone.
+    """
     install_log_scrubber()  # no token or password in any log line of this process (uvicorn's access log too)
     api = FastAPI(
         title="Ticked API",
@@ -68,10 +83,10 @@ def create_api() -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     errors.install(api)
-    # CORS inside the guard, so preflight answers carry the security headers too. No origins
-    # configured (the default): no CORS headers at all, browsers allow the app's own pages only.
-    add_api_cors(api, get_settings().cors_origins)
-    api.add_middleware(ApiGuard)
+    # The origin check (Ticked's only CORS) inside the guard, so its answers carry the security
+    # headers too. No origins configured (the default): no CORS headers at all.
+    api.add_middleware(OriginGuard, configured=get_settings().cors_origins, own=own_origins)
+    api.add_middleware(ApiGuard, page_csp=page_csp)
     for router in (auth.router, chat.router, threads.router, tasks.router, health.router, me.router):
         api.include_router(router, prefix="/api")
     _enum_examples(api)

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated origins allowed to call the API from a browser; none by default.",
     )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated proxy addresses (or networks, or *) whose X-Forwarded-For is believed.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -170,6 +174,11 @@ class Settings(BaseSettings):
     def cors_origins(self) -> list[str]:
         """``CORS_ALLOWED_ORIGINS`` as a list; empty means same-origin only."""
         return [o.strip() for o in self.cors_allowed_origins.split(",") if o.strip()]
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """``FORWARDED_ALLOW_IPS`` as a list (see :mod:`app.core.proxies`)."""
+        return [p.strip() for p in self.forwarded_allow_ips.split(",") if p.strip()]
 
     @property
     def effective_agent_backend(self) -> Literal["local", "openai"]:

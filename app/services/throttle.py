@@ -15,10 +15,10 @@ Every wrong password counts under three keys, each with its own limit, in slidin
 A refusal comes *before* the password is checked (it costs no hashing) and says "Too many failed
 sign-ins. Try again in N minutes.", N being the longest wait that applies.
 
-The client is the connection's address. Behind a reverse proxy on the same machine (the
-README's nginx, a loopback peer) every request would come from 127.0.0.1 and one person's typos
-would lock out everyone, so for a loopback peer the last ``X-Forwarded-For`` entry (the
-address the proxy itself saw, which the client cannot forge) is used instead.
+The client is the connection's address. Behind a reverse proxy (the README's nginx) every
+request would come from the proxy and one person's typos would lock out everyone, so for a peer
+listed in ``FORWARDED_ALLOW_IPS`` (default: this machine) the address that proxy saw, its
+``X-Forwarded-For`` entry, is used instead (:func:`app.core.proxies.forwarded_client`).
 
 Where the counts live: this process's memory, unless ``REDIS_URL`` is set; then Redis, under
 ``ticked:throttle:`` (keys are hashes, no email is stored; each expires with its window), so
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import ipaddress
 import logging
 import math
 import secrets
@@ -47,6 +46,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from app.core.config import get_settings
+from app.core.proxies import forwarded_client
 from app.services.errors import AuthError, ServiceError
 
 log = logging.getLogger(__name__)
@@ -84,18 +84,7 @@ def wait_message(minutes: int, what: str = "failed sign-ins") -> str:
 
 def client_address(peer: str | None, forwarded_for: str | None = None) -> str:
     """The address to count a client's failures under (see the module doc for the proxy rule)."""
-    peer = (peer or "").strip() or "unknown"
-    hops = [part.strip() for part in (forwarded_for or "").split(",") if part.strip()]
-    if hops and _is_loopback(peer):
-        return hops[-1][:64]
-    return peer
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return address == "localhost"
+    return forwarded_client(peer, forwarded_for)
 
 
 # ----- where the counts live ---------------------------------------------------------------------------

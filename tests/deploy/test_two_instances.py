@@ -162,6 +162,30 @@ def websocket_instances(deployment: Deployment, since: int) -> set[int | None]:
     }
 
 
+def test_security_headers_and_origin_check_through_nginx(deployment: Deployment) -> None:
+    """README's nginx passes the pages' headers through; the proxy's address (REFLEX_API_URL) is own."""
+    deployment.ensure_running()
+    email = unique_email("deploy-headers")
+    deployment.cli("user", "create", "--email", email, "--password", PASSWORD)
+    with httpx.Client(base_url=deployment.proxy_url, timeout=60) as proxy:
+        for _ in range(2):  # each instance, by nginx's round robin
+            page = proxy.get("/tasks/")
+            assert page.status_code == 200
+            assert page.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+            assert page.headers["x-content-type-options"] == "nosniff"
+        headers = bearer(proxy, email)
+        own = proxy.post(
+            "/api/tasks", json={"title": "mine"}, headers={**headers, "Origin": deployment.proxy_url}
+        )
+        assert own.status_code == 201, own.text
+        foreign = proxy.post(
+            "/api/tasks", json={"title": "x"}, headers={**headers, "Origin": "http://evil.example"}
+        )
+        assert foreign.status_code == 403, foreign.text
+        assert not [h for h in foreign.headers if h.lower().startswith("access-control-")]
+
+
 def test_person_keeps_working_across_reloads_and_an_instance_stop(deployment: Deployment, page: Page) -> None:
     deployment.ensure_running()
     url = deployment.proxy_url

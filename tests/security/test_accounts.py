@@ -123,6 +123,31 @@ def test_throttle_client_address_behind_a_proxy() -> None:
     assert client_address(None, None) == "unknown"
 
 
+@pytest.fixture
+def proxies(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    def use(value: str) -> None:
+        monkeypatch.setenv("FORWARDED_ALLOW_IPS", value)
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
+
+
+def test_throttle_client_address_trusts_only_configured_proxies(proxies) -> None:
+    proxies("10.0.0.5")  # the proxy is another machine: this one's loopback is no proxy now
+    assert client_address("127.0.0.1", "198.51.100.1") == "127.0.0.1"
+    assert client_address("10.0.0.5", "198.51.100.1") == "198.51.100.1"
+    assert client_address("10.0.0.6", "198.51.100.1") == "10.0.0.6"
+    # Two proxies (nginx on this machine behind a load balancer): the first address neither saw.
+    proxies("127.0.0.1, 10.0.0.0/8")
+    assert client_address("127.0.0.1", "forged, 203.0.113.7, 10.1.2.3") == "203.0.113.7"
+    assert client_address("127.0.0.1", "10.1.2.3") == "10.1.2.3"
+    proxies("*")  # every peer is a proxy: the leftmost entry
+    assert client_address("203.0.113.9", "198.51.100.1, 10.1.2.3") == "198.51.100.1"
+    proxies("")  # none
+    assert client_address("127.0.0.1", "198.51.100.1") == "127.0.0.1"
+
+
 def test_throttle_two_people_behind_one_proxy(app_db: sa.Engine) -> None:
     """Through a local proxy, one person's typos don't lock out another (each is its own client)."""
     emails = [_user()[1] for _ in range(CLIENT_MAX_FAILURES + 1)]
@@ -268,36 +293,85 @@ def test_cors_configured_origins_only(app_db: sa.Engine, monkeypatch: pytest.Mon
         get_settings.cache_clear()
 
 
+DEV = ("http://localhost:8000", "http://localhost:3000")  # Reflex's api_url, deploy_url in development
+PUBLIC = ("https://tasks.example.com", "http://localhost:3000")  # REFLEX_API_URL behind a proxy
+
+
 @pytest.mark.parametrize(
-    ("origin", "host", "allowed"),
+    ("origin", "own", "allowed"),
     [
-        (None, "127.0.0.1:3000", True),  # not a browser
-        ("http://127.0.0.1:3000", "127.0.0.1:3000", True),  # one-port production
-        ("https://tasks.example.com", "tasks.example.com", True),  # behind TLS, default port
-        ("http://localhost:3000", "localhost:8000", True),  # dev: the frontend's own port
-        ("http://myhost:3000", "myhost:8000", True),  # dev, reached by another name
-        ("http://evil.example", "127.0.0.1:3000", False),
-        ("http://127.0.0.1:3001", "127.0.0.1:3000", False),  # another port on the same host
-        ("http://evil.example:3000", "myhost:8000", False),
-        ("null", "127.0.0.1:3000", False),  # sandboxed iframes, file:// pages
-        ("file://", "127.0.0.1:3000", False),
-        ("http://127.0.0.1:3000.evil.example", "127.0.0.1:3000", False),
+        (None, DEV, True),  # not a browser
+        ("http://localhost:3000", DEV, True),  # dev: the frontend's own port
+        ("http://127.0.0.1:3000", DEV, True),  # the same, opened by another local name
+        ("http://[::1]:3000", DEV, True),
+        ("https://tasks.example.com", PUBLIC, True),  # the public URL, default port
+        ("https://tasks.example.com:443", PUBLIC, True),
+        ("http://tasks.example.com", PUBLIC, False),  # another scheme is another site
+        ("http://myhost:3000", DEV, False),  # another name: only if it is the configured public URL
+        ("http://evil.example:3000", DEV, False),  # DNS rebinding: the page's name re-pointed here
+        ("http://evil.example", PUBLIC, False),
+        ("http://127.0.0.1:3001", DEV, False),  # another port on the same host
+        ("null", DEV, False),  # sandboxed iframes, file:// pages
+        ("file://", DEV, False),
+        ("http://127.0.0.1:3000.evil.example", DEV, False),
+        ("http://localhost.evil.example:3000", DEV, False),
     ],
 )
-def test_cors_socket_origin_rule(origin: str | None, host: str, allowed: bool) -> None:
-    assert origin_allowed(origin, host=host, frontend_url="http://localhost:3000") is allowed
+def test_cors_origin_rule(origin: str | None, own: tuple[str, ...], allowed: bool) -> None:
+    assert origin_allowed(origin, own=own) is allowed
 
 
-def test_cors_socket_origin_check_configured_and_proxied() -> None:
-    check = socket_origin_check(["https://app.example"], lambda: "http://localhost:3000")
-    assert check("https://app.example", {"HTTP_HOST": "api.example"})
+def test_cors_socket_origin_check_ignores_host_and_forwarded_host() -> None:
+    check = socket_origin_check(["https://app.example"], lambda: PUBLIC)
+    assert check("https://app.example", {"HTTP_HOST": "api.example"})  # CORS_ALLOWED_ORIGINS
+    assert check("https://tasks.example.com", {"HTTP_HOST": "127.0.0.1:3001"})  # through a proxy
     assert not check(EVIL, {"HTTP_HOST": "api.example"})
-    # nginx passing Host keeps the page's origin; a proxy that rewrites Host but sends X-Forwarded-Host too.
-    assert check("http://127.0.0.1:8080", {"HTTP_HOST": "127.0.0.1:8080"})
-    assert check(
-        "https://tasks.example", {"HTTP_HOST": "127.0.0.1:3001", "HTTP_X_FORWARDED_HOST": "tasks.example"}
-    )
-    assert not check("https://tasks.example", {"HTTP_HOST": "127.0.0.1:3001"})
+    # DNS rebinding: the evil page's own name now points here, so Host agrees with Origin.
+    assert not check("http://evil.example:3000", {"HTTP_HOST": "evil.example:3000"})
+    # X-Forwarded-Host is anyone's to send.
+    assert not check(EVIL, {"HTTP_HOST": "127.0.0.1:3001", "HTTP_X_FORWARDED_HOST": "evil.example"})
+
+
+def test_cors_foreign_page_refused_and_nothing_done(app_db: sa.Engine) -> None:
+    """A foreign page's request that acts or carries a token: 403, nothing done; scripts, own pages work."""
+    user_id, _ = _user()
+    with session_scope() as session:
+        token = auth_service.issue_token(session, user=session.get(User, user_id), source="api")
+    auth = {"Authorization": f"Bearer {token}"}
+    evil = {**auth, "Origin": EVIL}
+    with TestClient(create_api(own_origins=lambda: DEV)) as api:
+        refused = {
+            "create": api.post("/api/tasks", json={"title": "from evil"}, headers=evil),
+            "read with token": api.get("/api/tasks", headers=evil),
+            "delete": api.delete(f"/api/tasks/{uuid.uuid4()}", headers=evil),
+            "sign-in": api.post(
+                "/api/auth/token", json={"email": "a@example.com", "password": "x"}, headers={"Origin": EVIL}
+            ),
+            "rebinding": api.post(
+                "/api/tasks", json={"title": "x"}, headers={**auth, "Origin": "http://evil.example:3000"}
+            ),
+            "preflight": _preflight(api, EVIL),
+            "mcp": api.post("/mcp", json=MCP_LIST, headers={**MCP_HEADERS, **evil}),
+            "mcp without token": api.post("/mcp", json=MCP_LIST, headers={**MCP_HEADERS, "Origin": EVIL}),
+            "null origin": api.post("/api/tasks", json={"title": "x"}, headers={**auth, "Origin": "null"}),
+        }
+        for name, resp in refused.items():
+            assert (
+                assert_error(resp, 403, "forbidden") == "Requests from other sites are not allowed here."
+            ), name
+            assert not [h for h in resp.headers if h.lower().startswith("access-control-")], name
+            assert resp.headers["x-frame-options"] == "DENY", name
+        assert api.get("/api/tasks", headers=auth).json()["data"] == []  # nothing was created
+        # What needs no credentials stays readable (and says nothing to the foreign page).
+        live = api.get("/api/health/live", headers={"Origin": EVIL})
+        assert live.status_code == 200
+        assert not [h for h in live.headers if h.lower().startswith("access-control-")]
+        # The app's own pages (under each local name) and scripts (no Origin) act as before.
+        for origin in ("http://localhost:3000", "http://127.0.0.1:3000", None):
+            headers = {**auth, "Origin": origin} if origin else auth
+            created = api.post("/api/tasks", json={"title": f"from {origin}"}, headers=headers)
+            assert created.status_code == 201, (origin, created.text)
+        assert len(api.get("/api/tasks", headers=auth).json()["data"]) == 3
 
 
 def _reflex_cors(env: dict[str, str]) -> str:

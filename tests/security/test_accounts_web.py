@@ -162,8 +162,8 @@ def test_cors_browser_still_connects(browser_app: Server, page: Page) -> None:
     assert not refused, refused
 
 
-async def _handshake(url: str, origin: str | None) -> str:
-    tab = Tab(url, origin=origin)
+async def _handshake(url: str, origin: str | None, **headers: str) -> str:
+    tab = Tab(url, origin=origin, headers=headers)
     try:
         await tab.connect("/login")
     except socketio.exceptions.ConnectionError as exc:
@@ -174,12 +174,79 @@ async def _handshake(url: str, origin: str | None) -> str:
 
 
 def _no_cors(resp: httpx.Response) -> None:
-    """No Access-Control-Allow-Origin: the browser keeps the answer from the foreign page.
+    """No CORS header at all (none granted, no ``Allow-Credentials``): the browser keeps the answer."""
+    cors = [h for h in resp.headers if h.lower().startswith("access-control-")]
+    assert not cors, (resp.request.url, dict(resp.headers))
 
-    (Reflex's own CORS middleware adds ``Allow-Credentials: true`` to any answer with an Origin;
-    without Allow-Origin it grants nothing, and the API uses bearer tokens, not cookies.)
-    """
-    assert "access-control-allow-origin" not in resp.headers, (resp.request.url, dict(resp.headers))
+
+def _forbidden(resp: httpx.Response) -> None:
+    assert resp.status_code == 403, (resp.request.method, resp.request.url, resp.status_code, resp.text)
+    assert resp.json() == {
+        "error": {"code": "forbidden", "message": "Requests from other sites are not allowed here."}
+    }
+    _no_cors(resp)
+
+
+def _token(server: Server, email: str) -> dict[str, str]:
+    resp = httpx.post(f"{server.url}/api/auth/token", json={"email": email, "password": PASSWORD}, timeout=30)
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+MCP_LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+
+
+def test_cors_foreign_pages_refused_on_the_prod_server(prod_app: Server) -> None:
+    """The composed app (Reflex's middleware included): no CORS headers, foreign acts refused, none done."""
+    url = prod_app.url
+    auth = _token(prod_app, _account(prod_app))
+    evil = {**auth, "Origin": EVIL}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        preflight = {"Origin": EVIL, "Access-Control-Request-Method": "POST"}
+        _forbidden(
+            client.options(
+                "/api/tasks", headers={**preflight, "Access-Control-Request-Headers": "authorization"}
+            )
+        )
+        _forbidden(client.post("/api/tasks", json={"title": "from evil"}, headers=evil))
+        _forbidden(client.get("/api/tasks", headers=evil))
+        _forbidden(
+            client.post(
+                "/api/tasks",
+                json={"title": "rebound"},
+                headers={
+                    **auth,
+                    "Origin": f"http://evil.example:{prod_app.port}",
+                    "Host": f"evil.example:{prod_app.port}",
+                },
+            )
+        )
+        _forbidden(
+            client.post(
+                "/api/auth/token", json={"email": "a@b.example", "password": "x"}, headers={"Origin": EVIL}
+            )
+        )
+        _forbidden(client.post("/mcp", json=MCP_LIST, headers={**MCP_HEADERS, **evil}))
+        _forbidden(client.options("/_event/", headers=preflight))
+        assert client.get("/api/tasks", headers=auth).json()["data"] == []  # nothing was created
+        for path in ("/api/health/live", "/ping", "/login/"):
+            read = client.get(path, headers={"Origin": EVIL})
+            assert read.status_code == 200, (path, read.status_code)
+            _no_cors(read)
+        # The app's own page (its origin is REFLEX_API_URL) and scripts still act.
+        for headers in ({**auth, "Origin": url}, auth):
+            created = client.post("/api/tasks", json={"title": "mine"}, headers=headers)
+            assert created.status_code == 201, created.text
+            _no_cors(created)
+
+
+def test_cors_websocket_refuses_dns_rebinding_and_forged_forwarded_host(prod_app: Server) -> None:
+    url, port = prod_app.url, prod_app.port
+    rebound = f"http://evil.example:{port}"  # evil.example re-pointed at this machine: Host agrees
+    assert run(lambda: _handshake(url, rebound, Host=f"evil.example:{port}")).startswith("refused")
+    assert run(lambda: _handshake(url, EVIL, **{"X-Forwarded-Host": "evil.example"})).startswith("refused")
+    assert run(lambda: _handshake(url, url)) == "connected"
 
 
 def test_cors_closed_on_the_prod_server(prod_app: Server) -> None:
@@ -233,9 +300,20 @@ def test_cors_configured_origins_on_the_prod_server(prod_with_origins: Server) -
         )
         assert ok.status_code == 200, ok.text
         assert ok.headers["access-control-allow-origin"] == "https://app.example"
+        assert "POST" in ok.headers["access-control-allow-methods"]
+        assert "authorization" in ok.headers["access-control-allow-headers"].lower()
+        assert "access-control-allow-credentials" not in ok.headers  # bearer tokens, not cookies
         simple = client.get("/api/health/live", headers={"Origin": "https://app.example"})
         assert simple.headers["access-control-allow-origin"] == "https://app.example"
         _no_cors(client.get("/api/health/live", headers={"Origin": EVIL}))
-        _no_cors(
+        _forbidden(
             client.options("/api/tasks", headers={"Origin": EVIL, "Access-Control-Request-Method": "POST"})
         )
+        auth = _token(prod_with_origins, _account(prod_with_origins))
+        created = client.post(
+            "/api/tasks", json={"title": "t"}, headers={**auth, "Origin": "https://app.example"}
+        )
+        assert created.status_code == 201, created.text
+        assert created.headers["access-control-allow-origin"] == "https://app.example"
+        assert "access-control-allow-credentials" not in created.headers
+        _forbidden(client.post("/api/tasks", json={"title": "t"}, headers={**auth, "Origin": EVIL}))

@@ -239,9 +239,16 @@ class Received:
 class Tab:
     """One browser tab: one socket, one client token; keeps every update it receives."""
 
-    def __init__(self, url: str, origin: str | None = None, client_ip: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        origin: str | None = None,
+        client_ip: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url = url
         self.origin = origin
+        self.headers = headers or {}
         # Through a loopback peer the server counts sign-in failures under the last X-Forwarded-For
         # entry (see app.services.throttle): each tab is its own client, as behind README's nginx.
         self.client_ip = client_ip or f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
@@ -290,7 +297,7 @@ class Tab:
 
     async def connect(self, path: str = "/login") -> None:
         boot = {"name": HYDRATE, "payload": {}, "router_data": router(path)}
-        headers = {"X-Forwarded-For": self.client_ip}
+        headers = {"X-Forwarded-For": self.client_ip, **self.headers}
         if self.origin:
             headers["Origin"] = self.origin
         await self.sio.connect(
