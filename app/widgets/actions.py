@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -22,7 +24,7 @@ from sqlmodel import select
 
 from app.agent import registry
 from app.agent.types import ToolError
-from app.core.db import session_scope
+from app.core.db import begin_write, session_scope
 from app.core.inputs import InputError, check_json
 from app.models import Action, ActionStatus, Widget, WidgetState
 from app.models.base import utcnow
@@ -31,6 +33,9 @@ from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import InvalidInputError, ServiceError
 from app.widgets import build
+from app.widgets.validate import WidgetError, dump, validate_widget
+
+log = logging.getLogger(__name__)
 
 SERVER_ACTIONS = {
     "task.complete",
@@ -191,22 +196,37 @@ def _process(
         _settle(record.id, ActionStatus.failed, failure)
         return ActionOutcome(str(record.id), ActionStatus.failed.value, failure, payload_before)
     _settle(record.id, ActionStatus.completed, result)
-    stored = _update_widget(record.widget_id, user_id, new_payload) if new_payload else payload_before
+    stored = _update_widget(record.widget_id, user_id, new_payload)
     return ActionOutcome(str(record.id), ActionStatus.completed.value, result, stored)
 
 
 def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict[str, Any]:
-    """Apply a payload change (a function of the current payload) with optimistic retries."""
-    for _attempt in range(20):
-        with session_scope() as session:
-            widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
-            payload = new_payload(widget.payload) if callable(new_payload) else new_payload
-            if widget_service.replace_payload(
-                session, widget=widget, payload=payload, state=WidgetState.updated
-            ):
-                return payload
-        time.sleep(0.01)
-    return payload
+    """Store the widget's new payload (or a function of the current one); return what is stored.
+
+    The row is locked while the change is computed from it (``FOR UPDATE`` on PostgreSQL, the
+    write lock on SQLite), so two actions on one list (two rows clicked at once) both land. The
+    new payload passes the one validation gate (:mod:`app.widgets.validate`) before it is stored;
+    one that does not, or that the database did not take, is not shown either: the answer is the
+    payload as stored, so what the user sees is what a reload shows.
+    """
+    with session_scope() as session:
+        begin_write(session)
+        widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
+        if not new_payload:
+            return widget.payload
+        try:
+            payload = dump(
+                validate_widget(new_payload(widget.payload) if callable(new_payload) else new_payload)
+            )
+        except WidgetError as exc:
+            log.error(
+                "Widget %s: its new payload is not a valid widget (%s); kept the stored one.", widget_id, exc
+            )
+            return widget.payload
+        if widget_service.replace_payload(session, widget=widget, payload=payload, state=WidgetState.updated):
+            return payload
+        session.refresh(widget)
+        return widget.payload
 
 
 def _tool(
@@ -233,30 +253,9 @@ def _current_task(user_id: uuid.UUID, task_id: str) -> dict[str, Any] | None:
             return None
 
 
-def _replace_row(task_id: str, row: dict[str, Any]):
-    def apply(payload: dict[str, Any]) -> dict[str, Any]:
-        children = [row if c.get("key") == task_id else c for c in payload.get("children", [])]
-        return {**payload, "children": children}
-
-    return apply
-
-
-def _deleted_row(task_id: str, title: str) -> dict[str, Any]:
-    return {
-        "type": "ListViewItem",
-        "key": task_id,
-        "children": [
-            {
-                "type": "Row",
-                "gap": 2,
-                "align": "center",
-                "children": [
-                    {"type": "Text", "value": title, "lineThrough": True, "color": "secondary", "size": "sm"},
-                    {"type": "Badge", "label": "Deleted", "color": "danger", "variant": "soft", "size": "sm"},
-                ],
-            }
-        ],
-    }
+def _replace_row(task_id: str, row: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The change "this list's row for the task becomes ``row``", applied to the payload as stored."""
+    return lambda payload: build.replace_row(payload, task_id, row)
 
 
 def _run(
@@ -275,7 +274,7 @@ def _run(
         task_id = str(result["task_id"])
         if kind == "task.delete":
             if in_list:
-                return result, _replace_row(task_id, _deleted_row(task_id, result["title"]))
+                return result, _replace_row(task_id, build.deleted_row(task_id, result["title"]))
             return result, build.outcome_card(
                 f"Deleted “{result['title']}”.", operation_id=result.get("operation_id")
             )

@@ -129,6 +129,42 @@ def task_row(task: dict[str, Any], today: date) -> dict[str, Any]:
     }
 
 
+def deleted_row(task_id: str, title: str) -> dict[str, Any]:
+    """A list row for a task deleted from the list: its title struck through, no buttons."""
+    return {
+        "type": "ListViewItem",
+        "key": task_id,
+        "children": [
+            {
+                "type": "Row",
+                "gap": 2,
+                "align": "center",
+                "children": [
+                    {"type": "Text", "value": title, "lineThrough": True, "color": "secondary", "size": "sm"},
+                    {"type": "Badge", "label": "Deleted", "color": "danger", "variant": "soft", "size": "sm"},
+                ],
+            }
+        ],
+    }
+
+
+def replace_row(payload: dict[str, Any], key: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The list with the row ``key`` replaced by ``row``, validated; rows that no longer fit are left off.
+
+    A row can grow after the list was built (a title edited to 200 characters since): like
+    :func:`task_list`, the list then shows the rows that fit, dropping them from the end and never
+    the changed one, so the widget stays under the size limit.
+    """
+    children = [row if c.get("key") == key else c for c in payload.get("children", [])]
+    new = {**payload, "children": children}
+    while len(json.dumps(new, ensure_ascii=False).encode()) > MAX_BYTES:
+        last = max((i for i, c in enumerate(children) if c.get("key") != key), default=None)
+        if last is None:
+            break  # only the changed row is left: the gate below says what is wrong
+        del children[last]
+    return dump(validate_widget(new))
+
+
 def task_list(tasks: list[dict[str, Any]], *, heading: str, today: date) -> dict[str, Any]:
     """The list answer to "show my tasks", searches and filters; "show more" past 10 rows."""
     rows: list[dict[str, Any]] = []

@@ -3,8 +3,10 @@ only declared actions, only on the acting user's widgets."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,9 +16,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.agent.runner import run_turn
+from app.core.db import session_scope
 from app.models import Action, Task, TaskOperation, Widget
+from app.services import tasks as task_service
 from app.services.errors import NotFoundError
 from app.widgets.actions import ActionOutcome, declared_actions, perform
+from app.widgets.validate import MAX_BYTES, dump, validate_widget
 from tests.widgets.conftest import make_user
 from tests.widgets.helpers import assert_chatkit_parses, nodes
 
@@ -388,3 +393,123 @@ def test_actions_concurrent_confirm_delete_runs_once(scene: Scene) -> None:
     ops = scene.ops("delete_tasks")
     assert [(op.operation_type, op.status) for op in ops] == [("delete", "completed")]
     assert len(scene.actions(card["id"])) == 1
+
+
+# --- what the user sees is what is stored, and valid ------------------------------------------------
+
+
+def assert_shown_is_stored(scene: Scene, out: ActionOutcome, widget_id: str) -> dict[str, Any]:
+    """The card an action answers with is the one stored, and it passes the one validation gate."""
+    stored = scene.widget(widget_id).payload
+    assert out.widget == stored
+    assert dump(validate_widget(stored)) == stored
+    assert_chatkit_parses(stored)
+    return stored
+
+
+@pytest.fixture
+def refuse_widget_updates(live_db: sa.Engine) -> Iterator[Callable[[str], None]]:
+    """``refuse(widget_id)``: the database silently skips every payload change of that widget.
+
+    A trigger that leaves the row as it is (zero rows updated), exactly what an optimistic update
+    sees when another writer always gets there first. Dropped after the test (the PostgreSQL test
+    database is shared by the session).
+    """
+    made: list[str] = []
+    postgres = live_db.dialect.name == "postgresql"
+
+    def refuse(widget_id: str) -> None:
+        name = f"fault_{uuid.uuid4().hex[:8]}"
+        with live_db.begin() as conn:
+            if postgres:
+                conn.exec_driver_sql(
+                    f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    f"IF OLD.id = '{widget_id}' AND NEW.version <> OLD.version THEN RETURN NULL; END IF; "
+                    "RETURN NEW; END $$"
+                )
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER {name} BEFORE UPDATE ON widgets FOR EACH ROW EXECUTE FUNCTION {name}()"
+                )
+            else:
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER {name} BEFORE UPDATE ON widgets "
+                    f"WHEN OLD.id = '{widget_id}' AND NEW.version <> OLD.version "
+                    "BEGIN SELECT RAISE(IGNORE); END"
+                )
+        made.append(name)
+
+    yield refuse
+    with live_db.begin() as conn:
+        for name in made:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (" ON widgets" if postgres else ""))
+            if postgres:
+                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+def test_actions_card_that_could_not_be_stored_is_not_shown(
+    scene: Scene, refuse_widget_updates: Callable[[str], None]
+) -> None:
+    """Every attempt to store the new card loses: the answer shows the card as stored, not a phantom."""
+    wid, eggs = scene.task_list["id"], scene.ids["eggs"]
+    refuse_widget_updates(wid)
+    out = perform(
+        user_id=scene.user, widget_id=wid, action=row_action(scene.task_list["payload"], eggs, "Complete")
+    )
+    assert (out.status, out.result["status"]) == ("completed", "completed")
+    assert scene.task("eggs").completed  # type: ignore[union-attr]
+    stored = assert_shown_is_stored(scene, out, wid)
+    assert labels(stored, eggs) == ["Complete", "Delete"]  # the card that was never replaced
+
+
+def test_actions_concurrent_rows_of_one_list_all_land(scene: Scene) -> None:
+    """Three rows of one list clicked at once: every row changes, and each answer is a stored card."""
+    wid, payload = scene.task_list["id"], scene.task_list["payload"]
+    clicks = {tid: row_action(payload, tid, "Complete") for tid in scene.ids.values()}
+    calls = iter(list(clicks.values()))
+    lock = threading.Lock()
+
+    def click() -> ActionOutcome:
+        with lock:
+            action = next(calls)
+        return perform(user_id=scene.user, widget_id=wid, action=action)
+
+    outcomes = _race(len(clicks), click)
+    final = scene.widget(wid)
+    assert final.version == len(clicks)
+    for tid in clicks:
+        assert labels(final.payload, tid) == ["Reopen", "Delete"]
+    for out in outcomes:
+        assert dump(validate_widget(out.widget)) == out.widget
+    assert final.payload in [o.widget for o in outcomes]  # the last answer is the card stored last
+
+
+def test_actions_row_replacements_pass_the_validation_gate(scene: Scene) -> None:
+    """A full list whose rows grow (long titles edited in later) stays a valid widget as rows change.
+
+    The list is built to the 64 KB cap; each completed row comes back with its new 200-character
+    title. The card that is stored (and shown) must still pass validation: rows that no longer
+    fit are left off the end, as the list itself does when it is built; the changed row stays.
+    """
+    with session_scope() as session:
+        for i in range(100):
+            task_service.create_task(session, user_id=scene.user, data={"title": f"chore {i:03}"})
+    (listed,) = scene.turn("show my tasks")
+    wid, payload = listed["id"], listed["payload"]
+    shown = [c["key"] for c in payload["children"]]
+    assert len(shown) < 103  # the list is full: not every task fit
+    assert len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_BYTES - 3000
+    changed = shown[:4]
+    for n, task_id in enumerate(changed):
+        with session_scope() as session:
+            task_service.update_task(
+                session, user_id=scene.user, task_id=task_id, data={"title": f"{n}" + "🌱" * 199}
+            )
+    for task_id in changed:
+        current = scene.widget(wid).payload
+        out = perform(user_id=scene.user, widget_id=wid, action=row_action(current, task_id, "Complete"))
+        assert out.status == "completed", out.result
+        stored = assert_shown_is_stored(scene, out, wid)
+        assert labels(stored, task_id) == ["Reopen", "Delete"]
+    keys = [c["key"] for c in scene.widget(wid).payload["children"]]
+    assert keys[: len(changed)] == changed  # the changed rows stay, in place
+    assert keys == shown[: len(keys)]  # only rows from the end were left off
