@@ -10,27 +10,13 @@ from __future__ import annotations
 import reflex as rx
 
 from app.states.chat import ChatState
-from app.widgets.view import Option, WNode
+from app.widgets.view import LUCIDE_ICONS, Option, WNode
 
 
 def _icon(name: rx.Var) -> rx.Component:
-    return rx.match(
-        name,
-        ("circle-check-big", rx.icon("circle-check-big", size=16)),
-        ("circle-check", rx.icon("circle-check", size=16)),
-        ("circle", rx.icon("circle", size=16)),
-        ("undo-2", rx.icon("undo-2", size=14)),
-        ("external-link", rx.icon("external-link", size=14)),
-        ("check", rx.icon("check", size=14)),
-        ("plus", rx.icon("plus", size=14)),
-        ("pencil", rx.icon("pencil", size=14)),
-        ("calendar", rx.icon("calendar", size=14)),
-        ("search", rx.icon("search", size=14)),
-        ("info", rx.icon("info", size=14)),
-        ("star", rx.icon("star", size=14)),
-        ("clock", rx.icon("clock", size=14)),
-        rx.fragment(),
-    )
+    """The Lucide icon ``name`` (a value of ``ICON_MAP``); any other name renders nothing."""
+    cases = [(icon, rx.icon(icon, size=16 if icon.startswith("circle") else 14)) for icon in LUCIDE_ICONS]
+    return rx.match(name, *cases, rx.fragment())
 
 
 def _kids(node: rx.Var[WNode]) -> rx.Component:

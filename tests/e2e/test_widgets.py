@@ -113,3 +113,42 @@ def test_hostile_title_renders_as_text(page: Page, app_url: str):
     expect(page.get_by_role("list", name="Tasks")).to_contain_text("onerror=alert(1)")
     assert page.locator("main img[src='x']").count() == 0
     assert dialogs == []
+
+
+def test_every_widget_icon_renders(page: Page, app_url: str):
+    """A card with every icon name the models accept, as an Icon and as a button's icon."""
+    from app.core.db import session_scope
+    from app.services import auth, messages, threads, widgets
+    from app.widgets.models import ICON_NAMES
+    from app.widgets.validate import dump, validate_widget
+
+    email = sign_up(page, app_url)
+    card = {
+        "type": "Card",
+        "children": [
+            {"type": "Row", "wrap": "wrap", "children": [{"type": "Icon", "name": n} for n in ICON_NAMES]},
+            {
+                "type": "Row",
+                "wrap": "wrap",
+                "children": [{"type": "Button", "label": n, "iconStart": n} for n in ICON_NAMES],
+            },
+        ],
+    }
+    with session_scope() as session:
+        user = auth.get_user_by_email(session, email=email)
+        thread = threads.create_thread(session, user_id=user.id, title="Icons")
+        reply = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
+        messages.finish_assistant_message(session, message_id=reply.id, content="Every icon:")
+        payloads = [dump(validate_widget(card))]
+        widgets.store_widgets(session, message_id=reply.id, thread_id=thread.id, payloads=payloads)
+        thread_id = thread.id
+    page.goto(f"{app_url}/?thread={thread_id}")
+    shown = last_reply(page).get_by_role("group")
+    expect(shown.get_by_role("button", name=ICON_NAMES[-1], exact=True)).to_be_visible()
+    missing = [
+        n for n in ICON_NAMES if shown.get_by_role("button", name=n, exact=True).locator("svg").count() != 1
+    ]
+    assert missing == [], "these icons render as nothing"
+    # The Icon nodes, then the buttons' icons: one Lucide icon each (some are aliases, e.g. circle-help
+    # is lucide-react's circle-question-mark, so the class names are not compared).
+    assert shown.locator("svg.lucide").count() == 2 * len(ICON_NAMES)
