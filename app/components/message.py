@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.markdown import markdown_text
 from app.components.widget import widget_tree
 from app.services.chat_views import MessageView
 from app.states.chat import ChatState
@@ -18,24 +19,6 @@ def typing_indicator() -> rx.Component:
         aria_label="Assistant is typing",
         role="status",
         padding_y="0.4em",
-    )
-
-
-def _image_as_text(*_children, **_props) -> rx.Component:
-    """A markdown image shows its alt text, never loads: a reply (or a model fed a hostile task title)
-    could otherwise make the browser fetch any URL, leaking that the page was seen, and from where."""
-    return rx.el.span(rx.Var(_js_expr="props.alt || 'image'"), class_name="ticked-md-img")
-
-
-def markdown_text(content) -> rx.Component:
-    """Markdown as text: no raw HTML, no math ($ stays a dollar sign), no remote images."""
-    return rx.markdown(
-        content,
-        use_raw=False,
-        use_math=False,
-        use_katex=False,
-        class_name="ticked-md",
-        component_map={"img": _image_as_text},
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.markdown import markdown_text
 from app.states.chat import ChatState
 from app.widgets.view import LUCIDE_ICONS, Option, WNode
 
@@ -241,7 +242,7 @@ def widget_tree(node: rx.Var[WNode]) -> rx.Component:
         ),
         (
             "Markdown",
-            rx.markdown(node.text, use_raw=False, use_math=False, use_katex=False, class_name="ticked-md"),
+            markdown_text(node.text),
         ),
         (
             "Badge",

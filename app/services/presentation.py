@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 
@@ -17,6 +18,41 @@ def isolate(text: str) -> str:
     if any(unicodedata.bidirectional(ch) in _BIDI_STRONG for ch in text):
         return f"\u2068{text}\u2069"
     return text
+
+
+_MD_SPECIAL = re.compile(
+    r"[\\`*_\[\]<>~|$]"  # emphasis, code, links, raw HTML, strikethrough, tables, math
+    r"|&(?=#?[0-9A-Za-z]+;)"  # an entity such as &amp; or &#60;
+    r"|(?<=[A-Za-z]):(?=/)"  # http:// (remark-gfm's autolinks)
+    r"|(?<=[Ww]{3})\."  # www.example.com
+    r"|(?<=[\w+.-])@(?=[\w.-])"  # name@example.com
+)
+_MD_LINE_START = re.compile(r"^([ \t]*)([#+=-]|\d{1,9}(?=[.)]))", re.MULTILINE)
+
+
+def md_escape(text: str) -> str:
+    """``text`` (a task title, tag, thread title...) escaped for a markdown reply, so it shows as the
+    very text it is: ``[ok](http://evil.example)`` stays those characters, never a link.
+
+    Backslash-escapes what forms markup inline (``$`` too, which markdown renderers with math read),
+    what starts a heading, list or quote at the start of a line, and what remark-gfm turns into a
+    link in plain text (``http:``, ``www.``, ``a@b``). Plain words come back unchanged.
+    """
+    escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    return _MD_LINE_START.sub(_escape_line_start, escaped)
+
+
+def quoted(text: object) -> str:
+    """User text quoted inside a reply's sentence: ``"buy milk"``, markdown-escaped and
+    direction-isolated (see :func:`md_escape` and :func:`isolate`)."""
+    return f'"{isolate(md_escape(str(text)))}"'
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker = match.group(1), match.group(2)
+    if marker.isdigit():  # "1." / "1)" starts an ordered list: escape the dot or bracket after it
+        return indent + marker + "\\"
+    return indent + "\\" + marker
 
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]

@@ -371,3 +371,69 @@ def test_hostile_sign_in_form_stays_inert_and_in_shape(page: Page, app_url: str,
         assert_inert_and_contained(page, f"/login @{width}", watch)
         assert_usable(page, page.get_by_label("Email"), page.get_by_role("button", name="Sign in"))
         shoot(page, f"login-{width}")
+
+
+EVIL_LINK = "[ok](http://evil.example/phish)"
+MARKDOWN_TITLES = (
+    EVIL_LINK,
+    "see http://evil.example/bare and www.evil.example",
+    "mail bob@evil.example",
+    "**bold** _it_ ~~gone~~ `code` $x$",
+    "# heading",
+    "- item",
+    "1. first",
+    "| a | b |",
+    "&amp; &#60;b&#62; AT&T",
+)
+"""Titles that would be markup if a reply pasted them into its markdown as they are."""
+_LISTED = """(reply) => ({
+  items: [...reply.querySelectorAll('.ticked-md li')].map((li) => li.textContent),
+  markup: [...reply.querySelectorAll('.ticked-md :is(a, img, em, strong, del, code, h1, h2, table, ul)')]
+    .map((e) => e.outerHTML.slice(0, 120)),
+})"""
+
+
+def test_user_text_in_replies_stays_text_and_links_show_their_host(page: Page, app_url: str, watch: Watch):
+    """The assistant lists tasks whose titles look like markdown: each shows as its own text, with no
+    link or other markup; a link the model itself wrote opens safely and names its real host."""
+    from app.agent import runner
+    from app.core.db import session_scope
+    from app.services import auth, messages, tasks
+
+    email = f"md-{uuid.uuid4().hex[:10]}@example.com"
+    titles = [h.text for h in CORPUS if h.title and h.name.startswith(("md-", "autolink-", "entity-"))]
+    titles += MARKDOWN_TITLES
+    with session_scope() as session:
+        user_id = auth.register(session, email=email, password=PASSWORD).id
+        for title in titles:
+            tasks.create_task(session, user_id=user_id, data={"title": title})
+    thread_id = runner.run_turn(user_id=user_id, text="show my tasks").thread_id
+    model_text = (
+        "Read [the docs](https://docs.example.com/guide), [https://good.example](https://evil.example/x) "
+        "or https://plain.example/a."
+    )
+    with session_scope() as session:
+        reply = messages.open_assistant_message(session, user_id=user_id, thread_id=uuid.UUID(thread_id))
+        messages.finish_assistant_message(session, message_id=reply.id, content=model_text)
+
+    sign_in(page, app_url, email)
+    page.goto(f"{app_url}/?thread={thread_id}")
+    replies = page.get_by_role("log", name="Messages").get_by_role("article", name="Assistant message")
+    expect(replies.last).to_contain_text("Read the docs")
+    listing = replies.nth(-2)
+    expect(listing).to_contain_text(f"You have {len(titles)} tasks")
+    shown = listing.evaluate(_LISTED)
+    assert shown["markup"] == [], "a title became markup"
+    assert sorted(shown["items"]) == sorted(" ".join(t.split()) for t in titles)
+    assert listing.locator("a").count() == 0
+
+    links = replies.last.locator(".ticked-md a")
+    expect(links).to_have_count(3)
+    for i in range(3):
+        expect(links.nth(i)).to_have_attribute("rel", "noopener noreferrer nofollow")
+        expect(links.nth(i)).to_have_attribute("target", "_blank")
+    expect(links.nth(0)).to_have_text("the docs (docs.example.com)")
+    expect(links.nth(0)).to_have_attribute("href", "https://docs.example.com/guide")
+    expect(links.nth(1)).to_have_text("https://good.example (evil.example)")
+    expect(links.nth(2)).to_have_text("https://plain.example/a")
+    assert_inert_and_contained(page, "markdown titles", watch)

@@ -373,7 +373,7 @@ def _update_args(task: TaskDict, changes: Changes, today: dt.date) -> tuple[dict
     new_tags += [t for t in changes.tags_add if t not in new_tags]
     if new_tags != tags:
         args["tags"] = new_tags
-        said.append("tags now " + (" ".join(f"#{t}" for t in new_tags) if new_tags else "cleared"))
+        said.append("tags now " + (replies.tag_list(new_tags) if new_tags else "cleared"))
     if changes.recurrence and changes.recurrence != task.get("recurrence"):
         args["recurrence"] = changes.recurrence
         said.append(f"repeats {changes.recurrence}")

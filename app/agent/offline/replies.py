@@ -11,7 +11,7 @@ from typing import Any
 
 from app.agent.offline.dates import describe_date
 from app.agent.offline.queries import TaskQuery
-from app.services.presentation import isolate
+from app.services.presentation import md_escape, quoted
 
 TaskDict = dict[str, Any]
 
@@ -38,8 +38,8 @@ NO_TITLE = 'What should the task say? For example: "add buy milk tomorrow".'
 
 
 def quote(title: object) -> str:
-    """A task title as shown in replies (direction-isolated, see :func:`isolate`)."""
-    return f'"{isolate(str(title))}"'
+    """A task title (or other user text) as shown in replies (see :func:`quoted`)."""
+    return quoted(title)
 
 
 def unknown(text: str) -> str:
@@ -70,14 +70,19 @@ def details(task: TaskDict, today: dt.date, *, with_priority: bool = True) -> st
         parts.append(f"repeats {task['recurrence']}")
     tags = task.get("tags") or []
     if tags:
-        parts.append(" ".join(f"#{t}" for t in tags))
+        parts.append(tag_list(tags))
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def tag_list(tags: list[Any]) -> str:
+    """Tags as shown in replies: "#home #work" (markdown-escaped, see :func:`md_escape`)."""
+    return " ".join(f"#{md_escape(str(t))}" for t in tags)
 
 
 def task_line(index: int, task: TaskDict, today: dt.date) -> str:
     """One numbered line of a listing; completed tasks are ticked."""
     mark = "✓ " if task.get("completed") else ""
-    return f"{index}. {mark}{task.get('title')}{details(task, today)}"
+    return f"{index}. {mark}{md_escape(str(task.get('title')))}{details(task, today)}"
 
 
 def describe_query(query: TaskQuery, today: dt.date) -> str:
@@ -93,7 +98,7 @@ def describe_query(query: TaskQuery, today: dt.date) -> str:
         words.append(f"{query.priority} priority")
     words.append("tasks")
     if query.tag:
-        words.append(f"tagged #{query.tag}")
+        words.append(f"tagged {tag_list([query.tag])}")
     due = {
         "today": "due today",
         "tomorrow": "due tomorrow",
