@@ -55,8 +55,13 @@ class ApiGuard(BaseHTTPMiddleware):
                     break
             request._body = bytes(body)  # what downstream reads (BaseHTTPMiddleware replays it)
         if too_large:
+            # The rest of the body is never read, so this connection can't carry another request:
+            # say so, whether the body came with a Content-Length or chunked, and the server closes
+            # it after this answer (a keep-alive client then opens a new one instead of failing).
             response: Response = error_response(
-                413, f"The request body is too large (at most {MAX_BODY_BYTES // 1024} KB)."
+                413,
+                f"The request body is too large (at most {MAX_BODY_BYTES // 1024} KB).",
+                headers={"Connection": "close"},
             )
         else:
             response = await call_next(request)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi.testclient import TestClient
@@ -56,6 +58,76 @@ def test_body_cap_chunked_413(live_url: str, alice: ApiUser) -> None:
         assert "content-length" not in created.request.headers
         assert created.status_code == 201, created.text
         assert (created.json()["title"], created.json()["priority"]) == ("pay rent", "high")
+
+
+def _over_the_cap(sock: socket.socket, framing: str, token: str) -> None:
+    """Send ``POST /api/chat`` with a body over the cap, framed by Content-Length or chunked."""
+    body = b'{"message": "' + b"a" * (MAX_BODY_BYTES + 1024) + b'"}'
+    head = (
+        "POST /api/chat HTTP/1.1\r\nHost: t\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+    )
+    if framing == "content-length":
+        sock.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        return
+    sock.sendall(f"{head}Transfer-Encoding: chunked\r\n\r\n".encode())
+    for start in range(0, len(body), 8192):
+        piece = body[start : start + 8192]
+        sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+    sock.sendall(b"0\r\n\r\n")
+
+
+def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed before a response: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}
+    while len(body) < int(headers.get("content-length", 0)):
+        chunk = sock.recv(65536)
+        assert chunk, "the connection closed mid-response"
+        body += chunk
+    return int(status_line.split()[1]), headers, body
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """The server closed the connection: end of stream, or a reset (it left the body unread)."""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_body_cap_413_closes_the_connection_either_way(live_url: str, alice: ApiUser) -> None:
+    """Chunked or Content-Length, a body over the cap gets the same 413 saying ``Connection: close``.
+
+    Before, the chunked 413 left that header out, and the server then dropped the connection
+    (it can't read the rest of such a body to reuse it), so a keep-alive client's next request failed.
+    """
+    url = urlsplit(live_url)
+    answers = []
+    for framing in ("content-length", "chunked"):
+        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+            _over_the_cap(sock, framing, alice.token)
+            status, headers, body = _read_response(sock)
+            assert status == 413, (framing, body)
+            assert headers.get("connection", "").lower() == "close", (framing, headers)
+            assert _closed_by_server(sock), f"{framing}: the server kept a connection it said it would close"
+            answers.append((status, headers["content-type"], body))
+    assert answers[0] == answers[1]
+    # A keep-alive client goes on with its next request, on a new connection.
+    with httpx.Client(base_url=live_url, timeout=30) as client:
+        headers = {**alice.headers, "content-type": "application/json"}
+        chunks = iter([b'{"message": "', b"a" * (MAX_BODY_BYTES + 1), b'"}'])
+        refused = client.post("/api/chat", content=chunks, headers=headers)
+        assert_error(refused, 413, "too_large")
+        assert refused.headers["connection"] == "close"
+        assert client.get("/api/tasks", headers=alice.headers).status_code == 200
 
 
 def test_security_headers_on_every_response(api: TestClient, alice: ApiUser) -> None:
