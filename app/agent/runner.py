@@ -19,19 +19,20 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import col
 
 from app.agent import registry
 from app.agent.types import AgentError, AgentReply, ToolError
 from app.core.config import get_settings
 from app.core.db import session_scope
-from app.models import Message, MessageStatus, OperationStatus, TaskOperation
+from app.models import Message, MessageStatus
 from app.models.base import utcnow
 from app.models.message import OPEN_STATUSES
 from app.services import messages as message_service
 from app.services import threads as thread_service
+from app.services import turn_journal
 from app.services import widgets as widget_service
-from app.services.errors import BusyError, NotFoundError, ServiceError
+from app.services.errors import BusyError, ConflictError, NotFoundError, ServiceError
 from app.widgets.from_turn import widgets_for_turn
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ one whose process died stops, so with several instances another one may take it 
 CLOSE_RETRY_SECONDS = 1.0
 """How often a turn whose reply could not be stored (database down) retries closing as failed."""
 
-INTERRUPTED_TEXT = "This reply was interrupted (the server could not save it). Try again."
+INTERRUPTED_TEXT = "This reply was interrupted (the server could not save it)."
 
 
 def recover_interrupted_turns(*, single_instance: bool) -> int:
@@ -124,18 +125,35 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
         )
 
 
-def begin_retry(*, user_id: uuid.UUID, thread_id: uuid.UUID | str, message_id: uuid.UUID | str) -> TurnStart:
-    """Answer again the user message that a failed reply (``message_id``) belonged to."""
+def begin_retry(
+    *, user_id: uuid.UUID, thread_id: uuid.UUID | str, message_id: uuid.UUID | str | None = None
+) -> TurnStart:
+    """Answer again the user message that a failed reply (``message_id``; by default the thread's
+    newest reply) belonged to.
+
+    What the failed attempts had already applied (the journal keeps it through a crash) is replayed
+    instead of run again, so retrying an interrupted "add pay rent" does not add the task twice.
+    """
     with session_scope() as session:
-        failed = message_service.get_message(session, user_id=user_id, message_id=message_id)
+        failed = None
+        if message_id is not None:
+            failed = message_service.get_message(session, user_id=user_id, message_id=message_id)
         thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+        if failed is None:
+            failed = turn_journal.last_reply(session, thread_id=thread.id)
+            if failed is None or failed.status != MessageStatus.error.value:
+                raise ConflictError(
+                    "The last reply in this conversation did not fail: there is nothing to retry."
+                )
         if failed.thread_id != thread.id or failed.status != MessageStatus.error.value:
-            raise ServiceError("Only a failed reply can be retried.")
-        question = message_service.user_message_before(session, message=failed)
+            raise ConflictError("Only a failed reply can be retried.")
+        question = turn_journal.question_of(session, message=failed)
         if question is None:
             raise ServiceError("There is nothing to retry.")
-        done_before = _applied_calls(session, user_id=user_id, message_id=failed.id)
+        done_before = turn_journal.turn_calls(session, message=failed)
         assistant = message_service.open_assistant_message(session, user_id=user_id, thread_id=thread.id)
+        assistant.meta = {**(assistant.meta or {}), "answers": str(question.id)}
+        session.add(assistant)
         thread_service.touch(session, thread)
         return TurnStart(
             user_id=user_id,
@@ -148,29 +166,6 @@ def begin_retry(*, user_id: uuid.UUID, thread_id: uuid.UUID | str, message_id: u
             created_thread=False,
             done_before=done_before,
         )
-
-
-def _applied_calls(session: Session, *, user_id: uuid.UUID, message_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The tool calls a failed reply had already applied (from the journal, which a crash keeps).
-
-    A retry replays these instead of running them again, so retrying an interrupted "add pay
-    rent" does not add the task twice.
-    """
-    rows = session.exec(
-        select(TaskOperation)
-        .where(
-            TaskOperation.user_id == user_id,
-            TaskOperation.message_id == message_id,
-            TaskOperation.status == OperationStatus.completed.value,
-            col(TaskOperation.undone_at).is_(None),
-            col(TaskOperation.tool_name).is_not(None),
-        )
-        .order_by(col(TaskOperation.created_at))
-    ).all()
-    return [
-        {"name": op.tool_name, "arguments": op.structured_command.get("args", {}), "result": op.result or {}}
-        for op in rows
-    ]
 
 
 class ToolRecorder:
@@ -402,10 +397,13 @@ def _close_as_interrupted(start: TurnStart, recorder: ToolRecorder) -> bool:
         message = session.get(Message, start.message_id)
         if message is None or message.status not in OPEN_STATUSES:
             return True
+        content = turn_journal.interrupted_text(
+            INTERRUPTED_TEXT, turn_journal.turn_calls(session, message=message)
+        )
         message_service.finish_assistant_message(
             session,
             message_id=start.message_id,
-            content=INTERRUPTED_TEXT,
+            content=f"{content} Try again.",
             status=MessageStatus.error,
             tool_calls=recorder.calls,
             meta={"error": message_service.INTERRUPTED},

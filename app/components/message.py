@@ -69,7 +69,8 @@ def assistant_bubble(message: MessageView) -> rx.Component:
             message.status == "error",
             rx.callout(
                 rx.vstack(
-                    rx.text(
+                    # Markdown: an interrupted reply names the tasks it had changed, escaped for markdown.
+                    markdown_text(
                         rx.cond(message.content != "", message.content, "The assistant could not answer.")
                     ),
                     rx.cond(message.error != "", rx.text("Reason: ", message.error, size="1")),

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from app.models import Message, MessageStatus, Role
 from app.models.base import UTCDateTime, utcnow
 from app.models.message import MESSAGE_MAX, OPEN_STATUSES
-from app.services import search_index
+from app.services import search_index, turn_journal
 from app.services.errors import BusyError, InvalidInputError, NotFoundError, require_text
 from app.services.tasks import parse_id
 from app.services.threads import get_thread, touch
@@ -27,6 +27,7 @@ BUSY_MESSAGE = "The assistant is still answering in this conversation. Wait for 
 INTERRUPTED = "interrupted"
 MESSAGES_PAGE_MAX = 200
 """The most messages one page holds."""
+INTERRUPTED_TEXT = "This reply was interrupted."
 
 
 def clean_content(text: str) -> str:
@@ -183,24 +184,15 @@ def _newest(
 
 
 def user_message_before(session: Session, *, message: Message) -> Message | None:
-    """The newest user message of the thread at or before ``message``."""
-    stmt = (
-        select(Message)
-        .where(
-            Message.thread_id == message.thread_id,
-            Message.role == Role.user.value,
-            col(Message.created_at) <= message.created_at,
-        )
-        .order_by(col(Message.created_at).desc())
-        .limit(1)
-    )
-    return session.exec(stmt).first()
+    """The user message ``message`` answers (see :func:`turn_journal.question_of`)."""
+    return turn_journal.question_of(session, message=message)
 
 
 def mark_interrupted(
     session: Session, *, older_than: datetime | None = None, thread_id: uuid.UUID | None = None
 ) -> int:
-    """Turns left open by a crash become errors ("interrupted") so their threads take new turns.
+    """Turns left open by a crash become errors ("interrupted") so their threads take new turns, each
+    saying what it had already done ("Before it stopped, I added ...", from the journal).
 
     At start-up of a single instance every open turn is orphaned (``older_than=None``); with
     several instances only turns idle for longer than any live turn can take are.
@@ -214,8 +206,9 @@ def mark_interrupted(
     for message in stale:
         message.status = MessageStatus.error.value
         message.meta = {**(message.meta or {}), "error": INTERRUPTED}
-        if not message.content:
-            message.content = "This reply was interrupted."
+        had_text = bool(message.content)
+        turn_journal.close_interrupted(session, message=message, text=INTERRUPTED_TEXT)
+        if not had_text:
             search_index.add_message_text(
                 session, user_id=message.user_id, thread_id=message.thread_id, text=message.content
             )

@@ -17,6 +17,7 @@ EXPECTED = {
     "/api/threads/{thread_id}/archive": {"post"},
     "/api/threads/{thread_id}/messages": {"get"},
     "/api/threads/{thread_id}/actions": {"post"},
+    "/api/threads/{thread_id}/retry": {"post"},
     "/api/tasks": {"get", "post"},
     "/api/tasks/{task_id}": {"get", "patch", "delete"},
     "/api/tasks/{task_id}/complete": {"post"},

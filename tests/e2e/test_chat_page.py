@@ -137,3 +137,40 @@ def test_long_reply_is_revealed_in_steps_then_stays_whole(page: Page, app_url: s
     assert any(0 < n < whole * 0.8 for n in lengths), f"no partial reply was shown: {sorted(set(lengths))}"
     page.reload()
     expect(last_reply(page)).to_contain_text("reverts my last change")
+
+
+def test_interrupted_reply_says_what_it_did_and_retry_finishes_it(page: Page, app_url: str, monkeypatch):
+    """A turn cut off after 3 of 8 tasks (as by a crash, then the restart's recovery): its reply names
+    them; Retry finishes the answer without adding those 3 again."""
+    from app.agent import runner
+    from app.core.db import session_scope
+    from app.services import auth
+    from app.services import messages as message_service
+    from tests.agent.test_interrupted_turns import EIGHT, _Killed, crash_after
+
+    email = sign_up(page, app_url)
+    with session_scope() as session:
+        user_id = auth.get_user_by_email(session, email=email).id
+    start = runner.begin_turn(user_id=user_id, text=EIGHT.replace("milk", "[ok](http://evil.example/x)"))
+    with monkeypatch.context() as m:
+        crash_after(m, 3)
+        try:
+            runner.process_turn(start)
+        except _Killed:
+            pass
+    with session_scope() as session:
+        assert message_service.mark_interrupted(session, thread_id=start.thread_id) == 1
+
+    page.goto(f"{app_url}/?thread={start.thread_id}")
+    alert = last_reply(page).get_by_role("alert")
+    expect(alert).to_contain_text(
+        'This reply was interrupted. Before it stopped, I added 3 tasks: "[ok](http://evil.example/x)", '
+        '"eggs" and "bread".'
+    )
+    assert alert.locator("a").count() == 0
+    alert.get_by_role("button", name="Retry").click()
+    expect(last_reply(page)).to_contain_text("Added 8 tasks")
+    page.get_by_role("link", name="Tasks").click()
+    rows = page.get_by_role("list", name="Tasks").get_by_role("listitem")
+    expect(rows).to_have_count(8)
+    expect(rows.filter(has_text="eggs")).to_have_count(1)

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.agent import runner
-from app.core.config import get_settings
 from app.models import Message
 from app.models.base import utcnow
 from app.services.errors import BusyError
@@ -123,9 +122,7 @@ def interrupted(engine: sa.Engine, reply_id: uuid.UUID) -> Message:
         return message
 
 
-def test_sigkill_mid_turn_then_restart_frees_the_thread_at_once(
-    app_db, fake, account, start_api, monkeypatch
-):
+def test_sigkill_mid_turn_then_restart_frees_the_thread_at_once(app_db, fake, account, start_api):
     session_id, reply_id = crash_a_turn(start_api, fake, account)
     assert_nothing_lost(app_db, account, session_id, reply_id)
 
@@ -141,7 +138,14 @@ def test_sigkill_mid_turn_then_restart_frees_the_thread_at_once(
 
     reply = interrupted(app_db, reply_id)
     assert (reply.status, reply.meta["error"]) == ("error", "interrupted")  # the UI shows it with Retry
-    assert reply.content == "This reply was interrupted."
+    # It says what the killed turn had done, from the journal, and lists that call as its tool call.
+    assert reply.content == 'This reply was interrupted. Before it stopped, I added "pay rent".'
+    [call] = reply.tool_calls
+    assert (call["name"], call["arguments"], call["result"]["status"]) == (
+        "add_task",
+        {"title": "pay rent"},
+        "created",
+    )
     rows = [(m.role, m.status) for m in thread_messages(app_db, session_id)]
     assert rows == [
         ("user", "completed"),
@@ -152,20 +156,20 @@ def test_sigkill_mid_turn_then_restart_frees_the_thread_at_once(
         ("assistant", "completed"),
     ]
 
-    # Retry (what the UI's button runs) answers the interrupted question again. The model is told
-    # what the interrupted attempt already applied, and a call repeated anyway is replayed from the
-    # journal, not run twice: there is still one "pay rent".
-    for name, value in openai_env(fake.base_url).items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
+    # Retry over the API (the same begin_retry as the UI's button) answers the interrupted question
+    # again. The model is told what the interrupted attempt already applied, and a call repeated
+    # anyway is replayed from the journal, not run twice: there is still one "pay rent".
     fake.script = [add_task_call("pay rent"), {"text": "Pay rent is on your list."}]
     seen_before = len(fake.requests)
-    start = runner.begin_retry(user_id=account.id, thread_id=session_id, message_id=reply_id)
-    assert start.text == "add pay rent"
-    assert [c["name"] for c in start.done_before] == ["add_task"]
-    result = runner.process_turn(start)
-    assert result.status == "completed"
-    assert result.tool_calls[0]["replayed"] is True
+    resp = httpx.post(
+        f"{server.url}/api/threads/{session_id}/retry",
+        json={"message_id": str(reply_id)},
+        headers=account.headers,
+        timeout=30,
+    )
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["status"], resp.json()["response"]) == ("completed", "Pay rent is on your list.")
+    assert resp.json()["tool_calls"][0]["replayed"] is True
     assert [t.title for t in user_tasks(app_db, account.id)] == ["pay rent"]
     sent = json.dumps(fake.requests[seen_before])
     assert "already been applied" in sent

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.agent import registry, runner
 from app.api.deps import UserId
@@ -42,20 +43,54 @@ def _operation(result: runner.TurnResult) -> tuple[str | None, str | None]:
     return None, None
 
 
-@router.post("/chat", response_model=ChatResponse, summary="Send a message; get the assistant's reply")
-def chat(body: ChatRequest, user_id: UserId) -> ChatResponse:
-    result = runner.run_turn(user_id=user_id, text=body.message, thread_id=body.sessionId, source="api")
+def _response(result: runner.TurnResult, context: dict[str, Any] | None = None) -> ChatResponse:
     operation, task_id = _operation(result)
     return ChatResponse(
         response=result.reply,
         sessionId=result.thread_id,
         operationType=operation,
         taskId=task_id,
-        context=body.context,
+        context=context,
         widgets=result.widgets,
         tool_calls=result.tool_calls,
         status=result.status,
     )
+
+
+@router.post("/chat", response_model=ChatResponse, summary="Send a message; get the assistant's reply")
+def chat(body: ChatRequest, user_id: UserId) -> ChatResponse:
+    result = runner.run_turn(user_id=user_id, text=body.message, thread_id=body.sessionId, source="api")
+    return _response(result, body.context)
+
+
+class RetryRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{}, {"message_id": "5b4a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"}]},
+    )
+    message_id: uuid.UUID | None = Field(
+        default=None,
+        description="The failed reply to answer again; by default the conversation's newest reply.",
+    )
+
+
+@router.post(
+    "/threads/{thread_id}/retry",
+    response_model=ChatResponse,
+    summary="Answer a failed or interrupted turn again, without repeating what it already did",
+)
+def retry(thread_id: str, user_id: UserId, body: RetryRequest | None = None) -> ChatResponse:
+    """Answers the question of a failed reply (status ``error``, e.g. "This reply was interrupted.")
+    again, as the page's Retry button does: a new reply, the question is not stored twice.
+
+    The tool calls the failed attempt had already applied (its ``tool_calls``, from the journal) are
+    not run again: when the new answer makes the same call, it gets the stored result and the call
+    comes back with ``"replayed": true``. 409 when the reply did not fail (or another turn is running).
+    """
+    start = runner.begin_retry(
+        user_id=user_id, thread_id=thread_id, message_id=body.message_id if body else None
+    )
+    return _response(runner.process_turn(start, "api"))
 
 
 @router.post(
