@@ -81,17 +81,19 @@ def page_policy(api_url: str | None, script_hashes: tuple[str, ...] = (), *, dev
 def inline_script_hashes(static_dir: Path) -> tuple[str, ...]:
     """SHA-256 (base64) of every inline script in the built pages under ``static_dir``.
 
-    Read once per build: the result is kept until the newest page file changes.
+    Read once per build (a build rewrites ``index.html``): each call costs one ``stat``.
     """
-    pages = sorted(static_dir.rglob("*.html")) if static_dir.is_dir() else []
-    stamp = max((p.stat().st_mtime_ns for p in pages), default=0)
-    return _hashes(tuple(pages), stamp)
+    try:
+        stamp = (static_dir / "index.html").stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _hashes(static_dir, stamp)
 
 
 @lru_cache(maxsize=4)
-def _hashes(pages: tuple[Path, ...], stamp: int) -> tuple[str, ...]:
+def _hashes(static_dir: Path, stamp: int) -> tuple[str, ...]:
     found: set[str] = set()
-    for page in pages:
+    for page in static_dir.rglob("*.html"):
         for script in _INLINE_SCRIPT.findall(page.read_text(encoding="utf-8", errors="replace")):
             digest = hashlib.sha256(script.encode("utf-8")).digest()
             found.add(base64.b64encode(digest).decode("ascii"))
