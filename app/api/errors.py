@@ -72,8 +72,10 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install(api: FastAPI) -> None:
     @api.exception_handler(ServiceError)
     async def _service(_request: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return error_response(exc.status, exc.message, exc.code, headers)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        return error_response(exc.status, exc.message, exc.code, headers or None)
 
     @api.exception_handler(ToolError)
     async def _tool(_request: Request, exc: ToolError) -> JSONResponse:

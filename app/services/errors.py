@@ -14,6 +14,8 @@ class ServiceError(Exception):
 
     code = "error"
     status = 400
+    retry_after: int | None = None
+    """Seconds after which asking again may succeed (the API's ``Retry-After``); None: don't."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -47,6 +49,18 @@ class BusyError(ServiceError):
 
     code = "busy"
     status = 409
+
+
+class StillProcessingError(ServiceError):
+    """The same request (a widget click with the same idempotency key) is still being processed.
+
+    Answered at once rather than waited for on a shared worker thread; asking again with the same
+    key shortly after gets the first request's result, and never runs it twice.
+    """
+
+    code = "still_processing"
+    status = 409
+    retry_after = 1
 
 
 def require_text(value: Any, what: str) -> Any:

@@ -34,7 +34,7 @@ from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.chat_views import MessageView, ThreadView, message_view, thread_views
-from app.services.errors import ServiceError
+from app.services.errors import ServiceError, StillProcessingError
 from app.states.auth import AuthState, user_id_for_token
 from app.states.workers import run_db
 from app.widgets import actions as widget_actions
@@ -42,6 +42,11 @@ from app.widgets.view import WNode, action_at, to_view
 
 PAGE_SIZE = 30
 MESSAGES_PAGE = 50
+ACTION_WAIT_SECONDS = 10.0
+ACTION_POLL_SECONDS = 0.2
+"""A click whose same click (another tab, a reconnect) is still being processed waits this long for
+its result, asking every ``ACTION_POLL_SECONDS`` in a short database job: the waiting happens in
+the event loop, never on one of the (two, on SQLite) database workers."""
 STREAM_FLUSH_SECONDS = 0.1
 """A model's streamed text reaches the browser at most this often (each flush is one small delta)."""
 REVEAL_MIN_WORDS = 24
@@ -236,6 +241,7 @@ def _perform_action(token: str, widget_id: str, path: str, version: int, form: d
         action={"type": config["type"], "payload": config.get("payload")},
         idempotency_key=f"{path}@v{version}",
         form=form or None,
+        wait_seconds=0,  # a database worker never waits for another click: see _perform_settled
     )
     done = _ActionDone()
     if outcome.status == "failed":
@@ -244,6 +250,24 @@ def _perform_action(token: str, widget_id: str, path: str, version: int, form: d
         fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
         done.widget = to_view(fresh.payload, widget_id=fresh.id, version=fresh.version)
     return done
+
+
+async def _perform_settled(
+    token: str, widget_id: str, path: str, version: int, form: dict[str, Any]
+) -> _ActionDone:
+    """:func:`_perform_action`, waiting in the event loop while the same click is processed elsewhere.
+
+    Each try is one short database job; between tries no worker is held. A click still pending
+    after ``ACTION_WAIT_SECONDS`` raises :class:`StillProcessingError` (shown as a toast).
+    """
+    deadline = time.monotonic() + ACTION_WAIT_SECONDS
+    while True:
+        try:
+            return await run_db(_perform_action, token, widget_id, path, version, form)
+        except StillProcessingError:
+            if time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(ACTION_POLL_SECONDS)
 
 
 def _client_action(config: dict) -> rx.event.EventSpec | None:
@@ -719,7 +743,7 @@ class ChatState(rx.State):
             token = (await self.get_state(AuthState)).token
         follow_up, done = None, None
         try:
-            done = await run_db(_perform_action, token, widget_id, path, version, form)
+            done = await _perform_settled(token, widget_id, path, version, form)
             if done.client is not None:
                 follow_up = _client_action(done.client)
             elif done.error:

@@ -31,7 +31,7 @@ from app.models.base import utcnow
 from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
-from app.services.errors import InvalidInputError, ServiceError
+from app.services.errors import InvalidInputError, NotFoundError, ServiceError, StillProcessingError
 from app.widgets import build
 from app.widgets.validate import WidgetError, dump, validate_widget
 
@@ -47,6 +47,8 @@ SERVER_ACTIONS = {
     "tasks.cancel",
 }
 WAIT_FOR_OTHER_SECONDS = 10.0
+"""How long :func:`perform` waits by default for a first click with the same key to settle."""
+STILL_PROCESSING = "This action is still being processed. Try again in a moment."
 
 
 @dataclass
@@ -102,8 +104,15 @@ def perform(
     idempotency_key: str | None = None,
     form: dict[str, Any] | None = None,
     source: str = "action",
+    wait_seconds: float | None = None,
 ) -> ActionOutcome:
-    """Record, authorise, run and settle one widget action, exactly once per key."""
+    """Record, authorise, run and settle one widget action, exactly once per key.
+
+    A second call with a key whose first call is still running waits up to ``wait_seconds``
+    (default :data:`WAIT_FOR_OTHER_SECONDS`) for its result, then raises
+    :class:`StillProcessingError`. Callers on a shared worker pool (the API, the chat page) pass 0:
+    they are told at once and wait, if they wait, without holding a worker.
+    """
     if not isinstance(action, dict) or not isinstance(action.get("type"), str):
         raise InvalidInputError("An action needs a 'type' (and usually a 'payload').")
     if form is not None and not isinstance(form, dict):
@@ -121,8 +130,9 @@ def perform(
         if not key:
             raise InvalidInputError("The idempotency key can't be empty.")
         existing = _find(session, widget.id, key)
+    wait = WAIT_FOR_OTHER_SECONDS if wait_seconds is None else wait_seconds
     if existing is not None:
-        return _replay(existing, user_id)
+        return _replay(existing, user_id, wait)
     record = Action(
         widget_id=widget.id,
         thread_id=widget.thread_id,
@@ -139,7 +149,7 @@ def perform(
             existing = _find(session, widget.id, key)
         if existing is None:
             raise
-        return _replay(existing, user_id)
+        return _replay(existing, user_id, wait)
     return _process(record, user_id=user_id, action=action, form=form or {}, source=source)
 
 
@@ -148,21 +158,29 @@ def _find(session, widget_id: str, key: str) -> Action | None:
     return session.exec(stmt).first()
 
 
-def _replay(existing: Action, user_id: uuid.UUID) -> ActionOutcome:
-    """Another click with the same key: wait for the first to settle, then show its result."""
-    deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
+def _replay(existing: Action, user_id: uuid.UUID, wait_seconds: float) -> ActionOutcome:
+    """Another click with the same key: the first one's result, once it has settled.
+
+    Polls for at most ``wait_seconds`` (a database session only while reading, never while
+    sleeping); a first click still pending then is answered with :class:`StillProcessingError`.
+    """
+    deadline = time.monotonic() + wait_seconds
     while True:
         with session_scope() as session:
-            row = session.get(Action, existing.id)
             widget = widget_service.get_widget(session, user_id=user_id, widget_id=existing.widget_id)
-            if row is not None and (row.status != ActionStatus.pending.value or time.monotonic() > deadline):
+            row = session.get(Action, existing.id)
+            if row is None:  # its widget was deleted with the conversation meanwhile
+                raise NotFoundError("Widget not found.")
+            if row.status != ActionStatus.pending.value:
                 return ActionOutcome(
                     action_id=str(row.id),
                     status=row.status,
-                    result=row.result or {"status": "pending"},
+                    result=row.result or {},
                     widget=widget.payload,
                     replayed=True,
                 )
+        if time.monotonic() >= deadline:
+            raise StillProcessingError(STILL_PROCESSING)
         time.sleep(0.05)
 
 

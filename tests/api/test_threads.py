@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -429,3 +430,45 @@ def test_threads_messages_pages_each_message_exactly_once(api: TestClient, alice
             assert len(page["data"]) == limit
             params["before"] = page["next_before"]
         assert [mid for p in reversed(pages) for mid in p] == oldest_first, limit
+
+
+def test_threads_action_still_processing_is_409_with_retry_after(api: TestClient, alice: ApiUser) -> None:
+    """A retry while the first request with the key is still running: 409 at once, then its result."""
+    create_task(api, alice, title="pay rent")
+    tid = chat(api, alice, "hello")["sessionId"]
+    widget = list_widget(api, alice, tid)
+    config = find_action(widget["payload"], "task.complete")
+    assert config is not None
+    action = {"type": config["type"], "payload": config["payload"]}
+    with session_scope() as session:  # the first request: recorded, still running
+        first = Action(
+            widget_id=widget["id"],
+            thread_id=uuid.UUID(tid),
+            user_id=alice.id,
+            type=action["type"],
+            payload=action["payload"],
+            idempotency_key="slow-1",
+        )
+        session.add(first)
+    body = {"widget_id": widget["id"], "action": action}
+    headers = {**alice.headers, "Idempotency-Key": "slow-1"}
+
+    started = time.monotonic()
+    busy = api.post(f"/api/threads/{tid}/actions", json=body, headers=headers)
+    assert time.monotonic() - started < 2, "the request waited for the first one on a server worker"
+    message = assert_error(busy, 409, "still_processing")
+    assert message == "This action is still being processed. Try again in a moment."
+    assert int(busy.headers["Retry-After"]) >= 1
+    task_id = action["payload"]["task_id"]
+    assert api.get(f"/api/tasks/{task_id}", headers=alice.headers).json()["completed"] is False
+
+    with session_scope() as session:  # the first request finishes
+        row = session.get(Action, first.id)
+        assert row is not None
+        row.status, row.result = "completed", {"status": "completed", "task_id": task_id}
+        session.add(row)
+    again = api.post(f"/api/threads/{tid}/actions", json=body, headers=headers)
+    assert again.status_code == 200, again.text
+    assert (again.json()["action_id"], again.json()["replayed"]) == (str(first.id), True)
+    with session_scope() as session:
+        assert len(session.exec(select(Action).where(Action.widget_id == widget["id"])).all()) == 1

@@ -176,5 +176,6 @@ def perform_action(
         idempotency_key=idempotency_key,
         form=body.form,
         source="api",
+        wait_seconds=0,  # a click still being processed is a 409 with Retry-After, not a parked worker
     )
     return ActionResponse(**outcome.to_json())
