@@ -119,6 +119,9 @@ FUZZED: dict[str, Fuzzed] = {
     "messages.list_messages": Fuzzed(
         "thread", lambda s, u, v: message_service.list_messages(s, user_id=u, thread_id=v), "raises"
     ),
+    "messages.page_messages": Fuzzed(
+        "thread", lambda s, u, v: message_service.page_messages(s, user_id=u, thread_id=v), "raises"
+    ),
     "widgets.get_widget": Fuzzed(
         "widget", lambda s, u, v: widget_service.get_widget(s, user_id=u, widget_id=v), "raises"
     ),
