@@ -279,6 +279,10 @@ class _McpHttpApp:
             return
         if scope["type"] != "http":
             return
+        if scope["method"] != "POST":  # stateless, JSON answers: no GET stream, no session to DELETE
+            message = f"{scope['method']} is not allowed here; the MCP endpoint takes POST."
+            await _json_error(send, 405, "method_not_allowed", message, {"Allow": "POST"})
+            return
         token = _bearer_token(scope)
         challenge = {"WWW-Authenticate": 'Bearer realm="ticked"'}
         if token is None:
@@ -322,8 +326,9 @@ class _McpHttpApp:
 def build_http_app() -> _McpHttpApp:
     """The streamable-HTTP MCP endpoint as an ASGI app, to mount at ``/mcp`` (see the module doc).
 
-    Every request needs ``Authorization: Bearer <jwt>`` valid for ``auth.user_for_token``;
-    otherwise 401 ``{"error": {"code": "unauthorized", "message": ...}}``. Tool calls act as
+    Every request is a POST (any other method: 405 ``method_not_allowed``) with
+    ``Authorization: Bearer <jwt>`` valid for ``auth.user_for_token``; otherwise 401
+    ``{"error": {"code": "unauthorized", "message": ...}}``. Tool calls act as
     the token's user. Requests are served by the manager :func:`mcp_lifespan` runs (503 until
     then). Served on its own (``uvicorn --factory app.mcp_server:build_http_app``) it runs
     :func:`mcp_lifespan` from its own ASGI lifespan.

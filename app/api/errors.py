@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
 from app.agent.types import ToolError
 from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
@@ -44,6 +46,53 @@ def error_response(
         status_code=status,
         headers=headers,
     )
+
+
+class Unmatched:
+    """The last route under a prefix (``/api``, ``/mcp``): what no route there answers, in the one shape.
+
+    A path no route knows is a 404; a path a route knows, asked with a method it doesn't take, a
+    405 naming in ``Allow`` every method some route takes there. In the real app the API is mounted in
+    front of Reflex, so without this such requests fell through to Reflex (its HTML 404 page, or a
+    ``405 text/plain``); routing answers first, before any sign-in check, as FastAPI's own routing does.
+    """
+
+    METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+    def __init__(self, api: FastAPI) -> None:
+        self.api = api
+
+    def _allowed(self, scope: Scope) -> list[str]:
+        """The methods some route of the API takes at this path (asked of the routes themselves)."""
+        routes = []
+        for route in self.api.router.routes:
+            if getattr(route, "app", None) is self:  # ours come after every route of the API
+                break
+            routes.append(route)
+        return [
+            method
+            for method in self.METHODS
+            if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if allowed := self._allowed(scope):
+            allow = ", ".join(allowed)
+            message = f"{scope['method']} is not allowed here; this address takes {allow}."
+            response = error_response(405, message, headers={"Allow": allow})
+        else:
+            response = error_response(
+                404, "There is nothing at this address (the API is described at /api/docs)."
+            )
+        await response(scope, receive, send)
+
+
+def install_unmatched(api: FastAPI, *prefixes: str) -> None:
+    """What no route under ``prefixes`` answers goes to :class:`Unmatched`; call after adding every route."""
+    unmatched = Unmatched(api)
+    for prefix in prefixes:
+        api.add_route(prefix, unmatched, include_in_schema=False)  # an ASGI app: every method
+        api.add_route(prefix + "/{path:path}", unmatched, include_in_schema=False)
 
 
 def describe_failure(exc: Exception) -> dict[str, str]:

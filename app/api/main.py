@@ -96,10 +96,13 @@ def create_api(
         api.include_router(router, prefix="/api")
     _enum_examples(api)
     # MCP over streamable HTTP, same bearer tokens; its session manager runs in the host's lifespan
-    # (``mcp_lifespan``, registered in app/app.py: a mounted app's own lifespan never runs).
+    # (``mcp_lifespan``, registered in app/app.py: a mounted app's own lifespan never runs). Exactly
+    # /mcp (and /mcp/): other paths under it are unknown addresses like any other.
     mcp_app = build_http_app()
-    api.mount("/mcp", mcp_app)
     api.add_route("/mcp", mcp_app)
+    api.add_route("/mcp/", mcp_app)
+    # Last: what no route above answers is a JSON 404/405, not a fall-through to Reflex's pages.
+    errors.install_unmatched(api, "/api", "/mcp")
     return api
 
 
