@@ -7,7 +7,7 @@
   plain JSON of bounded depth and size, with valid text in every key and string: it is checked
   before anything is stored, so a hostile value is a 422, never a 500 after a write.
 * **API bodies are strictly typed**: strings must be strings, booleans booleans (no ``"yes"`` or
-  ``1``), integers integers; dates are ``YYYY-MM-DD`` strings (JSON has no date type).
+  ``1``); dates are ``YYYY-MM-DD`` strings (JSON has no date type).
 
 :func:`check_text` and :func:`check_json` raise :class:`InputError` (a ``ValueError``, so inside
 pydantic it becomes a validation error); the ``Annotated`` types below apply them in models.
@@ -20,7 +20,7 @@ import math
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, StrictBool, StrictInt, StrictStr
+from pydantic import BeforeValidator, StrictBool, StrictStr
 
 MAX_JSON_DEPTH = 32
 """Levels of nesting a free-form JSON value may have (``{"a": {"b": 1}}`` has 2)."""
@@ -119,8 +119,6 @@ Text = Annotated[StrictStr, BeforeValidator(check_text)]
 """A string, and only a string, of valid Unicode."""
 Bool = StrictBool
 """``true`` or ``false``, not ``"yes"`` or ``1``."""
-Int = StrictInt
-"""An integer, not ``"5"``, ``5.0`` or ``true``."""
 IsoDate = Annotated[date, BeforeValidator(_date)]
 """A date given as ``YYYY-MM-DD`` text (or a Python ``date``)."""
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_json_object)]
