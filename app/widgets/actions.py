@@ -16,11 +16,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.agent import registry
 from app.agent.types import ToolError
@@ -49,6 +50,11 @@ SERVER_ACTIONS = {
 WAIT_FOR_OTHER_SECONDS = 10.0
 """How long :func:`perform` waits by default for a first click with the same key to settle."""
 STILL_PROCESSING = "This action is still being processed. Try again in a moment."
+STALE_ACTION = timedelta(seconds=60)
+"""A click still pending after this long was cut short (a crash, a killed worker: an action takes
+milliseconds); the next click with its key takes it over and runs it, instead of being told "still
+processing" forever. Running it again is safe: task changes lock their rows and change nothing that
+is already as asked (a complete of a done task, a delete of a deleted one answers "not found")."""
 
 
 @dataclass
@@ -132,6 +138,8 @@ def perform(
         existing = _find(session, widget.id, key)
     wait = WAIT_FOR_OTHER_SECONDS if wait_seconds is None else wait_seconds
     if existing is not None:
+        if _take_over_stale(existing):
+            return _process(existing, user_id=user_id, action=action, form=form or {}, source=source)
         return _replay(existing, user_id, wait)
     record = Action(
         widget_id=widget.id,
@@ -156,6 +164,27 @@ def perform(
 def _find(session, widget_id: str, key: str) -> Action | None:
     stmt = select(Action).where(Action.widget_id == widget_id, Action.idempotency_key == key)
     return session.exec(stmt).first()
+
+
+def _take_over_stale(existing: Action) -> bool:
+    """Claim a click left pending past :data:`STALE_ACTION` (one claimer wins: a conditional update)."""
+    if existing.status != ActionStatus.pending.value:
+        return False
+    now = utcnow()
+    with session_scope() as session:
+        claimed = session.execute(
+            sa.update(Action)
+            .where(
+                col(Action.id) == existing.id,
+                col(Action.status) == ActionStatus.pending.value,
+                col(Action.created_at) < now - STALE_ACTION,
+            )
+            .values(created_at=now)
+        )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    log.warning("taking over a widget action left pending (an earlier process stopped mid-way)")
+    return True
 
 
 def _replay(existing: Action, user_id: uuid.UUID, wait_seconds: float) -> ActionOutcome:

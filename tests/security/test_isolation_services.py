@@ -156,6 +156,8 @@ INTERNAL: dict[str, str] = {
     "search_index.set_title": "indexes a title the threads service has just set on a checked thread",
     "search_index.thread_rows": "builds index rows for a thread being (re)indexed (migration, key rotation)",
     "search_index.thread_filters": "a query filter over the acting user's own hashed terms",
+    "turn_journal.last_reply": "the runner's retry reading the newest reply of a thread it has just checked",
+    "turn_journal.applied_calls": "what a checked thread's unfinished turn applied (runner, recovery)",
 }
 
 

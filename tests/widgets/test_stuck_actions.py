@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -210,3 +211,64 @@ def test_cli_act_on_a_stuck_action_says_still_processing(alice, live_db, listed,
     assert code == 1
     assert "still being processed" in err
     assert not task_done(live_db, alice)
+
+
+# --- a click a crash left pending -----------------------------------------------------------------
+
+
+def left_pending_by_a_crash(action_id: uuid.UUID, minutes: int = 5) -> None:
+    with session_scope() as session:
+        row = session.get(Action, action_id)
+        assert row is not None
+        row.created_at = row.created_at - timedelta(minutes=minutes)
+        session.add(row)
+
+
+def test_perform_takes_over_a_click_a_crash_left_pending(alice, live_db, listed):
+    """Its process died between recording the click and settling it: the next click runs it, once."""
+    first = stuck_click(alice, listed["widget"], listed["action"], "k-crash")
+    left_pending_by_a_crash(first)
+    call = {
+        "user_id": alice,
+        "widget_id": listed["widget"]["id"],
+        "action": listed["action"],
+        "idempotency_key": "k-crash",
+        "wait_seconds": 0,
+    }
+    out = perform(**call)
+    assert (out.action_id, out.status, out.replayed) == (str(first), "completed", False)
+    assert task_done(live_db, alice)
+    again = perform(**call)  # settled now: replayed, not run a third time
+    assert (again.action_id, again.status, again.replayed) == (str(first), "completed", True)
+    with Session(live_db) as s:
+        assert len(s.exec(select(Action).where(Action.idempotency_key == "k-crash")).all()) == 1
+
+
+def test_perform_racing_takeovers_of_a_stale_click_run_it_once(alice, live_db, listed):
+    first = stuck_click(alice, listed["widget"], listed["action"], "k-race")
+    left_pending_by_a_crash(first)
+    outcomes: list[Any] = []
+
+    def click() -> None:
+        try:
+            outcomes.append(
+                perform(
+                    user_id=alice,
+                    widget_id=listed["widget"]["id"],
+                    action=listed["action"],
+                    idempotency_key="k-race",
+                    wait_seconds=5,
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - collected and checked below
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    assert sorted(o.replayed for o in outcomes) == [False, True, True, True]
+    assert {o.status for o in outcomes} == {"completed"}
+    assert task_done(live_db, alice)
