@@ -329,9 +329,9 @@ def _run(
         if in_list and task:
             return result, _replace_row(task_id, build.task_row(task, today))
         verb = "Completed" if kind == "task.complete" else "Reopened"
-        return result, build.task_card(
-            task, verb=verb, operation_id=result.get("operation_id"), today=today
-        ) if task else None
+        if task is None:  # deleted just after (a race): the card stays as stored
+            return result, None
+        return result, build.task_card(task, verb=verb, operation_id=result.get("operation_id"), today=today)
     if kind == "task.undo":
         result = _tool(
             "undo",
@@ -351,6 +351,8 @@ def _run(
             source=source,
         )
         task = _current_task(user_id, str(result["task_id"]))
+        if task is None:  # deleted just after (a race): the card stays as stored
+            return result, None
         return result, build.task_card(
             task, verb="Updated", operation_id=result.get("operation_id"), today=today
         )

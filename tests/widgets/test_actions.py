@@ -20,6 +20,7 @@ from app.core.db import session_scope
 from app.models import Action, Task, TaskOperation, Widget
 from app.services import tasks as task_service
 from app.services.errors import NotFoundError
+from app.widgets import actions as actions_module
 from app.widgets.actions import ActionOutcome, declared_actions, perform
 from app.widgets.validate import MAX_BYTES, dump, validate_widget
 from tests.widgets.conftest import make_user
@@ -513,3 +514,32 @@ def test_actions_row_replacements_pass_the_validation_gate(scene: Scene) -> None
     keys = [c["key"] for c in scene.widget(wid).payload["children"]]
     assert keys[: len(changed)] == changed  # the changed rows stay, in place
     assert keys == shown[: len(keys)]  # only rows from the end were left off
+
+
+def test_actions_task_update_when_the_task_is_deleted_just_after(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The edit lands, then the task is deleted (another tab) before the card is rebuilt: the
+    action still answers, with the card as stored, instead of crashing on the missing task."""
+    card = scene.milk_card
+    submit = first_action(card["payload"], "task.update")
+    read_task = actions_module._current_task
+
+    def deleted_meanwhile(user_id: uuid.UUID, task_id: str) -> dict[str, Any] | None:
+        with session_scope() as session:
+            task_service.delete_task(session, user_id=user_id, task_id=task_id)
+        return read_task(user_id, task_id)
+
+    monkeypatch.setattr(actions_module, "_current_task", deleted_meanwhile)
+    out = perform(
+        user_id=scene.user,
+        widget_id=card["id"],
+        action=submit,
+        form={"title": "oat milk"},
+        idempotency_key="d1",
+    )
+    assert out.status == "completed", out.result
+    assert out.widget == scene.widget(card["id"]).payload
+    with Session(scene.engine) as s:
+        titles = set(s.exec(select(Task.title).where(Task.user_id == scene.user)).all())
+    assert titles == {"eggs", "bread"}  # renamed, then deleted by the other tab
