@@ -340,7 +340,7 @@ def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.
     task.updated_at = utcnow()
     session.add(task)
     following = _following_due(task, today)
-    if following is not None:
+    if following is not None and not _has_occurrence(session, task, following):
         nxt = Task(
             user_id=task.user_id,
             title=task.title,
@@ -354,6 +354,20 @@ def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.
         session.flush()
         before.append((nxt.id, None))
     return before
+
+
+def _has_occurrence(session: Session, task: Task, due: date) -> bool:
+    """Whether the series already has its occurrence due on ``due``: completing, reopening and
+    completing again (a slip of the finger) must not add a second next occurrence. A series is
+    its owner, title and recurrence (there is no series id)."""
+    stmt = select(Task.id).where(
+        Task.user_id == task.user_id,
+        Task.title == task.title,
+        Task.recurrence == task.recurrence,
+        Task.due_date == due,
+        Task.id != task.id,
+    )
+    return session.exec(stmt.limit(1)).first() is not None
 
 
 def complete_task(

@@ -890,3 +890,17 @@ def test_bulk_operations_mixing_own_and_foreign_ids_change_nothing(session, user
         tasks.bulk_delete(session, user_id=user.id, task_ids=[mine.id, theirs.id])
     assert reload(session, mine.id).completed is False
     assert reload(session, theirs.id).completed is False
+
+
+def test_complete_reopen_complete_makes_one_next_occurrence(session, user):
+    """A slip of the finger (complete, reopen, complete) leaves the series with one next occurrence."""
+    weekly = add(session, user, "water plants", recurrence="weekly", due_date=TODAY)
+    tasks.complete_task(session, user_id=user.id, task_id=weekly.id, today=TODAY)
+    tasks.reopen_task(session, user_id=user.id, task_id=weekly.id)
+    tasks.complete_task(session, user_id=user.id, task_id=weekly.id, today=TODAY)
+    due = session.exec(select(Task.due_date).where(Task.user_id == user.id).order_by(Task.due_date)).all()
+    assert list(due) == [TODAY, TODAY + timedelta(weeks=1)]
+    # undo of the second complete reopens the task and leaves the series' next occurrence alone
+    tasks.undo_last(session, user_id=user.id)
+    assert reload(session, weekly.id).completed is False
+    assert len(titles(session, user)) == 2
