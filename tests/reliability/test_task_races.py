@@ -219,7 +219,8 @@ def test_racing_complete_and_reopen_keep_a_consistent_task(app_db, account):
         flips = [e["before"]["completed"] for op in ops for e in op.undo_state if e["id"] == str(task_id)]
         assert len(flips) == len(ops)
         nexts = [t for t in rows if t.id != task_id]
-        assert len(nexts) == len(new_ids_claimed(ops)) == flips.count(False)
+        # The first complete adds the next occurrence; a complete after a reopen finds it there.
+        assert len(nexts) == len(new_ids_claimed(ops)) == min(1, flips.count(False))
         assert all(t.due_date == DUE + timedelta(weeks=1) and not t.completed for t in nexts)
         # Undo everything: the task is back where it started, with no occurrence left.
         with session_scope() as session:
