@@ -61,6 +61,20 @@ class ChatRequest(BaseModel):
     )
 
 
+class RetryRequest(BaseModel):
+    """Which failed reply ``POST /api/threads/{id}/retry`` answers again (by default the newest)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{}, {"message_id": "5b4a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"}]},
+    )
+    message_id: Text | None = Field(
+        default=None,
+        max_length=64,
+        description="The failed reply to answer again; by default the conversation's newest reply.",
+    )
+
+
 class ChatResponse(BaseModel):
     """Seed 001's ChatResponse, plus the widgets and tool calls of the turn."""
 

@@ -78,7 +78,10 @@ def test_retry_refusals(
         api.post(url, headers=bob.headers, json={"message_id": str(start.message_id)}), 404, "not_found"
     )
     assert_error(api.post(f"/api/threads/{uuid.uuid4()}/retry", headers=alice.headers), 404, "not_found")
-    assert_error(api.post(url, headers=alice.headers, json={"message_id": "nope"}), 422, "invalid")
+    # a malformed id is "not found", like every other id in a body (sessionId) or a path
+    assert "Message not found" in assert_error(
+        api.post(url, headers=alice.headers, json={"message_id": "nope"}), 404, "not_found"
+    )
     assert_error(api.post(url, headers=alice.headers, json={"other": 1}), 422, "invalid")
     assert_error(api.post(url), 401)
     open_turn = runner.begin_turn(user_id=alice.id, text="hello", thread_id=start.thread_id)

@@ -73,6 +73,7 @@ PATH_ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/api/threads/{thread_id}"): Route("thread"),
     ("GET", "/api/threads/{thread_id}/messages"): Route("thread"),
     ("POST", "/api/threads/{thread_id}/actions"): Route("thread", _their_action),
+    ("POST", "/api/threads/{thread_id}/retry"): Route("thread", lambda a, b: {}),
     # Anyone's user id but one's own is refused alike (403), whether the account exists or not.
     ("POST", "/api/{user_id}/chat"): Route("user", lambda a, b: {"message": "delete all my tasks"}, 403),
 }
@@ -195,6 +196,11 @@ def test_isolation_api_ids_in_bodies_and_cursors(
             "widget",
             f"/api/threads/{own_thread}/actions",
             lambda v: {**_their_action(alice, bob), "widget_id": v},
+        ),
+        "POST /api/threads/{own}/retry message_id": (
+            "message",
+            f"/api/threads/{own_thread}/retry",
+            lambda v: {"message_id": v},
         ),
         "POST /api/threads/{own}/actions payload task_id": (
             "task",

@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.agent import registry, runner
 from app.api.deps import UserId
@@ -22,6 +21,7 @@ from app.api.schemas import (
     ChatResponse,
     ConversationChatRequest,
     ConversationChatResponse,
+    RetryRequest,
 )
 from app.services.errors import ServiceError
 
@@ -61,17 +61,6 @@ def _response(result: runner.TurnResult, context: dict[str, Any] | None = None) 
 def chat(body: ChatRequest, user_id: UserId) -> ChatResponse:
     result = runner.run_turn(user_id=user_id, text=body.message, thread_id=body.sessionId, source="api")
     return _response(result, body.context)
-
-
-class RetryRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{}, {"message_id": "5b4a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"}]},
-    )
-    message_id: uuid.UUID | None = Field(
-        default=None,
-        description="The failed reply to answer again; by default the conversation's newest reply.",
-    )
 
 
 @router.post(
