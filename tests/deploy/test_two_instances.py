@@ -62,12 +62,18 @@ def test_widget_action_sent_to_both_instances_at_once_applies_once(deployment: D
     together = threading.Barrier(2)
 
     def post(base_url: str) -> httpx.Response:
+        """One click, as a client following the API: a 409 "still processing" (the other instance's
+        click holds the key) is asked again after its Retry-After."""
         with httpx.Client(base_url=base_url, timeout=60) as client:
             client.get("/ping")  # connect first, so both requests leave at the same moment
             together.wait(timeout=30)
-            return client.post(
-                f"/api/threads/{thread_id}/actions", json=body, headers={**headers, "Idempotency-Key": key}
-            )
+            url, click = f"/api/threads/{thread_id}/actions", {**headers, "Idempotency-Key": key}
+            for _ in range(20):
+                resp = client.post(url, json=body, headers=click)
+                if resp.status_code != 409 or resp.json()["error"]["code"] != "still_processing":
+                    return resp
+                time.sleep(min(float(resp.headers["Retry-After"]), 2.0))
+            return resp
 
     with ThreadPoolExecutor(2) as pool:
         first, second = pool.map(post, deployment.instance_urls)
