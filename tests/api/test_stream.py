@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,20 +11,7 @@ import httpx
 from app.core.db import session_scope
 from app.models import Message
 from tests.api.conftest import ApiUser, assert_error
-
-
-def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
-    """(event, data) pairs from an SSE line stream."""
-    event, data = "message", []
-    for line in lines:
-        if line == "":
-            if data:
-                yield event, json.loads("\n".join(data))
-            event, data = "message", []
-        elif line.startswith("event:"):
-            event = line[len("event:") :].strip()
-        elif line.startswith("data:"):
-            data.append(line[len("data:") :].strip())
+from tests.utils.sse import sse_events
 
 
 def stored_message(message_id: str) -> Message | None:

@@ -8,11 +8,9 @@ database triggers that make one particular row refuse to change. No service is m
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -94,20 +92,6 @@ def operations(engine: sa.Engine, user_id: uuid.UUID) -> list[TaskOperation]:
     with Session(engine) as s:
         stmt = select(TaskOperation).where(TaskOperation.user_id == user_id)
         return list(s.exec(stmt.order_by(col(TaskOperation.created_at), col(TaskOperation.id))).all())
-
-
-def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
-    """(event, data) pairs from a Server-Sent Events line stream."""
-    event, data = "message", []
-    for line in lines:
-        if line == "":
-            if data:
-                yield event, json.loads("\n".join(data))
-            event, data = "message", []
-        elif line.startswith("event:"):
-            event = line[len("event:") :].strip()
-        elif line.startswith("data:"):
-            data.append(line[len("data:") :].strip())
 
 
 # --- faults inside the database ------------------------------------------------------------------

@@ -22,20 +22,20 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.agent import runner
 from app.models import Message
 from app.models.base import utcnow
+from app.orchestration import runner
 from app.services.errors import BusyError
 from tests.reliability.api_server import ApiProcess
 from tests.reliability.conftest import (
     Account,
     openai_env,
     operations,
-    sse_events,
     thread_messages,
     user_tasks,
 )
 from tests.reliability.faulty_openai import FaultyOpenAI
+from tests.utils.sse import sse_events
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 SLOW_REPLY = {"text": " ".join(f"word{n}" for n in range(40)), "word_delay": 0.25}

@@ -35,6 +35,7 @@ from tests.api.conftest import assert_error
 from tests.reliability.conftest import make_account, openai_env, thread_messages, user_tasks
 from tests.reliability.faulty_openai import FaultyOpenAI
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
+from tests.utils.sse import sse_events
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -196,12 +197,7 @@ def test_stream_caught_by_the_outage_ends_with_an_error_event(
                 "POST", "/api/chat/stream", json={"message": "add pay rent"}, headers=account.headers
             ) as resp:
                 assert resp.status_code == 200
-                name = None
-                for line in resp.iter_lines():
-                    if line.startswith("event: "):
-                        name = line.removeprefix("event: ")
-                    elif line.startswith("data: "):
-                        events.append((name, json.loads(line.removeprefix("data: "))))
+                events.extend(sse_events(resp.iter_lines()))
 
         worker = threading.Thread(target=stream)
         worker.start()
