@@ -38,6 +38,17 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 WEB_FIXTURES = {"app_harness", "prod_app", "browser_app", "prod_backend_pg", "web_app", "prod_with_origins"}
 """Fixtures that build or start the production app (in the shared ``.web``): marked ``web``."""
 
+PG_FIXTURES = {"pg_database_url", "pg_engine", "pg_migration_url", "prod_backend_pg"}
+"""Fixtures that need the local PostgreSQL: a test using one (or a fixture param named "postgres",
+like ``engine``'s and ``app_db``'s) is marked ``postgres``, so ``-m "not postgres"`` leaves it out."""
+
+
+def uses_postgres(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return bool(names & PG_FIXTURES) or any(value == "postgres" for value in params)
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: pytest-playwright keeps an event loop running in the main thread for the
@@ -46,7 +57,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     Among browser tests, those on the e2e harness come first (``tests/e2e``, then others that reuse
     its running app), then those that build ``.web`` for an app of their own (a rebuild would point
     the harness's pages at another server), then the deployment test. Everything that builds or
-    starts the production app is marked ``web`` (``make test-fast`` skips it).
+    starts the production app is marked ``web`` (``make test-fast`` skips it), everything on
+    PostgreSQL ``postgres``.
     """
 
     def key(item: pytest.Item) -> tuple[bool, bool, bool, bool]:
@@ -61,6 +73,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = set(getattr(item, "fixturenames", ()))
         if names & WEB_FIXTURES or "tests/deploy/" in str(item.fspath):
             item.add_marker(pytest.mark.web)
+        if uses_postgres(item) or "tests/deploy/" in str(item.fspath):
+            item.add_marker(pytest.mark.postgres)
     items.sort(key=key)
 
 

@@ -158,6 +158,7 @@ def test_postgres_pool_settings_reach_the_engine(fresh_settings: pytest.MonkeyPa
         engine.dispose()
 
 
+@pytest.mark.postgres
 def test_postgres_pool_limits_hold(fresh_settings: pytest.MonkeyPatch) -> None:
     """On the real server: size + overflow connections check out, one more times out."""
     require_postgres()

@@ -27,7 +27,7 @@ from tests.reliability.api_server import free_port
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
 from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = ROOT / ".tools" / "node_modules" / ".bin"
