@@ -30,6 +30,8 @@ import app.models  # noqa: E402,F401
 from app.core import db  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.db import make_engine  # noqa: E402
+from app.models import User  # noqa: E402
+from tests.utils.factories import quick_user  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -148,6 +150,18 @@ def session(engine: sa.Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s
         s.rollback()
+
+
+@pytest.fixture
+def user(session: Session) -> User:
+    """A user on ``session``'s database (no password hash: see ``quick_user``)."""
+    return quick_user(session)
+
+
+@pytest.fixture
+def other(session: Session) -> User:
+    """A second user on the same database, for isolation checks."""
+    return quick_user(session)
 
 
 @pytest.fixture

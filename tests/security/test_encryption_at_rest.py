@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from app.agent.runner import run_turn
+from app.widgets.actions import perform
 from sqlmodel import Session, SQLModel, select
 
 from app import migrations
-from app.agent.runner import run_turn
 from app.core.crypto import PREFIX, get_keyring
 from app.core.db import make_engine, session_scope
 from app.models import Action, Message, SearchTerm, TaskOperation, Thread, User, Widget
@@ -33,8 +34,6 @@ from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.key_rotation import encrypted_columns
-from app.widgets.actions import perform
-from tests.utils.factories import quick_user
 
 EXPECTED_ENCRYPTED = {
     "threads.title",
@@ -159,16 +158,6 @@ def test_chat_content_never_reaches_the_database_in_plaintext(app_db):
 
 
 # --- search over the index --------------------------------------------------------------------
-
-
-@pytest.fixture
-def user(session):
-    return quick_user(session)
-
-
-@pytest.fixture
-def other(session):
-    return quick_user(session)
 
 
 def chat(session: Session, user: User, title: str, *texts: str) -> Thread:

@@ -12,23 +12,7 @@ from app.models import Message, MessageStatus, Role, Thread
 from app.models.base import utcnow
 from app.services import messages, threads
 from app.services.errors import BusyError, InvalidInputError, NotFoundError
-from tests.utils.factories import quick_user
-
-
-@pytest.fixture
-def user(session):
-    return quick_user(session)
-
-
-@pytest.fixture
-def other(session):
-    return quick_user(session)
-
-
-def new_thread(session, user, title="Chat") -> Thread:
-    thread = threads.create_thread(session, user_id=user.id, title=title)
-    session.commit()
-    return thread
+from tests.utils.factories import make_thread
 
 
 def stored(engine, thread_id) -> list[Message]:
@@ -80,7 +64,7 @@ def test_clean_content_drops_nul_characters():
 
 def test_add_user_message_with_nul_is_stored_on_every_backend(session, user):
     """PostgreSQL text cannot hold NUL (SQLite can): the service must not depend on that."""
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="buy\x00 milk")
     reply = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
     messages.finish_assistant_message(session, message_id=reply.id, content="ok\x00")
@@ -89,7 +73,7 @@ def test_add_user_message_with_nul_is_stored_on_every_backend(session, user):
 
 
 def test_add_user_message_too_long_stores_nothing(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     with pytest.raises(InvalidInputError, match="too long"):
         messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="b" * 10_001)
     session.rollback()
@@ -101,7 +85,7 @@ def test_add_user_message_too_long_stores_nothing(session, user):
 
 def test_add_user_message_stores_and_moves_thread_updated_at(session, user):
     engine = session.get_bind()
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     old = datetime(2024, 1, 1, tzinfo=UTC)
     thread.updated_at = old
     session.add(thread)
@@ -119,8 +103,8 @@ def test_add_user_message_stores_and_moves_thread_updated_at(session, user):
 
 
 def test_add_user_message_moves_thread_to_top_of_list(session, user):
-    first = new_thread(session, user, "First")
-    second = new_thread(session, user, "Second")
+    first = make_thread(session, user, "First")
+    second = make_thread(session, user, "Second")
     first.updated_at = datetime(2024, 1, 1, tzinfo=UTC)
     second.updated_at = datetime(2024, 1, 2, tzinfo=UTC)
     session.add_all([first, second])
@@ -136,7 +120,7 @@ def test_add_user_message_moves_thread_to_top_of_list(session, user):
 
 def test_open_assistant_message_second_open_is_busy(session, user):
     engine = session.get_bind()
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     first = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
     session.commit()
     assert first.status == MessageStatus.pending
@@ -149,7 +133,7 @@ def test_open_assistant_message_second_open_is_busy(session, user):
 
 
 def test_open_assistant_message_busy_while_processing(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     first = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
     messages.set_status(session, message_id=first.id, status=MessageStatus.processing)
     session.commit()
@@ -160,7 +144,7 @@ def test_open_assistant_message_busy_while_processing(session, user):
 def test_open_assistant_message_enforced_across_sessions(session, user):
     """The database index, not the session, refuses: a second connection is refused too."""
     engine = session.get_bind()
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
     session.commit()
     with Session(engine) as s2, pytest.raises(BusyError):
@@ -170,8 +154,8 @@ def test_open_assistant_message_enforced_across_sessions(session, user):
 
 def test_open_assistant_message_other_thread_fine(session, user):
     engine = session.get_bind()
-    a = new_thread(session, user, "A")
-    b = new_thread(session, user, "B")
+    a = make_thread(session, user, "A")
+    b = make_thread(session, user, "B")
     messages.open_assistant_message(session, user_id=user.id, thread_id=a.id)
     session.commit()
     messages.open_assistant_message(session, user_id=user.id, thread_id=b.id)
@@ -183,7 +167,7 @@ def test_open_assistant_message_other_thread_fine(session, user):
 @pytest.mark.parametrize("final", [MessageStatus.completed, MessageStatus.error])
 def test_open_assistant_message_after_finish_takes_new_turn(session, user, final):
     engine = session.get_bind()
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     first = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
     session.commit()
     messages.finish_assistant_message(
@@ -208,7 +192,7 @@ def test_open_assistant_message_after_finish_takes_new_turn(session, user, final
 
 
 def test_finish_assistant_message_truncates_to_limit(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     m = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
     messages.finish_assistant_message(session, message_id=m.id, content="x" * 12_000)
     session.commit()
@@ -239,7 +223,7 @@ def seed_messages(session, user, thread, n: int) -> list[Message]:
 
 
 def test_list_messages_last_n_chronological(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     made = seed_messages(session, user, thread, 8)
     got = messages.list_messages(session, user_id=user.id, thread_id=thread.id, limit=3)
     assert [m.content for m in got] == ["m5", "m6", "m7"]
@@ -248,7 +232,7 @@ def test_list_messages_last_n_chronological(session, user):
 
 
 def test_list_messages_before_cursor_pages_back(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     made = seed_messages(session, user, thread, 10)
     pages = []
     before = None
@@ -263,7 +247,7 @@ def test_list_messages_before_cursor_pages_back(session, user):
 
 
 def test_list_messages_before_cursor_equal_created_at(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     stamp = datetime(2025, 2, 1, tzinfo=UTC)
     made = []
     for i in range(5):
@@ -285,8 +269,8 @@ def test_list_messages_before_cursor_equal_created_at(session, user):
 
 
 def test_list_messages_only_this_thread(session, user):
-    a = new_thread(session, user, "A")
-    b = new_thread(session, user, "B")
+    a = make_thread(session, user, "A")
+    b = make_thread(session, user, "B")
     messages.add_user_message(session, user_id=user.id, thread_id=a.id, content="in a")
     messages.add_user_message(session, user_id=user.id, thread_id=b.id, content="in b")
     session.commit()
@@ -298,8 +282,8 @@ def test_list_messages_only_this_thread(session, user):
 
 def test_mark_interrupted_closes_open_turns(session, user):
     engine = session.get_bind()
-    a = new_thread(session, user, "A")
-    b = new_thread(session, user, "B")
+    a = make_thread(session, user, "A")
+    b = make_thread(session, user, "B")
     pending = messages.open_assistant_message(session, user_id=user.id, thread_id=a.id)
     processing = messages.open_assistant_message(session, user_id=user.id, thread_id=b.id)
     session.commit()
@@ -330,8 +314,8 @@ def test_mark_interrupted_closes_open_turns(session, user):
 
 def test_mark_interrupted_scoped_by_age_and_thread(session, user):
     engine = session.get_bind()
-    a = new_thread(session, user, "A")
-    b = new_thread(session, user, "B")
+    a = make_thread(session, user, "A")
+    b = make_thread(session, user, "B")
     old = messages.open_assistant_message(session, user_id=user.id, thread_id=a.id)
     young = messages.open_assistant_message(session, user_id=user.id, thread_id=b.id)
     old.updated_at = utcnow() - timedelta(minutes=10)
@@ -352,7 +336,7 @@ def test_mark_interrupted_scoped_by_age_and_thread(session, user):
 
 
 def test_get_message_own(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     m = messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="mine")
     session.commit()
     assert messages.get_message(session, user_id=user.id, message_id=str(m.id)).content == "mine"
@@ -360,7 +344,7 @@ def test_get_message_own(session, user):
 
 @pytest.mark.parametrize("which", ["other_user", "missing", "malformed", "none"])
 def test_get_message_isolation_not_found(session, user, other, which):
-    thread = new_thread(session, other)
+    thread = make_thread(session, other)
     theirs = messages.add_user_message(session, user_id=other.id, thread_id=thread.id, content="secret")
     session.commit()
     message_id = {
@@ -375,7 +359,7 @@ def test_get_message_isolation_not_found(session, user, other, which):
 
 
 def test_user_message_before_finds_question(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     q1 = messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="first")
     session.commit()
     a1 = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
@@ -389,7 +373,7 @@ def test_user_message_before_finds_question(session, user):
 
 def test_page_messages_every_limit_each_message_once(session, user):
     """ "Load earlier" at every allowed limit (1-200): every message exactly once, oldest first."""
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     base = datetime(2025, 3, 1, tzinfo=UTC)
     rows = [
         Message(
@@ -422,6 +406,6 @@ def test_page_messages_every_limit_each_message_once(session, user):
 
 @pytest.mark.parametrize("limit", [0, 201])
 def test_page_messages_limit_out_of_range_refused(session, user, limit):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     with pytest.raises(InvalidInputError, match=r"limit must be between 1 and 200\."):
         messages.page_messages(session, user_id=user.id, thread_id=thread.id, limit=limit)

@@ -8,36 +8,13 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import col, select
 
-from app.models import OperationStatus, OperationType, Task, TaskOperation, Thread, User
+from app.models import OperationStatus, OperationType, Task, TaskOperation, Thread
 from app.services import tasks
 from app.services.errors import NotFoundError
 from app.services.operations import Origin, last_undoable
-from tests.utils.factories import make_user
+from tests.utils.factories import make_task, make_user
 
 TODAY = date(2025, 3, 15)
-
-
-def quick_user(session):
-    """A user row without password hashing (argon2 would dominate these tests' run time)."""
-    user = User(email=f"u{uuid.uuid4().hex[:8]}@example.com", hashed_password="-")
-    session.add(user)
-    session.commit()
-    return user
-
-
-@pytest.fixture
-def user(session):
-    return quick_user(session)
-
-
-@pytest.fixture
-def other(session):
-    return quick_user(session)
-
-
-def add(session, user, title="Task", origin=None, **fields):
-    kwargs = {"origin": origin} if origin else {}
-    return tasks.create_task(session, user_id=user.id, data={"title": title, **fields}, **kwargs)
 
 
 def state(session, user):
@@ -78,10 +55,10 @@ def undo(session, user, thread_id=None):
 
 
 def test_undo_last_create_removes_task(session, user):
-    keep = add(session, user, "keep")
+    keep = make_task(session, user, "keep")
     session.commit()
     before = full_state(session, user)
-    new = add(session, user, "new")
+    new = make_task(session, user, "new")
     result = undo(session, user)
     assert result.operation_type == "create"
     assert result.titles == ["new"]
@@ -92,7 +69,7 @@ def test_undo_last_create_removes_task(session, user):
 
 
 def test_undo_last_update_restores_every_field(session, user):
-    task = add(
+    task = make_task(
         session,
         user,
         "Old",
@@ -127,7 +104,7 @@ def test_undo_last_update_restores_every_field(session, user):
 
 
 def test_undo_last_categorize_restores_tags_and_priority(session, user):
-    task = add(session, user, "x", tags=["a"], priority="low")
+    task = make_task(session, user, "x", tags=["a"], priority="low")
     before = state(session, user)
     tasks.update_task(session, user_id=user.id, task_id=task.id, data={"tags": ["b"], "priority": "high"})
     assert undo(session, user).operation_type == "categorize"
@@ -135,7 +112,7 @@ def test_undo_last_categorize_restores_tags_and_priority(session, user):
 
 
 def test_undo_last_complete_reopens(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     before = state(session, user)
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     result = undo(session, user)
@@ -148,7 +125,7 @@ def test_undo_last_complete_reopens(session, user):
 
 
 def test_undo_last_reopen_completes_again(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     before = state(session, user)
     tasks.reopen_task(session, user_id=user.id, task_id=task.id)
@@ -160,7 +137,7 @@ def test_undo_last_reopen_completes_again(session, user):
 
 
 def test_undo_last_complete_recurring_removes_next_and_reopens(session, user):
-    task = add(session, user, "Water", recurrence="daily", due_date=TODAY, tags=["home"])
+    task = make_task(session, user, "Water", recurrence="daily", due_date=TODAY, tags=["home"])
     before = state(session, user)
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     assert len(state(session, user)) == 2
@@ -172,7 +149,7 @@ def test_undo_last_complete_recurring_removes_next_and_reopens(session, user):
 
 
 def test_undo_last_delete_restores_same_id_and_fields(session, user):
-    task = add(
+    task = make_task(
         session,
         user,
         "Gone",
@@ -199,7 +176,7 @@ def test_undo_last_delete_restores_same_id_and_fields(session, user):
 
 
 def test_undo_last_bulk_delete_restores_all(session, user):
-    a, b, c = (add(session, user, n, tags=[n]) for n in "abc")
+    a, b, c = (make_task(session, user, n, tags=[n]) for n in "abc")
     session.commit()
     before = full_state(session, user)
     tasks.bulk_delete(session, user_id=user.id, task_ids=[a.id, b.id, c.id])
@@ -213,9 +190,9 @@ def test_undo_last_bulk_delete_restores_all(session, user):
 
 
 def test_undo_last_bulk_complete_restores_all(session, user):
-    a = add(session, user, "a", recurrence="weekly", due_date=TODAY)
-    b = add(session, user, "b")
-    c = add(session, user, "c", completed=True)
+    a = make_task(session, user, "a", recurrence="weekly", due_date=TODAY)
+    b = make_task(session, user, "b")
+    c = make_task(session, user, "c", completed=True)
     before = state(session, user)
     tasks.bulk_complete(session, user_id=user.id, task_ids=[a.id, b.id, c.id, a.id], today=TODAY)
     assert len(state(session, user)) == 4
@@ -224,7 +201,7 @@ def test_undo_last_bulk_complete_restores_all(session, user):
 
 
 def test_undo_last_twice_walks_back_two_changes(session, user):
-    task = add(session, user, "v1")
+    task = make_task(session, user, "v1")
     s1 = state(session, user)
     tasks.update_task(session, user_id=user.id, task_id=task.id, data={"title": "v2"})
     s2 = state(session, user)
@@ -240,9 +217,9 @@ def test_undo_last_twice_walks_back_two_changes(session, user):
 
 
 def test_undo_last_after_undo_then_new_change_undoes_the_new_change(session, user):
-    a = add(session, user, "a")
+    a = make_task(session, user, "a")
     undo(session, user)
-    b = add(session, user, "b")
+    b = make_task(session, user, "b")
     tasks.update_task(session, user_id=user.id, task_id=b.id, data={"title": "b2"})
     undo(session, user)
     assert [t["title"] for t in state(session, user).values()] == ["b"]
@@ -259,7 +236,7 @@ def test_undo_last_nothing_to_undo(session, user):
 
 
 def test_undo_last_marks_operation_undone(session, user):
-    add(session, user, "x")
+    make_task(session, user, "x")
     (op,) = operations(session, user)
     assert op.undone_at is None
     undo(session, user)
@@ -269,7 +246,7 @@ def test_undo_last_marks_operation_undone(session, user):
 
 
 def test_undo_last_failed_operations_and_queries_are_not_undone(session, user):
-    keep = add(session, user, "keep")
+    keep = make_task(session, user, "keep")
     failed = TaskOperation(
         user_id=user.id,
         operation_type="update",
@@ -284,7 +261,7 @@ def test_undo_last_failed_operations_and_queries_are_not_undone(session, user):
     )
     session.add_all([failed, search])
     session.flush()
-    add(session, user, "new", origin=Origin(operation=failed))  # written onto a failed row
+    make_task(session, user, "new", origin=Origin(operation=failed))  # written onto a failed row
     undo_result = undo(session, user)
     assert undo_result.titles == ["keep"]
     assert session.get(Task, keep.id) is None
@@ -297,9 +274,11 @@ def test_undo_last_failed_operations_and_queries_are_not_undone(session, user):
 def test_undo_last_scoped_to_thread(session, user):
     thread = make_thread(session, user)
     other_thread = make_thread(session, user)
-    page_task = add(session, user, "page")
-    chat_task = add(session, user, "chat", origin=Origin(source="chat", thread_id=thread.id))
-    other_task = add(session, user, "other chat", origin=Origin(source="chat", thread_id=other_thread.id))
+    page_task = make_task(session, user, "page")
+    chat_task = make_task(session, user, "chat", origin=Origin(source="chat", thread_id=thread.id))
+    other_task = make_task(
+        session, user, "other chat", origin=Origin(source="chat", thread_id=other_thread.id)
+    )
 
     # the page undoes only its own change, even though the thread changes are newer
     assert undo(session, user).titles == ["page"]
@@ -320,7 +299,7 @@ def test_undo_last_scoped_to_thread(session, user):
 def test_undo_last_in_thread_walks_back_within_thread(session, user):
     thread = make_thread(session, user)
     in_thread = Origin(source="chat", thread_id=thread.id)
-    task = add(session, user, "v1", origin=in_thread)
+    task = make_task(session, user, "v1", origin=in_thread)
     tasks.update_task(session, user_id=user.id, task_id=task.id, data={"title": "page edit"})
     tasks.complete_task(session, user_id=user.id, task_id=task.id, origin=in_thread, today=TODAY)
     undo(session, user, thread.id)  # reopens
@@ -332,7 +311,7 @@ def test_undo_last_in_thread_walks_back_within_thread(session, user):
 
 def test_undo_last_unknown_thread_has_nothing(session, user):
     thread = make_thread(session, user)
-    add(session, user, "x", origin=Origin(thread_id=thread.id))
+    make_task(session, user, "x", origin=Origin(thread_id=thread.id))
     with pytest.raises(NotFoundError, match=r"Nothing to undo\."):
         undo(session, user, uuid.uuid4())
 
@@ -341,10 +320,10 @@ def test_undo_last_unknown_thread_has_nothing(session, user):
 
 
 def test_undo_last_never_touches_other_users(session, user, other):
-    theirs = add(session, other, "theirs")
+    theirs = make_task(session, other, "theirs")
     tasks.update_task(session, user_id=other.id, task_id=theirs.id, data={"title": "theirs 2"})
     their_thread = make_thread(session, other)
-    add(session, other, "their chat", origin=Origin(thread_id=their_thread.id))
+    make_task(session, other, "their chat", origin=Origin(thread_id=their_thread.id))
     session.commit()
     their_state = full_state(session, other)
 
@@ -353,7 +332,7 @@ def test_undo_last_never_touches_other_users(session, user, other):
     with pytest.raises(NotFoundError, match=r"Nothing to undo\."):
         undo(session, user, their_thread.id)
 
-    mine = add(session, user, "mine")
+    mine = make_task(session, user, "mine")
     assert undo(session, user).titles == ["mine"]
     assert session.get(Task, mine.id) is None
     with pytest.raises(NotFoundError):
@@ -368,7 +347,7 @@ def test_undo_last_never_touches_other_users(session, user, other):
 
 
 def test_journal_create_writes_one_row(session, user):
-    task = add(session, user, "Buy milk", priority="high", tags=["Shop"], due_date=TODAY)
+    task = make_task(session, user, "Buy milk", priority="high", tags=["Shop"], due_date=TODAY)
     (op,) = operations(session)
     assert op.user_id == user.id
     assert op.operation_type == OperationType.create
@@ -391,7 +370,7 @@ def test_journal_create_writes_one_row(session, user):
 
 
 def test_journal_update_writes_one_row_with_before_snapshot(session, user):
-    task = add(session, user, "Old", due_date=TODAY)
+    task = make_task(session, user, "Old", due_date=TODAY)
     session.commit()
     before = tasks.to_public(session.get(Task, task.id)).to_json()
     tasks.update_task(
@@ -417,7 +396,7 @@ def test_journal_update_writes_one_row_with_before_snapshot(session, user):
 
 
 def test_journal_update_types(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     cases = [
         ({"tags": ["a"]}, "categorize"),
         ({"priority": "high"}, "categorize"),
@@ -434,7 +413,7 @@ def test_journal_update_types(session, user):
 
 
 def test_journal_reopen_records_what_changed(session, user):
-    task = add(session, user, "x", completed=True)
+    task = make_task(session, user, "x", completed=True)
     tasks.reopen_task(session, user_id=user.id, task_id=task.id)
     op = operations(session)[-1]
     assert op.operation_type == OperationType.update
@@ -443,8 +422,8 @@ def test_journal_reopen_records_what_changed(session, user):
 
 
 def test_journal_complete_and_delete_rows(session, user):
-    a = add(session, user, "a", recurrence="daily", due_date=TODAY)
-    b = add(session, user, "b")
+    a = make_task(session, user, "a", recurrence="daily", due_date=TODAY)
+    b = make_task(session, user, "b")
     tasks.complete_task(session, user_id=user.id, task_id=a.id, today=TODAY)
     op = operations(session)[-1]
     assert op.operation_type == OperationType.complete
@@ -477,7 +456,7 @@ def test_journal_complete_and_delete_rows(session, user):
 def test_journal_records_origin(session, user):
     thread = make_thread(session, user)
     origin = Origin(source="chat", thread_id=thread.id, input_text="add milk", tool_name="create_task")
-    task = add(session, user, "milk", origin=origin)
+    task = make_task(session, user, "milk", origin=origin)
     tasks.update_task(
         session, user_id=user.id, task_id=task.id, data={"title": "Milk"}, origin=Origin(source="cli")
     )
@@ -492,8 +471,8 @@ def test_journal_records_origin(session, user):
 
 
 def test_journal_failed_change_writes_nothing(session, user, other):
-    task = add(session, user, "x")
-    theirs = add(session, other, "theirs")
+    task = make_task(session, user, "x")
+    theirs = make_task(session, other, "theirs")
     for call in (
         lambda: tasks.update_task(session, user_id=user.id, task_id=task.id, data={"priority": "nope"}),
         lambda: tasks.update_task(session, user_id=user.id, task_id=theirs.id, data={"title": "y"}),
@@ -521,7 +500,7 @@ def test_journal_existing_operation_is_written_onto(session, user):
     session.add(op)
     session.flush()
     op_id = op.id
-    task = add(session, user, "milk", origin=Origin(source="chat", thread_id=thread.id, operation=op))
+    task = make_task(session, user, "milk", origin=Origin(source="chat", thread_id=thread.id, operation=op))
     ops = operations(session)
     assert [o.id for o in ops] == [op_id]
     stored = ops[0]
@@ -537,7 +516,7 @@ def test_journal_existing_operation_is_written_onto(session, user):
 
 
 def test_journal_existing_operation_for_each_kind_of_change(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     base = len(operations(session))
     calls = [
         (
@@ -568,7 +547,7 @@ def test_journal_existing_operation_for_each_kind_of_change(session, user):
 def test_journal_with_real_factory_user(session):
     """Smoke test with a user made the normal way (password hashed by the auth service)."""
     user = make_user(session)
-    task = add(session, user, "x", due_date=TODAY + timedelta(days=1))
+    task = make_task(session, user, "x", due_date=TODAY + timedelta(days=1))
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     undo(session, user)
     undo(session, user)
@@ -579,7 +558,7 @@ def test_journal_with_real_factory_user(session):
 
 def test_undo_last_skips_journal_entries_naming_another_users_task(session, user, other):
     """Even a journal row that names another user's task (it should never happen) can't touch it."""
-    theirs = add(session, other, "theirs", priority="high")
+    theirs = make_task(session, other, "theirs", priority="high")
     session.commit()
     their_state = full_state(session, other)
     snap = tasks.to_public(theirs).to_json() | {"title": "hijacked", "priority": "low"}

@@ -8,34 +8,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.models import Task, TaskOperation, User
+from app.models import Task, TaskOperation
 from app.services import tasks
 from app.services.errors import InvalidInputError, NotFoundError
 from app.services.tasks import TaskQuery
+from tests.utils.factories import make_task
 
 TODAY = date(2025, 3, 15)
-
-
-def quick_user(session):
-    """A user row without password hashing (argon2 would dominate these tests' run time)."""
-    user = User(email=f"u{uuid.uuid4().hex[:8]}@example.com", hashed_password="-")
-    session.add(user)
-    session.commit()
-    return user
-
-
-@pytest.fixture
-def user(session):
-    return quick_user(session)
-
-
-@pytest.fixture
-def other(session):
-    return quick_user(session)
-
-
-def add(session, user, title="Task", **fields):
-    return tasks.create_task(session, user_id=user.id, data={"title": title, **fields})
 
 
 def titles(session, user, *, today=TODAY, **query):
@@ -60,9 +39,9 @@ def op_count(session):
 
 
 def test_list_tasks_default_is_all_newest_first(session, user):
-    add(session, user, "first")
-    add(session, user, "second", completed=True)
-    add(session, user, "third")
+    make_task(session, user, "first")
+    make_task(session, user, "second", completed=True)
+    make_task(session, user, "third")
     assert titles(session, user) == ["third", "second", "first"]
     assert tasks.list_tasks(session, user_id=user.id, today=TODAY)[0].title == "third"
 
@@ -72,17 +51,17 @@ def test_list_tasks_empty_for_new_user(session, user):
 
 
 def test_list_tasks_status_filter(session, user):
-    add(session, user, "open")
-    add(session, user, "done", completed=True)
+    make_task(session, user, "open")
+    make_task(session, user, "done", completed=True)
     assert titles(session, user, status="all") == ["done", "open"]
     assert titles(session, user, status="pending") == ["open"]
     assert titles(session, user, status="completed") == ["done"]
 
 
 def test_list_tasks_tag_filter_normalises_query(session, user):
-    add(session, user, "a", tags=["work", "home"])
-    add(session, user, "b", tags=["home"])
-    add(session, user, "c")
+    make_task(session, user, "a", tags=["work", "home"])
+    make_task(session, user, "b", tags=["home"])
+    make_task(session, user, "c")
     for tag in ("work", "Work", "#work", "  #WORK  "):
         assert titles(session, user, tag=tag) == ["a"], tag
     assert titles(session, user, tag="home") == ["b", "a"]
@@ -90,11 +69,11 @@ def test_list_tasks_tag_filter_normalises_query(session, user):
 
 
 def test_list_tasks_tag_filter_matches_whole_tags_only(session, user):
-    add(session, user, "work", tags=["work"])
-    add(session, user, "workshop", tags=["workshop"])
-    add(session, user, "homework", tags=["homework"])
-    add(session, user, "snake", tags=["x_y"])
-    add(session, user, "xay", tags=["xay"])
+    make_task(session, user, "work", tags=["work"])
+    make_task(session, user, "workshop", tags=["workshop"])
+    make_task(session, user, "homework", tags=["homework"])
+    make_task(session, user, "snake", tags=["x_y"])
+    make_task(session, user, "xay", tags=["xay"])
     assert titles(session, user, tag="work") == ["work"]
     assert titles(session, user, tag="wor") == []
     assert titles(session, user, tag="x_y") == ["snake"]
@@ -102,9 +81,9 @@ def test_list_tasks_tag_filter_matches_whole_tags_only(session, user):
 
 
 def test_list_tasks_tag_filter_non_ascii_and_symbols(session, user):
-    add(session, user, "coffee", tags=["café"])
-    add(session, user, "plain", tags=["cafe"])
-    add(session, user, "path", tags=["a/b", "r&d"])
+    make_task(session, user, "coffee", tags=["café"])
+    make_task(session, user, "plain", tags=["cafe"])
+    make_task(session, user, "path", tags=["a/b", "r&d"])
     assert titles(session, user, tag="Café") == ["coffee"]
     assert titles(session, user, tag="cafe") == ["plain"]
     assert titles(session, user, tag="a/b") == ["path"]
@@ -113,20 +92,20 @@ def test_list_tasks_tag_filter_non_ascii_and_symbols(session, user):
 
 def test_list_tasks_priority_filter(session, user):
     for p in ("low", "medium", "high"):
-        add(session, user, p, priority=p)
+        make_task(session, user, p, priority=p)
     for p in ("low", "medium", "high"):
         assert titles(session, user, priority=p) == [p]
 
 
 def test_list_tasks_due_filter(session, user):
-    add(session, user, "yesterday", due_date=TODAY - timedelta(days=1))
-    add(session, user, "yesterday done", due_date=TODAY - timedelta(days=1), completed=True)
-    add(session, user, "long ago", due_date=TODAY - timedelta(days=400), completed=True)
-    add(session, user, "today", due_date=TODAY)
-    add(session, user, "today done", due_date=TODAY, completed=True)
-    add(session, user, "tomorrow", due_date=TODAY + timedelta(days=1))
-    add(session, user, "next week", due_date=TODAY + timedelta(days=7))
-    add(session, user, "no date")
+    make_task(session, user, "yesterday", due_date=TODAY - timedelta(days=1))
+    make_task(session, user, "yesterday done", due_date=TODAY - timedelta(days=1), completed=True)
+    make_task(session, user, "long ago", due_date=TODAY - timedelta(days=400), completed=True)
+    make_task(session, user, "today", due_date=TODAY)
+    make_task(session, user, "today done", due_date=TODAY, completed=True)
+    make_task(session, user, "tomorrow", due_date=TODAY + timedelta(days=1))
+    make_task(session, user, "next week", due_date=TODAY + timedelta(days=7))
+    make_task(session, user, "no date")
     assert set(titles(session, user, due="today")) == {"today", "today done"}
     assert titles(session, user, due="tomorrow") == ["tomorrow"]
     # overdue: due before today and still open
@@ -137,7 +116,7 @@ def test_list_tasks_due_filter(session, user):
 
 
 def test_list_tasks_due_filter_uses_given_today(session, user):
-    add(session, user, "a", due_date=date(2030, 1, 1))
+    make_task(session, user, "a", due_date=date(2030, 1, 1))
     assert titles(session, user, due="today", today=date(2030, 1, 1)) == ["a"]
     assert titles(session, user, due="tomorrow", today=date(2029, 12, 31)) == ["a"]
     assert titles(session, user, due="overdue", today=date(2030, 1, 2)) == ["a"]
@@ -145,9 +124,9 @@ def test_list_tasks_due_filter_uses_given_today(session, user):
 
 
 def test_list_tasks_search_title_and_description_case_insensitive(session, user):
-    add(session, user, "Buy MILK")
-    add(session, user, "Call mom", description="ask about the Milkshake recipe")
-    add(session, user, "Pay rent")
+    make_task(session, user, "Buy MILK")
+    make_task(session, user, "Call mom", description="ask about the Milkshake recipe")
+    make_task(session, user, "Pay rent")
     assert titles(session, user, search="milk") == ["Call mom", "Buy MILK"]
     assert titles(session, user, search="  MiLk ") == ["Call mom", "Buy MILK"]
     assert titles(session, user, search="RECIPE") == ["Call mom"]
@@ -155,15 +134,15 @@ def test_list_tasks_search_title_and_description_case_insensitive(session, user)
 
 
 def test_list_tasks_search_blank_means_any(session, user):
-    add(session, user, "a")
-    add(session, user, "b")
+    make_task(session, user, "a")
+    make_task(session, user, "b")
     for search in ("", "   ", None):
         assert titles(session, user, search=search) == ["b", "a"], repr(search)
 
 
 def test_list_tasks_search_wildcards_are_literal(session, user):
     for title in ("100% done", "1000 done", "snake_case", "snakeXcase", "back\\slash", "backslash"):
-        add(session, user, title)
+        make_task(session, user, title)
     cases = {
         "%": ["100% done"],
         "0%": ["100% done"],
@@ -179,18 +158,22 @@ def test_list_tasks_search_wildcards_are_literal(session, user):
 
 
 def test_list_tasks_search_wildcards_in_description_are_literal(session, user):
-    add(session, user, "a", description="50% off")
-    add(session, user, "b", description="500 off")
+    make_task(session, user, "a", description="50% off")
+    make_task(session, user, "b", description="500 off")
     assert titles(session, user, search="0% o") == ["a"]
 
 
 def test_list_tasks_filters_combine(session, user):
-    add(session, user, "match", tags=["work"], priority="high", due_date=TODAY, description="report")
-    add(session, user, "wrong tag", tags=["home"], priority="high", due_date=TODAY, description="report")
-    add(session, user, "wrong prio", tags=["work"], priority="low", due_date=TODAY, description="report")
-    add(session, user, "wrong due", tags=["work"], priority="high", description="report")
-    add(session, user, "wrong text", tags=["work"], priority="high", due_date=TODAY)
-    add(
+    make_task(session, user, "match", tags=["work"], priority="high", due_date=TODAY, description="report")
+    make_task(
+        session, user, "wrong tag", tags=["home"], priority="high", due_date=TODAY, description="report"
+    )
+    make_task(
+        session, user, "wrong prio", tags=["work"], priority="low", due_date=TODAY, description="report"
+    )
+    make_task(session, user, "wrong due", tags=["work"], priority="high", description="report")
+    make_task(session, user, "wrong text", tags=["work"], priority="high", due_date=TODAY)
+    make_task(
         session,
         user,
         "done",
@@ -211,39 +194,39 @@ def test_list_tasks_filters_combine(session, user):
 
 def test_list_tasks_sort_created_newest_first(session, user):
     for name in ("a", "b", "c", "d"):
-        add(session, user, name)
+        make_task(session, user, name)
     assert titles(session, user, sort="created") == ["d", "c", "b", "a"]
 
 
 def test_list_tasks_sort_due_date_ascending_no_date_last(session, user):
-    add(session, user, "none 1")
-    add(session, user, "later", due_date=TODAY + timedelta(days=30))
-    add(session, user, "past", due_date=TODAY - timedelta(days=3))
-    add(session, user, "none 2")
-    add(session, user, "soon a", due_date=TODAY + timedelta(days=1))
-    add(session, user, "soon b", due_date=TODAY + timedelta(days=1))
+    make_task(session, user, "none 1")
+    make_task(session, user, "later", due_date=TODAY + timedelta(days=30))
+    make_task(session, user, "past", due_date=TODAY - timedelta(days=3))
+    make_task(session, user, "none 2")
+    make_task(session, user, "soon a", due_date=TODAY + timedelta(days=1))
+    make_task(session, user, "soon b", due_date=TODAY + timedelta(days=1))
     assert titles(session, user, sort="due_date") == ["past", "soon b", "soon a", "later", "none 2", "none 1"]
 
 
 def test_list_tasks_sort_priority_high_medium_low(session, user):
-    add(session, user, "low 1", priority="low")
-    add(session, user, "high 1", priority="high")
-    add(session, user, "medium", priority="medium")
-    add(session, user, "high 2", priority="high")
-    add(session, user, "low 2", priority="low")
+    make_task(session, user, "low 1", priority="low")
+    make_task(session, user, "high 1", priority="high")
+    make_task(session, user, "medium", priority="medium")
+    make_task(session, user, "high 2", priority="high")
+    make_task(session, user, "low 2", priority="low")
     assert titles(session, user, sort="priority") == ["high 2", "high 1", "medium", "low 2", "low 1"]
 
 
 def test_list_tasks_sort_title_case_insensitive(session, user):
     for name in ("banana", "Apple", "cherry", "apricot", "Banana"):
-        add(session, user, name)
+        make_task(session, user, name)
     # equal titles (ignoring case) fall back to newest first
     assert titles(session, user, sort="title") == ["Apple", "apricot", "Banana", "banana", "cherry"]
 
 
 def test_list_tasks_limit_and_offset(session, user):
     for i in range(5):
-        add(session, user, f"t{i}")
+        make_task(session, user, f"t{i}")
     assert titles(session, user, limit=2) == ["t4", "t3"]
     assert titles(session, user, limit=2, offset=2) == ["t2", "t1"]
     assert titles(session, user, offset=3) == ["t1", "t0"]
@@ -253,9 +236,9 @@ def test_list_tasks_limit_and_offset(session, user):
 
 
 def test_list_tasks_limit_applies_after_filter_and_sort(session, user):
-    add(session, user, "b", priority="high")
-    add(session, user, "x", priority="low")
-    add(session, user, "a", priority="high")
+    make_task(session, user, "b", priority="high")
+    make_task(session, user, "x", priority="low")
+    make_task(session, user, "a", priority="high")
     assert titles(session, user, priority="high", sort="title", limit=1) == ["a"]
     assert titles(session, user, priority="high", sort="title", limit=1, offset=1) == ["b"]
 
@@ -264,9 +247,9 @@ def test_list_tasks_limit_applies_after_filter_and_sort(session, user):
 
 
 def test_count_by_status_counts_each_tab(session, user):
-    add(session, user, "a")
-    add(session, user, "b")
-    add(session, user, "c", completed=True)
+    make_task(session, user, "a")
+    make_task(session, user, "b")
+    make_task(session, user, "c", completed=True)
     counts = tasks.count_by_status(session, user_id=user.id, today=TODAY)
     assert counts == {"all": 3, "pending": 2, "completed": 1}
 
@@ -276,10 +259,10 @@ def test_count_by_status_empty(session, user):
 
 
 def test_count_by_status_ignores_status_limit_offset_but_keeps_other_filters(session, user):
-    add(session, user, "work open", tags=["work"])
-    add(session, user, "work done", tags=["work"], completed=True)
-    add(session, user, "work done 2", tags=["work"], completed=True)
-    add(session, user, "home open", tags=["home"])
+    make_task(session, user, "work open", tags=["work"])
+    make_task(session, user, "work done", tags=["work"], completed=True)
+    make_task(session, user, "work done 2", tags=["work"], completed=True)
+    make_task(session, user, "home open", tags=["home"])
     query = TaskQuery(status="pending", tag="work", limit=1, offset=1)
     counts = tasks.count_by_status(session, user_id=user.id, query=query, today=TODAY)
     assert counts == {"all": 3, "pending": 1, "completed": 2}
@@ -288,22 +271,22 @@ def test_count_by_status_ignores_status_limit_offset_but_keeps_other_filters(ses
 
 
 def test_count_by_status_uses_due_filter_with_today(session, user):
-    add(session, user, "a", due_date=TODAY)
-    add(session, user, "b", due_date=TODAY, completed=True)
-    add(session, user, "c", due_date=TODAY + timedelta(days=1))
+    make_task(session, user, "a", due_date=TODAY)
+    make_task(session, user, "b", due_date=TODAY, completed=True)
+    make_task(session, user, "c", due_date=TODAY + timedelta(days=1))
     counts = tasks.count_by_status(session, user_id=user.id, query=TaskQuery(due="today"), today=TODAY)
     assert counts == {"all": 2, "pending": 1, "completed": 1}
 
 
 def test_list_tags_sorted_unique(session, user):
-    add(session, user, "a", tags=["work", "Urgent"])
-    add(session, user, "b", tags=["home", "work"])
-    add(session, user, "c")
+    make_task(session, user, "a", tags=["work", "Urgent"])
+    make_task(session, user, "b", tags=["home", "work"])
+    make_task(session, user, "c")
     assert tasks.list_tags(session, user_id=user.id) == ["home", "urgent", "work"]
 
 
 def test_list_tags_empty(session, user):
-    add(session, user, "a")
+    make_task(session, user, "a")
     assert tasks.list_tags(session, user_id=user.id) == []
 
 
@@ -351,7 +334,7 @@ def test_create_task_defaults(session, user):
 
 
 def test_create_task_all_fields(session, user):
-    task = add(
+    task = make_task(
         session,
         user,
         "  Pay   rent ",
@@ -379,7 +362,7 @@ def test_create_task_accepts_model_instance(session, user):
 
 def test_create_task_completed_sets_completed_at(session, user):
     before = datetime.now().astimezone()
-    task = add(session, user, "done already", completed=True)
+    task = make_task(session, user, "done already", completed=True)
     stored = reload(session, task.id)
     assert stored.completed is True
     assert stored.completed_at is not None
@@ -415,7 +398,7 @@ def test_create_task_invalid_input_is_clear_and_creates_nothing(session, user):
 
 
 def test_create_task_title_at_limit_is_fine(session, user):
-    task = add(session, user, "x" * 200)
+    task = make_task(session, user, "x" * 200)
     assert len(reload(session, task.id).title) == 200
 
 
@@ -423,7 +406,7 @@ def test_create_task_title_at_limit_is_fine(session, user):
 
 
 def test_update_task_changes_only_given_fields(session, user):
-    task = add(session, user, "Old", description="desc", priority="low", tags=["a"], due_date=TODAY)
+    task = make_task(session, user, "Old", description="desc", priority="low", tags=["a"], due_date=TODAY)
     tasks.update_task(session, user_id=user.id, task_id=task.id, data={"title": "New"})
     stored = reload(session, task.id)
     assert stored.title == "New"
@@ -451,7 +434,9 @@ UPDATE_CASES = [
 
 def test_update_task_each_field(session, user):
     for field, value, expected in UPDATE_CASES:
-        task = add(session, user, "Old", description="d", tags=["keep"], due_date=TODAY, recurrence="daily")
+        task = make_task(
+            session, user, "Old", description="d", tags=["keep"], due_date=TODAY, recurrence="daily"
+        )
         original = tasks.to_public(reload(session, task.id)).model_dump()
         returned = tasks.update_task(session, user_id=user.id, task_id=task.id, data={field: value})
         assert returned.id == task.id
@@ -464,7 +449,7 @@ def test_update_task_each_field(session, user):
 
 
 def test_update_task_due_date_none_clears_but_omitted_keeps(session, user):
-    task = add(session, user, "x", due_date=TODAY)
+    task = make_task(session, user, "x", due_date=TODAY)
     tasks.update_task(session, user_id=user.id, task_id=task.id, data={"priority": "high"})
     assert reload(session, task.id).due_date == TODAY
     tasks.update_task(session, user_id=user.id, task_id=task.id, data={"due_date": None})
@@ -472,13 +457,13 @@ def test_update_task_due_date_none_clears_but_omitted_keeps(session, user):
 
 
 def test_update_task_accepts_string_id(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     tasks.update_task(session, user_id=user.id, task_id=f"  {task.id}  ", data={"title": "y"})
     assert reload(session, task.id).title == "y"
 
 
 def test_update_task_moves_updated_at_forward(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     created = reload(session, task.id)
     created_at, updated_at = created.created_at, created.updated_at
     tasks.update_task(session, user_id=user.id, task_id=task.id, data={"title": "y"})
@@ -488,7 +473,7 @@ def test_update_task_moves_updated_at_forward(session, user):
 
 
 def test_update_task_completed_flag_sets_and_clears_completed_at(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     tasks.update_task(session, user_id=user.id, task_id=task.id, data={"completed": True})
     done = reload(session, task.id)
     assert done.completed is True
@@ -504,7 +489,7 @@ def test_update_task_completed_flag_sets_and_clears_completed_at(session, user):
 
 
 def test_update_task_null_for_required_field_is_rejected(session, user):
-    task = add(session, user, "x", tags=["a"], description="d")
+    task = make_task(session, user, "x", tags=["a"], description="d")
     for field in ("title", "priority", "tags", "description"):
         with pytest.raises(InvalidInputError, match=f"{field} can't be empty"):
             tasks.update_task(session, user_id=user.id, task_id=task.id, data={field: None})
@@ -525,7 +510,7 @@ INVALID_UPDATE = [
 
 
 def test_update_task_invalid_input_changes_nothing(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     for data, match in INVALID_UPDATE:
         with pytest.raises(InvalidInputError, match=match):
             tasks.update_task(session, user_id=user.id, task_id=task.id, data=data)
@@ -552,7 +537,7 @@ def test_update_task_invalid_input_changes_nothing(session, user):
 
 
 def test_complete_task_sets_completed_at(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     returned = tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     assert returned.id == task.id
     stored = reload(session, task.id)
@@ -562,14 +547,14 @@ def test_complete_task_sets_completed_at(session, user):
 
 
 def test_complete_task_already_done_keeps_completed_at(session, user):
-    task = add(session, user, "x", completed=True)
+    task = make_task(session, user, "x", completed=True)
     first = reload(session, task.id).completed_at
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     assert reload(session, task.id).completed_at == first
 
 
 def test_reopen_task_clears_completed_at(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     tasks.reopen_task(session, user_id=user.id, task_id=task.id)
     stored = reload(session, task.id)
@@ -578,14 +563,14 @@ def test_reopen_task_clears_completed_at(session, user):
 
 
 def test_reopen_task_pending_stays_pending(session, user):
-    task = add(session, user, "x")
+    task = make_task(session, user, "x")
     tasks.reopen_task(session, user_id=user.id, task_id=task.id)
     assert reload(session, task.id).completed is False
 
 
 def test_delete_task_removes_only_that_task(session, user):
-    keep = add(session, user, "keep")
-    gone = add(session, user, "gone")
+    keep = make_task(session, user, "keep")
+    gone = make_task(session, user, "gone")
     returned = tasks.delete_task(session, user_id=user.id, task_id=str(gone.id))
     assert returned.id == gone.id
     assert reload(session, gone.id) is None
@@ -597,7 +582,7 @@ def test_delete_task_removes_only_that_task(session, user):
 
 
 def test_bulk_complete_completes_all(session, user):
-    a, b, c = (add(session, user, n) for n in "abc")
+    a, b, c = (make_task(session, user, n) for n in "abc")
     done = tasks.bulk_complete(session, user_id=user.id, task_ids=[a.id, str(c.id)], today=TODAY)
     assert [t.id for t in done] == [a.id, c.id]
     assert reload(session, a.id).completed is True
@@ -606,9 +591,9 @@ def test_bulk_complete_completes_all(session, user):
 
 
 def test_bulk_complete_unknown_id_changes_nothing(session, user, other):
-    a = add(session, user, "a", recurrence="daily", due_date=TODAY)
-    b = add(session, user, "b")
-    foreign = add(session, other, "theirs")
+    a = make_task(session, user, "a", recurrence="daily", due_date=TODAY)
+    b = make_task(session, user, "b")
+    foreign = make_task(session, other, "theirs")
     ops = op_count(session)
     for bad_id in (uuid.uuid4(), foreign.id, "not-a-uuid"):
         with pytest.raises(NotFoundError, match=r"Task not found\."):
@@ -621,7 +606,7 @@ def test_bulk_complete_unknown_id_changes_nothing(session, user, other):
 
 
 def test_bulk_delete_deletes_all(session, user):
-    a, b, c = (add(session, user, n) for n in "abc")
+    a, b, c = (make_task(session, user, n) for n in "abc")
     deleted = tasks.bulk_delete(session, user_id=user.id, task_ids=[a.id, c.id])
     assert [t.id for t in deleted] == [a.id, c.id]
     assert titles(session, user) == ["b"]
@@ -629,9 +614,9 @@ def test_bulk_delete_deletes_all(session, user):
 
 
 def test_bulk_delete_unknown_id_changes_nothing(session, user, other):
-    a = add(session, user, "a")
-    b = add(session, user, "b")
-    foreign = add(session, other, "theirs")
+    a = make_task(session, user, "a")
+    b = make_task(session, user, "b")
+    foreign = make_task(session, other, "theirs")
     ops = op_count(session)
     for bad_id in (uuid.uuid4(), foreign.id, "not-a-uuid"):
         with pytest.raises(NotFoundError, match=r"Task not found\."):
@@ -642,8 +627,8 @@ def test_bulk_delete_unknown_id_changes_nothing(session, user, other):
 
 
 def test_bulk_operations_ignore_repeated_ids(session, user):
-    a = add(session, user, "a")
-    b = add(session, user, "b")
+    a = make_task(session, user, "a")
+    b = make_task(session, user, "b")
     done = tasks.bulk_complete(session, user_id=user.id, task_ids=[a.id, str(a.id), b.id], today=TODAY)
     assert [t.id for t in done] == [a.id, b.id]
     deleted = tasks.bulk_delete(session, user_id=user.id, task_ids=[b.id, b.id])
@@ -652,7 +637,7 @@ def test_bulk_operations_ignore_repeated_ids(session, user):
 
 
 def test_bulk_operations_with_no_ids_change_and_journal_nothing(session, user):
-    add(session, user, "a")
+    make_task(session, user, "a")
     ops = op_count(session)
     assert tasks.bulk_complete(session, user_id=user.id, task_ids=[], today=TODAY) == []
     assert tasks.bulk_delete(session, user_id=user.id, task_ids=[]) == []
@@ -684,7 +669,7 @@ RECURRING_CASES = [
 def test_complete_task_recurring_creates_next_occurrence(session, user):
     for i, (recurrence, due, next_date) in enumerate(RECURRING_CASES):
         title = f"Water plants {i}"
-        task = add(
+        task = make_task(
             session,
             user,
             title,
@@ -718,7 +703,7 @@ def test_complete_task_recurring_without_due_date_counts_from_today(session, use
         "monthly": date(2025, 4, 15),
     }
     for recurrence, expected in cases.items():
-        task = add(session, user, recurrence, recurrence=recurrence)
+        task = make_task(session, user, recurrence, recurrence=recurrence)
         tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
         done, nxt = _occurrences(session, user, recurrence)
         assert done.due_date is None
@@ -726,20 +711,20 @@ def test_complete_task_recurring_without_due_date_counts_from_today(session, use
 
 
 def test_complete_task_not_recurring_creates_nothing(session, user):
-    task = add(session, user, "once", due_date=TODAY)
+    task = make_task(session, user, "once", due_date=TODAY)
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     assert len(_occurrences(session, user, "once")) == 1
 
 
 def test_complete_task_recurring_already_done_creates_nothing(session, user):
-    task = add(session, user, "r", recurrence="daily", due_date=TODAY)
+    task = make_task(session, user, "r", recurrence="daily", due_date=TODAY)
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     assert len(_occurrences(session, user, "r")) == 2
 
 
 def test_complete_task_next_occurrence_can_be_completed_in_turn(session, user):
-    task = add(session, user, "r", recurrence="weekly", due_date=date(2025, 3, 1))
+    task = make_task(session, user, "r", recurrence="weekly", due_date=date(2025, 3, 1))
     tasks.complete_task(session, user_id=user.id, task_id=task.id, today=TODAY)
     nxt = next(t for t in _occurrences(session, user, "r") if not t.completed)
     tasks.complete_task(session, user_id=user.id, task_id=nxt.id, today=TODAY)
@@ -748,8 +733,8 @@ def test_complete_task_next_occurrence_can_be_completed_in_turn(session, user):
 
 
 def test_bulk_complete_recurring_creates_one_next_each(session, user):
-    a = add(session, user, "a", recurrence="daily", due_date=TODAY)
-    b = add(session, user, "b", recurrence="weekly", due_date=TODAY)
+    a = make_task(session, user, "a", recurrence="daily", due_date=TODAY)
+    b = make_task(session, user, "b", recurrence="weekly", due_date=TODAY)
     tasks.bulk_complete(session, user_id=user.id, task_ids=[a.id, b.id, a.id], today=TODAY)
     assert [t.due_date for t in _occurrences(session, user, "a")] == [TODAY, TODAY + timedelta(days=1)]
     assert [t.due_date for t in _occurrences(session, user, "b")] == [TODAY, TODAY + timedelta(days=7)]
@@ -829,8 +814,8 @@ OPERATIONS = [
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda f: f.__name__.removeprefix("_op_"))
 def test_task_ids_of_other_users_behave_like_missing(session, user, other, operation):
-    theirs = add(session, other, "theirs", recurrence="daily", due_date=TODAY, tags=["secret"])
-    mine = add(session, user, "mine")
+    theirs = make_task(session, other, "theirs", recurrence="daily", due_date=TODAY, tags=["secret"])
+    mine = make_task(session, user, "mine")
     if operation is _op_reopen:
         tasks.complete_task(session, user_id=other.id, task_id=theirs.id, today=TODAY)
     session.commit()
@@ -861,9 +846,9 @@ def test_task_ids_of_other_users_behave_like_missing(session, user, other, opera
 
 
 def test_list_count_tags_never_show_other_users_tasks(session, user, other):
-    add(session, user, "mine", tags=["mine"], due_date=TODAY)
-    add(session, other, "theirs open", tags=["theirs", "shared"], due_date=TODAY, priority="high")
-    add(session, other, "theirs done", tags=["shared"], completed=True, due_date=TODAY)
+    make_task(session, user, "mine", tags=["mine"], due_date=TODAY)
+    make_task(session, other, "theirs open", tags=["theirs", "shared"], due_date=TODAY, priority="high")
+    make_task(session, other, "theirs done", tags=["shared"], completed=True, due_date=TODAY)
     assert titles(session, user) == ["mine"]
     assert titles(session, user, tag="shared") == []
     assert titles(session, user, search="theirs") == []
@@ -882,8 +867,8 @@ def test_list_count_tags_never_show_other_users_tasks(session, user, other):
 
 
 def test_bulk_operations_mixing_own_and_foreign_ids_change_nothing(session, user, other):
-    mine = add(session, user, "mine")
-    theirs = add(session, other, "theirs")
+    mine = make_task(session, user, "mine")
+    theirs = make_task(session, other, "theirs")
     with pytest.raises(NotFoundError, match=r"Task not found\."):
         tasks.bulk_complete(session, user_id=user.id, task_ids=[mine.id, theirs.id])
     with pytest.raises(NotFoundError, match=r"Task not found\."):
@@ -894,7 +879,7 @@ def test_bulk_operations_mixing_own_and_foreign_ids_change_nothing(session, user
 
 def test_complete_reopen_complete_makes_one_next_occurrence(session, user):
     """A slip of the finger (complete, reopen, complete) leaves the series with one next occurrence."""
-    weekly = add(session, user, "water plants", recurrence="weekly", due_date=TODAY)
+    weekly = make_task(session, user, "water plants", recurrence="weekly", due_date=TODAY)
     tasks.complete_task(session, user_id=user.id, task_id=weekly.id, today=TODAY)
     tasks.reopen_task(session, user_id=user.id, task_id=weekly.id)
     tasks.complete_task(session, user_id=user.id, task_id=weekly.id, today=TODAY)

@@ -13,28 +13,7 @@ from app.models import Action, Message, Thread, ThreadStatus, User, Widget
 from app.services import messages, threads, widgets
 from app.services.errors import InvalidInputError, NotFoundError
 from app.services.threads import DEFAULT_TITLE, ThreadCursor
-from tests.utils.factories import quick_user
-
-
-@pytest.fixture
-def user(session):
-    return quick_user(session)
-
-
-@pytest.fixture
-def other(session):
-    return quick_user(session)
-
-
-def new_thread(session, user, title="Chat", *, updated_at=None, status=None) -> Thread:
-    thread = threads.create_thread(session, user_id=user.id, title=title)
-    if updated_at is not None:
-        thread.updated_at = updated_at
-    if status is not None:
-        thread.status = status
-    session.add(thread)
-    session.commit()
-    return thread
+from tests.utils.factories import make_thread
 
 
 def fresh(engine, model, ident):
@@ -120,7 +99,7 @@ def test_create_thread_invalid_title_refused(session, user, title, message):
 
 
 def test_rename_thread_valid(session, user):
-    thread = new_thread(session, user, "Old")
+    thread = make_thread(session, user, "Old")
     threads.rename_thread(session, user_id=user.id, thread_id=str(thread.id), title="  New   name ")
     session.commit()
     row = fresh(session.get_bind(), Thread, thread.id)
@@ -130,7 +109,7 @@ def test_rename_thread_valid(session, user):
 
 @pytest.mark.parametrize("title", ["", "  ", "q" * 201])
 def test_rename_thread_invalid_keeps_title(session, user, title):
-    thread = new_thread(session, user, "Keep me")
+    thread = make_thread(session, user, "Keep me")
     with pytest.raises(InvalidInputError, match=r"Title (can't be empty|is too long)"):
         threads.rename_thread(session, user_id=user.id, thread_id=thread.id, title=title)
     session.rollback()
@@ -139,7 +118,7 @@ def test_rename_thread_invalid_keeps_title(session, user, title):
 
 def test_rename_thread_drops_nul_characters(session, user):
     """PostgreSQL text cannot hold NUL (SQLite can): both backends store the same title."""
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     threads.rename_thread(session, user_id=user.id, thread_id=thread.id, title="Trip\x00 plans")
     session.commit()
     assert fresh(session.get_bind(), Thread, thread.id).title == "Trip plans"
@@ -148,7 +127,7 @@ def test_rename_thread_drops_nul_characters(session, user):
 
 
 def test_rename_thread_200_chars_ok(session, user):
-    thread = new_thread(session, user)
+    thread = make_thread(session, user)
     threads.rename_thread(session, user_id=user.id, thread_id=thread.id, title="r" * 200)
     session.commit()
     assert fresh(session.get_bind(), Thread, thread.id).title == "r" * 200
@@ -174,9 +153,9 @@ def page_all(session, user, *, limit, **kwargs) -> list[uuid.UUID]:
 
 def test_list_threads_newest_first(session, user):
     base = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-    a = new_thread(session, user, "A", updated_at=base)
-    b = new_thread(session, user, "B", updated_at=base + timedelta(hours=2))
-    c = new_thread(session, user, "C", updated_at=base + timedelta(hours=1))
+    a = make_thread(session, user, "A", updated_at=base)
+    b = make_thread(session, user, "B", updated_at=base + timedelta(hours=2))
+    c = make_thread(session, user, "C", updated_at=base + timedelta(hours=1))
     listed = threads.list_threads(session, user_id=user.id)
     assert [t.id for t in listed] == [b.id, c.id, a.id]
 
@@ -187,8 +166,8 @@ def test_list_threads_keyset_pages_no_duplicates_or_gaps(session, user, other):
     for i in range(17):
         # Groups of equal updated_at (ties broken by id) mixed with distinct stamps.
         stamp = base + timedelta(minutes=i // 4)
-        made.append(new_thread(session, user, f"T{i}", updated_at=stamp))
-    new_thread(session, other, "Not mine", updated_at=base + timedelta(days=1))
+        made.append(make_thread(session, user, f"T{i}", updated_at=stamp))
+    make_thread(session, other, "Not mine", updated_at=base + timedelta(days=1))
     expected = [t.id for t in sorted(made, key=lambda t: (t.updated_at, t.id), reverse=True)]
     for limit in (1, 3, 4, 5, 16, 17, 50):
         assert page_all(session, user, limit=limit) == expected, limit
@@ -196,7 +175,7 @@ def test_list_threads_keyset_pages_no_duplicates_or_gaps(session, user, other):
 
 def test_list_threads_all_equal_updated_at_pages(session, user):
     stamp = datetime(2025, 1, 1, tzinfo=UTC)
-    made = [new_thread(session, user, f"T{i}", updated_at=stamp) for i in range(7)]
+    made = [make_thread(session, user, f"T{i}", updated_at=stamp) for i in range(7)]
     got = page_all(session, user, limit=2)
     assert len(got) == 7
     assert set(got) == {t.id for t in made}
@@ -259,8 +238,8 @@ def test_page_threads_limit_out_of_range_refused(session, user, limit):
 
 
 def test_list_threads_archived_filter(session, user):
-    active = new_thread(session, user, "Active")
-    archived = new_thread(session, user, "Old")
+    active = make_thread(session, user, "Active")
+    archived = make_thread(session, user, "Old")
     threads.set_archived(session, user_id=user.id, thread_id=archived.id)
     session.commit()
     assert [t.id for t in threads.list_threads(session, user_id=user.id)] == [active.id]
@@ -273,14 +252,14 @@ def test_list_threads_archived_filter(session, user):
 
 
 def test_list_threads_search_titles_and_message_text(session, user, other):
-    by_title = new_thread(session, user, "Groceries for the WEEKEND")
-    by_message = new_thread(session, user, "Something else")
+    by_title = make_thread(session, user, "Groceries for the WEEKEND")
+    by_message = make_thread(session, user, "Something else")
     messages.add_user_message(
         session, user_id=user.id, thread_id=by_message.id, content="Plan the Weekend trip"
     )
-    unrelated = new_thread(session, user, "Taxes")
+    unrelated = make_thread(session, user, "Taxes")
     messages.add_user_message(session, user_id=user.id, thread_id=unrelated.id, content="file them")
-    theirs = new_thread(session, other, "weekend plans")
+    theirs = make_thread(session, other, "weekend plans")
     session.commit()
     found = {t.id for t in threads.list_threads(session, user_id=user.id, search="  weekEND ")}
     assert found == {by_title.id, by_message.id}
@@ -293,12 +272,12 @@ def test_list_threads_search_titles_and_message_text(session, user, other):
 
 
 def test_list_threads_search_percent_and_underscore_are_literal(session, user):
-    pct = new_thread(session, user, "Save 100% of it")
-    under = new_thread(session, user, "Chat")
+    pct = make_thread(session, user, "Save 100% of it")
+    under = make_thread(session, user, "Chat")
     messages.add_user_message(session, user_id=user.id, thread_id=under.id, content="rename my_file now")
-    plain = new_thread(session, user, "Save 1000 of it")
-    myxfile = new_thread(session, user, "myXfile")
-    back = new_thread(session, user, r"path C:\temp")
+    plain = make_thread(session, user, "Save 1000 of it")
+    myxfile = make_thread(session, user, "myXfile")
+    back = make_thread(session, user, r"path C:\temp")
     session.commit()
 
     def ids(q):
@@ -314,7 +293,7 @@ def test_list_threads_search_percent_and_underscore_are_literal(session, user):
 
 
 def test_list_threads_search_respects_archived(session, user):
-    t = new_thread(session, user, "Weekend")
+    t = make_thread(session, user, "Weekend")
     threads.set_archived(session, user_id=user.id, thread_id=t.id)
     session.commit()
     assert threads.list_threads(session, user_id=user.id, search="weekend") == []
@@ -351,8 +330,8 @@ def populate(session, user, thread) -> tuple[Message, Widget, Action]:
 
 def test_delete_thread_cascades_messages_widgets_actions(session, user):
     engine = session.get_bind()
-    doomed = new_thread(session, user, "Doomed")
-    kept = new_thread(session, user, "Kept")
+    doomed = make_thread(session, user, "Doomed")
+    kept = make_thread(session, user, "Kept")
     populate(session, user, doomed)
     populate(session, user, kept)
     assert count(engine, Message, Message.thread_id == doomed.id) == 2
@@ -375,8 +354,8 @@ def test_delete_thread_cascades_messages_widgets_actions(session, user):
 
 def test_delete_thread_clears_last_chat_thread_id(session, user):
     engine = session.get_bind()
-    a = new_thread(session, user, "A")
-    b = new_thread(session, user, "B")
+    a = make_thread(session, user, "A")
+    b = make_thread(session, user, "B")
     threads.remember_last_thread(session, user_id=user.id, thread_id=a.id)
     session.commit()
     threads.delete_thread(session, user_id=user.id, thread_id=b.id)
@@ -390,7 +369,7 @@ def test_delete_thread_clears_last_chat_thread_id(session, user):
 
 def test_last_thread_id_ignores_archived_and_deleted(session, user):
     assert threads.last_thread_id(session, user_id=user.id) is None
-    t = new_thread(session, user, "T")
+    t = make_thread(session, user, "T")
     threads.remember_last_thread(session, user_id=user.id, thread_id=t.id)
     session.commit()
     assert threads.last_thread_id(session, user_id=user.id) == t.id
@@ -408,7 +387,7 @@ def test_last_thread_id_ignores_archived_and_deleted(session, user):
 
 
 def test_last_thread_id_ignores_another_users_thread(session, user, other):
-    theirs = new_thread(session, other, "Theirs")
+    theirs = make_thread(session, other, "Theirs")
     me = session.get(User, user.id)
     me.last_chat_thread_id = theirs.id
     session.add(me)
@@ -441,7 +420,7 @@ def snapshot_thread(engine, thread_id):
 )
 def test_thread_isolation_other_users_thread_not_found(session, user, other, call):
     engine = session.get_bind()
-    theirs = new_thread(session, other, "Private")
+    theirs = make_thread(session, other, "Private")
     messages.add_user_message(session, user_id=other.id, thread_id=theirs.id, content="secret")
     session.commit()
     before = snapshot_thread(engine, theirs.id)
@@ -460,13 +439,13 @@ def test_get_thread_missing_or_malformed_not_found(session, user, bad):
 
 
 def test_list_threads_only_own(session, user, other):
-    mine = new_thread(session, user, "Mine")
-    new_thread(session, other, "Theirs")
+    mine = make_thread(session, user, "Mine")
+    make_thread(session, other, "Theirs")
     assert [t.id for t in threads.list_threads(session, user_id=user.id)] == [mine.id]
 
 
 def test_agent_memory_roundtrip(session, user):
-    t = new_thread(session, user)
+    t = make_thread(session, user)
     assert threads.agent_memory(t) == {}
     threads.set_agent_memory(session, t, {"it": "abc"})
     session.commit()
