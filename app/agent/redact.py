@@ -28,7 +28,7 @@ from typing import Any
 KINDS = ("SECRET", "EMAIL", "IBAN", "CARD", "PHONE")
 """The placeholder kinds: ``[SECRET_1]``, ``[EMAIL_1]``..."""
 
-PLACEHOLDER_RE = re.compile(r"\[(?:SECRET|EMAIL|IBAN|CARD|PHONE)_\d{1,6}\]")
+PLACEHOLDER_RE = re.compile(rf"\[(?:{'|'.join(KINDS)})_\d{{1,6}}\]")
 _PARTIAL_PLACEHOLDER_RE = re.compile(r"\[[A-Z]{0,6}(?:_\d{0,6})?\Z")
 """A string that may still grow into a placeholder (``[``, ``[PHO``, ``[PHONE_1``)."""
 

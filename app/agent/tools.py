@@ -182,7 +182,7 @@ for _tool in (
         OperationType.delete,
         delete_tasks,
     ),
-    Tool("reopen_task", "Mark a completed task as not done.", TaskIdArgs, OperationType.update, reopen_task),
+    Tool("reopen_task", "Mark a completed task as not done.", TaskIdArgs, OperationType.reopen, reopen_task),
     Tool(
         "search_tasks",
         "Find tasks whose title or description contains text.",

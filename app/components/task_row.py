@@ -6,8 +6,6 @@ import reflex as rx
 
 from app.states.tasks import TaskRow, TasksState
 
-PRIORITY_COLOR = {"high": "red", "medium": "amber", "low": "gray"}
-
 
 def priority_badge(priority: rx.Var) -> rx.Component:
     return rx.match(

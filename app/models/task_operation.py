@@ -38,6 +38,7 @@ class OperationType(StrEnum):
     update = "update"
     delete = "delete"
     complete = "complete"
+    reopen = "reopen"
     search = "search"
     categorize = "categorize"
 
@@ -74,7 +75,7 @@ class TaskOperation(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_task_operations_user_created", "user_id", "created_at"),
         sa.CheckConstraint(
-            "operation_type IN ('create','update','delete','complete','search','categorize')",
+            "operation_type IN ('create','update','delete','complete','search','categorize','reopen')",
             name="ck_task_operations_type",
         ),
         sa.CheckConstraint(

@@ -6,7 +6,25 @@ import re
 import unicodedata
 from datetime import date
 
+from app.models import OperationType
+
 _BIDI_STRONG = {"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"}
+
+
+UNDONE_VERBS: dict[str, str] = {
+    OperationType.create: "adding",
+    OperationType.update: "editing",
+    OperationType.categorize: "tagging",
+    OperationType.complete: "completing",
+    OperationType.reopen: "reopening",
+    OperationType.delete: "deleting",
+}
+"""What undoing a change of each journaled type reverted, as said in a reply ("Undone: reopening ...")."""
+
+
+def undone_verb(operation_type: object) -> str:
+    """The verb for an undone change of ``operation_type`` (the undo tool's ``undone``), or "changing"."""
+    return UNDONE_VERBS.get(str(operation_type), "changing")
 
 
 def isolate(text: str) -> str:

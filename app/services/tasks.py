@@ -26,6 +26,7 @@ from sqlmodel import Session, col, func, select
 from app.core.db import begin_write
 from app.models import OperationType, Task, TaskCreate, TaskOperation, TaskPublic, TaskUpdate
 from app.models.base import utcnow
+from app.models.task import PRIORITY_RANK
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError, invalid, require_text
 from app.services.operations import PAGE, Origin, last_undoable, record_change, snapshot
 
@@ -116,7 +117,7 @@ def _ordered(stmt: Any, sort: SortKey) -> Any:
             col(Task.due_date).is_(None), col(Task.due_date).asc(), col(Task.created_at).desc()
         )
     if sort == "priority":
-        rank = sa.case({"high": 0, "medium": 1, "low": 2}, value=Task.priority, else_=3)
+        rank = sa.case({p.value: r for p, r in PRIORITY_RANK.items()}, value=Task.priority, else_=3)
         return stmt.order_by(rank, col(Task.created_at).desc())
     if sort == "title":
         return stmt.order_by(func.lower(Task.title), col(Task.created_at).desc())
@@ -273,7 +274,7 @@ def update_task(
 ) -> Task:
     """Change the fields given (only those); ``due_date: None`` clears the due date.
 
-    A change that leaves the task as it was (reopening an open task, a title it already has)
+    A change that leaves the task as it was (a title it already has, ``completed`` as it is)
     is journaled with nothing to undo, and keeps ``updated_at``.
     """
     changes = _validate(TaskUpdate, data).model_dump(exclude_unset=True)
@@ -415,8 +416,27 @@ def bulk_complete(
 def reopen_task(
     session: Session, *, user_id: uuid.UUID, task_id: uuid.UUID | str, origin: Origin = PAGE
 ) -> Task:
-    """Mark a completed task as not done again."""
-    return update_task(session, user_id=user_id, task_id=task_id, data={"completed": False}, origin=origin)
+    """Mark a completed task as not done again, journaled as a reopen (undo says "reopening").
+
+    Reopening an open task changes nothing and journals nothing to undo.
+    """
+    task = _lock_tasks(session, user_id=user_id, task_ids=[task_id])[0]
+    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = []
+    if task.completed:
+        before.append((task.id, snapshot(task)))
+        _apply_completion(task, False)
+        task.updated_at = utcnow()
+        session.add(task)
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=OperationType.reopen,
+        command={"action": "reopen", "task_id": str(task.id)},
+        before=before,
+        task_id=task.id,
+    )
+    return task
 
 
 def delete_task(

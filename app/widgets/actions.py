@@ -33,6 +33,7 @@ from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import InvalidInputError, NotFoundError, ServiceError, StillProcessingError
+from app.services.presentation import undone_verb
 from app.widgets import build
 from app.widgets.validate import WidgetError, dump, validate_widget
 
@@ -340,7 +341,9 @@ def _run(
             widget=widget,
             source=source,
         )
-        return result, build.outcome_card(f"Undone: {result.get('title') or 'the change'}.")
+        title = result.get("title")
+        done = f"{undone_verb(result.get('undone'))} “{title}”" if title else "the change"
+        return result, build.outcome_card(f"Undone: {done}.")
     if kind == "task.update":
         changes = _form_changes(form)
         result = _tool(

@@ -121,6 +121,14 @@ def test_run_local_agent_undo_reports_what_was_undone() -> None:
     assert "buy milk" in reply.text
 
 
+def test_run_local_agent_undo_names_the_kind_of_change() -> None:
+    tools = FakeTools()
+    tools.seed("buy milk", done=True)
+    tools.seed("call mom")
+    assert _say(tools, "reopen buy milk", "undo").text == 'Undone: reopening "buy milk".'
+    assert _say(tools, "complete call mom", "undo").text == 'Undone: completing "call mom".'
+
+
 def test_run_local_agent_undo_with_nothing_to_undo() -> None:
     reply = _say(FakeTools(), "undo")
     assert "nothing to undo" in reply.text.lower()

@@ -212,7 +212,16 @@ def test_registry_execute_complete_and_reopen(app_db, uid):
     task = get_task(app_db, added["task_id"])
     assert task.completed is False
     assert task.completed_at is None
-    assert_one_new_op(app_db, n + 1, tool_name="reopen_task", operation_type="update", status="completed")
+    assert_one_new_op(app_db, n + 1, tool_name="reopen_task", operation_type="reopen", status="completed")
+
+
+def test_registry_execute_undo_of_reopen_says_reopen(app_db, uid):
+    added = run("add_task", {"title": "Pay rent"}, uid)
+    run("complete_task", {"task_id": added["task_id"]}, uid)
+    run("reopen_task", {"task_id": added["task_id"]}, uid)
+    undone = run("undo", {}, uid)
+    assert (undone["undone"], undone["title"]) == ("reopen", "Pay rent")
+    assert get_task(app_db, added["task_id"]).completed is True
 
 
 def test_registry_execute_update_task_and_clear_due_date(app_db, uid):

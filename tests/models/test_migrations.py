@@ -89,3 +89,47 @@ def test_migrations_match_models(empty_db_url):
             assert names <= present, f"{table} lacks {names - present}"
     finally:
         engine.dispose()
+
+
+def _operation_types_check(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        checks = sa.inspect(engine).get_check_constraints("task_operations")
+    finally:
+        engine.dispose()
+    return next(c["sqltext"] for c in checks if c["name"] == "ck_task_operations_type")
+
+
+def test_migration_0003_journals_reopen_and_downgrades_it_to_update(empty_db_url):
+    migrations.upgrade(empty_db_url)
+    assert "'reopen'" in _operation_types_check(empty_db_url)
+    engine = make_engine(empty_db_url)
+    user_id, op_id = uuid.uuid4(), uuid.uuid4()
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, hashed_password, is_active, chat_preferences,"
+                    " created_at, updated_at) VALUES (:id, 'a@example.com', 'x', true, '{}', :now, :now)"
+                ).bindparams(sa.bindparam("id", type_=sa.Uuid())),
+                {"id": user_id, "now": "2026-12-05 08:00:00"},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO task_operations (id, user_id, source, input_text, operation_type,"
+                    " structured_command, status, created_at, updated_at)"
+                    " VALUES (:id, :user, 'page', '', 'reopen', '{}', 'completed', :now, :now)"
+                ).bindparams(sa.bindparam("id", type_=sa.Uuid()), sa.bindparam("user", type_=sa.Uuid())),
+                {"id": op_id, "user": user_id, "now": "2026-12-05 08:00:00"},
+            )
+    finally:
+        engine.dispose()
+    migrations.downgrade(empty_db_url, "0002")
+    assert "'reopen'" not in _operation_types_check(empty_db_url)
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.connect() as conn:
+            kinds = conn.execute(sa.text("SELECT operation_type FROM task_operations")).scalars().all()
+    finally:
+        engine.dispose()
+    assert kinds == ["update"]

@@ -416,8 +416,8 @@ def test_journal_reopen_records_what_changed(session, user):
     task = make_task(session, user, "x", completed=True)
     tasks.reopen_task(session, user_id=user.id, task_id=task.id)
     op = operations(session)[-1]
-    assert op.operation_type == OperationType.update
-    assert op.structured_command == {"action": "update", "task_id": str(task.id), "completed": False}
+    assert op.operation_type == OperationType.reopen
+    assert op.structured_command == {"action": "reopen", "task_id": str(task.id)}
     assert op.undo_state[0]["before"]["completed"] is True
 
 
@@ -526,7 +526,7 @@ def test_journal_existing_operation_for_each_kind_of_change(session, user):
             ),
         ),
         ("complete", lambda o: tasks.complete_task(session, user_id=user.id, task_id=task.id, origin=o)),
-        ("update", lambda o: tasks.reopen_task(session, user_id=user.id, task_id=task.id, origin=o)),
+        ("reopen", lambda o: tasks.reopen_task(session, user_id=user.id, task_id=task.id, origin=o)),
         ("delete", lambda o: tasks.delete_task(session, user_id=user.id, task_id=task.id, origin=o)),
     ]
     for kind, call in calls:

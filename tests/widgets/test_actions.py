@@ -270,7 +270,7 @@ def test_actions_task_card_undo_reverts(scene: Scene) -> None:
     assert scene.task("buy milk") is None, "undoing the add removes the task"
     assert {t.title for t in scene.tasks().values()} == {"eggs", "bread"}
     assert declared_actions(scene.widget(card["id"]).payload) == []
-    assert "Undone" in str(scene.widget(card["id"]).payload)
+    assert "Undone: adding “buy milk”." in str(scene.widget(card["id"]).payload)
     (card,) = scene.turn("complete eggs")
     assert scene.task("eggs").completed  # type: ignore[union-attr]
     out = perform(user_id=scene.user, widget_id=card["id"], action=first_action(card["payload"], "task.undo"))

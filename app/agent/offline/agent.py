@@ -20,6 +20,7 @@ from app.agent.offline.parse import parse_intent
 from app.agent.offline.queries import matches
 from app.agent.offline.targets import Targets, apply_words, positions, resolve_targets
 from app.agent.types import AgentReply, Confirmation, ToolCaller, ToolError
+from app.services.presentation import undone_verb
 
 TaskDict = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -405,25 +406,5 @@ def _undo(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> 
             break
     turn.memory["last_changes"] = 1
     turn.memory["focus"] = [str(u.get("task_id")) for u in undone if u.get("task_id") is not None]
-    phrases = [
-        f"{_UNDONE.get(str(u.get('undone')), str(u.get('undone') or 'changing'))} "
-        f"{replies.quote(u.get('title'))}"
-        for u in undone
-    ]
+    phrases = [f"{undone_verb(u.get('undone'))} {replies.quote(u.get('title'))}" for u in undone]
     return _Result("Undone: " + "; ".join(phrases) + ".")
-
-
-_UNDONE = {
-    "create": "adding",
-    "add": "adding",
-    "add_task": "adding",
-    "delete": "deleting",
-    "delete_task": "deleting",
-    "complete": "completing",
-    "complete_task": "completing",
-    "reopen": "reopening",
-    "reopen_task": "reopening",
-    "update": "editing",
-    "update_task": "editing",
-    "categorize": "tagging",
-}
