@@ -122,8 +122,8 @@ async def _recover_interrupted_turns() -> None:
     """A restart closes the turns a crash left open, so every thread takes new turns at once."""
     import asyncio
 
-    from app.agent.runner import recover_interrupted_turns
     from app.core.config import get_settings
+    from app.orchestration.runner import recover_interrupted_turns
 
     count = await asyncio.to_thread(recover_interrupted_turns, single_instance=get_settings().single_instance)
     if count:

@@ -94,13 +94,13 @@ def cmd_tasks_list(args: argparse.Namespace) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> None:
-    from app.agent.runner import run_cli_chat
+    from app.orchestration.runner import run_cli_chat
 
     run_cli_chat(email=args.user, thread_id=args.thread, as_json=args.json, lines=sys.stdin)
 
 
 def cmd_act(args: argparse.Namespace) -> None:
-    from app.widgets.actions import perform
+    from app.orchestration.widget_actions import perform
 
     try:
         action = json.loads(args.action)

@@ -25,8 +25,8 @@ if not os.environ.get("DATABASE_URL"):
 os.environ["AGENT_BACKEND"] = "local"
 
 from app import migrations
-from app.agent.runner import run_turn
 from app.core.db import session_scope
+from app.orchestration.runner import run_turn
 from app.services import auth
 
 MESSAGES = [

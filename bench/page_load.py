@@ -573,8 +573,8 @@ def profile_on_load(user_id: uuid.UUID, thread_id: uuid.UUID) -> list[tuple[str,
     from app.services import tasks as task_service
     from app.services import threads as thread_service
     from app.services import widgets as widget_service
-    from app.services.chat_views import message_view, thread_views
     from app.services.presentation import relative_due
+    from app.views.chat import message_view, thread_views
 
     with session_scope() as session:
         user = session.get(User, user_id)

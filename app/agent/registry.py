@@ -9,14 +9,12 @@ with a message fit for a person; the failed operation row is still recorded.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlmodel import Session
 
-from app.agent.types import ToolError
+from app.agent.tools import TOOLS
+from app.agent.types import Tool, ToolContext, ToolError
 from app.core.db import session_scope
 from app.core.inputs import InputError, check_json
 from app.models import OperationStatus, TaskOperation
@@ -24,53 +22,11 @@ from app.models.base import utcnow
 from app.services.errors import ServiceError, describe_validation_error
 from app.services.operations import Origin
 
-
-@dataclass
-class ToolContext:
-    """What a tool handler gets: an open session, the acting user and where the call comes from."""
-
-    session: Session
-    user_id: uuid.UUID
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class Tool:
-    """A named, JSON-schema'd operation on the user's tasks."""
-
-    name: str
-    description: str
-    args_model: type[BaseModel]
-    operation_type: str
-    handler: Callable[[ToolContext, Any], dict[str, Any]]
-
-    def json_schema(self) -> dict[str, Any]:
-        schema = self.args_model.model_json_schema()
-        schema.pop("title", None)
-        return schema
-
-    def openai_spec(self) -> dict[str, Any]:
-        """The Chat Completions ``tools`` entry for this tool."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": self.json_schema(),
-            },
-        }
-
-
-REGISTRY: dict[str, Tool] = {}
-
-
-def register(tool: Tool) -> Tool:
-    REGISTRY[tool.name] = tool
-    return tool
+REGISTRY: dict[str, Tool] = {tool.name: tool for tool in TOOLS}
+"""Every tool by name, built once from :data:`app.agent.tools.TOOLS` (tools never register themselves)."""
 
 
 def get_tool(name: str) -> Tool:
-    _ensure_loaded()
     tool = REGISTRY.get(name)
     if tool is None:
         raise ToolError(f"Unknown tool '{name}'.")
@@ -78,13 +34,7 @@ def get_tool(name: str) -> Tool:
 
 
 def all_tools() -> list[Tool]:
-    _ensure_loaded()
     return list(REGISTRY.values())
-
-
-def _ensure_loaded() -> None:
-    if not REGISTRY:
-        import app.agent.tools  # noqa: F401  - registers the tools
 
 
 def validate_args(tool: Tool, args: Any) -> BaseModel:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.agent.registry import Tool, ToolContext, register
+from app.agent.types import Tool, ToolContext
 from app.models import OperationType
 from app.services import tasks as task_service
 
@@ -157,7 +157,7 @@ def undo(ctx: ToolContext, args: UndoArgs) -> dict[str, Any]:
     }
 
 
-for _tool in (
+TOOLS: tuple[Tool, ...] = (
     Tool("add_task", "Create a task for the user.", AddTaskArgs, OperationType.create, add_task),
     Tool(
         "list_tasks",
@@ -191,5 +191,5 @@ for _tool in (
         search_tasks,
     ),
     Tool("undo", "Undo the last change made in this conversation.", UndoArgs, OperationType.update, undo),
-):
-    register(_tool)
+)
+"""Every tool, in the order the agents list them; ``app.agent.registry`` builds its table from these."""

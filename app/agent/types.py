@@ -8,9 +8,15 @@ current thread, records it as a TaskOperation, and returns the tool's JSON resul
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from app.services.operations import Origin
 
 
 class ToolError(Exception):
@@ -69,3 +75,39 @@ class AgentError(Exception):
         super().__init__(message)
         self.message = message
         self.reason = reason
+
+
+@dataclass
+class ToolContext:
+    """What a tool handler gets: an open session, the acting user and where the call comes from."""
+
+    session: Session
+    user_id: uuid.UUID
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A named, JSON-schema'd operation on the user's tasks."""
+
+    name: str
+    description: str
+    args_model: type[BaseModel]
+    operation_type: str
+    handler: Callable[[ToolContext, Any], dict[str, Any]]
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        return schema
+
+    def openai_spec(self) -> dict[str, Any]:
+        """The Chat Completions ``tools`` entry for this tool."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.json_schema(),
+            },
+        }

@@ -6,8 +6,8 @@ import reflex as rx
 
 from app.components.markdown import markdown_text
 from app.components.widget import widget_tree
-from app.services.chat_views import MessageView
 from app.states.chat import ChatState
+from app.views.chat import MessageView
 
 
 def typing_indicator() -> rx.Component:

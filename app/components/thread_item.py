@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services.chat_views import ThreadView
 from app.states.chat import ChatState
+from app.views.chat import ThreadView
 
 
 def delete_dialog() -> rx.Component:

@@ -1,4 +1,4 @@
-"""One recursive renderer for every ChatKit widget tree (``app.widgets.view.WNode``).
+"""One recursive renderer for every ChatKit widget tree (``app.views.widget.WNode``).
 
 A self-recursive ``rx.memo`` component switches on the node type with ``rx.match`` and
 renders children with ``rx.foreach``. Text is always text (markdown without raw HTML),
@@ -11,7 +11,7 @@ import reflex as rx
 
 from app.components.markdown import markdown_text
 from app.states.chat import ChatState
-from app.widgets.view import LUCIDE_ICONS, Option, WNode
+from app.views.widget import LUCIDE_ICONS, Option, WNode
 
 
 def _icon(name: rx.Var) -> rx.Component:

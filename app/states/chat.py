@@ -27,18 +27,18 @@ import reflex as rx
 from sqlmodel import Session
 
 from app import routes
-from app.agent import runner
 from app.core.config import get_settings
 from app.core.db import session_scope
+from app.orchestration import runner
+from app.orchestration import widget_actions as widget_actions
 from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
-from app.services.chat_views import MessageView, ThreadView, message_view, thread_views
 from app.services.errors import ServiceError, StillProcessingError
 from app.states.auth import AuthState, user_id_for_token
 from app.states.workers import run_db
-from app.widgets import actions as widget_actions
-from app.widgets.view import WNode, action_at, to_view
+from app.views.chat import MessageView, ThreadView, message_view, thread_views
+from app.views.widget import WNode, action_at, to_view
 
 PAGE_SIZE = 30
 MESSAGES_PAGE = 50

@@ -1,1 +1,4 @@
-"""ChatKit-shaped widgets: models (validation), builders (from tool results), actions (exactly once)."""
+"""ChatKit-shaped widgets: models (validation) and builders (from tool results).
+
+Clicks on them run in ``app.orchestration.widget_actions``; their render trees in ``app.views.widget``.
+"""

@@ -14,8 +14,9 @@ import uuid
 import pytest
 from sqlmodel import Session, col, select
 
-from app.agent import registry, runner
+from app.agent import registry
 from app.models import Message, Task
+from app.orchestration import runner
 from app.services import account
 from app.services.turn_journal import summary
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from app.agent import runner
 from app.core import db
 from app.core.config import get_settings
 from app.models import Message, Task, TaskOperation
+from app.orchestration import runner
 from app.services import auth
 from tests.utils.fake_openai import FakeOpenAI, fake_openai
 

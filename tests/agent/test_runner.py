@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, func, select
 
-from app.agent import runner
 from app.core.config import get_settings
 from app.models import Message, MessageStatus, Task, TaskOperation, Thread, User, Widget
 from app.models.base import utcnow
+from app.orchestration import runner
 from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services.errors import BusyError, InvalidInputError, NotFoundError, ServiceError
 
-OPENAI_BACKEND = Path(runner.__file__).with_name("openai_backend.py")
+OPENAI_BACKEND = Path(runner.__file__).parents[1] / "agent" / "openai_backend.py"
 
 
 @pytest.fixture

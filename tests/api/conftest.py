@@ -25,9 +25,9 @@ from fastapi.testclient import TestClient
 from app.api.main import create_api
 from app.core.config import get_settings
 from app.core.db import reset_engine, session_scope
+from app.orchestration.widget_actions import declared_actions
 from app.services import auth as auth_service
 from app.services.throttle import sign_in_throttle
-from app.widgets.actions import declared_actions
 
 PASSWORD = "correct-horse-42"
 TRACEBACK_MARKERS = ("Traceback", 'File "', "sqlalchemy.", "psycopg", "Error:")

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from app.agent import runner
+from app.orchestration import runner
 from tests.agent.test_interrupted_turns import EIGHT, crash_a_turn
 from tests.api.conftest import ApiUser, assert_error, chat
 

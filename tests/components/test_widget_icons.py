@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from app.core.config import PROJECT_ROOT
+from app.views.widget import ICON_MAP, to_view
 from app.widgets.models import ICON_NAMES
 from app.widgets.validate import dump, validate_widget
-from app.widgets.view import ICON_MAP, to_view
 
 _PROBE = r"""
 import json, re

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, func, select
 
 from app.models import Action, TaskOperation
-from app.widgets.actions import declared_actions
+from app.orchestration.widget_actions import declared_actions
 from tests.deploy.conftest import Deployment
 
 pytestmark = pytest.mark.deploy

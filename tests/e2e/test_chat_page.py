@@ -142,8 +142,8 @@ def test_long_reply_is_revealed_in_steps_then_stays_whole(page: Page, app_url: s
 def test_interrupted_reply_says_what_it_did_and_retry_finishes_it(page: Page, app_url: str, monkeypatch):
     """A turn cut off after 3 of 8 tasks (as by a crash, then the restart's recovery): its reply names
     them; Retry finishes the answer without adding those 3 again."""
-    from app.agent import runner
     from app.core.db import session_scope
+    from app.orchestration import runner
     from app.services import auth
     from app.services import messages as message_service
     from tests.agent.test_interrupted_turns import EIGHT, _Killed, crash_after

@@ -26,7 +26,7 @@ def _use(database_url: str) -> None:
 def claim_turn(database_url: str, user_id: str, thread_id: str, barrier: Any, n: int) -> str:
     """Try to start a turn in the thread at the same moment as the others: "claimed", "busy" or the error."""
     _use(database_url)
-    from app.agent import runner
+    from app.orchestration import runner
     from app.services.errors import BusyError
 
     barrier.wait(timeout=60)

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 import uvicorn
 from sqlmodel import Session, func, select
 
-from app.agent import runner
 from app.api.main import create_api
 from app.core.config import get_settings
 from app.models import Message, Task, TaskOperation
+from app.orchestration import runner
 from app.services import messages as message_service
 from app.services.errors import BusyError
 from tests.reliability import race_worker

@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from app.models import Message
 from app.models.base import utcnow
-from app.agent import runner
+from app.orchestration import runner
 from app.services.errors import BusyError
 from tests.reliability.api_server import ApiProcess
 from tests.reliability.conftest import (

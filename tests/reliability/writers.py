@@ -14,8 +14,8 @@ import uuid
 
 def run_writers(user_id: uuid.UUID, *, writers: int, rounds: int, prefix: str = "w") -> list[str]:
     """Run ``writers`` threads at once, ``rounds`` task + turn pairs each; returns their failures."""
-    from app.agent import runner
     from app.core.db import session_scope
+    from app.orchestration import runner
     from app.services import tasks as task_service
 
     barrier = threading.Barrier(writers)

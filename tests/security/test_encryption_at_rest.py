@@ -19,8 +19,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from app.agent.runner import run_turn
-from app.widgets.actions import perform
 from sqlmodel import Session, SQLModel, select
 
 from app import migrations
@@ -28,6 +26,8 @@ from app.core.crypto import PREFIX, get_keyring
 from app.core.db import make_engine, session_scope
 from app.models import Action, Message, SearchTerm, TaskOperation, Thread, User, Widget
 from app.models.base import EncryptedJSON, EncryptedText
+from app.orchestration.runner import run_turn
+from app.orchestration.widget_actions import perform
 from app.services import messages as message_service
 from app.services import search_index
 from app.services import tasks as task_service

@@ -139,8 +139,8 @@ class Watch:
 @pytest.fixture(scope="module")
 def seeded(app_url: str) -> Seeded:
     """One user with every hostile string stored, through the services, in the running app's database."""
-    from app.agent import runner
     from app.core.db import session_scope
+    from app.orchestration import runner
     from app.services import auth, messages, tasks, threads
 
     email = f"hostile-{uuid.uuid4().hex[:10]}@example.com"
@@ -396,8 +396,8 @@ _LISTED = """(reply) => ({
 def test_user_text_in_replies_stays_text_and_links_show_their_host(page: Page, app_url: str, watch: Watch):
     """The assistant lists tasks whose titles look like markdown: each shows as its own text, with no
     link or other markup; a link the model itself wrote opens safely and names its real host."""
-    from app.agent import runner
     from app.core.db import session_scope
+    from app.orchestration import runner
     from app.services import auth, messages, tasks
 
     email = f"md-{uuid.uuid4().hex[:10]}@example.com"

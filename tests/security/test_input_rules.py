@@ -25,13 +25,13 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.agent import runner
 from app.api.main import create_api
 from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_BYTES, MAX_JSON_DEPTH
 from app.mcp_server import call_tool
 from app.models import User
+from app.orchestration import runner
 from app.services import account as account_service
 from app.services import auth as auth_service
 from app.services import messages as message_service

@@ -26,7 +26,7 @@ from app.api.errors import Unmatched
 from app.api.main import create_api
 from app.core.db import session_scope
 from app.models import Message, Thread, Widget
-from app.widgets.actions import declared_actions
+from app.orchestration.widget_actions import declared_actions
 from tests.api.conftest import assert_error
 from tests.security.world import (
     COUNTS,

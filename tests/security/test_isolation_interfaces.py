@@ -27,8 +27,8 @@ from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.mcp_server import MCP_TOOLS, call_tool
 from app.models import Widget
+from app.orchestration import widget_actions as widget_actions
 from app.services.errors import ServiceError
-from app.widgets import actions as widget_actions
 from tests.security.world import (
     COUNTS,
     Holdings,

@@ -19,7 +19,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.agent import runner
 from app.api.main import MAX_BODY_BYTES, create_api
 from app.cli import main as cli_main
 from app.core.db import session_scope
@@ -28,6 +27,7 @@ from app.models import User
 from app.models.message import MESSAGE_MAX
 from app.models.task import DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
 from app.models.thread import THREAD_TITLE_MAX
+from app.orchestration import runner
 from app.services import auth as auth_service
 from app.services import messages as message_service
 from app.services import tasks as task_service

@@ -138,7 +138,7 @@ def test_logs_hold_no_message_text_password_or_token(
     assert any(n.startswith("openai") for n in names)  # ...and the SDK's own debug log
     assert any(n.startswith(("httpx", "httpcore")) for n in names)
     assert f"token={REDACTED}" in logged  # the query-string token was logged, scrubbed
-    assert any(r.name == "app.agent.runner" for r in records.records)  # the failing turn was logged
+    assert any(r.name == "app.orchestration.runner" for r in records.records)  # the failing turn was logged
 
     secrets = {
         "password": password,

@@ -10,9 +10,9 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from app.agent import runner
 from app.core.db import session_scope
 from app.models import Message, Task
+from app.orchestration import runner
 from app.services import preferences as preference_service
 from app.services import tasks as task_service
 from tests.security.conftest import use_backend

@@ -24,11 +24,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app import cli
-from app.agent.runner import run_turn
 from app.core.config import PROJECT_ROOT, get_settings
 from app.core.crypto import PREFIX, get_keyring, reset_keyring
 from app.core.db import session_scope
 from app.models import Message, SearchTerm, Thread, User
+from app.orchestration.runner import run_turn
 from app.services import messages as message_service
 from app.services import search_index
 from app.services import threads as thread_service

@@ -19,14 +19,14 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
 import app.models  # noqa: F401 - every table on the metadata
-from app.agent import runner
 from app.core.db import session_scope
 from app.core.security import hash_password
 from app.models import Action, Message, MessageStatus, TaskOperation, User, Widget
+from app.orchestration import runner
+from app.orchestration import widget_actions as widget_actions
 from app.services import auth as auth_service
 from app.services import messages as message_service
 from app.services import tasks as task_service
-from app.widgets import actions as widget_actions
 
 PASSWORD = "correct-horse-42"
 _HASH: list[str] = []

@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from app.agent.runner import run_turn
 from app.core.db import session_scope
 from app.models import AuthToken, Message, Task, TaskOperation, Thread, User, Widget
+from app.orchestration.runner import run_turn
+from app.orchestration.widget_actions import declared_actions, perform
 from app.services import account, auth, preferences
 from app.services import tasks as task_service
 from app.services.errors import AuthError, InvalidInputError
 from app.services.throttle import TooManyAttempts
-from app.widgets.actions import declared_actions, perform
 
 PASSWORD = "correct-horse-42"
 

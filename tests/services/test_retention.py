@@ -16,17 +16,17 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from app import migrations
-from app.agent.runner import run_turn
 from app.cli import main as cli_main
 from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
 from app.models import Message, Task, Thread, ThreadStatus, User
 from app.models.base import utcnow
 from app.models.thread import INACTIVE_AFTER
+from app.orchestration.runner import run_turn
+from app.orchestration.widget_actions import declared_actions, perform
 from app.services import messages as message_service
 from app.services import preferences, retention
 from app.services import threads as thread_service
-from app.widgets.actions import declared_actions, perform
 
 
 def new_user(retention_days: int | None = None) -> uuid.UUID:

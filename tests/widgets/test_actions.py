@@ -15,13 +15,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.agent.runner import run_turn
 from app.core.db import session_scope
 from app.models import Action, Task, TaskOperation, Widget
+from app.orchestration import widget_actions as actions_module
+from app.orchestration.runner import run_turn
+from app.orchestration.widget_actions import ActionOutcome, declared_actions, perform
 from app.services import tasks as task_service
 from app.services.errors import NotFoundError
-from app.widgets import actions as actions_module
-from app.widgets.actions import ActionOutcome, declared_actions, perform
 from app.widgets.validate import MAX_BYTES, dump, validate_widget
 from tests.widgets.conftest import make_user
 from tests.widgets.helpers import assert_chatkit_parses, nodes

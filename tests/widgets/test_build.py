@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from app.orchestration.widget_actions import declared_actions
+from app.views.widget import WNode, action_at, to_view
 from app.widgets import build
-from app.widgets.actions import declared_actions
 from app.widgets.validate import MAX_BYTES, dump, validate_widget
-from app.widgets.view import WNode, action_at, to_view
 from tests.widgets.helpers import assert_chatkit_parses, nodes, types_in
 
 TODAY = date(2026, 6, 15)

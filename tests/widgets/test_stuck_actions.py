@@ -25,16 +25,16 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from app.agent.runner import run_turn
 from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.models import Action, ActionStatus, Task, User, Widget
+from app.orchestration import widget_actions as actions
+from app.orchestration.runner import run_turn
+from app.orchestration.widget_actions import perform
 from app.services import auth as auth_service
 from app.services.errors import StillProcessingError
 from app.states import chat, workers
-from app.widgets import actions
-from app.widgets.actions import perform
-from app.widgets.view import action_at
+from app.views.widget import action_at
 
 KEY_OF_PAGE = "{path}@v{version}"  # the key the chat page derives from the node and version it clicked
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.widgets.actions import declared_actions
+from app.orchestration.widget_actions import declared_actions
 from app.widgets.models import COMPONENT_TYPES
 from app.widgets.validate import MAX_BYTES, MAX_DEPTH, WidgetError, dump, validate_widget
 from tests.widgets.corpus import INVALID, VALID, card, nested, text

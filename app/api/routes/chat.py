@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from app.agent import registry, runner
+from app.agent import registry
 from app.api.deps import UserId
 from app.api.errors import describe_failure
 from app.api.schemas import (
@@ -23,6 +23,7 @@ from app.api.schemas import (
     ConversationChatResponse,
     RetryRequest,
 )
+from app.orchestration import runner
 from app.services.errors import ServiceError
 
 router = APIRouter(tags=["chat"], responses=ERRORS)

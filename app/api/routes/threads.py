@@ -22,11 +22,11 @@ from app.api.schemas import (
 )
 from app.core.db import session_scope
 from app.models import Message, Thread
+from app.orchestration import widget_actions as widget_actions
 from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import InvalidInputError, NotFoundError
-from app.widgets import actions as widget_actions
 
 router = APIRouter(prefix="/threads", tags=["threads"], responses=ERRORS)
 

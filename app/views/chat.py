@@ -8,7 +8,7 @@ from typing import Any
 
 from app.models import Message, Thread, Widget
 from app.models.base import utcnow
-from app.widgets.view import WNode, to_view
+from app.views.widget import WNode, to_view
 
 GROUPS = ("Today", "Yesterday", "Previous 7 days", "Older")
 

@@ -28,12 +28,12 @@ from app.core.db import session_scope
 from app.models import Message, MessageStatus
 from app.models.base import utcnow
 from app.models.message import OPEN_STATUSES
+from app.orchestration.turn_widgets import widgets_for_turn
 from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import turn_journal
 from app.services import widgets as widget_service
 from app.services.errors import BusyError, ConflictError, NotFoundError, ServiceError
-from app.widgets.from_turn import widgets_for_turn
 
 log = logging.getLogger(__name__)
 
