@@ -16,7 +16,17 @@ from starlette.types import Receive, Scope, Send
 from app.agent.types import ToolError
 from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
 from app.core.inputs import NOT_UNICODE, printable
-from app.services.errors import ServiceError
+from app.services.errors import (
+    AuthError,
+    BusyError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceError,
+    StillProcessingError,
+)
+from app.services.throttle import TooManyAttempts
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +45,25 @@ CODES = {
 }
 
 RETRY_AFTER_SECONDS = 5
+
+STATUSES: dict[type[ServiceError], int] = {
+    ServiceError: 400,
+    AuthError: 401,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    BusyError: 409,
+    StillProcessingError: 409,
+    InvalidInputError: 422,
+    TooManyAttempts: 429,
+}
+"""The HTTP status of each kind of refusal the services raise; a subclass not listed takes its
+nearest listed base's (``WrongPasswordError`` is a ``ForbiddenError``: 403)."""
+
+
+def status_for(exc: ServiceError) -> int:
+    """The HTTP status answering ``exc`` (see :data:`STATUSES`)."""
+    return next(STATUSES[cls] for cls in type(exc).__mro__ if cls in STATUSES)
 
 
 def error_response(
@@ -121,10 +150,11 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install(api: FastAPI) -> None:
     @api.exception_handler(ServiceError)
     async def _service(_request: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        status = status_for(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
         if exc.retry_after is not None:
             headers["Retry-After"] = str(exc.retry_after)
-        return error_response(exc.status, exc.message, exc.code, headers or None)
+        return error_response(status, exc.message, exc.code, headers or None)
 
     @api.exception_handler(ToolError)
     async def _tool(_request: Request, exc: ToolError) -> JSONResponse:

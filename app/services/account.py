@@ -22,7 +22,7 @@ from app.core.security import MIN_PASSWORD_LENGTH, TokenError, decode_token, has
 from app.models import Action, AuthToken, Message, Task, TaskOperation, Thread, User, Widget
 from app.models.base import utcnow
 from app.services import auth as auth_service
-from app.services.errors import InvalidInputError, NotFoundError, ServiceError, require_text
+from app.services.errors import ForbiddenError, InvalidInputError, NotFoundError, require_text
 from app.services.preferences import effective_retention_days, read_preferences
 from app.services.tasks import to_public
 from app.services.throttle import SignInThrottle, TooManyAttempts
@@ -35,11 +35,8 @@ password_throttle = SignInThrottle("password")
 """Wrong passwords per account (key ``user:<id>`` as both email and client), shared like sign-in's."""
 
 
-class WrongPasswordError(ServiceError):
+class WrongPasswordError(ForbiddenError):
     """The password given to confirm an account action is not the account's password."""
-
-    code = "forbidden"
-    status = 403
 
 
 def _user(session: Session, user_id: uuid.UUID) -> User:

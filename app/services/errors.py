@@ -10,10 +10,12 @@ from app.core.inputs import InputError, check_text
 
 
 class ServiceError(Exception):
-    """Base class; ``code`` maps to an HTTP status in the API."""
+    """Base class: a refusal whose ``message`` is fit to show a person and whose ``code`` names its kind.
+
+    The services know nothing of HTTP: the API maps each kind to its status (``app.api.errors``).
+    """
 
     code = "error"
-    status = 400
     retry_after: int | None = None
     """Seconds after which asking again may succeed (the API's ``Retry-After``); None: don't."""
 
@@ -26,29 +28,32 @@ class NotFoundError(ServiceError):
     """Missing, or owned by someone else: both look exactly the same to the caller."""
 
     code = "not_found"
-    status = 404
 
 
 class InvalidInputError(ServiceError):
     code = "invalid"
-    status = 422
 
 
 class ConflictError(ServiceError):
     code = "conflict"
-    status = 409
 
 
 class AuthError(ServiceError):
+    """Not signed in, or the credentials are wrong."""
+
     code = "unauthorized"
-    status = 401
+
+
+class ForbiddenError(ServiceError):
+    """Signed in, but not allowed to do this."""
+
+    code = "forbidden"
 
 
 class BusyError(ServiceError):
     """A thread already has a turn running."""
 
     code = "busy"
-    status = 409
 
 
 class StillProcessingError(ServiceError):
@@ -59,12 +64,11 @@ class StillProcessingError(ServiceError):
     """
 
     code = "still_processing"
-    status = 409
     retry_after = 1
 
 
 def require_text(value: Any, what: str) -> Any:
-    """``value`` when it is valid Unicode text (or not text); else a 422 naming ``what`` ("The title")."""
+    """``value`` when it is valid Unicode text (or not text); else an invalid-input error naming ``what``."""
     try:
         return check_text(value, what)
     except InputError as exc:

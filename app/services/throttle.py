@@ -72,8 +72,9 @@ REDIS_RETRY_SECONDS = 30.0
 
 
 class TooManyAttempts(ServiceError):
+    """Too many failures from one client or for one account; wait before trying again."""
+
     code = "rate_limited"
-    status = 429
 
 
 def wait_message(minutes: int, what: str = "failed sign-ins") -> str:

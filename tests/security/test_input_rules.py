@@ -37,7 +37,7 @@ from app.services import auth as auth_service
 from app.services import messages as message_service
 from app.services import tasks as task_service
 from app.services import threads as thread_service
-from app.services.errors import ServiceError
+from app.services.errors import InvalidInputError, ServiceError
 from tests.api.conftest import assert_error, find_action
 from tests.security.world import changes, snapshot
 
@@ -293,7 +293,7 @@ def _refusal(call: Callable[[], Any]) -> str:
     """The message of the 422 refusal ``call()`` must raise."""
     with pytest.raises(ServiceError) as caught:
         call()
-    assert caught.value.status == 422, (caught.value.status, caught.value.message)
+    assert isinstance(caught.value, InvalidInputError), (type(caught.value), caught.value.message)
     return caught.value.message
 
 

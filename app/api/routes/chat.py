@@ -24,7 +24,7 @@ from app.api.schemas import (
     RetryRequest,
 )
 from app.orchestration import runner
-from app.services.errors import ServiceError
+from app.services.errors import ForbiddenError
 
 router = APIRouter(tags=["chat"], responses=ERRORS)
 _RUNNING: set[asyncio.Future] = set()
@@ -90,16 +90,11 @@ def retry(thread_id: str, user_id: UserId, body: RetryRequest | None = None) -> 
 )
 def chat_as(user_id: uuid.UUID, body: ConversationChatRequest, acting: UserId) -> ConversationChatResponse:
     if user_id != acting:
-        raise _Forbidden("You can only chat as yourself.")
+        raise ForbiddenError("You can only chat as yourself.")
     result = runner.run_turn(user_id=acting, text=body.message, thread_id=body.conversation_id, source="api")
     return ConversationChatResponse(
         conversation_id=result.thread_id, response=result.reply, tool_calls=result.tool_calls
     )
-
-
-class _Forbidden(ServiceError):
-    code = "forbidden"
-    status = 403
 
 
 def _sse(event: str, data: Any) -> str:
