@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_DEPTH
+from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STATUS_FILTERS
 from app.services import auth as auth_service
 from app.services import tasks as task_service
 from app.services.errors import InvalidInputError, NotFoundError, ServiceError, require_text
@@ -205,21 +206,21 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--user", required=True, help="the user's email")
     add.add_argument("--title", required=True)
     add.add_argument("--description")
-    add.add_argument("--priority", choices=["low", "medium", "high"], default="medium")
+    add.add_argument("--priority", choices=PRIORITIES, default="medium")
     add.add_argument("--tags", help="comma-separated, e.g. work,home")
     add.add_argument("--due", help="YYYY-MM-DD")
-    add.add_argument("--recurrence", choices=["daily", "weekly", "monthly"])
+    add.add_argument("--recurrence", choices=RECURRENCES)
     add.add_argument("--done", action="store_true", help="create it already completed")
     add.set_defaults(func=cmd_tasks_add)
     lst = tasks.add_parser("list", help="list a user's tasks")
     lst.add_argument("--user", required=True)
     lst.add_argument("--json", action="store_true")
-    lst.add_argument("--status", choices=task_service.STATUS_FILTERS, default="all")
+    lst.add_argument("--status", choices=STATUS_FILTERS, default="all")
     lst.add_argument("--tag")
-    lst.add_argument("--priority", choices=["low", "medium", "high"])
-    lst.add_argument("--due", choices=task_service.DUE_FILTERS)
+    lst.add_argument("--priority", choices=PRIORITIES)
+    lst.add_argument("--due", choices=DUE_FILTERS)
     lst.add_argument("--search")
-    lst.add_argument("--sort", choices=task_service.SORT_KEYS, default="created")
+    lst.add_argument("--sort", choices=SORT_KEYS, default="created")
     lst.set_defaults(func=cmd_tasks_list)
 
     chat = sub.add_parser("chat", help="chat with the assistant: one message per stdin line")

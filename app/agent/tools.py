@@ -6,12 +6,22 @@ from the hackathon MCP server so existing clients keep working.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.agent.types import Tool, ToolContext
 from app.models import OperationType
+from app.models.task import (
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    DueFilter,
+    Priority,
+    PriorityName,
+    RecurrenceName,
+    SortKey,
+    StatusFilter,
+)
 from app.services import tasks as task_service
 
 MAX_LISTED = 50
@@ -23,28 +33,28 @@ class _Args(BaseModel):
 
 class AddTaskArgs(_Args):
     title: str = Field(
-        description="What to do, without dates, priority or tags.", min_length=1, max_length=200
+        description="What to do, without dates, priority or tags.", min_length=1, max_length=TITLE_MAX
     )
-    description: str | None = Field(default=None, max_length=5000)
-    priority: Literal["low", "medium", "high"] = "medium"
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    priority: PriorityName = Priority.medium.value
     tags: list[str] = Field(default_factory=list, description="Lower-case tags without '#'.")
     due_date: date | None = Field(default=None, description="YYYY-MM-DD")
-    recurrence: Literal["daily", "weekly", "monthly"] | None = None
+    recurrence: RecurrenceName | None = None
 
 
 class ListTasksArgs(_Args):
-    status: Literal["all", "pending", "completed"] = "all"
+    status: StatusFilter = "all"
     tag: str | None = None
-    priority: Literal["low", "medium", "high"] | None = None
-    due: Literal["today", "tomorrow", "overdue", "upcoming", "none"] | None = None
+    priority: PriorityName | None = None
+    due: DueFilter | None = None
     search: str | None = Field(default=None, max_length=200)
-    sort: Literal["created", "due_date", "priority", "title"] = "created"
+    sort: SortKey = "created"
     limit: int = Field(default=MAX_LISTED, ge=1, le=200)
 
 
 class SearchTasksArgs(_Args):
     query: str = Field(min_length=1, max_length=200)
-    status: Literal["all", "pending", "completed"] = "all"
+    status: StatusFilter = "all"
 
 
 class TaskIdArgs(_Args):
@@ -57,12 +67,12 @@ class TaskIdsArgs(_Args):
 
 class UpdateTaskArgs(_Args):
     task_id: str
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    priority: Literal["low", "medium", "high"] | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    priority: PriorityName | None = None
     tags: list[str] | None = Field(default=None, description="The complete new list of tags.")
     due_date: date | None = Field(default=None, description="YYYY-MM-DD, or null to clear the due date.")
-    recurrence: Literal["daily", "weekly", "monthly"] | None = None
+    recurrence: RecurrenceName | None = None
 
 
 class UndoArgs(_Args):

@@ -10,7 +10,7 @@ import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -39,6 +39,25 @@ class Recurrence(StrEnum):
 
 
 PRIORITY_RANK = {Priority.high: 0, Priority.medium: 1, Priority.low: 2}
+"""Priority order, most urgent first (the "priority" sort)."""
+
+# The task vocabulary, spelled once: every interface (tools, API, CLI, pages) takes these.
+PRIORITIES: tuple[str, ...] = tuple(member.value for member in Priority)
+RECURRENCES: tuple[str, ...] = tuple(member.value for member in Recurrence)
+PriorityName: Any = Literal[PRIORITIES]
+"""``Literal["low", "medium", "high"]``: a schema shows the values inline, as plain strings."""
+RecurrenceName: Any = Literal[RECURRENCES]
+"""``Literal["daily", "weekly", "monthly"]``."""
+StatusFilter = Literal["all", "pending", "completed"]
+DueFilter = Literal["today", "tomorrow", "overdue", "upcoming", "none"]
+SortKey = Literal["created", "due_date", "priority", "title"]
+STATUS_FILTERS: tuple[str, ...] = get_args(StatusFilter)
+DUE_FILTERS: tuple[str, ...] = get_args(DueFilter)
+SORT_KEYS: tuple[str, ...] = get_args(SortKey)
+
+
+def _sql_in(values: tuple[str, ...]) -> str:
+    return "(" + ",".join(f"'{value}'" for value in values) + ")"
 
 
 class Task(SQLModel, table=True):
@@ -62,9 +81,9 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_tasks_user_completed", "user_id", "completed"),
         sa.Index("ix_tasks_user_due", "user_id", "due_date"),
-        sa.CheckConstraint("priority IN ('low','medium','high')", name="ck_tasks_priority"),
+        sa.CheckConstraint(f"priority IN {_sql_in(PRIORITIES)}", name="ck_tasks_priority"),
         sa.CheckConstraint(
-            "recurrence IS NULL OR recurrence IN ('daily','weekly','monthly')", name="ck_tasks_recurrence"
+            f"recurrence IS NULL OR recurrence IN {_sql_in(RECURRENCES)}", name="ck_tasks_recurrence"
         ),
         sa.CheckConstraint("length(title) >= 1", name="ck_tasks_title_len"),
     )

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -26,16 +26,18 @@ from sqlmodel import Session, col, func, select
 from app.core.db import begin_write
 from app.models import OperationType, Task, TaskCreate, TaskOperation, TaskPublic, TaskUpdate
 from app.models.base import utcnow
-from app.models.task import PRIORITY_RANK
+from app.models.task import (
+    DUE_FILTERS,
+    PRIORITIES,
+    PRIORITY_RANK,
+    SORT_KEYS,
+    STATUS_FILTERS,
+    DueFilter,
+    SortKey,
+    StatusFilter,
+)
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError, invalid, require_text
 from app.services.operations import PAGE, Origin, last_undoable, record_change, snapshot
-
-StatusFilter = Literal["all", "pending", "completed"]
-DueFilter = Literal["today", "tomorrow", "overdue", "upcoming", "none"]
-SortKey = Literal["created", "due_date", "priority", "title"]
-STATUS_FILTERS: tuple[str, ...] = ("all", "pending", "completed")
-DUE_FILTERS: tuple[str, ...] = ("today", "tomorrow", "overdue", "upcoming", "none")
-SORT_KEYS: tuple[str, ...] = ("created", "due_date", "priority", "title")
 
 
 @dataclass
@@ -60,8 +62,8 @@ class TaskQuery:
             raise InvalidInputError(f"due must be one of {', '.join(DUE_FILTERS)}.")
         if self.sort not in SORT_KEYS:
             raise InvalidInputError(f"sort must be one of {', '.join(SORT_KEYS)}.")
-        if self.priority is not None and self.priority not in ("low", "medium", "high"):
-            raise InvalidInputError("priority must be one of low, medium, high.")
+        if self.priority is not None and self.priority not in PRIORITIES:
+            raise InvalidInputError(f"priority must be one of {', '.join(PRIORITIES)}.")
         if self.limit is not None and self.limit < 0:
             raise InvalidInputError("limit can't be negative.")
         if self.offset < 0:

@@ -16,6 +16,7 @@ import reflex as rx
 
 from app import routes
 from app.core.db import session_scope
+from app.models.task import DUE_FILTERS, PRIORITIES, SORT_KEYS, STATUS_FILTERS
 from app.services import tasks as task_service
 from app.services.errors import ServiceError
 from app.services.presentation import isolate, relative_due
@@ -152,16 +153,10 @@ class TasksState(rx.State):
     async def on_load(self):
         """Read the filters from the URL, then load; runs after the sign-in guard."""
         params = self.router.url.query_parameters
-        self.status = (
-            params.get("status", "all") if params.get("status") in task_service.STATUS_FILTERS else "all"
-        )
-        self.priority = (
-            params.get("priority", ANY) if params.get("priority") in ("low", "medium", "high") else ANY
-        )
-        self.due = params.get("due", ANY) if params.get("due") in task_service.DUE_FILTERS else ANY
-        self.sort = (
-            params.get("sort", "created") if params.get("sort") in task_service.SORT_KEYS else "created"
-        )
+        self.status = params.get("status", "all") if params.get("status") in STATUS_FILTERS else "all"
+        self.priority = params.get("priority", ANY) if params.get("priority") in PRIORITIES else ANY
+        self.due = params.get("due", ANY) if params.get("due") in DUE_FILTERS else ANY
+        self.sort = params.get("sort", "created") if params.get("sort") in SORT_KEYS else "created"
         self.tag = (params.get("tag") or ANY).strip().lower()[:32] or ANY
         self.search = (params.get("q") or "")[:200]
         self.editing_id, self.error, self.undo_message = "", "", ""
@@ -176,7 +171,7 @@ class TasksState(rx.State):
 
     @rx.event
     async def set_status(self, value: str):
-        return await self._set_filter("status", value if value in task_service.STATUS_FILTERS else "all")
+        return await self._set_filter("status", value if value in STATUS_FILTERS else "all")
 
     @rx.event
     async def set_tag(self, value: str):
@@ -184,15 +179,15 @@ class TasksState(rx.State):
 
     @rx.event
     async def set_priority(self, value: str):
-        return await self._set_filter("priority", value if value in ("low", "medium", "high") else ANY)
+        return await self._set_filter("priority", value if value in PRIORITIES else ANY)
 
     @rx.event
     async def set_due(self, value: str):
-        return await self._set_filter("due", value if value in task_service.DUE_FILTERS else ANY)
+        return await self._set_filter("due", value if value in DUE_FILTERS else ANY)
 
     @rx.event
     async def set_sort(self, value: str):
-        return await self._set_filter("sort", value if value in task_service.SORT_KEYS else "created")
+        return await self._set_filter("sort", value if value in SORT_KEYS else "created")
 
     @rx.event
     async def set_search(self, value: str):

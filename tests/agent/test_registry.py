@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from app.agent import registry
 from app.agent.types import ToolError
-from app.models import OperationStatus, Task, TaskOperation
+from app.models import OperationStatus, Task, TaskCreate, TaskOperation, TaskUpdate
+from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STATUS_FILTERS
 from app.services import tasks as task_service
 from app.services import threads as thread_service
 
@@ -108,6 +109,36 @@ def test_registry_schema_required_fields():
     assert "task_id" in schemas["update_task"]["required"]
     assert "query" in schemas["search_tasks"]["required"]
     assert set(schemas["add_task"]["properties"]["priority"]["enum"]) == {"low", "medium", "high"}
+
+
+def _choices(schema: dict, field: str) -> set[str]:
+    prop = schema["properties"][field]
+    options = prop.get("anyOf", [prop])
+    return {value for option in options for value in option.get("enum", [])}
+
+
+def test_registry_task_tools_take_the_fields_of_task_create_and_update():
+    """The tools' task fields are TaskCreate's and TaskUpdate's, with the same choices (one vocabulary)."""
+    schemas = {t.name: t.json_schema() for t in registry.all_tools()}
+    create = TaskCreate.model_json_schema(mode="validation")
+    create_fields = set(TaskCreate.model_fields) - {"completed"}
+    assert set(schemas["add_task"]["properties"]) == create_fields
+    assert set(schemas["update_task"]["properties"]) == set(TaskUpdate.model_fields) - {"completed"} | {
+        "task_id"
+    }
+    for tool in ("add_task", "update_task"):
+        assert (
+            _choices(schemas[tool], "priority") == set(PRIORITIES) == set(create["$defs"]["Priority"]["enum"])
+        )
+        assert _choices(schemas[tool], "recurrence") == set(RECURRENCES)
+    assert set(RECURRENCES) == set(create["$defs"]["Recurrence"]["enum"])
+    listing = schemas["list_tasks"]
+    assert (_choices(listing, "status"), _choices(listing, "due"), _choices(listing, "sort")) == (
+        set(STATUS_FILTERS),
+        set(DUE_FILTERS),
+        set(SORT_KEYS),
+    )
+    assert _choices(schemas["search_tasks"], "status") == set(STATUS_FILTERS)
 
 
 def test_registry_get_tool_unknown():

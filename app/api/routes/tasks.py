@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -10,6 +10,7 @@ from app.api.deps import UserId
 from app.api.schemas import ERRORS, TaskCreateBody, TaskList, TaskUpdateBody
 from app.core.db import session_scope
 from app.models import TaskPublic
+from app.models.task import DueFilter, PriorityName, SortKey, StatusFilter
 from app.services import tasks as task_service
 from app.services.operations import Origin
 
@@ -20,12 +21,12 @@ API = Origin(source="api")
 @router.get("", response_model=TaskList, summary="List tasks with filters and a sort")
 def list_tasks(
     user_id: UserId,
-    status: Literal["all", "pending", "completed"] = "all",
+    status: StatusFilter = "all",
     tag: Annotated[str | None, Query(max_length=32)] = None,
-    priority: Literal["low", "medium", "high"] | None = None,
-    due: Literal["today", "tomorrow", "overdue", "upcoming", "none"] | None = None,
+    priority: PriorityName | None = None,
+    due: DueFilter | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Search title and description")] = None,
-    sort: Literal["created", "due_date", "priority", "title"] = "created",
+    sort: SortKey = "created",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> TaskList:
