@@ -73,4 +73,4 @@ bench: migrate
 	$(PY) bench/store.py
 
 clean:
-	rm -rf .web .states .pytest_cache .ruff_cache
+	rm -rf .web .states .pytest_cache .ruff_cache .import_linter_cache
