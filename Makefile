@@ -54,8 +54,19 @@ format: setup
 
 EVAL := ../shared/agent-eval/run.py
 
+# The suite in two pytest runs. First everything that needs no browser and no production build, on
+# $(TEST_WORKERS) workers (pytest-xdist; each has its own PostgreSQL database, data directory and SQLite
+# files: tests/conftest.py). Then the browser and production-app tests (markers web, e2e), one at a
+# time: they share .web, and tests/conftest.py orders them. Both always run; the target fails if either
+# exits non-zero (5, nothing collected, too). Together the two runs are the whole suite.
+TEST_WORKERS ?= 4
+PYTEST_FAST := $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not e2e and not web"
+
 test: setup chromium lint
-	$(PY) -m pytest -q
+	status=0; \
+	$(PYTEST_FAST) || status=$$?; \
+	$(PY) -m pytest -q -m "e2e or web" || status=$$?; \
+	exit $$status
 	@$(MAKE) --no-print-directory eval
 
 # The shared natural-language cases for the local assistant, through the real CLI (needs ../shared).
@@ -65,7 +76,7 @@ eval: migrate
 	else echo "skipping agent-eval: $(EVAL) not found"; fi
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not e2e and not web"
+	$(PYTEST_FAST)
 
 bench: migrate
 	$(PY) bench/agent_turn.py

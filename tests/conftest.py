@@ -14,11 +14,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="ticked-tests-"))
-os.environ.setdefault("DATA_DIR", str(_TMP / "data"))
+# Under pytest-xdist (``-n 4``) each worker imports this file again, with the environment of the
+# controller, which imported it first: where a value is still the one the controller defaulted here,
+# a worker defaults it again for itself, so every worker has a data directory and SQLite file of its own.
+# (Processes that tests start inherit their test's values, as before.)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+for _name, _value in (("DATA_DIR", str(_TMP / "data")), ("DATABASE_URL", f"sqlite:///{_TMP / 'default.db'}")):
+    _marker = f"TICKED_TESTS_DEFAULT_{_name}"
+    if _name not in os.environ or (_WORKER and os.environ[_name] == os.environ.get(_marker)):
+        os.environ[_name] = _value
+        if not _WORKER:
+            os.environ[_marker] = _value
 os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
 # One at-rest key for the run, inherited by the CLI and app processes tests start (whatever their DATA_DIR).
 os.environ.setdefault("ENCRYPTION_KEY", "test-encryption-key-" + uuid.uuid4().hex)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'default.db'}")
 os.environ["AGENT_BACKEND"] = os.environ.get("TEST_AGENT_BACKEND", "local")
 os.environ.pop("OPENAI_API_KEY", None)
 
