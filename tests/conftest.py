@@ -40,6 +40,7 @@ from app.core import db  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.db import make_engine  # noqa: E402
 from app.models import User  # noqa: E402
+from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.utils.factories import quick_user  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -159,6 +160,18 @@ def session(engine: sa.Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s
         s.rollback()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Every browser test's Chromium (pytest-playwright launches one browser per run). Where it is
+    missing the browser tests skip with the reason, except under ``CI=true``, where they fail."""
+    if not os.access(CHROMIUM, os.X_OK):
+        reason = f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH, or run `make chromium`)"
+        if IN_CI:
+            pytest.fail(reason + " (CI=true: the browser tests must run)")
+        pytest.skip(reason)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,19 +33,14 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from app.core.config import PROJECT_ROOT
-from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.utils.server import BIN_DIR, REFLEX, app_env, free_port, port_open, stop_group, tail
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_DEPLOY_REDIS_URL", "redis://127.0.0.1:6379/7")
 NGINX = os.environ.get("NGINX_PATH") or shutil.which("nginx") or "/usr/sbin/nginx"
-BIN_DIR = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
-REFLEX = Path(sys.executable).parent / "reflex"
 JWT_SECRET = "deploy-test-jwt-secret-not-for-production"
 START_TIMEOUT = 240.0
-# Inherited variables that would change how a child app runs (pytest's own, the e2e harness's).
-_DROPPED_ENV_PREFIXES = ("REFLEX_", "PYTEST_", "APP_HARNESS")
-_DROPPED_ENV = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "DATA_DIR", "OPENAI_API_KEY", "AGENT_BACKEND"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -81,45 +75,6 @@ def _missing_services() -> list[str]:
     if not REFLEX.exists():
         missing.append(f"reflex not found at {REFLEX}")
     return missing
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
-    """Signal the process group ``proc`` leads; escalate to SIGKILL if it outlives ``timeout``."""
-    pgid = proc.pid
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, sig)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        proc.poll()
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.2)
-    else:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
 
 
 def readme_nginx_example() -> str:
@@ -196,7 +151,7 @@ class Instance:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self, env: dict[str, str]) -> None:
-        assert not _port_open(self.port), f"port {self.port} is already taken"
+        assert not port_open(self.port), f"port {self.port} is already taken"
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [str(REFLEX), "run", "--env", "prod", *self.port_args],
@@ -211,7 +166,7 @@ class Instance:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
-                    f"instance {self.number} exited with {self.proc.returncode}:\n{_tail(self.log)}"
+                    f"instance {self.number} exited with {self.proc.returncode}:\n{tail(self.log)}"
                 )
             with contextlib.suppress(httpx.HTTPError):
                 if (
@@ -220,48 +175,35 @@ class Instance:
                 ):
                     return
             time.sleep(0.5)
-        raise RuntimeError(f"instance {self.number} not up after {START_TIMEOUT:.0f}s:\n{_tail(self.log)}")
+        raise RuntimeError(f"instance {self.number} not up after {START_TIMEOUT:.0f}s:\n{tail(self.log)}")
 
     def stop(self) -> None:
         if self.proc is not None:
-            _stop_group(self.proc)
+            stop_group(self.proc)
             self.proc = None
         deadline = time.monotonic() + 10
-        while _port_open(self.port) and time.monotonic() < deadline:
+        while port_open(self.port) and time.monotonic() < deadline:
             time.sleep(0.2)
 
 
 class Deployment:
     def __init__(self, tmp: Path, db_url: str) -> None:
         self.tmp, self.db_url = tmp, db_url
-        self.proxy_port = _free_port()
+        self.proxy_port = free_port()
         self.proxy_url = f"http://127.0.0.1:{self.proxy_port}"
-        self.instances = [Instance(n, _free_port(), tmp / f"instance{n}.log") for n in (1, 2)]
+        self.instances = [Instance(n, free_port(), tmp / f"instance{n}.log") for n in (1, 2)]
         self.nginx_dir = tmp / "nginx"
         self.access_log = self.nginx_dir / "access.log"
         self.engine = sa.create_engine(db_url)
 
     def env(self) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(_DROPPED_ENV_PREFIXES) and k not in _DROPPED_ENV
-        }
-        env.update(
-            PATH=f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
-            REFLEX_USE_SYSTEM_BUN="1",
-            REFLEX_TELEMETRY_ENABLED="false",
-            REFLEX_CHECK_LATEST_VERSION="false",
-            NPM_CONFIG_REGISTRY=os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org"),
-            REFLEX_API_URL=self.proxy_url,
-            DATABASE_URL=self.db_url,
-            REDIS_URL=REDIS_URL,
-            JWT_SECRET=JWT_SECRET,
-            DATA_DIR=str(self.tmp / "data"),
-            AGENT_BACKEND="local",
-            PYTHONDONTWRITEBYTECODE="1",
+        return app_env(
+            data_dir=self.tmp / "data",
+            db_url=self.db_url,
+            api_url=self.proxy_url,
+            jwt_secret=JWT_SECRET,
+            extra={"REDIS_URL": REDIS_URL},
         )
-        return env
 
     def cli(self, *args: str) -> str:
         """Run ``python -m app.cli`` against the deployment's database; returns stdout."""
@@ -324,11 +266,11 @@ def _start_nginx(dep: Deployment, stack: contextlib.ExitStack) -> None:
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    stack.callback(_stop_group, proc, signal.SIGTERM, 10.0)
+    stack.callback(stop_group, proc, signal.SIGTERM, 10.0)
     deadline = time.monotonic() + 20
-    while not _port_open(dep.proxy_port):
+    while not port_open(dep.proxy_port):
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"nginx did not start:\n{_tail(dep.nginx_dir / 'error.log')}")
+            raise RuntimeError(f"nginx did not start:\n{tail(dep.nginx_dir / 'error.log')}")
         time.sleep(0.1)
 
 
@@ -373,7 +315,7 @@ def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
         def report_on_failure() -> None:
             if request.session.testsfailed > failed_before:
                 for path in (*(i.log for i in dep.instances), dep.nginx_dir / "error.log"):
-                    print(f"\n--- {path.name} (last lines) ---\n{_tail(path, 60)}")
+                    print(f"\n--- {path.name} (last lines) ---\n{tail(path, 60)}")
 
         stack.callback(report_on_failure)
         print(
@@ -381,13 +323,6 @@ def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
             f"instances {', '.join(i.url for i in dep.instances)}, database {name}"
         )
         yield dep
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture

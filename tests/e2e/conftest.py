@@ -15,7 +15,6 @@ from playwright.sync_api import Page, expect
 
 from app import migrations
 from app.core.config import PROJECT_ROOT
-from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
 
 PASSWORD = "correct-horse-42"
 
@@ -44,11 +43,6 @@ def app_harness() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def app_url(app_harness) -> str:
     return app_harness.frontend_url.rstrip("/")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture

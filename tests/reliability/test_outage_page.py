@@ -25,7 +25,6 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PG_ADMIN_URL, require_postgres
 from tests.reliability.api_server import free_port
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
-from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -121,12 +120,6 @@ def app_url(database: str, proxy: TcpProxy, tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """pytest-playwright's browser (one per run: a second ``sync_playwright()`` would find its loop)."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture

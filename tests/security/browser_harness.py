@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from tests.e2e import conftest as e2e
-from tests.e2e.conftest import app_url, browser_type_launch_args, page, sign_up
+from tests.e2e.conftest import app_url, page, sign_up
 
-__all__ = ["app_harness", "app_url", "browser_type_launch_args", "own_app_harness", "page", "sign_up"]
+__all__ = ["app_harness", "app_url", "own_app_harness", "page", "sign_up"]
 
 own_app_harness = pytest.fixture(scope="session", name="own_app_harness")(e2e.app_harness.__wrapped__)
 """``tests/e2e``'s harness under another name: the app started when no e2e test started it."""

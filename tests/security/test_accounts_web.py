@@ -21,16 +21,10 @@ from tests.security.conftest import using_server_db
 from tests.security.test_isolation_pages import run
 from tests.security.web import AUTH_STATE, Server, Tab, prod_server
 from tests.security.world import PASSWORD, password_hash
-from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
 
 EVIL = "http://evil.example"
 WAIT = "Too many failed sign-ins. Try again in 15 minutes."
 WRONG = "Incorrect email or password."
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture

@@ -18,16 +18,11 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.security.web import Server, free_port
+from tests.security.web import Server
 from tests.security.world import PASSWORD
-from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.utils.server import free_port
 
 PAGES = ("/", "/login/", "/signup/", "/tasks/", "/settings/", "/no-such-page/")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture

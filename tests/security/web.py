@@ -1,9 +1,8 @@
 """The production app for the security tests, and a websocket client that talks to it like a page does.
 
-``prod_server`` starts ``reflex run --env prod`` (optionally ``--backend-only``: the event handlers
-without a frontend build) on a migrated database of its own, on a free port, in a process group
-that is stopped afterwards. It builds the app in the shared ``.web`` directory, so whatever uses
-it must run under ``flock /tmp/ticked-web.lock`` (see the repository's shared-machine rules).
+``prod_server`` is ``tests/utils/server.py``'s (``reflex run --env prod``, optionally backend only,
+on a migrated database of its own), with this suite's JWT secret. It builds the app in the shared
+``.web`` directory, so whatever uses it must run under ``flock /tmp/ticked-web.lock``.
 
 ``Tab`` is one browser tab over Reflex's real websocket, as the compiled frontend does it
 (``.web/utils/state.js``): the ``hydrate_and_load`` boot event rides in the socket.io CONNECT
@@ -17,40 +16,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import random
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import socketio
 
 from app.core.config import PROJECT_ROOT
+from tests.utils import server as shared
+from tests.utils.server import Server
 
-BIN_DIR = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
-REFLEX = Path(sys.executable).parent / "reflex"
 JWT_SECRET = "security-test-jwt-secret-not-for-production"
-START_TIMEOUT = 420.0
-_DROPPED_PREFIXES = ("REFLEX_", "PYTEST_", "APP_HARNESS")
-_DROPPED = {
-    "DATABASE_URL",
-    "REDIS_URL",
-    "JWT_SECRET",
-    "DATA_DIR",
-    "OPENAI_API_KEY",
-    "AGENT_BACKEND",
-    "CORS_ALLOWED_ORIGINS",
-}
 
 # State names as the compiled frontend spells them (checked against .web by ``check_state_names``).
 ROOT_STATE = "reflex___state____state"
@@ -64,126 +43,17 @@ TOKEN_VAR = f"{AUTH_STATE}.token_rx_state_"
 NAMESPACE = "/_event"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _stop_group(proc: subprocess.Popen, timeout: float = 30.0) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        proc.poll()
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.2)
-    else:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-
-
-@dataclass
-class Server:
-    port: int
-    db_url: str
-    env: dict[str, str]
-    log: Path
-    proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log_tail(self) -> str:
-        return _tail(self.log)
-
-
-def server_env(tmp: Path, db_url: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_PREFIXES) and k not in _DROPPED}
-    env.update(
-        PATH=f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
-        REFLEX_USE_SYSTEM_BUN="1",
-        REFLEX_TELEMETRY_ENABLED="false",
-        REFLEX_CHECK_LATEST_VERSION="false",
-        REFLEX_API_URL=f"http://127.0.0.1:{port}",
-        NPM_CONFIG_REGISTRY=os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org"),
-        DATABASE_URL=db_url,
-        DATA_DIR=str(tmp / "data"),
-        JWT_SECRET=JWT_SECRET,
-        AGENT_BACKEND="local",
-        PYTHONDONTWRITEBYTECODE="1",
-        **(extra or {}),
-    )
-    return env
-
-
-@contextlib.contextmanager
 def prod_server(
     db_url: str | None = None, *, backend_only: bool = False, extra_env: dict[str, str] | None = None
-) -> Iterator[Server]:
-    """A migrated database (a scratch SQLite file unless ``db_url``) and the prod app serving it."""
-    tmp = Path(tempfile.mkdtemp(prefix="ticked-security-"))
-    port = free_port()
-    db_url = db_url or f"sqlite:///{tmp / 'app.db'}"
-    server = Server(
-        port=port, db_url=db_url, env=server_env(tmp, db_url, port, extra_env), log=tmp / "server.log"
+) -> contextlib.AbstractContextManager[Server]:
+    """The production app on a migrated database of its own (``tests/utils/server.py``)."""
+    return shared.prod_server(
+        db_url,
+        backend_only=backend_only,
+        extra_env=extra_env,
+        jwt_secret=JWT_SECRET,
+        prefix="ticked-security-",
     )
-    try:
-        migrate = subprocess.run(
-            [sys.executable, "-m", "app.cli", "migrate"],
-            cwd=PROJECT_ROOT,
-            env=server.env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        if migrate.returncode != 0:
-            raise RuntimeError(f"migrate failed: {migrate.stderr or migrate.stdout}")
-        ports = (
-            ["--backend-port", str(port)]
-            if backend_only
-            else ["--frontend-port", str(port), "--backend-port", str(port)]
-        )
-        command = [str(REFLEX), "run", "--env", "prod", *(["--backend-only"] if backend_only else []), *ports]
-        with server.log.open("ab") as out:
-            server.proc = subprocess.Popen(
-                command,
-                cwd=PROJECT_ROOT,
-                env=server.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        probe = "/ping" if backend_only else "/"
-        while True:
-            if server.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {server.proc.returncode}:\n{server.log_tail()}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(server.url + probe, timeout=3) as resp:
-                if resp.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not up after {START_TIMEOUT:.0f}s:\n{server.log_tail()}")
-            time.sleep(0.5)
-        yield server
-    finally:
-        if server.proc is not None:
-            _stop_group(server.proc)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def built_event_url() -> str:
