@@ -19,6 +19,7 @@ from app.api.main import create_api
 from app.core.config import get_settings
 from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
 from app.mcp_server import mcp_lifespan
+from app.orchestration.runner import recover_at_start_up
 from app.pages.chat import chat_page
 from app.pages.login import login_page, signup_page
 from app.pages.settings import settings_page
@@ -118,19 +119,7 @@ app.add_page(
 )
 
 
-async def _recover_interrupted_turns() -> None:
-    """A restart closes the turns a crash left open, so every thread takes new turns at once."""
-    import asyncio
-
-    from app.core.config import get_settings
-    from app.orchestration.runner import recover_interrupted_turns
-
-    count = await asyncio.to_thread(recover_interrupted_turns, single_instance=get_settings().single_instance)
-    if count:
-        logging.getLogger("ticked").warning("marked %d interrupted turn(s) as failed", count)
-
-
-app.register_lifespan_task(_recover_interrupted_turns)
+app.register_lifespan_task(recover_at_start_up)
 app.register_lifespan_task(mcp_lifespan)
 app.register_lifespan_task(purge_daily)  # chat retention: at start-up, then every 24 h
 

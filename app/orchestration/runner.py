@@ -54,10 +54,21 @@ INTERRUPTED_TEXT = "This reply was interrupted (the server could not save it)."
 
 
 def recover_interrupted_turns(*, single_instance: bool) -> int:
-    """Close turns a crash left open; run at start-up (see ``app/app.py``)."""
+    """Close turns a crash left open; run at start-up (:func:`recover_at_start_up`)."""
     with session_scope() as session:
         cutoff = None if single_instance else utcnow() - STALE_TURN
         return message_service.mark_interrupted(session, older_than=cutoff)
+
+
+async def recover_at_start_up() -> None:
+    """The app's start-up task: a restart closes the turns a crash left open, so every thread takes
+    new turns at once. One of several instances (Redis configured) closes only stale turns: the
+    others' live turns stay open."""
+    import asyncio
+
+    count = await asyncio.to_thread(recover_interrupted_turns, single_instance=get_settings().single_instance)
+    if count:
+        logging.getLogger("ticked").warning("marked %d interrupted turn(s) as failed", count)
 
 
 @dataclass

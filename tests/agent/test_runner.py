@@ -289,20 +289,20 @@ def test_recover_interrupted_turns_at_start_up_follows_either_redis_variable(
     """Given Redis under either name, an instance is one of several: another's live turn stays open."""
     import asyncio
 
-    from app.app import _recover_interrupted_turns
+    from app.orchestration.runner import recover_at_start_up
 
     for var in ("REDIS_URL", "REFLEX_REDIS_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv(redis_var, "redis://127.0.0.1:6379/0")
     get_settings.cache_clear()
     live = runner.begin_turn(user_id=uid, text="add something")
-    asyncio.run(_recover_interrupted_turns())
+    asyncio.run(recover_at_start_up())
     reply = next(m for m in thread_messages(app_db, live.thread_id) if m.id == live.message_id)
     assert reply.status != "error"
 
     monkeypatch.delenv(redis_var)  # alone, every open turn is a crash's leftover
     get_settings.cache_clear()
-    asyncio.run(_recover_interrupted_turns())
+    asyncio.run(recover_at_start_up())
     reply = next(m for m in thread_messages(app_db, live.thread_id) if m.id == live.message_id)
     assert (reply.status, reply.meta["error"]) == ("error", "interrupted")
 

@@ -27,13 +27,13 @@ START_TIMEOUT_S = 60
 
 def create_app() -> FastAPI:
     from app.api.main import create_api
-    from app.app import _recover_interrupted_turns  # the lifespan task the real app runs
+    from app.orchestration.runner import recover_at_start_up  # the lifespan task the real app runs
 
     api = create_api()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await _recover_interrupted_turns()
+        await recover_at_start_up()
         yield
 
     api.router.lifespan_context = lifespan
