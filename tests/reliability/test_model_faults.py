@@ -15,9 +15,10 @@ import uuid
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.agent import openai_backend, runner
+from app.agent import openai_backend
 from app.core.db import session_scope
 from app.models import Message
+from app.orchestration import runner
 from app.services import messages as message_service
 from app.services import tasks as task_service
 from tests.reliability.conftest import Account, operations, thread_messages, user_tasks
