@@ -15,6 +15,8 @@ def send(page: Page, text: str) -> None:
     box = page.get_by_role("textbox", name="Message")
     box.fill(text)
     box.press("Enter")
+    # The message is on the page at once (before any reply): a failure here means it was never sent.
+    expect(page.get_by_role("article", name="Your message").last).to_contain_text(text)
 
 
 def last_reply(page: Page):
