@@ -14,9 +14,7 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,7 +24,6 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app.api.main import create_api
-from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_BYTES, MAX_JSON_DEPTH
 from app.mcp_server import call_tool
@@ -40,6 +37,7 @@ from app.services import threads as thread_service
 from app.services.errors import InvalidInputError, ServiceError
 from tests.api.conftest import assert_error, find_action
 from tests.security.world import changes, snapshot
+from tests.utils.cli import run_cli
 
 SURROGATE = "\ud800"
 
@@ -85,16 +83,6 @@ def nothing_stored(engine: sa.Engine, attempt: Callable[[], Any], what: str) -> 
     found = changes(before, snapshot(engine))
     assert not found, f"{what} stored:\n" + "\n".join(str(c)[:300] for c in found[:10])
     return result
-
-
-def _cli(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "") -> tuple[int, str, str]:
-    old, sys.stdin = sys.stdin, io.StringIO(stdin)
-    try:
-        code = cli_main(argv)
-    finally:
-        sys.stdin = old
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _list_widget(api: TestClient, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
@@ -174,7 +162,7 @@ def test_widget_action_payload_and_form_depth_422_nothing_stored(
         action = json.dumps({"type": "task.complete", "payload": value}, allow_nan=True)
 
         def cli(action: str = action) -> str:
-            code, out, err = _cli(
+            code, out, err = run_cli(
                 ["act", "--user", email, "--widget", widget["id"], "--action", action], capsys
             )
             assert (code, out) == (1, ""), (code, out, err)
@@ -188,7 +176,7 @@ def test_widget_action_payload_and_form_depth_422_nothing_stored(
     )
     code, out, err = nothing_stored(
         app_db,
-        lambda: _cli(["act", "--user", email, "--widget", widget["id"], "--action", very_deep], capsys),
+        lambda: run_cli(["act", "--user", email, "--widget", widget["id"], "--action", very_deep], capsys),
         "CLI act --action 100,000 levels",
     )
     assert (code, out) == (1, ""), (code, out, err)
@@ -434,7 +422,7 @@ def test_lone_surrogate_mcp_and_cli_refused_nothing_stored(app_db: sa.Engine, us
     ):
 
         def cli(argv: list[str] = argv) -> str:
-            code, out, err = _cli(argv, capsys)
+            code, out, err = run_cli(argv, capsys)
             assert (code, out) == (1, ""), (code, out, err)
             assert err.startswith("error: "), err
             assert err.count("\n") == 1, err

@@ -10,9 +10,7 @@ here. SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +21,6 @@ import sqlalchemy as sa
 from app.agent import registry
 from app.agent.types import ToolError
 from app.cli import build_parser
-from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.mcp_server import MCP_TOOLS, call_tool
 from app.models import Widget
@@ -38,6 +35,7 @@ from tests.security.world import (
     random_id,
     snapshot,
 )
+from tests.utils.cli import run_cli
 
 TOOL_ARGS: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
     "complete_task": ("task", lambda v: {"task_id": v}),
@@ -219,16 +217,6 @@ def _id_options() -> set[tuple[str, str]]:
     return found
 
 
-def _cli(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "") -> tuple[int, str, str]:
-    old, sys.stdin = sys.stdin, io.StringIO(stdin)
-    try:
-        code = cli_main(argv)
-    finally:
-        sys.stdin = old
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def _act(user: Holdings, widget_id: str, action: dict[str, Any]) -> list[str]:
     """``act`` argv with a fresh idempotency key (the same key twice would replay the first answer)."""
     return [
@@ -251,34 +239,34 @@ def _chat_answer(code: int, out: str, err: str) -> tuple[int, list[dict[str, Any
     return code, lines, err
 
 
-def test_isolation_cli(app_db: sa.Engine, alice: Holdings, bob: Holdings, capsys) -> None:
+def test_isolationrun_cli(app_db: sa.Engine, alice: Holdings, bob: Holdings, capsys) -> None:
     assert _id_options() == {("chat", "thread"), ("act", "widget")}, _id_options()
     before = snapshot(app_db)
     # chat --thread: Alice's conversation (and random, and broken ids) is not found.
     chat = ["chat", "--user", bob.email, "--json"]
     stdin = "delete all my tasks\nyes\n"
-    missing = _chat_answer(*_cli([*chat, f"--thread={random_id('thread')}"], capsys, stdin))
+    missing = _chat_answer(*run_cli([*chat, f"--thread={random_id('thread')}"], capsys, stdin))
     assert [line["error"] for line in missing[1]] == ["not_found", "not_found"], missing
     cases = [c for c in id_cases("thread", alice) if "\x00" not in c.value]  # argv can't hold NUL
     for case in cases:
-        answer = _chat_answer(*_cli([*chat, f"--thread={case.value}"], capsys, stdin))
+        answer = _chat_answer(*run_cli([*chat, f"--thread={case.value}"], capsys, stdin))
         assert answer == missing, f"chat --thread {case.label}: {answer}"
     # act --widget: her widget with her action, and Bob's widget with her ids forged in.
     hers = _declared(alice.list_widget_id)[0]
-    act_missing = _cli(_act(bob, random_id("widget"), hers), capsys)
+    act_missing = run_cli(_act(bob, random_id("widget"), hers), capsys)
     assert act_missing == (1, "", "error: Widget not found.\n"), act_missing
     widget_cases = [c for c in id_cases("widget", alice) if "\x00" not in c.value]
     for case in widget_cases:
         action = _declared(case.value)[0] if case.value in alice.widget_ids else hers
-        answer = _cli(_act(bob, case.value, action), capsys)
+        answer = run_cli(_act(bob, case.value, action), capsys)
         assert answer == act_missing, f"act --widget {case.label}: {answer}"
     own = next(a for a in _declared(bob.list_widget_id) if a["type"] == "task.delete")
     forged_cases = [c for c in id_cases("task", alice) if "\x00" not in c.value]
-    forged_missing = _cli(_act(bob, bob.list_widget_id, _forged(own, random_id("task"))), capsys)
+    forged_missing = run_cli(_act(bob, bob.list_widget_id, _forged(own, random_id("task"))), capsys)
     assert forged_missing[0] == 0
     assert json.loads(forged_missing[1])["status"] == "failed"
     for case in forged_cases:
-        code, out, err = _cli(_act(bob, bob.list_widget_id, _forged(own, case.value)), capsys)
+        code, out, err = run_cli(_act(bob, bob.list_widget_id, _forged(own, case.value)), capsys)
         assert (code, err) == (0, ""), case.label
         result = json.loads(out)
         assert result["status"] == "failed"

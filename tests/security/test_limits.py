@@ -9,9 +9,7 @@ PostgreSQL. The pages' side (task page, chat box, rename) is in ``test_limits_we
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import uuid
 from typing import Any
 
@@ -20,7 +18,6 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app.api.main import MAX_BODY_BYTES, create_api
-from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.mcp_server import call_tool
 from app.models import User
@@ -35,6 +32,7 @@ from app.services import threads as thread_service
 from app.services.errors import InvalidInputError
 from tests.api.conftest import assert_error
 from tests.security.world import COUNTS, assert_untouched, snapshot
+from tests.utils.cli import run_cli
 
 TAGS_AT = [f"t{i}" for i in range(TAGS_MAX - 1)] + ["y" * TAG_MAX]
 OVER: dict[str, tuple[dict[str, Any], str]] = {
@@ -242,26 +240,16 @@ def test_limits_mcp(app_db: sa.Engine, user) -> None:
         )
 
 
-def _cli(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "") -> tuple[int, str, str]:
-    old, sys.stdin = sys.stdin, io.StringIO(stdin)
-    try:
-        code = cli_main(argv)
-    finally:
-        sys.stdin = old
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def test_limits_cli(app_db: sa.Engine, user, capsys) -> None:
+def test_limitsrun_cli(app_db: sa.Engine, user, capsys) -> None:
     user_id, email, _ = user
     add = ["tasks", "add", "--user", email]
-    code, out, err = _cli([*add, "--title", "x" * TITLE_MAX, "--tags", ",".join(TAGS_AT)], capsys)
+    code, out, err = run_cli([*add, "--title", "x" * TITLE_MAX, "--tags", ",".join(TAGS_AT)], capsys)
     assert (code, err) == (0, ""), err
     assert json.loads(out)["tags"] == TAGS_AT
 
     def cli_error(argv: list[str]) -> Any:
         def attempt() -> str:
-            code, out, err = _cli(argv, capsys)
+            code, out, err = run_cli(argv, capsys)
             assert (code, out) == (1, ""), (code, out)
             assert err.startswith("error: "), err
             assert err.count("\n") == 1, err
@@ -278,7 +266,7 @@ def test_limits_cli(app_db: sa.Engine, user, capsys) -> None:
         _refused(app_db, user_id, f"CLI tasks add {name}", cli_error(argv), OVER[name][1])
 
     def chat() -> str:
-        code, out, _err = _cli(
+        code, out, _err = run_cli(
             ["chat", "--user", email, "--json"], capsys, stdin="m" * (MESSAGE_MAX + 1) + "\n"
         )
         assert code == 0
