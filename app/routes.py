@@ -1,4 +1,7 @@
-"""Every page path in one place, so links and redirects never drift apart."""
+"""Every page path in one place, and the one way to build a link to one, so links and redirects
+never drift apart."""
+
+from urllib.parse import urlencode
 
 CHAT = "/"
 TASKS = "/tasks"
@@ -6,3 +9,18 @@ SETTINGS = "/settings"
 LOGIN = "/login"
 SIGNUP = "/signup"
 PUBLIC = (LOGIN, SIGNUP)
+
+
+def page_url(path: str, **query: str) -> str:
+    """``path`` with ``query`` as its query string, every value encoded; empty values are left out."""
+    kept = {name: value for name, value in query.items() if value}
+    return path + ("?" + urlencode(kept) if kept else "")
+
+
+def sign_in_url(back_to: str = CHAT) -> str:
+    """The sign-in page, which sends the person back to ``back_to`` (a path and its query) after.
+
+    The chat is where sign-in goes anyway, so it needs no ``next``; any other page gets one, encoded
+    whole (``/login?next=%2Fsettings``), which ``AuthState`` reads back and checks is a local path.
+    """
+    return page_url(LOGIN, next="" if back_to == CHAT else back_to)

@@ -9,7 +9,6 @@ the event loop serves every open tab and must not wait for a query.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 
 import reflex as rx
 
@@ -90,9 +89,7 @@ class AuthState(rx.State):
             self.token = ""
             here = self.router.url.path or routes.CHAT
             query = self.router.url.query
-            target = here + (f"?{query}" if query else "")
-            suffix = f"?next={quote(target, safe='')}" if target != routes.CHAT else ""
-            return rx.redirect(routes.LOGIN + suffix, replace=True)
+            return rx.redirect(routes.sign_in_url(here + (f"?{query}" if query else "")), replace=True)
         self.signed_in = True
         return None
 
@@ -147,4 +144,4 @@ class AuthState(rx.State):
         if self.token:
             await run_db(_revoke, self.token)
         self.token, self.signed_in, self.user_email, self.user_name = "", False, "", ""
-        return rx.redirect(routes.LOGIN, replace=True)
+        return rx.redirect(routes.sign_in_url(), replace=True)

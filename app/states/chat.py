@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 import reflex as rx
 from sqlmodel import Session
@@ -274,7 +273,7 @@ def _client_action(config: dict) -> rx.event.EventSpec | None:
     """Actions a widget marks ``handler: client`` run in the browser and record nothing."""
     payload = config.get("payload") or {}
     if config.get("type") == "task.open":
-        return rx.redirect(routes.TASKS + "?" + urlencode({"q": str(payload.get("title", ""))[:200]}))
+        return rx.redirect(routes.page_url(routes.TASKS, q=str(payload.get("title", ""))[:200]))
     if config.get("type") == "copy":
         return rx.set_clipboard(str(payload.get("text", "")))
     return None
@@ -374,7 +373,7 @@ class ChatState(rx.State):
         return True
 
     def _sync_url(self):
-        url = routes.CHAT + (f"?thread={self.thread_id}" if self.thread_id else "")
+        url = routes.page_url(routes.CHAT, thread=self.thread_id)
         return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
 
     def _scroll(self):
@@ -407,7 +406,7 @@ class ChatState(rx.State):
     async def select_thread(self, thread_id: str):
         user_id = await self._user_id()
         if user_id is None:
-            return rx.redirect(routes.LOGIN)
+            return rx.redirect(routes.sign_in_url())
         if self.sending and thread_id != self.thread_id:
             self.sending = False
         opened = await _db(_open, user_id, thread_id)

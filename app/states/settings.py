@@ -123,7 +123,7 @@ class SettingsState(rx.State):
 
     @staticmethod
     def _to_sign_in():
-        return rx.redirect(routes.LOGIN + "?next=" + routes.SETTINGS.replace("/", "%2F"), replace=True)
+        return rx.redirect(routes.sign_in_url(routes.SETTINGS), replace=True)
 
     @rx.event
     async def on_load(self):
@@ -305,6 +305,6 @@ class SettingsState(rx.State):
         auth = await self.get_state(AuthState)
         auth.token, auth.signed_in, auth.user_email, auth.user_name = "", False, "", ""
         yield [
-            rx.redirect(routes.LOGIN, replace=True),
+            rx.redirect(routes.sign_in_url(), replace=True),
             rx.toast.success("Your account and all its data were deleted.", duration=10_000),
         ]

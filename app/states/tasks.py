@@ -10,7 +10,6 @@ import dataclasses
 import json
 import uuid
 from datetime import date
-from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -19,6 +18,7 @@ from app.core.db import session_scope
 from app.models.task import DUE_FILTERS, PRIORITIES, SORT_KEYS, STATUS_FILTERS
 from app.services import tasks as task_service
 from app.services.errors import ServiceError
+from app.services.operations import PAGE
 from app.services.presentation import isolate, relative_due
 from app.states.auth import AuthState
 from app.states.workers import run_db
@@ -144,7 +144,7 @@ class TasksState(rx.State):
             "sort": self.sort,
         }
         changed = {k: v for k, v in values.items() if v != FILTER_DEFAULTS[k]}
-        return routes.TASKS + (f"?{urlencode(changed)}" if changed else "")
+        return routes.page_url(routes.TASKS, **changed)
 
     def _sync_url(self):
         return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(self._url())})")
@@ -219,7 +219,7 @@ class TasksState(rx.State):
         self.error = ""
         user_id = await self._user_id()
         if user_id is None:
-            return rx.redirect(routes.LOGIN)
+            return rx.redirect(routes.sign_in_url(self._url()))
         try:
             await run_db(_apply, action, user_id)
         except ServiceError as exc:
@@ -242,7 +242,8 @@ class TasksState(rx.State):
             data["tags"] = str(form["tags"])
         self.undo_message = ""
         result = await self._change(
-            lambda s, uid: task_service.create_task(s, user_id=uid, data=data), success=f"Added “{title}”."
+            lambda s, uid: task_service.create_task(s, user_id=uid, data=data, origin=PAGE),
+            success=f"Added “{title}”.",
         )
         if not self.error:
             return [
@@ -259,15 +260,19 @@ class TasksState(rx.State):
         self.undo_message = ""
         if row is not None and row.completed:
             return await self._change(
-                lambda s, uid: task_service.reopen_task(s, user_id=uid, task_id=task_id)
+                lambda s, uid: task_service.reopen_task(s, user_id=uid, task_id=task_id, origin=PAGE)
             )
-        return await self._change(lambda s, uid: task_service.complete_task(s, user_id=uid, task_id=task_id))
+        return await self._change(
+            lambda s, uid: task_service.complete_task(s, user_id=uid, task_id=task_id, origin=PAGE)
+        )
 
     @rx.event
     async def delete(self, task_id: str):
         row = next((t for t in self.tasks if t.id == task_id), None)
         title = row.title if row else "task"
-        result = await self._change(lambda s, uid: task_service.delete_task(s, user_id=uid, task_id=task_id))
+        result = await self._change(
+            lambda s, uid: task_service.delete_task(s, user_id=uid, task_id=task_id, origin=PAGE)
+        )
         if not self.error:
             self.undo_message = f"Deleted “{isolate(title)}”."
         return result
@@ -301,7 +306,9 @@ class TasksState(rx.State):
         if not task_id:
             return None
         result = await self._change(
-            lambda s, uid: task_service.update_task(s, user_id=uid, task_id=task_id, data={"title": title})
+            lambda s, uid: task_service.update_task(
+                s, user_id=uid, task_id=task_id, data={"title": title}, origin=PAGE
+            )
         )
         if not self.error:
             self.editing_id, self.edit_text = "", ""
