@@ -47,6 +47,7 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+	.venv/bin/mypy
 
 format: setup
 	.venv/bin/ruff format .
@@ -84,4 +85,4 @@ bench: migrate
 	$(PY) bench/store.py
 
 clean:
-	rm -rf .web .states .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf .web .states .pytest_cache .ruff_cache .import_linter_cache .mypy_cache

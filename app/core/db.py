@@ -15,8 +15,10 @@ from functools import lru_cache
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from app.core.config import Settings, get_settings
@@ -52,7 +54,9 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         busy_ms = settings.sqlite_busy_timeout_ms
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
+        def _sqlite_pragmas(  # pragma: no cover - trivial
+            dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry
+        ) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
