@@ -145,3 +145,10 @@ class AuthState(rx.State):
             await run_db(_revoke, self.token)
         self.token, self.signed_in, self.user_email, self.user_name = "", False, "", ""
         return rx.redirect(routes.sign_in_url(), replace=True)
+
+
+async def current_user_id(state: rx.State) -> uuid.UUID | None:
+    """The acting user of ``state``'s tab: every page state asks the one sign-in state, which checks
+    the token against the database (so a revoked token stops working on every page at once)."""
+    auth = await state.get_state(AuthState)
+    return await auth.acting_user_id()

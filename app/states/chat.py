@@ -34,7 +34,7 @@ from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import ServiceError, StillProcessingError
-from app.states.auth import AuthState, user_id_for_token
+from app.states.auth import AuthState, current_user_id, user_id_for_token
 from app.states.workers import run_db
 from app.views.chat import MessageView, ThreadView, message_view, thread_views
 from app.views.widget import WNode, action_at, to_view
@@ -311,10 +311,6 @@ class ChatState(rx.State):
 
     # ----- helpers ---------------------------------------------------------------------------
 
-    async def _user_id(self) -> uuid.UUID | None:
-        auth = await self.get_state(AuthState)
-        return await auth.acting_user_id()
-
     async def _reload_threads(self, user_id: uuid.UUID) -> None:
         self._set_threads(await _db(_thread_page, user_id, self.show_archived, self.thread_search, ""))
 
@@ -404,7 +400,7 @@ class ChatState(rx.State):
 
     @rx.event
     async def select_thread(self, thread_id: str):
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None:
             return rx.redirect(routes.sign_in_url())
         if self.sending and thread_id != self.thread_id:
@@ -427,20 +423,20 @@ class ChatState(rx.State):
     @rx.event
     async def set_thread_search(self, value: str):
         self.thread_search = value[:200]
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is not None:
             await self._reload_threads(user_id)
 
     @rx.event
     async def toggle_archived_view(self):
         self.show_archived = not self.show_archived
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is not None:
             await self._reload_threads(user_id)
 
     @rx.event
     async def load_more_threads(self):
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is not None:
             page = await _db(
                 _thread_page, user_id, self.show_archived, self.thread_search, self.threads_cursor
@@ -449,7 +445,7 @@ class ChatState(rx.State):
 
     @rx.event
     async def load_earlier(self):
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None or not self.messages:
             return
         first = self.messages[0]
@@ -483,7 +479,7 @@ class ChatState(rx.State):
         return None
 
     async def _thread_change(self, change: Callable[[Session, uuid.UUID], Any]) -> bool:
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None:
             return False
         try:

@@ -1,14 +1,14 @@
 """State of the settings page: account, chat history preferences and "your data".
 
 Every handler re-checks the session token first (a revoked one lands on sign-in) and runs its
-database work in a worker thread, so the event loop keeps serving other tabs while a password
-is hashed or an export is assembled. Only plain values live here; passwords are read from the
-submitted form and never stored in the state.
+work in the pages' worker pools (``app.states.workers``): queries and the export in the database
+threads, anything that checks or hashes a password in the password pool, so the event loop keeps
+serving other tabs and a slow hash never holds a database thread. Only plain values live here;
+passwords are read from the submitted form and never stored in the state.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from dataclasses import dataclass
@@ -23,7 +23,8 @@ from app.services import account as account_service
 from app.services import auth as auth_service
 from app.services import preferences as preference_service
 from app.services.errors import ServiceError
-from app.states.auth import AuthState
+from app.states.auth import AuthState, current_user_id
+from app.states.workers import run_db, run_password_work
 
 FOREVER = "forever"
 RETENTION_OPTIONS: list[tuple[str, str]] = [
@@ -117,10 +118,6 @@ class SettingsState(rx.State):
     data_status: str = ""
     download_busy: bool = False
 
-    async def _user_id(self) -> uuid.UUID | None:
-        auth = await self.get_state(AuthState)
-        return await auth.acting_user_id()
-
     @staticmethod
     def _to_sign_in():
         return rx.redirect(routes.sign_in_url(routes.SETTINGS), replace=True)
@@ -130,11 +127,11 @@ class SettingsState(rx.State):
         self.prefs_status = self.prefs_error = self.password_error = self.password_status = ""
         self.dialog = self.dialog_error = self.data_status = ""
         self.dialog_busy = self.password_busy = self.download_busy = False
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None:
             return None
         try:
-            snap = await asyncio.to_thread(_snapshot, user_id)
+            snap = await run_db(_snapshot, user_id)
         except ServiceError as exc:
             self.prefs_error = exc.message
             return None
@@ -150,11 +147,11 @@ class SettingsState(rx.State):
 
     async def _save(self, changes: dict[str, Any], saved: str) -> bool:
         self.prefs_status = self.prefs_error = ""
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None:
             return False
         try:
-            effective = await asyncio.to_thread(_update_preferences, user_id, changes)
+            effective = await run_db(_update_preferences, user_id, changes)
         except ServiceError as exc:
             self.prefs_error = exc.message
             return False
@@ -198,7 +195,7 @@ class SettingsState(rx.State):
         if new != confirm:
             self.password_error = "The new password and its confirmation don't match."
             return
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None:
             yield self._to_sign_in()
             return
@@ -206,7 +203,7 @@ class SettingsState(rx.State):
         self.password_busy = True
         yield
         try:
-            signed_out = await asyncio.to_thread(_change_password, user_id, current, new, auth.token)
+            signed_out = await run_password_work(_change_password, user_id, current, new, auth.token)
         except ServiceError as exc:
             self.password_error = exc.message
             return
@@ -221,14 +218,14 @@ class SettingsState(rx.State):
     @rx.event
     async def download_data(self):
         self.data_status = ""
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None:
             yield self._to_sign_in()
             return
         self.download_busy = True
         yield
         try:
-            text = await asyncio.to_thread(_export, user_id)
+            text = await run_db(_export, user_id)
         except ServiceError as exc:
             self.data_status = exc.message
             return
@@ -259,7 +256,7 @@ class SettingsState(rx.State):
         if not password:
             self.dialog_error = "Enter your password to confirm."
             return None, ""
-        return await self._user_id(), password
+        return await current_user_id(self), password
 
     @rx.event
     async def delete_chats(self, form: dict):
@@ -272,7 +269,7 @@ class SettingsState(rx.State):
         self.dialog_busy = True
         yield
         try:
-            counts = await asyncio.to_thread(_delete_chats, user_id, password)
+            counts = await run_password_work(_delete_chats, user_id, password)
         except ServiceError as exc:
             self.dialog_error = exc.message
             return
@@ -293,7 +290,7 @@ class SettingsState(rx.State):
         self.dialog_busy = True
         yield
         try:
-            await asyncio.to_thread(_delete_account, user_id, password)
+            await run_password_work(_delete_account, user_id, password)
         except ServiceError as exc:
             self.dialog_error = exc.message
             return

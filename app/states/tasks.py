@@ -20,7 +20,7 @@ from app.services import tasks as task_service
 from app.services.errors import ServiceError
 from app.services.operations import PAGE
 from app.services.presentation import isolate, relative_due
-from app.states.auth import AuthState
+from app.states.auth import current_user_id
 from app.states.workers import run_db
 
 ANY = "any"
@@ -111,10 +111,6 @@ class TasksState(rx.State):
 
     # ----- loading and filters -------------------------------------------------------------
 
-    async def _user_id(self) -> uuid.UUID | None:
-        auth = await self.get_state(AuthState)
-        return await auth.acting_user_id()
-
     def _query(self) -> task_service.TaskQuery:
         return task_service.TaskQuery(
             status=self.status,  # type: ignore[arg-type]
@@ -126,7 +122,7 @@ class TasksState(rx.State):
         )
 
     async def _reload(self) -> None:
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None:
             return
         listing = await run_db(_list, user_id, self._query(), self.shown_limit)
@@ -217,7 +213,7 @@ class TasksState(rx.State):
     async def _change(self, action, *, success: str = ""):
         """Run one service change for the acting user and reload; errors become a message."""
         self.error = ""
-        user_id = await self._user_id()
+        user_id = await current_user_id(self)
         if user_id is None:
             return rx.redirect(routes.sign_in_url(self._url()))
         try:
