@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from types import EllipsisType
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
@@ -20,7 +22,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC, returns aware UTC, on SQLite and PostgreSQL alike.
 
     SQLite has no time zones; keeping every value UTC in the database and aware in Python
@@ -30,18 +32,21 @@ class UTCDateTime(TypeDecorator):
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
+_T = TypeVar("_T")
+"""The Python type an encrypted column gives back."""
 
 _ALLOWED_OPS = frozenset(
     {operators.is_, operators.is_not, operators.asc_op, operators.desc_op}
@@ -49,7 +54,7 @@ _ALLOWED_OPS = frozenset(
 )
 
 
-class _Sealed(TypeDecorator):
+class _Sealed(TypeDecorator[_T]):
     """Base of the encrypted column types: stored as ``enc1:...`` text (see :mod:`app.core.crypto`).
 
     ``context`` is the column's ``table.column`` name, bound into every ciphertext as associated
@@ -67,7 +72,7 @@ class _Sealed(TypeDecorator):
         super().__init__()
         self.context = context
 
-    class comparator_factory(TypeDecorator.Comparator):
+    class comparator_factory(TypeDecorator.Comparator[Any]):
         def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
             # Column-to-column comparisons stay: SQLAlchemy's internals make them (dict lookups).
             if op not in _ALLOWED_OPS and not all(isinstance(o, sa.ColumnElement) for o in other):
@@ -84,23 +89,23 @@ class _Sealed(TypeDecorator):
         return f"{self.__class__.__name__}({self.context!r})"
 
 
-class EncryptedText(_Sealed):
+class EncryptedText(_Sealed[str]):
     """A text column encrypted at rest (AES-256-GCM); reads give back the plain ``str``."""
 
     cache_ok = True
 
-    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
         return get_keyring().encrypt(str(value), self.context)
 
-    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
         return get_keyring().decrypt(value, self.context)
 
 
-class EncryptedJSON(_Sealed):
+class EncryptedJSON(_Sealed[Any]):
     """A JSON value encrypted at rest: serialised to JSON text, then sealed like :class:`EncryptedText`.
 
     Python ``None`` is SQL NULL (not the JSON text ``null``), so ``IS NULL`` keeps meaning "no
@@ -109,13 +114,13 @@ class EncryptedJSON(_Sealed):
 
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         return get_keyring().encrypt(text, self.context)
 
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
         if not isinstance(value, str):  # a driver that already parsed legacy JSON
@@ -125,8 +130,13 @@ class EncryptedJSON(_Sealed):
         return json.loads(value)
 
 
-def encrypted_text_field(context: str, *, default: str = "", max_length: int | None = None) -> Any:
-    """A required text column encrypted at rest (``context`` = ``"table.column"``)."""
+def encrypted_text_field(
+    context: str, *, default: str | EllipsisType = "", max_length: int | None = None
+) -> Any:
+    """A required text column encrypted at rest (``context`` = ``"table.column"``).
+
+    ``default=...`` makes the value required when the row is built (no default).
+    """
     return Field(default=default, sa_type=EncryptedText(context), nullable=False, max_length=max_length)
 
 
