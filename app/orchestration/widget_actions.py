@@ -35,19 +35,22 @@ from app.services import widgets as widget_service
 from app.services.errors import InvalidInputError, NotFoundError, ServiceError, StillProcessingError
 from app.services.presentation import undone_verb
 from app.widgets import build
+from app.widgets.actions import (
+    CancelDeleteTasks,
+    CompleteTask,
+    DeleteTask,
+    DeleteTasks,
+    ReopenTask,
+    UndoOperation,
+    UpdateTask,
+    WidgetAction,
+    parse_server_action,
+)
+from app.widgets.models import ListViewItem
 from app.widgets.validate import WidgetError, dump, validate_widget
 
 log = logging.getLogger(__name__)
 
-SERVER_ACTIONS = {
-    "task.complete",
-    "task.reopen",
-    "task.delete",
-    "task.undo",
-    "task.update",
-    "tasks.delete",
-    "tasks.cancel",
-}
 WAIT_FOR_OTHER_SECONDS = 10.0
 """How long :func:`perform` waits by default for a first click with the same key to settle."""
 STILL_PROCESSING = "This action is still being processed. Try again in a moment."
@@ -235,8 +238,6 @@ def _process(
     try:
         if config is None:
             raise InvalidInputError("This action is no longer available on that card.")
-        if config.get("handler") == "client" or config["type"] not in SERVER_ACTIONS:
-            raise InvalidInputError(f"'{config['type']}' is not an action the server runs.")
         result, new_payload = _run(config, form, user_id=user_id, widget=widget, source=source)
     except (ServiceError, ToolError) as exc:
         message = exc.message if isinstance(exc, ServiceError) else str(exc)
@@ -277,18 +278,35 @@ def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict
         return widget.payload
 
 
-def _tool(
-    name: str, args: dict[str, Any], *, user_id: uuid.UUID, widget: Widget, source: str
-) -> dict[str, Any]:
-    return registry.execute(
-        name,
-        args,
-        user_id=user_id,
-        source=source,
-        thread_id=widget.thread_id,
-        message_id=widget.message_id,
-        input_text=f"widget action {name}",
-    )
+@dataclass(frozen=True)
+class _Click:
+    """Who clicked which widget, how, and with what form: what every handler needs besides its action."""
+
+    user_id: uuid.UUID
+    widget: Widget
+    source: str
+    form: dict[str, Any]
+    today: date
+
+    @property
+    def in_list(self) -> bool:
+        return self.widget.type == "ListView"
+
+    def tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Run a registry tool as this click (journaled against the widget's thread and message)."""
+        return registry.execute(
+            name,
+            args,
+            user_id=self.user_id,
+            source=self.source,
+            thread_id=self.widget.thread_id,
+            message_id=self.widget.message_id,
+            input_text=f"widget action {name}",
+        )
+
+
+Outcome = tuple[dict[str, Any], Any]
+"""A handler's answer: the action's result and the widget's new payload (or a function of it, or None)."""
 
 
 def _current_task(user_id: uuid.UUID, task_id: str) -> dict[str, Any] | None:
@@ -301,77 +319,94 @@ def _current_task(user_id: uuid.UUID, task_id: str) -> dict[str, Any] | None:
             return None
 
 
-def _replace_row(task_id: str, row: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _replace_row(task_id: str, row: ListViewItem) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """The change "this list's row for the task becomes ``row``", applied to the payload as stored."""
     return lambda payload: build.replace_row(payload, task_id, row)
 
 
+def _set_done(action: CompleteTask | ReopenTask, click: _Click) -> Outcome:
+    tool = "complete_task" if isinstance(action, CompleteTask) else "reopen_task"
+    result = click.tool(tool, {"task_id": action.payload.task_id})
+    task_id = str(result["task_id"])
+    task = _current_task(click.user_id, task_id)
+    if click.in_list and task:
+        return result, _replace_row(task_id, build.task_row(task, click.today))
+    if task is None:  # deleted just after (a race): the card stays as stored
+        return result, None
+    verb = "Completed" if isinstance(action, CompleteTask) else "Reopened"
+    return result, build.task_card(
+        task, verb=verb, operation_id=result.get("operation_id"), today=click.today
+    )
+
+
+def _delete_task(action: DeleteTask, click: _Click) -> Outcome:
+    result = click.tool("delete_task", {"task_id": action.payload.task_id})
+    task_id = str(result["task_id"])
+    if click.in_list:
+        return result, _replace_row(task_id, build.deleted_row(task_id, result["title"]))
+    return result, build.outcome_card(
+        f"Deleted “{result['title']}”.", operation_id=result.get("operation_id")
+    )
+
+
+def _undo(action: UndoOperation, click: _Click) -> Outcome:
+    result = click.tool("undo", {"operation_id": action.payload.operation_id})
+    title = result.get("title")
+    done = f"{undone_verb(result.get('undone'))} “{title}”" if title else "the change"
+    return result, build.outcome_card(f"Undone: {done}.")
+
+
+def _update_task(action: UpdateTask, click: _Click) -> Outcome:
+    result = click.tool("update_task", {"task_id": action.payload.task_id, **_form_changes(click.form)})
+    task = _current_task(click.user_id, str(result["task_id"]))
+    if task is None:  # deleted just after (a race): the card stays as stored
+        return result, None
+    return result, build.task_card(
+        task, verb="Updated", operation_id=result.get("operation_id"), today=click.today
+    )
+
+
+def _delete_tasks(action: DeleteTasks, click: _Click) -> Outcome:
+    _forget_pending_confirmation(click.user_id, click.widget)
+    result = click.tool("delete_tasks", {"task_ids": action.payload.task_ids})
+    n = result["count"]
+    message = f"Deleted {n} task{'s' if n != 1 else ''}."
+    return result, build.outcome_card(
+        message, detail=result["titles"], operation_id=result.get("operation_id")
+    )
+
+
+def _cancel_delete_tasks(action: CancelDeleteTasks, click: _Click) -> Outcome:
+    _forget_pending_confirmation(click.user_id, click.widget)
+    return {"status": "cancelled"}, build.outcome_card("Cancelled. Nothing was deleted.")
+
+
+HANDLERS: dict[type[WidgetAction], Callable[[Any, _Click], Outcome]] = {
+    CompleteTask: _set_done,
+    ReopenTask: _set_done,
+    DeleteTask: _delete_task,
+    UndoOperation: _undo,
+    UpdateTask: _update_task,
+    DeleteTasks: _delete_tasks,
+    CancelDeleteTasks: _cancel_delete_tasks,
+}
+"""The one table from a server action's type to what runs it (every member of ``ServerAction`` has one)."""
+
+
 def _run(
     config: dict[str, Any], form: dict[str, Any], *, user_id: uuid.UUID, widget: Widget, source: str
-) -> tuple[dict[str, Any], Any]:
-    """Run a declared action; return its result and the widget's new payload (or a function of it)."""
-    kind, payload, today = config["type"], config.get("payload") or {}, date.today()
-    in_list = widget.type == "ListView"
-    if kind in ("task.complete", "task.reopen", "task.delete"):
-        tool = {"task.complete": "complete_task", "task.reopen": "reopen_task", "task.delete": "delete_task"}[
-            kind
-        ]
-        result = _tool(
-            tool, {"task_id": str(payload.get("task_id", ""))}, user_id=user_id, widget=widget, source=source
-        )
-        task_id = str(result["task_id"])
-        if kind == "task.delete":
-            if in_list:
-                return result, _replace_row(task_id, build.deleted_row(task_id, result["title"]))
-            return result, build.outcome_card(
-                f"Deleted “{result['title']}”.", operation_id=result.get("operation_id")
-            )
-        task = _current_task(user_id, task_id)
-        if in_list and task:
-            return result, _replace_row(task_id, build.task_row(task, today))
-        verb = "Completed" if kind == "task.complete" else "Reopened"
-        if task is None:  # deleted just after (a race): the card stays as stored
-            return result, None
-        return result, build.task_card(task, verb=verb, operation_id=result.get("operation_id"), today=today)
-    if kind == "task.undo":
-        result = _tool(
-            "undo",
-            {"operation_id": str(payload.get("operation_id", ""))},
-            user_id=user_id,
-            widget=widget,
-            source=source,
-        )
-        title = result.get("title")
-        done = f"{undone_verb(result.get('undone'))} “{title}”" if title else "the change"
-        return result, build.outcome_card(f"Undone: {done}.")
-    if kind == "task.update":
-        changes = _form_changes(form)
-        result = _tool(
-            "update_task",
-            {"task_id": str(payload.get("task_id", "")), **changes},
-            user_id=user_id,
-            widget=widget,
-            source=source,
-        )
-        task = _current_task(user_id, str(result["task_id"]))
-        if task is None:  # deleted just after (a race): the card stays as stored
-            return result, None
-        return result, build.task_card(
-            task, verb="Updated", operation_id=result.get("operation_id"), today=today
-        )
-    if kind in ("tasks.delete", "tasks.cancel"):
-        _forget_pending_confirmation(user_id, widget)
-    if kind == "tasks.delete":
-        ids = [str(i) for i in payload.get("task_ids") or []]
-        result = _tool("delete_tasks", {"task_ids": ids}, user_id=user_id, widget=widget, source=source)
-        n = result["count"]
-        message = f"Deleted {n} task{'s' if n != 1 else ''}."
-        return result, build.outcome_card(
-            message, detail=result["titles"], operation_id=result.get("operation_id")
-        )
-    if kind == "tasks.cancel":
-        return {"status": "cancelled"}, build.outcome_card("Cancelled. Nothing was deleted.")
-    raise InvalidInputError(f"Unknown action '{kind}'.")
+) -> Outcome:
+    """Run a declared action; return its result and the widget's new payload (or a function of it).
+
+    The config is parsed here, once, into its typed action; an action the server does not run, or
+    whose payload does not fit its type, is refused with a clear message.
+    """
+    try:
+        action = parse_server_action(config)
+    except ValueError as exc:  # NotAServerAction included: its message is the one to show
+        raise InvalidInputError(str(exc)) from exc
+    click = _Click(user_id=user_id, widget=widget, source=source, form=form, today=date.today())
+    return HANDLERS[type(action)](action, click)
 
 
 def _forget_pending_confirmation(user_id: uuid.UUID, widget: Widget) -> None:

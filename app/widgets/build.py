@@ -1,27 +1,58 @@
 """The widgets the assistant answers with, built by the server from tool results.
 
 Never from model output: whatever a backend says, the cards show what the database holds.
-Every builder returns a validated ChatKit-shaped payload (a dict).
+Every builder assembles the ChatKit models of :mod:`app.widgets.models` (each field is checked as
+it is set, each action is one of :mod:`app.widgets.actions`) and returns the stored JSON form (a
+dict, no nulls) once it passes the size and depth limits (:func:`app.widgets.validate.finish`).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from app.services.presentation import relative_due
-from app.widgets.validate import MAX_BYTES, dump, validate_widget
+from app.widgets.actions import (
+    CancelDeleteTasks,
+    CompleteTask,
+    DeleteTask,
+    DeleteTasks,
+    OpenTask,
+    OperationRef,
+    ReopenTask,
+    TaskIds,
+    TaskRef,
+    TaskTitle,
+    UndoOperation,
+    UpdateTask,
+)
+from app.widgets.models import (
+    Badge,
+    Button,
+    Caption,
+    Card,
+    CardAction,
+    Col,
+    DatePicker,
+    Divider,
+    Form,
+    Input,
+    Label,
+    ListView,
+    ListViewItem,
+    Row,
+    Select,
+    SelectOption,
+    Text,
+    Title,
+    WidgetComponent,
+    WidgetStatus,
+)
+from app.widgets.validate import MAX_BYTES, finish, payload_size, validate_widget
 
 LIST_LIMIT = 10
 PRIORITY_BADGE = {"high": "danger", "medium": "warning", "low": "secondary"}
 DUE_BADGE = {"overdue": "danger", "today": "warning", "soon": "info", "later": "secondary"}
-
-
-def _action(
-    kind: str, payload: dict[str, Any] | None = None, *, handler: str = "server", loading: str = "self"
-) -> dict[str, Any]:
-    return {"type": kind, "payload": payload or {}, "handler": handler, "loadingBehavior": loading}
 
 
 def _due(task: dict[str, Any], today: date) -> tuple[str, str]:
@@ -31,303 +62,220 @@ def _due(task: dict[str, Any], today: date) -> tuple[str, str]:
     return relative_due(date.fromisoformat(str(raw)[:10]), today, completed=bool(task.get("completed")))
 
 
-def _badges(task: dict[str, Any], today: date) -> list[dict[str, Any]]:
+def _badges(task: dict[str, Any], today: date) -> list[WidgetComponent]:
     priority = str(task.get("priority") or "medium")
-    badges: list[dict[str, Any]] = [
-        {
-            "type": "Badge",
-            "label": priority.capitalize(),
-            "color": PRIORITY_BADGE.get(priority, "secondary"),
-            "variant": "soft",
-            "size": "sm",
-        }
+    badges: list[WidgetComponent] = [
+        Badge(
+            label=priority.capitalize(),
+            color=PRIORITY_BADGE.get(priority, "secondary"),
+            variant="soft",
+            size="sm",
+        )
     ]
     label, tone = _due(task, today)
     if label:
         badges.append(
-            {
-                "type": "Badge",
-                "label": label,
-                "color": DUE_BADGE.get(tone, "secondary"),
-                "variant": "outline",
-                "size": "sm",
-            }
+            Badge(label=label, color=DUE_BADGE.get(tone, "secondary"), variant="outline", size="sm")
         )
     if task.get("recurrence"):
-        badges.append(
-            {
-                "type": "Badge",
-                "label": str(task["recurrence"]),
-                "color": "info",
-                "variant": "outline",
-                "size": "sm",
-            }
-        )
+        badges.append(Badge(label=str(task["recurrence"]), color="info", variant="outline", size="sm"))
     badges += [
-        {
-            "type": "Badge",
-            "label": f"#{tag}",
-            "color": "discovery",
-            "variant": "outline",
-            "size": "sm",
-            "pill": True,
-        }
+        Badge(label=f"#{tag}", color="discovery", variant="outline", size="sm", pill=True)
         for tag in task.get("tags") or []
     ]
     return badges
 
 
-def task_row(task: dict[str, Any], today: date) -> dict[str, Any]:
+def _undo_button(operation_id: str) -> Button:
+    return Button(
+        label="Undo",
+        iconStart="reload",
+        variant="outline",
+        size="sm",
+        onClickAction=UndoOperation(payload=OperationRef(operation_id=operation_id)).config(),
+    )
+
+
+def task_row(task: dict[str, Any], today: date) -> ListViewItem:
     """A ListViewItem: complete/reopen, the title, badges and Delete."""
     done = bool(task.get("completed"))
-    task_id = str(task["id"])
-    toggle = {
-        "type": "Button",
-        "label": "Reopen" if done else "Complete",
-        "iconStart": "check-circle-filled" if done else "empty-circle",
-        "variant": "ghost",
-        "color": "success" if done else "secondary",
-        "size": "sm",
-        "onClickAction": _action("task.reopen" if done else "task.complete", {"task_id": task_id}),
-    }
-    return {
-        "type": "ListViewItem",
-        "key": task_id,
-        "children": [
-            {
-                "type": "Row",
-                "gap": 2,
-                "align": "center",
-                "children": [
+    ref = TaskRef(task_id=str(task["id"]))
+    toggle = Button(
+        label="Reopen" if done else "Complete",
+        iconStart="check-circle-filled" if done else "empty-circle",
+        variant="ghost",
+        color="success" if done else "secondary",
+        size="sm",
+        onClickAction=(ReopenTask(payload=ref) if done else CompleteTask(payload=ref)).config(),
+    )
+    title = Text(
+        value=str(task.get("title", "")), lineThrough=done, color="secondary" if done else "prose", size="sm"
+    )
+    delete = Button(
+        label="Delete",
+        variant="ghost",
+        color="danger",
+        size="sm",
+        onClickAction=DeleteTask(payload=ref).config(),
+    )
+    return ListViewItem(
+        key=ref.task_id,
+        children=[
+            Row(
+                gap=2,
+                align="center",
+                children=[
                     toggle,
-                    {
-                        "type": "Col",
-                        "flex": 1,
-                        "gap": 1,
-                        "children": [
-                            {
-                                "type": "Text",
-                                "value": str(task.get("title", "")),
-                                "lineThrough": done,
-                                "color": "secondary" if done else "prose",
-                                "size": "sm",
-                            },
-                            {"type": "Row", "gap": 1, "wrap": "wrap", "children": _badges(task, today)},
-                        ],
-                    },
-                    {
-                        "type": "Button",
-                        "label": "Delete",
-                        "variant": "ghost",
-                        "color": "danger",
-                        "size": "sm",
-                        "onClickAction": _action("task.delete", {"task_id": task_id}),
-                    },
+                    Col(
+                        flex=1,
+                        gap=1,
+                        children=[title, Row(gap=1, wrap="wrap", children=_badges(task, today))],
+                    ),
+                    delete,
                 ],
-            }
+            )
         ],
-    }
+    )
 
 
-def deleted_row(task_id: str, title: str) -> dict[str, Any]:
+def deleted_row(task_id: str, title: str) -> ListViewItem:
     """A list row for a task deleted from the list: its title struck through, no buttons."""
-    return {
-        "type": "ListViewItem",
-        "key": task_id,
-        "children": [
-            {
-                "type": "Row",
-                "gap": 2,
-                "align": "center",
-                "children": [
-                    {"type": "Text", "value": title, "lineThrough": True, "color": "secondary", "size": "sm"},
-                    {"type": "Badge", "label": "Deleted", "color": "danger", "variant": "soft", "size": "sm"},
+    return ListViewItem(
+        key=task_id,
+        children=[
+            Row(
+                gap=2,
+                align="center",
+                children=[
+                    Text(value=title, lineThrough=True, color="secondary", size="sm"),
+                    Badge(label="Deleted", color="danger", variant="soft", size="sm"),
                 ],
-            }
+            )
         ],
-    }
+    )
 
 
-def replace_row(payload: dict[str, Any], key: str, row: dict[str, Any]) -> dict[str, Any]:
+def replace_row(payload: dict[str, Any], key: str, row: ListViewItem) -> dict[str, Any]:
     """The list with the row ``key`` replaced by ``row``, validated; rows that no longer fit are left off.
 
     A row can grow after the list was built (a title edited to 200 characters since): like
     :func:`task_list`, the list then shows the rows that fit, dropping them from the end and never
     the changed one, so the widget stays under the size limit.
     """
-    children = [row if c.get("key") == key else c for c in payload.get("children", [])]
-    new = {**payload, "children": children}
-    while len(json.dumps(new, ensure_ascii=False).encode()) > MAX_BYTES:
-        last = max((i for i, c in enumerate(children) if c.get("key") != key), default=None)
-        if last is None:
-            break  # only the changed row is left: the gate below says what is wrong
+    stored = validate_widget(payload)
+    children: list[Any] = [row if c.key == key else c for c in stored.children]
+    while True:
+        new = stored.model_copy(update={"children": list(children)})
+        last = max((i for i, c in enumerate(children) if c.key != key), default=None)
+        if last is None or payload_size(new.model_dump(mode="json")) <= MAX_BYTES:
+            return finish(new)  # only the changed row left and still too big: the gate says what is wrong
         del children[last]
-    return dump(validate_widget(new))
 
 
 def task_list(tasks: list[dict[str, Any]], *, heading: str, today: date) -> dict[str, Any]:
     """The list answer to "show my tasks", searches and filters; "show more" past 10 rows."""
-    rows: list[dict[str, Any]] = []
+    rows: list[ListViewItem] = []
     budget = MAX_BYTES - 2048  # room for the status and the ListView itself
     for task in tasks[:100]:
         row = task_row(task, today)
-        budget -= len(json.dumps(row, ensure_ascii=False).encode()) + 1
+        budget -= payload_size(row.model_dump(mode="json")) + 1
         if budget < 0:  # more rows than one widget may hold: show those that fit
             break
         rows.append(row)
-    payload = {
-        "type": "ListView",
-        "status": {"text": heading, "icon": "check-circle"},
-        "limit": LIST_LIMIT,
-        "children": rows,
-    }
-    return dump(validate_widget(payload))
+    return finish(
+        ListView(status=WidgetStatus(text=heading, icon="check-circle"), limit=LIST_LIMIT, children=rows)
+    )
 
 
-def _edit_form(task: dict[str, Any]) -> dict[str, Any]:
-    task_id = str(task["id"])
-    return {
-        "type": "Form",
-        "key": "edit",
-        "direction": "col",
-        "gap": 2,
-        "onSubmitAction": _action("task.update", {"task_id": task_id}, loading="container"),
-        "children": [
-            {"type": "Label", "value": "Title", "fieldName": "title", "size": "sm"},
-            {
-                "type": "Input",
-                "name": "title",
-                "defaultValue": str(task.get("title", "")),
-                "required": True,
-                "size": "sm",
-            },
-            {
-                "type": "Row",
-                "gap": 2,
-                "wrap": "wrap",
-                "children": [
-                    {
-                        "type": "Col",
-                        "gap": 1,
-                        "flex": 1,
-                        "children": [
-                            {"type": "Label", "value": "Due date", "fieldName": "due_date", "size": "sm"},
-                            {
-                                "type": "DatePicker",
-                                "name": "due_date",
-                                "size": "sm",
-                                "clearable": True,
-                                **(
-                                    {"defaultValue": str(task["due_date"])[:10]}
-                                    if task.get("due_date")
-                                    else {}
-                                ),
-                            },
-                        ],
-                    },
-                    {
-                        "type": "Col",
-                        "gap": 1,
-                        "flex": 1,
-                        "children": [
-                            {"type": "Label", "value": "Priority", "fieldName": "priority", "size": "sm"},
-                            {
-                                "type": "Select",
-                                "name": "priority",
-                                "size": "sm",
-                                "defaultValue": str(task.get("priority") or "medium"),
-                                "options": [
-                                    {"value": p, "label": p.capitalize()} for p in ("high", "medium", "low")
-                                ],
-                            },
-                        ],
-                    },
+def _labelled(label: str, field: str, control: WidgetComponent) -> Col:
+    return Col(gap=1, flex=1, children=[Label(value=label, fieldName=field, size="sm"), control])
+
+
+def _edit_form(task: dict[str, Any]) -> Form:
+    due = DatePicker(
+        name="due_date",
+        size="sm",
+        clearable=True,
+        defaultValue=str(task["due_date"])[:10] if task.get("due_date") else None,
+    )
+    priority = Select(
+        name="priority",
+        size="sm",
+        defaultValue=str(task.get("priority") or "medium"),
+        options=[SelectOption(value=p, label=p.capitalize()) for p in ("high", "medium", "low")],
+    )
+    return Form(
+        key="edit",
+        direction="col",
+        gap=2,
+        onSubmitAction=UpdateTask(payload=TaskRef(task_id=str(task["id"]))).config(loading="container"),
+        children=[
+            Label(value="Title", fieldName="title", size="sm"),
+            Input(name="title", defaultValue=str(task.get("title", "")), required=True, size="sm"),
+            Row(
+                gap=2,
+                wrap="wrap",
+                children=[
+                    _labelled("Due date", "due_date", due),
+                    _labelled("Priority", "priority", priority),
                 ],
-            },
-            {"type": "Button", "label": "Save changes", "submit": True, "size": "sm", "style": "primary"},
+            ),
+            Button(label="Save changes", submit=True, size="sm", style="primary"),
         ],
-    }
+    )
 
 
 def task_card(
     task: dict[str, Any], *, verb: str, operation_id: str | None, today: date, editable: bool = True
 ) -> dict[str, Any]:
     """A created/updated task: title, badges, Undo, Open in Tasks and an Edit form."""
-    actions: list[dict[str, Any]] = []
-    if operation_id:
-        actions.append(
-            {
-                "type": "Button",
-                "label": "Undo",
-                "iconStart": "reload",
-                "variant": "outline",
-                "size": "sm",
-                "onClickAction": _action("task.undo", {"operation_id": operation_id}),
-            }
-        )
+    title = str(task.get("title", ""))
+    actions: list[WidgetComponent] = [_undo_button(operation_id)] if operation_id else []
     actions.append(
-        {
-            "type": "Button",
-            "label": "Open in Tasks",
-            "iconStart": "external-link",
-            "variant": "ghost",
-            "size": "sm",
-            "onClickAction": _action(
-                "task.open", {"title": str(task.get("title", ""))}, handler="client", loading="none"
-            ),
-        }
+        Button(
+            label="Open in Tasks",
+            iconStart="external-link",
+            variant="ghost",
+            size="sm",
+            onClickAction=OpenTask(payload=TaskTitle(title=title)).config(loading="none"),
+        )
     )
-    children: list[dict[str, Any]] = [
-        {"type": "Caption", "value": verb, "color": "secondary"},
-        {"type": "Title", "value": str(task.get("title", "")), "size": "sm"},
-        {"type": "Row", "gap": 1, "wrap": "wrap", "children": _badges(task, today)},
-        {"type": "Row", "gap": 2, "wrap": "wrap", "children": actions},
+    children: list[WidgetComponent] = [
+        Caption(value=verb, color="secondary"),
+        Title(value=title, size="sm"),
+        Row(gap=1, wrap="wrap", children=_badges(task, today)),
+        Row(gap=2, wrap="wrap", children=actions),
     ]
     if editable:
-        children += [{"type": "Divider", "spacing": 2}, _edit_form(task)]
-    return dump(validate_widget({"type": "Card", "size": "md", "children": children}))
+        children += [Divider(spacing=2), _edit_form(task)]
+    return finish(Card(size="md", children=children))
 
 
 def outcome_card(
     message: str, *, detail: list[str] | None = None, operation_id: str | None = None, tone: str = "secondary"
 ) -> dict[str, Any]:
     """A settled card: what happened, with Undo when it can be undone; no other buttons."""
-    children: list[dict[str, Any]] = [{"type": "Text", "value": message, "weight": "medium", "color": tone}]
-    children += [{"type": "Caption", "value": line} for line in (detail or [])[:20]]
+    children: list[WidgetComponent] = [Text(value=message, weight="medium", color=tone)]
+    children += [Caption(value=line) for line in (detail or [])[:20]]
     if operation_id:
-        children.append(
-            {
-                "type": "Row",
-                "children": [
-                    {
-                        "type": "Button",
-                        "label": "Undo",
-                        "iconStart": "reload",
-                        "variant": "outline",
-                        "size": "sm",
-                        "onClickAction": _action("task.undo", {"operation_id": operation_id}),
-                    }
-                ],
-            }
-        )
-    return dump(validate_widget({"type": "Card", "size": "md", "children": children}))
+        children.append(Row(children=[_undo_button(operation_id)]))
+    return finish(Card(size="md", children=children))
 
 
 def confirm_delete(task_ids: list[str], titles: list[str]) -> dict[str, Any]:
     """Ask before deleting several tasks; nothing is deleted until Confirm."""
     count = len(task_ids)
-    payload = {
-        "type": "Card",
-        "size": "md",
-        "children": [
-            {"type": "Title", "value": f"Delete {count} task{'s' if count != 1 else ''}?", "size": "sm"},
-            *[{"type": "Text", "value": f"• {title}", "size": "sm"} for title in titles[:20]],
-            *([{"type": "Caption", "value": f"and {len(titles) - 20} more"}] if len(titles) > 20 else []),
-        ],
-        "confirm": {
-            "label": "Delete",
-            "action": _action("tasks.delete", {"task_ids": task_ids}, loading="container"),
-        },
-        "cancel": {"label": "Cancel", "action": _action("tasks.cancel", {}, loading="container")},
-    }
-    return dump(validate_widget(payload))
+    children: list[WidgetComponent] = [
+        Title(value=f"Delete {count} task{'s' if count != 1 else ''}?", size="sm"),
+        *[Text(value=f"• {title}", size="sm") for title in titles[:20]],
+        *([Caption(value=f"and {len(titles) - 20} more")] if len(titles) > 20 else []),
+    ]
+    confirm = DeleteTasks(payload=TaskIds(task_ids=task_ids)).config(loading="container")
+    return finish(
+        Card(
+            size="md",
+            children=children,
+            confirm=CardAction(label="Delete", action=confirm),
+            cancel=CardAction(label="Cancel", action=CancelDeleteTasks().config(loading="container")),
+        )
+    )

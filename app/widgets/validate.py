@@ -78,12 +78,15 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(lines[:5]) + (f" (and {len(lines) - 5} more)" if len(lines) > 5 else "")
 
 
-def validate_widget(payload: Any) -> Card | ListView:
-    """Parse a widget payload or raise :class:`WidgetError` saying what is wrong and where."""
-    if not isinstance(payload, dict):
-        raise WidgetError("(root): a widget must be a JSON object")
+def payload_size(payload: Any) -> int:
+    """The bytes a payload takes as stored JSON (what :data:`MAX_BYTES` limits)."""
+    return len(json.dumps(payload, ensure_ascii=False).encode())
+
+
+def _check_limits(payload: dict[str, Any]) -> None:
+    """Size and depth: the limits a schema cannot say."""
     try:
-        size = len(json.dumps(payload, ensure_ascii=False).encode())
+        size = payload_size(payload)
     except RecursionError as exc:
         raise WidgetError(f"(root): the widget is nested too deep (at most {MAX_DEPTH} levels)") from exc
     except (TypeError, ValueError) as exc:
@@ -95,6 +98,13 @@ def validate_widget(payload: Any) -> Card | ListView:
         raise WidgetError(f"type: a widget's root must be a Card or a ListView, not {kind!r}")
     if (depth := _depth(payload)) > MAX_DEPTH:
         raise WidgetError(f"(root): the widget is nested too deep ({depth} levels; at most {MAX_DEPTH})")
+
+
+def validate_widget(payload: Any) -> Card | ListView:
+    """Parse a widget payload or raise :class:`WidgetError` saying what is wrong and where."""
+    if not isinstance(payload, dict):
+        raise WidgetError("(root): a widget must be a JSON object")
+    _check_limits(payload)
     try:
         return _ROOT.validate_python(payload)
     except ValidationError as exc:
@@ -104,3 +114,14 @@ def validate_widget(payload: Any) -> Card | ListView:
 def dump(widget: Card | ListView) -> dict[str, Any]:
     """The stored JSON form (ChatKit's: camelCase, no nulls)."""
     return widget.model_dump(mode="json")
+
+
+def finish(widget: Card | ListView) -> dict[str, Any]:
+    """The stored form of a widget built from the models, once it passes the size and depth limits.
+
+    Building with the models checks every field as it is set; what is left of the gate of
+    :func:`validate_widget` is what only the whole payload shows.
+    """
+    payload = dump(widget)
+    _check_limits(payload)
+    return payload

@@ -543,3 +543,22 @@ def test_actions_task_update_when_the_task_is_deleted_just_after(
     with Session(scene.engine) as s:
         titles = set(s.exec(select(Task.title).where(Task.user_id == scene.user)).all())
     assert titles == {"eggs", "bread"}  # renamed, then deleted by the other tab
+
+
+def test_actions_declared_payload_of_the_wrong_shape_fails_clearly(scene: Scene) -> None:
+    """A stored card whose action payload does not fit its type is refused at the edge, naming the field."""
+    wid, eggs = scene.task_list["id"], scene.ids["eggs"]
+    payload = json.loads(json.dumps(scene.task_list["payload"]))
+    action = row_action(payload, eggs, "Complete")
+    action["payload"] = {"task_id": [eggs]}
+    with Session(scene.engine) as s:
+        row = s.get(Widget, wid)
+        assert row is not None
+        row.payload = payload
+        s.add(row)
+        s.commit()
+    out = perform(user_id=scene.user, widget_id=wid, action=action, idempotency_key="bad-shape")
+    assert out.status == "failed"
+    assert out.result["error"].startswith("'task.complete' has an invalid payload (payload.task_id: ")
+    assert not scene.task("eggs").completed  # type: ignore[union-attr]
+    assert scene.ops("complete_task") == []
