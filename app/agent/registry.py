@@ -1,4 +1,7 @@
-"""The one tool registry: every agent backend, widget action, API and MCP call runs tools here.
+"""The one tool registry: every agent backend, widget action and MCP call runs tools here.
+
+The tools change tasks through :mod:`app.services.tasks`, the one journaled write path that the
+task page, REST and the CLI call directly; the registry adds the exactly-once request row.
 
 A call is validated against the tool's pydantic model, recorded as a TaskOperation
 (pending -> processing -> completed|failed), and run for the acting user in one
@@ -95,7 +98,8 @@ def execute(
                 tool_name=name,
                 operation=op,
             )
-            result = tool.handler(ToolContext(session=session, user_id=user_id, origin=origin), parsed)
+            context = ToolContext(session=session, user_id=user_id, origin=origin)
+            result = tool.handler(context, parsed).to_json()
             op.status = OperationStatus.completed.value
             op.result = result
             if op.task_id is None and result.get("task_id"):

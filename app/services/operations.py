@@ -9,6 +9,7 @@ tracks an operation (the tool registry: pending -> processing -> completed) pass
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,16 +47,22 @@ def record_change(
     operation_type: str,
     command: dict[str, Any],
     before: list[tuple[uuid.UUID, dict[str, Any] | None]],
+    after: Sequence[Task],
     task_id: uuid.UUID | None,
     result: dict[str, Any] | None = None,
 ) -> TaskOperation:
     """Journal one change; ``before`` pairs each touched task id with its prior snapshot (None: new).
 
+    ``after`` holds the touched tasks as the change left them; a touched id missing from it was
+    deleted. Each journal entry holds its task before and after the change: undo puts ``before``
+    back, and a reader of the journal (the activity of a list, an audit) sees what changed.
+
     An empty ``before`` (the request found nothing to change: the task was done already, or a
     racing request did it first) journals the request with nothing to undo, so "undo" reverts the
     change that did happen rather than this one.
     """
-    undo_state = [{"id": str(tid), "before": snap} for tid, snap in before] or None
+    now = {task.id: snapshot(task) for task in after}
+    undo_state = [{"id": str(tid), "before": snap, "after": now.get(tid)} for tid, snap in before] or None
     op = origin.operation
     if op is None:
         op = TaskOperation(

@@ -1,12 +1,27 @@
 """The task service: every read and change of tasks, always for one acting user.
 
-A task id that belongs to another user behaves exactly like a missing one. Every change is
-journaled (see :mod:`app.services.operations`) so the last one can be undone.
+This module is Ticked's one write path for tasks. Every surface changes a task by calling one of
+its write functions (:func:`create_task`, :func:`update_task`, :func:`complete_task`,
+:func:`bulk_complete`, :func:`reopen_task`, :func:`delete_task`, :func:`bulk_delete`, and the
+undos), whether directly (the task page, REST, the CLI) or through a tool of
+:mod:`app.agent.registry` (chat, widget actions, MCP), which adds its exactly-once request row on
+top. Each write function, in the caller's one transaction:
 
-Every change reads the rows it changes locked (:func:`_lock_tasks`), so racing requests from any
-interface (a double click, two tabs, the API, MCP, the CLI) are applied one after the other: ten
-completes of a recurring task make one next occurrence, and a request that finds its change
-already made (the task done, or gone) changes nothing and journals nothing to undo.
+- authorizes: it reads only the acting user's rows; another user's task id behaves exactly like a
+  missing one (404);
+- validates: ``TaskCreate``/``TaskUpdate`` (one vocabulary, :mod:`app.models.task`); refusals are
+  domain errors (:mod:`app.services.errors`), which each surface maps to its own form;
+- locks what it changes (:func:`_lock_tasks`), so racing requests from any interface (a double
+  click, two tabs, the API, MCP, the CLI) apply one after the other: ten completes of a recurring
+  task make one next occurrence, and a request that finds its change already made changes nothing
+  and journals nothing to undo;
+- journals it (:func:`app.services.operations.record_change`): who (the user), from which surface
+  (``Origin.source``: page, api, cli, mcp, chat, action), the command, and every touched task
+  before and after, so undo and an activity feed see every change, whatever made it;
+- never commits: the caller's ``session_scope`` commits the change and its journal entry together,
+  once, or neither.
+
+``tests/services/test_write_path.py`` checks that every call from ``app/`` names its surface.
 """
 
 from __future__ import annotations
@@ -254,6 +269,7 @@ def create_task(
         operation_type=OperationType.create,
         command={"action": "create", **fields.model_dump(mode="json")},
         before=[(task.id, None)],
+        after=[task],
         task_id=task.id,
     )
     return task
@@ -305,6 +321,7 @@ def update_task(
         operation_type=operation_type,
         command=command,
         before=[(task.id, before)] if changed else [],
+        after=[task],
         task_id=task.id,
     )
     return task
@@ -334,8 +351,13 @@ def _following_due(task: Task, today: date) -> date | None:
         return None
 
 
-def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.UUID, dict[str, Any] | None]]:
-    """Complete one locked task; what changed, as ``before`` pairs (nothing when it was done already)."""
+def _complete_one(
+    session: Session, task: Task, today: date, added: list[Task]
+) -> list[tuple[uuid.UUID, dict[str, Any] | None]]:
+    """Complete one locked task; what changed, as ``before`` pairs (nothing when it was done already).
+
+    A next occurrence it creates is appended to ``added``.
+    """
     if task.completed:
         return []
     before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(task.id, snapshot(task))]
@@ -356,6 +378,7 @@ def _complete_one(session: Session, task: Task, today: date) -> list[tuple[uuid.
         session.add(nxt)
         session.flush()
         before.append((nxt.id, None))
+        added.append(nxt)
     return before
 
 
@@ -401,8 +424,9 @@ def bulk_complete(
     if not tasks:
         return []
     before: list[tuple[uuid.UUID, dict[str, Any] | None]] = []
+    added: list[Task] = []
     for task in tasks:
-        before += _complete_one(session, task, today or date.today())
+        before += _complete_one(session, task, today or date.today(), added)
     record_change(
         session,
         user_id=user_id,
@@ -410,6 +434,7 @@ def bulk_complete(
         operation_type=OperationType.complete,
         command={"action": "complete", "task_ids": [str(t.id) for t in tasks]},
         before=before,
+        after=[*tasks, *added],
         task_id=tasks[0].id if len(tasks) == 1 else None,
     )
     return tasks
@@ -436,6 +461,7 @@ def reopen_task(
         operation_type=OperationType.reopen,
         command={"action": "reopen", "task_id": str(task.id)},
         before=before,
+        after=[task],
         task_id=task.id,
     )
     return task
@@ -466,6 +492,7 @@ def bulk_delete(
         operation_type=OperationType.delete,
         command={"action": "delete", "task_ids": [str(t.id) for t in tasks]},
         before=before,
+        after=[],
         task_id=tasks[0].id if len(tasks) == 1 else None,
     )
     return tasks

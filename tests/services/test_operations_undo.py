@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from app.models import OperationStatus, OperationType, Task, TaskOperation, Thread
 from app.services import tasks
 from app.services.errors import NotFoundError
-from app.services.operations import Origin, last_undoable
+from app.services.operations import Origin, last_undoable, snapshot
 from tests.utils.factories import make_task, make_user
 
 TODAY = date(2025, 3, 15)
@@ -366,7 +366,7 @@ def test_journal_create_writes_one_row(session, user):
         "recurrence": None,
         "completed": False,
     }
-    assert op.undo_state == [{"id": str(task.id), "before": None}]
+    assert op.undo_state == [{"id": str(task.id), "before": None, "after": snapshot(task)}]
 
 
 def test_journal_update_writes_one_row_with_before_snapshot(session, user):
@@ -393,6 +393,9 @@ def test_journal_update_writes_one_row_with_before_snapshot(session, user):
     snap = op.undo_state[0]["before"]
     assert {k: snap[k] for k in before} == before
     assert snap["user_id"] == str(user.id)
+    after = op.undo_state[0]["after"]
+    assert (after["title"], after["due_date"], after["completed"]) == ("New", None, True)
+    assert after == snapshot(session.get(Task, task.id))
 
 
 def test_journal_update_types(session, user):
@@ -432,7 +435,9 @@ def test_journal_complete_and_delete_rows(session, user):
     nxt = next(t for t in session.exec(select(Task).where(Task.title == "a")).all() if t.id != a.id)
     assert [e["id"] for e in op.undo_state] == [str(a.id), str(nxt.id)]
     assert op.undo_state[0]["before"]["completed"] is False
+    assert op.undo_state[0]["after"]["completed"] is True
     assert op.undo_state[1]["before"] is None
+    assert op.undo_state[1]["after"]["due_date"] == (TODAY + timedelta(days=1)).isoformat()
 
     tasks.bulk_complete(session, user_id=user.id, task_ids=[b.id, nxt.id], today=TODAY)
     op = operations(session)[-1]
@@ -445,6 +450,7 @@ def test_journal_complete_and_delete_rows(session, user):
     assert op.task_id == b.id
     assert op.structured_command == {"action": "delete", "task_ids": [str(b.id)]}
     assert op.undo_state[0]["before"]["title"] == "b"
+    assert op.undo_state[0]["after"] is None  # deleted
 
     tasks.bulk_delete(session, user_id=user.id, task_ids=[a.id, nxt.id])
     op = operations(session)[-1]
@@ -505,7 +511,7 @@ def test_journal_existing_operation_is_written_onto(session, user):
     assert [o.id for o in ops] == [op_id]
     stored = ops[0]
     assert stored.task_id == task.id
-    assert stored.undo_state == [{"id": str(task.id), "before": None}]
+    assert stored.undo_state == [{"id": str(task.id), "before": None, "after": snapshot(task)}]
     # the caller's own bookkeeping is left alone
     assert stored.structured_command == {"tool": "create_task", "args": {"title": "milk"}}
     assert stored.status == OperationStatus.processing
