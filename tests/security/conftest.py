@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from app.core import db
 from app.core.config import get_settings
+from app.models import User
 from app.services import auth as auth_service
 from app.services.throttle import sign_in_throttle
 from tests.security.web import Server, built_event_url, check_state_names, prod_server
@@ -82,6 +83,18 @@ def alice(app_db: sa.Engine) -> Holdings:
 def bob(app_db: sa.Engine, alice: Holdings) -> Holdings:
     """The attacker, holding the same kinds of data of his own."""
     return hold_data("bob")
+
+
+@pytest.fixture
+def api_user(app_db: sa.Engine) -> tuple[uuid.UUID, str, str]:
+    """(id, email, API token) of a fresh user on ``app_db`` (no password hash: the token is what the
+    input and limit tests need, and hashing would dominate their run time)."""
+    email = f"u{uuid.uuid4().hex[:8]}@example.com"
+    with db.session_scope() as session:
+        row = User(email=email, hashed_password="-")
+        session.add(row)
+        session.flush()
+        return row.id, email, auth_service.issue_token(session, user=row, source="api")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -27,7 +27,6 @@ from app.api.main import create_api
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_BYTES, MAX_JSON_DEPTH
 from app.mcp_server import call_tool
-from app.models import User
 from app.orchestration import runner
 from app.services import account as account_service
 from app.services import auth as auth_service
@@ -56,18 +55,7 @@ def raw_json(value: Any) -> bytes:
 
 
 @pytest.fixture
-def user(app_db: sa.Engine) -> tuple[uuid.UUID, str, str]:
-    """(id, email, API token) of a fresh user."""
-    email = f"u{uuid.uuid4().hex[:8]}@example.com"
-    with session_scope() as session:
-        row = User(email=email, hashed_password="-")
-        session.add(row)
-        session.flush()
-        return row.id, email, auth_service.issue_token(session, user=row, source="api")
-
-
-@pytest.fixture
-def api(user) -> Iterator[TestClient]:
+def api(api_user) -> Iterator[TestClient]:
     with TestClient(create_api()) as client:
         yield client
 
@@ -106,8 +94,8 @@ HOSTILE_JSON: dict[str, tuple[Any, str]] = {
 """Free-form values past a limit (a value's depth counts its own outermost object)."""
 
 
-def test_chat_context_depth_and_size_422_nothing_stored(app_db: sa.Engine, user, api: TestClient) -> None:
-    _, _, token = user
+def test_chat_context_depth_and_size_422_nothing_stored(app_db: sa.Engine, api_user, api: TestClient) -> None:
+    _, _, token = api_user
     for name, (context, needle) in HOSTILE_JSON.items():
         for path in ("/api/chat", "/api/chat/stream"):
             body = raw_json({"message": "add pay rent", "context": context})
@@ -134,9 +122,9 @@ def test_chat_context_depth_and_size_422_nothing_stored(app_db: sa.Engine, user,
 
 
 def test_widget_action_payload_and_form_depth_422_nothing_stored(
-    app_db: sa.Engine, user, api: TestClient, capsys
+    app_db: sa.Engine, api_user, api: TestClient, capsys
 ) -> None:
-    _, email, token = user
+    _, email, token = api_user
     thread_id, widget = _list_widget(api, auth(token))
     declared = find_action(widget["payload"], "task.complete")
     assert declared is not None
@@ -183,9 +171,9 @@ def test_widget_action_payload_and_form_depth_422_nothing_stored(
     assert "too deep" in err, err
 
 
-def test_tool_arguments_depth_and_size_refused_nothing_stored(app_db: sa.Engine, user) -> None:
+def test_tool_arguments_depth_and_size_refused_nothing_stored(app_db: sa.Engine, api_user) -> None:
     """MCP (and every other caller of the tool registry): not even a failed journal row is stored."""
-    user_id, _, _ = user
+    user_id, _, _ = api_user
     for name, (value, needle) in HOSTILE_JSON.items():
         for args in ({"title": "pay rent", "extra": value}, {"title": "pay rent", "tags": [value]}):
 
@@ -205,10 +193,10 @@ def test_tool_arguments_depth_and_size_refused_nothing_stored(app_db: sa.Engine,
 
 
 def test_turn_refused_by_context_is_not_stored_then_retry_adds_once(
-    app_db: sa.Engine, user, api: TestClient
+    app_db: sa.Engine, api_user, api: TestClient
 ) -> None:
     """The issue's scenario: the 500 came after the turn was stored, so a retry added the task twice."""
-    _, _, token = user
+    _, _, token = api_user
     body = {"message": "add pay rent tomorrow", "context": deep(300)}
     assert_error(api.post("/api/chat", content=raw_json(body), headers=auth(token)), 422, "invalid")
     retry = api.post("/api/chat", json={"message": "add pay rent tomorrow"}, headers=auth(token))
@@ -263,9 +251,9 @@ def _bad_text_requests(
     ]
 
 
-def test_lone_surrogate_api_422_nothing_stored(app_db: sa.Engine, user, api: TestClient) -> None:
+def test_lone_surrogate_api_422_nothing_stored(app_db: sa.Engine, api_user, api: TestClient) -> None:
     """Before: a task title or description with ``\\ud800`` answered 500 (UnicodeEncodeError at insert)."""
-    user_id, _, token = user
+    user_id, _, token = api_user
     for method, path, body in _bad_text_requests(api, auth(token), user_id):
         headers = {**auth(token), "Idempotency-Key": uuid.uuid4().hex}
         what = f"{method} {path.replace(str(user_id), '{user_id}')} {sorted(body)}"
@@ -285,9 +273,9 @@ def _refusal(call: Callable[[], Any]) -> str:
     return caught.value.message
 
 
-def test_lone_surrogate_services_refused_nothing_stored(app_db: sa.Engine, user) -> None:
+def test_lone_surrogate_services_refused_nothing_stored(app_db: sa.Engine, api_user) -> None:
     """The services behind the pages, the chat and the CLI: the same rule, the same refusal."""
-    user_id, email, _ = user
+    user_id, email, _ = api_user
     with session_scope() as session:
         task_id = task_service.create_task(session, user_id=user_id, data={"title": "call mom"}).id
         thread_id = thread_service.create_thread(session, user_id=user_id, title="Rent").id
@@ -373,8 +361,8 @@ def test_lone_surrogate_services_refused_nothing_stored(app_db: sa.Engine, user)
         assert "not valid Unicode" in message, (what, message)
 
 
-def test_lone_surrogate_mcp_and_cli_refused_nothing_stored(app_db: sa.Engine, user, capsys) -> None:
-    user_id, email, _ = user
+def test_lone_surrogate_mcp_and_cli_refused_nothing_stored(app_db: sa.Engine, api_user, capsys) -> None:
+    user_id, email, _ = api_user
     task_id = call_tool("add_task", {"title": "call mom"}, user_id=user_id).structured_content["task_id"]
     bad = f"a{SURROGATE}b"
     for name, args in (

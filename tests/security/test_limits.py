@@ -13,19 +13,16 @@ import json
 import uuid
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app.api.main import MAX_BODY_BYTES, create_api
 from app.core.db import session_scope
 from app.mcp_server import call_tool
-from app.models import User
 from app.models.message import MESSAGE_MAX
 from app.models.task import DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
 from app.models.thread import THREAD_TITLE_MAX
 from app.orchestration import runner
-from app.services import auth as auth_service
 from app.services import messages as message_service
 from app.services import tasks as task_service
 from app.services import threads as thread_service
@@ -49,17 +46,6 @@ def test_limits_are_the_issues() -> None:
     assert MAX_BODY_BYTES == 256 * 1024
 
 
-@pytest.fixture
-def user(app_db: sa.Engine) -> tuple[uuid.UUID, str, str]:
-    """(id, email, API token) of a fresh user."""
-    email = f"u{uuid.uuid4().hex[:8]}@example.com"
-    with session_scope() as session:
-        row = User(email=email, hashed_password="-")
-        session.add(row)
-        session.flush()
-        return row.id, email, auth_service.issue_token(session, user=row, source="api")
-
-
 def _refused(engine: sa.Engine, user_id: uuid.UUID, what: str, attempt: Any, needle: str) -> str:
     """Run ``attempt()``; it must report a refusal naming ``needle`` and change nothing."""
     before = snapshot(engine)
@@ -80,8 +66,8 @@ def _service(call: Any) -> str:
     return "accepted"
 
 
-def test_limits_services(app_db: sa.Engine, user) -> None:
-    user_id, _, _ = user
+def test_limits_services(app_db: sa.Engine, api_user) -> None:
+    user_id, _, _ = api_user
     with session_scope() as session:
         task = task_service.create_task(session, user_id=user_id, data=AT)
         task_id = task.id
@@ -149,8 +135,8 @@ def test_limits_services(app_db: sa.Engine, user) -> None:
     )
 
 
-def test_limits_api(app_db: sa.Engine, user) -> None:
-    user_id, _, token = user
+def test_limits_api(app_db: sa.Engine, api_user) -> None:
+    user_id, _, token = api_user
     auth = {"Authorization": f"Bearer {token}"}
     with TestClient(create_api()) as api:
         created = api.post("/api/tasks", json=AT, headers=auth)
@@ -222,8 +208,8 @@ def _mcp(name: str, args: dict[str, Any], user_id: uuid.UUID) -> Any:
     return attempt
 
 
-def test_limits_mcp(app_db: sa.Engine, user) -> None:
-    user_id, _, _ = user
+def test_limits_mcp(app_db: sa.Engine, api_user) -> None:
+    user_id, _, _ = api_user
     ok = call_tool("add_task", AT, user_id=user_id)
     assert not ok.is_error, ok.content
     task_id = ok.structured_content["task_id"]
@@ -240,8 +226,8 @@ def test_limits_mcp(app_db: sa.Engine, user) -> None:
         )
 
 
-def test_limitsrun_cli(app_db: sa.Engine, user, capsys) -> None:
-    user_id, email, _ = user
+def test_limits_cli(app_db: sa.Engine, api_user, capsys) -> None:
+    user_id, email, _ = api_user
     add = ["tasks", "add", "--user", email]
     code, out, err = run_cli([*add, "--title", "x" * TITLE_MAX, "--tags", ",".join(TAGS_AT)], capsys)
     assert (code, err) == (0, ""), err
@@ -277,9 +263,9 @@ def test_limitsrun_cli(app_db: sa.Engine, user, capsys) -> None:
     _refused(app_db, user_id, "CLI chat message", chat, "at most 10,000")
 
 
-def test_limits_chat(app_db: sa.Engine, user) -> None:
+def test_limits_chat(app_db: sa.Engine, api_user) -> None:
     """Through the assistant: the turn is answered with the limit, and no task is stored."""
-    user_id, _, _ = user
+    user_id, _, _ = api_user
     asks = {
         "title": ("add " + "x" * (TITLE_MAX + 1), str(TITLE_MAX)),
         "tag count": (
