@@ -54,3 +54,7 @@ class SearchTerm(SQLModel, table=True):
         sa.Index("ix_search_terms_thread_id", "thread_id"),
         {"sqlite_with_rowid": False},
     )
+
+
+SEARCH_TERMS: sa.Table = SearchTerm.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy, undeclared by SQLModel
+"""The table itself, for the bulk upserts and deletes (Core statements: no ORM objects per term)."""

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.security import (
     TokenError,
@@ -124,8 +124,8 @@ def revoke_token(session: Session, *, token: str) -> bool:
 
 def revoke_all_tokens(session: Session, *, user_id: uuid.UUID, keep_jti: uuid.UUID | None = None) -> int:
     """Revoke every live token of a user (password change, account deletion)."""
-    stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    stmt = update(AuthToken).where(col(AuthToken.user_id) == user_id, col(AuthToken.revoked_at).is_(None))
     if keep_jti is not None:
-        stmt = stmt.where(AuthToken.id != keep_jti)
+        stmt = stmt.where(col(AuthToken.id) != keep_jti)
     result: Any = session.execute(stmt.values(revoked_at=utcnow()))
     return int(result.rowcount or 0)

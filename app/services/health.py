@@ -101,8 +101,8 @@ def _ping_database() -> None:
         finally:
             conn.close()
         return
-    with engine.connect() as conn:
-        conn.execute(sa.text("SELECT 1")).scalar_one()
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1")).scalar_one()
 
 
 def _ping_redis(url: str) -> None:

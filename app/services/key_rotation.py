@@ -33,8 +33,9 @@ from sqlmodel import SQLModel, col, select
 from app.core.config import get_settings
 from app.core.crypto import PREFIX, RELOAD_SECONDS, Keyring, get_keyring, new_secret, write_key_file
 from app.core.db import session_scope
-from app.models import Message, SearchTerm, Thread
+from app.models import Message, Thread
 from app.models.base import EncryptedJSON, EncryptedText
+from app.models.search_term import SEARCH_TERMS
 from app.services import search_index
 from app.services.errors import InvalidInputError, ServiceError
 
@@ -135,7 +136,7 @@ def reindex(keyring: Keyring, *, batch_size: int = BATCH_SIZE, progress: Progres
     """
     done = 0
     last: Any = None
-    table = SearchTerm.__table__
+    table = SEARCH_TERMS
     while True:
         with session_scope() as session:
             stmt = select(Thread.id, Thread.user_id, Thread.title).order_by(col(Thread.id)).limit(batch_size)

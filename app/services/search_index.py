@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from app.core.crypto import DataKey, get_keyring
-from app.models.search_term import IN_MESSAGES, IN_TITLE, SearchTerm
+from app.models.search_term import IN_MESSAGES, IN_TITLE, SEARCH_TERMS, SearchTerm
 
 PREFIX_MIN = 3
 PREFIX_MAX = 12
@@ -116,7 +116,7 @@ def _upsert_statement(dialect: str, bit: int) -> Any:
     Run with a list of rows (executemany): SQLAlchemy batches them into multi-row VALUES itself,
     where building a VALUES statement per call cost ~5 ms of compiling on every message.
     """
-    table = SearchTerm.__table__
+    table = SEARCH_TERMS
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_update(
         index_elements=["term_hash", "thread_id"],
@@ -152,7 +152,7 @@ def set_title(
     session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID, title: str, new: bool = False
 ) -> None:
     """Index a thread's (new) title: drop the old title's terms the messages don't also have."""
-    table = SearchTerm.__table__
+    table = SEARCH_TERMS
     if not new:
         session.execute(
             sa.update(table)

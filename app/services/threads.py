@@ -165,14 +165,14 @@ def _threads(
         stmt = stmt.where(
             sa.or_(
                 col(Thread.updated_at) < after.updated_at,
-                sa.and_(Thread.updated_at == after.updated_at, col(Thread.id) < after.id),
+                sa.and_(col(Thread.updated_at) == after.updated_at, col(Thread.id) < after.id),
             )
         )
     elif after is not None:
         stmt = stmt.where(
             sa.or_(
                 col(Thread.updated_at) > after.updated_at,
-                sa.and_(Thread.updated_at == after.updated_at, col(Thread.id) > after.id),
+                sa.and_(col(Thread.updated_at) == after.updated_at, col(Thread.id) > after.id),
             )
         )
     if order == "desc":
@@ -208,7 +208,7 @@ def delete_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID 
     if user is not None and user.last_chat_thread_id == thread.id:
         user.last_chat_thread_id = None
         session.add(user)
-    session.execute(sa.delete(Thread).where(Thread.id == thread.id))
+    session.execute(sa.delete(Thread).where(col(Thread.id) == thread.id))
     session.expunge(thread)
 
 

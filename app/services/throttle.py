@@ -295,7 +295,8 @@ class _Keys:
 
 def _lock_seconds(level: int) -> float:
     """How long the ``level``-th email lock in a row lasts: 1 h, 2 h, 4 h... at most a day."""
-    return min(EMAIL_WINDOW_SECONDS * 2 ** (level - 1), EMAIL_LOCK_MAX_SECONDS)
+    doubling: int = 2 ** (level - 1)  # typeshed: int ** int may be a float (negative powers)
+    return min(EMAIL_WINDOW_SECONDS * doubling, EMAIL_LOCK_MAX_SECONDS)
 
 
 def _until(lock: Event) -> float:

@@ -117,11 +117,12 @@ def summary(calls: list[dict[str, Any]]) -> str:
     """ "Before it stopped, I added 7 tasks: "a", "b", "c", "d", "e" and 2 more; completed "f"." or ""."""
     done: dict[str, list[str]] = {}
     for call in calls:
-        result = call.get("result") or {}
+        result: dict[str, Any] = call.get("result") or {}
         verb = _CHANGES.get(str(result.get("status")))
         if verb is None or "error" in call:
             continue
-        titles = result.get("titles") if isinstance(result.get("titles"), list) else [result.get("title")]
+        listed = result.get("titles")
+        titles = listed if isinstance(listed, list) else [result.get("title")]
         done.setdefault(verb, []).extend(str(t) for t in titles if t)
     phrases = [_phrase(verb, titles) for verb, titles in done.items() if titles]
     return f"Before it stopped, I {'; '.join(phrases)}." if phrases else ""

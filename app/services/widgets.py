@@ -70,7 +70,7 @@ def mark_rendered(session: Session, *, user_id: uuid.UUID, widget_ids: Sequence[
         sa.update(Widget)
         .where(
             col(Widget.id).in_(list(widget_ids)),
-            Widget.state == WidgetState.pending.value,
+            col(Widget.state) == WidgetState.pending.value,
             col(Widget.thread_id).in_(owned),
         )
         .values(state=WidgetState.rendered.value, updated_at=utcnow())
@@ -82,7 +82,7 @@ def replace_payload(session: Session, *, widget: Widget, payload: dict[str, Any]
     """Optimistic update: only if nobody changed the widget since it was read; bumps ``version``."""
     result: Any = session.execute(
         sa.update(Widget)
-        .where(Widget.id == widget.id, Widget.version == widget.version)
+        .where(col(Widget.id) == widget.id, col(Widget.version) == widget.version)
         .values(
             payload=payload,
             type=payload["type"],
