@@ -8,7 +8,35 @@ payload fields, so nothing from a payload becomes an attribute or style of its o
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
+
+from pydantic import BaseModel
+
+from app.widgets.models import (
+    ActionConfig,
+    Badge,
+    Button,
+    Caption,
+    Card,
+    Checkbox,
+    DatePicker,
+    Form,
+    Icon,
+    Image,
+    Input,
+    Label,
+    ListView,
+    ListViewItem,
+    Row,
+    Select,
+    Text,
+    Textarea,
+    Title,
+)
+from app.widgets.validate import WidgetError, validate_widget
+
+log = logging.getLogger(__name__)
 
 COLOR_TOKENS = {
     "primary": "indigo", "secondary": "gray", "info": "blue", "discovery": "purple", "success": "green",
@@ -159,97 +187,122 @@ def _color(value: Any) -> str:
     return ""
 
 
-def _action_props(action: dict[str, Any] | None) -> dict[str, Any]:
-    if not action:
+def _action_props(action: ActionConfig | None) -> dict[str, Any]:
+    if action is None:
         return {}
     return {
         "has_action": True,
-        "client_action": action.get("handler") == "client",
-        "loading": str(action.get("loadingBehavior") or "auto"),
+        "client_action": action.handler == "client",
+        "loading": action.loadingBehavior,
     }
 
 
+UNSHOWABLE = "This card can't be shown."
+
+
 def to_view(payload: dict[str, Any], *, widget_id: str, version: int) -> WNode:
-    """The typed tree for one stored widget payload."""
-    return _node(payload, path="", widget_id=widget_id, version=version)
+    """The typed tree for one stored widget payload.
 
-
-def _node(data: dict[str, Any], *, path: str, widget_id: str, version: int) -> WNode:
-    kind = str(data.get("type", ""))
-    node = WNode(type=kind, path=path, widget_id=widget_id, version=version)
-    kids = data.get("children")
-    if isinstance(kids, dict):
-        kids = [kids]
-    if isinstance(kids, list):
-        base = f"{path}." if path else ""
-        node.children = [
-            _node(k, path=f"{base}children.{i}", widget_id=widget_id, version=version)
-            for i, k in enumerate(kids)
-            if isinstance(k, dict)
-        ]
-    node.text = str(data.get("value") if "value" in data else data.get("label") or "")
-    node.color = _color(data.get("color"))
-    node.weight = {"semibold": "bold", "bold": "bold", "medium": "medium"}.get(
-        str(data.get("weight")), "regular"
-    )
-    node.italic = bool(data.get("italic"))
-    node.line_through = bool(data.get("lineThrough"))
-    node.gap = _gap(data.get("gap"))
-    node.wrap = "wrap" if data.get("wrap") in ("wrap", "wrap-reverse") else "nowrap"
-    node.grow = bool(data.get("flex"))
-    align = str(data.get("align") or ("center" if kind == "Row" else "stretch"))
-    node.align = align if align in ("start", "center", "end", "baseline", "stretch") else "stretch"
-    justify = str(data.get("justify") or "start")
-    node.justify = justify if justify in ("start", "center", "end", "between") else "start"
-    node.direction = "row" if kind in ("Row",) or data.get("direction") == "row" else "column"
-    node.disabled = bool(data.get("disabled"))
-    node.block = bool(data.get("block"))
-    if kind == "Title":
-        node.size = TITLE_SIZE.get(str(data.get("size") or "md"), "4")
-    elif kind in ("Text", "Caption", "Label"):
-        node.size = TEXT_SIZE.get(str(data.get("size") or ("sm" if kind != "Text" else "md")), "2")
-    else:
-        node.size = SIZE.get(str(data.get("size") or "md"), "2")
-    if kind == "Badge":
-        node.variant = {"outline": "outline", "solid": "solid"}.get(str(data.get("variant")), "soft")
-    if kind == "Button":
-        node.variant = {"solid": "solid", "soft": "soft", "outline": "outline", "ghost": "ghost"}.get(
-            str(data.get("variant")),
-            "solid" if data.get("style") == "primary" or data.get("submit") else "soft",
+    The payload is parsed with the widget models first (it passed the same gate when it was
+    stored), so the tree is read from typed, validated fields. One that no longer parses (a
+    payload stored before a rule was tightened) shows as a card saying so, never as raw fields.
+    """
+    try:
+        root = validate_widget(payload)
+    except WidgetError as exc:
+        log.warning("Widget %s (version %s) no longer parses: %s", widget_id, version, exc)
+        note = WNode(
+            type="Text", path="", widget_id=widget_id, version=version, text=UNSHOWABLE, color="gray"
         )
-        node.icon = ICON_MAP.get(str(data.get("iconStart") or ""), "")
-        node.icon_end = ICON_MAP.get(str(data.get("iconEnd") or ""), "")
-        node.submit = bool(data.get("submit"))
-        node.__dict__.update(_action_props(data.get("onClickAction")))
-    if kind == "Icon":
-        node.icon = ICON_MAP.get(str(data.get("name")), "circle")
-    if kind == "Image":
-        node.src, node.alt = str(data.get("src", "")), str(data.get("alt") or "")
-    if kind in ("Input", "Textarea", "Select", "DatePicker", "Checkbox"):
-        node.name = str(data.get("name", ""))
-        node.placeholder = str(data.get("placeholder") or "")
-        node.required = bool(data.get("required"))
-        default = data.get("defaultValue")
-        node.default = str(default)[:10] if kind == "DatePicker" and default else str(default or "")
-        node.input_type = str(data.get("inputType") or "text")
-        node.checked = bool(data.get("defaultChecked"))
-        node.options = [
-            Option(str(o.get("value", "")), str(o.get("label", ""))) for o in data.get("options") or []
-        ]
-    if kind == "Label":
-        node.name = str(data.get("fieldName", ""))
-    if kind == "Form":
-        node.__dict__.update(_action_props(data.get("onSubmitAction")))
-    if kind == "ListViewItem":
-        node.__dict__.update(_action_props(data.get("onClickAction")))
-    if kind == "Card":
-        node.confirm_label = str((data.get("confirm") or {}).get("label") or "")
-        node.cancel_label = str((data.get("cancel") or {}).get("label") or "")
-    if kind in ("Card", "ListView"):
-        node.status_text = str((data.get("status") or {}).get("text") or "")
-    if kind == "ListView":
-        limit = data.get("limit")
-        node.limit = limit if isinstance(limit, int) else 10_000
+        return WNode(type="Card", widget_id=widget_id, version=version, children=[note])
+    return _node(root, path="", widget_id=widget_id, version=version)
+
+
+def _field(model: BaseModel, name: str) -> Any:
+    """A field of whichever component this is (``None`` where its type has no such field)."""
+    return getattr(model, name, None)
+
+
+def _kids(model: BaseModel) -> list[BaseModel]:
+    kids = _field(model, "children")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, list) else [kids]  # a Transition has one child
+
+
+def _size(model: BaseModel) -> str:
+    size = _field(model, "size")
+    if isinstance(model, Title):
+        return TITLE_SIZE.get(str(size or "md"), "4")
+    if isinstance(model, Text | Caption | Label):
+        return TEXT_SIZE.get(str(size or ("md" if isinstance(model, Text) else "sm")), "2")
+    return SIZE.get(str(size or "md"), "2")
+
+
+def _node(model: BaseModel, *, path: str, widget_id: str, version: int) -> WNode:
+    kind = str(_field(model, "type") or "")
+    node = WNode(type=kind, path=path, widget_id=widget_id, version=version)
+    base = f"{path}." if path else ""
+    node.children = [
+        _node(k, path=f"{base}children.{i}", widget_id=widget_id, version=version)
+        for i, k in enumerate(_kids(model))
+    ]
+    has_value = "value" in type(model).model_fields  # Text, Title, Caption, Markdown, Label; else a label
+    node.text = str(_field(model, "value") if has_value else _field(model, "label") or "")
+    node.color = _color(_field(model, "color"))
+    node.weight = {"semibold": "bold", "bold": "bold", "medium": "medium"}.get(
+        str(_field(model, "weight")), "regular"
+    )
+    node.italic = bool(_field(model, "italic"))
+    node.line_through = bool(_field(model, "lineThrough"))
+    node.gap = _gap(_field(model, "gap"))
+    node.wrap = "wrap" if _field(model, "wrap") in ("wrap", "wrap-reverse") else "nowrap"
+    node.grow = bool(_field(model, "flex"))
+    align = str(_field(model, "align") or ("center" if isinstance(model, Row) else "stretch"))
+    node.align = align if align in ("start", "center", "end", "baseline", "stretch") else "stretch"
+    justify = str(_field(model, "justify") or "start")
+    node.justify = justify if justify in ("start", "center", "end", "between") else "start"
+    node.direction = "row" if isinstance(model, Row) or _field(model, "direction") == "row" else "column"
+    node.disabled = bool(_field(model, "disabled"))
+    node.block = bool(_field(model, "block"))
+    node.size = _size(model)
+    if isinstance(model, Badge):
+        node.variant = {"outline": "outline", "solid": "solid"}.get(str(model.variant), "soft")
+    if isinstance(model, Button):
+        node.variant = {"solid": "solid", "soft": "soft", "outline": "outline", "ghost": "ghost"}.get(
+            str(model.variant), "solid" if model.style == "primary" or model.submit else "soft"
+        )
+        node.icon = ICON_MAP.get(str(model.iconStart or ""), "")
+        node.icon_end = ICON_MAP.get(str(model.iconEnd or ""), "")
+        node.submit = bool(model.submit)
+        node.__dict__.update(_action_props(model.onClickAction))
+    if isinstance(model, Icon):
+        node.icon = ICON_MAP.get(str(model.name), "circle")
+    if isinstance(model, Image):
+        node.src, node.alt = model.src, str(model.alt or "")
+    if isinstance(model, Input | Textarea | Select | DatePicker | Checkbox):
+        node.name = model.name
+        node.placeholder = str(_field(model, "placeholder") or "")
+        node.required = bool(_field(model, "required"))
+        default = _field(model, "defaultValue")
+        node.default = str(default)[:10] if isinstance(model, DatePicker) and default else str(default or "")
+        node.input_type = str(_field(model, "inputType") or "text")
+        node.checked = bool(_field(model, "defaultChecked"))
+        options = model.options if isinstance(model, Select) else []
+        node.options = [Option(o.value, o.label) for o in options]
+    if isinstance(model, Label):
+        node.name = model.fieldName
+    if isinstance(model, Form):
+        node.__dict__.update(_action_props(model.onSubmitAction))
+    if isinstance(model, ListViewItem):
+        node.__dict__.update(_action_props(model.onClickAction))
+    if isinstance(model, Card):
+        node.confirm_label = model.confirm.label if model.confirm else ""
+        node.cancel_label = model.cancel.label if model.cancel else ""
+    if isinstance(model, Card | ListView):
+        node.status_text = model.status.text if model.status else ""
+    if isinstance(model, ListView):
+        node.limit = model.limit if isinstance(model.limit, int) else 10_000
     return node
 
 
