@@ -21,6 +21,7 @@ from app.core.db import session_scope
 from app.models import Message, Task, TaskOperation, User
 from app.services import auth as auth_service
 from tests.reliability.faulty_openai import FaultyOpenAI, faulty_openai
+from tests.utils.db_triggers import Event, db_triggers
 
 
 @dataclass(frozen=True)
@@ -98,39 +99,11 @@ def operations(engine: sa.Engine, user_id: uuid.UUID) -> list[TaskOperation]:
 
 
 @pytest.fixture
-def refuse_change(app_db: sa.Engine) -> Iterator[Callable[[str, uuid.UUID], None]]:
+def refuse_change(app_db: sa.Engine) -> Iterator[Callable[[Event, uuid.UUID], None]]:
     """``refuse_change("DELETE", task_id)``: the database raises when that task row is changed.
 
-    A trigger, so the failure happens inside the statement, after earlier rows of the same
-    transaction were written: exactly a tool that fails mid-way. Dropped after the test (the
-    PostgreSQL test database is shared by the session).
+    A trigger (:mod:`tests.utils.db_triggers`), so the failure happens inside the statement, after
+    earlier rows of the same transaction were written: exactly a tool that fails mid-way.
     """
-    made: list[str] = []
-    postgres = app_db.dialect.name == "postgresql"
-
-    def refuse(event: str, task_id: uuid.UUID) -> None:
-        name = f"fault_{uuid.uuid4().hex[:8]}"
-        row = "NEW" if event == "INSERT" else "OLD"
-        with app_db.begin() as conn:
-            if postgres:
-                conn.exec_driver_sql(
-                    f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    f"IF {row}.id = '{task_id}'::uuid THEN RAISE EXCEPTION 'injected fault'; END IF; "
-                    f"RETURN {row}; END $$"
-                )
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER {name} BEFORE {event} ON tasks FOR EACH ROW EXECUTE FUNCTION {name}()"
-                )
-            else:
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER {name} BEFORE {event} ON tasks WHEN {row}.id = '{task_id.hex}' "
-                    "BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
-                )
-        made.append(name)
-
-    yield refuse
-    with app_db.begin() as conn:
-        for name in made:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (" ON tasks" if postgres else ""))
-            if postgres:
-                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+    with db_triggers(app_db) as triggers:
+        yield lambda event, task_id: triggers.add("tasks", event, task_id, effect="raise")

@@ -23,6 +23,7 @@ from app.orchestration.widget_actions import ActionOutcome, declared_actions, pe
 from app.services import tasks as task_service
 from app.services.errors import NotFoundError
 from app.widgets.validate import MAX_BYTES, dump, validate_widget
+from tests.utils.db_triggers import db_triggers
 from tests.widgets.conftest import make_user
 from tests.widgets.helpers import assert_chatkit_parses, nodes
 
@@ -412,39 +413,13 @@ def assert_shown_is_stored(scene: Scene, out: ActionOutcome, widget_id: str) -> 
 def refuse_widget_updates(live_db: sa.Engine) -> Iterator[Callable[[str], None]]:
     """``refuse(widget_id)``: the database silently skips every payload change of that widget.
 
-    A trigger that leaves the row as it is (zero rows updated), exactly what an optimistic update
-    sees when another writer always gets there first. Dropped after the test (the PostgreSQL test
-    database is shared by the session).
+    A trigger (:mod:`tests.utils.db_triggers`) that leaves the row as it is (zero rows updated),
+    exactly what an optimistic update sees when another writer always gets there first.
     """
-    made: list[str] = []
-    postgres = live_db.dialect.name == "postgresql"
-
-    def refuse(widget_id: str) -> None:
-        name = f"fault_{uuid.uuid4().hex[:8]}"
-        with live_db.begin() as conn:
-            if postgres:
-                conn.exec_driver_sql(
-                    f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    f"IF OLD.id = '{widget_id}' AND NEW.version <> OLD.version THEN RETURN NULL; END IF; "
-                    "RETURN NEW; END $$"
-                )
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER {name} BEFORE UPDATE ON widgets FOR EACH ROW EXECUTE FUNCTION {name}()"
-                )
-            else:
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER {name} BEFORE UPDATE ON widgets "
-                    f"WHEN OLD.id = '{widget_id}' AND NEW.version <> OLD.version "
-                    "BEGIN SELECT RAISE(IGNORE); END"
-                )
-        made.append(name)
-
-    yield refuse
-    with live_db.begin() as conn:
-        for name in made:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (" ON widgets" if postgres else ""))
-            if postgres:
-                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+    with db_triggers(live_db) as triggers:
+        yield lambda widget_id: triggers.add(
+            "widgets", "UPDATE", widget_id, effect="skip", only_if="NEW.version <> OLD.version"
+        )
 
 
 def test_actions_card_that_could_not_be_stored_is_not_shown(
