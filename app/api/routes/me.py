@@ -12,9 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import Token, UserId
+from app.api.deps import CurrentUser, SessionDep, Token
 from app.api.schemas import ERRORS, TASK_EXAMPLE, OkResponse
-from app.core.db import session_scope
 from app.core.inputs import Text
 from app.services import account as account_service
 
@@ -90,9 +89,8 @@ class AccountExport(BaseModel):
 
 
 @router.get("/export", response_model=AccountExport, summary="Download everything stored about you")
-def export(user_id: UserId, response: Response) -> dict[str, Any]:
-    with session_scope() as session:
-        data = account_service.export(session, user_id=user_id)
+def export(session: SessionDep, user: CurrentUser, response: Response) -> dict[str, Any]:
+    data = account_service.export(session, user_id=user.id)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     response.headers["Content-Disposition"] = f'attachment; filename="ticked-data-{stamp}.json"'
     return data
@@ -101,27 +99,26 @@ def export(user_id: UserId, response: Response) -> dict[str, Any]:
 @router.post(
     "/password", response_model=PasswordChanged, summary="Change your password (signs out other sessions)"
 )
-def change_password(body: PasswordChange, user_id: UserId, token: Token) -> PasswordChanged:
-    with session_scope() as session:
-        revoked = account_service.change_password(
-            session,
-            user_id=user_id,
-            current_password=body.current_password,
-            new_password=body.new_password,
-            keep_token=token,
-        )
+def change_password(
+    body: PasswordChange, session: SessionDep, user: CurrentUser, token: Token
+) -> PasswordChanged:
+    revoked = account_service.change_password(
+        session,
+        user_id=user.id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_token=token,
+    )
     return PasswordChanged(signed_out_sessions=revoked)
 
 
 @router.delete("/chats", response_model=ChatsDeleted, summary="Delete all your conversations (tasks stay)")
-def delete_chats(body: PasswordConfirm, user_id: UserId) -> ChatsDeleted:
-    with session_scope() as session:
-        counts = account_service.delete_all_chats(session, user_id=user_id, password=body.password)
+def delete_chats(body: PasswordConfirm, session: SessionDep, user: CurrentUser) -> ChatsDeleted:
+    counts = account_service.delete_all_chats(session, user_id=user.id, password=body.password)
     return ChatsDeleted(**counts)
 
 
 @router.delete("", response_model=OkResponse, summary="Delete your account and everything in it")
-def delete_account(body: PasswordConfirm, user_id: UserId) -> OkResponse:
-    with session_scope() as session:
-        account_service.delete_account(session, user_id=user_id, password=body.password)
+def delete_account(body: PasswordConfirm, session: SessionDep, user: CurrentUser) -> OkResponse:
+    account_service.delete_account(session, user_id=user.id, password=body.password)
     return OkResponse()

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import UserId
+from app.api.deps import CurrentUser, SessionDep
 from app.api.schemas import ERRORS, TaskCreateBody, TaskList, TaskUpdateBody
-from app.core.db import session_scope
 from app.models import TaskPublic
 from app.models.task import DueFilter, PriorityName, SortKey, StatusFilter
 from app.services import tasks as task_service
@@ -20,7 +19,8 @@ API = Origin(source="api")
 
 @router.get("", response_model=TaskList, summary="List tasks with filters and a sort")
 def list_tasks(
-    user_id: UserId,
+    session: SessionDep,
+    user: CurrentUser,
     status: StatusFilter = "all",
     tag: Annotated[str | None, Query(max_length=32)] = None,
     priority: PriorityName | None = None,
@@ -33,51 +33,42 @@ def list_tasks(
     query = task_service.TaskQuery(
         status=status, tag=tag, priority=priority, due=due, search=q, sort=sort, limit=limit, offset=offset
     )
-    with session_scope() as session:
-        tasks = task_service.list_tasks(session, user_id=user_id, query=query)
-        count = task_service.count_by_status(session, user_id=user_id, query=query)[status]
-        return TaskList(data=[task_service.to_public(t) for t in tasks], count=count)
+    tasks = task_service.list_tasks(session, user_id=user.id, query=query)
+    count = task_service.count_by_status(session, user_id=user.id, query=query)[status]
+    return TaskList(data=[task_service.to_public(t) for t in tasks], count=count)
 
 
 @router.post("", response_model=TaskPublic, status_code=201, summary="Create a task")
-def create_task(body: TaskCreateBody, user_id: UserId) -> TaskPublic:
-    with session_scope() as session:
-        return task_service.to_public(
-            task_service.create_task(session, user_id=user_id, data=body, origin=API)
-        )
+def create_task(body: TaskCreateBody, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    return task_service.to_public(task_service.create_task(session, user_id=user.id, data=body, origin=API))
 
 
 @router.get("/{task_id}", response_model=TaskPublic, summary="One task")
-def get_task(task_id: str, user_id: UserId) -> TaskPublic:
-    with session_scope() as session:
-        return task_service.to_public(task_service.get_task(session, user_id=user_id, task_id=task_id))
+def get_task(task_id: str, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    return task_service.to_public(task_service.get_task(session, user_id=user.id, task_id=task_id))
 
 
 @router.patch("/{task_id}", response_model=TaskPublic, summary="Change any fields of a task")
-def update_task(task_id: str, body: TaskUpdateBody, user_id: UserId) -> TaskPublic:
-    with session_scope() as session:
-        task = task_service.update_task(session, user_id=user_id, task_id=task_id, data=body, origin=API)
-        return task_service.to_public(task)
+def update_task(task_id: str, body: TaskUpdateBody, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    task = task_service.update_task(session, user_id=user.id, task_id=task_id, data=body, origin=API)
+    return task_service.to_public(task)
 
 
 @router.delete("/{task_id}", status_code=204, response_class=Response, summary="Delete a task")
-def delete_task(task_id: str, user_id: UserId) -> Response:
-    with session_scope() as session:
-        task_service.delete_task(session, user_id=user_id, task_id=task_id, origin=API)
+def delete_task(task_id: str, session: SessionDep, user: CurrentUser) -> Response:
+    task_service.delete_task(session, user_id=user.id, task_id=task_id, origin=API)
     return Response(status_code=204)
 
 
 @router.post("/{task_id}/complete", response_model=TaskPublic, summary="Mark a task done")
-def complete_task(task_id: str, user_id: UserId) -> TaskPublic:
-    with session_scope() as session:
-        return task_service.to_public(
-            task_service.complete_task(session, user_id=user_id, task_id=task_id, origin=API)
-        )
+def complete_task(task_id: str, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    return task_service.to_public(
+        task_service.complete_task(session, user_id=user.id, task_id=task_id, origin=API)
+    )
 
 
 @router.post("/{task_id}/reopen", response_model=TaskPublic, summary="Mark a task not done")
-def reopen_task(task_id: str, user_id: UserId) -> TaskPublic:
-    with session_scope() as session:
-        return task_service.to_public(
-            task_service.reopen_task(session, user_id=user_id, task_id=task_id, origin=API)
-        )
+def reopen_task(task_id: str, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    return task_service.to_public(
+        task_service.reopen_task(session, user_id=user.id, task_id=task_id, origin=API)
+    )

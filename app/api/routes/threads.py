@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.api.deps import UserId
+from app.api.deps import CurrentUser, SessionDep, UserId
 from app.api.schemas import (
     ERRORS,
     ActionRequest,
@@ -46,62 +46,56 @@ def _thread_out(thread: Thread) -> ThreadOut:
 
 @router.get("", response_model=ThreadPage, summary="List conversations, most recent first")
 def list_threads(
-    user_id: UserId,
+    session: SessionDep,
+    user: CurrentUser,
     after: Annotated[str | None, Query(max_length=200, description="Cursor from next_after")] = None,
     limit: Annotated[int, Query(ge=1, le=thread_service.THREADS_PAGE_MAX)] = 20,
     order: Literal["desc", "asc"] = "desc",
     archived: bool = False,
     q: Annotated[str | None, Query(max_length=200, description="Search titles and messages")] = None,
 ) -> ThreadPage:
-    with session_scope() as session:
-        page = thread_service.page_threads(
-            session,
-            user_id=user_id,
-            archived=archived,
-            search=q,
-            limit=limit,
-            after=thread_service.ThreadCursor.decode(after),
-            order=order,
-        )
-        data = [_thread_out(t) for t in page.threads]
+    page = thread_service.page_threads(
+        session,
+        user_id=user.id,
+        archived=archived,
+        search=q,
+        limit=limit,
+        after=thread_service.ThreadCursor.decode(after),
+        order=order,
+    )
+    data = [_thread_out(t) for t in page.threads]
     cursor = page.next_after
     return ThreadPage(data=data, has_more=page.has_more, next_after=cursor.encode() if cursor else None)
 
 
 @router.get("/{thread_id}", response_model=ThreadOut, summary="One conversation")
-def get_thread(thread_id: str, user_id: UserId) -> ThreadOut:
-    with session_scope() as session:
-        return _thread_out(thread_service.get_thread(session, user_id=user_id, thread_id=thread_id))
+def get_thread(thread_id: str, session: SessionDep, user: CurrentUser) -> ThreadOut:
+    return _thread_out(thread_service.get_thread(session, user_id=user.id, thread_id=thread_id))
 
 
 @router.patch("/{thread_id}", response_model=ThreadOut, summary="Rename or archive a conversation")
-def patch_thread(thread_id: str, body: ThreadPatch, user_id: UserId) -> ThreadOut:
-    with session_scope() as session:
-        thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
-        if body.title is not None:
-            thread = thread_service.rename_thread(
-                session, user_id=user_id, thread_id=thread.id, title=body.title
-            )
-        if body.archived is not None:
-            thread = thread_service.set_archived(
-                session, user_id=user_id, thread_id=thread.id, archived=body.archived
-            )
-        session.flush()
-        return _thread_out(thread)
+def patch_thread(thread_id: str, body: ThreadPatch, session: SessionDep, user: CurrentUser) -> ThreadOut:
+    thread = thread_service.get_thread(session, user_id=user.id, thread_id=thread_id)
+    if body.title is not None:
+        thread = thread_service.rename_thread(session, user_id=user.id, thread_id=thread.id, title=body.title)
+    if body.archived is not None:
+        thread = thread_service.set_archived(
+            session, user_id=user.id, thread_id=thread.id, archived=body.archived
+        )
+    session.flush()
+    return _thread_out(thread)
 
 
 @router.post("/{thread_id}/archive", response_model=ThreadOut, summary="Archive a conversation")
-def archive_thread(thread_id: str, user_id: UserId) -> ThreadOut:
-    with session_scope() as session:
-        return _thread_out(
-            thread_service.set_archived(session, user_id=user_id, thread_id=thread_id, archived=True)
-        )
+def archive_thread(thread_id: str, session: SessionDep, user: CurrentUser) -> ThreadOut:
+    return _thread_out(
+        thread_service.set_archived(session, user_id=user.id, thread_id=thread_id, archived=True)
+    )
 
 
 @router.delete("/{thread_id}", status_code=204, response_class=Response, summary="Delete a conversation")
-def delete_thread(thread_id: str, user_id: UserId) -> Response:
-    with session_scope() as session:
-        thread_service.delete_thread(session, user_id=user_id, thread_id=thread_id)
+def delete_thread(thread_id: str, session: SessionDep, user: CurrentUser) -> Response:
+    thread_service.delete_thread(session, user_id=user.id, thread_id=thread_id)
     return Response(status_code=204)
 
 
@@ -133,16 +127,16 @@ def _message_out(message: Message, widgets: list) -> MessageOut:
 )
 def list_messages(
     thread_id: str,
-    user_id: UserId,
+    session: SessionDep,
+    user: CurrentUser,
     before: Annotated[str | None, Query(max_length=200, description="Cursor from next_before")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> MessagePage:
-    with session_scope() as session:
-        page = message_service.page_messages(
-            session, user_id=user_id, thread_id=thread_id, limit=limit, before=_cursor(before)
-        )
-        widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in page.messages])
-        data = [_message_out(m, widgets.get(m.id, [])) for m in page.messages]
+    page = message_service.page_messages(
+        session, user_id=user.id, thread_id=thread_id, limit=limit, before=_cursor(before)
+    )
+    widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in page.messages])
+    data = [_message_out(m, widgets.get(m.id, [])) for m in page.messages]
     cursor = page.next_before
     return MessagePage(
         data=data,
