@@ -9,8 +9,6 @@ few) and sign in with ``POST /api/auth/token``.
 from __future__ import annotations
 
 import re
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from fastapi.testclient import TestClient
 
 from app.api.main import create_api
@@ -28,6 +25,7 @@ from app.core.db import reset_engine, session_scope
 from app.orchestration.widget_actions import declared_actions
 from app.services import auth as auth_service
 from app.services.throttle import sign_in_throttle
+from tests.utils.asgi import serve
 
 PASSWORD = "correct-horse-42"
 TRACEBACK_MARKERS = ("Traceback", 'File "', "sqlalchemy.", "psycopg", "Error:")
@@ -155,19 +153,5 @@ MINUTES_RE = re.compile(r"Try again in \d+ minutes?\.")
 @pytest.fixture
 def live_url(api: TestClient) -> Iterator[str]:
     """A real uvicorn server of ``create_api()`` on 127.0.0.1 (same database as ``api``)."""
-    server = uvicorn.Server(
-        uvicorn.Config(create_api(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="api-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(create_api()) as url:
+        yield url

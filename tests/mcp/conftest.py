@@ -13,8 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -22,7 +20,6 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from fastapi import FastAPI
 from sqlmodel import Session
 
@@ -32,6 +29,7 @@ from app.core.db import session_scope
 from app.mcp_server import build_http_app, mcp_lifespan
 from app.models import User
 from app.services import auth as auth_service
+from tests.utils.asgi import serve
 
 
 @pytest.fixture
@@ -140,18 +138,5 @@ def make_host_app() -> FastAPI:
 @pytest.fixture
 def mcp_base_url(mcp_db: sa.Engine) -> Iterator[str]:
     """The base URL (``http://127.0.0.1:PORT``) of the host app, served by uvicorn in a thread."""
-    config = uvicorn.Config(make_host_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="mcp-test-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve(make_host_app(), lifespan="on") as url:
+        yield url

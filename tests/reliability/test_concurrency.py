@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from sqlmodel import Session, func, select
 
 from app.api.main import create_api
@@ -30,6 +29,7 @@ from tests.reliability import race_worker
 from tests.reliability.conftest import Account, openai_env, thread_messages, user_tasks
 from tests.reliability.faulty_openai import FaultyOpenAI
 from tests.reliability.writers import run_writers
+from tests.utils.asgi import serve
 
 RACERS = 8
 PROCESSES = 4
@@ -104,21 +104,8 @@ def live_api(app_db: sa.Engine, fake: FaultyOpenAI, monkeypatch: pytest.MonkeyPa
     for name, value in openai_env(fake.base_url).items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    server = uvicorn.Server(
-        uvicorn.Config(create_api(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="reliability-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(create_api()) as url:
+        yield url
 
 
 def test_two_tabs_post_at_once_one_turn_one_busy(app_db, fake, account, live_api):
