@@ -1,16 +1,19 @@
 """The task tools. Names and the ``{task_id, status, title}`` result shape of the first five
 (``add_task``, ``list_tasks``, ``complete_task``, ``delete_task``, ``update_task``) are kept
 from the hackathon MCP server so existing clients keep working.
+
+Each handler returns a typed result (a :class:`ToolResult` below); the registry turns it into the
+JSON object clients get, whose keys are the result's fields in order.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.agent.types import Tool, ToolContext
+from app.agent.types import Tool, ToolContext, ToolResult
 from app.models import OperationType
 from app.models.task import (
     DESCRIPTION_MAX,
@@ -21,6 +24,7 @@ from app.models.task import (
     RecurrenceName,
     SortKey,
     StatusFilter,
+    Task,
 )
 from app.services import tasks as task_service
 
@@ -79,22 +83,63 @@ class UndoArgs(_Args):
     operation_id: str | None = Field(default=None, description="Undo this change; default: the last one.")
 
 
-def _public(task) -> dict[str, Any]:
+class TaskRef(ToolResult):
+    """One task a tool acted on (``delete_task``): the hackathon server's result shape."""
+
+    task_id: str
+    status: Literal["created", "completed", "pending", "updated", "deleted"]
+    title: str
+
+
+class TaskChanged(TaskRef):
+    """A task added or changed, with the task as it is now (``task``: the task's public JSON)."""
+
+    task: dict[str, Any]
+
+
+class TaskList(ToolResult):
+    """Listed tasks (at most ``limit``), how many matched, and the filters applied."""
+
+    tasks: list[dict[str, Any]]
+    count: int
+    filters: dict[str, Any]
+
+
+class TasksDeleted(ToolResult):
+    """Several tasks deleted as one change."""
+
+    status: Literal["deleted"] = "deleted"
+    count: int
+    task_ids: list[str]
+    titles: list[str]
+
+
+class Undone(ToolResult):
+    """What an undo reverted: the kind of change (``undone``), the first task and every title."""
+
+    status: Literal["undone"] = "undone"
+    undone: str
+    task_id: str | None
+    title: str
+    titles: list[str]
+
+
+def _public(task: Task) -> dict[str, Any]:
     return task_service.to_public(task).to_json()
 
 
-def _result(task, status: str) -> dict[str, Any]:
-    return {"task_id": str(task.id), "status": status, "title": task.title, "task": _public(task)}
+def _changed(task: Task, status: Literal["created", "completed", "pending", "updated"]) -> TaskChanged:
+    return TaskChanged(task_id=str(task.id), status=status, title=task.title, task=_public(task))
 
 
-def add_task(ctx: ToolContext, args: AddTaskArgs) -> dict[str, Any]:
+def add_task(ctx: ToolContext, args: AddTaskArgs) -> TaskChanged:
     task = task_service.create_task(
         ctx.session, user_id=ctx.user_id, data=args.model_dump(exclude_none=True), origin=ctx.origin
     )
-    return _result(task, "created")
+    return _changed(task, "created")
 
 
-def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> dict[str, Any]:
+def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> TaskList:
     query = task_service.TaskQuery(
         status=args.status,
         tag=args.tag,
@@ -104,67 +149,61 @@ def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> dict[str, Any]:
         sort=args.sort,
     )
     tasks = task_service.list_tasks(ctx.session, user_id=ctx.user_id, query=query)
-    return {
-        "tasks": [_public(t) for t in tasks[: args.limit]],
-        "count": len(tasks),
-        "filters": args.model_dump(),
-    }
+    return TaskList(
+        tasks=[_public(t) for t in tasks[: args.limit]], count=len(tasks), filters=args.model_dump()
+    )
 
 
-def search_tasks(ctx: ToolContext, args: SearchTasksArgs) -> dict[str, Any]:
+def search_tasks(ctx: ToolContext, args: SearchTasksArgs) -> TaskList:
     return list_tasks(ctx, ListTasksArgs(search=args.query, status=args.status))
 
 
-def complete_task(ctx: ToolContext, args: TaskIdArgs) -> dict[str, Any]:
+def complete_task(ctx: ToolContext, args: TaskIdArgs) -> TaskChanged:
     task = task_service.complete_task(
         ctx.session, user_id=ctx.user_id, task_id=args.task_id, origin=ctx.origin
     )
-    return _result(task, "completed")
+    return _changed(task, "completed")
 
 
-def reopen_task(ctx: ToolContext, args: TaskIdArgs) -> dict[str, Any]:
+def reopen_task(ctx: ToolContext, args: TaskIdArgs) -> TaskChanged:
     task = task_service.reopen_task(ctx.session, user_id=ctx.user_id, task_id=args.task_id, origin=ctx.origin)
-    return _result(task, "pending")
+    return _changed(task, "pending")
 
 
-def delete_task(ctx: ToolContext, args: TaskIdArgs) -> dict[str, Any]:
+def delete_task(ctx: ToolContext, args: TaskIdArgs) -> TaskRef:
     task = task_service.delete_task(ctx.session, user_id=ctx.user_id, task_id=args.task_id, origin=ctx.origin)
-    return {"task_id": str(task.id), "status": "deleted", "title": task.title}
+    return TaskRef(task_id=str(task.id), status="deleted", title=task.title)
 
 
-def delete_tasks(ctx: ToolContext, args: TaskIdsArgs) -> dict[str, Any]:
+def delete_tasks(ctx: ToolContext, args: TaskIdsArgs) -> TasksDeleted:
     tasks = task_service.bulk_delete(
         ctx.session, user_id=ctx.user_id, task_ids=args.task_ids, origin=ctx.origin
     )
-    return {
-        "status": "deleted",
-        "count": len(tasks),
-        "task_ids": [str(t.id) for t in tasks],
-        "titles": [t.title for t in tasks],
-    }
+    return TasksDeleted(
+        count=len(tasks), task_ids=[str(t.id) for t in tasks], titles=[t.title for t in tasks]
+    )
 
 
-def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> dict[str, Any]:
+def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> TaskChanged:
     changes = args.model_dump(exclude_unset=True, exclude={"task_id"})
     task = task_service.update_task(
         ctx.session, user_id=ctx.user_id, task_id=args.task_id, data=changes, origin=ctx.origin
     )
-    return _result(task, "updated")
+    return _changed(task, "updated")
 
 
-def undo(ctx: ToolContext, args: UndoArgs) -> dict[str, Any]:
+def undo(ctx: ToolContext, args: UndoArgs) -> Undone:
     if args.operation_id:
         result = task_service.undo_operation(ctx.session, user_id=ctx.user_id, operation_id=args.operation_id)
     else:
         result = task_service.undo_last(ctx.session, user_id=ctx.user_id, thread_id=ctx.origin.thread_id)
     first = result.tasks[0] if result.tasks else None
-    return {
-        "status": "undone",
-        "undone": result.operation_type,
-        "task_id": str(first.id) if first else None,
-        "title": ", ".join(result.titles),
-        "titles": result.titles,
-    }
+    return Undone(
+        undone=result.operation_type,
+        task_id=str(first.id) if first else None,
+        title=", ".join(result.titles),
+        titles=result.titles,
+    )
 
 
 TOOLS: tuple[Tool, ...] = (

@@ -77,6 +77,17 @@ class AgentError(Exception):
         self.reason = reason
 
 
+class ToolResult(BaseModel):
+    """What a tool handler returns; :meth:`to_json` is what the registry stores and returns.
+
+    Each tool has its own subclass (``app.agent.tools``), whose fields, in order, are the keys of
+    its JSON result: clients (MCP, the agents, the widgets) rely on that shape.
+    """
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
 @dataclass
 class ToolContext:
     """What a tool handler gets: an open session, the acting user and where the call comes from."""
@@ -94,7 +105,7 @@ class Tool:
     description: str
     args_model: type[BaseModel]
     operation_type: str
-    handler: Callable[[ToolContext, Any], dict[str, Any]]
+    handler: Callable[[ToolContext, Any], ToolResult]
 
     def json_schema(self) -> dict[str, Any]:
         schema = self.args_model.model_json_schema()

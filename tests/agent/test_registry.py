@@ -523,3 +523,47 @@ def test_registry_execute_recurring_complete_creates_next(app_db, uid):
     assert len(rows) == 2
     nxt = next(t for tid, t in rows.items() if str(tid) != added["task_id"])
     assert (nxt["completed"], nxt["due_date"]) == (False, today + timedelta(days=1))
+
+
+def test_registry_execute_results_keep_their_json_shape(app_db, uid):
+    """Each tool's typed result reaches clients (MCP, agents, widgets) as the same JSON keys, in order."""
+    added = run("add_task", {"title": "Shape"}, uid)
+    assert list(added) == ["task_id", "status", "title", "task", "operation_id"]
+    assert added["status"] == "created"
+    assert added["task"]["title"] == "Shape"
+    listed = run("list_tasks", {}, uid)
+    assert list(listed) == ["tasks", "count", "filters"]
+    assert listed["filters"] == {
+        "status": "all",
+        "tag": None,
+        "priority": None,
+        "due": None,
+        "search": None,
+        "sort": "created",
+        "limit": 50,
+    }
+    assert list(run("search_tasks", {"query": "shape"}, uid)) == ["tasks", "count", "filters"]
+    for name, status in (("complete_task", "completed"), ("reopen_task", "pending")):
+        changed = run(name, {"task_id": added["task_id"]}, uid)
+        assert list(changed) == ["task_id", "status", "title", "task", "operation_id"]
+        assert changed["status"] == status
+    updated = run("update_task", {"task_id": added["task_id"], "priority": "high"}, uid)
+    assert (list(updated), updated["status"]) == (
+        ["task_id", "status", "title", "task", "operation_id"],
+        "updated",
+    )
+    deleted = run("delete_tasks", {"task_ids": [added["task_id"]]}, uid)
+    assert deleted == {
+        "status": "deleted",
+        "count": 1,
+        "task_ids": [added["task_id"]],
+        "titles": ["Shape"],
+        "operation_id": deleted["operation_id"],
+    }
+    assert run("undo", {}, uid) == {
+        "status": "undone",
+        "undone": "delete",
+        "task_id": added["task_id"],
+        "title": "Shape",
+        "titles": ["Shape"],
+    }
