@@ -8,10 +8,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from app.agent.offline.queries import TaskQuery, parse_query
 
 _F = re.IGNORECASE
+
+IntentKind = Literal[
+    "create",
+    "list",
+    "complete",
+    "reopen",
+    "delete",
+    "update",
+    "maybe_update",
+    "undo",
+    "yes",
+    "no",
+    "greet",
+    "thanks",
+    "help",
+    "need_ref",
+    "unknown",
+]
+"""What a message asks for. The parsers build intents of these kinds and the agent dispatches on
+them, so a kind one side does not know is a type error, not a message silently answered "unknown".
+
+"maybe_update" carries a possible reference plus attributes ("pay rent tomorrow": update it if it
+exists, else add it); "need_ref" is a bare verb ("delete"), with the verb in ``Intent.ref``.
+"""
 
 
 @dataclass
@@ -76,9 +101,7 @@ class Intent:
     """What a message asks for.
 
     Attributes:
-        kind: one of "create", "list", "complete", "reopen", "delete", "update", "undo",
-            "yes", "no", "greet", "thanks", "help", "maybe_update", "need_ref" (a bare verb; ``ref``
-            holds the verb), "unknown".
+        kind: what it asks for (:data:`IntentKind`).
         drafts: tasks to create.
         ref: the phrase naming the task(s) to act on.
         query: filters (for "list", and for bulk complete/delete/reopen).
@@ -86,7 +109,7 @@ class Intent:
         text: the message with fillers stripped.
     """
 
-    kind: str
+    kind: IntentKind
     drafts: list[Draft] = field(default_factory=list)
     ref: str = ""
     query: TaskQuery | None = None
@@ -106,7 +129,7 @@ _PLURAL_PRONOUN = re.compile(
 )
 
 
-def targeted(kind: str, ref: str, core: str, today: dt.date, *, default_status: str) -> Intent:
+def targeted(kind: IntentKind, ref: str, core: str, today: dt.date, *, default_status: str) -> Intent:
     """An intent acting on tasks named by ``ref``: a bulk selection ("all completed tasks") or a reference."""
     ref = ref.strip()
     if not _PLURAL_PRONOUN.match(ref):

@@ -12,7 +12,7 @@ import re
 
 from app.agent.offline import edits
 from app.agent.offline.create import parse_create
-from app.agent.offline.intents import Changes, Draft, Intent, targeted
+from app.agent.offline.intents import Changes, Draft, Intent, IntentKind, targeted
 from app.agent.offline.queries import TaskQuery, parse_query
 from app.agent.offline.text import squash, strip_discourse
 
@@ -145,7 +145,9 @@ def parse_intent(text: str, today: dt.date, *, expecting_answer: bool = False) -
     """
     raw = squash(text)
     bare = raw.lower().strip(" .!?,")
-    answers = [("yes", _YES), ("no", _NO)] if expecting_answer else [("yes", _BARE_YES), ("no", _BARE_NO)]
+    answers: list[tuple[IntentKind, re.Pattern[str]]] = (
+        [("yes", _YES), ("no", _NO)] if expecting_answer else [("yes", _BARE_YES), ("no", _BARE_NO)]
+    )
     for kind, pattern in [*answers, ("greet", _GREETING), ("thanks", _THANKS)]:
         if pattern.match(bare):
             return Intent(kind, text=raw)
@@ -155,7 +157,11 @@ def parse_intent(text: str, today: dt.date, *, expecting_answer: bool = False) -
             return Intent("help", text=raw)
         return Intent("greet" if raw.strip(" !.?") else "unknown", text=raw)
     low = core.lower()
-    short = [("undo", _UNDO), ("greet", _GREETING), ("thanks", _THANKS)]
+    short: list[tuple[IntentKind, re.Pattern[str]]] = [
+        ("undo", _UNDO),
+        ("greet", _GREETING),
+        ("thanks", _THANKS),
+    ]
     if expecting_answer:
         short = [("yes", _YES), ("no", _NO), *short]
     for kind, pattern in short:
