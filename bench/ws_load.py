@@ -218,7 +218,7 @@ class Tab:
         await self._emit(UPDATE_VARS, {"vars": {TOKEN_VAR: self.auth_token}}, "/")
         await self._emit(ON_LOAD, None, "/")
         done = await hydrated
-        if "threads" not in self.chat:
+        if "messages" not in self.chat:
             raise StepError("hydrated without the chat page's state")
         self.times["open_chat"] = (done - t0) * 1000
 

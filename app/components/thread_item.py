@@ -1,10 +1,15 @@
-"""A conversation in the sidebar: select, rename inline, archive, delete (with confirmation)."""
+"""A conversation in the sidebar: select, rename inline, archive, delete (with confirmation).
+
+A change is followed by ``ChatState.follow_sidebar``, which shows its error and applies it to the
+open conversation when it was that one (the sidebar's state does not know the chat's).
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from app.states.chat import ChatState
+from app.states.threads import ThreadsState
 from app.views.chat import ThreadView
 
 
@@ -16,16 +21,22 @@ def delete_dialog() -> rx.Component:
             rx.alert_dialog.description(
                 "“",
                 # Isolated: a right-to-left override in the title must not reverse the sentence around it.
-                rx.el.bdi(ChatState.confirm_delete_title),
+                rx.el.bdi(ThreadsState.confirm_delete_title),
                 "” and all its messages will be deleted. Tasks stay as they are.",
                 class_name="ticked-wrap",
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=ChatState.cancel_delete)
+                    rx.button(
+                        "Cancel", variant="soft", color_scheme="gray", on_click=ThreadsState.cancel_delete
+                    )
                 ),
                 rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=ChatState.confirm_delete)
+                    rx.button(
+                        "Delete",
+                        color_scheme="red",
+                        on_click=[ThreadsState.confirm_delete, ChatState.follow_sidebar],
+                    )
                 ),
                 justify="end",
                 spacing="3",
@@ -33,7 +44,7 @@ def delete_dialog() -> rx.Component:
             ),
             max_width="420px",
         ),
-        open=ChatState.confirm_delete_id != "",
+        open=ThreadsState.confirm_delete_id != "",
     )
 
 
@@ -50,22 +61,27 @@ def thread_menu(thread: ThreadView) -> rx.Component:
         ),
         rx.dropdown_menu.content(
             rx.dropdown_menu.item(
-                rx.icon("pencil", size=14), "Rename", on_click=ChatState.start_rename(thread.id)
+                rx.icon("pencil", size=14), "Rename", on_click=ThreadsState.start_rename(thread.id)
             ),
             rx.cond(
                 thread.archived,
                 rx.dropdown_menu.item(
                     rx.icon("archive-restore", size=14),
                     "Unarchive",
-                    on_click=ChatState.set_archived(thread.id, False),
+                    on_click=[ThreadsState.set_archived(thread.id, False), ChatState.follow_sidebar],
                 ),
                 rx.dropdown_menu.item(
-                    rx.icon("archive", size=14), "Archive", on_click=ChatState.set_archived(thread.id, True)
+                    rx.icon("archive", size=14),
+                    "Archive",
+                    on_click=[ThreadsState.set_archived(thread.id, True), ChatState.follow_sidebar],
                 ),
             ),
             rx.dropdown_menu.separator(),
             rx.dropdown_menu.item(
-                rx.icon("trash-2", size=14), "Delete", color="red", on_click=ChatState.ask_delete(thread.id)
+                rx.icon("trash-2", size=14),
+                "Delete",
+                color="red",
+                on_click=ThreadsState.ask_delete(thread.id),
             ),
         ),
     )
@@ -75,7 +91,7 @@ def thread_item(thread: ThreadView) -> rx.Component:
     active = ChatState.thread_id == thread.id
     return rx.box(
         rx.cond(
-            thread.first_in_group & ~ChatState.show_archived,
+            thread.first_in_group & ~ThreadsState.show_archived,
             rx.text(
                 thread.group,
                 size="1",
@@ -85,12 +101,12 @@ def thread_item(thread: ThreadView) -> rx.Component:
             ),
         ),
         rx.cond(
-            ChatState.renaming_id == thread.id,
+            ThreadsState.renaming_id == thread.id,
             rx.input(
-                value=ChatState.rename_text,
-                on_change=ChatState.set_rename_text,
-                on_key_down=ChatState.rename_key,
-                on_blur=ChatState.cancel_rename,
+                value=ThreadsState.rename_text,
+                on_change=ThreadsState.set_rename_text,
+                on_key_down=[ThreadsState.rename_key, ChatState.follow_sidebar],
+                on_blur=ThreadsState.cancel_rename,
                 auto_focus=True,
                 aria_label="Conversation title",
                 size="2",

@@ -8,6 +8,7 @@ from app.components.layout import app_layout
 from app.components.message import message_bubble
 from app.components.thread_item import delete_dialog, thread_item
 from app.states.chat import SUGGESTIONS, ChatState
+from app.states.threads import ThreadsState
 
 
 def sidebar() -> rx.Component:
@@ -18,23 +19,25 @@ def sidebar() -> rx.Component:
         rx.input(
             rx.input.slot(rx.icon("search", size=14)),
             placeholder="Search conversations",
-            value=ChatState.thread_search,
-            on_change=ChatState.set_thread_search.debounce(250),
+            value=ThreadsState.thread_search,
+            on_change=ThreadsState.set_thread_search.debounce(250),
             aria_label="Search conversations",
             type="search",
             size="2",
             width="100%",
         ),
         rx.hstack(
-            rx.text(rx.cond(ChatState.show_archived, "Archived", "Conversations"), size="2", weight="bold"),
+            rx.text(
+                rx.cond(ThreadsState.show_archived, "Archived", "Conversations"), size="2", weight="bold"
+            ),
             rx.spacer(),
             rx.button(
-                rx.cond(ChatState.show_archived, "Back to chats", "Archived"),
-                on_click=ChatState.toggle_archived_view,
+                rx.cond(ThreadsState.show_archived, "Back to chats", "Archived"),
+                on_click=ThreadsState.toggle_archived_view,
                 variant="ghost",
                 size="1",
                 color_scheme="gray",
-                aria_pressed=rx.cond(ChatState.show_archived, "true", "false"),
+                aria_pressed=rx.cond(ThreadsState.show_archived, "true", "false"),
             ),
             width="100%",
             align="center",
@@ -42,13 +45,15 @@ def sidebar() -> rx.Component:
         ),
         rx.box(
             rx.cond(
-                ChatState.threads.length() > 0,
-                rx.box(rx.foreach(ChatState.threads, thread_item), role="list", aria_label="Conversations"),
+                ThreadsState.threads.length() > 0,
+                rx.box(
+                    rx.foreach(ThreadsState.threads, thread_item), role="list", aria_label="Conversations"
+                ),
                 rx.text(
                     rx.cond(
-                        ChatState.thread_search != "",
+                        ThreadsState.thread_search != "",
                         "No conversation matches.",
-                        rx.cond(ChatState.show_archived, "Nothing archived.", "No conversations yet."),
+                        rx.cond(ThreadsState.show_archived, "Nothing archived.", "No conversations yet."),
                     ),
                     size="2",
                     color=rx.color("gray", 10),
@@ -56,10 +61,10 @@ def sidebar() -> rx.Component:
                 ),
             ),
             rx.cond(
-                ChatState.has_more_threads,
+                ThreadsState.has_more_threads,
                 rx.button(
                     "Load more",
-                    on_click=ChatState.load_more_threads,
+                    on_click=ThreadsState.load_more_threads,
                     variant="ghost",
                     size="1",
                     width="100%",
@@ -214,7 +219,7 @@ def chat_header() -> rx.Component:
     return rx.hstack(
         rx.icon_button(
             rx.icon("panel-left", size=16),
-            on_click=ChatState.toggle_sidebar,
+            on_click=ThreadsState.toggle_sidebar,
             variant="ghost",
             color_scheme="gray",
             display=["flex", "flex", "none"],
@@ -250,10 +255,10 @@ def chat_page() -> rx.Component:
                 height="100%",
             ),
             rx.cond(
-                ChatState.sidebar_open,
+                ThreadsState.sidebar_open,
                 rx.box(
                     rx.box(
-                        on_click=ChatState.toggle_sidebar,
+                        on_click=ThreadsState.toggle_sidebar,
                         position="fixed",
                         inset="0",
                         background="rgba(0,0,0,0.35)",

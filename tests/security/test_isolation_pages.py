@@ -28,7 +28,16 @@ import sqlalchemy as sa
 
 from app.core.config import PROJECT_ROOT
 from tests.security.conftest import using_server_db
-from tests.security.web import AUTH_STATE, CHAT_STATE, ON_LOAD, TASKS_STATE, Received, Server, Tab
+from tests.security.web import (
+    AUTH_STATE,
+    CHAT_STATE,
+    ON_LOAD,
+    TASKS_STATE,
+    THREADS_STATE,
+    Received,
+    Server,
+    Tab,
+)
 from tests.security.world import (
     COUNTS,
     PASSWORD,
@@ -63,15 +72,15 @@ class PageCase:
 CHAT = {
     "select_thread": PageCase(CHAT_STATE, "/", "thread", lambda v: [("select_thread", {"thread_id": v})]),
     "start_rename+save_rename": PageCase(
-        CHAT_STATE, "/", "thread", lambda v: [("start_rename", {"thread_id": v}), ("save_rename", {})]
+        THREADS_STATE, "/", "thread", lambda v: [("start_rename", {"thread_id": v}), ("save_rename", {})]
     ),
     "set_archived": PageCase(
-        CHAT_STATE, "/", "thread", lambda v: [("set_archived", {"thread_id": v, "archived": True})]
+        THREADS_STATE, "/", "thread", lambda v: [("set_archived", {"thread_id": v, "archived": True})]
     ),
     "ask_delete+confirm_delete": PageCase(
-        CHAT_STATE, "/", "thread", lambda v: [("ask_delete", {"thread_id": v}), ("confirm_delete", {})]
+        THREADS_STATE, "/", "thread", lambda v: [("ask_delete", {"thread_id": v}), ("confirm_delete", {})]
     ),
-    "delete_thread": PageCase(CHAT_STATE, "/", "thread", lambda v: [("delete_thread", {"thread_id": v})]),
+    "delete_thread": PageCase(THREADS_STATE, "/", "thread", lambda v: [("delete_thread", {"thread_id": v})]),
     "retry": PageCase(CHAT_STATE, "/", "message", lambda v: [("retry", {"message_id": v})], background=True),
     "run_turn": PageCase(
         CHAT_STATE,
@@ -123,10 +132,10 @@ TASKS = {
 }
 HANDLERS = {
     ("ChatState", "select_thread"),
-    ("ChatState", "start_rename"),
-    ("ChatState", "set_archived"),
-    ("ChatState", "ask_delete"),
-    ("ChatState", "delete_thread"),
+    ("ThreadsState", "start_rename"),
+    ("ThreadsState", "set_archived"),
+    ("ThreadsState", "ask_delete"),
+    ("ThreadsState", "delete_thread"),
     ("ChatState", "retry"),
     ("ChatState", "run_turn"),
     ("ChatState", "expand_widget"),
@@ -138,7 +147,13 @@ HANDLERS = {
     ("TasksState", "start_edit"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
-FENCES = {CHAT_STATE: ("set_rename_text", "rename_text"), TASKS_STATE: ("set_edit_text", "edit_text")}
+FENCES = {
+    CHAT_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
+    THREADS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
+    TASKS_STATE: (TASKS_STATE, "set_edit_text", "edit_text"),
+}
+"""A state's fence: (state, setter, var) of a cheap event whose echo proves the events before it ran
+(one tab's events run in order, whichever state they are for)."""
 
 
 def _id_handlers() -> set[tuple[str, str]]:
@@ -197,10 +212,9 @@ def _answer(received: Received, value: str, masked: tuple[str, ...], fence_var: 
 
 
 async def _do(tab: Tab, case: PageCase, value: str) -> Received:
-    setter, var = FENCES[case.state]
     mark = tab.mark()
     for handler, payload in case.steps(value):
-        await tab.call(f"{case.state}.{handler}", payload, case.page, fence=(case.state, setter, var))
+        await tab.call(f"{case.state}.{handler}", payload, case.page, fence=FENCES[case.state])
     if case.background:
         await tab.quiet(0.4)  # background work answers within milliseconds here
     return tab.since(mark)
@@ -210,8 +224,7 @@ async def _load_with_thread(tab: Tab, value: str) -> Received:
     mark = tab.mark()
     router = {"pathname": "/", "asPath": "/?thread=" + quote(value, safe=""), "query": {"thread": value}}
     await tab.sio.emit("event", {"name": ON_LOAD, "router_data": router}, namespace="/_event")
-    setter, var = FENCES[CHAT_STATE]
-    await tab.call(f"{CHAT_STATE}.dismiss_error", None, "/", fence=(CHAT_STATE, setter, var))
+    await tab.call(f"{CHAT_STATE}.dismiss_error", None, "/", fence=FENCES[CHAT_STATE])
     return tab.since(mark)
 
 
@@ -251,7 +264,7 @@ async def _fuzz(
     tab: Tab, server: Server, name: str, case: PageCase, users: tuple[Holdings, Holdings], engine: sa.Engine
 ) -> None:
     alice, bob = users
-    _setter, fence_var = FENCES[case.state]
+    _state, _setter, fence_var = FENCES[case.state]
     before = snapshot(engine)
     log_at = _log_size(server)
     fresh = random_id(case.kind)

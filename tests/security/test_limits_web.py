@@ -12,7 +12,7 @@ from app.models.task import TAG_MAX, TAGS_MAX, TITLE_MAX
 from app.models.thread import THREAD_TITLE_MAX
 from tests.security.conftest import using_server_db
 from tests.security.test_isolation_pages import run
-from tests.security.web import CHAT_STATE, TASKS_STATE, Server, Tab
+from tests.security.web import CHAT_STATE, TASKS_STATE, THREADS_STATE, Server, Tab
 from tests.security.world import COUNTS, PASSWORD, assert_untouched, hold_data, snapshot
 
 
@@ -50,7 +50,7 @@ def test_limits_on_the_pages(prod_app: Server) -> None:
                     COUNTS.add(f"limits ({engine.dialect.name})", f"task page add {what}", 1)
                 await tab.open_page("/", token)
                 before = snapshot(engine)
-                fence = (CHAT_STATE, "set_rename_text", "rename_text")
+                fence = (THREADS_STATE, "set_rename_text", "rename_text")
                 got = await tab.call(
                     f"{CHAT_STATE}.send", {"form": {"message": "m" * (MESSAGE_MAX + 1)}}, "/", fence=fence
                 )
@@ -60,10 +60,14 @@ def test_limits_on_the_pages(prod_app: Server) -> None:
                 )
                 assert_untouched(engine, before, user.user_id, "chat box")
                 await tab.call(
-                    f"{CHAT_STATE}.start_rename", {"thread_id": user.thread_ids[0]}, "/", fence=fence
+                    f"{THREADS_STATE}.start_rename", {"thread_id": user.thread_ids[0]}, "/", fence=fence
                 )
-                await tab.emit(f"{CHAT_STATE}.set_rename_text", {"value": "q" * (THREAD_TITLE_MAX + 1)}, "/")
-                got = await tab.call(f"{CHAT_STATE}.save_rename", {}, "/")
+                await tab.emit(
+                    f"{THREADS_STATE}.set_rename_text", {"value": "q" * (THREAD_TITLE_MAX + 1)}, "/"
+                )
+                await tab.emit(f"{THREADS_STATE}.save_rename", {}, "/")
+                # What the page sends after a sidebar change: it shows the change's error.
+                got = await tab.call(f"{CHAT_STATE}.follow_sidebar", {}, "/")
                 assert "at most 200" in got.last(CHAT_STATE, "error", ""), got.text()[:500]
                 assert_untouched(engine, before, user.user_id, "rename")
                 COUNTS.add(f"limits ({engine.dialect.name})", "chat box message", 1)

@@ -35,6 +35,7 @@ JWT_SECRET = "security-test-jwt-secret-not-for-production"
 ROOT_STATE = "reflex___state____state"
 AUTH_STATE = f"{ROOT_STATE}.app___states___auth____auth_state"
 CHAT_STATE = f"{ROOT_STATE}.app___states___chat____chat_state"
+THREADS_STATE = f"{ROOT_STATE}.app___states___threads____threads_state"
 TASKS_STATE = f"{ROOT_STATE}.app___states___tasks____tasks_state"
 UPDATE_VARS = f"{ROOT_STATE}.reflex___state____update_vars_internal_state.update_vars_internal"
 ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_internal"
@@ -66,7 +67,7 @@ def check_state_names() -> None:
     """The names above must be the compiled frontend's (a renamed state would make events vanish)."""
     context = PROJECT_ROOT / ".web" / "utils" / "context.jsx"
     text = context.read_text() if context.exists() else ""
-    missing = [n for n in (AUTH_STATE, CHAT_STATE, TASKS_STATE, TOKEN_VAR) if n not in text]
+    missing = [n for n in (AUTH_STATE, CHAT_STATE, THREADS_STATE, TASKS_STATE, TOKEN_VAR) if n not in text]
     assert not missing, f"state names changed: {missing} not in {context}"
 
 

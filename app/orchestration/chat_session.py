@@ -1,0 +1,263 @@
+"""The chat page's use cases without the page: the sidebar's list and its changes, opening a
+conversation and paging back through it, the first steps of a turn, and a widget click.
+
+Each is a plain function of the acting user's id (``user_id``, keyword-only) that returns plain
+data (the read models of ``app.views``), in one transaction of its own: the Reflex state runs it in
+a database thread and only copies the result into its vars, so the rules live here, testable
+without a browser, and the state keeps only what a tab needs (the token, streaming, the reveal).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.db import session_scope
+from app.models import Message
+from app.orchestration import runner, widget_actions
+from app.services import messages as message_service
+from app.services import threads as thread_service
+from app.services import widgets as widget_service
+from app.services.errors import ServiceError
+from app.views.chat import MessageView, ThreadView, message_view, thread_views
+from app.views.widget import WNode, action_at, to_view
+
+PAGE_SIZE = 30
+"""Conversations per sidebar page ("Load more" asks for the next)."""
+MESSAGES_PAGE = 50
+"""Messages shown when a conversation opens, and per "Load earlier"."""
+
+
+@dataclass(frozen=True)
+class SidebarFilter:
+    """What the sidebar lists: active or archived conversations, optionally matching a search."""
+
+    archived: bool = False
+    search: str = ""
+
+
+@dataclass
+class ThreadPage:
+    """One page of the sidebar; ``cursor`` (empty on an empty page) asks for the next one."""
+
+    views: list[ThreadView]
+    has_more: bool
+    cursor: str
+
+
+@dataclass
+class OpenThread:
+    """A conversation as it opens: its header and its latest messages."""
+
+    thread_id: str
+    title: str
+    archived: bool
+    messages: list[MessageView]
+    has_earlier: bool
+
+
+@dataclass
+class ChatPage:
+    """What the chat page shows on load: the sidebar and the asked-for (or last) conversation."""
+
+    sidebar: ThreadPage
+    opened: OpenThread | None
+
+
+@dataclass
+class MessagePage:
+    """Messages before the first one shown, oldest first."""
+
+    messages: list[MessageView]
+    has_earlier: bool
+
+
+@dataclass
+class Begun:
+    """A stored turn; ``result`` and ``views`` are set when it was answered at once (local agent)."""
+
+    start: runner.TurnStart
+    result: runner.TurnResult | None = None
+    views: list[MessageView] = field(default_factory=list)
+
+
+@dataclass
+class ActionDone:
+    """A widget click: a browser-side action to run (``client``), or the widget's new version."""
+
+    client: dict[str, Any] | None = None
+    error: str = ""
+    widget: WNode | None = None
+
+
+# ----- the sidebar ----------------------------------------------------------------------------
+
+
+def thread_page(
+    *, user_id: uuid.UUID, listing: SidebarFilter = SidebarFilter(), after: str = ""
+) -> ThreadPage:
+    """The sidebar's page after ``after`` (a previous page's cursor; empty for the first)."""
+    with session_scope() as session:
+        return _thread_page(session, user_id, listing, after)
+
+
+def rename_thread(*, user_id: uuid.UUID, thread_id: str, title: str, listing: SidebarFilter) -> ThreadPage:
+    """Rename a conversation; the sidebar's first page as it is now (one transaction)."""
+    with session_scope() as session:
+        thread_service.rename_thread(session, user_id=user_id, thread_id=thread_id, title=title)
+        return _thread_page(session, user_id, listing, "")
+
+
+def archive_thread(
+    *, user_id: uuid.UUID, thread_id: str, archived: bool, listing: SidebarFilter
+) -> ThreadPage:
+    """Archive or restore a conversation; the sidebar's first page as it is now."""
+    with session_scope() as session:
+        thread_service.set_archived(session, user_id=user_id, thread_id=thread_id, archived=archived)
+        return _thread_page(session, user_id, listing, "")
+
+
+def delete_thread(*, user_id: uuid.UUID, thread_id: str, listing: SidebarFilter) -> ThreadPage:
+    """Delete a conversation and its messages; the sidebar's first page as it is now."""
+    with session_scope() as session:
+        thread_service.delete_thread(session, user_id=user_id, thread_id=thread_id)
+        return _thread_page(session, user_id, listing, "")
+
+
+def _thread_page(session: Session, user_id: uuid.UUID, listing: SidebarFilter, after: str) -> ThreadPage:
+    position = thread_service.ThreadCursor.decode(after) if after else None
+    page = thread_service.page_threads(
+        session,
+        user_id=user_id,
+        archived=listing.archived,
+        search=listing.search or None,
+        limit=PAGE_SIZE,
+        after=position,
+    )
+    last = page.threads[-1] if page.threads else None
+    cursor = thread_service.ThreadCursor(last.updated_at, last.id).encode() if last else ""
+    return ThreadPage(views=thread_views(page.threads), has_more=page.has_more, cursor=cursor)
+
+
+# ----- the open conversation ------------------------------------------------------------------
+
+
+def chat_page(*, user_id: uuid.UUID, wanted: str = "") -> ChatPage:
+    """The page on load: the sidebar's first page and ``wanted`` (else the last conversation) open."""
+    with session_scope() as session:
+        if not wanted:
+            last = thread_service.last_thread_id(session, user_id=user_id)
+            wanted = str(last) if last else ""
+        sidebar = _thread_page(session, user_id, SidebarFilter(), "")
+        return ChatPage(sidebar=sidebar, opened=_open(session, user_id, wanted) if wanted else None)
+
+
+def open_thread(*, user_id: uuid.UUID, thread_id: str) -> OpenThread | None:
+    """The conversation with its latest messages (remembered as the last one), or None when the
+    user has no such conversation (deleted meanwhile, someone else's, or not an id at all)."""
+    with session_scope() as session:
+        return _open(session, user_id, thread_id)
+
+
+def earlier_messages(*, user_id: uuid.UUID, thread_id: str, first: MessageView) -> MessagePage:
+    """The page of messages just before ``first`` (the oldest one shown)."""
+    before = (datetime.fromisoformat(first.created_at), uuid.UUID(first.id))
+    with session_scope() as session:
+        page = message_service.page_messages(
+            session, user_id=user_id, thread_id=thread_id, limit=MESSAGES_PAGE, before=before
+        )
+        return MessagePage(_message_views(session, user_id, page.messages), page.has_earlier)
+
+
+def turn_views(*, user_id: uuid.UUID, message_ids: list[uuid.UUID]) -> list[MessageView]:
+    """A finished turn's stored messages (question and reply), not the whole thread again; none
+    when one of them is gone (the conversation was deleted meanwhile)."""
+    with session_scope() as session:
+        try:
+            rows = [
+                message_service.get_message(session, user_id=user_id, message_id=mid) for mid in message_ids
+            ]
+        except ServiceError:
+            return []
+        return _message_views(session, user_id, rows)
+
+
+def _open(session: Session, user_id: uuid.UUID, thread_id: str) -> OpenThread | None:
+    try:
+        thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+    except ServiceError:
+        return None
+    page = message_service.page_messages(session, user_id=user_id, thread_id=thread.id, limit=MESSAGES_PAGE)
+    thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)
+    return OpenThread(
+        thread_id=str(thread.id),
+        title=thread.title,
+        archived=thread.status == "archived",
+        messages=_message_views(session, user_id, page.messages),
+        has_earlier=page.has_earlier,
+    )
+
+
+def _message_views(session: Session, user_id: uuid.UUID, rows: list[Message]) -> list[MessageView]:
+    """Message views with their widgets; widgets shown for the first time become ``rendered``."""
+    widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
+    fresh = [w.id for ws in widgets.values() for w in ws if w.state == "pending"]
+    widget_service.mark_rendered(session, user_id=user_id, widget_ids=fresh)
+    return [message_view(m, widgets.get(m.id)) for m in rows]
+
+
+# ----- a turn and a click ---------------------------------------------------------------------
+
+
+def begin_turn(
+    *, user_id: uuid.UUID, text: str, thread_id: str | None, retry_id: str = "", answer: bool = False
+) -> Begun:
+    """Store the turn (a new message, or a retry of ``retry_id``) and, when ``answer`` (the local
+    agent, which takes milliseconds), answer it too.
+
+    One database job per turn: under a burst each turn then finishes on its own, instead of every
+    turn's next stage queueing behind every other turn's previous one.
+    """
+    if retry_id:
+        start = runner.begin_retry(user_id=user_id, thread_id=thread_id or "", message_id=retry_id)
+    else:
+        start = runner.begin_turn(user_id=user_id, text=text, thread_id=thread_id)
+    begun = Begun(start=start)
+    if answer:
+        begun.result = runner.process_turn(start)
+        begun.views = turn_views(user_id=user_id, message_ids=[start.user_message_id, start.message_id])
+    return begun
+
+
+def perform_action(
+    *, user_id: uuid.UUID, widget_id: str, path: str, version: int, form: dict[str, Any] | None = None
+) -> ActionDone:
+    """The click on the node at ``path`` of the widget, exactly once: the key is what this client
+    saw (node and widget version). Never waits for the same click processed elsewhere: it raises
+    :class:`StillProcessingError` and the caller decides how long to ask again."""
+    with session_scope() as session:
+        widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
+        config = action_at(widget.payload, path)
+    if config is None:
+        raise ServiceError("This button no longer does anything.")
+    if config.get("handler") == "client":
+        return ActionDone(client=config)
+    outcome = widget_actions.perform(
+        user_id=user_id,
+        widget_id=widget_id,
+        action={"type": config["type"], "payload": config.get("payload")},
+        idempotency_key=f"{path}@v{version}",
+        form=form or None,
+        wait_seconds=0,
+    )
+    done = ActionDone()
+    if outcome.status == "failed":
+        done.error = str(outcome.result.get("error", "That didn't work."))
+    with session_scope() as session:
+        fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
+        done.widget = to_view(fresh.payload, widget_id=fresh.id, version=fresh.version)
+    return done

@@ -1,0 +1,227 @@
+"""The chat page's use cases (app.orchestration.chat_session) on a real database, without Reflex.
+
+Each function opens its own transaction; the ``app_db`` fixture points ``session_scope()`` at a
+fresh database, on SQLite and on PostgreSQL. The sidebar and "load earlier" are paged to the end:
+every row exactly once, in order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from app.models import Message, Task, Thread, User
+from app.orchestration import chat_session
+from app.orchestration.chat_session import PAGE_SIZE, SidebarFilter
+from app.services.errors import ServiceError
+from tests.utils.factories import make_task, make_thread, quick_user
+
+BASE = datetime(2025, 3, 1, tzinfo=UTC)
+COMPLETE_PATH = "children.0.children.0.children.0"
+"""The first row's Complete button in a task ListView (app.widgets.build.task_list)."""
+
+
+@pytest.fixture
+def new_user(app_db: sa.Engine) -> Callable[[], uuid.UUID]:
+    def make() -> uuid.UUID:
+        with Session(app_db, expire_on_commit=False) as s:
+            return quick_user(s).id
+
+    return make
+
+
+@pytest.fixture
+def uid(new_user: Callable[[], uuid.UUID]) -> uuid.UUID:
+    return new_user()
+
+
+def _threads(engine: sa.Engine, user_id: uuid.UUID, count: int) -> list[Thread]:
+    rows = [
+        Thread(user_id=user_id, title=f"T{i}", updated_at=BASE + timedelta(seconds=i // 3), created_at=BASE)
+        for i in range(count)
+    ]
+    with Session(engine, expire_on_commit=False) as s:
+        s.add_all(rows)
+        s.commit()
+    return rows
+
+
+def _thread(engine: sa.Engine, user_id: uuid.UUID, title: str = "Chat") -> str:
+    with Session(engine) as s:
+        return str(make_thread(s, s.get(User, user_id), title).id)
+
+
+# ----- the sidebar -------------------------------------------------------------------------------
+
+
+def test_sidebar_pages_show_every_thread_once(app_db, uid):
+    rows = _threads(app_db, uid, 2 * PAGE_SIZE + 5)
+    page = chat_session.thread_page(user_id=uid)
+    shown = [v.id for v in page.views]
+    while page.has_more:
+        assert len(page.views) == PAGE_SIZE
+        page = chat_session.thread_page(user_id=uid, after=page.cursor)
+        shown += [v.id for v in page.views]
+    assert shown == [str(t.id) for t in sorted(rows, key=lambda t: (t.updated_at, t.id), reverse=True)]
+
+
+def test_sidebar_lists_only_the_users_threads_matching_the_filter(app_db, uid, new_user):
+    _thread(app_db, new_user(), "Groceries for someone else")
+    groceries, _work = _thread(app_db, uid, "Groceries"), _thread(app_db, uid, "Work")
+    assert [v.title for v in chat_session.thread_page(user_id=uid).views] == ["Work", "Groceries"]
+    found = chat_session.thread_page(user_id=uid, listing=SidebarFilter(search="grocer"))
+    assert [v.id for v in found.views] == [groceries]
+    assert chat_session.thread_page(user_id=uid, listing=SidebarFilter(archived=True)).views == []
+
+
+def test_changes_answer_with_the_list_as_it_is_now(app_db, uid):
+    first, second = _thread(app_db, uid, "First"), _thread(app_db, uid, "Second")
+    active = SidebarFilter()
+    page = chat_session.rename_thread(user_id=uid, thread_id=first, title="  Renamed  ", listing=active)
+    assert {v.id: v.title for v in page.views} == {first: "Renamed", second: "Second"}
+    page = chat_session.archive_thread(user_id=uid, thread_id=first, archived=True, listing=active)
+    assert [v.id for v in page.views] == [second]
+    archived = SidebarFilter(archived=True)
+    page = chat_session.archive_thread(user_id=uid, thread_id=second, archived=True, listing=archived)
+    assert {v.id for v in page.views} == {first, second}
+    page = chat_session.delete_thread(user_id=uid, thread_id=first, listing=archived)
+    assert [v.id for v in page.views] == [second]
+    with Session(app_db) as s:
+        assert s.get(Thread, uuid.UUID(first)) is None
+
+
+def test_changes_to_another_users_thread_are_refused_and_change_nothing(app_db, uid, new_user):
+    theirs = _thread(app_db, new_user(), "Theirs")
+    listing = SidebarFilter()
+    with pytest.raises(ServiceError):
+        chat_session.rename_thread(user_id=uid, thread_id=theirs, title="Mine now", listing=listing)
+    with pytest.raises(ServiceError):
+        chat_session.archive_thread(user_id=uid, thread_id=theirs, archived=True, listing=listing)
+    with pytest.raises(ServiceError):
+        chat_session.delete_thread(user_id=uid, thread_id=theirs, listing=listing)
+    with Session(app_db) as s:
+        row = s.get(Thread, uuid.UUID(theirs))
+        assert (row.title, row.status) == ("Theirs", "active")
+
+
+# ----- the open conversation --------------------------------------------------------------------
+
+
+def test_load_earlier_shows_every_message_once(app_db, uid):
+    thread_id = _thread(app_db, uid, "long")
+    rows = [
+        Message(
+            thread_id=uuid.UUID(thread_id),
+            user_id=uid,
+            role="user" if i % 2 == 0 else "assistant",
+            content=f"m{i}",
+            created_at=BASE + timedelta(seconds=i // 3),
+        )
+        for i in range(2 * chat_session.MESSAGES_PAGE + 5)
+    ]
+    with Session(app_db, expire_on_commit=False) as s:
+        s.add_all(rows)
+        s.commit()
+    opened = chat_session.open_thread(user_id=uid, thread_id=thread_id)
+    assert opened is not None
+    shown, more = opened.messages, opened.has_earlier
+    assert len(shown) == chat_session.MESSAGES_PAGE
+    while more:
+        page = chat_session.earlier_messages(user_id=uid, thread_id=thread_id, first=shown[0])
+        assert page.messages
+        shown, more = page.messages + shown, page.has_earlier
+    assert [m.id for m in shown] == [str(m.id) for m in sorted(rows, key=lambda m: (m.created_at, m.id))]
+
+
+def test_chat_page_opens_the_asked_for_thread_else_the_last_one(app_db, uid):
+    assert chat_session.chat_page(user_id=uid).opened is None  # a new user: a new chat
+    older, newer = _thread(app_db, uid, "Older"), _thread(app_db, uid, "Newer")
+    page = chat_session.chat_page(user_id=uid, wanted=older)
+    assert [v.id for v in page.sidebar.views] == [newer, older]
+    assert page.opened is not None
+    assert (page.opened.thread_id, page.opened.title) == (older, "Older")
+    again = chat_session.chat_page(user_id=uid).opened  # opening it made it the last one
+    assert again is not None
+    assert again.thread_id == older
+
+
+@pytest.mark.parametrize("wanted", ["someone else's", "random", "not-a-uuid", "x" * 3000])
+def test_chat_page_opens_nothing_for_a_thread_that_is_not_the_users(app_db, uid, new_user, wanted):
+    mine = _thread(app_db, uid, "Mine")
+    value = {"someone else's": _thread(app_db, new_user(), "Theirs"), "random": str(uuid.uuid4())}.get(
+        wanted, wanted
+    )
+    page = chat_session.chat_page(user_id=uid, wanted=value)
+    assert page.opened is None
+    assert [v.id for v in page.sidebar.views] == [mine]
+    with Session(app_db) as s:
+        assert s.get(User, uid).last_chat_thread_id is None
+
+
+# ----- a turn and a click -----------------------------------------------------------------------
+
+
+def test_begin_turn_answered_at_once_returns_the_stored_question_and_reply(app_db, uid):
+    begun = chat_session.begin_turn(user_id=uid, text="add pay rent", thread_id=None, answer=True)
+    assert begun.start.created_thread
+    assert begun.result is not None
+    assert begun.result.status == "completed"
+    assert [(v.role, v.id) for v in begun.views] == [
+        ("user", str(begun.start.user_message_id)),
+        ("assistant", str(begun.start.message_id)),
+    ]
+    assert begun.views[0].content == "add pay rent"
+    with Session(app_db) as s:
+        assert [t.title for t in s.exec(select(Task).where(Task.user_id == uid))] == ["pay rent"]
+
+
+def test_begin_turn_for_a_model_only_stores_the_question(app_db, uid):
+    begun = chat_session.begin_turn(user_id=uid, text="add pay rent", thread_id=None)
+    assert (begun.result, begun.views) == (None, [])
+    with Session(app_db) as s:
+        reply = s.get(Message, begun.start.message_id)
+        assert reply is not None
+        assert reply.status == "pending"
+        assert list(s.exec(select(Task).where(Task.user_id == uid))) == []
+
+
+def _task_list(app_db: sa.Engine, uid: uuid.UUID) -> tuple[str, int]:
+    with Session(app_db) as s:
+        make_task(s, s.get(User, uid), "Water the plants")
+        s.commit()
+    begun = chat_session.begin_turn(user_id=uid, text="show my tasks", thread_id=None, answer=True)
+    [card] = begun.views[-1].widgets
+    return card.widget_id, card.version
+
+
+def test_perform_action_runs_the_click_once_and_answers_with_the_new_widget(app_db, uid):
+    widget_id, version = _task_list(app_db, uid)
+    done = chat_session.perform_action(user_id=uid, widget_id=widget_id, path=COMPLETE_PATH, version=version)
+    assert (done.client, done.error) == (None, "")
+    assert done.widget is not None
+    assert done.widget.widget_id == widget_id
+    assert done.widget.version > version
+    again = chat_session.perform_action(user_id=uid, widget_id=widget_id, path=COMPLETE_PATH, version=version)
+    assert again.widget is not None
+    assert again.widget.version == done.widget.version  # the same click: replayed
+    with Session(app_db) as s:
+        [task] = s.exec(select(Task).where(Task.user_id == uid)).all()
+        assert task.completed
+
+
+def test_perform_action_refuses_a_node_without_an_action_and_another_users_widget(app_db, uid, new_user):
+    widget_id, version = _task_list(app_db, uid)
+    with pytest.raises(ServiceError, match="no longer does anything"):
+        chat_session.perform_action(user_id=uid, widget_id=widget_id, path="children.0", version=version)
+    with pytest.raises(ServiceError):
+        chat_session.perform_action(
+            user_id=new_user(), widget_id=widget_id, path=COMPLETE_PATH, version=version
+        )
+    with Session(app_db) as s:
+        [task] = s.exec(select(Task).where(Task.user_id == uid)).all()
+        assert not task.completed

@@ -1,0 +1,165 @@
+"""The chat page's two states together, as one tab holds them, on a real database (no browser).
+
+The sidebar's state (``ThreadsState``) does not know the chat's; the page sends
+``ChatState.follow_sidebar`` after each sidebar change. These run the handlers as the page sends
+them, through the sign-in state's token check and the database threads, and look at both states.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import reflex as rx
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from app import routes
+from app.models import Thread, User
+from app.states.auth import AuthState, current_user_id
+from app.states.chat import ChatState
+from app.states.threads import ThreadsState
+from tests.states.tab import in_tab, redirect_path, sign_up
+from tests.utils.factories import make_thread
+
+
+@dataclass
+class Tab:
+    auth: AuthState
+    chat: ChatState
+    threads: ThreadsState
+    user_id: uuid.UUID
+
+
+def run(make: Callable[[Tab], Coroutine[Any, Any, Any]], signed_in: tuple[str, uuid.UUID]) -> Any:
+    """``make(tab)`` in a fresh tab signed in with the token."""
+    token, user_id = signed_in
+
+    async def go(root: rx.State) -> Any:
+        tab = Tab(
+            await root.get_state(AuthState),
+            await root.get_state(ChatState),
+            await root.get_state(ThreadsState),
+            user_id,
+        )
+        return await make(tab)
+
+    return in_tab(token, go)
+
+
+@pytest.fixture
+def signed_in(app_db: sa.Engine) -> tuple[str, uuid.UUID]:
+    return sign_up(app_db)
+
+
+def _thread(engine: sa.Engine, user_id: uuid.UUID, title: str) -> str:
+    with Session(engine) as s:
+        return str(make_thread(s, s.get(User, user_id), title).id)
+
+
+def test_the_acting_user_comes_from_the_sign_in_state(app_db, signed_in):
+    async def check(tab: Tab) -> None:
+        assert await current_user_id(tab.chat) == tab.user_id
+        assert await current_user_id(tab.threads) == tab.user_id
+        tab.auth.token = "not-a-token"
+        assert await current_user_id(tab.chat) is None
+        assert redirect_path(await tab.chat.select_thread(str(uuid.uuid4()))) == routes.sign_in_url()
+
+    run(check, signed_in)
+
+
+def test_page_load_fills_the_sidebar_and_opens_the_last_conversation(app_db, signed_in):
+    first = _thread(app_db, signed_in[1], "First")
+    _thread(app_db, signed_in[1], "Second")
+
+    async def check(tab: Tab) -> None:
+        await tab.chat.select_thread(first)  # remembered as the last one
+        tab.threads.show_archived, tab.threads.thread_search, tab.threads.sidebar_open = True, "zzz", True
+        await tab.chat.on_load()
+        assert (tab.threads.show_archived, tab.threads.thread_search, tab.threads.sidebar_open) == (
+            False,
+            "",
+            False,
+        )
+        assert [t.title for t in tab.threads.threads] == ["Second", "First"]
+        assert (tab.chat.thread_id, tab.chat.thread_title) == (first, "First")
+
+    run(check, signed_in)
+
+
+def test_renaming_the_open_conversation_renames_its_header(app_db, signed_in):
+    thread_id = _thread(app_db, signed_in[1], "Old title")
+
+    async def check(tab: Tab) -> None:
+        await tab.chat.on_load()
+        await tab.chat.select_thread(thread_id)
+        tab.threads.start_rename(thread_id)
+        assert tab.threads.rename_text == "Old title"
+        tab.threads.set_rename_text("  New   title ")
+        await tab.threads.rename_key("Enter")
+        await tab.chat.follow_sidebar()
+        assert tab.threads.renaming_id == ""
+        assert [t.title for t in tab.threads.threads] == ["New title"]
+        assert tab.chat.thread_title == "New title"
+
+    run(check, signed_in)
+
+
+def test_archiving_follows_only_the_open_conversation(app_db, signed_in):
+    other, opened = _thread(app_db, signed_in[1], "Other"), _thread(app_db, signed_in[1], "Open")
+
+    async def check(tab: Tab) -> None:
+        await tab.chat.on_load()
+        await tab.chat.select_thread(opened)
+        await tab.threads.set_archived(other, True)
+        await tab.chat.follow_sidebar()
+        assert tab.chat.thread_archived is False
+        await tab.threads.set_archived(opened, True)
+        await tab.chat.follow_sidebar()
+        assert tab.chat.thread_archived is True
+        assert tab.threads.threads == []
+        await tab.threads.toggle_archived_view()
+        assert {t.id for t in tab.threads.threads} == {other, opened}
+
+    run(check, signed_in)
+
+
+def test_deleting_the_open_conversation_empties_the_chat(app_db, signed_in):
+    thread_id = _thread(app_db, signed_in[1], "Doomed")
+
+    async def check(tab: Tab) -> None:
+        await tab.chat.on_load()
+        await tab.chat.select_thread(thread_id)
+        tab.threads.ask_delete(thread_id)
+        assert tab.threads.confirm_delete_title == "Doomed"
+        await tab.threads.confirm_delete()
+        await tab.chat.follow_sidebar()
+        assert (tab.chat.thread_id, tab.chat.thread_title, tab.chat.messages) == ("", "", [])
+        assert tab.threads.threads == []
+        assert tab.threads.confirm_delete_id == ""
+
+    run(check, signed_in)
+    with Session(app_db) as s:
+        assert s.get(Thread, uuid.UUID(thread_id)) is None
+
+
+def test_a_refused_sidebar_change_shows_its_error_on_the_page(app_db, signed_in):
+    thread_id = _thread(app_db, signed_in[1], "Kept")
+
+    async def check(tab: Tab) -> None:
+        await tab.chat.on_load()
+        tab.threads.start_rename(thread_id)
+        tab.threads.set_rename_text("q" * 201)
+        await tab.threads.save_rename()
+        await tab.chat.follow_sidebar()
+        assert "at most 200" in tab.chat.error
+        assert tab.threads.renaming_id == thread_id  # still editing, to shorten it
+        await tab.chat.follow_sidebar()  # a change is followed once
+        tab.chat.dismiss_error()
+        await tab.chat.follow_sidebar()
+        assert tab.chat.error == ""
+
+    run(check, signed_in)
