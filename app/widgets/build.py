@@ -28,6 +28,7 @@ from app.widgets.actions import (
 )
 from app.widgets.models import (
     Badge,
+    BadgeColor,
     Button,
     Caption,
     Card,
@@ -51,8 +52,13 @@ from app.widgets.models import (
 from app.widgets.validate import MAX_BYTES, finish, payload_size, validate_widget
 
 LIST_LIMIT = 10
-PRIORITY_BADGE = {"high": "danger", "medium": "warning", "low": "secondary"}
-DUE_BADGE = {"overdue": "danger", "today": "warning", "soon": "info", "later": "secondary"}
+PRIORITY_BADGE: dict[str, BadgeColor] = {"high": "danger", "medium": "warning", "low": "secondary"}
+DUE_BADGE: dict[str, BadgeColor] = {
+    "overdue": "danger",
+    "today": "warning",
+    "soon": "info",
+    "later": "secondary",
+}
 
 
 def _due(task: dict[str, Any], today: date) -> tuple[str, str]:
@@ -196,7 +202,8 @@ def _edit_form(task: dict[str, Any]) -> Form:
         name="due_date",
         size="sm",
         clearable=True,
-        defaultValue=str(task["due_date"])[:10] if task.get("due_date") else None,
+        # the date as text: parsed as the stored JSON always had it (midnight, "2026-06-14T00:00:00")
+        defaultValue=str(task["due_date"])[:10] if task.get("due_date") else None,  # type: ignore[arg-type]
     )
     priority = Select(
         name="priority",

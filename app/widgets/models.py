@@ -85,6 +85,7 @@ Justification = Literal["start", "center", "end", "between", "around", "evenly",
 ControlVariant = Literal["solid", "soft", "outline", "ghost"]
 ControlSize = Literal["3xs", "2xs", "xs", "sm", "md", "lg", "xl", "2xl", "3xl"]
 Weight = Literal["normal", "medium", "semibold", "bold"]
+BadgeColor = Literal["secondary", "success", "danger", "warning", "info", "discovery"]
 
 
 class _Strict(BaseModel):
@@ -236,7 +237,7 @@ class Markdown(Component):
 class Badge(Component):
     type: Literal["Badge"] = "Badge"
     label: str = Field(max_length=200)
-    color: Literal["secondary", "success", "danger", "warning", "info", "discovery"] | None = None
+    color: BadgeColor | None = None
     variant: Literal["solid", "soft", "outline"] | None = None
     size: Literal["sm", "md", "lg"] | None = None
     pill: bool | None = None
