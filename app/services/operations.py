@@ -100,7 +100,9 @@ def last_undoable(
             TaskOperation.user_id == user_id,
             col(TaskOperation.undo_state).is_not(None),
             col(TaskOperation.undone_at).is_(None),
-            TaskOperation.status.in_([OperationStatus.completed.value, OperationStatus.processing.value]),
+            col(TaskOperation.status).in_(
+                [OperationStatus.completed.value, OperationStatus.processing.value]
+            ),
         )
         .order_by(col(TaskOperation.updated_at).desc(), col(TaskOperation.created_at).desc())
         .limit(1)
