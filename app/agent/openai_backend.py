@@ -185,9 +185,9 @@ def run_openai_agent(
             # A final reply goes to the person (real values); one with tool calls goes back to the model.
             reply = redactor.restore(reply) if stopped or not calls else reply
             if stopped:
-                return AgentReply(text=(reply + " …").strip() if reply else "Stopped.", memory={})
+                return AgentReply(text=(reply + " …").strip() if reply else "Stopped.")
             if not calls:
-                return AgentReply(text=reply.strip() or "Done.", memory={})
+                return AgentReply(text=reply.strip() or "Done.")
             messages.append(
                 {
                     "role": "assistant",

@@ -16,7 +16,20 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from app.models.agent_memory import AgentMemory, Confirmation
 from app.services.operations import Origin
+
+__all__ = [
+    "AgentError",
+    "AgentMemory",
+    "AgentReply",
+    "Confirmation",
+    "Tool",
+    "ToolCaller",
+    "ToolContext",
+    "ToolError",
+    "ToolResult",
+]
 
 
 class ToolError(Exception):
@@ -31,35 +44,20 @@ ToolCaller = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass
-class Confirmation:
-    """A change the agent will only make after the person says yes.
-
-    Attributes:
-        action: what to do on yes; today only ``"delete"``.
-        task_ids: the tasks it applies to.
-        titles: their titles, to show on the confirm card.
-    """
-
-    action: str
-    task_ids: list[str]
-    titles: list[str]
-
-
-@dataclass
 class AgentReply:
     """What one agent turn produced.
 
     Attributes:
         text: the assistant's reply (plain text with light markdown).
-        memory: JSON-serialisable state the next turn of this thread gets back
-            (last listed task ids, the task "it" refers to, a pending confirmation...).
+        memory: what the next turn of this thread gets back (last listed task ids, the task
+            "it" refers to, a pending confirmation...); stored on the thread.
         confirmation: set when the turn asks the person to confirm a change.
         listed: the tasks (tool-result dicts) the reply lists, in order, when it lists some;
             the server turns them into a task-list widget.
     """
 
     text: str
-    memory: dict[str, Any] = field(default_factory=dict)
+    memory: AgentMemory = field(default_factory=AgentMemory)
     confirmation: Confirmation | None = None
     listed: list[dict[str, Any]] | None = None
 

@@ -1,6 +1,7 @@
 """All tables, imported together so ``SQLModel.metadata`` is complete (Alembic relies on it)."""
 
 from app.models.action import Action, ActionStatus
+from app.models.agent_memory import AgentMemory
 from app.models.auth_token import AuthToken
 from app.models.message import Message, MessageStatus, Role
 from app.models.search_term import SearchTerm
@@ -13,6 +14,7 @@ from app.models.widget import Widget, WidgetState
 __all__ = [
     "Action",
     "ActionStatus",
+    "AgentMemory",
     "AuthToken",
     "Message",
     "MessageStatus",

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from app.agent import registry
-from app.agent.types import AgentError, AgentReply, ToolError
+from app.agent.types import AgentError, AgentMemory, AgentReply, ToolError
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.models import Message, MessageStatus
@@ -80,7 +80,7 @@ class TurnStart:
     user_message_id: uuid.UUID
     message_id: uuid.UUID
     text: str
-    memory: dict[str, Any]
+    memory: AgentMemory
     thread_title: str
     created_thread: bool
     done_before: list[dict[str, Any]] = field(default_factory=list)
@@ -273,7 +273,7 @@ def finish_turn(
     if error is not None:
         meta["error"] = error.reason
     if reply is not None and reply.confirmation is not None:
-        meta["confirmation"] = asdict(reply.confirmation)
+        meta["confirmation"] = reply.confirmation.model_dump(mode="json")
     payloads = _widgets(start, reply, recorder)
     with session_scope() as session:
         message_service.finish_assistant_message(

@@ -414,7 +414,8 @@ def _forget_pending_confirmation(user_id: uuid.UUID, widget: Widget) -> None:
     with session_scope() as session:
         thread = thread_service.get_thread(session, user_id=user_id, thread_id=widget.thread_id)
         memory = thread_service.agent_memory(thread)
-        if memory.pop("pending", None) is not None:
+        if memory.pending is not None:
+            memory.pending = None
             thread_service.set_agent_memory(session, thread, memory)
 
 

@@ -10,12 +10,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.models import Thread, ThreadStatus, User
+from app.models import AgentMemory, Thread, ThreadStatus, User
 from app.models.base import utcnow
 from app.models.thread import THREAD_TITLE_MAX
 from app.services import search_index
@@ -217,12 +216,14 @@ def touch(session: Session, thread: Thread) -> None:
     session.add(thread)
 
 
-def agent_memory(thread: Thread) -> dict[str, Any]:
-    return dict(thread.meta.get("agent_memory") or {})
+def agent_memory(thread: Thread) -> AgentMemory:
+    """The assistant's memory of this thread (empty on a new thread; see :class:`AgentMemory`)."""
+    return AgentMemory.from_stored(thread.meta.get("agent_memory"))
 
 
-def set_agent_memory(session: Session, thread: Thread, memory: dict[str, Any]) -> None:
-    thread.meta = {**thread.meta, "agent_memory": memory}
+def set_agent_memory(session: Session, thread: Thread, memory: AgentMemory) -> None:
+    """Keep ``memory`` for the thread's next turn, as the JSON object older rows hold too."""
+    thread.meta = {**thread.meta, "agent_memory": memory.to_stored()}
     session.add(thread)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.agent.offline import run_local_agent
+from app.agent.types import AgentMemory
 from tests.agent.fakes import FakeTools
 
 CASES_FILE = Path(__file__).resolve().parents[3] / "shared" / "agent-eval" / "cases.json"
@@ -108,11 +109,12 @@ def run_case(case: dict[str, Any], today: dt.date) -> list[str]:
             due=due,
             done=t.get("done", False),
         )
-    memory: dict[str, Any] = {}
+    memory = AgentMemory()
     reply = None
     for message in case["say"]:
         reply = run_local_agent(message, call_tool=tools, memory=memory, today=today)
-        memory = json.loads(json.dumps(reply.memory))  # what the caller persists must survive JSON
+        # What the caller persists must survive JSON: the thread stores it and reads it back.
+        memory = AgentMemory.from_stored(json.loads(json.dumps(reply.memory.to_stored())))
     tasks = list(tools.tasks.values())
     problems = []
     if "count" in case and len(tasks) != case["count"]:

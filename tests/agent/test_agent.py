@@ -6,15 +6,16 @@ import json
 import time
 
 from app.agent.offline import run_local_agent
-from app.agent.types import AgentReply
+from app.agent.types import AgentMemory, AgentReply
 from tests.agent.fakes import TODAY, FakeTools
 
 
-def _say(tools: FakeTools, *messages: str, memory: dict | None = None) -> AgentReply:
-    reply = AgentReply("", memory or {})
+def _say(tools: FakeTools, *messages: str, memory: AgentMemory | None = None) -> AgentReply:
+    reply = AgentReply("", memory if memory is not None else AgentMemory())
     for message in messages:
         reply = run_local_agent(message, call_tool=tools, memory=reply.memory, today=TODAY)
-        json.dumps(reply.memory)  # must stay JSON-serialisable
+        stored = json.loads(json.dumps(reply.memory.to_stored()))  # what the thread keeps is JSON
+        assert AgentMemory.from_stored(stored) == reply.memory  # and reads back as it was
     return reply
 
 
@@ -33,7 +34,7 @@ def test_run_local_agent_list_names_only_listed_tasks_and_remembers_order() -> N
     reply = _say(tools, "what's left to do?")
     assert "buy milk" in reply.text
     assert "call mom" not in reply.text
-    assert reply.memory["last_list"] == [tools.by_title("buy milk")["id"]]
+    assert reply.memory.last_list == [tools.by_title("buy milk")["id"]]
 
 
 def test_run_local_agent_complete_by_number_from_last_list() -> None:
@@ -58,7 +59,7 @@ def test_run_local_agent_bulk_delete_asks_then_deletes_on_yes() -> None:
     assert "delete_task" not in tools.changing_calls()
     second = _say(tools, "yes", memory=first.memory)
     assert tools.titles() == ["c"]
-    assert "pending" not in second.memory
+    assert "pending" not in second.memory.to_stored()
 
 
 def test_run_local_agent_bulk_delete_no_keeps_everything() -> None:
@@ -156,7 +157,7 @@ def test_run_local_agent_tool_error_is_reported() -> None:
             return {"tasks": [], "count": 0}
         raise ToolError("The database is read-only.")
 
-    reply = run_local_agent("add buy milk", call_tool=refusing, memory={}, today=TODAY)
+    reply = run_local_agent("add buy milk", call_tool=refusing, memory=AgentMemory(), today=TODAY)
     assert "read-only" in reply.text
 
 
@@ -170,7 +171,7 @@ def test_run_local_agent_is_fast() -> None:
         "show my tasks",
         "add buy milk tomorrow, high priority",
     ]:
-        run_local_agent(message, call_tool=tools, memory={}, today=TODAY)
+        run_local_agent(message, call_tool=tools, memory=AgentMemory(), today=TODAY)
     assert (time.perf_counter() - start) / 3 < 0.05  # generous for CI; typically ~1 ms
 
 

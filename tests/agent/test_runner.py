@@ -141,8 +141,8 @@ def test_run_turn_first_message_creates_thread_task_and_reply(app_db, uid):
 
     # Memory is kept on the thread, and the thread is remembered for next sign-in.
     memory = thread_service.agent_memory(thread)
-    assert memory
-    assert str(task.id) in str(memory)
+    assert memory.to_stored()
+    assert str(task.id) in memory.focus
     assert user_row(app_db, uid).last_chat_thread_id == thread.id
 
     # Widgets are stored on the reply.

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from app.models import Action, Message, Thread, ThreadStatus, User, Widget
+from app.models import Action, AgentMemory, Message, Thread, ThreadStatus, User, Widget
 from app.services import messages, threads, widgets
 from app.services.errors import InvalidInputError, NotFoundError
 from app.services.threads import DEFAULT_TITLE, ThreadCursor
@@ -446,7 +446,20 @@ def test_list_threads_only_own(session, user, other):
 
 def test_agent_memory_roundtrip(session, user):
     t = make_thread(session, user)
-    assert threads.agent_memory(t) == {}
-    threads.set_agent_memory(session, t, {"it": "abc"})
+    assert threads.agent_memory(t) == AgentMemory()
+    threads.set_agent_memory(session, t, AgentMemory(focus=["abc"]))
     session.commit()
-    assert threads.agent_memory(fresh(session.get_bind(), Thread, t.id)) == {"it": "abc"}
+    assert threads.agent_memory(fresh(session.get_bind(), Thread, t.id)) == AgentMemory(focus=["abc"])
+
+
+def test_agent_memory_reads_rows_stored_before_it_had_a_type(session, user):
+    """Old rows hold plain JSON: known keys load, unknown keys are dropped, bad values read as empty."""
+    t = make_thread(session, user)
+    t.meta = {"agent_memory": {"focus": ["a"], "last_list": "not a list", "it": "legacy"}, "other": 1}
+    session.add(t)
+    session.commit()
+    memory = threads.agent_memory(fresh(session.get_bind(), Thread, t.id))
+    assert memory == AgentMemory(focus=["a"])
+    threads.set_agent_memory(session, t, memory)
+    session.commit()
+    assert fresh(session.get_bind(), Thread, t.id).meta == {"agent_memory": {"focus": ["a"]}, "other": 1}

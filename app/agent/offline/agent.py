@@ -2,7 +2,8 @@
 
 It is deterministic (no model): :mod:`parse` decides the intent, :mod:`targets` finds the
 tasks it refers to, and this module performs it through ``call_tool`` only and words the
-reply. Thread memory (what "it" and "task 2" mean, a pending yes/no) travels in ``memory``.
+reply. Thread memory (what "it" and "task 2" mean, a pending yes/no) travels in ``memory``
+(:class:`AgentMemory`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Any
 
 from app.agent.offline import replies
 from app.agent.offline.dates import describe_date
-from app.agent.offline.intents import Changes, Intent
+from app.agent.offline.intents import Changes, Intent, IntentKind
 from app.agent.offline.parse import parse_intent
 from app.agent.offline.queries import matches
 from app.agent.offline.targets import Targets, apply_words, positions, resolve_targets
-from app.agent.types import AgentReply, Confirmation, ToolCaller, ToolError
+from app.agent.types import AgentReply, ToolCaller, ToolError
+from app.models.agent_memory import AgentMemory, Confirmation, PendingChoice
 from app.services.presentation import undone_verb
 
 TaskDict = dict[str, Any]
@@ -34,7 +36,7 @@ class _Turn:
     """One turn's context: tools, memory being built, and a cached task list."""
 
     call_tool: ToolCaller
-    memory: dict[str, Any]
+    memory: AgentMemory
     today: dt.date
     changes: int = 0
     _tasks: list[TaskDict] | None = None
@@ -58,7 +60,7 @@ class _Turn:
 
     def focus(self, tasks: list[TaskDict]) -> None:
         """Remember the tasks just talked about, for "it" / "them" next turn."""
-        self.memory["focus"] = [str(t.get("id")) for t in tasks if t.get("id") is not None]
+        self.memory.focus = [str(t.get("id")) for t in tasks if t.get("id") is not None]
 
 
 @dataclass
@@ -68,15 +70,14 @@ class _Result:
     listed: list[TaskDict] | None = None
 
 
-def run_local_agent(
-    text: str, *, call_tool: ToolCaller, memory: dict[str, Any], today: dt.date
-) -> AgentReply:
+def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, today: dt.date) -> AgentReply:
     """Understand one message, act on it through tools, and reply.
 
     Args:
         text: the person's message.
         call_tool: runs a registered tool; raises ToolError on refusal.
-        memory: what the previous turn of this thread returned ({} to start).
+        memory: what the previous turn of this thread returned (``AgentMemory()`` to start);
+            left as it is (the reply carries the next one).
         today: the date relative phrases resolve against.
 
     Returns:
@@ -84,15 +85,16 @@ def run_local_agent(
         deleting several tasks (nothing is deleted until the next turn says yes).
     """
     text = text[:MAX_CHARS]
-    memory = dict(memory or {})
-    pending = memory.pop("pending", None)
-    choice = memory.pop("choice", None)
+    memory = memory.model_copy(deep=True)
+    pending, choice = memory.pending, memory.choice  # a question holds for one turn only
+    memory.pending = None
+    memory.choice = None
     turn = _Turn(call_tool, memory, today)
     try:
-        intent = parse_intent(text, today, expecting_answer=bool(pending))
-        if pending and intent.kind in {"yes", "no"}:
+        intent = parse_intent(text, today, expecting_answer=pending is not None)
+        if pending is not None and intent.kind in {"yes", "no"}:
             result = _answer(turn, pending, yes=intent.kind == "yes")
-        elif choice and _is_choice_answer(intent):
+        elif choice is not None and _is_choice_answer(intent):
             result = _choose(turn, choice, text)
         else:
             result = _dispatch(turn, intent)
@@ -102,18 +104,14 @@ def run_local_agent(
         log.exception("offline agent failed on a %d-character message", len(text))  # never the text itself
         result = _Result("Sorry, something went wrong while handling that. Nothing else was changed.")
     if turn.changes:
-        memory["last_changes"] = turn.changes
+        memory.last_changes = turn.changes
     if result.confirmation is not None:
-        memory["pending"] = {
-            "action": result.confirmation.action,
-            "task_ids": result.confirmation.task_ids,
-            "titles": result.confirmation.titles,
-        }
+        memory.pending = result.confirmation.model_copy(deep=True)
     return AgentReply(text=result.text, memory=memory, confirmation=result.confirmation, listed=result.listed)
 
 
 def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
-    handlers: dict[str, Callable[[_Turn, Intent, list[TaskDict] | None], _Result]] = {
+    handlers: dict[IntentKind, Callable[[_Turn, Intent, list[TaskDict] | None], _Result]] = {
         "create": _create,
         "list": _list,
         "complete": _complete,
@@ -128,7 +126,7 @@ def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
     if intent.kind == "need_ref":
         verb = intent.ref or "change"
         return _Result(f'Which task should I {verb}? For example: "{verb} buy milk", or "{verb} task 2".')
-    fixed = {
+    fixed: dict[IntentKind, str] = {
         "greet": replies.GREETING,
         "thanks": replies.THANKS,
         "help": replies.HELP,
@@ -139,18 +137,18 @@ def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
 
 
 # --- confirmation and disambiguation -----------------------------------------------------------
-def _answer(turn: _Turn, pending: dict[str, Any], *, yes: bool) -> _Result:
-    titles = [str(t) for t in pending.get("titles") or []]
+def _answer(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
+    titles = pending.titles
     if not yes:
         return _Result(f"Okay, I kept them. Nothing was deleted ({len(titles)} tasks kept).")
     deleted: list[str] = []
     failed: list[str] = []
-    for task_id in pending.get("task_ids") or []:
+    for task_id in pending.task_ids:
         try:
             deleted.append(str(turn.change("delete_task", {"task_id": task_id}).get("title") or ""))
         except ToolError as err:
             failed.append(str(err))
-    turn.memory["focus"] = []
+    turn.memory.focus = []
     text = f"Deleted {len(deleted)} task{'s' if len(deleted) != 1 else ''}: " + ", ".join(
         replies.quote(t) for t in deleted
     )
@@ -164,15 +162,15 @@ def _is_choice_answer(intent: Intent) -> bool:
     return intent.kind in {"unknown", "maybe_update"} or bool(positions(intent.text))
 
 
-def _choose(turn: _Turn, choice: dict[str, Any], text: str) -> _Result:
+def _choose(turn: _Turn, choice: PendingChoice, text: str) -> _Result:
     """Apply the command that was ambiguous to the task the person now picked."""
-    ids = [str(i) for i in choice.get("ids") or []]
+    ids = choice.ids
     candidates = [t for t in turn.tasks() if str(t.get("id")) in ids]
     candidates.sort(key=lambda t: ids.index(str(t.get("id"))))
-    picked = resolve_targets(text, None, candidates, {"last_list": ids}, turn.today)
+    picked = resolve_targets(text, None, candidates, AgentMemory(last_list=ids), turn.today)
     if not picked.tasks or len(picked.tasks) != 1:
         return _dispatch(turn, parse_intent(text, turn.today))
-    original = parse_intent(str(choice.get("text") or ""), turn.today)
+    original = parse_intent(choice.text, turn.today)
     return _dispatch(turn, original, picked.tasks)
 
 
@@ -189,8 +187,8 @@ def _targets(
 def _problem(turn: _Turn, intent: Intent, found: Targets, what: str) -> _Result | None:
     """The reply when targets could not be settled (none, several, stale), else None."""
     if found.problem == "ambiguous":
-        turn.memory["choice"] = {"text": intent.text, "ids": [str(t.get("id")) for t in found.candidates]}
-        turn.memory["last_list"] = [str(t.get("id")) for t in found.candidates]
+        turn.memory.choice = PendingChoice(text=intent.text, ids=[str(t.get("id")) for t in found.candidates])
+        turn.memory.last_list = [str(t.get("id")) for t in found.candidates]
         turn.focus(found.candidates)
         return _Result(replies.ask_which(found.candidates, turn.today))
     if found.problem == "empty":
@@ -255,7 +253,7 @@ def _list(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> 
     shown = [t for t in tasks if matches(t, query, turn.today)]
     if query.due or query.due_on:
         shown.sort(key=lambda t: (str(t.get("due_date") or "9999"),))
-    turn.memory["last_list"] = [str(t.get("id")) for t in shown]
+    turn.memory.last_list = [str(t.get("id")) for t in shown]
     turn.focus(shown)
     return _Result(replies.listing(shown, query, turn.today), listed=shown)
 
@@ -318,7 +316,7 @@ def _delete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
         )
         return _Result(replies.confirm_delete(tasks, turn.today), confirmation)
     result = turn.change("delete_task", {"task_id": tasks[0].get("id")})
-    turn.memory["focus"] = []
+    turn.memory.focus = []
     return _Result(
         f'Deleted {replies.quote(result.get("title") or tasks[0].get("title"))}. Say "undo" to bring it back.'
     )
@@ -395,7 +393,7 @@ def _maybe_update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = N
 
 def _undo(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
     """Revert the previous turn's changes (all of them when one turn made several)."""
-    steps = max(1, min(int(turn.memory.get("last_changes") or 1), 50))
+    steps = max(1, min(turn.memory.last_changes or 1, 50))
     undone: list[dict[str, Any]] = []
     for _ in range(steps):
         try:
@@ -404,7 +402,7 @@ def _undo(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> 
             if not undone:
                 return _Result(str(err) or "There's nothing to undo.")
             break
-    turn.memory["last_changes"] = 1
-    turn.memory["focus"] = [str(u.get("task_id")) for u in undone if u.get("task_id") is not None]
+    turn.memory.last_changes = 1
+    turn.memory.focus = [str(u.get("task_id")) for u in undone if u.get("task_id") is not None]
     phrases = [f"{undone_verb(u.get('undone'))} {replies.quote(u.get('title'))}" for u in undone]
     return _Result("Undone: " + "; ".join(phrases) + ".")

@@ -13,6 +13,7 @@ from typing import Any
 
 from app.agent.offline.matching import clean_reference, resolve_reference
 from app.agent.offline.queries import TaskQuery, matches
+from app.models.agent_memory import AgentMemory
 
 TaskDict = dict[str, Any]
 
@@ -83,7 +84,7 @@ def resolve_targets(
     reference: str,
     query: TaskQuery | None,
     tasks: list[TaskDict],
-    memory: dict[str, Any],
+    memory: AgentMemory,
     today: dt.date,
     *,
     prefer_completed: bool | None = None,
@@ -105,9 +106,7 @@ def resolve_targets(
         )
     ref = reference.strip().strip(" .!?,").lower()
     if _PLURAL.match(ref) or _SINGULAR.match(ref):
-        ids = [str(i) for i in memory.get("focus") or []] or (
-            [str(i) for i in memory.get("last_list") or []] if _PLURAL.match(ref) else []
-        )
+        ids = memory.focus or (memory.last_list if _PLURAL.match(ref) else [])
         found = [by_id[i] for i in ids if i in by_id]
         if not found:
             return Targets(problem="empty")
@@ -116,7 +115,7 @@ def resolve_targets(
         return Targets(found, bulk=len(found) > 1)
     wanted = positions(reference)
     if wanted:
-        shown = [str(i) for i in memory.get("last_list") or []] or [str(t.get("id")) for t in tasks]
+        shown = memory.last_list or [str(t.get("id")) for t in tasks]
         chosen: list[TaskDict] = []
         for n in wanted:
             index = len(shown) - 1 if n == -1 else n - 1
