@@ -10,6 +10,9 @@ dropped connections a bounded number of times (``MAX_RETRIES``) with backoff, ho
 Before anything leaves the machine, emails, phone numbers, card numbers, IBANs and secrets are
 replaced by placeholders (``[EMAIL_1]``...) unless the person turned ``redact_sensitive`` off; the
 placeholders are restored in tool-call arguments and in the streamed reply (app/agent/redact.py).
+
+:class:`OpenAIAgent` is this backend as an :class:`AgentBackend`: it builds the model's context
+(the thread's messages, and what an interrupted attempt already did) and runs :func:`run_openai_agent`.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import openai
 
 from app.agent import registry
 from app.agent.redact import Redactor
-from app.agent.types import AgentError, AgentReply, ToolCaller, ToolError
+from app.agent.types import AgentError, AgentReply, AgentTurn, ToolCaller, ToolError
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.models import MessageStatus
@@ -55,7 +58,7 @@ def _client() -> openai.OpenAI:
     )
 
 
-def history(user_id, thread_id, exclude_id) -> list[dict[str, Any]]:
+def history(user_id: uuid.UUID, thread_id: uuid.UUID, exclude_id: uuid.UUID | None) -> list[dict[str, Any]]:
     """The thread's last messages as Chat Completions messages (completed ones only)."""
     with session_scope() as session:
         rows = message_service.list_messages(
@@ -154,6 +157,37 @@ def _stream_round(
     if restorer is not None:
         restorer.flush()
     return "".join(text), [calls[i] for i in sorted(calls)], stopped
+
+
+def done_before_note(calls: list[dict[str, Any]]) -> str:
+    """Tells the model what the interrupted attempt already changed, so it does not change it twice."""
+    lines = [
+        f"- {c['name']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> "
+        f"{json.dumps(c['result'], ensure_ascii=False, default=str)}"
+        for c in calls
+    ]
+    return (
+        "An earlier attempt at answering the next message was interrupted after these tool calls "
+        "had already been applied. Do not repeat them; build on their results:\n" + "\n".join(lines)
+    )
+
+
+class OpenAIAgent:
+    """The model as an :class:`AgentBackend`; it keeps no memory (the thread's messages are its context)."""
+
+    def answer(self, turn: AgentTurn) -> AgentReply:
+        context = history(turn.user_id, turn.thread_id, turn.message_id)
+        if turn.done_before:
+            context.append({"role": "system", "content": done_before_note(turn.done_before)})
+        return run_openai_agent(
+            turn.text,
+            call_tool=turn.call_tool,
+            context=context,
+            today=turn.today,
+            on_delta=turn.on_delta,
+            should_stop=turn.should_stop,
+            user_id=turn.user_id,
+        )
 
 
 def run_openai_agent(

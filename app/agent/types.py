@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -20,9 +21,11 @@ from app.models.agent_memory import AgentMemory, Confirmation
 from app.services.operations import Origin
 
 __all__ = [
+    "AgentBackend",
     "AgentError",
     "AgentMemory",
     "AgentReply",
+    "AgentTurn",
     "Confirmation",
     "Tool",
     "ToolCaller",
@@ -60,6 +63,49 @@ class AgentReply:
     memory: AgentMemory = field(default_factory=AgentMemory)
     confirmation: Confirmation | None = None
     listed: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class AgentTurn:
+    """One turn as every backend sees it: the message, the way to act, and what came before.
+
+    One shape for all backends, so the turn runner calls them the same way; each uses what it
+    needs (the local agent its memory, the model the thread's messages).
+
+    Attributes:
+        text: the person's message.
+        call_tool: runs a registered tool for this turn (journaled); raises ToolError on refusal.
+        today: the date relative phrases resolve against.
+        user_id: the acting person.
+        thread_id: the conversation.
+        message_id: the reply being written (left out of the model's context).
+        memory: what the previous turn of this thread left (:class:`AgentMemory`).
+        done_before: tool calls an interrupted earlier attempt at this answer already applied.
+        on_delta: gets the reply's text as it streams (backends that stream).
+        should_stop: polled while answering; True stops the answer (backends that stream).
+    """
+
+    text: str
+    call_tool: ToolCaller
+    today: date
+    user_id: uuid.UUID
+    thread_id: uuid.UUID
+    message_id: uuid.UUID
+    memory: AgentMemory = field(default_factory=AgentMemory)
+    done_before: list[dict[str, Any]] = field(default_factory=list)
+    on_delta: Callable[[str], None] | None = None
+    should_stop: Callable[[], bool] | None = None
+
+
+class AgentBackend(Protocol):
+    """An assistant that answers a turn (the local offline agent, the OpenAI one).
+
+    Raises :class:`AgentError` when it cannot answer; acts only through ``turn.call_tool``.
+    """
+
+    def answer(self, turn: AgentTurn) -> AgentReply:
+        """Answer one turn."""
+        ...
 
 
 class AgentError(Exception):

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from app.agent import registry
-from app.agent.types import AgentError, AgentMemory, AgentReply, ToolError
+from app.agent.types import AgentBackend, AgentError, AgentMemory, AgentReply, AgentTurn, ToolError
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.models import Message, MessageStatus
@@ -229,38 +229,31 @@ def run_agent(
     on_delta: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> AgentReply:
-    """Pick the configured backend and let it answer (OpenAI streams through ``on_delta``)."""
-    if get_settings().effective_agent_backend == "openai":
-        from app.agent.openai_backend import history, run_openai_agent
-
-        context = history(start.user_id, start.thread_id, start.message_id)
-        if start.done_before:
-            context.append({"role": "system", "content": _done_before_note(start.done_before)})
-        return run_openai_agent(
-            start.text,
-            call_tool=recorder,
-            context=context,
-            today=date.today(),
-            on_delta=on_delta,
-            should_stop=should_stop,
-            user_id=start.user_id,
-        )
-    from app.agent.offline import run_local_agent
-
-    return run_local_agent(start.text, call_tool=recorder, memory=start.memory, today=date.today())
-
-
-def _done_before_note(calls: list[dict[str, Any]]) -> str:
-    """Tells the model what the interrupted attempt already changed, so it does not change it twice."""
-    lines = [
-        f"- {c['name']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> "
-        f"{json.dumps(c['result'], ensure_ascii=False, default=str)}"
-        for c in calls
-    ]
-    return (
-        "An earlier attempt at answering the next message was interrupted after these tool calls "
-        "had already been applied. Do not repeat them; build on their results:\n" + "\n".join(lines)
+    """Let the configured backend answer the turn (OpenAI streams through ``on_delta``)."""
+    turn = AgentTurn(
+        text=start.text,
+        call_tool=recorder,
+        today=date.today(),
+        user_id=start.user_id,
+        thread_id=start.thread_id,
+        message_id=start.message_id,
+        memory=start.memory,
+        done_before=start.done_before,
+        on_delta=on_delta,
+        should_stop=should_stop,
     )
+    return agent_backend().answer(turn)
+
+
+def agent_backend() -> AgentBackend:
+    """The configured backend; each is imported only when chosen (the OpenAI SDK is slow to import)."""
+    if get_settings().effective_agent_backend == "openai":
+        from app.agent.openai_backend import OpenAIAgent
+
+        return OpenAIAgent()
+    from app.agent.offline import LocalAgent
+
+    return LocalAgent()
 
 
 def finish_turn(

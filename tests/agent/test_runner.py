@@ -82,6 +82,48 @@ needs_openai_backend = pytest.mark.skipif(
 )
 
 
+# --- the backend ------------------------------------------------------------------------------
+
+
+def test_agent_backend_follows_the_setting(monkeypatch):
+    from app.agent.offline import LocalAgent
+
+    use_local_agent(monkeypatch)
+    assert isinstance(runner.agent_backend(), LocalAgent)
+    if OPENAI_BACKEND.exists():
+        from app.agent.openai_backend import OpenAIAgent
+
+        use_failing_openai(monkeypatch)
+        assert isinstance(runner.agent_backend(), OpenAIAgent)
+
+
+def test_run_agent_gives_the_backend_one_turn_with_everything(app_db, uid, monkeypatch):
+    """Whatever the backend, it gets the same AgentTurn: message, tools, memory and the turn's ids."""
+    from app.agent.types import AgentMemory, AgentReply, AgentTurn
+
+    seen: list[AgentTurn] = []
+
+    class Recording:
+        def answer(self, turn: AgentTurn) -> AgentReply:
+            seen.append(turn)
+            return AgentReply("ok", AgentMemory(focus=["x"]))
+
+    monkeypatch.setattr(runner, "agent_backend", Recording)
+    first = runner.run_turn(user_id=uid, text="hello")
+    start = runner.begin_turn(user_id=uid, text="again", thread_id=first.thread_id)
+    deltas: list[str] = []
+    reply = runner.run_agent(start, runner.ToolRecorder(start), on_delta=deltas.append)
+    assert reply.text == "ok"
+    turn = seen[-1]
+    assert (turn.text, turn.today, turn.user_id) == ("again", date.today(), uid)
+    assert (turn.thread_id, turn.message_id) == (start.thread_id, start.message_id)
+    assert turn.memory == AgentMemory(focus=["x"])  # what the first turn left on the thread
+    assert turn.on_delta == deltas.append
+    assert turn.done_before == []
+    assert turn.should_stop is None
+    assert turn.call_tool("list_tasks", {})["count"] == 0
+
+
 # --- a whole turn -----------------------------------------------------------------------------
 
 

@@ -6,6 +6,6 @@ It runs in-process and sends nothing anywhere, so nothing needs redacting (unlik
 backend, see app/agent/redact.py).
 """
 
-from app.agent.offline.agent import run_local_agent
+from app.agent.offline.agent import LocalAgent, run_local_agent
 
-__all__ = ["run_local_agent"]
+__all__ = ["LocalAgent", "run_local_agent"]

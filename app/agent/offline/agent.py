@@ -3,7 +3,7 @@
 It is deterministic (no model): :mod:`parse` decides the intent, :mod:`targets` finds the
 tasks it refers to, and this module performs it through ``call_tool`` only and words the
 reply. Thread memory (what "it" and "task 2" mean, a pending yes/no) travels in ``memory``
-(:class:`AgentMemory`).
+(:class:`AgentMemory`). :class:`LocalAgent` is this assistant as an :class:`AgentBackend`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from app.agent.offline.intents import Changes, Intent, IntentKind
 from app.agent.offline.parse import parse_intent
 from app.agent.offline.queries import matches
 from app.agent.offline.targets import Targets, apply_words, positions, resolve_targets
-from app.agent.types import AgentReply, ToolCaller, ToolError
+from app.agent.types import AgentReply, AgentTurn, ToolCaller, ToolError
 from app.models.agent_memory import AgentMemory, Confirmation, PendingChoice
 from app.services.presentation import undone_verb
 
@@ -68,6 +68,13 @@ class _Result:
     text: str
     confirmation: Confirmation | None = None
     listed: list[TaskDict] | None = None
+
+
+class LocalAgent:
+    """The local, offline assistant as an :class:`AgentBackend` (it neither streams nor stops)."""
+
+    def answer(self, turn: AgentTurn) -> AgentReply:
+        return run_local_agent(turn.text, call_tool=turn.call_tool, memory=turn.memory, today=turn.today)
 
 
 def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, today: dt.date) -> AgentReply:
