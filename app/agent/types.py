@@ -4,6 +4,10 @@ Every backend (the local offline agent, the OpenAI one) sees the user's tasks on
 tool calls: ``call_tool(name, args)`` runs a registered tool for the acting user in the
 current thread, records it as a TaskOperation, and returns the tool's JSON result or raises
 :class:`ToolError` with a message fit to show a person.
+
+Every backend is an :class:`AgentBackend`: the turn runner hands it one :class:`AgentTurn` and
+gets an :class:`AgentReply` back, whichever backend is configured. Tool handlers return a
+:class:`ToolResult`, which the registry turns into that JSON.
 """
 
 from __future__ import annotations
