@@ -75,19 +75,47 @@ def require_text(value: Any, what: str) -> Any:
         raise InvalidInputError(f"{exc}.") from exc
 
 
+SENTENCES: dict[tuple[str, str], str] = {
+    ("email", "missing"): "Enter your email address.",
+    ("email", "string_type"): "Enter your email address.",
+    ("email", "string_too_long"): "That email address is too long: use at most {max_length} characters.",
+    ("email", "value_error"): "{message}",
+    ("password", "missing"): "Enter a password.",
+    ("password", "string_type"): "Enter a password.",
+    ("password", "string_too_short"): "Use at least {min_length} characters for your password.",
+    ("password", "string_too_long"): "Use at most {max_length} characters for your password.",
+    ("name", "string_too_long"): "Use at most {max_length} characters for your name.",
+    ("name", "too_long"): "Use at most {max_length} characters for your name.",
+    ("retention_days", "literal_error"): "Keep chats for 30, 90 or 365 days, or forever.",
+}
+"""Whole sentences for the fields people fill in on the sign-in, sign-up and settings forms, by
+(field, pydantic error type); ``{message}`` is the validator's own sentence, the other names come
+from the error's context. Any other problem keeps the ``field: problem`` form the API and the agent's
+tool errors use (a client or a model needs to know which field)."""
+
+
 def describe_validation_error(exc: ValidationError) -> str:
-    """Turn pydantic's report into one readable sentence per problem (no stack trace)."""
+    """Turn pydantic's report into one readable message per problem (no stack trace).
+
+    The one place a validation error becomes words: a form field's problem is a sentence a person
+    can act on ("Use at least 8 characters for your password."), from :data:`SENTENCES`, and not
+    ``password: must be at least 8 characters``; anything else reads ``field: problem``.
+    """
     parts = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
+        kind = str(err.get("type", ""))
         message = str(err.get("msg", "is invalid"))
         message = message.removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
+        sentence = SENTENCES.get((field, kind))
+        if sentence is not None:
+            parts.append(sentence.format_map({**(err.get("ctx") or {}), "message": message}))
+            continue
+        if kind == "extra_forbidden":
             message = "is not a known field"
-        elif err.get("type") == "string_too_short" and field == "password":
-            message = f"must be at least {err.get('ctx', {}).get('min_length', 8)} characters"
         parts.append(f"{field}: {message}" if field else message)
-    return "; ".join(parts) or "Invalid input."
+    separator = " " if parts and all(p.endswith(".") for p in parts) else "; "
+    return separator.join(parts) or "Invalid input."
 
 
 def invalid(exc: ValidationError) -> InvalidInputError:
