@@ -1,0 +1,45 @@
+"""The test harness's own shortcuts keep what they stand in for: cheap password hashes behave like the
+app's, and a copied SQLite database has every table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, func, select
+
+from app.core import security
+from app.core.db import make_engine
+from app.models import User
+from tests.conftest import CHEAP_PASSWORD_HASHING, sqlite_database
+from tests.utils.factories import quick_user
+
+
+def test_cheap_hashes_verify_and_count_as_current_legacy_ones_still_rehash() -> None:
+    assert security.pwd_context is CHEAP_PASSWORD_HASHING
+    hashed = security.hash_password("correct-horse-42")
+    assert hashed.startswith("$argon2id$v=19$m=512,t=1,p=1$")
+    assert security.verify_password("correct-horse-42", hashed) == (True, None)
+    assert security.verify_password("wrong-horse-42", hashed) == (False, None)
+    legacy = CHEAP_PASSWORD_HASHING.real.handler("pbkdf2_sha256").hash("old-password")
+    ok, new_hash = security.verify_password("old-password", legacy)
+    assert ok
+    assert new_hash is not None
+    s = security
+    app_params = f"m={s.ARGON2_MEMORY_KIB},t={s.ARGON2_TIME_COST},p={s.ARGON2_PARALLELISM}"
+    assert new_hash.startswith(f"$argon2id$v=19${app_params}$")
+    assert security.verify_password("old-password", new_hash) == (True, None)
+    assert security.verify_password("x", "-") == (False, None)
+
+
+def test_sqlite_database_is_a_fresh_copy_with_every_table(tmp_path: Path) -> None:
+    first, second = sqlite_database(tmp_path / "a.db"), sqlite_database(tmp_path / "b.db")
+    engine = make_engine(first)
+    with Session(engine) as session:
+        quick_user(session)
+    engine.dispose()
+    other = make_engine(second)
+    assert set(sa.inspect(other).get_table_names()) >= set(SQLModel.metadata.tables)
+    with Session(other) as session:
+        assert session.exec(select(func.count()).select_from(User)).one() == 0
+    other.dispose()
