@@ -68,20 +68,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: pytest-playwright keeps an event loop running in the main thread for the
     rest of the session, which async tests (anyio, the MCP client) cannot share.
 
-    Among browser tests, those on the e2e harness come first (``tests/e2e``, then others that reuse
-    its running app), then those that build ``.web`` for an app of their own (a rebuild would point
-    the harness's pages at another server), then the deployment test. Everything that builds or
+    Every production server with a frontend serves the session's one build on one port, one server
+    at a time (``tests/utils/server.py``): tests are grouped by the server they use, so each starts
+    about once. First those without a browser (mostly on ``prod_app``), then the browser tests on
+    ``prod_app``, then those on the e2e app (``tests/e2e`` and others that use ``app_harness``),
+    then those with a server of their own, then the deployment test. Everything that builds or
     starts the production app is marked ``web`` (``make test-fast`` skips it), everything on
     PostgreSQL ``postgres``.
     """
 
-    def key(item: pytest.Item) -> tuple[bool, bool, bool, bool]:
+    def key(item: pytest.Item) -> tuple[bool, bool, int]:
         path = str(item.fspath)
         names = set(getattr(item, "fixturenames", ()))
-        in_e2e = "tests/e2e/" in path
-        browser = in_e2e or "page" in names or item.get_closest_marker("e2e") is not None
-        own_build = browser and "app_harness" not in names
-        return ("tests/deploy/" in path, browser, own_build, browser and not in_e2e)
+        browser = "tests/e2e/" in path or "page" in names or item.get_closest_marker("e2e") is not None
+        if names & {"prod_app", "browser_app", "web_app"}:
+            server = 0
+        elif "tests/e2e/" in path or "app_harness" in names:
+            server = 1
+        else:
+            server = 2
+        return ("tests/deploy/" in path, browser, server)
 
     for item in items:
         names = set(getattr(item, "fixturenames", ()))

@@ -1,10 +1,13 @@
 """The test harness's own shortcuts keep what they stand in for: cheap password hashes behave like the
-app's, and a copied SQLite database has every table."""
+app's, a copied SQLite database has every table, and a production server skips the frontend build
+only when ``.web`` holds this process's build for its address."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, func, select
 
@@ -12,6 +15,7 @@ from app.core import security
 from app.core.db import make_engine
 from app.models import User
 from tests.conftest import CHEAP_PASSWORD_HASHING, sqlite_database
+from tests.utils import server
 from tests.utils.factories import quick_user
 
 
@@ -43,3 +47,22 @@ def test_sqlite_database_is_a_fresh_copy_with_every_table(tmp_path: Path) -> Non
     with Session(other) as session:
         assert session.exec(select(func.count()).select_from(User)).one() == 0
     other.dispose()
+
+
+def test_the_build_is_reused_only_for_the_address_it_was_made_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "ROOT", tmp_path)
+    monkeypatch.setattr(server, "_PUBLIC", server._Public())
+    url = "http://127.0.0.1:4321"
+    assert server.reflex_run_command(url, "--x")[:4] == [str(server.REFLEX), "run", "--env", "prod"]
+    (tmp_path / ".web").mkdir()
+    (tmp_path / ".web" / "env.json").write_text(json.dumps({"EVENT": "ws://127.0.0.1:4321/_event"}))
+    assert server.reflex_run_command(url)[0] == str(server.REFLEX)  # not built by this process
+    server.mark_built(url)
+    command = server.reflex_run_command(url, "--x")
+    assert command[:3] == [server.sys.executable, "-c", server.SERVE_BUILT]
+    assert command[3:] == ["run", "--env", "prod", "--x"]
+    assert server.reflex_run_command("http://127.0.0.1:4322")[0] == str(server.REFLEX)
+    (tmp_path / ".web" / "env.json").write_text(json.dumps({"EVENT": "ws://127.0.0.1:9999/_event"}))
+    assert server.reflex_run_command(url)[0] == str(server.REFLEX)  # another build replaced ours

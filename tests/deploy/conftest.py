@@ -3,7 +3,9 @@
 One module-scoped ``deployment`` brings up, for real: a PostgreSQL database of its own (migrated
 with the CLI), a dedicated Redis db (flushed), two ``reflex run --env prod`` instances sharing
 them, and nginx whose ``http {}`` holds README's ```nginx example verbatim (only the two upstream
-ports and the listen port are substituted). Everything is torn down afterwards, even on failure.
+ports and the listen port are substituted). nginx listens on the session's public port
+(``tests/utils/server.py``), the address the session's one frontend build connects to, so the
+instances serve that build. Everything is torn down afterwards, even on failure.
 
 Where PostgreSQL, Redis, nginx, bun or Chromium are missing the tests skip with the reason,
 except under ``CI=true``, where they fail.
@@ -33,7 +35,20 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from app.core.config import PROJECT_ROOT
-from tests.utils.server import BIN_DIR, REFLEX, app_env, free_port, port_open, stop_group, tail
+from tests.utils.server import (
+    BIN_DIR,
+    REFLEX,
+    app_env,
+    claim_public_port,
+    free_port,
+    mark_built,
+    port_open,
+    public_port,
+    reflex_run_command,
+    release_public_port,
+    stop_group,
+    tail,
+)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -151,10 +166,12 @@ class Instance:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self, env: dict[str, str]) -> None:
+        """Serves the session's build (made by the first instance if no other server made it)."""
         assert not port_open(self.port), f"port {self.port} is already taken"
+        api_url = env["REFLEX_API_URL"]
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [str(REFLEX), "run", "--env", "prod", *self.port_args],
+                reflex_run_command(api_url, *self.port_args),
                 cwd=PROJECT_ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -173,6 +190,7 @@ class Instance:
                     httpx.get(f"{self.url}/ping", timeout=2).status_code == 200
                     and httpx.get(f"{self.url}/", timeout=5).status_code == 200
                 ):
+                    mark_built(api_url)
                     return
             time.sleep(0.5)
         raise RuntimeError(f"instance {self.number} not up after {START_TIMEOUT:.0f}s:\n{tail(self.log)}")
@@ -189,7 +207,8 @@ class Instance:
 class Deployment:
     def __init__(self, tmp: Path, db_url: str) -> None:
         self.tmp, self.db_url = tmp, db_url
-        self.proxy_port = free_port()
+        # The session's public port: the build bakes the address pages connect to, here nginx's.
+        self.proxy_port = public_port()
         self.proxy_url = f"http://127.0.0.1:{self.proxy_port}"
         self.instances = [Instance(n, free_port(), tmp / f"instance{n}.log") for n in (1, 2)]
         self.nginx_dir = tmp / "nginx"
@@ -262,11 +281,20 @@ def _start_nginx(dep: Deployment, stack: contextlib.ExitStack) -> None:
     cmd = [NGINX, "-p", f"{dep.nginx_dir}/", "-e", str(dep.nginx_dir / "error.log"), "-c", str(conf)]
     check = subprocess.run([*cmd, "-t"], capture_output=True, text=True, timeout=30)
     assert check.returncode == 0, f"nginx -t rejected the config:\n{check.stderr}\n{conf.read_text()}"
+    procs: list[subprocess.Popen] = []
+
+    def stop() -> None:
+        while procs:
+            stop_group(procs.pop(), signal.SIGTERM, 10.0)
+
+    claim_public_port(stop)  # stops the session's other server there
+    stack.callback(release_public_port, stop)
+    stack.callback(stop)
     with (dep.nginx_dir / "nginx.out").open("ab") as out:
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    stack.callback(stop_group, proc, signal.SIGTERM, 10.0)
+    procs.append(proc)
     deadline = time.monotonic() + 20
     while not port_open(dep.proxy_port):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -308,7 +336,7 @@ def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
 
         dep.cli("migrate")
         _start_nginx(dep, stack)
-        for inst in dep.instances:  # the second build must not run while the first is building
+        for inst in dep.instances:  # one after the other: the first may build .web, the second serves it
             stack.callback(inst.stop)
             inst.start(dep.env())
 

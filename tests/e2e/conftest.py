@@ -1,7 +1,11 @@
 """Browser tests: the real app in production mode, built once per session, driven by Chromium.
 
-The app module is imported by the harness itself (never before), and the database is the
-absolute SQLite path the root conftest sets, migrated with Alembic first.
+The app is ``reflex run --env prod`` in a process of its own (``tests/utils/server.py``), on the
+database, data directory and secrets the root conftest set for this process (its SQLite file,
+migrated with the CLI first), so a test can seed and read what the pages show in-process. It
+builds ``.web`` in that process too: building or importing the app inside pytest left the build
+without ``app_components/app/components/widget.jsx`` in a fresh clone. The build is the session's
+one production build, shared with every other production server (``public_port``).
 """
 
 from __future__ import annotations
@@ -9,12 +13,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from app import migrations
-from app.core.config import PROJECT_ROOT
+from tests.utils.server import SharedServer
 
 PASSWORD = "correct-horse-42"
 
@@ -26,27 +30,26 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def app_harness() -> Iterator[object]:
-    from reflex.testing import AppHarnessProd
-
-    os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
-    os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
-    os.environ.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
-    bun_dir = str(PROJECT_ROOT / ".tools" / "node_modules" / ".bin")
-    if bun_dir not in os.environ.get("PATH", ""):
-        os.environ["PATH"] = bun_dir + os.pathsep + os.environ.get("PATH", "")
-    migrations.upgrade()
-    with AppHarnessProd.create(root=PROJECT_ROOT, app_name="app") as harness:
-        yield harness
+def app_harness() -> Iterator[SharedServer]:
+    with SharedServer(
+        db_url=os.environ["DATABASE_URL"],
+        data_dir=Path(os.environ["DATA_DIR"]),
+        jwt_secret=os.environ["JWT_SECRET"],
+        extra_env={"AGENT_BACKEND": os.environ["AGENT_BACKEND"]},
+        prefix="ticked-e2e-",
+    ) as app:
+        app.get()
+        yield app
 
 
 @pytest.fixture(scope="session")
-def app_url(app_harness) -> str:
-    return app_harness.frontend_url.rstrip("/")
+def app_url(app_harness: SharedServer) -> str:
+    return app_harness.url
 
 
 @pytest.fixture
-def page(page: Page) -> Page:
+def page(page: Page, app_harness: SharedServer) -> Page:
+    app_harness.get()  # started again (same address, no build) if another server took the public port
     page.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)
     return page

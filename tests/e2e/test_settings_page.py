@@ -13,8 +13,7 @@ NEW_PASSWORD = "battery-staple-77"
 
 
 def api_base(app_harness) -> str:
-    host, port = app_harness.backend.servers[0].sockets[0].getsockname()[:2]
-    return f"http://{host}:{port}"
+    return app_harness.url  # the production server answers the API on the pages' port
 
 
 def token_of(page: Page) -> str:

@@ -1,37 +1,30 @@
 """The pages during a PostgreSQL outage, in Chromium: a "Service unavailable" toast, then recovery.
 
-The real ``reflex run --env prod`` (builds into the shared ``.web``: run this file under
-``flock /tmp/ticked-web.lock``), its DATABASE_URL pointing at a TCP proxy in front of a fresh
+The real ``reflex run --env prod`` (the session's build in the shared ``.web``: run this file
+under ``flock /tmp/ticked-web.lock``), its DATABASE_URL pointing at a TCP proxy in front of a fresh
 PostgreSQL database of its own. Marked ``e2e`` so ``-m "not e2e"`` leaves it out.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PG_ADMIN_URL, require_postgres
-from tests.reliability.api_server import free_port
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
+from tests.utils.server import prod_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN_DIR = ROOT / ".tools" / "node_modules" / ".bin"
-REFLEX = Path(sys.executable).parent / "reflex"
-START_TIMEOUT_S = 300
 PASSWORD = "correct-horse-42"
 
 
@@ -67,59 +60,13 @@ def proxy(database: str) -> Iterator[TcpProxy]:
 
 @pytest.fixture
 def app_url(database: str, proxy: TcpProxy, tmp_path: Path) -> Iterator[str]:
-    """``reflex run --env prod`` on one port, reaching PostgreSQL only through ``proxy``."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    """``reflex run --env prod`` (``tests/utils/server.py``: the session's build, on its public
+    port), reaching PostgreSQL only through ``proxy``."""
     proxied = (
         sa.make_url(database).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     )
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "APP_HARNESS")) and k != "REDIS_URL"
-    }
-    env.update(
-        PATH=f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
-        REFLEX_USE_SYSTEM_BUN="1",
-        REFLEX_TELEMETRY_ENABLED="false",
-        REFLEX_CHECK_LATEST_VERSION="false",
-        REFLEX_API_URL=url,
-        DATABASE_URL=proxied,
-        DATA_DIR=str(tmp_path / "data"),
-        AGENT_BACKEND="local",
-    )
-    log = tmp_path / "reflex.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [str(REFLEX), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert proc.poll() is None, f"reflex exited: {log.read_text(errors='replace')[-3000:]}"
-            assert time.monotonic() < deadline, f"reflex not up: {log.read_text(errors='replace')[-3000:]}"
-            with contextlib.suppress(httpx.HTTPError):
-                if (
-                    httpx.get(f"{url}/ping", timeout=2).status_code == 200
-                    and httpx.get(url, timeout=5).is_success
-                ):
-                    break
-            time.sleep(0.5)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+    with prod_server(proxied, migrate=False, data_dir=tmp_path / "data", prefix="ticked-outage-") as server:
+        yield server.url
 
 
 @pytest.fixture

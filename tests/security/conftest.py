@@ -22,9 +22,10 @@ from app.core.config import get_settings
 from app.models import User
 from app.services import auth as auth_service
 from app.services.throttle import sign_in_throttle
-from tests.security.web import Server, built_event_url, check_state_names, prod_server
+from tests.security.web import JWT_SECRET, Server, check_state_names, prod_server
 from tests.security.world import COUNTS, Holdings, hold_data
 from tests.utils.fake_openai import FakeOpenAI, fake_openai
+from tests.utils.server import SharedServer
 
 OPENAI_KEY = "sk-test-" + uuid.uuid4().hex + "Zq9"
 """The API key the app is configured with: it must never show up in a log line."""
@@ -108,53 +109,25 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # ----- the production app, for the page, throttle and CORS tests (run under flock /tmp/ticked-web.lock) ---
 
 
-class ProdApp:
-    """The session's ``reflex run --env prod`` server, started again if its frontend build was replaced.
-
-    The build lives in the shared ``.web``: should another process build there while this one runs
-    (it should hold ``/tmp/ticked-web.lock`` too), a browser would load that build, pointed at that
-    other server. Browser tests ask for ``own_build()``, which restarts the server in that case.
-    """
-
-    def __init__(self) -> None:
-        self.stack = contextlib.ExitStack()
-        self.server: Server | None = None
-
-    def start(self) -> Server:
-        self.server = self.stack.enter_context(prod_server())
-        check_state_names()
-        return self.server
-
-    def own_build(self) -> Server:
-        assert self.server is not None
-        if f":{self.server.port}/" not in built_event_url():
-            self.stack.close()
-            self.stack = contextlib.ExitStack()
-            self.start()
-        return self.server
-
-
 @pytest.fixture(scope="session")
-def _prod_app_holder() -> Iterator[ProdApp]:
-    holder = ProdApp()
-    try:
-        holder.start()
+def _prod_app_holder() -> Iterator[SharedServer]:
+    with SharedServer(jwt_secret=JWT_SECRET, prefix="ticked-security-") as holder:
+        holder.get()
+        check_state_names()
         yield holder
-    finally:
-        holder.stack.close()
 
 
 @pytest.fixture
-def prod_app(_prod_app_holder: ProdApp) -> Server:
-    """``reflex run --env prod`` (frontend built) on a scratch SQLite database, shared by the session."""
-    assert _prod_app_holder.server is not None
-    return _prod_app_holder.server
+def prod_app(_prod_app_holder: SharedServer) -> Server:
+    """``reflex run --env prod`` (frontend built) on a scratch SQLite database, shared by the session
+    (started again, on a new scratch database, if another server took the public port)."""
+    return _prod_app_holder.get()
 
 
 @pytest.fixture
-def browser_app(_prod_app_holder: ProdApp) -> Server:
-    """The same server, for a browser: its own frontend build is the one in ``.web``."""
-    return _prod_app_holder.own_build()
+def browser_app(prod_app: Server) -> Server:
+    """The same server, for a browser (every production server of the session serves one build)."""
+    return prod_app
 
 
 @pytest.fixture(scope="session")

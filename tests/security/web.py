@@ -2,7 +2,7 @@
 
 ``prod_server`` is ``tests/utils/server.py``'s (``reflex run --env prod``, optionally backend only,
 on a migrated database of its own), with this suite's JWT secret. It builds the app in the shared
-``.web`` directory, so whatever uses it must run under ``flock /tmp/ticked-web.lock``.
+``.web`` directory (once per session), so whatever uses it must run under ``flock /tmp/ticked-web.lock``.
 
 ``Tab`` is one browser tab over Reflex's real websocket, as the compiled frontend does it
 (``.web/utils/state.js``): the ``hydrate_and_load`` boot event rides in the socket.io CONNECT
@@ -55,12 +55,6 @@ def prod_server(
         jwt_secret=JWT_SECRET,
         prefix="ticked-security-",
     )
-
-
-def built_event_url() -> str:
-    """The websocket address the frontend in ``.web`` was built for."""
-    env = PROJECT_ROOT / ".web" / "env.json"
-    return json.loads(env.read_text()).get("EVENT", "") if env.exists() else ""
 
 
 def check_state_names() -> None:

@@ -5,9 +5,16 @@
 
 ``prod_server`` migrates a database of its own (a scratch SQLite file unless given one) and starts
 ``reflex run --env prod`` (optionally ``--backend-only``: the event handlers without a frontend
-build) on a free port, in a new session (process group), stopped afterwards with SIGTERM to the
-whole group (SIGKILL after a grace period), even when the caller fails. It builds the app in the
-shared ``.web`` directory, so tests that use it run under ``flock /tmp/ticked-web.lock``.
+build) in a new session (process group), stopped afterwards with SIGTERM to the whole group
+(SIGKILL after a grace period), even when the caller fails. It builds the app in the shared
+``.web`` directory, so tests that use it run under ``flock /tmp/ticked-web.lock``.
+
+One production build per process: the build bakes the server's address into ``.web/env.json``,
+so every server with a frontend listens on the process's one public port (``public_port``), one
+at a time (starting one stops the one before; ``SharedServer`` starts a displaced one again), and
+only the first ``reflex run`` of the process builds: the later ones run ``reflex run`` with its
+compile and build steps skipped (``reflex_run_command``), serving the build already in ``.web``.
+A build took about a minute; the browser tests used to make six.
 
 Nothing here imports the app, so ``bench/`` scripts run it standalone (``python bench/x.py``).
 """
@@ -15,6 +22,7 @@ Nothing here imports the app, so ``bench/`` scripts run it standalone (``python 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -24,7 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +51,20 @@ DROPPED = {
     "AGENT_BACKEND",
     "CORS_ALLOWED_ORIGINS",
 }
+
+
+SERVE_BUILT = """
+import sys
+from reflex import reflex
+from reflex.utils import build
+
+reflex._compile_app = lambda **_: None
+build.setup_frontend_prod = lambda _root: None
+sys.argv[0] = "reflex"
+sys.exit(reflex.cli())
+"""
+"""``reflex run`` without its compile and frontend build steps (``reflex/reflex.py``'s ``_run_prod``
+does both, then starts the backend with the compiled app mounted): the rest runs as always."""
 
 
 def free_port() -> int:
@@ -136,9 +158,70 @@ def app_env(
         JWT_SECRET=jwt_secret,
         AGENT_BACKEND="local",
         PYTHONDONTWRITEBYTECODE="1",
-        **(extra or {}),
     )
+    env.update(extra or {})
     return env
+
+
+# ----- one public port and one build per process ------------------------------------------------------
+
+
+@dataclass
+class _Public:
+    port: int | None = None
+    holder: Callable[[], None] | None = None
+    built_for: str | None = None  # the api_url of the build this process made in .web
+
+
+_PUBLIC = _Public()
+
+
+def public_port() -> int:
+    """The port every production server with a frontend listens on in this process (chosen once)."""
+    if _PUBLIC.port is None:
+        _PUBLIC.port = free_port()
+    return _PUBLIC.port
+
+
+def claim_public_port(stop: Callable[[], None]) -> int:
+    """Stop the server on the public port (another fixture's), wait until it is free; ``stop`` stops ours."""
+    if _PUBLIC.holder is not None and _PUBLIC.holder is not stop:
+        _PUBLIC.holder()
+    _PUBLIC.holder = stop
+    port = public_port()
+    deadline = time.monotonic() + 30
+    while port_open(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return port
+
+
+def release_public_port(stop: Callable[[], None]) -> None:
+    if _PUBLIC.holder is stop:
+        _PUBLIC.holder = None
+
+
+def built_api_url() -> str:
+    """The api_url the frontend in ``.web`` was built for ("" without a build)."""
+    env = ROOT / ".web" / "env.json"
+    try:
+        event = json.loads(env.read_text()).get("EVENT", "")
+    except (OSError, ValueError):
+        return ""
+    return event.removesuffix("/_event").replace("ws://", "http://", 1).replace("wss://", "https://", 1)
+
+
+def reflex_run_command(api_url: str, *args: str) -> list[str]:
+    """``reflex run --env prod *args``, skipping compile and build when this process already built
+    ``.web`` for ``api_url`` (and it is still there: ``env.json`` says so)."""
+    if _PUBLIC.built_for == api_url and built_api_url() == api_url:
+        return [sys.executable, "-c", SERVE_BUILT, "run", "--env", "prod", *args]
+    return [str(REFLEX), "run", "--env", "prod", *args]
+
+
+def mark_built(api_url: str) -> None:
+    """A ``reflex run`` with a frontend came up: ``.web`` holds this process's build for ``api_url``."""
+    if built_api_url() == api_url:
+        _PUBLIC.built_for = api_url
 
 
 @dataclass
@@ -174,6 +257,8 @@ def prod_server(
     backend_only: bool = False,
     extra_env: dict[str, str] | None = None,
     jwt_secret: str = "test-jwt-secret-not-for-production",
+    data_dir: Path | None = None,
+    migrate: bool = True,
     probe: str | None = None,
     start_timeout: float = START_TIMEOUT,
     prefix: str = "ticked-prod-",
@@ -181,35 +266,43 @@ def prod_server(
 ) -> Iterator[Server]:
     """A migrated database (a scratch SQLite file unless ``db_url``) and the prod app serving it.
 
-    Up once ``probe`` answers 200 (``/ping`` for the backend alone, else the page at ``/``).
-    ``keep`` leaves the scratch directory (database, data, log) behind.
+    With a frontend it listens on the public port (stopping the server there before) and builds
+    ``.web`` only if this process has not yet; ``--backend-only`` takes a free port of its own. Up
+    once ``probe`` answers 200 (``/ping`` for the backend alone, else the page at ``/``). ``keep``
+    leaves the scratch directory (database, data, log) behind.
     """
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    port = free_port()
-    db_url = db_url or f"sqlite:///{tmp / 'app.db'}"
-    env = app_env(
-        data_dir=tmp / "data",
-        db_url=db_url,
-        api_url=f"http://127.0.0.1:{port}",
-        jwt_secret=jwt_secret,
-        extra=extra_env,
-    )
-    server = Server(port=port, db_url=db_url, env=env, log=tmp / "server.log", tmp=tmp)
+    server = Server(port=0, db_url="", env={}, log=tmp / "server.log", tmp=tmp)
+
+    def stop() -> None:
+        if server.proc is not None:
+            stop_group(server.proc)
+
     try:
-        migrate = subprocess.run(
-            [sys.executable, "-m", "app.cli", "migrate"],
-            cwd=ROOT,
-            env=server.env,
-            capture_output=True,
-            text=True,
-            timeout=180,
+        server.port = free_port() if backend_only else claim_public_port(stop)
+        server.db_url = db_url or f"sqlite:///{tmp / 'app.db'}"
+        server.env = app_env(
+            data_dir=data_dir or tmp / "data",
+            db_url=server.db_url,
+            api_url=server.url,
+            jwt_secret=jwt_secret,
+            extra=extra_env,
         )
-        if migrate.returncode != 0:
-            raise RuntimeError(f"migrate failed: {migrate.stderr or migrate.stdout}")
-        ports = ["--backend-port", str(port)]
+        if migrate:
+            done = subprocess.run(
+                [sys.executable, "-m", "app.cli", "migrate"],
+                cwd=ROOT,
+                env=server.env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"migrate failed: {done.stderr or done.stdout}")
+        ports = ["--backend-port", str(server.port)]
         if not backend_only:
-            ports = ["--frontend-port", str(port), *ports]
-        command = [str(REFLEX), "run", "--env", "prod", *(["--backend-only"] if backend_only else []), *ports]
+            ports = ["--frontend-port", str(server.port), *ports]
+        command = reflex_run_command(server.url, *(["--backend-only"] if backend_only else []), *ports)
         with server.log.open("ab") as out:
             server.proc = subprocess.Popen(
                 command,
@@ -220,20 +313,58 @@ def prod_server(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        probe = probe or ("/ping" if backend_only else "/")
-        deadline = time.monotonic() + start_timeout
-        while True:
-            if server.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {server.proc.returncode}:\n{server.log_tail()}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(server.url + probe, timeout=3) as resp:
-                if resp.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not up after {start_timeout:.0f}s:\n{server.log_tail()}")
-            time.sleep(0.5)
+        wait_until_up(server, probe or ("/ping" if backend_only else "/"), start_timeout)
+        if not backend_only:
+            mark_built(server.url)
         yield server
     finally:
-        if server.proc is not None:
-            stop_group(server.proc)
+        stop()
+        release_public_port(stop)
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def wait_until_up(server: Server, probe: str, timeout: float = START_TIMEOUT) -> None:
+    """Until ``probe`` answers 200; fails with the log's last lines if the server exits or times out."""
+    assert server.proc is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"server exited with {server.proc.returncode}:\n{server.log_tail()}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(server.url + probe, timeout=3) as resp:
+            if resp.status == 200:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server not up after {timeout:.0f}s:\n{server.log_tail()}")
+        time.sleep(0.5)
+
+
+class SharedServer:
+    """A production server that fixtures share across tests, started again (without building) when
+    another server took the public port: ``get()`` returns it running. Its address stays the same."""
+
+    def __init__(self, **options) -> None:
+        self.options = options
+        self.stack = contextlib.ExitStack()
+        self.server: Server | None = None
+
+    @property
+    def url(self) -> str:
+        return self.get().url
+
+    def get(self) -> Server:
+        if self.server is None or not self.server.alive():
+            self.close()
+            self.server = self.stack.enter_context(prod_server(**self.options))
+        return self.server
+
+    def close(self) -> None:
+        self.stack.close()
+        self.stack = contextlib.ExitStack()
+        self.server = None
+
+    def __enter__(self) -> SharedServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
