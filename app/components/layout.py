@@ -1,4 +1,9 @@
-"""The frame every signed-in page lives in: header, navigation, user menu, colour mode."""
+"""The frame every signed-in page lives in: header, navigation, user menu, colour mode.
+
+The landmarks are real elements (``rx.el.header``, ``rx.el.nav``, ``rx.el.main``): Reflex's ``as_``
+on a box or stack is not the element's tag (it ends up in its CSS), so they used to render as
+plain divs that screen readers could not jump between.
+"""
 
 from __future__ import annotations
 
@@ -59,15 +64,16 @@ def color_mode_button() -> rx.Component:
 
 
 def header() -> rx.Component:
-    return rx.box(
+    return rx.el.header(
         rx.hstack(
             brand(),
-            rx.hstack(
-                nav_link("Chat", routes.CHAT, "message-circle"),
-                nav_link("Tasks", routes.TASKS, "list-checks"),
-                nav_link("Settings", routes.SETTINGS, "settings"),
-                spacing="1",
-                as_="nav",
+            rx.el.nav(
+                rx.hstack(
+                    nav_link("Chat", routes.CHAT, "message-circle"),
+                    nav_link("Tasks", routes.TASKS, "list-checks"),
+                    nav_link("Settings", routes.SETTINGS, "settings"),
+                    spacing="1",
+                ),
                 aria_label="Main",
             ),
             rx.spacer(),
@@ -99,7 +105,6 @@ def header() -> rx.Component:
             padding_x=["0.75em", "1.25em"],
             height="56px",
         ),
-        as_="header",
         position="sticky",
         top="0",
         z_index="10",
@@ -115,7 +120,7 @@ def app_layout(*children: rx.Component, **props) -> rx.Component:
         header(),
         rx.cond(
             AuthState.signed_in,
-            rx.box(*children, as_="main", width="100%", **props),
+            rx.el.main(*children, width="100%", **props),
             rx.center(rx.spinner(size="3"), height="60vh", aria_label="Loading"),
         ),
         min_height="100vh",
@@ -126,10 +131,13 @@ def app_layout(*children: rx.Component, **props) -> rx.Component:
 def auth_card(*children: rx.Component) -> rx.Component:
     """A centred card for the sign-in and sign-up forms."""
     return rx.center(
-        rx.vstack(
-            rx.hstack(brand(), color_mode_button(), justify="between", width="100%", align="center"),
-            rx.card(rx.vstack(*children, spacing="4", width="100%"), size="3", width="100%"),
-            spacing="4",
+        rx.el.main(
+            rx.vstack(
+                rx.hstack(brand(), color_mode_button(), justify="between", width="100%", align="center"),
+                rx.card(rx.vstack(*children, spacing="4", width="100%"), size="3", width="100%"),
+                spacing="4",
+                width="100%",
+            ),
             width="100%",
             max_width="420px",
         ),

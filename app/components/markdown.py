@@ -63,13 +63,28 @@ def _image_as_text(*_children, **_props) -> rx.Component:
     return rx.el.span(rx.Var(_js_expr="props.alt || 'image'"), class_name="ticked-md-img")
 
 
+def _heading(level: int, size: str):
+    """A markdown heading two levels down (``#`` is an ``h3``), at Reflex's usual size for its level:
+    a reply sits under the page's one ``h1`` (the conversation's title), so its ``# Plan`` must not
+    be a second ``h1`` in the page's outline."""
+
+    def render(*children, **props) -> rx.Component:
+        return rx.heading(*children, as_=f"h{min(level + 2, 6)}", size=size, margin_y="0.5em")
+
+    return render
+
+
+_HEADINGS = {f"h{level}": _heading(level, size) for level, size in zip(range(1, 7), "654321", strict=True)}
+
+
 def markdown_text(content) -> rx.Component:
-    """Markdown as text: no raw HTML, no math ($ stays a dollar sign), no remote images, safe links."""
+    """Markdown as text: no raw HTML, no math ($ stays a dollar sign), no remote images, safe links,
+    headings below the page's own."""
     return rx.markdown(
         content,
         use_raw=False,
         use_math=False,
         use_katex=False,
         class_name="ticked-md",
-        component_map={"img": _image_as_text, "a": _link},
+        component_map={"img": _image_as_text, "a": _link, **_HEADINGS},
     )
