@@ -59,6 +59,7 @@ def _button(node: rx.Var[WNode]) -> rx.Component:
         loading=_busy(node) & (node.loading != "none") & (node.loading != "container"),
         disabled=node.disabled | _widget_busy(node),
         width=rx.cond(node.block, "100%", "auto"),
+        aria_label=rx.cond(node.aria_label != "", node.aria_label, node.text),
     )
 
 

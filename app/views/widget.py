@@ -167,6 +167,9 @@ class WNode:
     confirm_label: str = ""
     cancel_label: str = ""
     status_text: str = ""
+    aria_label: str = ""
+    """A button's accessible name when its label alone is ambiguous ("Complete buy milk", see
+    :func:`_name_buttons`); empty: its label."""
     limit: int = 0
     block: bool = False
     children: list[WNode] = dataclasses.field(default_factory=list)
@@ -303,7 +306,34 @@ def _node(model: BaseModel, *, path: str, widget_id: str, version: int) -> WNode
         node.status_text = model.status.text if model.status else ""
     if isinstance(model, ListView):
         node.limit = model.limit if isinstance(model.limit, int) else 10_000
+    if isinstance(model, ListViewItem):
+        _name_buttons(node, _subject(node, "Title") or _subject(node, "Text"))
+    elif isinstance(model, Card):
+        _name_buttons(node, _subject(node, "Title"))
     return node
+
+
+def _subject(node: WNode, kind: str) -> str:
+    """The text of the first ``kind`` node under ``node`` (document order): what its buttons act on."""
+    for kid in node.children:
+        if kid.type == kind and kid.text.strip():
+            return kid.text.strip()
+        found = _subject(kid, kind)
+        if found:
+            return found
+    return ""
+
+
+def _name_buttons(node: WNode, subject: str) -> None:
+    """Name each button under ``node`` after what it acts on: a list of tasks is a column of
+    "Complete" buttons, which a screen reader's list of buttons can't tell apart; "Complete buy milk"
+    can. The visible label stays; a button already named (an inner item's) keeps its name."""
+    if not subject:
+        return
+    for kid in node.children:
+        if kid.type == "Button" and kid.text and not kid.aria_label and subject not in kid.text:
+            kid.aria_label = f"{kid.text} {subject}"
+        _name_buttons(kid, subject)
 
 
 def action_at(payload: dict[str, Any], path: str) -> dict[str, Any] | None:
