@@ -68,6 +68,25 @@ def page_csp() -> str:
     return page_policy(config.api_url, inline_script_hashes(static_dir))
 
 
+THEME_COLOR = "#3e63dd"
+"""The accent (Radix indigo 9): the browser's toolbar on a phone, as in ``assets/manifest.webmanifest``."""
+
+
+def icon_links() -> list[rx.Component]:
+    """The favicon, the home-screen icons and the web app manifest, in every page's head.
+
+    Without them every page load asked for ``/favicon.ico`` and got a 404, and a phone could not
+    install the app with its name and icon. The files are in ``assets/``, served from the root.
+    """
+    return [
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="32x32"),
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+        rx.el.link(rel="manifest", href="/manifest.webmanifest"),
+        rx.el.meta(name="theme-color", content=THEME_COLOR),
+    ]
+
+
 class TickedApp(rx.App):
     """Reflex's app with Ticked's origin check as its only CORS (see app/api/cors.py).
 
@@ -91,6 +110,7 @@ app = TickedApp(
     stylesheets=["/styles.css"],
     head_components=[
         rx.el.meta(name="description", content="Ticked: your tasks, with an assistant."),
+        *icon_links(),
         rx.script(src="/ticked.js"),
     ],
 )

@@ -9,6 +9,8 @@ the compiled frontend needs and no more:
   the built pages once (:func:`inline_script_hashes`), not by ``'unsafe-inline'``;
 - ``'unsafe-eval'``, because Reflex runs ``rx.call_script`` events (the task and chat pages keep
   their filters in the URL with it) through ``eval`` in ``.web/utils/state.js``;
+- the favicon, home-screen icons and web app manifest come from the app itself (``img-src`` and
+  ``manifest-src`` ``'self'``, named rather than left to ``default-src``);
 - styles allow ``'unsafe-inline'``: Emotion and Radix write ``<style>`` elements and ``style``
   attributes at run time;
 - ``connect-src`` is the page's own origin and the backend's (``REFLEX_API_URL``), over http(s)
@@ -69,6 +71,7 @@ def page_policy(api_url: str | None, script_hashes: tuple[str, ...] = (), *, dev
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
+        "manifest-src": ["'self'"],
         "connect-src": ["'self'", *_backend_sources(api_url)],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
