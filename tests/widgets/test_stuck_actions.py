@@ -12,6 +12,7 @@ once still holds: nothing runs twice. SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 import sys
@@ -28,6 +29,7 @@ from sqlmodel import Session, select
 from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.models import Action, ActionStatus, Task, User, Widget
+from app.orchestration import chat_session
 from app.orchestration import widget_actions as actions
 from app.orchestration.runner import run_turn
 from app.orchestration.widget_actions import perform
@@ -155,13 +157,15 @@ def test_page_clicks_on_a_stuck_action_leave_the_database_workers_free(alice, li
     token = token_for(alice)
 
     async def scenario() -> tuple[list[Any], float]:
+        click = functools.partial(
+            chat._as_user, token, chat_session.perform_action, widget_id=widget["id"], path=path, version=0
+        )
         clicks = [
-            asyncio.ensure_future(workers.run_db(chat._perform_action, token, widget["id"], path, 0, {}))
-            for _ in range(workers._db_pool()._max_workers)
+            asyncio.ensure_future(workers.run_db(click)) for _ in range(workers._db_pool()._max_workers)
         ]
         await asyncio.sleep(0.2)  # the clicks have taken the workers, if they hold them
         started = time.monotonic()
-        await workers.run_db(chat._in_session, lambda s: s.exec(select(Task.id)).all())
+        await workers.run_db(chat_session.chat_page, user_id=alice)
         waited = time.monotonic() - started
         return await asyncio.gather(*clicks, return_exceptions=True), waited
 
