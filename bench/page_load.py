@@ -60,6 +60,8 @@ from app import migrations
 from app.core.db import session_scope
 from app.models import Message, Task, Thread, User
 from app.services import auth as auth_service
+from tests.utils.chromium import CHROMIUM
+from tests.utils.chromium import CHROMIUM_ARGS as BROWSER_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 TMP = Path(os.environ["DATA_DIR"])
@@ -77,17 +79,7 @@ PASSWORD = "bench-password-1"
 MARKER = "BENCH-LAST-MESSAGE"
 START_TIMEOUT = 600.0
 WAIT_MS = 20_000
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--enable-precise-memory-info",
-]
+CHROMIUM_ARGS = [*BROWSER_ARGS, "--enable-precise-memory-info"]
 
 # Runs before any page script: records websocket traffic, long tasks and slow interactions.
 INIT_JS = """
