@@ -73,12 +73,29 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return indent + "\\" + marker
 
 
-WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+def human_date(day: date, today: date) -> str:
+    """The one way Ticked writes a date for a person: "today", "tomorrow", "yesterday", else
+    "Fri 11 Dec" ("Tue 5 Jan 2027" outside the current year).
+
+    Chat replies, widget cards, the task page and the API's human-readable fields all use it (or
+    :func:`relative_due`, which adds "3 days overdue"), so a date never reads two ways on one screen.
+    The weekday stays even when the date is near: it is the part people plan by.
+    """
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    text = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+    return text if day.year == today.year else f"{text} {day.year}"
 
 
 def relative_due(due: date | None, today: date, *, completed: bool = False) -> tuple[str, str]:
     """A due date as words and a tone: ("3 days overdue", "overdue"), ("tomorrow", "soon")...
 
+    The words are :func:`human_date`'s, except that an open task past its date says how late it is.
     Tones: ``overdue`` (red), ``today`` (amber), ``soon`` (within a week), ``later``, ``none``.
     A completed task is never "overdue": its date just reads as a date.
     """
@@ -87,13 +104,10 @@ def relative_due(due: date | None, today: date, *, completed: bool = False) -> t
     delta = (due - today).days
     if delta < 0:
         if completed:
-            return due.strftime("%b %-d"), "later"
+            return human_date(due, today), "later"
         return ("1 day overdue" if delta == -1 else f"{-delta} days overdue"), "overdue"
     if delta == 0:
         return "today", "today"
-    if delta == 1:
-        return "tomorrow", "soon"
     if delta < 7:
-        return WEEKDAY_NAMES[due.weekday()], "soon"
-    fmt = "%b %-d" if due.year == today.year else "%b %-d, %Y"
-    return due.strftime(fmt), "later"
+        return human_date(due, today), "soon"
+    return human_date(due, today), "later"

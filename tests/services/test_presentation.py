@@ -7,7 +7,7 @@ import pytest
 
 from app.agent.offline.queries import TaskQuery
 from app.agent.offline.replies import listing, quote
-from app.services.presentation import isolate, md_escape
+from app.services.presentation import human_date, isolate, md_escape, relative_due
 
 
 @pytest.mark.parametrize(
@@ -113,3 +113,44 @@ def test_agent_listing_shows_a_link_title_as_text():
     assert "#drop_table #a&b" in shown
     shown, markup = _render(f"Added {quote(EVIL_LINK)}.")
     assert (shown, markup) == (f'Added "{EVIL_LINK}".', set())
+
+
+TODAY_FRI = date(2026, 12, 4)  # a Friday
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (date(2026, 12, 4), "today"),
+        (date(2026, 12, 5), "tomorrow"),
+        (date(2026, 12, 3), "yesterday"),
+        (date(2026, 12, 8), "Tue 8 Dec"),
+        (date(2026, 12, 11), "Fri 11 Dec"),
+        (date(2026, 11, 20), "Fri 20 Nov"),
+        (date(2027, 1, 5), "Tue 5 Jan 2027"),
+        (date(2025, 12, 31), "Wed 31 Dec 2025"),
+    ],
+)
+def test_human_date_is_the_one_way_a_date_reads(day, words):
+    assert human_date(day, TODAY_FRI) == words
+
+
+def test_relative_due_uses_human_date_and_says_how_late_an_open_task_is():
+    assert relative_due(date(2026, 12, 1), TODAY_FRI) == ("3 days overdue", "overdue")
+    assert relative_due(date(2026, 12, 3), TODAY_FRI) == ("1 day overdue", "overdue")
+    assert relative_due(date(2026, 12, 1), TODAY_FRI, completed=True) == ("Tue 1 Dec", "later")
+    assert relative_due(date(2026, 12, 4), TODAY_FRI) == ("today", "today")
+    assert relative_due(date(2026, 12, 5), TODAY_FRI) == ("tomorrow", "soon")
+    assert relative_due(date(2026, 12, 9), TODAY_FRI) == ("Wed 9 Dec", "soon")
+    assert relative_due(date(2027, 1, 5), TODAY_FRI) == ("Tue 5 Jan 2027", "later")
+    assert relative_due(None, TODAY_FRI) == ("", "none")
+
+
+def test_agent_replies_and_the_task_page_write_a_date_the_same_way():
+    from app.agent.offline.dates import describe_date
+
+    for offset in range(-40, 400, 7):
+        day = date.fromordinal(TODAY_FRI.toordinal() + offset)
+        assert describe_date(day, TODAY_FRI) == human_date(day, TODAY_FRI)
+        if offset >= 0:
+            assert relative_due(day, TODAY_FRI)[0] == describe_date(day, TODAY_FRI)

@@ -17,6 +17,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from app.services.presentation import human_date
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ABBR = {
     "mon": 0,
@@ -320,15 +322,5 @@ def extract_date(text: str, today: dt.date) -> tuple[dt.date | None, str]:
 
 
 def describe_date(day: dt.date, today: dt.date) -> str:
-    """A short human form of a due date ("today", "tomorrow", "Friday", "Fri 5 Dec 2027")."""
-    delta = (day - today).days
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "tomorrow"
-    if delta == -1:
-        return "yesterday"
-    if 1 < delta < 7:
-        return day.strftime("%A") + f" {day.day} {day.strftime('%b')}"
-    text = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
-    return text if day.year == today.year else f"{text} {day.year}"
+    """A due date in a reply: :func:`app.services.presentation.human_date` (one formatter)."""
+    return human_date(day, today)
