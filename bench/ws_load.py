@@ -66,6 +66,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import socketio
 from _server import ROOT, Server, prod_server
 
+from tests.utils.reflex_events import (  # the state names, checked against .web at start-up
+    AUTH_STATE,
+    CHAT_STATE,
+    NAMESPACE,
+    ON_LOAD,
+    ROOT_STATE,
+    TOKEN_VAR,
+    UPDATE_VARS,
+    make_event,
+    open_socket,
+)
+
 FULL = os.environ.get("BENCH_SCALE") == "full"
 CLIENTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "").split(",") if n.strip()] or (
     [25, 50, 100, 200] if FULL else [25, 50, 100]
@@ -78,15 +90,6 @@ GOAL_N, GOAL_P95_MS = 200, 250.0
 PASSWORD = "bench-password-1"
 MESSAGE = "show my tasks"
 
-# State names as the compiled frontend spells them (checked against .web at start-up).
-ROOT_STATE = "reflex___state____state"
-AUTH_STATE = f"{ROOT_STATE}.app___states___auth____auth_state"
-CHAT_STATE = f"{ROOT_STATE}.app___states___chat____chat_state"
-UPDATE_VARS = f"{ROOT_STATE}.reflex___state____update_vars_internal_state.update_vars_internal"
-ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_internal"
-HYDRATE = f"{ROOT_STATE}.hydrate_and_load"
-TOKEN_VAR = f"{AUTH_STATE}.token_rx_state_"
-NAMESPACE = "/_event"
 STEPS = ["connect", "sign_in", "open_chat", "turn_ack", "turn_first", "turn_done", "click"]
 # The path of the first row's Complete button in app.widgets.build.task_list.
 COMPLETE_PATH = "children.0.children.0.children.0"
@@ -94,10 +97,6 @@ COMPLETE_PATH = "children.0.children.0.children.0"
 
 class StepError(Exception):
     pass
-
-
-def _router(path: str) -> dict[str, Any]:
-    return {"pathname": path, "asPath": path}
 
 
 def _first_button(node: dict[str, Any]) -> dict[str, Any] | None:
@@ -173,10 +172,7 @@ class Tab:
         return future
 
     async def _emit(self, name: str, payload: dict[str, Any] | None, path: str) -> None:
-        event: dict[str, Any] = {"name": name, "router_data": _router(path)}
-        if payload:
-            event["payload"] = payload
-        await self.sio.emit("event", event, namespace=NAMESPACE)
+        await self.sio.emit("event", make_event(name, payload, path), namespace=NAMESPACE)
 
     # ----- steps ------------------------------------------------------------------------------
 
@@ -185,15 +181,7 @@ class Tab:
             lambda u: (u.get("delta") or {}).get(ROOT_STATE, {}).get("is_hydrated_rx_state_")
         )
         t0 = time.perf_counter()
-        boot = {"name": HYDRATE, "payload": {}, "router_data": _router("/login")}
-        await self.sio.connect(
-            f"{self.url}?token={self.client_token}",
-            socketio_path="/_event",
-            namespaces=[NAMESPACE],
-            transports=["websocket"],
-            auth={"event": boot},
-            wait_timeout=STEP_TIMEOUT,
-        )
+        await open_socket(self.sio, self.url, self.client_token, timeout=STEP_TIMEOUT)
         self.times["connect"] = (await hydrated - t0) * 1000
 
     async def sign_in(self) -> None:

@@ -20,14 +20,17 @@ from sqlmodel import Session, func, select
 from app.models import Action, TaskOperation
 from app.orchestration.widget_actions import declared_actions
 from tests.deploy.conftest import Deployment
+from tests.utils.browser import (
+    PASSWORD,
+    add_by_chat_and_find_on_tasks_page,
+    last_reply,
+    send,
+    sign_up,
+    thread_button,
+    unique_email,
+)
 
 pytestmark = pytest.mark.deploy
-
-PASSWORD = "correct-horse-42"
-
-
-def unique_email(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
 
 
 def bearer(client: httpx.Client, email: str) -> dict[str, str]:
@@ -122,32 +125,6 @@ def test_token_revoked_through_one_instance_is_refused_by_the_other(deployment: 
 # --- the browser test (last: it stops instance 1) ---
 
 
-def sign_up(page: Page, url: str) -> str:
-    email = unique_email("deploy-browser")
-    page.goto(f"{url}/signup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    return email
-
-
-def send(page: Page, text: str) -> None:
-    """Type and send as a person does: once the previous reply has finished (Send is enabled again)."""
-    expect(page.get_by_role("button", name="Send")).to_be_enabled()
-    box = page.get_by_role("textbox", name="Message")
-    box.fill(text)
-    box.press("Enter")
-
-
-def last_reply(page: Page):
-    return page.get_by_role("article", name="Assistant message").last
-
-
-def thread_button(page: Page, title: str):
-    return page.get_by_role("list", name="Conversations").get_by_role("button", name=title, exact=True)
-
-
 def expect_conversation(page: Page, email: str, first_message: str, replies: int) -> None:
     """Still signed in, on the chat page, with the conversation open and ready for the next message."""
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -196,7 +173,7 @@ def test_person_keeps_working_across_reloads_and_an_instance_stop(deployment: De
     deployment.ensure_running()
     url = deployment.proxy_url
     mark = deployment.log_mark()
-    email = sign_up(page, url)
+    email = sign_up(page, url, unique_email("deploy-browser"))
     first = "remind me to call the dentist"
     send(page, first)
     expect(last_reply(page)).to_contain_text("call the dentist")
@@ -230,14 +207,7 @@ def test_person_keeps_working_across_reloads_and_an_instance_stop(deployment: De
     stopped, stopped_at = deployment.log_mark(), time.time()
     page.reload()
     expect_conversation(page, email, first, replies)
-    send(page, "add buy milk tomorrow")
-    expect(last_reply(page)).to_contain_text(re.compile("buy milk", re.I))
-    expect(last_reply(page)).to_contain_text("tomorrow")
-    expect(page.get_by_role("button", name="Send")).to_be_enabled()
-    page.get_by_role("link", name="Tasks").click()
-    row = page.get_by_role("listitem").filter(has=page.get_by_role("button", name="Edit buy milk"))
-    expect(row).to_be_visible()
-    expect(row.get_by_text("tomorrow")).to_be_visible()
+    row = add_by_chat_and_find_on_tasks_page(page, "buy milk")
     page.reload()
     expect(row).to_be_visible()
     after = [e for e in deployment.log_entries(stopped) if e.started >= stopped_at - 0.01]

@@ -11,16 +11,16 @@ one production build, shared with every other production server (``public_port``
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.utils.browser import PASSWORD, sign_up, unique_email
 from tests.utils.server import SharedServer
 
-PASSWORD = "correct-horse-42"
+__all__ = ["PASSWORD", "sign_up", "unique_email"]  # the e2e tests import these from here
 
 
 def pytest_collection_modifyitems(items):
@@ -53,18 +53,3 @@ def page(page: Page, app_harness: SharedServer) -> Page:
     page.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)
     return page
-
-
-def unique_email(prefix: str = "e2e") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def sign_up(page: Page, app_url: str, email: str | None = None, password: str = PASSWORD) -> str:
-    """Create an account through the sign-up page; returns the email. Lands on the chat page."""
-    email = email or unique_email()
-    page.goto(f"{app_url}/signup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    return email

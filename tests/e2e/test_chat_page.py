@@ -7,36 +7,14 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_up
+from tests.utils.browser import add_by_chat_and_find_on_tasks_page, last_reply, send, thread_button
 
-
-def send(page: Page, text: str) -> None:
-    """Type and send as a person does: once the previous reply has finished (Send is enabled again)."""
-    expect(page.get_by_role("button", name="Send")).to_be_enabled()
-    box = page.get_by_role("textbox", name="Message")
-    box.fill(text)
-    box.press("Enter")
-    # The message is on the page at once (before any reply): a failure here means it was never sent.
-    expect(page.get_by_role("article", name="Your message").last).to_contain_text(text)
-
-
-def last_reply(page: Page):
-    return page.get_by_role("article", name="Assistant message").last
-
-
-def thread_button(page: Page, title: str):
-    return page.get_by_role("list", name="Conversations").get_by_role("button", name=title, exact=True)
+__all__ = ["last_reply", "send"]  # other e2e tests import these from here
 
 
 def test_add_task_by_chat_shows_reply_and_task_on_tasks_page(page: Page, app_url: str):
     sign_up(page, app_url)
-    send(page, "add buy milk tomorrow")
-    expect(last_reply(page)).to_contain_text(re.compile("buy milk", re.I))
-    expect(last_reply(page)).to_contain_text("tomorrow")
-    expect(page.get_by_role("button", name="Send")).to_be_enabled()
-    page.get_by_role("link", name="Tasks").click()
-    row = page.get_by_role("listitem").filter(has=page.get_by_role("button", name="Edit buy milk"))
-    expect(row).to_be_visible()
-    expect(row.get_by_text("tomorrow")).to_be_visible()
+    add_by_chat_and_find_on_tasks_page(page, "buy milk")
 
 
 def test_thread_in_sidebar_then_rename_archive_and_reload(page: Page, app_url: str):

@@ -27,21 +27,22 @@ import socketio
 
 from app.core.config import PROJECT_ROOT
 from tests.utils import server as shared
+from tests.utils.reflex_events import (
+    AUTH_STATE,
+    CHAT_STATE,
+    NAMESPACE,
+    ON_LOAD,
+    ROOT_STATE,
+    TASKS_STATE,
+    THREADS_STATE,
+    TOKEN_VAR,
+    UPDATE_VARS,
+    make_event,
+    open_socket,
+)
 from tests.utils.server import Server
 
 JWT_SECRET = "security-test-jwt-secret-not-for-production"
-
-# State names as the compiled frontend spells them (checked against .web by ``check_state_names``).
-ROOT_STATE = "reflex___state____state"
-AUTH_STATE = f"{ROOT_STATE}.app___states___auth____auth_state"
-CHAT_STATE = f"{ROOT_STATE}.app___states___chat____chat_state"
-THREADS_STATE = f"{ROOT_STATE}.app___states___threads____threads_state"
-TASKS_STATE = f"{ROOT_STATE}.app___states___tasks____tasks_state"
-UPDATE_VARS = f"{ROOT_STATE}.reflex___state____update_vars_internal_state.update_vars_internal"
-ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_internal"
-HYDRATE = f"{ROOT_STATE}.hydrate_and_load"
-TOKEN_VAR = f"{AUTH_STATE}.token_rx_state_"
-NAMESPACE = "/_event"
 
 
 def prod_server(
@@ -66,12 +67,6 @@ def check_state_names() -> None:
 
 
 # ----- one tab ------------------------------------------------------------------------------------------
-
-
-def router(path: str) -> dict[str, Any]:
-    pathname, _, query = path.partition("?")
-    params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
-    return {"pathname": pathname, "asPath": path, "query": params}
 
 
 @dataclass
@@ -161,26 +156,14 @@ class Tab:
                 return
 
     async def connect(self, path: str = "/login") -> None:
-        boot = {"name": HYDRATE, "payload": {}, "router_data": router(path)}
         headers = {"X-Forwarded-For": self.client_ip, **self.headers}
         if self.origin:
             headers["Origin"] = self.origin
-        await self.sio.connect(
-            f"{self.url}?token={self.client_token}",
-            socketio_path="/_event",
-            namespaces=[NAMESPACE],
-            transports=["websocket"],
-            auth={"event": boot},
-            headers=headers,
-            wait_timeout=60,
-        )
+        await open_socket(self.sio, self.url, self.client_token, path=path, headers=headers)
         await self.wait_for(lambda: self.var(ROOT_STATE, "is_hydrated"), what="hydration")
 
     async def emit(self, name: str, payload: dict[str, Any] | None, path: str) -> None:
-        event: dict[str, Any] = {"name": name, "router_data": router(path)}
-        if payload:
-            event["payload"] = payload
-        await self.sio.emit("event", event, namespace=NAMESPACE)
+        await self.sio.emit("event", make_event(name, payload, path), namespace=NAMESPACE)
 
     async def call(
         self,
