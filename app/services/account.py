@@ -7,7 +7,8 @@ used to guess the password. What is removed goes through the database's ON DELET
 foreign keys: a thread takes its messages, widgets, actions and chat operations with it; the
 user row takes everything, its tokens included, so its sessions stop working at once.
 
-Export reads through the ORM, so columns encrypted at rest come out as plain values.
+Export reads through the ORM, so columns encrypted at rest come out as plain values. What it
+holds, and what it leaves out, is in :func:`export`'s docstring.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from app.services.tasks import to_public
 from app.services.throttle import SignInThrottle, TooManyAttempts
 
 EXPORT_FORMAT = "ticked-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
+"""2: rows no longer repeat task data (tool results, widget trees, the assistant's memory); see export."""
 PASSWORD_MAX = 128
 
 password_throttle = SignInThrottle("password")
@@ -71,8 +73,116 @@ def _row(obj: SQLModel, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
+INTERNAL_THREAD_METADATA = frozenset({"agent_memory"})
+"""Thread metadata that is the assistant's working memory (the task ids it last showed or changed, a
+pending confirmation): task ids again, and not part of the conversation; the API hides it too."""
+
+
+def _thread(thread: Thread) -> dict[str, Any]:
+    data = _row(thread)
+    data["metadata"] = {k: v for k, v in data["metadata"].items() if k not in INTERNAL_THREAD_METADATA}
+    return data
+
+
+def _outcome(result: Any) -> dict[str, Any] | None:
+    """A tool result's plain values (status, task id, title, count, error...), without the copies of
+    the tasks it read or changed (its lists and objects)."""
+    if not isinstance(result, dict):
+        return None
+    return {k: v for k, v in result.items() if v is None or isinstance(v, str | int | float | bool)}
+
+
+def _with_outcome(row: Action | TaskOperation) -> dict[str, Any]:
+    """A card click or a journal entry with its result's plain values as ``outcome``."""
+    data = _row(row, drop=("result",))
+    data["outcome"] = _outcome(row.result)
+    return data
+
+
+def _message(message: Message) -> dict[str, Any]:
+    """A message with what the assistant did: each tool it called, its arguments and its outcome
+    (``status``, ``task_id``, ``error``...), not the tool's full answer, a copy of the tasks it read
+    or changed at that moment."""
+    data = _row(message, drop=("tool_calls",))
+    calls = []
+    for call in message.tool_calls or []:
+        kept: dict[str, Any] = {k: call[k] for k in ("id", "name", "arguments", "error") if k in call}
+        if "result" in call:
+            kept["outcome"] = _outcome(call["result"])
+        calls.append(kept)
+    data["tool_calls"] = calls or None
+    return data
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _task_ids(node: Any, found: dict[str, None]) -> dict[str, None]:
+    """Every task id a widget tree refers to, in order: ``task_id`` and ``task_ids`` anywhere in it
+    (its buttons' actions) and the keys of its list rows (a list row is keyed by its task's id)."""
+    if isinstance(node, dict):
+        if node.get("type") == "ListViewItem" and _is_uuid(node.get("key")):
+            found[str(node["key"])] = None
+        for key, value in node.items():
+            if key == "task_id" and isinstance(value, str):
+                found[value] = None
+            elif key == "task_ids" and isinstance(value, list):
+                found.update((v, None) for v in value if isinstance(v, str))
+            else:
+                _task_ids(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _task_ids(item, found)
+    return found
+
+
+def _titles(node: Any, found: list[str]) -> list[str]:
+    """The text of a widget tree's ``Title`` nodes (a card's heading: "Delete 3 tasks?")."""
+    if isinstance(node, dict):
+        if node.get("type") == "Title" and isinstance(node.get("value"), str):
+            found.append(node["value"])
+        for value in node.values():
+            _titles(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _titles(item, found)
+    return found
+
+
+def _widget(widget: Widget) -> dict[str, Any]:
+    """A card as what it was about, not its rendered tree: its kind, state, heading and the tasks it
+    showed (their ids; the tasks themselves are in ``tasks``). A list card's tree held a full copy
+    of every listed task with its buttons, once per card."""
+    data = _row(widget, drop=("payload",))
+    data["kind"] = widget.payload.get("type")
+    data["titles"] = _titles(widget.payload, [])
+    data["task_ids"] = list(_task_ids(widget.payload, {}))
+    return data
+
+
 def export(session: Session, *, user_id: uuid.UUID) -> dict[str, Any]:
-    """Everything stored about the user, as one JSON-ready dict (no password hash, no token hashes)."""
+    """Everything a person has here, once, as one JSON-ready dict (no password hash, no token hashes).
+
+    It holds the profile and preferences; every task, in full; every conversation with every
+    message (the text as written and shown; for the assistant's, each tool it called with its
+    arguments and outcome); every card the assistant showed (kind, state, heading, the ids of
+    its tasks); every card click (what it asked for, its status and outcome); the journal of
+    every task change (who, from where, the words that asked, the command, its outcome, and each
+    task before and after); and the signed-in sessions.
+
+    It leaves out internal copies that only repeat task data, which made the file grow with every
+    list shown rather than with what the person has (2.1 MB for 74 tasks and 5 conversations):
+    a tool's full result (in ``tool_calls``, ``operations`` and ``actions``: the tasks it read or
+    changed, already in ``tasks`` and in the journal's before/after; its plain values stay, as
+    ``outcome``), a card's rendered tree (``widgets[].payload``) and the assistant's working memory
+    (thread metadata ``agent_memory``). So its size follows the number of tasks, messages and
+    changes, not how often they were listed.
+    """
     user = _user(session, user_id)
     prefs = read_preferences(user)
     threads = session.exec(
@@ -113,11 +223,11 @@ def export(session: Session, *, user_id: uuid.UUID) -> dict[str, Any]:
             "effective_retention_days": effective_retention_days(prefs),
         },
         "tasks": [to_public(t).to_json() for t in tasks],
-        "threads": [_row(t) for t in threads],
-        "messages": [_row(m) for m in messages],
-        "widgets": [_row(w) for w in widgets],
-        "actions": [_row(a) for a in actions],
-        "operations": [_row(o) for o in operations],
+        "threads": [_thread(t) for t in threads],
+        "messages": [_message(m) for m in messages],
+        "widgets": [_widget(w) for w in widgets],
+        "actions": [_with_outcome(a) for a in actions],
+        "operations": [_with_outcome(o) for o in operations],
         "sessions": [_row(s, drop=("fingerprint",)) for s in sessions],
     }
 

@@ -92,7 +92,7 @@ def test_account_export_holds_everything_and_no_secrets(app_db):
         data = account.export(session, user_id=me)
     text = json.dumps(data)  # JSON-ready as it is
     assert data["format"] == "ticked-export"
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert data["profile"]["email"].startswith("a")
     assert data["profile"]["name"] == "Ann"
     assert "hashed_password" not in data["profile"]
@@ -107,13 +107,24 @@ def test_account_export_holds_everything_and_no_secrets(app_db):
         "renew passport",
     ]
     assert [t["id"] for t in data["threads"]] == [str(thread_id)]
-    assert data["threads"][0]["metadata"]["agent_memory"]
+    assert "agent_memory" not in data["threads"][0]["metadata"]  # the assistant's working memory
     assert len(data["messages"]) == 4
     assert data["messages"][0]["content"] == "add call the plumber at +44 20 7946 0958 tomorrow"  # plain text
     assert {m["thread_id"] for m in data["messages"]} == {str(thread_id)}
+    calls = [c for m in data["messages"] for c in m["tool_calls"] or []]
+    assert {c["name"] for c in calls} >= {"add_task", "list_tasks"}
+    assert all(set(c) <= {"id", "name", "arguments", "outcome", "error"} for c in calls)
+    added = next(c for c in calls if c["name"] == "add_task")
+    assert added["outcome"]["status"] == "created"
+    assert "task" not in added["outcome"]  # the tool's copy of the task stays out
     assert len(data["widgets"]) == 2
-    assert data["widgets"][0]["payload"]["type"]
+    plumber = next(t["id"] for t in data["tasks"] if t["title"].startswith("call the plumber"))
+    assert all(w["kind"] and plumber in w["task_ids"] and "payload" not in w for w in data["widgets"])
     assert [a["type"] for a in data["actions"]] == ["task.complete"]
+    assert "result" not in data["actions"][0]
+    assert data["actions"][0]["status"] == "completed"
+    outcomes = [o["outcome"] for o in data["operations"] if o["tool_name"] == "add_task"]
+    assert outcomes[0]["status"] == "created"
     assert {o["operation_type"] for o in data["operations"]} >= {"create", "complete"}
     assert len(data["sessions"]) == 1
     assert "fingerprint" not in data["sessions"][0]
@@ -267,3 +278,82 @@ def test_account_export_on_a_fresh_account_is_complete_and_empty(session: Sessio
     assert data["profile"]["email"] == "empty@example.com"
     assert session.exec(select(Message)).first() is None
     assert session.exec(select(Task)).first() is None
+
+
+def busy_account(tasks: int = 74, threads: int = 5) -> uuid.UUID:
+    """Issue 15's account: 74 tasks and 5 conversations, each with list replies made by the agent."""
+    user_id = register()
+    with session_scope() as session:
+        for i in range(tasks):
+            priority = ("low", "medium", "high")[i % 3]
+            task_service.create_task(
+                session, user_id=user_id, data={"title": f"errand number {i}", "priority": priority}
+            )
+    for _ in range(threads):
+        first = run_turn(user_id=user_id, text="show my tasks")
+        for text in ("show high priority tasks", "add buy milk tomorrow", "show my tasks"):
+            run_turn(user_id=user_id, text=text, thread_id=first.thread_id)
+    return user_id
+
+
+def export_bytes(user_id: uuid.UUID) -> tuple[dict, int]:
+    """The export and its size as the settings page downloads it (indented UTF-8 JSON)."""
+    with session_scope() as session:
+        data = account.export(session, user_id=user_id)
+    return data, len(json.dumps(data, ensure_ascii=False, indent=2).encode())
+
+
+def test_account_export_size_follows_what_the_person_has(app_db):
+    """The export grew with every list shown: each list card's tree, each tool result and each
+    search's journal row held a copy of every listed task (3.7 MB here, 2.1 MB in the issue)."""
+    me = busy_account()
+    data, size = export_bytes(me)
+    rows = {key: len(data[key]) for key in ("tasks", "messages", "operations")}
+    assert rows["tasks"] == 79
+    assert rows["messages"] == 40
+    bound = 1024 * rows["tasks"] + 1536 * rows["messages"] + 1536 * rows["operations"]
+    breakdown = {key: len(json.dumps(value, indent=2)) for key, value in data.items()}
+    assert size <= bound, (size, bound, breakdown)
+    assert size < 400_000, breakdown
+
+    # One more list of all 79 tasks adds a reference per task, not a copy of each.
+    thread_id = data["threads"][0]["id"]
+    run_turn(user_id=me, text="show my tasks", thread_id=thread_id)
+    _, after = export_bytes(me)
+    assert after - size < 100 * rows["tasks"], after - size
+
+
+def test_account_export_keeps_every_task_thread_and_message(app_db):
+    me = busy_account(tasks=12, threads=3)
+    with session_scope() as session:
+        task_service.complete_task(
+            session,
+            user_id=me,
+            task_id=session.exec(select(Task).where(Task.user_id == me)).first().id,
+        )
+    data, _ = export_bytes(me)
+    with session_scope() as session:
+        tasks = [
+            task_service.to_public(t).to_json() for t in session.exec(select(Task).where(Task.user_id == me))
+        ]
+        threads = session.exec(select(Thread).where(Thread.user_id == me)).all()
+        messages = session.exec(select(Message).where(Message.user_id == me)).all()
+        operations = session.exec(select(TaskOperation).where(TaskOperation.user_id == me)).all()
+        thread_rows = {str(t.id): (t.title, t.status) for t in threads}
+        message_rows = {str(m.id): (str(m.thread_id), m.role, m.content, m.status) for m in messages}
+        operation_ids = {str(o.id) for o in operations}
+    assert sorted(data["tasks"], key=lambda t: t["id"]) == sorted(tasks, key=lambda t: t["id"])
+    assert any(t["completed"] for t in data["tasks"])
+    assert {t["id"]: (t["title"], t["status"]) for t in data["threads"]} == thread_rows
+    assert len(thread_rows) == 3
+    exported = {m["id"]: (m["thread_id"], m["role"], m["content"], m["status"]) for m in data["messages"]}
+    assert exported == message_rows
+    assert len(message_rows) == 3 * 4 * 2
+    assert {o["id"] for o in data["operations"]} == operation_ids
+    changes = [o for o in data["operations"] if o["operation_type"] == "complete"]
+    assert changes
+    assert changes[0]["undo_state"][0]["after"]["completed"] is True
+    cards = [w for w in data["widgets"] if w["kind"] == "ListView"]
+    assert cards
+    assert all(len(w["task_ids"]) >= 1 for w in cards)
+    assert {i for w in cards for i in w["task_ids"]} <= {t["id"] for t in data["tasks"]}
