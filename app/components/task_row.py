@@ -1,4 +1,4 @@
-"""One task in the list: checkbox, inline-editable title, badges, tags and delete."""
+"""One task in the list: checkbox, inline-editable title, badges, tags, open (details) and delete."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def title_view(task: TaskRow) -> rx.Component:
             value=TasksState.edit_text,
             on_change=TasksState.set_edit_text,
             on_key_down=TasksState.edit_key,
-            on_blur=TasksState.cancel_edit,
+            on_blur=TasksState.blur_edit,
             auto_focus=True,
             aria_label="Edit title",
             width="100%",
@@ -45,7 +45,8 @@ def title_view(task: TaskRow) -> rx.Component:
         ),
         rx.el.button(
             task.title,
-            on_click=TasksState.start_edit(task.id),
+            id="task-title-" + task.id,
+            on_click=TasksState.start_edit(task.id).stop_propagation,
             title="Click to edit",
             aria_label="Edit " + task.title,
             # dir=auto: a right-to-left title reads right to left, and its bidi controls stay inside.
@@ -70,12 +71,16 @@ def title_view(task: TaskRow) -> rx.Component:
 def task_row(task: TaskRow) -> rx.Component:
     return rx.box(
         rx.hstack(
-            rx.checkbox(
-                checked=task.completed,
-                on_change=lambda _v: TasksState.toggle_done(task.id),
-                aria_label=rx.cond(task.completed, "Reopen " + task.title, "Complete " + task.title),
-                size="3",
-                margin_top="3px",
+            rx.box(
+                rx.checkbox(
+                    checked=task.completed,
+                    on_change=lambda _v: TasksState.toggle_done(task.id),
+                    aria_label=rx.cond(task.completed, "Reopen " + task.title, "Complete " + task.title),
+                    size="3",
+                    margin_top="3px",
+                ),
+                on_click=rx.stop_propagation,
+                display="flex",
             ),
             rx.vstack(
                 title_view(task),
@@ -101,8 +106,18 @@ def task_row(task: TaskRow) -> rx.Component:
                 min_width="0",
             ),
             rx.icon_button(
-                rx.icon("trash-2", size=16),
-                on_click=TasksState.delete(task.id),
+                rx.icon("panel-right-open", size=16, aria_hidden="true"),
+                id="task-open-" + task.id,
+                on_click=TasksState.open_detail(task.id).stop_propagation,
+                variant="ghost",
+                color_scheme="gray",
+                aria_label="Open " + task.title,
+                aria_haspopup="dialog",
+                title="Details",
+            ),
+            rx.icon_button(
+                rx.icon("trash-2", size=16, aria_hidden="true"),
+                on_click=TasksState.delete(task.id).stop_propagation,
                 variant="ghost",
                 color_scheme="gray",
                 aria_label="Delete " + task.title,
@@ -112,6 +127,9 @@ def task_row(task: TaskRow) -> rx.Component:
             spacing="3",
             width="100%",
         ),
+        # A click anywhere else on the row opens it too (the Open button is the keyboard's way).
+        on_click=TasksState.open_detail(task.id),
+        cursor="pointer",
         role="listitem",
         padding="0.75em",
         border_bottom=f"1px solid {rx.color('gray', 4)}",

@@ -5,23 +5,35 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import app_layout
+from app.components.task_detail import task_detail
 from app.components.task_row import task_row
 from app.states.tasks import ANY, TasksState
 
 
 def quick_add() -> rx.Component:
+    """One line read like the assistant reads it; the fields below stay as an alternative."""
     return rx.form(
-        rx.flex(
+        rx.hstack(
             rx.input(
                 id="new-task-title",
                 name="title",
-                placeholder="Add a task and press Enter",
+                value=TasksState.quick_text,
+                on_change=TasksState.set_quick_text,
+                placeholder="Add a task: “Call Bob tomorrow #work p1”",
                 aria_label="New task",
+                aria_describedby="quick-add-understood",
                 size="3",
-                flex=["1 1 100%", "1 1 200px"],
+                flex="1",
+                min_width="0",
                 max_length=200,
                 auto_complete="off",
             ),
+            rx.button(rx.icon("plus", size=16, aria_hidden="true"), "Add", type="submit", size="3"),
+            spacing="2",
+            width="100%",
+        ),
+        understood(),
+        rx.flex(
             rx.el.select(
                 rx.el.option("Medium priority", value="medium"),
                 rx.el.option("High priority", value="high"),
@@ -29,7 +41,7 @@ def quick_add() -> rx.Component:
                 id="new-task-priority",
                 name="priority",
                 aria_label="New task priority",
-                class_name="ticked-native-select",
+                class_name="ticked-native-select compact",
                 default_value="medium",
             ),
             rx.input(
@@ -37,7 +49,7 @@ def quick_add() -> rx.Component:
                 name="due",
                 type="date",
                 aria_label="New task due date",
-                size="3",
+                size="2",
                 width="auto",
             ),
             rx.input(
@@ -45,16 +57,79 @@ def quick_add() -> rx.Component:
                 name="tags",
                 placeholder="Tags",
                 aria_label="New task tags",
-                size="3",
-                flex="1 1 110px",
+                size="2",
+                flex="1 1 90px",
+                max_width="240px",
             ),
-            rx.button(rx.icon("plus", size=16), "Add", type="submit", size="3"),
             spacing="2",
             wrap="wrap",
+            align="center",
             width="100%",
+            margin_top="0.5em",
         ),
         on_submit=TasksState.add_task,
         width="100%",
+    )
+
+
+_CHIP_ICONS = {"due": "calendar", "priority": "flag", "tag": "hash", "recurrence": "repeat", "time": "clock"}
+
+
+def chip(item) -> rx.Component:
+    """One thing quick add read, with a button that puts its words back in the title."""
+    return rx.badge(
+        rx.match(
+            item.kind,
+            *[(kind, rx.icon(icon, size=12, aria_hidden="true")) for kind, icon in _CHIP_ICONS.items()],
+            rx.icon("tag", size=12, aria_hidden="true"),
+        ),
+        rx.text(item.label, as_="span"),
+        rx.cond(item.kind == "time", rx.text("(kept as a note)", as_="span", size="1")),
+        rx.el.button(
+            rx.icon("x", size=12, aria_hidden="true"),
+            type="button",
+            on_click=TasksState.remove_chip(item.phrase),
+            aria_label=item.remove_label,
+            title=item.remove_label,
+            class_name="ticked-chip-remove",
+            style={
+                "all": "unset",
+                "cursor": "pointer",
+                "display": "inline-flex",
+                "padding": "2px",
+                "border_radius": "999px",
+                "margin_left": "2px",
+            },
+            _focus_visible={"outline": "2px solid var(--accent-8)"},
+        ),
+        color_scheme=rx.match(item.kind, ("due", "indigo"), ("priority", "red"), ("time", "amber"), "gray"),
+        title=rx.cond(item.kind == "time", "Tasks keep a date, not a time: it goes in the description.", ""),
+        variant="soft",
+        radius="full",
+        size="2",
+        role="listitem",
+    )
+
+
+def understood() -> rx.Component:
+    """What the line will become, before Enter: the title and one removable chip per attribute."""
+    return rx.cond(
+        TasksState.quick_chips.length() > 0,
+        rx.flex(
+            rx.text("Adds ", rx.text.strong(TasksState.quick_title), size="2", color=rx.color("gray", 11)),
+            rx.flex(
+                rx.foreach(TasksState.quick_chips, chip),
+                role="list",
+                aria_label="What quick add understood",
+                spacing="2",
+                wrap="wrap",
+            ),
+            id="quick-add-understood",
+            spacing="2",
+            wrap="wrap",
+            align="center",
+            margin_top="0.5em",
+        ),
     )
 
 
@@ -68,7 +143,7 @@ def status_tabs() -> rx.Component:
         )
 
     return rx.tabs.root(
-        rx.tabs.list(tab("all", "All"), tab("pending", "Pending"), tab("completed", "Completed")),
+        rx.tabs.list(tab("pending", "Open"), tab("completed", "Completed"), tab("all", "All")),
         value=TasksState.status,
         on_change=TasksState.set_status,
     )
@@ -88,6 +163,7 @@ def _select(label: str, value, on_change, options: list[tuple[str, str]], items=
 
 
 def filters() -> rx.Component:
+    """Search, tag, priority, due and sort; on a phone they fold behind one "Filters" button."""
     return rx.flex(
         rx.input(
             rx.input.slot(rx.icon("search", size=16)),
@@ -123,16 +199,45 @@ def filters() -> rx.Component:
             TasksState.sort,
             TasksState.set_sort,
             [
-                ("created", "Newest first"),
                 ("due_date", "Due date"),
+                ("created", "Newest first"),
                 ("priority", "Priority"),
                 ("title", "Title"),
             ],
         ),
+        id="task-filters",
         spacing="2",
         wrap="wrap",
         align="center",
         width="100%",
+        display=[rx.cond(TasksState.filters_open, "flex", "none"), "flex"],
+    )
+
+
+def active_filter_count() -> rx.Var:
+    return (
+        rx.cond(TasksState.search != "", 1, 0)
+        + rx.cond(TasksState.tag != ANY, 1, 0)
+        + rx.cond(TasksState.priority != ANY, 1, 0)
+        + rx.cond(TasksState.due != ANY, 1, 0)
+    )
+
+
+def filters_button() -> rx.Component:
+    """The phone's one button for the filters: a disclosure (aria-expanded), reachable by keyboard."""
+    count = active_filter_count()
+    return rx.button(
+        rx.icon("sliders-horizontal", size=16),
+        "Filters",
+        rx.cond(count > 0, rx.badge(count, variant="solid", radius="full")),
+        on_click=TasksState.toggle_filters,
+        aria_expanded=rx.cond(TasksState.filters_open, "true", "false"),
+        aria_controls="task-filters",
+        variant="soft",
+        color_scheme="gray",
+        size="2",
+        display=["inline-flex", "none"],
+        flex_shrink="0",
     )
 
 
@@ -173,25 +278,32 @@ def empty_state() -> rx.Component:
 
 
 def undo_bar() -> rx.Component:
+    """The Undo bar ("Completed “Pay rent” · Undo"): it closes by itself after a few seconds."""
     return rx.cond(
         TasksState.undo_message != "",
         rx.hstack(
             rx.text(TasksState.undo_message, size="2", class_name="ticked-wrap"),
+            rx.text("·", aria_hidden="true", size="2"),
             rx.button("Undo", on_click=TasksState.undo, size="2", variant="solid"),
             rx.icon_button(
-                rx.icon("x", size=14),
+                rx.icon("x", size=16, aria_hidden="true"),
                 on_click=TasksState.dismiss_undo,
                 variant="ghost",
-                color_scheme="gray",
-                aria_label="Dismiss",
+                size="2",
+                aria_label="Close",
+                title="Close",
+                style={"color": rx.color("gray", 1)},
+                _hover={"background": rx.color("gray", 11)},
             ),
             role="status",
             align="center",
             spacing="3",
             position="fixed",
             bottom="1.25em",
-            left="50%",
-            transform="translateX(-50%)",
+            left="0",
+            right="0",
+            margin_x="auto",
+            width="fit-content",
             padding="0.6em 0.9em",
             border_radius="var(--radius-4)",
             background=rx.color("gray", 12),
@@ -209,8 +321,11 @@ def tasks_page() -> rx.Component:
             rx.hstack(
                 rx.heading("Tasks", size="7", as_="h1"),
                 rx.text(TasksState.counts["pending"], " open", color=rx.color("gray", 11), size="2"),
+                rx.spacer(),
+                filters_button(),
                 align="baseline",
                 spacing="3",
+                width="100%",
             ),
             quick_add(),
             rx.cond(
@@ -242,6 +357,7 @@ def tasks_page() -> rx.Component:
                 padding="0",
             ),
             undo_bar(),
+            task_detail(),
             spacing="4",
             width="100%",
             max_width="860px",

@@ -6,6 +6,7 @@ tab meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import uuid
@@ -14,18 +15,25 @@ from datetime import date
 import reflex as rx
 
 from app import routes
+from app.agent.offline.quick_add import QuickAdd, parse_quick_add
 from app.core.db import session_scope
+from app.models import TaskOperation
 from app.models.task import DUE_FILTERS, PRIORITIES, SORT_KEYS, STATUS_FILTERS
 from app.services import tasks as task_service
-from app.services.errors import ServiceError
-from app.services.operations import PAGE
+from app.services.errors import NotFoundError, ServiceError
+from app.services.operations import PAGE, last_undoable
 from app.services.presentation import isolate, relative_due
 from app.states.auth import current_user_id
 from app.states.workers import run_db
 
 ANY = "any"
 PAGE_SIZE = 50
-FILTER_DEFAULTS = {"status": "all", "tag": ANY, "priority": ANY, "due": ANY, "q": "", "sort": "created"}
+# The default view is what matters now: open tasks by due date (overdue, today, later, undated).
+FILTER_DEFAULTS = {"status": "pending", "tag": ANY, "priority": ANY, "due": ANY, "q": "", "sort": "due_date"}
+DEFAULT_STATUS = FILTER_DEFAULTS["status"]
+DEFAULT_SORT = FILTER_DEFAULTS["sort"]
+UNDO_SECONDS = 6.0
+"""How long the Undo bar stays before it closes by itself (its close button closes it sooner)."""
 
 
 @dataclasses.dataclass
@@ -42,6 +50,37 @@ class TaskRow:
     due_label: str = ""
     due_tone: str = "none"
     recurrence: str = ""
+
+
+_CHIP_NAMES = {
+    "due": "due date",
+    "priority": "priority",
+    "tag": "tag",
+    "recurrence": "repeat",
+    "time": "time",
+}
+
+
+@dataclasses.dataclass
+class ChipRow:
+    """One thing quick add understood, as a removable chip."""
+
+    kind: str = ""
+    label: str = ""
+    phrase: str = ""
+    remove_label: str = ""
+
+
+def _chips(parsed: QuickAdd) -> list[ChipRow]:
+    return [
+        ChipRow(
+            kind=chip.kind,
+            label=("#" + chip.label) if chip.kind == "tag" else chip.label,
+            phrase=chip.phrase,
+            remove_label=f"Remove {_CHIP_NAMES[chip.kind]} {chip.label}",
+        )
+        for chip in parsed.chips
+    ]
 
 
 def _row(task, today: date) -> TaskRow:
@@ -81,6 +120,79 @@ def _list(user_id: uuid.UUID, query: task_service.TaskQuery, limit: int) -> _Lis
         )
 
 
+@dataclasses.dataclass
+class DetailChange:
+    """One change made in the detail panel, with its own Undo (the journal entry's id)."""
+
+    op_id: str = ""
+    field: str = ""
+    label: str = ""
+    undo_label: str = ""
+    undone: bool = False
+
+
+_FIELD_NAMES = {
+    "title": "title",
+    "description": "description",
+    "due_date": "due date",
+    "priority": "priority",
+    "tags": "tags",
+    "recurrence": "repeat",
+}
+
+
+def _fetch(user_id: uuid.UUID, task_id: str) -> TaskRow:
+    with session_scope() as session:
+        return _row(task_service.get_task(session, user_id=user_id, task_id=task_id), date.today())
+
+
+def _update_journaled(user_id: uuid.UUID, task_id: str, data: dict) -> tuple[TaskRow, str]:
+    """Change one task through the journaled write path; returns it and the change's journal id.
+
+    The id is empty when the change left the task as it was (nothing to undo).
+    """
+    with session_scope() as session:
+        task = task_service.update_task(session, user_id=user_id, task_id=task_id, data=data, origin=PAGE)
+        ops = [op for op in session.new if isinstance(op, TaskOperation) and op.undo_state]
+        return _row(task, date.today()), (str(ops[0].id) if ops else "")
+
+
+def _undo_change(user_id: uuid.UUID, task_id: str, op_id: str, name: str) -> None:
+    """Put back what one panel change changed, and only that field.
+
+    When it is still the newest change, the journal entry itself is undone; after later
+    changes, only this field goes back to its value before (read from the journal entry), so
+    undoing an older change never reverts the newer ones with it.
+    """
+    with session_scope() as session:
+        newest = last_undoable(session, user_id=user_id, thread_id=None)
+        if newest is not None and str(newest.id) == op_id:
+            task_service.undo_operation(session, user_id=user_id, operation_id=op_id)
+            return
+        op = session.get(TaskOperation, uuid.UUID(op_id))
+        entries = (op.undo_state or []) if op is not None and op.user_id == user_id else []
+        before = entries[0].get("before") if entries else None
+        if not before or name not in before:
+            raise NotFoundError("That change was not found.")
+        task_service.update_task(
+            session, user_id=user_id, task_id=task_id, data={name: before[name]}, origin=PAGE
+        )
+
+
+def _change_label(name: str, row: TaskRow) -> str:
+    if name == "title":
+        return f"Title: {isolate(row.title)}"
+    if name == "description":
+        return "Description changed" if row.description else "Description cleared"
+    if name == "due_date":
+        return f"Due {row.due_label}" if row.due_date else "No due date"
+    if name == "priority":
+        return f"Priority: {row.priority}"
+    if name == "tags":
+        return "Tags: " + " ".join("#" + t for t in row.tags) if row.tags else "No tags"
+    return f"Repeats {row.recurrence}" if row.recurrence else "Does not repeat"
+
+
 def _apply(action, user_id: uuid.UUID) -> None:
     with session_scope() as session:
         action(session, user_id)
@@ -96,17 +208,30 @@ class TasksState(rx.State):
     shown_limit: int = PAGE_SIZE
     has_more: bool = False
 
-    status: str = "all"
+    status: str = DEFAULT_STATUS
     tag: str = ANY
     priority: str = ANY
     due: str = ANY
     search: str = ""
-    sort: str = "created"
+    sort: str = DEFAULT_SORT
+    filters_open: bool = False
+
+    quick_text: str = ""
+    quick_keep: list[str] = []
+    quick_chips: list[ChipRow] = []
+    quick_title: str = ""
+
+    detail_id: str = ""
+    detail: TaskRow = TaskRow()
+    detail_version: int = 0
+    detail_changes: list[DetailChange] = []
+    detail_error: str = ""
 
     editing_id: str = ""
     edit_text: str = ""
     error: str = ""
     undo_message: str = ""
+    undo_seq: int = 0
     flash: str = ""
 
     # ----- loading and filters -------------------------------------------------------------
@@ -149,10 +274,12 @@ class TasksState(rx.State):
     async def on_load(self):
         """Read the filters from the URL, then load; runs after the sign-in guard."""
         params = self.router.url.query_parameters
-        self.status = params.get("status", "all") if params.get("status") in STATUS_FILTERS else "all"
+        status = params.get("status")
+        self.status = status if status in STATUS_FILTERS else DEFAULT_STATUS
         self.priority = params.get("priority", ANY) if params.get("priority") in PRIORITIES else ANY
         self.due = params.get("due", ANY) if params.get("due") in DUE_FILTERS else ANY
-        self.sort = params.get("sort", "created") if params.get("sort") in SORT_KEYS else "created"
+        sort = params.get("sort")
+        self.sort = sort if sort in SORT_KEYS else DEFAULT_SORT
         self.tag = (params.get("tag") or ANY).strip().lower()[:32] or ANY
         self.search = (params.get("q") or "")[:200]
         self.editing_id, self.error, self.undo_message = "", "", ""
@@ -167,7 +294,7 @@ class TasksState(rx.State):
 
     @rx.event
     async def set_status(self, value: str):
-        return await self._set_filter("status", value if value in STATUS_FILTERS else "all")
+        return await self._set_filter("status", value if value in STATUS_FILTERS else DEFAULT_STATUS)
 
     @rx.event
     async def set_tag(self, value: str):
@@ -183,11 +310,16 @@ class TasksState(rx.State):
 
     @rx.event
     async def set_sort(self, value: str):
-        return await self._set_filter("sort", value if value in SORT_KEYS else "created")
+        return await self._set_filter("sort", value if value in SORT_KEYS else DEFAULT_SORT)
 
     @rx.event
     async def set_search(self, value: str):
         return await self._set_filter("search", value[:200])
+
+    @rx.event
+    def toggle_filters(self):
+        """On a phone the filters fold into one button, so the first task stays above the fold."""
+        self.filters_open = not self.filters_open
 
     @rx.event
     async def show_more(self):
@@ -198,12 +330,12 @@ class TasksState(rx.State):
     @rx.event
     async def clear_filters(self):
         self.status, self.tag, self.priority, self.due, self.search, self.sort = (
-            "all",
+            DEFAULT_STATUS,
             ANY,
             ANY,
             ANY,
             "",
-            "created",
+            DEFAULT_SORT,
         )
         await self._reload()
         return self._sync_url()
@@ -225,23 +357,54 @@ class TasksState(rx.State):
         await self._reload()
         return None
 
+    # ----- quick add -------------------------------------------------------------------------
+
+    def _parse_quick(self, text: str) -> QuickAdd:
+        self.quick_keep = [phrase for phrase in self.quick_keep if phrase in text]
+        parsed = parse_quick_add(text, date.today(), keep=self.quick_keep)
+        self.quick_chips, self.quick_title = _chips(parsed), parsed.title
+        return parsed
+
+    @rx.event
+    def set_quick_text(self, value: str):
+        """Show what the line means (chips) while it is typed, before Enter."""
+        self.quick_text = value[:200]
+        self._parse_quick(self.quick_text)
+
+    @rx.event
+    def remove_chip(self, phrase: str):
+        """Removing a chip keeps its words in the title instead of reading them."""
+        if phrase and phrase not in self.quick_keep:
+            self.quick_keep = [*self.quick_keep, phrase]
+        self._parse_quick(self.quick_text)
+
     @rx.event
     async def add_task(self, form: dict):
-        title = str(form.get("title", "")).strip()
-        if not title:
+        line = str(form.get("title", "")).strip()
+        if not line:
             self.error = "Type a task first, then press Enter."
             return None
-        data: dict = {"title": title, "priority": form.get("priority") or "medium"}
+        parsed = self._parse_quick(line)
+        if not parsed.title:
+            self.error = f"Add what the task is: “{isolate(line)}” only says when or how."
+            return None
+        data: dict = parsed.task_data()
+        # The separate fields stay as an alternative; what they set wins over the line.
+        if form.get("priority") and (form["priority"] != "medium" or "priority" not in data):
+            data["priority"] = form["priority"]
         if form.get("due"):
             data["due_date"] = form["due"]
         if str(form.get("tags", "")).strip():
-            data["tags"] = str(form["tags"])
+            typed = [t for t in str(form["tags"]).replace(",", " ").split() if t]
+            data["tags"] = [*data.get("tags", []), *typed]
+        title = parsed.title
         self.undo_message = ""
         result = await self._change(
             lambda s, uid: task_service.create_task(s, user_id=uid, data=data, origin=PAGE),
             success=f"Added “{title}”.",
         )
         if not self.error:
+            self.quick_text, self.quick_keep, self.quick_chips, self.quick_title = "", [], [], ""
             return [
                 rx.set_value("new-task-title", ""),
                 rx.set_value("new-task-tags", ""),
@@ -250,17 +413,37 @@ class TasksState(rx.State):
             ]
         return result
 
+    def _offer_undo(self, message: str):
+        """Show ``message`` with Undo; it closes by itself after ``UNDO_SECONDS``."""
+        self.undo_message = message
+        self.undo_seq += 1
+        return TasksState.expire_undo(self.undo_seq)
+
+    @rx.event(background=True)
+    async def expire_undo(self, seq: int):
+        await asyncio.sleep(UNDO_SECONDS)
+        async with self:
+            if self.undo_seq == seq:
+                self.undo_message = ""
+
     @rx.event
     async def toggle_done(self, task_id: str):
         row = next((t for t in self.tasks if t.id == task_id), None)
+        title = isolate(row.title) if row else "task"
         self.undo_message = ""
         if row is not None and row.completed:
-            return await self._change(
+            result = await self._change(
                 lambda s, uid: task_service.reopen_task(s, user_id=uid, task_id=task_id, origin=PAGE)
             )
-        return await self._change(
-            lambda s, uid: task_service.complete_task(s, user_id=uid, task_id=task_id, origin=PAGE)
-        )
+            verb = "Reopened"
+        else:
+            result = await self._change(
+                lambda s, uid: task_service.complete_task(s, user_id=uid, task_id=task_id, origin=PAGE)
+            )
+            verb = "Completed"
+        if self.error:
+            return result
+        return self._offer_undo(f"{verb} “{title}”")
 
     @rx.event
     async def delete(self, task_id: str):
@@ -269,18 +452,20 @@ class TasksState(rx.State):
         result = await self._change(
             lambda s, uid: task_service.delete_task(s, user_id=uid, task_id=task_id, origin=PAGE)
         )
-        if not self.error:
-            self.undo_message = f"Deleted “{isolate(title)}”."
-        return result
+        if self.error:
+            return result
+        return self._offer_undo(f"Deleted “{isolate(title)}”")
 
     @rx.event
     async def undo(self):
         self.undo_message = ""
+        self.undo_seq += 1
         return await self._change(lambda s, uid: task_service.undo_last(s, user_id=uid), success="Undone.")
 
     @rx.event
     def dismiss_undo(self):
         self.undo_message = ""
+        self.undo_seq += 1
 
     @rx.event
     def start_edit(self, task_id: str):
@@ -292,15 +477,26 @@ class TasksState(rx.State):
     def set_edit_text(self, value: str):
         self.edit_text = value
 
+    def _focus(self, element_id: str):
+        """Give focus back to a row's control (after an inline edit or the panel), never to <body>."""
+        return rx.call_script(
+            f"setTimeout(() => document.getElementById({json.dumps(element_id)})?.focus(), 30)"
+        )
+
     @rx.event
     def cancel_edit(self):
+        task_id = self.editing_id
         self.editing_id, self.edit_text = "", ""
+        return self._focus(f"task-title-{task_id}") if task_id else None
 
     @rx.event
     async def save_edit(self):
         task_id, title = self.editing_id, self.edit_text
         if not task_id:
             return None
+        row = next((t for t in self.tasks if t.id == task_id), None)
+        if row is not None and row.title == title.strip():
+            return self.cancel_edit()
         result = await self._change(
             lambda s, uid: task_service.update_task(
                 s, user_id=uid, task_id=task_id, data={"title": title}, origin=PAGE
@@ -308,14 +504,121 @@ class TasksState(rx.State):
         )
         if not self.error:
             self.editing_id, self.edit_text = "", ""
+            return self._focus(f"task-title-{task_id}")
         return result
+
+    @rx.event
+    async def blur_edit(self, value: str):
+        """Clicking away from an inline title edit saves it (Escape cancels before the blur)."""
+        if not self.editing_id:
+            return None
+        self.edit_text = value
+        return await self.save_edit()
 
     @rx.event
     async def edit_key(self, key: str):
         if key == "Enter":
             return await self.save_edit()
         if key == "Escape":
-            self.cancel_edit()
+            return self.cancel_edit()
+        return None
+
+    # ----- the detail panel ------------------------------------------------------------------
+
+    @rx.event
+    async def open_detail(self, task_id: str):
+        """Open a task's detail panel (a drawer; a full sheet on a phone)."""
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return rx.redirect(routes.sign_in_url(self._url()))
+        try:
+            self.detail = await run_db(_fetch, user_id, task_id)
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        self.detail_id, self.detail_changes, self.detail_error = task_id, [], ""
+        self.editing_id = ""
+        self.detail_version += 1
+        return None
+
+    @rx.event
+    async def set_detail_open(self, is_open: bool):
+        if is_open or not self.detail_id:
+            return None
+        task_id = self.detail_id
+        self.detail_id, self.detail_changes, self.detail_error = "", [], ""
+        await self._reload()
+        return self._focus(f"task-open-{task_id}")
+
+    @rx.event
+    async def close_detail(self):
+        return await self.set_detail_open(False)
+
+    @rx.event
+    async def save_field(self, name: str, value: str):
+        """Save one field of the open task; each change gets its own Undo."""
+        if not self.detail_id or name not in _FIELD_NAMES:
+            return None
+        value = value if isinstance(value, str) else ""
+        data: dict = {name: value}
+        if name == "title" and value.strip() == self.detail.title:
+            return None
+        if name == "description" and value.strip() == self.detail.description:
+            return None
+        if name == "due_date" and value == self.detail.due_date:
+            return None
+        if name in ("due_date", "recurrence"):
+            data[name] = value or None
+        if name == "tags":
+            data[name] = [t for t in value.replace(",", " ").split() if t]
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return rx.redirect(routes.sign_in_url(self._url()))
+        self.detail_error = ""
+        try:
+            row, op_id = await run_db(_update_journaled, user_id, self.detail_id, data)
+        except ServiceError as exc:
+            self.detail_error = exc.message
+            self.detail_version += 1  # put the fields back to what is saved
+            return None
+        self.detail = row
+        if op_id:
+            change = DetailChange(
+                op_id=op_id,
+                field=name,
+                label=_change_label(name, row),
+                undo_label=f"Undo {_FIELD_NAMES[name]} change",
+            )
+            self.detail_changes = [change, *self.detail_changes]
+        if name == "tags":
+            self.detail_version += 1  # show the tags as they were saved (lower case, no "#")
+        await self._reload()
+        return None
+
+    @rx.event
+    async def pick_due(self, value: str):
+        if value:
+            return await self.save_field("due_date", value)
+        return None
+
+    @rx.event
+    async def undo_change(self, op_id: str):
+        user_id = await current_user_id(self)
+        change = next((c for c in self.detail_changes if c.op_id == op_id and not c.undone), None)
+        if user_id is None or not self.detail_id or change is None:
+            return None
+        self.detail_error = ""
+        try:
+            await run_db(_undo_change, user_id, self.detail_id, op_id, change.field)
+            self.detail = await run_db(_fetch, user_id, self.detail_id)
+        except ServiceError as exc:
+            self.detail_error = exc.message
+            return None
+        self.detail_changes = [
+            dataclasses.replace(c, undone=True) if c.op_id == op_id else c for c in self.detail_changes
+        ]
+        self.detail_version += 1
+        await self._reload()
         return None
 
     @rx.event

@@ -9,6 +9,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_up
 
+TASKS_LIST = "Tasks"
+
 
 def add_task(page: Page, title: str, *, priority: str = "", due: str = "", tags: str = "") -> None:
     page.get_by_role("textbox", name="New task", exact=True).fill(title)
@@ -48,7 +50,9 @@ def test_add_with_priority_due_and_tag_then_complete(page: Page, app_url: str):
     expect(pay.get_by_text("tomorrow")).to_be_visible()
     expect(pay.get_by_text("#home")).to_be_visible()
     pay.get_by_role("checkbox", name="Complete Pay rent").click()
-    expect(pay.get_by_role("checkbox", name="Reopen Pay rent")).to_be_checked()
+    # The default view shows open tasks: a completed one leaves it, with "Completed · Undo".
+    expect(pay).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("Completed “Pay rent”")
     page.get_by_role("tab", name=re.compile("^Completed")).click()
     expect(row(page, "Pay rent")).to_be_visible()
     expect(page).to_have_url(re.compile(r"status=completed"))
@@ -131,6 +135,100 @@ def test_long_lists_show_a_page_then_more(page: Page, app_url: str):
     items = page.get_by_role("list", name="Tasks").get_by_role("listitem")
     expect(items).to_have_count(50)
     expect(page.get_by_role("tab", name=re.compile("^All"))).to_contain_text("55")
+    expect(page.get_by_role("tab", name=re.compile("^Open"))).to_contain_text("55")
     page.get_by_role("button", name="Show more").click()
     expect(items).to_have_count(55)
     expect(page.get_by_role("button", name="Show more")).to_have_count(0)
+
+
+def seed(email: str, tasks: list[dict]) -> None:
+    from app.core.db import session_scope
+    from app.services import auth
+    from app.services import tasks as task_service
+
+    with session_scope() as session:
+        user = auth.get_user_by_email(session, email=email)
+        for data in tasks:
+            task_service.create_task(session, user_id=user.id, data=data)
+
+
+def listed_titles(page: Page) -> list[str]:
+    names = page.get_by_role("list", name=TASKS_LIST).get_by_role("button", name=re.compile("^Edit "))
+    return [name.removeprefix("Edit ") for name in names.evaluate_all("els => els.map(e => e.ariaLabel)")]
+
+
+def test_default_view_is_open_tasks_by_due_date(page: Page, app_url: str):
+    email = sign_up(page, app_url)
+    today = date.today()
+    seed(
+        email,
+        [
+            {"title": "Undated"},
+            {"title": "Later", "due_date": (today + timedelta(days=9)).isoformat()},
+            {"title": "Done already", "due_date": (today - timedelta(days=5)).isoformat(), "completed": True},
+            {"title": "Today", "due_date": today.isoformat()},
+            {"title": "Overdue", "due_date": (today - timedelta(days=2)).isoformat()},
+        ],
+    )
+    page.goto(f"{app_url}/tasks")
+    expect(row(page, "Overdue")).to_be_visible()
+    assert listed_titles(page) == ["Overdue", "Today", "Later", "Undated"]
+    expect(page.get_by_role("tab", name=re.compile("^Open"))).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_label("Sort by")).to_have_value("due_date")
+    # The other views and sorts are still there, and they live in the URL.
+    page.get_by_role("tab", name=re.compile("^All")).click()
+    expect(row(page, "Done already")).to_be_visible()
+    page.get_by_label("Sort by").select_option("created")
+    expect(page).to_have_url(re.compile(r"status=all.*sort=created|sort=created.*status=all"))
+    expect(page.get_by_role("list", name=TASKS_LIST).get_by_role("listitem").first).to_contain_text("Overdue")
+    page.get_by_role("tab", name=re.compile("^Completed")).click()
+    expect(row(page, "Overdue")).to_have_count(0)
+    assert listed_titles(page) == ["Done already"]
+
+
+def test_complete_says_completed_with_undo(page: Page, app_url: str):
+    open_tasks(page, app_url)
+    add_task(page, "Water plants")
+    add_task(page, "Call mum")
+    row(page, "Water plants").get_by_role("checkbox", name="Complete Water plants").click()
+    expect(row(page, "Water plants")).to_have_count(0)
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Completed “Water plants”")
+    expect(status.get_by_role("button", name="Close")).to_be_visible()
+    status.get_by_role("button", name="Undo").click()
+    back = row(page, "Water plants").get_by_role("checkbox", name="Complete Water plants")
+    expect(back).not_to_be_checked()
+    page.reload()
+    expect(row(page, "Water plants")).to_be_visible()
+    # The close button closes it at once; left alone it closes by itself after about 6 s.
+    row(page, "Call mum").get_by_role("checkbox", name="Complete Call mum").click()
+    expect(page.get_by_role("status")).to_contain_text("Completed “Call mum”")
+    page.get_by_role("status").get_by_role("button", name="Close").click()
+    expect(page.get_by_role("status")).to_have_count(0)
+    row(page, "Water plants").get_by_role("checkbox", name="Complete Water plants").click()
+    expect(page.get_by_role("status")).to_contain_text("Completed “Water plants”")
+    page.wait_for_timeout(4_000)
+    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_count(0, timeout=6_000)
+
+
+def test_phone_first_task_above_the_fold_filters_in_one_button(page: Page, app_url: str):
+    page.set_viewport_size({"width": 390, "height": 844})
+    email = sign_up(page, app_url)
+    seed(email, [{"title": f"Phone task {i}", "tags": ["home"]} for i in range(8)])
+    page.goto(f"{app_url}/tasks")
+    first = page.get_by_role("list", name=TASKS_LIST).get_by_role("listitem").first
+    expect(first).to_be_visible()
+    box = first.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 844, box
+    expect(page.get_by_label("Filter by tag")).to_be_hidden()
+    filters = page.get_by_role("button", name="Filters")
+    expect(filters).to_have_attribute("aria-expanded", "false")
+    filters.focus()
+    page.keyboard.press("Enter")
+    expect(filters).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_label("Filter by tag")).to_be_visible()
+    page.get_by_label("Filter by tag").select_option("home")
+    expect(page).to_have_url(re.compile(r"tag=home"))
+    expect(filters).to_contain_text("1")
