@@ -4,6 +4,9 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 BUN_VERSION := 1.4.4
 BUN := .tools/node_modules/.bin/bun
+AXE_VERSION := 4.14.1
+# axe-core's engine for the accessibility tests (tests/e2e/test_axe.py injects axe.min.js into pages).
+AXE := .tools/node_modules/axe-core/axe.min.js
 PORT ?= 3000
 BACKEND_PORT ?= 8000
 
@@ -23,10 +26,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(BUN):
-	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+# One npm install for every tool: without a package.json, each install removes what the last put there.
+$(BUN) $(AXE) &:
+	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error \
+	  bun@$(BUN_VERSION) axe-core@$(AXE_VERSION)
 
-setup: .venv/.installed $(BUN)
+setup: .venv/.installed $(BUN) $(AXE)
 
 migrate: setup
 	$(PY) -m app.cli migrate
