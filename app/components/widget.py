@@ -24,8 +24,17 @@ def _kids(node: rx.Var[WNode]) -> rx.Component:
     return rx.foreach(node.children, lambda child: widget_tree(node=child))
 
 
+def _click(node: rx.Var[WNode]) -> rx.Var[str]:
+    """What a click sends: the node's path and the type of the action it shows (``WNode.click``)."""
+    return rx.cond(node.click != "", node.click, node.path)
+
+
 def _busy(node: rx.Var[WNode]) -> rx.Var[bool]:
-    return ChatState.busy_action == node.widget_id + "|" + node.path
+    return ChatState.busy_action == node.widget_id + "|" + _click(node)
+
+
+def _form_open(node: rx.Var[WNode]) -> rx.Var[bool]:
+    return ChatState.open_forms.contains(node.widget_id + "|" + node.form_key)
 
 
 def _widget_busy(node: rx.Var[WNode]) -> rx.Var[bool]:
@@ -33,7 +42,7 @@ def _widget_busy(node: rx.Var[WNode]) -> rx.Var[bool]:
 
 
 def _field_id(node: rx.Var[WNode]) -> rx.Var[str]:
-    return node.widget_id + "-" + node.name
+    return rx.cond(node.dom_id != "", node.dom_id, node.widget_id + "-" + node.name)
 
 
 def _field_key(node: rx.Var[WNode]) -> rx.Var[str]:
@@ -43,6 +52,10 @@ def _field_key(node: rx.Var[WNode]) -> rx.Var[str]:
 
 
 def _button(node: rx.Var[WNode]) -> rx.Component:
+    return rx.cond(node.toggles != "", _disclosure(node), _action_button(node))
+
+
+def _action_button(node: rx.Var[WNode]) -> rx.Component:
     return rx.button(
         _icon(node.icon),
         node.text,
@@ -51,7 +64,7 @@ def _button(node: rx.Var[WNode]) -> rx.Component:
         on_click=rx.cond(
             node.submit | ~node.has_action,
             rx.noop(),
-            ChatState.widget_click(node.widget_id, node.path, node.version),
+            ChatState.widget_click(node.widget_id, _click(node), node.version),
         ),
         variant=node.variant,
         color_scheme=rx.cond(node.color != "", node.color, "indigo"),
@@ -60,6 +73,24 @@ def _button(node: rx.Var[WNode]) -> rx.Component:
         disabled=node.disabled | _widget_busy(node),
         width=rx.cond(node.block, "100%", "auto"),
         aria_label=rx.cond(node.aria_label != "", node.aria_label, node.text),
+    )
+
+
+def _disclosure(node: rx.Var[WNode]) -> rx.Component:
+    """A button that shows or folds a form of its card (Edit): ``aria-expanded`` says which."""
+    opened = ChatState.open_forms.contains(node.widget_id + "|" + node.toggles)
+    return rx.button(
+        _icon(node.icon),
+        node.text,
+        type="button",
+        on_click=ChatState.toggle_form(node.widget_id, node.toggles, node.dom_id),
+        variant=rx.cond(opened, "soft", node.variant),
+        color_scheme=rx.cond(node.color != "", node.color, "indigo"),
+        size=node.size,
+        disabled=_widget_busy(node),
+        aria_label=rx.cond(node.aria_label != "", node.aria_label, node.text),
+        aria_expanded=rx.cond(opened, "true", "false"),
+        aria_controls=node.dom_id,
     )
 
 
@@ -227,11 +258,21 @@ def widget_tree(node: rx.Var[WNode]) -> rx.Component:
         ),
         (
             "Form",
-            rx.form(
-                rx.flex(_kids(node), direction=node.direction, spacing=node.gap, width="100%"),
-                on_submit=lambda data: ChatState.widget_submit(data, node.widget_id, node.path, node.version),
-                reset_on_submit=False,
-                width="100%",
+            rx.cond(
+                ~node.folded | _form_open(node),
+                rx.box(
+                    rx.form(
+                        rx.flex(_kids(node), direction=node.direction, spacing=node.gap, width="100%"),
+                        on_submit=lambda data: ChatState.widget_submit(
+                            data, node.widget_id, _click(node), node.version
+                        ),
+                        reset_on_submit=False,
+                        width="100%",
+                    ),
+                    id=node.dom_id,
+                    width="100%",
+                    padding_top=rx.cond(node.folded, "0.25em", "0"),
+                ),
             ),
         ),
         ("Transition", rx.box(_kids(node))),

@@ -18,13 +18,14 @@ from sqlmodel import Session
 
 from app.core.db import session_scope
 from app.models import Message
-from app.orchestration import runner, widget_actions
+from app.orchestration import live_cards, runner, widget_actions
 from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import ServiceError
 from app.views.chat import MessageView, ThreadView, message_view, thread_views
 from app.views.widget import WNode, action_at, to_view
+from app.widgets import build
 
 PAGE_SIZE = 30
 """Conversations per sidebar page ("Load more" asks for the next)."""
@@ -207,7 +208,24 @@ def _message_views(session: Session, user_id: uuid.UUID, rows: list[Message]) ->
     widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
     fresh = [w.id for ws in widgets.values() for w in ws if w.state == "pending"]
     widget_service.mark_rendered(session, user_id=user_id, widget_ids=fresh)
-    return [message_view(m, widgets.get(m.id)) for m in rows]
+    every = [w for ws in widgets.values() for w in ws]
+    live = live_cards.live_payloads(session, user_id=user_id, widgets=every)
+    return [message_view(m, widgets.get(m.id), live) for m in rows]
+
+
+def refresh_widgets(*, user_id: uuid.UUID, widget_ids: list[str]) -> list[WNode]:
+    """These widgets as they read now (rows follow their tasks; a question answered meanwhile is
+    settled): what a page shows again after a turn that may have changed what its cards show.
+    Widgets that are gone (or not the user's) are left out."""
+    with session_scope() as session:
+        rows = []
+        for widget_id in widget_ids:
+            try:
+                rows.append(widget_service.get_widget(session, user_id=user_id, widget_id=widget_id))
+            except ServiceError:
+                continue
+        live = live_cards.live_payloads(session, user_id=user_id, widgets=rows)
+        return [to_view(live[w.id], widget_id=w.id, version=w.version) for w in rows]
 
 
 # ----- a turn and a click ---------------------------------------------------------------------
@@ -241,9 +259,17 @@ def perform_action(
     :class:`StillProcessingError` and the caller decides how long to ask again."""
     with session_scope() as session:
         widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
-        config = action_at(widget.payload, path)
-    if config is None:
-        raise ServiceError("This button no longer does anything.")
+        stale = live_cards.settle_stale(session, user_id=user_id, widgets=[widget])
+        live = live_cards.live_widget(session, user_id=user_id, widget=widget)
+        config = None if stale else action_at(live, path)
+        if config is None:  # answered or changed since it was shown: say so, and show it as it is
+            says = live_cards.card_says(live)
+            answered = stale or build.is_settled_confirmation(live)
+            note = f"Already answered: {says}" if answered else ""
+            return ActionDone(
+                error=note or "This card changed since it was shown; here it is as it is now.",
+                widget=to_view(live, widget_id=widget.id, version=widget.version),
+            )
     if config.get("handler") == "client":
         return ActionDone(client=config)
     outcome = widget_actions.perform(
@@ -259,5 +285,6 @@ def perform_action(
         done.error = str(outcome.result.get("error", "That didn't work."))
     with session_scope() as session:
         fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
-        done.widget = to_view(fresh.payload, widget_id=fresh.id, version=fresh.version)
+        live = live_cards.live_widget(session, user_id=user_id, widget=fresh)
+        done.widget = to_view(live, widget_id=fresh.id, version=fresh.version)
     return done

@@ -29,6 +29,7 @@ from app.core.db import begin_write, session_scope
 from app.core.inputs import InputError, check_json
 from app.models import Action, ActionStatus, Widget, WidgetState
 from app.models.base import utcnow
+from app.orchestration import live_cards
 from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
@@ -42,11 +43,11 @@ from app.widgets.actions import (
     DeleteTasks,
     ReopenTask,
     UndoOperation,
+    UndoOperations,
     UpdateTask,
     WidgetAction,
     parse_server_action,
 )
-from app.widgets.models import ListViewItem
 from app.widgets.validate import WidgetError, dump, validate_widget
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def _replay(existing: Action, user_id: uuid.UUID, wait_seconds: float) -> Action
                     action_id=str(row.id),
                     status=row.status,
                     result=row.result or {},
-                    widget=widget.payload,
+                    widget=live_cards.live_widget(session, user_id=user_id, widget=widget),
                     replayed=True,
                 )
         if time.monotonic() >= deadline:
@@ -230,12 +231,17 @@ def _process(
 ) -> ActionOutcome:
     with session_scope() as session:
         widget = widget_service.get_widget(session, user_id=user_id, widget_id=record.widget_id)
-        config = find_declared(widget.payload, action)
+        stale = live_cards.settle_stale(session, user_id=user_id, widgets=[widget])
+        live = live_cards.live_widget(session, user_id=user_id, widget=widget)
+        config = find_declared(live, action)
         if widget.state in (WidgetState.pending.value, WidgetState.rendered.value):
             widget.state = WidgetState.interacted.value
             session.add(widget)
-        payload_before = widget.payload
+        payload_before = live
     try:
+        if stale or (config is None and build.is_settled_confirmation(live)):
+            # a question answered meanwhile (in text, another tab): say how, change nothing
+            raise InvalidInputError(f"Already answered: {live_cards.card_says(live)}")
         if config is None:
             raise InvalidInputError("This action is no longer available on that card.")
         result, new_payload = _run(config, form, user_id=user_id, widget=widget, source=source)
@@ -262,7 +268,7 @@ def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict
         begin_write(session)
         widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
         if not new_payload:
-            return widget.payload
+            return live_cards.live_widget(session, user_id=user_id, widget=widget)
         try:
             payload = dump(
                 validate_widget(new_payload(widget.payload) if callable(new_payload) else new_payload)
@@ -271,11 +277,10 @@ def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict
             log.error(
                 "Widget %s: its new payload is not a valid widget (%s); kept the stored one.", widget_id, exc
             )
-            return widget.payload
-        if widget_service.replace_payload(session, widget=widget, payload=payload, state=WidgetState.updated):
-            return payload
+            return live_cards.live_widget(session, user_id=user_id, widget=widget)
+        widget_service.replace_payload(session, widget=widget, payload=payload, state=WidgetState.updated)
         session.refresh(widget)
-        return widget.payload
+        return live_cards.live_widget(session, user_id=user_id, widget=widget)
 
 
 @dataclass(frozen=True)
@@ -319,66 +324,134 @@ def _current_task(user_id: uuid.UUID, task_id: str) -> dict[str, Any] | None:
             return None
 
 
-def _replace_row(task_id: str, row: ListViewItem) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """The change "this list's row for the task becomes ``row``", applied to the payload as stored."""
-    return lambda payload: build.replace_row(payload, task_id, row)
+def _same(payload: dict[str, Any]) -> dict[str, Any]:
+    """The stored card unchanged (its rows read the task's new state): a new version all the same,
+    so a client's next click on it is a click of its own, never a replay of this one."""
+    return payload
+
+
+def _is_change_card(widget: Widget) -> bool:
+    return widget.payload.get("type") == "Card" and widget.payload.get("key") == build.CHANGES_KEY
+
+
+def _row_of(payload: dict[str, Any], task_id: str) -> build.StoredChange | None:
+    for kid in payload.get("children") or []:
+        row = build.read_change(kid) if isinstance(kid, dict) else None
+        if row is not None and row.task_id == task_id:
+            return row
+    return None
+
+
+def _row_with_op(payload: dict[str, Any], operation_id: str) -> build.StoredChange | None:
+    for kid in payload.get("children") or []:
+        row = build.read_change(kid) if isinstance(kid, dict) else None
+        if row is not None and operation_id in row.undo:
+            return row
+    return None
 
 
 def _set_done(action: CompleteTask | ReopenTask, click: _Click) -> Outcome:
     tool = "complete_task" if isinstance(action, CompleteTask) else "reopen_task"
     result = click.tool(tool, {"task_id": action.payload.task_id})
-    task_id = str(result["task_id"])
-    task = _current_task(click.user_id, task_id)
-    if click.in_list and task:
-        return result, _replace_row(task_id, build.task_row(task, click.today))
-    if task is None:  # deleted just after (a race): the card stays as stored
-        return result, None
-    verb = "Completed" if isinstance(action, CompleteTask) else "Reopened"
-    return result, build.task_card(
-        task, verb=verb, operation_id=result.get("operation_id"), today=click.today
-    )
+    return result, _same
 
 
 def _delete_task(action: DeleteTask, click: _Click) -> Outcome:
     result = click.tool("delete_task", {"task_id": action.payload.task_id})
-    task_id = str(result["task_id"])
-    if click.in_list:
-        return result, _replace_row(task_id, build.deleted_row(task_id, result["title"]))
+    if click.in_list:  # the row reads "Deleted" from now on: its task is gone
+        return result, _same
     return result, build.outcome_card(
         f"Deleted “{result['title']}”.", operation_id=result.get("operation_id")
     )
 
 
-def _undo(action: UndoOperation, click: _Click) -> Outcome:
-    result = click.tool("undo", {"operation_id": action.payload.operation_id})
+def _undone(result: dict[str, Any]) -> str:
+    """What an undo reverted, in words: "Undone: editing “take out the trash”."."""
     title = result.get("title")
-    done = f"{undone_verb(result.get('undone'))} “{title}”" if title else "the change"
-    return result, build.outcome_card(f"Undone: {done}.")
+    return f"Undone: {undone_verb(result.get('undone'))} “{title}”." if title else "Undone."
+
+
+def _undo(action: UndoOperation, click: _Click) -> Outcome:
+    op = action.payload.operation_id
+    result = click.tool("undo", {"operation_id": op})
+    if not _is_change_card(click.widget) or _row_with_op(click.widget.payload, op) is None:
+        return result, build.outcome_card(_undone(result))
+    note = _undone(result)
+
+    def pop(row: build.StoredChange) -> Any:
+        change = build.Change(row.task_id, row.title, row.verb)
+        return build.change_skeleton(change, note=note, undo=[o for o in row.undo if o != op])
+
+    def apply(payload: dict[str, Any]) -> dict[str, Any]:
+        row = _row_with_op(payload, op)
+        return build.with_change(payload, row.task_id, pop) if row else payload
+
+    return result, apply
+
+
+def _undo_all(action: UndoOperations, click: _Click) -> Outcome:
+    """Every change of the card, newest first, each through the journaled undo (each op once)."""
+    undone: dict[str, dict[str, Any]] = {}
+    already = 0
+    for op in action.payload.operation_ids:
+        try:
+            undone[op] = click.tool("undo", {"operation_id": op})
+        except ToolError as exc:
+            if "already undone" not in str(exc):
+                raise
+            already += 1
+    if not undone:
+        raise ToolError("Those changes were already undone.")
+    titles = list(dict.fromkeys(t for r in undone.values() for t in r.get("titles") or [r.get("title")] if t))
+    result = {"status": "undone", "count": len(undone), "titles": titles, "already_undone": already}
+
+    def clear(row: build.StoredChange) -> Any:
+        mine = [undone[o] for o in row.undo if o in undone]
+        note = _undone(mine[0]) if len(mine) == 1 else ("Undone." if mine else row.note)
+        change = build.Change(row.task_id, row.title, row.verb)
+        return build.change_skeleton(change, note=note, undo=[o for o in row.undo if o not in undone])
+
+    def apply(payload: dict[str, Any]) -> dict[str, Any]:
+        for kid in list(payload.get("children") or []):
+            row = build.read_change(kid) if isinstance(kid, dict) else None
+            if row is not None:
+                payload = build.with_change(payload, row.task_id, clear)
+        return payload
+
+    return result, apply
 
 
 def _update_task(action: UpdateTask, click: _Click) -> Outcome:
-    result = click.tool("update_task", {"task_id": action.payload.task_id, **_form_changes(click.form)})
-    task = _current_task(click.user_id, str(result["task_id"]))
-    if task is None:  # deleted just after (a race): the card stays as stored
+    task_id = action.payload.task_id
+    result = click.tool("update_task", {"task_id": task_id, **_form_changes(click.form)})
+    op = result.get("operation_id")
+    if _is_change_card(click.widget) and _row_of(click.widget.payload, task_id) is not None:
+
+        def push(row: build.StoredChange) -> Any:
+            verb = row.verb if row.verb.endswith("edited") else f"{row.verb}, then edited"
+            change = build.Change(row.task_id, str(result.get("title") or row.title), verb)
+            return build.change_skeleton(change, undo=[*row.undo, *([op] if op else [])])
+
+        return result, lambda payload: build.with_change(payload, task_id, push)
+    if _current_task(click.user_id, str(result["task_id"])) is None:  # deleted just after (a race)
         return result, None
-    return result, build.task_card(
-        task, verb="Updated", operation_id=result.get("operation_id"), today=click.today
+    change = build.Change(
+        str(result["task_id"]), str(result.get("title", "")), "Updated", (op,) if op else ()
     )
+    return result, build.change_card([change])
 
 
 def _delete_tasks(action: DeleteTasks, click: _Click) -> Outcome:
     _forget_pending_confirmation(click.user_id, click.widget)
     result = click.tool("delete_tasks", {"task_ids": action.payload.task_ids})
-    n = result["count"]
-    message = f"Deleted {n} task{'s' if n != 1 else ''}."
-    return result, build.outcome_card(
-        message, detail=result["titles"], operation_id=result.get("operation_id")
+    return result, build.settled_confirmation(
+        "delete", done=result["titles"], operation_id=result.get("operation_id")
     )
 
 
 def _cancel_delete_tasks(action: CancelDeleteTasks, click: _Click) -> Outcome:
     _forget_pending_confirmation(click.user_id, click.widget)
-    return {"status": "cancelled"}, build.outcome_card("Cancelled. Nothing was deleted.")
+    return {"status": "cancelled"}, build.settled_confirmation("delete", done=[])
 
 
 HANDLERS: dict[type[WidgetAction], Callable[[Any, _Click], Outcome]] = {
@@ -386,6 +459,7 @@ HANDLERS: dict[type[WidgetAction], Callable[[Any, _Click], Outcome]] = {
     ReopenTask: _set_done,
     DeleteTask: _delete_task,
     UndoOperation: _undo,
+    UndoOperations: _undo_all,
     UpdateTask: _update_task,
     DeleteTasks: _delete_tasks,
     CancelDeleteTasks: _cancel_delete_tasks,

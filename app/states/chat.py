@@ -143,6 +143,8 @@ class ChatState(rx.State):
     busy_action: str = ""
     busy_widget: str = ""
     expanded_widgets: list[str] = []
+    open_forms: list[str] = []
+    """Folded card forms (an Edit) shown now, as ``widget id|form key``."""
 
     # ----- helpers ---------------------------------------------------------------------------
 
@@ -366,9 +368,12 @@ class ChatState(rx.State):
         except Exception:
             await self._turn_failed()
             raise
+        earlier = await self._fresh_widgets(user_id, result.thread_id, views)
         async with self:
             if self.thread_id == result.thread_id:
                 self._merge_messages(views)
+                for view in earlier:
+                    self._replace_widget(view)
             self.sending, self.streaming, self.stream_text = False, False, ""
             listing = (await self.get_state(ThreadsState)).threads
             on_top = bool(listing) and listing[0].id == result.thread_id
@@ -376,6 +381,20 @@ class ChatState(rx.State):
         yield scroll
         if not on_top:  # the turn moved its thread to the top of the sidebar
             await self._refresh_sidebar(user_id)
+
+    async def _fresh_widgets(
+        self, user_id: uuid.UUID, thread_id: str, views: list[MessageView]
+    ) -> list[WNode]:
+        """The cards shown before this turn, as they read after it: a turn can complete a listed
+        task or answer a question a card asked, and every card shows the current truth."""
+        async with self:
+            if self.thread_id != thread_id:
+                return []
+            new = {v.id for v in views}
+            shown = [w.widget_id for m in self.messages if m.id not in new for w in m.widgets]
+        if not shown:
+            return []
+        return await run_db(chat_session.refresh_widgets, user_id=user_id, widget_ids=shown)
 
     async def _turn_failed(self) -> None:
         """An unexpected error (the database went away): the error handler tells the person; the
@@ -457,6 +476,21 @@ class ChatState(rx.State):
             self.expanded_widgets = [*self.expanded_widgets, widget_id]
 
     @rx.event
+    def toggle_form(self, widget_id: str, form: str, element_id: str):
+        """Open or fold a card's form (a disclosure: no request, nothing recorded); opening it moves
+        the focus to its first field."""
+        key = f"{widget_id}|{form}"
+        if key in self.open_forms:
+            self.open_forms = [k for k in self.open_forms if k != key]
+            return None
+        self.open_forms = [*self.open_forms, key]
+        return rx.call_script(
+            "setTimeout(() => { const f = document.getElementById("
+            + json.dumps(element_id)
+            + "); const i = f && f.querySelector('input, select, textarea'); if (i) i.focus(); }, 60)"
+        )
+
+    @rx.event
     def widget_click(self, widget_id: str, path: str, version: int):
         return self._start_action(widget_id, path, version, None)
 
@@ -488,6 +522,8 @@ class ChatState(rx.State):
             self.busy_action, self.busy_widget = "", ""
             if done is not None and done.widget is not None:
                 self._replace_widget(done.widget)
+            if form and done is not None and not done.error:  # saved: fold the widget's forms
+                self.open_forms = [k for k in self.open_forms if not k.startswith(f"{widget_id}|")]
         if follow_up is not None:
             yield follow_up
 

@@ -67,8 +67,13 @@ class MessageView:
     widgets: list[WNode] = field(default_factory=list)
 
 
-def message_view(message: Message, widgets: list[Widget] | None = None) -> MessageView:
+def message_view(
+    message: Message, widgets: list[Widget] | None = None, live: dict[str, dict[str, Any]] | None = None
+) -> MessageView:
+    """A message and its widgets; ``live``: payloads to show instead of the stored ones, by widget id
+    (cards read with their tasks as they are now, ``app.orchestration.live_cards``)."""
     meta: dict[str, Any] = message.meta or {}
+    live = live or {}
     return MessageView(
         id=str(message.id),
         role=message.role,
@@ -78,5 +83,7 @@ def message_view(message: Message, widgets: list[Widget] | None = None) -> Messa
         created_at=message.created_at.isoformat(),
         time_label=message.created_at.strftime("%H:%M"),
         tool_names=[str(c.get("name")) for c in (message.tool_calls or [])],
-        widgets=[to_view(w.payload, widget_id=w.id, version=w.version) for w in widgets or []],
+        widgets=[
+            to_view(live.get(w.id, w.payload), widget_id=w.id, version=w.version) for w in widgets or []
+        ],
     )

@@ -20,6 +20,7 @@ from app.widgets.models import (
     Caption,
     Card,
     Checkbox,
+    Col,
     DatePicker,
     Form,
     Icon,
@@ -172,6 +173,19 @@ class WNode:
     :func:`_name_buttons`); empty: its label."""
     limit: int = 0
     block: bool = False
+    click: str = ""
+    """What a click on this node sends: its ``path`` and the type of the action it showed
+    (``children.0#task.complete``), so a card that changed since it was shown (a row whose task was
+    completed elsewhere now offers Reopen) never runs an action the person did not see."""
+    toggles: str = ""
+    """A disclosure button's folded form (its ``key``, e.g. ``edit:<task id>``); empty otherwise."""
+    folded: bool = False
+    """A form shown only once its disclosure button opens it (an Edit form)."""
+    form_key: str = ""
+    """The key of the form this node is in (a field's id and a folded form's open state use it)."""
+    dom_id: str = ""
+    """The element id: a field's (its label points at it), a folded form's (its button controls it),
+    or, on a disclosure button, the form it controls."""
     children: list[WNode] = dataclasses.field(default_factory=list)
 
 
@@ -190,14 +204,26 @@ def _color(value: Any) -> str:
     return ""
 
 
-def _action_props(action: ActionConfig | None) -> dict[str, Any]:
+def _action_props(action: ActionConfig | None, path: str = "") -> dict[str, Any]:
     if action is None:
         return {}
     return {
         "has_action": True,
         "client_action": action.handler == "client",
         "loading": action.loadingBehavior,
+        "click": f"{path}#{action.type}",
     }
+
+
+TOGGLE_FORM = "form.toggle"
+FOLDED_PREFIX = "edit:"
+
+
+def dom_id(widget_id: str, *parts: str) -> str:
+    """An element id made of the widget's id and parts (any character but letters, digits, - and _
+    becomes -), unique per widget, form and field."""
+    raw = "-".join([widget_id, *[p for p in parts if p]])
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in raw)
 
 
 UNSHOWABLE = "This card can't be shown."
@@ -218,7 +244,7 @@ def to_view(payload: dict[str, Any], *, widget_id: str, version: int) -> WNode:
             type="Text", path="", widget_id=widget_id, version=version, text=UNSHOWABLE, color="gray"
         )
         return WNode(type="Card", widget_id=widget_id, version=version, children=[note])
-    return _node(root, path="", widget_id=widget_id, version=version)
+    return _node(root, path="", widget_id=widget_id, version=version, form_key="")
 
 
 def _field(model: BaseModel, name: str) -> Any:
@@ -242,12 +268,14 @@ def _size(model: BaseModel) -> str:
     return SIZE.get(str(size or "md"), "2")
 
 
-def _node(model: BaseModel, *, path: str, widget_id: str, version: int) -> WNode:
+def _node(model: BaseModel, *, path: str, widget_id: str, version: int, form_key: str) -> WNode:
     kind = str(_field(model, "type") or "")
-    node = WNode(type=kind, path=path, widget_id=widget_id, version=version)
+    if isinstance(model, Form):
+        form_key = str(model.key or "form")
+    node = WNode(type=kind, path=path, widget_id=widget_id, version=version, form_key=form_key)
     base = f"{path}." if path else ""
     node.children = [
-        _node(k, path=f"{base}children.{i}", widget_id=widget_id, version=version)
+        _node(k, path=f"{base}children.{i}", widget_id=widget_id, version=version, form_key=form_key)
         for i, k in enumerate(_kids(model))
     ]
     has_value = "value" in type(model).model_fields  # Text, Title, Caption, Markdown, Label; else a label
@@ -278,7 +306,11 @@ def _node(model: BaseModel, *, path: str, widget_id: str, version: int) -> WNode
         node.icon = ICON_MAP.get(str(model.iconStart or ""), "")
         node.icon_end = ICON_MAP.get(str(model.iconEnd or ""), "")
         node.submit = bool(model.submit)
-        node.__dict__.update(_action_props(model.onClickAction))
+        node.__dict__.update(_action_props(model.onClickAction, path))
+        click = model.onClickAction
+        if click is not None and click.type == TOGGLE_FORM and click.handler == "client":
+            node.toggles = str((click.payload or {}).get("form") or "")
+            node.dom_id = dom_id(widget_id, node.toggles)
     if isinstance(model, Icon):
         node.icon = ICON_MAP.get(str(model.name), "circle")
     if isinstance(model, Image):
@@ -293,12 +325,16 @@ def _node(model: BaseModel, *, path: str, widget_id: str, version: int) -> WNode
         node.checked = bool(_field(model, "defaultChecked"))
         options = model.options if isinstance(model, Select) else []
         node.options = [Option(o.value, o.label) for o in options]
+        node.dom_id = dom_id(widget_id, form_key, model.name)
     if isinstance(model, Label):
         node.name = model.fieldName
+        node.dom_id = dom_id(widget_id, form_key, model.fieldName)
     if isinstance(model, Form):
-        node.__dict__.update(_action_props(model.onSubmitAction))
+        node.__dict__.update(_action_props(model.onSubmitAction, path))
+        node.folded = form_key.startswith(FOLDED_PREFIX)
+        node.dom_id = dom_id(widget_id, form_key)
     if isinstance(model, ListViewItem):
-        node.__dict__.update(_action_props(model.onClickAction))
+        node.__dict__.update(_action_props(model.onClickAction, path))
     if isinstance(model, Card):
         node.confirm_label = model.confirm.label if model.confirm else ""
         node.cancel_label = model.cancel.label if model.cancel else ""
@@ -306,7 +342,9 @@ def _node(model: BaseModel, *, path: str, widget_id: str, version: int) -> WNode
         node.status_text = model.status.text if model.status else ""
     if isinstance(model, ListView):
         node.limit = model.limit if isinstance(model.limit, int) else 10_000
-    if isinstance(model, ListViewItem):
+    if isinstance(model, ListViewItem) or (
+        isinstance(model, Col) and str(model.key or "").startswith("change:")
+    ):
         _name_buttons(node, _subject(node, "Title") or _subject(node, "Text"))
     elif isinstance(model, Card):
         _name_buttons(node, _subject(node, "Title"))
@@ -337,7 +375,19 @@ def _name_buttons(node: WNode, subject: str) -> None:
 
 
 def action_at(payload: dict[str, Any], path: str) -> dict[str, Any] | None:
-    """The action config a node declares (``confirm``/``cancel`` for a card's footer buttons)."""
+    """The action config a node declares (``confirm``/``cancel`` for a card's footer buttons).
+
+    A ``path#type`` (a node's ``click``) finds it only if the node still declares an action of
+    that type: a card that changed since it was shown answers None rather than another action.
+    """
+    path, _, want = path.partition("#")
+    config = _action_at(payload, path)
+    if config is not None and want and config.get("type") != want:
+        return None
+    return config
+
+
+def _action_at(payload: dict[str, Any], path: str) -> dict[str, Any] | None:
     node: Any = payload
     if path in ("confirm", "cancel"):
         part = payload.get(path) or {}

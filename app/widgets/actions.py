@@ -37,6 +37,19 @@ class TaskIds(BaseModel):
     task_ids: list[str] = Field(default_factory=list)
 
 
+class OperationRefs(BaseModel):
+    """The journaled changes an "Undo all" button reverts (newest first)."""
+
+    operation_ids: list[str] = Field(default_factory=list)
+
+
+class FormRef(BaseModel):
+    """The folded form (its ``key``) a disclosure button opens and closes, and the task it edits."""
+
+    form: str = ""
+    task_id: str = ""
+
+
 class NoPayload(BaseModel):
     """An action that needs nothing but its type (dumped as ``{}``, as ChatKit clients send it)."""
 
@@ -93,6 +106,13 @@ class UndoOperation(WidgetAction):
     payload: OperationRef
 
 
+class UndoOperations(WidgetAction):
+    """A summary card's "Undo all": every change of that turn, each through the undo tool."""
+
+    type: Literal["task.undo_all"] = "task.undo_all"
+    payload: OperationRefs
+
+
 class UpdateTask(WidgetAction):
     """The edit form's submit; the changes come in the click's form, not in the payload."""
 
@@ -118,8 +138,23 @@ class OpenTask(WidgetAction):
     handler: ClassVar[Handler] = "client"
 
 
+class ToggleForm(WidgetAction):
+    """A disclosure ("Edit"): shows or hides a folded form of the card; runs in the browser only."""
+
+    type: Literal["form.toggle"] = "form.toggle"
+    payload: FormRef
+    handler: ClassVar[Handler] = "client"
+
+
 ServerAction = Annotated[
-    CompleteTask | ReopenTask | DeleteTask | UndoOperation | UpdateTask | DeleteTasks | CancelDeleteTasks,
+    CompleteTask
+    | ReopenTask
+    | DeleteTask
+    | UndoOperation
+    | UndoOperations
+    | UpdateTask
+    | DeleteTasks
+    | CancelDeleteTasks,
     Field(discriminator="type"),
 ]
 """Every action the server runs, told apart by ``type``."""
@@ -127,7 +162,8 @@ SERVER_ACTION = TypeAdapter(ServerAction)
 SERVER_ACTION_TYPES: tuple[str, ...] = tuple(
     model.model_fields["type"].default
     for model in (
-        CompleteTask, ReopenTask, DeleteTask, UndoOperation, UpdateTask, DeleteTasks, CancelDeleteTasks
+        CompleteTask, ReopenTask, DeleteTask, UndoOperation, UndoOperations, UpdateTask, DeleteTasks,
+        CancelDeleteTasks,
     )
 )  # fmt: skip
 

@@ -28,7 +28,8 @@ def view(payload: dict[str, Any]) -> WNode:
 
 
 def test_task_rows_name_their_buttons_after_the_task() -> None:
-    payload = build.task_list([MILK, DOG], heading="2 tasks", today=TODAY)
+    stored = build.task_list([MILK, DOG], heading="2 tasks", today=TODAY)
+    payload = build.hydrate(stored, {MILK["id"]: MILK, DOG["id"]: DOG}, TODAY)
     assert buttons(view(payload)) == [
         ("Complete", "Complete buy milk"),
         ("Delete", "Delete buy milk"),
@@ -37,11 +38,19 @@ def test_task_rows_name_their_buttons_after_the_task() -> None:
     ]
 
 
-def test_task_card_buttons_name_the_task_from_its_title() -> None:
-    payload = build.task_card(MILK, verb="Added", operation_id=MILK["id"], today=TODAY)
-    named = buttons(view(payload))
-    assert ("Undo", "Undo buy milk") in named
-    assert all(name == f"{label} buy milk" for label, name in named)
+def test_change_card_buttons_name_the_task_of_their_row() -> None:
+    changes = [build.Change(t["id"], t["title"], "Added", (t["id"],)) for t in (MILK, DOG)]
+    stored = build.change_card(changes, heading="Added 2 tasks")
+    named = buttons(view(build.hydrate(stored, {MILK["id"]: MILK, DOG["id"]: DOG}, TODAY)))
+    assert named == [
+        ("Undo", "Undo buy milk"),
+        ("Edit", "Edit buy milk"),
+        ("Save changes", "Save changes buy milk"),
+        ("Undo", "Undo walk the dog"),
+        ("Edit", "Edit walk the dog"),
+        ("Save changes", "Save changes walk the dog"),
+        ("Undo all", ""),
+    ]
 
 
 def test_cards_without_a_subject_keep_their_labels() -> None:

@@ -216,8 +216,15 @@ def test_perform_action_runs_the_click_once_and_answers_with_the_new_widget(app_
 
 def test_perform_action_refuses_a_node_without_an_action_and_another_users_widget(app_db, uid, new_user):
     widget_id, version = _task_list(app_db, uid)
-    with pytest.raises(ServiceError, match="no longer does anything"):
-        chat_session.perform_action(user_id=uid, widget_id=widget_id, path="children.0", version=version)
+    done = chat_session.perform_action(user_id=uid, widget_id=widget_id, path="children.0", version=version)
+    assert done.error == "This card changed since it was shown; here it is as it is now."
+    assert done.widget is not None  # shown again, as it is
+    assert done.widget.widget_id == widget_id
+    # a click on what was a Complete button that now reads Reopen runs nothing either
+    stale = chat_session.perform_action(
+        user_id=uid, widget_id=widget_id, path=f"{COMPLETE_PATH}#task.reopen", version=version
+    )
+    assert stale.error.startswith("This card changed")
     with pytest.raises(ServiceError):
         chat_session.perform_action(
             user_id=new_user(), widget_id=widget_id, path=COMPLETE_PATH, version=version

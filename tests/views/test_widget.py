@@ -60,10 +60,11 @@ def test_view_of_built_cards_keeps_actions_and_labels() -> None:
     card = build.confirm_delete(["a", "b"], ["A", "B"])
     view = to_view(card, widget_id="w", version=0)
     assert (view.confirm_label, view.cancel_label) == ("Delete", "Cancel")
-    task = {"id": "t1", "title": "milk", "priority": "high", "completed": True, "tags": []}
-    listed = to_view(
-        build.task_list([task], heading="1 task", today=date(2026, 6, 15)), widget_id="l", version=0
-    )
+    tid = "00000000-0000-0000-0000-000000000001"
+    task = {"id": tid, "title": "milk", "priority": "high", "completed": True, "tags": []}
+    today = date(2026, 6, 15)
+    stored = build.task_list([task], heading="1 task", today=today)
+    listed = to_view(build.hydrate(stored, {tid: task}, today), widget_id="l", version=0)
     (row,) = listed.children
     toggle = row.children[0].children[0]
     assert (toggle.type, toggle.text, toggle.has_action, toggle.loading) == ("Button", "Reopen", True, "self")

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.core.db import session_scope
 from app.models import Action, Task, TaskOperation, Widget
+from app.orchestration import live_cards
 from app.orchestration import widget_actions as actions_module
 from app.orchestration.runner import run_turn
 from app.orchestration.widget_actions import ActionOutcome, declared_actions, perform
@@ -57,6 +58,13 @@ class Scene:
     def task(self, title: str) -> Task | None:
         return self.tasks().get(self.ids[title])
 
+    def live(self, widget_id: str) -> dict[str, Any]:
+        """The widget as a person sees it now (rows read from the tasks as they are)."""
+        with session_scope() as session:
+            row = session.get(Widget, widget_id)
+            assert row is not None
+            return live_cards.live_widget(session, user_id=self.user, widget=row)
+
     def widget(self, widget_id: str) -> Widget:
         with Session(self.engine) as s:
             row = s.get(Widget, widget_id)
@@ -83,15 +91,19 @@ def scene(alice: uuid.UUID, live_db: sa.Engine) -> Scene:
     first = run_turn(user_id=alice, text="add buy milk")
     thread_id = first.thread_id
     (milk_card,) = first.widgets
-    assert len(run_turn(user_id=alice, text="add tasks: eggs, bread", thread_id=thread_id).widgets) == 2
+    (summary,) = run_turn(user_id=alice, text="add tasks: eggs, bread", thread_id=thread_id).widgets
+    assert summary["payload"]["key"] == "changes", "several changes are one card"
     (listed,) = run_turn(user_id=alice, text="show my tasks", thread_id=thread_id).widgets
     assert listed["type"] == "ListView"
     with Session(live_db) as s:
         ids = {t.title: str(t.id) for t in s.exec(select(Task).where(Task.user_id == alice)).all()}
     assert set(ids) == {"buy milk", "eggs", "bread"}
-    for widget in (milk_card, listed):
+    scene = Scene(live_db, alice, thread_id, ids, milk_card, listed)
+    for widget in (milk_card, listed):  # stored by reference, shown as the tasks are: both ChatKit's
         assert_chatkit_parses(widget["payload"])
-    return Scene(live_db, alice, thread_id, ids, milk_card, listed)
+        widget["payload"] = scene.live(widget["id"])
+        assert_chatkit_parses(widget["payload"])
+    return scene
 
 
 def row_action(payload: dict[str, Any], task_id: str, label: str) -> dict[str, Any]:
@@ -131,11 +143,12 @@ def test_actions_complete_from_list_row(scene: Scene) -> None:
     assert record.result == out.result
     stored = scene.widget(wid)
     assert (stored.state, stored.version) == ("updated", 1)
-    assert stored.payload == out.widget
-    assert labels(stored.payload, eggs) == ["Reopen", "Delete"]
-    assert labels(stored.payload, scene.ids["bread"]) == ["Complete", "Delete"]
-    assert row_action(stored.payload, eggs, "Reopen")["type"] == "task.reopen"
-    assert_chatkit_parses(stored.payload)
+    shown = scene.live(wid)
+    assert shown == out.widget
+    assert labels(shown, eggs) == ["Reopen", "Delete"]
+    assert labels(shown, scene.ids["bread"]) == ["Complete", "Delete"]
+    assert row_action(shown, eggs, "Reopen")["type"] == "task.reopen"
+    assert_chatkit_parses(shown)
     assert len(scene.ops("complete_task")) == 1
 
 
@@ -200,7 +213,7 @@ def test_actions_forged_task_id_fails(scene: Scene) -> None:
     assert out.status == "failed"
     assert "no longer available" in out.result["error"]
     assert scene.task("eggs").title == "eggs"  # type: ignore[union-attr]
-    (scene.widget(milk_card["id"]).payload == milk_card["payload"]) or pytest.fail("card changed")
+    (scene.live(milk_card["id"]) == milk_card["payload"]) or pytest.fail("card changed")
     # a task that is not on the list can't be deleted through the list
     scene.turn("add walk the dog")
     dog = next(tid for tid, t in scene.tasks().items() if t.title == "walk the dog")
@@ -213,10 +226,12 @@ def test_actions_forged_task_id_fails(scene: Scene) -> None:
     assert {a.status for a in scene.actions()} == {"failed"}
     # a declared client action is not the server's to run
     card = scene.milk_card
-    out = perform(user_id=scene.user, widget_id=card["id"], action=first_action(card["payload"], "task.open"))
+    out = perform(
+        user_id=scene.user, widget_id=card["id"], action=first_action(card["payload"], "form.toggle")
+    )
     assert out.status == "failed"
     assert "not an action the server runs" in out.result["error"]
-    assert scene.widget(card["id"]).payload == card["payload"]
+    assert scene.live(card["id"]) == card["payload"]
 
 
 def test_actions_confirm_card_cancel_then_delete(scene: Scene) -> None:
@@ -243,7 +258,7 @@ def test_actions_confirm_card_cancel_then_delete(scene: Scene) -> None:
         idempotency_key="d",
     )
     assert late.status == "failed"
-    assert "no longer available" in late.result["error"]
+    assert late.result["error"] == "Already answered: Cancelled: nothing deleted."
     scene.turn("yes")
     assert len(scene.tasks()) == 3
     assert scene.ops("delete_tasks") == []
@@ -270,8 +285,9 @@ def test_actions_task_card_undo_reverts(scene: Scene) -> None:
     assert out.status == "completed"
     assert scene.task("buy milk") is None, "undoing the add removes the task"
     assert {t.title for t in scene.tasks().values()} == {"eggs", "bread"}
-    assert declared_actions(scene.widget(card["id"]).payload) == []
-    assert "Undone: adding “buy milk”." in str(scene.widget(card["id"]).payload)
+    assert declared_actions(scene.live(card["id"])) == [], "a row whose task is gone has no buttons"
+    assert "Undone: adding “buy milk”." in str(scene.live(card["id"]))
+    assert "Added · deleted" in str(scene.live(card["id"]))
     (card,) = scene.turn("complete eggs")
     assert scene.task("eggs").completed  # type: ignore[union-attr]
     out = perform(user_id=scene.user, widget_id=card["id"], action=first_action(card["payload"], "task.undo"))
@@ -290,9 +306,11 @@ def test_actions_task_update_form(scene: Scene) -> None:
     assert (task.title, task.due_date, task.priority) == ("buy oat milk", date(2027, 3, 1), "high")
     (record,) = scene.actions(card["id"])
     assert record.payload == {"action": submit["payload"], "form": form}
-    stored = scene.widget(card["id"]).payload
+    stored = scene.live(card["id"])
+    assert out.widget == stored
     assert_chatkit_parses(stored)
-    assert any(n.get("value") == "buy oat milk" for n in nodes(stored) if n["type"] == "Title")
+    assert any(n.get("value") == "buy oat milk" for n in nodes(stored) if n["type"] == "Text")
+    assert "Added, then edited · due " in str(stored)
     # the updated card's form clears the due date with an empty value
     out = perform(
         user_id=scene.user, widget_id=card["id"], action=first_action(stored, "task.update"),
@@ -330,7 +348,7 @@ def test_actions_other_users_widget_is_not_found(scene: Scene) -> None:
     assert not scene.task("eggs").completed  # type: ignore[union-attr]
     stored = scene.widget(wid)
     assert (stored.version, stored.state) == (0, "pending")
-    assert stored.payload == scene.task_list["payload"]
+    assert scene.live(wid) == scene.task_list["payload"]
     assert scene.ops("complete_task") == []
     # and the owner's own click still works afterwards
     out = perform(user_id=scene.user, widget_id=wid, action=action, idempotency_key="b")
@@ -401,8 +419,9 @@ def test_actions_concurrent_confirm_delete_runs_once(scene: Scene) -> None:
 
 
 def assert_shown_is_stored(scene: Scene, out: ActionOutcome, widget_id: str) -> dict[str, Any]:
-    """The card an action answers with is the one stored, and it passes the one validation gate."""
-    stored = scene.widget(widget_id).payload
+    """The card an action answers with is the one stored (read as the tasks are now), and it passes
+    the one validation gate."""
+    stored = scene.live(widget_id)
     assert out.widget == stored
     assert dump(validate_widget(stored)) == stored
     assert_chatkit_parses(stored)
@@ -434,7 +453,8 @@ def test_actions_card_that_could_not_be_stored_is_not_shown(
     assert (out.status, out.result["status"]) == ("completed", "completed")
     assert scene.task("eggs").completed  # type: ignore[union-attr]
     stored = assert_shown_is_stored(scene, out, wid)
-    assert labels(stored, eggs) == ["Complete", "Delete"]  # the card that was never replaced
+    assert scene.widget(wid).version == 0  # never replaced; its row still reads the task as it is now
+    assert labels(stored, eggs) == ["Reopen", "Delete"]
 
 
 def test_actions_concurrent_rows_of_one_list_all_land(scene: Scene) -> None:
@@ -452,27 +472,30 @@ def test_actions_concurrent_rows_of_one_list_all_land(scene: Scene) -> None:
     outcomes = _race(len(clicks), click)
     final = scene.widget(wid)
     assert final.version == len(clicks)
+    shown = scene.live(wid)
     for tid in clicks:
-        assert labels(final.payload, tid) == ["Reopen", "Delete"]
+        assert labels(shown, tid) == ["Reopen", "Delete"]
     for out in outcomes:
         assert dump(validate_widget(out.widget)) == out.widget
-    assert final.payload in [o.widget for o in outcomes]  # the last answer is the card stored last
+    assert shown in [o.widget for o in outcomes]  # the last answer is the card as it is now
 
 
 def test_actions_row_replacements_pass_the_validation_gate(scene: Scene) -> None:
-    """A full list whose rows grow (long titles edited in later) stays a valid widget as rows change.
+    """A long list whose rows grow (long titles edited in later) stays a valid widget as rows change.
 
-    The list is built to the 64 KB cap; each completed row comes back with its new 200-character
-    title. The card that is stored (and shown) must still pass validation: rows that no longer
-    fit are left off the end, as the list itself does when it is built; the changed row stays.
+    The list stores every task by reference (a few bytes each); shown, the rows that fit one
+    64 KB widget are kept and the rest left off the end. Each completed row comes back with its
+    new 200-character title, and what is shown must still pass validation, the changed rows in place.
     """
     with session_scope() as session:
         for i in range(100):
             task_service.create_task(session, user_id=scene.user, data={"title": f"chore {i:03}"})
     (listed,) = scene.turn("show my tasks")
-    wid, payload = listed["id"], listed["payload"]
+    wid = listed["id"]
+    assert len(listed["payload"]["children"]) == 100, "stored by id, compactly: up to LIST_MAX rows"
+    payload = scene.live(wid)
     shown = [c["key"] for c in payload["children"]]
-    assert len(shown) < 103  # the list is full: not every task fit
+    assert len(shown) < 103, "shown, only the rows that fit one widget"
     assert len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_BYTES - 3000
     changed = shown[:4]
     for n, task_id in enumerate(changed):
@@ -481,12 +504,13 @@ def test_actions_row_replacements_pass_the_validation_gate(scene: Scene) -> None
                 session, user_id=scene.user, task_id=task_id, data={"title": f"{n}" + "🌱" * 199}
             )
     for task_id in changed:
-        current = scene.widget(wid).payload
+        current = scene.live(wid)
         out = perform(user_id=scene.user, widget_id=wid, action=row_action(current, task_id, "Complete"))
         assert out.status == "completed", out.result
         stored = assert_shown_is_stored(scene, out, wid)
+        assert len(json.dumps(stored, ensure_ascii=False).encode()) <= MAX_BYTES
         assert labels(stored, task_id) == ["Reopen", "Delete"]
-    keys = [c["key"] for c in scene.widget(wid).payload["children"]]
+    keys = [c["key"] for c in scene.live(wid)["children"]]
     assert keys[: len(changed)] == changed  # the changed rows stay, in place
     assert keys == shown[: len(keys)]  # only rows from the end were left off
 
@@ -498,14 +522,14 @@ def test_actions_task_update_when_the_task_is_deleted_just_after(
     action still answers, with the card as stored, instead of crashing on the missing task."""
     card = scene.milk_card
     submit = first_action(card["payload"], "task.update")
-    read_task = actions_module._current_task
+    store = actions_module._update_widget
 
-    def deleted_meanwhile(user_id: uuid.UUID, task_id: str) -> dict[str, Any] | None:
+    def deleted_meanwhile(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict[str, Any]:
         with session_scope() as session:
-            task_service.delete_task(session, user_id=user_id, task_id=task_id)
-        return read_task(user_id, task_id)
+            task_service.delete_task(session, user_id=user_id, task_id=scene.ids["buy milk"])
+        return store(widget_id, user_id, new_payload)
 
-    monkeypatch.setattr(actions_module, "_current_task", deleted_meanwhile)
+    monkeypatch.setattr(actions_module, "_update_widget", deleted_meanwhile)
     out = perform(
         user_id=scene.user,
         widget_id=card["id"],
@@ -514,7 +538,8 @@ def test_actions_task_update_when_the_task_is_deleted_just_after(
         idempotency_key="d1",
     )
     assert out.status == "completed", out.result
-    assert out.widget == scene.widget(card["id"]).payload
+    assert out.widget == scene.live(card["id"])
+    assert "deleted" in str(out.widget)
     with Session(scene.engine) as s:
         titles = set(s.exec(select(Task.title).where(Task.user_id == scene.user)).all())
     assert titles == {"eggs", "bread"}  # renamed, then deleted by the other tab
@@ -522,10 +547,9 @@ def test_actions_task_update_when_the_task_is_deleted_just_after(
 
 def test_actions_declared_payload_of_the_wrong_shape_fails_clearly(scene: Scene) -> None:
     """A stored card whose action payload does not fit its type is refused at the edge, naming the field."""
-    wid, eggs = scene.task_list["id"], scene.ids["eggs"]
-    payload = json.loads(json.dumps(scene.task_list["payload"]))
-    action = row_action(payload, eggs, "Complete")
-    action["payload"] = {"task_id": [eggs]}
+    wid, eggs = scene.milk_card["id"], scene.ids["eggs"]
+    action = {"type": "task.complete", "payload": {"task_id": [eggs]}, "handler": "server"}
+    payload = {"type": "Card", "children": [{"type": "Button", "label": "Complete", "onClickAction": action}]}
     with Session(scene.engine) as s:
         row = s.get(Widget, wid)
         assert row is not None

@@ -38,6 +38,11 @@ def server(kind: str, payload: dict[str, Any], loading: str = "self") -> dict[st
     return {"type": kind, "payload": payload, "handler": "server", "loadingBehavior": loading}
 
 
+def shown(payload: dict[str, Any], *tasks: dict[str, Any]) -> dict[str, Any]:
+    """A stored card as a person sees it, with these tasks as they are now (others are gone)."""
+    return build.hydrate(payload, {t["id"]: t for t in tasks}, TODAY)
+
+
 def assert_sound(payload: dict[str, Any]) -> None:
     """Valid, stored form unchanged by validation, parses with ChatKit."""
     assert dump(validate_widget(payload)) == payload
@@ -48,7 +53,13 @@ def assert_sound(payload: dict[str, Any]) -> None:
 def test_build_task_list_rows_and_actions() -> None:
     open_, done = task("eggs", priority="high", tags=["shop"]), task("bread", completed=True)
     due = task("rent", due_date="2026-06-14", recurrence="monthly")
-    payload = build.task_list([open_, done, due], heading="3 tasks", today=TODAY)
+    stored = build.task_list([open_, done, due], heading="3 tasks", today=TODAY)
+    assert_sound(stored)
+    assert [[n["type"] for n in nodes(row)] for row in stored["children"]] == [
+        ["ListViewItem", "Button", "Text", "Button"]
+    ] * 3, "stored by reference: the id, the title and the buttons, no copy of the task"
+    assert [n["value"] for n in nodes(stored) if n["type"] == "Text"] == ["eggs", "bread", "rent"]
+    payload = shown(stored, open_, done, due)
     assert_sound(payload)
     assert payload["type"] == "ListView"
     assert payload["status"]["text"] == "3 tasks"
@@ -86,47 +97,137 @@ def test_build_task_list_many_long_rows_fit_one_widget() -> None:
     tasks = [
         task(f"{i:03} " + "x" * 190, tags=[f"tag{j}" for j in range(5)], priority="high") for i in range(100)
     ]
-    payload = build.task_list(tasks, heading="100 tasks", today=TODAY)
+    stored = build.task_list(tasks, heading="100 tasks", today=TODAY)
+    assert_sound(stored)
+    stored_keys = [row["key"] for row in stored["children"]]
+    payload = shown(stored, *tasks)
     assert_sound(payload)
     keys = [row["key"] for row in payload["children"]]
-    assert 10 < len(keys) < 100
+    assert 10 < len(keys) < len(stored_keys) < 100, "stored compactly: more rows fit than shown in full"
+    assert stored_keys == [t["id"] for t in tasks[: len(stored_keys)]]
     assert keys == [t["id"] for t in tasks[: len(keys)]], "the first rows, in order"
 
 
-def test_build_task_list_at_most_a_hundred_rows() -> None:
-    payload = build.task_list([task(str(i)) for i in range(150)], heading="150 tasks", today=TODAY)
+def test_build_task_list_stores_at_most_list_max_rows_that_fit() -> None:
+    tasks = [task(str(i)) for i in range(250)]
+    payload = build.task_list(tasks, heading="250 tasks", today=TODAY)
     assert_sound(payload)
-    assert len(payload["children"]) <= 100
+    assert len(payload["children"]) == build.LIST_MAX == 100
+    assert_sound(shown(payload, *tasks))
+    longer = [task(f"{i:03} " + "x" * 196) for i in range(100)]
+    full = build.task_list(longer, heading="100 tasks", today=TODAY)
+    assert_sound(full)
+    keys = [row["key"] for row in full["children"]]
+    assert 50 < len(keys) < 100
+    assert keys == [t["id"] for t in longer[: len(keys)]], "the rows that fit, in order"
 
 
-def test_build_task_card_actions() -> None:
-    t = task("call mom", priority="low", due_date="2026-06-16")
+def test_build_task_list_rows_follow_the_tasks_now() -> None:
+    """Completed, retitled, redated or deleted since the list was made: each row says so."""
+    milk, eggs, rent = task("buy milk"), task("eggs"), task("rent", due_date="2026-06-20")
+    stored = build.task_list([milk, eggs, rent], heading="3 tasks", today=TODAY)
+    now = shown(stored, {**milk, "completed": True}, {**rent, "title": "pay rent", "due_date": "2026-06-16"})
+    assert_sound(now)
+    rows = now["children"]
+    assert [n["label"] for n in nodes(rows[0]) if n["type"] == "Button"] == ["Reopen", "Delete"]
+    assert [n["label"] for n in nodes(rows[1]) if n["type"] == "Button"] == [], "eggs is gone"
+    assert [n["label"] for n in nodes(rows[1]) if n["type"] == "Badge"] == ["Deleted"]
+    assert any(n.get("value") == "eggs" and n.get("lineThrough") for n in nodes(rows[1]))
+    assert any(n.get("value") == "pay rent" for n in nodes(rows[2]))
+    assert "tomorrow" in [n["label"] for n in nodes(rows[2]) if n["type"] == "Badge"]
+
+
+def test_build_change_card_is_one_compact_line_with_a_folded_edit_form() -> None:
+    t = task("call mom", priority="high", due_date="2026-06-16")
     op = str(uuid.uuid4())
-    payload = build.task_card(t, verb="Added", operation_id=op, today=TODAY)
+    stored = build.change_card([build.Change(t["id"], "call mom", "Added", (op,))])
+    assert_sound(stored)
+    assert len(json.dumps(stored).encode()) < 1000, "stored: the id, the verb, Undo and Edit"
+    payload = shown(stored, t)
     assert_sound(payload)
+    (row,) = payload["children"]
+    assert row["key"] == f"change:{t['id']}"
+    assert [n["value"] for n in nodes(row) if n["type"] == "Caption"] == ["Added · due tomorrow · High"]
     assert declared_actions(payload) == [
         server("task.undo", {"operation_id": op}),
         {
-            "type": "task.open",
-            "payload": {"title": "call mom"},
+            "type": "form.toggle",
+            "payload": {"form": f"edit:{t['id']}", "task_id": t["id"]},
             "handler": "client",
             "loadingBehavior": "none",
         },
         server("task.update", {"task_id": t["id"]}, loading="container"),
     ]
-    values = {n["name"]: n.get("defaultValue") for n in nodes(payload) if "name" in n and n["type"] != "Icon"}
+    (form,) = [n for n in nodes(payload) if n["type"] == "Form"]
+    assert form["key"] == f"edit:{t['id']}"
+    values = {n["name"]: n.get("defaultValue") for n in nodes(form) if "name" in n and n["type"] != "Icon"}
     # the DatePicker's value is stored as ChatKit's datetime ("2026-06-16T00:00:00")
     assert values["due_date"].startswith("2026-06-16")
-    assert values == {"title": "call mom", "due_date": values["due_date"], "priority": "low"}
-    assert payload["children"][0] == {"type": "Caption", "value": "Added", "color": "secondary"}
+    assert values == {"title": "call mom", "due_date": values["due_date"], "priority": "high"}
+    view = to_view(payload, widget_id="w", version=0)
+    folded = next(n for n in _view_nodes(view) if n.type == "Form")
+    edit = next(n for n in _view_nodes(view) if n.type == "Button" and n.text == "Edit")
+    assert folded.folded
+    assert edit.toggles == form["key"]
+    assert edit.dom_id == folded.dom_id
+    assert edit.aria_label == "Edit call mom"
 
 
-def test_build_task_card_without_undo_or_form() -> None:
-    t = task()
-    payload = build.task_card(t, verb="Completed", operation_id=None, today=TODAY, editable=False)
+def test_build_change_row_follows_the_task_and_says_when_it_is_gone() -> None:
+    t = task("take out the trash")
+    op = str(uuid.uuid4())
+    stored = build.change_card([build.Change(t["id"], t["title"], "Added", (op,))])
+    done = shown(stored, {**t, "completed": True, "title": "trash out"})
+    assert "Added · Medium · done" in json.dumps(done, ensure_ascii=False)
+    assert any(n.get("value") == "trash out" and n.get("lineThrough") for n in nodes(done))
+    gone = shown(stored)
+    assert_sound(gone)
+    assert declared_actions(gone) == [], "a row whose task is gone has no live buttons"
+    assert [n["value"] for n in nodes(gone) if n["type"] == "Caption"] == ["Added · deleted"]
+    assert any(n.get("value") == "take out the trash" for n in nodes(gone))
+
+
+def test_build_summary_card_lists_every_change_with_undo_all_newest_first() -> None:
+    tasks = [task(f"chore {i}") for i in range(9)]
+    ops = [str(uuid.uuid4()) for _ in tasks]
+    changes = [build.Change(t["id"], t["title"], "Updated", (op,)) for t, op in zip(tasks, ops, strict=True)]
+    stored = build.change_card(changes, heading="Updated 9 tasks")
+    assert_sound(stored)
+    payload = shown(stored, *tasks)
     assert_sound(payload)
-    assert [a["type"] for a in declared_actions(payload)] == ["task.open"]
-    assert "Form" not in types_in(payload)
+    assert payload["children"][0]["value"] == "Updated 9 tasks"
+    rows = [c for c in payload["children"] if str(c.get("key", "")).startswith("change:")]
+    assert [r["key"] for r in rows] == [f"change:{t['id']}" for t in tasks], "every changed task"
+    undo_all = [a for a in declared_actions(payload) if a["type"] == "task.undo_all"]
+    assert undo_all == [server("task.undo_all", {"operation_ids": ops[::-1]}, loading="container")]
+    assert len([a for a in declared_actions(payload) if a["type"] == "task.undo"]) == 9
+    many = [build.Change(str(uuid.uuid4()), f"t{i}", "Added", (str(uuid.uuid4()),)) for i in range(70)]
+    big = build.change_card(many, heading="Added 70 tasks")
+    wide = shown(big, *[task(c.title, id=c.task_id) for c in many])
+    assert_sound(wide)
+    assert "Form" not in types_in(wide), "past SUMMARY_EDIT_MAX rows, no Edit forms: it must fit"
+
+
+def test_build_change_ops_and_rows_read_back() -> None:
+    a, b = task("a"), task("b")
+    stored = build.change_card(
+        [build.Change(a["id"], "a", "Added", ("op1", "op2")), build.Change(b["id"], "b", "Added", ("op3",))]
+    )
+    assert build.change_ops(stored) == ["op3", "op2", "op1"]
+    row = build.read_change(stored["children"][1])
+    assert row == build.StoredChange(a["id"], "a", "Added", ["op1", "op2"], "")
+    assert build.task_ids_in(stored) == [a["id"], b["id"]]
+    popped = build.with_change(
+        stored,
+        a["id"],
+        lambda r: build.change_skeleton(
+            build.Change(r.task_id, r.title, r.verb), note="Undone.", undo=r.undo[:1]
+        ),
+    )
+    assert build.read_change(popped["children"][1]) == build.StoredChange(
+        a["id"], "a", "Added", ["op1"], "Undone."
+    )
+    assert build.change_ops(popped) == ["op3", "op1"]
 
 
 def test_build_outcome_card_actions() -> None:
@@ -138,7 +239,8 @@ def test_build_outcome_card_actions() -> None:
     plain = build.outcome_card("Cancelled.", detail=[str(i) for i in range(30)])
     assert_sound(plain)
     assert declared_actions(plain) == []
-    assert types_in(plain).count("Caption") == 20
+    assert types_in(plain).count("Caption") == 21
+    assert nodes(plain)[-1]["value"] == "and 10 more"
 
 
 def test_build_confirm_delete_actions() -> None:
@@ -161,14 +263,14 @@ def test_build_htmlish_titles_stay_plain_text(kind: str) -> None:
     t = task(HTMLISH)
     payload = {
         "list": lambda: build.task_list([t], heading="1 task", today=TODAY),
-        "card": lambda: build.task_card(t, verb="Added", operation_id=None, today=TODAY),
+        "card": lambda: shown(build.change_card([build.Change(t["id"], t["title"], "Added")]), t),
         "outcome": lambda: build.outcome_card(f"Deleted “{HTMLISH}”.", detail=[HTMLISH]),
         "confirm": lambda: build.confirm_delete([t["id"]], [HTMLISH]),
     }[kind]()
     assert_sound(payload)
     assert "Markdown" not in types_in(payload)
-    shown = [n.get("value") for n in nodes(payload) if n["type"] in ("Text", "Title", "Caption")]
-    assert any(HTMLISH in (v or "") for v in shown), shown
+    texts = [n.get("value") for n in nodes(payload) if n["type"] in ("Text", "Title", "Caption")]
+    assert any(HTMLISH in (v or "") for v in texts), texts
 
 
 def _view_nodes(node: WNode) -> list[WNode]:
@@ -185,15 +287,17 @@ def _by_path(payload: dict[str, Any], path: str) -> dict[str, Any]:
 def _all_builds() -> list[dict[str, Any]]:
     tasks = [task("a"), task("b", completed=True)]
     op = str(uuid.uuid4())
+    changes = [build.Change(t["id"], t["title"], "Added", (op,)) for t in tasks]
     return [
-        build.task_list(tasks, heading="2 tasks", today=TODAY),
-        build.task_card(tasks[0], verb="Added", operation_id=op, today=TODAY),
+        shown(build.task_list(tasks, heading="2 tasks", today=TODAY), *tasks),
+        shown(build.change_card(changes[:1]), *tasks),
         build.outcome_card("Done.", operation_id=op),
         build.confirm_delete([t["id"] for t in tasks], ["a", "b"]),
+        shown(build.change_card(changes, heading="Added 2 tasks"), *tasks),
     ]
 
 
-@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("index", range(5))
 def test_build_view_action_at_round_trip(index: int) -> None:
     payload = _all_builds()[index]
     view = to_view(payload, widget_id="wdg_x", version=3)
@@ -203,6 +307,9 @@ def test_build_view_action_at_round_trip(index: int) -> None:
         source = _by_path(payload, node.path)
         assert source["type"] == node.type, node.path
         config = action_at(payload, node.path)
+        if node.click:  # what a click sends finds the same action, and only while it is that type
+            assert action_at(payload, node.click) == config
+            assert action_at(payload, node.click.split("#")[0] + "#task.other") is None
         if node.type == "Button":
             assert config == source.get("onClickAction")
             assert node.has_action == (config is not None)

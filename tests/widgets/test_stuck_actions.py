@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.models import Action, ActionStatus, Task, User, Widget
-from app.orchestration import chat_session
+from app.orchestration import chat_session, live_cards
 from app.orchestration import widget_actions as actions
 from app.orchestration.runner import run_turn
 from app.orchestration.widget_actions import perform
@@ -99,6 +99,10 @@ def listed(alice: uuid.UUID, live_db: sa.Engine) -> dict[str, Any]:
     with session_scope() as session:
         session.add(Task(user_id=alice, title="pay rent"))
     (widget,) = run_turn(user_id=alice, text="show my tasks").widgets
+    with session_scope() as session:  # stored by reference: the rows a person sees, with their buttons
+        row = session.get(Widget, widget["id"])
+        assert row is not None
+        widget["payload"] = live_cards.live_widget(session, user_id=alice, widget=row)
     path = path_of(widget["payload"], "task.complete")
     assert path is not None
     return {"widget": widget, "path": path, "action": action_at(widget["payload"], path)}

@@ -1,0 +1,135 @@
+"""Stored cards shown as the current truth.
+
+A list or change card stores the tasks it shows by id (:mod:`app.widgets.build`); here it is read
+back with those tasks as they are now, from one user-scoped query per render, so a row follows
+what happened on the task page, over the API or in a later turn. A confirmation card that a later
+turn answered in text is settled here too (the question holds for one turn): it loses its buttons
+and says what happened, read from the journal.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import OperationStatus, Task, TaskOperation, Widget, WidgetState
+from app.services import tasks as task_service
+from app.services import threads as thread_service
+from app.services import widgets as widget_service
+from app.services.errors import ServiceError
+from app.widgets import build
+from app.widgets.validate import WidgetError
+
+log = logging.getLogger(__name__)
+
+CONFIRMED_BY: dict[str, tuple[str, ...]] = {"delete": ("delete_task", "delete_tasks")}
+"""The tools whose journaled runs answer a confirmation of each action with "yes"."""
+
+
+def current_tasks(
+    session: Session, *, user_id: uuid.UUID, payloads: Sequence[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The public JSON of every task these cards show, by id: one query, the user's tasks only."""
+    wanted = {uuid.UUID(i) for p in payloads for i in build.task_ids_in(p)}
+    if not wanted:
+        return {}
+    rows = session.exec(select(Task).where(Task.user_id == user_id, col(Task.id).in_(list(wanted)))).all()
+    return {str(t.id): task_service.to_public(t).to_json() for t in rows}
+
+
+def live_payload(payload: dict[str, Any], tasks: dict[str, dict[str, Any]], today: date) -> dict[str, Any]:
+    """One stored card as it reads now (as stored when it can't be shown fresh: never an error)."""
+    try:
+        return build.hydrate(payload, tasks, today)
+    except (WidgetError, KeyError, ValueError, TypeError) as exc:
+        log.warning("a stored card could not be shown fresh (%s); showing it as stored", exc)
+        return payload
+
+
+def live_payloads(
+    session: Session, *, user_id: uuid.UUID, widgets: Sequence[Widget]
+) -> dict[str, dict[str, Any]]:
+    """Every widget's payload as it reads now, by widget id; stale confirmations are settled first."""
+    settle_stale(session, user_id=user_id, widgets=widgets)
+    tasks = current_tasks(session, user_id=user_id, payloads=[w.payload for w in widgets])
+    today = date.today()
+    return {w.id: live_payload(w.payload, tasks, today) for w in widgets}
+
+
+def live_widget(session: Session, *, user_id: uuid.UUID, widget: Widget) -> dict[str, Any]:
+    """One widget's payload as it reads now (:func:`live_payloads` for one)."""
+    return live_payloads(session, user_id=user_id, widgets=[widget])[widget.id]
+
+
+def settle_stale(session: Session, *, user_id: uuid.UUID, widgets: Sequence[Widget]) -> list[Widget]:
+    """Settle the confirmation cards whose question is no longer the thread's pending one.
+
+    The assistant's question holds for one turn (its thread memory keeps the pending confirmation
+    until the next message): once it is gone, the card says what happened, a "yes" in text
+    ("Deleted 3 tasks.", from the journal) or anything else ("Cancelled: nothing deleted."), and
+    keeps no button but Undo. Returns the widgets settled now (their rows updated in place).
+    """
+    settled: list[Widget] = []
+    memories: dict[uuid.UUID, Any] = {}
+    for widget in widgets:
+        asked = build.pending_confirmation(widget.payload)
+        if asked is None:
+            continue
+        action, task_ids = asked
+        if widget.thread_id not in memories:
+            try:
+                thread = thread_service.get_thread(session, user_id=user_id, thread_id=widget.thread_id)
+            except ServiceError:
+                continue
+            memories[widget.thread_id] = thread_service.agent_memory(thread).pending
+        pending = memories[widget.thread_id]
+        if pending is not None and pending.action == action and list(pending.task_ids) == task_ids:
+            continue  # still the open question
+        payload = _answered(session, user_id=user_id, widget=widget, action=action, task_ids=task_ids)
+        if widget_service.replace_payload(session, widget=widget, payload=payload, state=WidgetState.updated):
+            session.refresh(widget)
+            settled.append(widget)
+    return settled
+
+
+def _answered(
+    session: Session, *, user_id: uuid.UUID, widget: Widget, action: str, task_ids: list[str]
+) -> dict[str, Any]:
+    """The settled card: what the journal says this thread did to the card's tasks since it asked."""
+    ops = session.exec(
+        select(TaskOperation)
+        .where(
+            TaskOperation.user_id == user_id,
+            TaskOperation.thread_id == widget.thread_id,
+            TaskOperation.status == OperationStatus.completed.value,
+            col(TaskOperation.tool_name).in_(CONFIRMED_BY.get(action, ())),
+            col(TaskOperation.created_at) >= widget.created_at,
+        )
+        .order_by(col(TaskOperation.created_at))
+    ).all()
+    asked = set(task_ids)
+    titles: list[str] = []
+    undo: list[str] = []
+    for op in ops:
+        result = op.result or {}
+        ids = result.get("task_ids") or ([result["task_id"]] if result.get("task_id") else [])
+        names = result.get("titles") or [result.get("title", "")]
+        hit = [str(n) for i, n in zip(ids, names, strict=False) if str(i) in asked]
+        if hit:
+            titles += hit
+            if op.undo_state is not None and op.undone_at is None:
+                undo.append(str(op.id))
+    return build.settled_confirmation(action, done=titles, operation_id=undo[0] if len(undo) == 1 else None)
+
+
+def card_says(payload: dict[str, Any]) -> str:
+    """The first line a card shows (what a settled card says happened)."""
+    for kid in payload.get("children") or []:
+        if isinstance(kid, dict) and kid.get("type") in ("Text", "Title") and kid.get("value"):
+            return str(kid["value"])
+    return ""
