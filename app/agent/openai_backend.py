@@ -48,6 +48,46 @@ words without '#'. Before deleting more than one task, ask the user to confirm. 
 one or two short sentences naming the tasks you changed or listed."""
 
 
+TITLE_TOOL = "set_conversation_title"
+"""A tool of this backend only (not the registry's: it changes no task): how the model names a new
+conversation. It is offered only while the thread's title is automatic (``AgentTurn.wants_title``)."""
+
+TITLE_PROMPT = """This conversation has no title yet. Also call set_conversation_title once, with a
+title of 1 to 5 words saying what it is about (for example "Pay rent", "Groceries", "Overdue tasks"),
+not the user's words copied. Skip it when the message is only a greeting, thanks, yes or no."""
+
+TITLE_MAX = 60
+
+
+def _title_spec() -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": TITLE_TOOL,
+            "description": "Name this conversation: a short title of what it is about (1-5 words).",
+            "parameters": {
+                "type": "object",
+                "properties": {"title": {"type": "string", "maxLength": TITLE_MAX}},
+                "required": ["title"],
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+def _title_from(raw_args: str, redactor: Redactor) -> str | None:
+    """The title the model proposed, with redacted values restored; None when it is unusable."""
+    try:
+        args = json.loads(raw_args or "{}")
+    except json.JSONDecodeError:
+        return None
+    title = args.get("title") if isinstance(args, dict) else None
+    if not isinstance(title, str):
+        return None
+    title = " ".join(redactor.restore(title).split()).strip(" \"'.")
+    return title[:TITLE_MAX] or None
+
+
 def _client() -> openai.OpenAI:
     settings = get_settings()
     return openai.OpenAI(
@@ -89,8 +129,9 @@ def _redacted(message: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
     return {**message, "content": redactor.redact(content)} if isinstance(content, str) else message
 
 
-def _tool_specs() -> list[dict[str, Any]]:
-    return [tool.openai_spec() for tool in registry.all_tools()]
+def _tool_specs(*, with_title: bool = False) -> list[dict[str, Any]]:
+    specs = [tool.openai_spec() for tool in registry.all_tools()]
+    return [*specs, _title_spec()] if with_title else specs
 
 
 def _run_tool(call_tool: ToolCaller, name: str, raw_args: str, redactor: Redactor) -> dict[str, Any]:
@@ -120,14 +161,19 @@ def _stream_round(
     on_delta: Callable[[str], None] | None,
     should_stop: Callable[[], bool] | None,
     redactor: Redactor,
+    *,
+    with_title: bool = False,
 ) -> tuple[str, list[dict[str, Any]], bool]:
     """One model call, streamed: returns (text as the model wrote it, tool_calls, stopped).
 
-    ``on_delta`` gets the text with the placeholders restored.
+    ``on_delta`` gets the text with the placeholders restored; ``with_title`` offers the title tool.
     """
     settings = get_settings()
     stream = client.chat.completions.create(
-        model=settings.openai_model, messages=messages, tools=_tool_specs(), stream=True
+        model=settings.openai_model,
+        messages=messages,
+        tools=_tool_specs(with_title=with_title),
+        stream=True,
     )
     text: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
@@ -187,6 +233,7 @@ class OpenAIAgent:
             on_delta=turn.on_delta,
             should_stop=turn.should_stop,
             user_id=turn.user_id,
+            wants_title=turn.wants_title,
         )
 
 
@@ -199,13 +246,18 @@ def run_openai_agent(
     on_delta: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     user_id: uuid.UUID | None = None,
+    wants_title: bool = False,
 ) -> AgentReply:
     """Answer ``text`` with the model, running its tool calls through ``call_tool``.
 
     ``user_id`` selects the person's ``redact_sensitive`` preference (redaction is on without it).
+    With ``wants_title`` the model is asked to name the conversation through :data:`TITLE_TOOL`
+    (answered here, never run as a task tool); the reply carries that title.
     """
     redactor = redactor_for(user_id)
     system = SYSTEM_PROMPT.format(today=today.isoformat(), weekday=today.strftime("%A"))
+    if wants_title:
+        system += "\n" + TITLE_PROMPT
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": system},
         *(_redacted(m, redactor) for m in context),
@@ -213,15 +265,18 @@ def run_openai_agent(
     if not context or context[-1].get("content") != text:
         messages.append({"role": "user", "content": redactor.redact(text)})
     client = _client()
+    title: str | None = None
     try:
         for _round in range(MAX_TOOL_ROUNDS):
-            reply, calls, stopped = _stream_round(client, messages, on_delta, should_stop, redactor)
+            reply, calls, stopped = _stream_round(
+                client, messages, on_delta, should_stop, redactor, with_title=wants_title
+            )
             # A final reply goes to the person (real values); one with tool calls goes back to the model.
             reply = redactor.restore(reply) if stopped or not calls else reply
             if stopped:
-                return AgentReply(text=(reply + " …").strip() if reply else "Stopped.")
+                return AgentReply(text=(reply + " …").strip() if reply else "Stopped.", title=title)
             if not calls:
-                return AgentReply(text=reply.strip() or "Done.")
+                return AgentReply(text=reply.strip() or "Done.", title=title)
             messages.append(
                 {
                     "role": "assistant",
@@ -237,7 +292,12 @@ def run_openai_agent(
                 }
             )
             for c in calls:
-                result = _run_tool(call_tool, c["name"], c["arguments"], redactor)
+                if c["name"] == TITLE_TOOL:  # naming the conversation changes no task: answered here
+                    proposed = _title_from(c["arguments"], redactor) if wants_title else None
+                    title = title or proposed
+                    result: dict[str, Any] = {"ok": True} if proposed else {"error": "No title was set."}
+                else:
+                    result = _run_tool(call_tool, c["name"], c["arguments"], redactor)
                 sent = redactor.redact_obj(json.loads(json.dumps(result, default=str)))
                 messages.append({"role": "tool", "tool_call_id": c["id"], "content": json.dumps(sent)})
         raise AgentError("The assistant kept calling tools without answering, so I stopped it.", "tool_loop")

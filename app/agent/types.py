@@ -61,12 +61,17 @@ class AgentReply:
         confirmation: set when the turn asks the person to confirm a change.
         listed: the tasks (tool-result dicts) the reply lists, in order, when it lists some;
             the server turns them into a task-list widget.
+        title: a short title for the conversation ("Pay rent", "Overdue tasks") proposed by
+            this turn, or None when the turn says nothing about what the conversation is about;
+            the runner uses it only while the thread's title is automatic (see
+            ``app.services.threads.propose_title``).
     """
 
     text: str
     memory: AgentMemory = field(default_factory=AgentMemory)
     confirmation: Confirmation | None = None
     listed: list[dict[str, Any]] | None = None
+    title: str | None = None
 
 
 @dataclass
@@ -87,6 +92,8 @@ class AgentTurn:
         done_before: tool calls an interrupted earlier attempt at this answer already applied.
         on_delta: gets the reply's text as it streams (backends that stream).
         should_stop: polled while answering; True stops the answer (backends that stream).
+        wants_title: the thread's title is still automatic, so the backend should propose one
+            (:attr:`AgentReply.title`); the model is only asked for it then.
     """
 
     text: str
@@ -99,12 +106,16 @@ class AgentTurn:
     done_before: list[dict[str, Any]] = field(default_factory=list)
     on_delta: Callable[[str], None] | None = None
     should_stop: Callable[[], bool] | None = None
+    wants_title: bool = False
 
 
 class AgentBackend(Protocol):
     """An assistant that answers a turn (the local offline agent, the OpenAI one).
 
     Raises :class:`AgentError` when it cannot answer; acts only through ``turn.call_tool``.
+    A backend that can title a conversation from the message alone, before answering, also has
+    ``early_title(text, today) -> str | None`` (the local agent does; the runner uses it when it
+    creates the thread, so the sidebar names it at once).
     """
 
     def answer(self, turn: AgentTurn) -> AgentReply:

@@ -85,6 +85,8 @@ class TurnStart:
     created_thread: bool
     done_before: list[dict[str, Any]] = field(default_factory=list)
     """Tool calls an interrupted earlier attempt at this answer already applied (a retry's only)."""
+    title_automatic: bool = False
+    """The thread's title is still the assistant's to give (new, or neutral and never renamed)."""
 
 
 @dataclass
@@ -108,11 +110,12 @@ class TurnResult:
 def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | None = None) -> TurnStart:
     """Store the user's message (creating the thread on the first one) and claim the turn."""
     content = message_service.clean_content(text)
+    title = _early_title(content) if thread_id is None else None
     with session_scope() as session:
         created = thread_id is None
         if created:
             thread = thread_service.create_thread(
-                session, user_id=user_id, title=thread_service.title_from_message(content)
+                session, user_id=user_id, title=title or thread_service.DEFAULT_TITLE
             )
         else:
             thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
@@ -133,7 +136,25 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
             memory=thread_service.agent_memory(thread),
             thread_title=thread.title,
             created_thread=created,
+            title_automatic=created or thread_service.title_is_automatic(thread),
         )
+
+
+def _early_title(text: str) -> str | None:
+    """What the configured backend can title a new conversation from its first message alone.
+
+    The local agent titles from its parse ("add pay rent tomorrow" -> "Pay rent"); a model
+    proposes one while answering instead (:attr:`AgentReply.title`), so the thread starts neutral.
+    """
+    propose = getattr(agent_backend(), "early_title", None)
+    if propose is None:
+        return None
+    try:
+        title = propose(text, date.today())
+    except Exception:  # a title is a nicety: the turn goes on with the neutral one
+        log.exception("could not propose a conversation title")
+        return None
+    return title if isinstance(title, str) and title.strip() else None
 
 
 def begin_retry(
@@ -176,6 +197,7 @@ def begin_retry(
             thread_title=thread.title,
             created_thread=False,
             done_before=done_before,
+            title_automatic=thread_service.title_is_automatic(thread),
         )
 
 
@@ -241,6 +263,7 @@ def run_agent(
         done_before=start.done_before,
         on_delta=on_delta,
         should_stop=should_stop,
+        wants_title=start.title_automatic,
     )
     return agent_backend().answer(turn)
 
@@ -284,6 +307,8 @@ def finish_turn(
         thread = thread_service.get_thread(session, user_id=start.user_id, thread_id=start.thread_id)
         if reply is not None:
             thread_service.set_agent_memory(session, thread, reply.memory)
+            if start.title_automatic:  # the turn's own title, while no person chose one
+                thread_service.propose_title(session, thread, reply.title, first_turn=start.created_thread)
         thread_service.touch(session, thread)
         title = thread.title
     return TurnResult(

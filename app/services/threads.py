@@ -39,6 +39,35 @@ def title_from_message(text: str) -> str:
     return line[0].upper() + line[1:]
 
 
+def title_is_automatic(thread: Thread) -> bool:
+    """Whether the thread still has its neutral title: no turn named it and the person did not rename it."""
+    return thread.title == DEFAULT_TITLE and not thread.meta.get("title_set_by_user")
+
+
+def propose_title(session: Session, thread: Thread, title: str | None, *, first_turn: bool = False) -> bool:
+    """Give the thread an assistant's title ("Pay rent"), unless the person's title must stay.
+
+    A proposal is taken while the title is automatic (:func:`title_is_automatic`) and, on the
+    thread's first turn, also over the title that turn's message gave it (the reply knows better
+    than the message alone, e.g. the real task a "complete the milk one" completed). A title the
+    person set by renaming is never replaced; titles stay renamable.
+
+    Returns:
+        Whether the title changed.
+    """
+    if not title or not title.strip() or thread.meta.get("title_set_by_user"):
+        return False
+    if not (first_turn or thread.title == DEFAULT_TITLE):
+        return False
+    new = title_from_message(title)[:THREAD_TITLE_MAX]
+    if new == thread.title:
+        return False
+    thread.title = clean_title(new)
+    session.add(thread)
+    search_index.set_title(session, user_id=thread.user_id, thread_id=thread.id, title=thread.title)
+    return True
+
+
 def clean_title(title: str) -> str:
     require_text(title, "The title")
     title = re.sub(r"\s+", " ", str(title or "").replace("\x00", "")).strip()

@@ -139,7 +139,7 @@ class FakeTools:
         if task["completed"]:
             raise ToolError(f"'{task['title']}' is already completed.")
         self._undo.append(("complete", task["id"], copy.deepcopy(task)))
-        task["completed"], task["completed_at"] = True, "2025-01-02T00:00:00"
+        task["completed"], task["completed_at"] = True, f"{self.today.isoformat()}T12:00:00"
         return {"task_id": task["id"], "status": "completed", "title": task["title"]}
 
     def _tool_reopen_task(self, task_id: str) -> dict[str, Any]:

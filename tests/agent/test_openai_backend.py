@@ -12,9 +12,10 @@ from sqlmodel import Session, SQLModel, select
 
 from app.core import db
 from app.core.config import get_settings
-from app.models import Message, Task, TaskOperation
+from app.models import Message, Task, TaskOperation, Thread
 from app.orchestration import runner
 from app.services import auth
+from app.services import threads as thread_service
 from tests.utils.fake_openai import FakeOpenAI, fake_openai
 
 
@@ -167,3 +168,74 @@ def test_openai_stop_ends_the_stream(fake, user_id):
     assert result.status == "completed"
     assert result.reply.startswith("one two")
     assert "eight" not in result.reply
+
+
+# --- the model names a new conversation (issue 15, item 5) -------------------------------------
+def _thread_title(thread_id: str) -> str:
+    with _session() as session:
+        return session.get(Thread, uuid.UUID(thread_id)).title
+
+
+def test_openai_new_thread_is_named_by_the_model_through_the_title_tool(fake, user_id):
+    add = json.dumps({"title": "pay rent", "due_date": "2027-01-15"})
+    fake.script = [
+        {
+            "tool_calls": [
+                {"name": "set_conversation_title", "arguments": json.dumps({"title": "Pay rent"})},
+                {"name": "add_task", "arguments": add},
+            ]
+        },
+        {"text": "Added pay rent."},
+    ]
+    result = runner.run_turn(user_id=user_id, text="Add pay rent on 2027-01-15, high priority #home")
+    assert (result.status, result.thread_title) == ("completed", "Pay rent")
+    assert _thread_title(result.thread_id) == "Pay rent"
+    first = fake.requests[0]
+    assert "set_conversation_title" in {t["function"]["name"] for t in first["tools"]}
+    assert "no title yet" in first["messages"][0]["content"]
+    # Naming the conversation is no task tool: not run by the registry, not journaled.
+    assert [c["name"] for c in result.tool_calls] == ["add_task"]
+    answered = [json.loads(m["content"]) for m in fake.requests[1]["messages"] if m["role"] == "tool"]
+    assert answered[0] == {"ok": True}
+
+
+def test_openai_without_a_proposal_the_thread_stays_new_chat_and_is_asked_again(fake, user_id):
+    fake.script = [{"text": "Hello! What would you like to do?"}]
+    result = runner.run_turn(user_id=user_id, text="hi")
+    assert _thread_title(result.thread_id) == "New chat"
+    fake.script = [
+        {"tool_calls": [{"name": "set_conversation_title", "arguments": '{"title": "Groceries"}'}]},
+        {"text": "Sure."},
+    ]
+    runner.run_turn(user_id=user_id, text="let's plan the shopping", thread_id=result.thread_id)
+    assert _thread_title(result.thread_id) == "Groceries"
+    fake.script = [{"text": "Ok."}]
+    runner.run_turn(user_id=user_id, text="and more", thread_id=result.thread_id)
+    names = {t["function"]["name"] for t in fake.requests[-1]["tools"]}
+    assert "set_conversation_title" not in names  # named: the model is no longer asked
+    assert "no title yet" not in fake.requests[-1]["messages"][0]["content"]
+
+
+def test_openai_renamed_thread_keeps_its_title_even_if_the_model_proposes_one(fake, user_id):
+    fake.script = [{"text": "Hi."}]
+    result = runner.run_turn(user_id=user_id, text="hi")
+    with db.session_scope() as session:
+        thread_service.rename_thread(session, user_id=user_id, thread_id=result.thread_id, title="Mine")
+    fake.script = [
+        {"tool_calls": [{"name": "set_conversation_title", "arguments": '{"title": "Pay rent"}'}]},
+        {"text": "Ok."},
+    ]
+    runner.run_turn(user_id=user_id, text="add pay rent", thread_id=result.thread_id)
+    assert _thread_title(result.thread_id) == "Mine"
+    told = [json.loads(m["content"]) for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
+    assert told == [{"error": "No title was set."}]
+
+
+def test_openai_title_with_a_redacted_value_is_restored(fake, user_id):
+    fake.script = [
+        {"tool_calls": [{"name": "set_conversation_title", "arguments": '{"title": "Email [EMAIL_1]"}'}]},
+        {"text": "Ok."},
+    ]
+    result = runner.run_turn(user_id=user_id, text="email bob@example.com about the lease")
+    assert "bob@example.com" not in json.dumps(fake.requests)  # redacted on the way out
+    assert _thread_title(result.thread_id) == "Email bob@example.com"

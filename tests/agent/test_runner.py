@@ -133,12 +133,12 @@ def test_run_turn_first_message_creates_thread_task_and_reply(app_db, uid):
 
     assert result.status == "completed"
     assert result.error is None
-    assert result.thread_title == "Add buy milk tomorrow"
+    assert result.thread_title == "Buy milk"  # what it is about, not the message (issue 15, item 5)
     assert "buy milk" in result.reply
 
     thread = get_thread(app_db, result.thread_id)
     assert thread.user_id == uid
-    assert thread.title == "Add buy milk tomorrow"
+    assert thread.title == "Buy milk"
 
     # The user's message first, then the assistant's reply.
     user_msg, reply = thread_messages(app_db, result.thread_id)
@@ -218,8 +218,8 @@ def test_run_turn_second_turn_resolves_it_from_thread_memory(app_db, uid):
     assert len(updates) == 1
     assert updates[0]["arguments"]["task_id"] == str(by_title["call mom"].id)
     assert updates[0]["arguments"]["priority"] == "high"
-    # The title stays the first message's; the latest thread is remembered.
-    assert get_thread(app_db, first.thread_id).title == "Add call mom"
+    # The title stays the first turn's; the latest thread is remembered.
+    assert get_thread(app_db, first.thread_id).title == "Call mom"
     assert user_row(app_db, uid).last_chat_thread_id == uuid.UUID(first.thread_id)
 
 
@@ -227,7 +227,7 @@ def test_run_turn_text_with_nul_works_on_every_backend(app_db, uid):
     """PostgreSQL text cannot hold NUL; a pasted NUL must not crash the turn there."""
     result = runner.run_turn(user_id=uid, text="add pay\x00 rent")
     assert result.status == "completed"
-    assert result.thread_title == "Add pay rent"
+    assert result.thread_title == "Pay rent"
     assert thread_messages(app_db, result.thread_id)[0].content == "add pay rent"
     assert [t.title for t in user_tasks(app_db, uid)] == ["pay rent"]
 
@@ -268,7 +268,7 @@ def test_run_turn_other_users_thread_not_found(app_db, uid, other_uid):
 def test_begin_turn_busy_thread_stores_nothing(app_db, uid):
     start = runner.begin_turn(user_id=uid, text="add water plants")
     assert start.created_thread is True
-    assert start.thread_title == "Add water plants"
+    assert start.thread_title == "Water plants"
     before = [(m.id, m.status, m.content) for m in thread_messages(app_db, start.thread_id)]
     assert [s for _, s, _ in before] == ["completed", "pending"]
     thread_before = get_thread(app_db, start.thread_id)

@@ -107,6 +107,47 @@ def test_rename_thread_valid(session, user):
     assert row.meta.get("title_set_by_user") is True
 
 
+def test_propose_title_names_a_neutral_thread_and_indexes_it(session, user):
+    thread = threads.create_thread(session, user_id=user.id)
+    assert threads.title_is_automatic(thread)
+    assert threads.propose_title(session, thread, "  pay   rent ") is True
+    session.commit()
+    assert fresh(session.get_bind(), Thread, thread.id).title == "Pay rent"
+    assert not threads.title_is_automatic(thread)
+    assert [t.id for t in threads.list_threads(session, user_id=user.id, search="rent")] == [thread.id]
+
+
+def test_propose_title_keeps_a_given_title_except_on_the_first_turn(session, user):
+    thread = threads.create_thread(session, user_id=user.id, title="Buy milk")
+    assert threads.propose_title(session, thread, "Overdue tasks") is False
+    assert thread.title == "Buy milk"
+    assert threads.propose_title(session, thread, "Buy oat milk", first_turn=True) is True
+    assert thread.title == "Buy oat milk"
+
+
+@pytest.mark.parametrize("proposal", [None, "", "   "])
+def test_propose_title_nothing_to_propose_keeps_new_chat(session, user, proposal):
+    thread = threads.create_thread(session, user_id=user.id)
+    assert threads.propose_title(session, thread, proposal, first_turn=True) is False
+    assert thread.title == DEFAULT_TITLE
+
+
+def test_propose_title_never_replaces_a_renamed_title(session, user):
+    thread = threads.create_thread(session, user_id=user.id)
+    threads.rename_thread(session, user_id=user.id, thread_id=thread.id, title=DEFAULT_TITLE)
+    assert not threads.title_is_automatic(thread)
+    assert threads.propose_title(session, thread, "Pay rent", first_turn=True) is False
+    session.commit()
+    assert fresh(session.get_bind(), Thread, thread.id).title == DEFAULT_TITLE
+
+
+def test_propose_title_long_proposal_is_cut_at_a_word(session, user):
+    thread = threads.create_thread(session, user_id=user.id)
+    threads.propose_title(session, thread, "word " * 40)
+    assert thread.title.endswith("…")
+    assert len(thread.title) <= threads.TITLE_FROM_MESSAGE_MAX + 1
+
+
 @pytest.mark.parametrize("title", ["", "  ", "q" * 201])
 def test_rename_thread_invalid_keeps_title(session, user, title):
     thread = make_thread(session, user, "Keep me")

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from app.agent.offline import replies
+from app.agent.offline import replies, titles
 from app.agent.offline.dates import describe_date
 from app.agent.offline.intents import Changes, Intent, IntentKind
 from app.agent.offline.parse import parse_intent
-from app.agent.offline.queries import matches
+from app.agent.offline.queries import listing_words, matches
 from app.agent.offline.targets import Targets, apply_words, positions, resolve_targets
 from app.agent.types import AgentReply, AgentTurn, ToolCaller, ToolError
 from app.models.agent_memory import AgentMemory, Confirmation, PendingChoice
@@ -68,6 +68,8 @@ class _Result:
     text: str
     confirmation: Confirmation | None = None
     listed: list[TaskDict] | None = None
+    title: str | None = None
+    """What the conversation is about after this turn (see :mod:`titles`); None says nothing."""
 
 
 class LocalAgent:
@@ -75,6 +77,14 @@ class LocalAgent:
 
     def answer(self, turn: AgentTurn) -> AgentReply:
         return run_local_agent(turn.text, call_tool=turn.call_tool, memory=turn.memory, today=turn.today)
+
+    def early_title(self, text: str, today: dt.date) -> str | None:
+        """A conversation title from the message alone (before answering), or None."""
+        try:
+            return titles.for_intent(parse_intent(text[:MAX_CHARS], today), today)
+        except Exception:  # a title is a nicety: a parsing bug must not stop the turn
+            log.exception("offline agent could not title a %d-character message", len(text))
+            return None
 
 
 def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, today: dt.date) -> AgentReply:
@@ -114,7 +124,13 @@ def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, to
         memory.last_changes = turn.changes
     if result.confirmation is not None:
         memory.pending = result.confirmation.model_copy(deep=True)
-    return AgentReply(text=result.text, memory=memory, confirmation=result.confirmation, listed=result.listed)
+    return AgentReply(
+        text=result.text,
+        memory=memory,
+        confirmation=result.confirmation,
+        listed=result.listed,
+        title=result.title,
+    )
 
 
 def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
@@ -156,8 +172,8 @@ def _answer(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
         except ToolError as err:
             failed.append(str(err))
     turn.memory.focus = []
-    text = f"Deleted {len(deleted)} task{'s' if len(deleted) != 1 else ''}: " + ", ".join(
-        replies.quote(t) for t in deleted
+    text = f"Deleted {len(deleted)} task{'s' if len(deleted) != 1 else ''}: " + replies.join_titles(
+        [{"title": t} for t in deleted], limit=5
     )
     text += '. Say "undo" to bring them back.' if deleted else "."
     if failed:
@@ -225,8 +241,11 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
             args["priority"] = draft.priority
         if draft.tags:
             args["tags"] = draft.tags
-        if draft.due:
-            args["due_date"] = draft.due.isoformat()
+        due = draft.due
+        if draft.time and due is None and not draft.recurrence:
+            due = turn.today  # "remind me at 5pm to ...": the day it understood is today
+        if due:
+            args["due_date"] = due.isoformat()
         if draft.recurrence:
             args["recurrence"] = draft.recurrence
         try:
@@ -244,25 +263,41 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
     if len(created) == 1:
         text = f"Added {replies.quote(created[0].get('title'))}{replies.details(created[0], turn.today)}."
     elif created:
-        text = f"Added {len(created)} tasks: {replies.join_titles(created)}."
+        text = f"Added {len(created)} tasks: {replies.join_titles(created, limit=5)}."
     else:
         text = "I couldn't add that."
+    times = list(dict.fromkeys(d.time for d in intent.drafts if d.time))
+    if created and times:
+        text += " " + replies.no_time(times)
     if errors:
         text += " Problems: " + "; ".join(errors)
-    return _Result(text)
+    return _Result(text, title=titles.for_tasks(created))
 
 
 def _list(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
     tasks = turn.tasks()
-    query = apply_words(intent.query, tasks, search=False) if intent.query else None
-    if query is None:
+    if intent.query is None:
         return _Result(replies.unknown(intent.text))
+    # Words left over after the filters name a tag, else they are searched for, never dropped.
+    query = apply_words(listing_words(intent.query), tasks, search=True)
+    guessed = query.search is not None and intent.query.search is None
+    hidden = 0
+    if not query.explicit_status:  # open tasks unless completed ones were asked for
+        query = replace(query, status="pending")
+        if query.due not in {"overdue", "day"}:  # a completed task is never overdue
+            done = replace(query, status="completed")
+            hidden = sum(1 for t in tasks if t.get("completed") and matches(t, done, turn.today))
     shown = [t for t in tasks if matches(t, query, turn.today)]
-    if query.due or query.due_on:
+    if query.completed_from is not None:
+        shown.sort(key=lambda t: str(t.get("completed_at") or ""))
+    elif query.due or query.due_on:
         shown.sort(key=lambda t: (str(t.get("due_date") or "9999"),))
     turn.memory.last_list = [str(t.get("id")) for t in shown]
     turn.focus(shown)
-    return _Result(replies.listing(shown, query, turn.today), listed=shown)
+    text = replies.listing(shown, query, turn.today, hidden_completed=hidden)
+    if guessed and not shown and not hidden:  # "tell me a joke": no task is about that
+        text += " " + replies.CAN_DO
+    return _Result(text, listed=shown, title=titles.for_query(query, turn.today))
 
 
 def _complete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
@@ -280,10 +315,10 @@ def _complete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
     turn.focus(done or already)
     parts = []
     if done:
-        parts.append(f"Marked {replies.join_titles(done)} as done.")
+        parts.append(f"Marked {replies.who(done)} as done.")
     if already:
-        parts.append(f"{replies.join_titles(already)} {'was' if len(already) == 1 else 'were'} already done.")
-    return _Result(" ".join(parts))
+        parts.append(f"{replies.who(already)} {'was' if len(already) == 1 else 'were'} already done.")
+    return _Result(" ".join(parts), title=_title(turn, intent, found.tasks))
 
 
 def _reopen(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
@@ -302,10 +337,10 @@ def _reopen(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
     parts = []
     if opened:
         pronoun = "it is" if len(opened) == 1 else "they are"
-        parts.append(f"Reopened {replies.join_titles(opened)}; {pronoun} open again.")
+        parts.append(f"Reopened {replies.who(opened)}; {pronoun} open again.")
     if already:
-        parts.append(f"{replies.join_titles(already)} {'is' if len(already) == 1 else 'are'} already open.")
-    return _Result(" ".join(parts))
+        parts.append(f"{replies.who(already)} {'is' if len(already) == 1 else 'are'} already open.")
+    return _Result(" ".join(parts), title=_title(turn, intent, found.tasks))
 
 
 def _delete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
@@ -321,12 +356,13 @@ def _delete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
             task_ids=[str(t.get("id")) for t in tasks],
             titles=[str(t.get("title")) for t in tasks],
         )
-        return _Result(replies.confirm_delete(tasks, turn.today), confirmation)
+        return _Result(
+            replies.confirm_delete(tasks, turn.today), confirmation, title=_title(turn, intent, tasks)
+        )
     result = turn.change("delete_task", {"task_id": tasks[0].get("id")})
     turn.memory.focus = []
-    return _Result(
-        f'Deleted {replies.quote(result.get("title") or tasks[0].get("title"))}. Say "undo" to bring it back.'
-    )
+    title = replies.quote(result.get("title") or tasks[0].get("title"))
+    return _Result(f'Deleted {title}. Say "undo" to bring it back.', title=_title(turn, intent, tasks))
 
 
 def _update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
@@ -335,19 +371,57 @@ def _update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
     problem = _problem(turn, intent, found, "change")
     if problem:
         return problem
-    lines: list[str] = []
-    updated: list[TaskDict] = []
+    changed: list[tuple[TaskDict, list[str]]] = []
+    same: list[TaskDict] = []
     for task in found.tasks:
         args, said = _update_args(task, changes, turn.today)
         if len(args) == 1:
-            lines.append(f"{replies.quote(task.get('title'))} already looks like that; nothing to change.")
+            same.append(task)
             continue
         result = turn.change("update_task", args)
         title = result.get("title") or args.get("title") or task.get("title")
-        updated.append({**task, **args, "title": title})
-        lines.append(f"Updated {replies.quote(title)}: {', '.join(said)}.")
-    turn.focus(updated or found.tasks)
-    return _Result("\n".join(lines))
+        changed.append(({**task, **args, "title": title}, said))
+    turn.focus([t for t, _ in changed] or found.tasks)
+    parts = [_update_summary(changed, changes, turn.today)] if changed else []
+    if same:
+        if changes.time and not changes.any():
+            detail = replies.details(same[0], turn.today) if len(same) == 1 else ""
+            parts.append(f"{replies.who(same)} {'is' if len(same) == 1 else 'are'} unchanged{detail}.")
+        elif changed:
+            parts.append(f"{replies.who(same)} already looked like that.")
+        else:
+            verb = "already looks" if len(same) == 1 else "already look"
+            parts.append(f"{replies.who(same)} {verb} like that; nothing to change.")
+    if changes.time:
+        parts.append(replies.no_time([changes.time]))
+    return _Result(" ".join(parts), title=_title(turn, intent, [t for t, _ in changed] or found.tasks))
+
+
+def _title(turn: _Turn, intent: Intent, tasks: list[TaskDict]) -> str | None:
+    """The conversation title for a turn that acted on ``tasks``: a selection's name, else theirs."""
+    if intent.query is not None and len(tasks) > 1:
+        return titles.for_query(intent.query, turn.today)
+    return titles.for_tasks(tasks)
+
+
+def _update_summary(changed: list[tuple[TaskDict, list[str]]], changes: Changes, today: dt.date) -> str:
+    """One sentence for what an update did: each change for one task, a summary for several."""
+    tasks = [t for t, _ in changed]
+    if len(changed) == 1:
+        return f"Updated {replies.quote(tasks[0].get('title'))}: {', '.join(changed[0][1])}."
+    said = {tuple(s) for _, s in changed}
+    dues = {str(t.get("due_date") or "") for t in tasks}
+    only_due = all(len(s) == 1 and s[0].startswith("now due") for _, s in changed)
+    if only_due and len(dues) == 1 and tasks[0].get("due_date"):
+        day = dt.date.fromisoformat(str(tasks[0]["due_date"])[:10])
+        return f"Moved {replies.who(tasks)} to {describe_date(day, today)}."
+    if only_due and changes.shift_days:
+        amount = abs(changes.shift_days)
+        direction = "later" if changes.shift_days > 0 else "earlier"
+        return f"Moved {replies.who(tasks)} {amount} day{'s' if amount != 1 else ''} {direction}."
+    if len(said) == 1:
+        return f"Updated {replies.who(tasks)}: {', '.join(next(iter(said)))}."
+    return f"Updated {replies.who(tasks)}."
 
 
 def _update_args(task: TaskDict, changes: Changes, today: dt.date) -> tuple[dict[str, Any], list[str]]:
@@ -411,5 +485,11 @@ def _undo(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> 
             break
     turn.memory.last_changes = 1
     turn.memory.focus = [str(u.get("task_id")) for u in undone if u.get("task_id") is not None]
-    phrases = [f"{undone_verb(u.get('undone'))} {replies.quote(u.get('title'))}" for u in undone]
-    return _Result("Undone: " + "; ".join(phrases) + ".")
+    if len(undone) <= replies.NAMED_MAX:
+        phrases = [f"{undone_verb(u.get('undone'))} {replies.quote(u.get('title'))}" for u in undone]
+        return _Result("Undone: " + "; ".join(phrases) + ".")
+    counts: dict[str, int] = {}
+    for u in undone:
+        counts[undone_verb(u.get("undone"))] = counts.get(undone_verb(u.get("undone")), 0) + 1
+    phrases = [f"{verb} {n} task{'s' if n != 1 else ''}" for verb, n in counts.items()]
+    return _Result("Undone: " + " and ".join(phrases) + ".")

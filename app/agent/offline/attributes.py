@@ -119,6 +119,7 @@ _TIME = re.compile(
     r"\b\d{1,2}:\d{2}\b|\b(?:noon|midday|midnight)\b)|\bat\s+\d{1,2}(?:\s*o'?clock)?(?=[\s,.;!?]|$)",
     _FLAGS,
 )
+_TIME_LEAD = re.compile(r"^(?:at|@|around|by|before|after|from)\s+", _FLAGS)
 _CLEAR_DUE = re.compile(
     r"(?:\b(?:with\s+|and\s+|has\s+|have\s+|to\s+have\s+)?no\s+(?:due\s+date|deadline|date)\b|"
     r"\bwithout\s+(?:a\s+)?(?:due\s+date|deadline|date)\b|\bundated\b|\bunscheduled\b)",
@@ -137,6 +138,8 @@ class Attributes:
         tags: lowercase tags without '#'.
         recurrence: "daily", "weekly" or "monthly".
         clear_recurrence: the sentence asked for the task to stop repeating.
+        time: a time of day as written ("5pm", "10:30"); tasks have no time field, so callers
+            must say it was not kept. It is not counted by :meth:`any`.
     """
 
     priority: str | None = None
@@ -145,6 +148,7 @@ class Attributes:
     tags: list[str] = field(default_factory=list)
     recurrence: str | None = None
     clear_recurrence: bool = False
+    time: str | None = None
 
     def any(self) -> bool:
         """Whether anything at all was found."""
@@ -255,7 +259,10 @@ def extract_attributes(text: str, today: dt.date, *, tags: bool = True) -> tuple
     if tags:
         attrs.tags, text = extract_tags(text)
     attrs.priority, text = extract_priority(text)
-    text = _TIME.sub(" ", text)
+    found = _TIME.search(text)
+    if found is not None:
+        attrs.time = _TIME_LEAD.sub("", found.group(0)).strip()
+        text = _TIME.sub(" ", text)
     m = _CLEAR_DUE.search(text)
     if m:
         attrs.clear_due = True

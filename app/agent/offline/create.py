@@ -76,20 +76,22 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
         if not title or _FILLER_PIECE.match(title):
             _merge(loose, attrs)
             continue
-        drafts.append(Draft(title, attrs.priority, attrs.tags, attrs.due, attrs.recurrence))
+        drafts.append(Draft(title, attrs.priority, attrs.tags, attrs.due, attrs.recurrence, attrs.time))
     if plural or len(drafts) >= 2:
         split: list[Draft] = []
         for draft in drafts:
             parts = [clean_title(p) for p in _AND_SPLIT.split(draft.title)]
             parts = [p for p in parts if p]
             split.extend(
-                Draft(p, draft.priority, list(draft.tags), draft.due, draft.recurrence) for p in parts
+                Draft(p, draft.priority, list(draft.tags), draft.due, draft.recurrence, draft.time)
+                for p in parts
             )
         drafts = split
     for draft in drafts:
         draft.priority = draft.priority or loose.priority or shared.priority
         draft.due = draft.due or loose.due or shared.due
         draft.recurrence = draft.recurrence or loose.recurrence or shared.recurrence
+        draft.time = draft.time or loose.time or shared.time
         draft.tags = list(dict.fromkeys([*draft.tags, *loose.tags, *shared.tags]))
     return drafts
 
@@ -113,6 +115,7 @@ def _merge(into: Attributes, other: Attributes) -> None:
     into.priority = into.priority or other.priority
     into.due = into.due or other.due
     into.recurrence = into.recurrence or other.recurrence
+    into.time = into.time or other.time
     into.tags = list(dict.fromkeys([*into.tags, *other.tags]))
 
 

@@ -217,6 +217,7 @@ def _update_from_attrs(
         tags_add=attrs.tags,
         recurrence=attrs.recurrence,
         clear_recurrence=attrs.clear_recurrence,
+        time=attrs.time,
     )
     return _update(ref, changes, core, today)
 
@@ -268,12 +269,14 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
         attrs.priority = "low"
     if verb in {"postpone", "delay", "defer"} and not attrs.any() and shift is None:
         shift = 1
-    if not attrs.any() and shift is None:
+    if not attrs.any() and shift is None and not (attrs.time and clean_title(ref)):
         return None
     intent = _update_from_attrs(ref, attrs, core, today, shift)
     if verb in {"schedule", "plan", "put"} and intent.query is None:
         intent.kind = "maybe_update"
-        intent.drafts = [Draft(clean_title(ref), attrs.priority, attrs.tags, attrs.due, attrs.recurrence)]
+        intent.drafts = [
+            Draft(clean_title(ref), attrs.priority, attrs.tags, attrs.due, attrs.recurrence, attrs.time)
+        ]
     return intent
 
 
@@ -309,6 +312,8 @@ def parse_statement(core: str, today: dt.date) -> Intent:
     if attrs.any() and clean_title(rest):
         intent = _update_from_attrs(rest, attrs, core, today)
         intent.kind = "maybe_update"
-        intent.drafts = [Draft(clean_title(rest), attrs.priority, attrs.tags, attrs.due, attrs.recurrence)]
+        intent.drafts = [
+            Draft(clean_title(rest), attrs.priority, attrs.tags, attrs.due, attrs.recurrence, attrs.time)
+        ]
         return intent
     return Intent("unknown", text=core)

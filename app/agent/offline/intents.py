@@ -48,6 +48,8 @@ class Draft:
     tags: list[str] = field(default_factory=list)
     due: dt.date | None = None
     recurrence: str | None = None
+    time: str | None = None
+    """A time of day the person asked for; tasks have no time, so the reply says it was not kept."""
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Changes:
         tags_remove: tags to remove ("*" removes all).
         recurrence: new repeat rule.
         clear_recurrence: stop repeating.
+        time: a time of day asked for; not a change (tasks have no time), the reply says so.
     """
 
     title: str | None = None
@@ -77,6 +80,7 @@ class Changes:
     tags_remove: list[str] = field(default_factory=list)
     recurrence: str | None = None
     clear_recurrence: bool = False
+    time: str | None = None
 
     def any(self) -> bool:
         """Whether there is anything to change."""

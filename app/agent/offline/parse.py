@@ -15,6 +15,7 @@ from app.agent.offline.create import parse_create
 from app.agent.offline.intents import Changes, Draft, Intent, IntentKind, targeted
 from app.agent.offline.queries import TaskQuery, parse_query
 from app.agent.offline.text import squash, strip_discourse
+from app.agent.offline.typos import fix_keywords, fix_verb
 
 __all__ = ["Changes", "Draft", "Intent", "parse_intent"]
 
@@ -70,7 +71,8 @@ _QUESTION = re.compile(
 )
 _LIST_WORDS = re.compile(
     r"\b(?:tasks?|todos?|to-?dos?|to\s+do|due|overdue|left|remaining|remains?|pending|finished|completed?|done|agenda|plate|"
-    r"lists?|scheduled|priority|tagged|tags?|urgent|important|open|outstanding|upcoming|today|tomorrow|week)\b|#",
+    r"lists?|scheduled|priority|tagged|tags?|urgent|important|open|outstanding|upcoming|today|tomorrow|week|"
+    r"my\s+day|agenda|schedule)\b|#",
     _F,
 )
 
@@ -135,6 +137,10 @@ _DELETE = re.compile(
 def parse_intent(text: str, today: dt.date, *, expecting_answer: bool = False) -> Intent:
     """Classify one message and extract its arguments.
 
+    Near misses of date and list words are read as meant first ("tomorow"); when the message
+    still makes no sense, or only as "update or add <its words>", a near miss of a command verb
+    in first place is read as that verb ("shwo my tasks", "ad buy milk") and the message parsed again.
+
     Args:
         text: the person's message, as typed.
         today: the date relative phrases ("tomorrow", "friday") resolve against.
@@ -143,6 +149,19 @@ def parse_intent(text: str, today: dt.date, *, expecting_answer: bool = False) -
     Returns:
         The :class:`Intent`; "unknown" when nothing fits (the caller must not change anything).
     """
+    text = fix_keywords(text)
+    intent = _parse_intent(text, today, expecting_answer=expecting_answer)
+    if intent.kind in {"unknown", "maybe_update"}:
+        core = strip_discourse(squash(text))
+        fixed = fix_verb(core)
+        if fixed != core:
+            again = _parse_intent(fixed, today, expecting_answer=expecting_answer)
+            if again.kind != "unknown" and not (intent.kind == again.kind == "maybe_update"):
+                return again
+    return intent
+
+
+def _parse_intent(text: str, today: dt.date, *, expecting_answer: bool) -> Intent:
     raw = squash(text)
     bare = raw.lower().strip(" .!?,")
     answers: list[tuple[IntentKind, re.Pattern[str]]] = (
@@ -210,7 +229,7 @@ _VERB_NAMES = {
 _BARE_YES = re.compile(r"^(?:y|yes|yep|yeah|yup|confirm|yes\s+please)$", _F)
 _BARE_NO = re.compile(r"^(?:n|no|nope|nah|no\s+thanks)$", _F)
 _NEXT_UP = re.compile(
-    r"^(?:what(?:'s|s|\s+is)\s+next|what\s+(?:should|do|can)\s+i\s+(?:do|work\s+on|tackle)(?:\s+next|\s+now)?|"
+    r"^(?:what(?:'s|s|\s+is)\s+(?:up\s+)?next|(?:what(?:'s|s|\s+is)\s+)?(?:up\s+next|next\s+up)|what\s+(?:should|do|can)\s+i\s+(?:do|work\s+on|tackle)(?:\s+next|\s+now)?|"
     r"what(?:'s|\s+is)\s+on\s+my\s+(?:plate|list|agenda)|what\s+do\s+i\s+have)$",
     _F,
 )
@@ -225,7 +244,7 @@ def _status_question(core: str, today: dt.date) -> Intent | None:
     ]
     if not words:
         return None
-    return Intent("list", query=TaskQuery(search=" ".join(words)), text=core)
+    return Intent("list", query=TaskQuery(search=" ".join(words), explicit_status=True), text=core)
 
 
 def _parse_list(core: str, today: dt.date) -> Intent | None:
@@ -242,7 +261,7 @@ def _parse_filter_list(core: str, today: dt.date) -> Intent | None:
     if _PRONOUN_START.match(core):
         return None  # "it's due friday" is about a task, not a listing
     query = parse_query(core, today)
-    if (query.is_filtered() or query.status != "all") and not query.words:
+    if (query.is_filtered() or query.status != "all" or query.explicit_status) and not query.words:
         return Intent("list", query=query, text=core)
     if re.fullmatch(
         r"(?:my\s+|all\s+|the\s+)*(?:[\w-]+\s+)?(?:tasks?|todos?|to-?dos?|to-?do\s+list|list)", core, _F

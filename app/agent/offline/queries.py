@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.agent.offline.attributes import extract_priority, extract_tags, normalize_tag
-from app.agent.offline.dates import extract_date
+from app.agent.offline.dates import WEEKDAYS, add_months, describe_date, extract_date
 
 _F = re.IGNORECASE
 _PENDING = re.compile(
@@ -22,11 +22,52 @@ _PENDING = re.compile(
     _F,
 )
 _COMPLETED = re.compile(
-    r"\b(?:completed?|finished|done|ticked(?:\s+off)?|checked(?:\s+off)?|accomplished|closed|achieved)\b", _F
+    r"\b(?:completed?|finished|done|ticked(?:\s+off)?|checked(?:\s+off)?|accomplished|closed|achieved)\b|"
+    r"\b(?:did|have)\s+i\s+(?:already\s+|just\s+)?(?:finish|complete|do|tick\s+off|check\s+off)\b",
+    _F,
 )
 _OVERDUE = re.compile(r"\b(?:overdue|late|past\s+due|behind|missed|expired)\b", _F)
 _UPCOMING = re.compile(
-    r"\b(?:upcoming|coming\s+up|soon|this\s+week|next\s+(?:few|couple\s+of|7|seven)\s+days|the\s+week\s+ahead)\b",
+    r"\b(?:upcoming|coming\s+up|soon|this\s+week|(?:for\s+|during\s+)?the\s+(?:rest\s+of\s+the\s+)?week(?:\s+ahead)?)\b",
+    _F,
+)
+# "in the next 3 days", "within two weeks", "over the coming few days": a window from today on.
+_NUM = (
+    r"\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|thirty|"
+    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few"
+)
+_WITHIN = re.compile(
+    r"\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:next|coming|following|upcoming)\s+(?P<n>" + _NUM + r")\s+"
+    r"(?P<unit>day|week|month)s?\b|"
+    r"\bwithin\s+(?:the\s+next\s+)?(?P<n2>" + _NUM + r")\s+(?P<unit2>day|week|month)s?\b|"
+    r"\b(?:(?:in|over|during)\s+)?the\s+coming\s+(?P<unit3>days|week|month)\b",
+    _F,
+)
+# "what do I need to get done today?" asks about what is ahead, not about what was completed.
+_AHEAD = re.compile(
+    r"\b(?:need|needs|have|has|got|want|wants|going|plan|planning|ought)\s+to\b|\b(?:gotta|will|should|must|"
+    r"shall)\b|\bto\s+(?:get\s+)?(?:do|done|finish|complete)\b",
+    _F,
+)
+_THIS_MONTH = re.compile(r"\b(?:this|the\s+rest\s+of\s+the)\s+month\b", _F)
+# Completion words: "what did I finish today?", "tasks completed this week", "what have I done yesterday".
+_COMPLETION_WORD = re.compile(
+    r"\b(?:completed?|finish(?:ed)?|done|did|accomplish(?:ed)?|ticked\s+off|checked\s+off|crossed\s+off|"
+    r"closed|achieved|got\s+done|wrapped\s+up)\b",
+    _F,
+)
+_WINDOW = re.compile(
+    r"\b(?:(?:so\s+far\s+)?(?P<today>today|tonight|this\s+(?:morning|afternoon|evening))|(?P<yesterday>yesterday)|"
+    r"(?:(?:in|during|over)\s+)?(?P<q>this|last|past|previous|the\s+last|the\s+past)\s+(?P<unit>week|month)|"
+    r"(?:(?:in|during|over)\s+)?(?:the\s+)?(?:last|past|previous)\s+(?P<n>\d{1,3}|two|three|four|five|six|seven|"
+    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few)\s+(?P<nunit>day|week)s?|"
+    r"(?:on\s+|since\s+|last\s+)?(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    _F,
+)
+_INCLUDE_COMPLETED = re.compile(
+    r"\b(?:includ(?:e|ing)|with|and|or|plus|even)\s+(?:the\s+)?(?:completed|finished|done|closed)(?:\s+ones|\s+tasks)?\b|"
+    r"\b(?:completed|finished|done)\s+(?:and|or)\s+(?:not|open|pending|unfinished)\b|"
+    r"\b(?:open|pending|unfinished)\s+(?:and|or)\s+(?:completed|finished|done)\b|\bcompleted\s+or\s+not\b",
     _F,
 )
 _NEXT_WEEK = re.compile(r"\b(?:due\s+)?next\s+week\b", _F)
@@ -65,6 +106,30 @@ _FILLER = re.compile(
 )
 
 
+# Words that only carry the question in a listing ("what have I got going on", "what needs doing"):
+# dropped before leftover words are read as a search. Bulk actions keep them (they narrow a deletion).
+_CHATTER = frozenset(
+    str.split(
+        "got gotten going get getting need needs needed doing done be to should must focus schedule "
+        "scheduled planned plan look looks like happening coming left remaining remain remains deck "
+        "today's tomorrow's tonight's week's show list display view summary overview lately recently "
+        "day days week weeks this next soon"
+    )
+)
+_MY_DAY = re.compile(
+    r"\b(?:my|today's|todays)\s+(?:day|agenda|plan|schedule)(?:\s+(?:for\s+)?today)?\b|"
+    r"\b(?:agenda|plan|schedule)\s+for\s+today\b|\bday\s+look(?:s|ing)?\s+like\b",
+    _F,
+)
+_POSSESSIVE_DAY = re.compile(r"\b(today|tomorrow|tonight)['’]s\b", _F)
+
+
+def listing_words(query: TaskQuery) -> TaskQuery:
+    """The query without leftover chatter words, so what remains can be read as a search."""
+    words = [w for w in query.words if w not in _CHATTER]
+    return replace(query, words=words) if words != query.words else query
+
+
 _SEARCH_STOP = frozenset(
     [
         "the",
@@ -94,23 +159,42 @@ class TaskQuery:
         status: "all", "pending" or "completed".
         tag: one tag (lowercase).
         priority: "low", "medium" or "high".
-        due: "today", "tomorrow", "overdue", "upcoming", "next_week" or "none".
+        explicit_status: the text said which status ("open", "done", "including completed");
+            otherwise ``status`` is the caller's default.
+        due: "today", "tomorrow", "overdue", "upcoming", "next_week", "window" or "none".
         due_on: a specific due date.
         search: words that must all appear in the title, description or tags.
         words: leftover words (a bare "work tasks" may name a tag the caller knows about).
+        due_until: with ``due="window"``, the last day of a window that starts today.
+        window: how the text named that window ("in the next 3 days"), for the reply.
+        completed_from: completed on or after this day (local time); "what did I finish today?".
+        completed_until: completed on or before this day.
     """
 
     status: str = "all"
+    explicit_status: bool = False
     tag: str | None = None
     priority: str | None = None
     due: str | None = None
     due_on: dt.date | None = None
     search: str | None = None
     words: list[str] = field(default_factory=list)
+    due_until: dt.date | None = None
+    window: str = ""
+    completed_from: dt.date | None = None
+    completed_until: dt.date | None = None
 
     def is_filtered(self) -> bool:
         """Whether anything narrows the selection beyond status."""
-        return bool(self.tag or self.priority or self.due or self.due_on or self.search)
+        return bool(
+            self.tag
+            or self.priority
+            or self.due
+            or self.due_on
+            or self.search
+            or self.due_until
+            or self.completed_from
+        )
 
 
 def parse_query(text: str, today: dt.date, *, default_status: str = "all") -> TaskQuery:
@@ -136,26 +220,22 @@ def parse_query(text: str, today: dt.date, *, default_status: str = "all") -> Ta
             query.search = search
             rest = rest[: m.start()]
             break
-    if _NO_DUE.search(rest):
-        query.due, rest = "none", _NO_DUE.sub(" ", rest)
-    elif _OVERDUE.search(rest):
-        query.due, rest = "overdue", _OVERDUE.sub(" ", rest)
-        if query.status == "all":
-            query.status = "pending"
-    elif _UPCOMING.search(rest):
-        query.due, rest = "upcoming", _UPCOMING.sub(" ", rest)
-    elif _NEXT_WEEK.search(rest):
-        query.due, rest = "next_week", _NEXT_WEEK.sub(" ", rest)
-    else:
-        due_on, rest = extract_date(rest, today)
-        if due_on is not None:
-            query.due_on = due_on
-            if query.status == "all":
-                query.status = "pending"
-    if _PENDING.search(rest):
-        query.status, rest = "pending", _PENDING.sub(" ", rest)
-    elif _COMPLETED.search(rest):
-        query.status, rest = "completed", _COMPLETED.sub(" ", rest)
+    if _INCLUDE_COMPLETED.search(rest):
+        query.status, query.explicit_status = "all", True
+        rest = _INCLUDE_COMPLETED.sub(" ", rest)
+    elif _COMPLETION_WORD.search(rest) and not (_PENDING.search(rest) or _AHEAD.search(rest)):
+        window = _completion_window(rest, today)
+        if window is not None:
+            query.completed_from, query.completed_until, query.window, rest = window
+            query.status, query.explicit_status = "completed", True
+            rest = _COMPLETION_WORD.sub(" ", rest)
+    if query.completed_from is None:
+        rest = _due_filters(query, rest, today)
+    if not query.explicit_status:
+        if _PENDING.search(rest):
+            query.status, query.explicit_status, rest = "pending", True, _PENDING.sub(" ", rest)
+        elif _COMPLETED.search(rest) and not _AHEAD.search(rest):
+            query.status, query.explicit_status, rest = "completed", True, _COMPLETED.sub(" ", rest)
     tags, rest = extract_tags(rest)
     m = _TAG_PHRASE.search(rest)
     if m and not tags:
@@ -166,6 +246,123 @@ def parse_query(text: str, today: dt.date, *, default_status: str = "all") -> Ta
     rest = _FILLER.sub(" ", rest)
     query.words = [w for w in re.findall(r"[a-z0-9][\w'-]*", rest.lower()) if len(w) > 1]
     return query
+
+
+def _due_filters(query: TaskQuery, rest: str, today: dt.date) -> str:
+    """Read the due-date filter ("overdue", "in the next 3 days", "due friday") into ``query``."""
+    rest = _POSSESSIVE_DAY.sub(r"\1", rest)
+    window = _WITHIN.search(rest)
+    if _MY_DAY.search(rest):  # "what does my day look like?": today's tasks and the overdue ones
+        query.due, rest = "day", _MY_DAY.sub(" ", rest)
+        rest = re.sub(r"\btoday\b", " ", rest, flags=_F)
+    elif _NO_DUE.search(rest):
+        query.due, rest = "none", _NO_DUE.sub(" ", rest)
+    elif _OVERDUE.search(rest):
+        query.due, rest = "overdue", _OVERDUE.sub(" ", rest)
+    elif window is not None:
+        n = _count(window.group("n") or window.group("n2") or "1")
+        unit = (window.group("unit") or window.group("unit2") or window.group("unit3")).lower().rstrip("s")
+        query.due, query.due_until = "window", _ahead(today, n, unit)
+        query.window = f"in the next {n} {unit}s" if n != 1 else f"in the next {unit}"
+        rest = rest[: window.start()] + " " + rest[window.end() :]
+    elif _THIS_MONTH.search(rest):
+        query.due, query.window = "window", "this month"
+        query.due_until = add_months(today.replace(day=1), 1) - dt.timedelta(days=1)
+        rest = _THIS_MONTH.sub(" ", rest)
+    elif _UPCOMING.search(rest):
+        query.due, rest = "upcoming", _UPCOMING.sub(" ", rest)
+    elif _NEXT_WEEK.search(rest):
+        query.due, rest = "next_week", _NEXT_WEEK.sub(" ", rest)
+    else:
+        query.due_on, rest = extract_date(rest, today)
+    if (query.due in {"overdue", "window", "day"} or query.due_on is not None) and query.status == "all":
+        query.status = "pending"
+    return rest
+
+
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fourteen": 14,
+    "thirty": 30,
+    "couple": 2,
+    "of": 2,
+    "few": 3,
+}
+
+
+def _count(text: str) -> int:
+    last = text.lower().split()[-1] if text.strip() else "one"
+    return int(last) if last.isdigit() else _NUMBERS.get(last, 1)
+
+
+def _ahead(today: dt.date, n: int, unit: str) -> dt.date:
+    if unit == "month":
+        return add_months(today, n)
+    return today + dt.timedelta(days=n * (7 if unit == "week" else 1))
+
+
+def _completion_window(text: str, today: dt.date) -> tuple[dt.date, dt.date, str, str] | None:
+    """The days a "what did I finish ..." question covers, its words, and the text without them."""
+    m = _WINDOW.search(text)
+    if m is None:
+        return None
+    rest = text[: m.start()] + " " + text[m.end() :]
+    g = m.groupdict()
+    monday = today - dt.timedelta(days=today.weekday())
+    if g["today"]:
+        return today, today, "today", rest
+    if g["yesterday"]:
+        day = today - dt.timedelta(days=1)
+        return day, day, "yesterday", rest
+    if g["unit"]:
+        unit, q = g["unit"].lower(), g["q"].lower().split()[-1]
+        if unit == "week":
+            if q == "this":
+                return monday, today, "this week", rest
+            if q in {"last", "previous"} and not g["q"].lower().startswith("the"):
+                return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1), "last week", rest
+            return today - dt.timedelta(days=6), today, "in the past week", rest
+        first = today.replace(day=1)
+        if q == "this":
+            return first, today, "this month", rest
+        if q in {"last", "previous"} and not g["q"].lower().startswith("the"):
+            return add_months(first, -1), first - dt.timedelta(days=1), "last month", rest
+        return add_months(today, -1), today, "in the past month", rest
+    if g["n"]:
+        n = _count(g["n"])
+        days = n * (7 if g["nunit"].lower() == "week" else 1)
+        label = f"in the last {n} {g['nunit'].lower()}{'s' if n != 1 else ''}"
+        return today - dt.timedelta(days=days), today, label, rest
+    weekday = WEEKDAYS.index(g["wd"].lower())
+    day = today - dt.timedelta(days=(today.weekday() - weekday) % 7)
+    if re.match(r"since\b", m.group(0), _F):
+        return day, today, f"since {describe_date(day, today)}", rest
+    return day, day, describe_date(day, today), rest
+
+
+def completed_on(task: dict[str, Any]) -> dt.date | None:
+    """The local day a task was completed (``completed_at`` is UTC), or None."""
+    value = task.get("completed_at")
+    if not task.get("completed") or not value:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (stamp.astimezone() if stamp.tzinfo else stamp).date()
 
 
 def matches(task: dict[str, Any], query: TaskQuery, today: dt.date) -> bool:
@@ -181,8 +378,15 @@ def matches(task: dict[str, Any], query: TaskQuery, today: dt.date) -> bool:
     due = _due(task)
     if query.due_on is not None and due != query.due_on:
         return False
-    if query.due and not _due_matches(query.due, due, today):
+    if query.due == "window":
+        if due is None or not today <= due <= (query.due_until or today):
+            return False
+    elif query.due and not _due_matches(query.due, due, today):
         return False
+    if query.completed_from is not None or query.completed_until is not None:
+        done = completed_on(task)
+        if done is None or not (query.completed_from or done) <= done <= (query.completed_until or done):
+            return False
     if query.search:
         haystack = " ".join(
             [
@@ -218,6 +422,8 @@ def _due_matches(kind: str, due: dt.date | None, today: dt.date) -> bool:
         return due == today + dt.timedelta(days=1)
     if kind == "overdue":
         return due < today
+    if kind == "day":
+        return due <= today
     if kind == "next_week":
         monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
         return monday <= due < monday + dt.timedelta(days=7)

@@ -42,13 +42,21 @@ def quote(title: object) -> str:
     return quoted(title)
 
 
+CAN_DO = (
+    "I manage your tasks: I can add, list, complete, reschedule, tag and delete them, and undo my last "
+    'change. For example: "add buy milk tomorrow".'
+)
+
+
 def unknown(text: str) -> str:
-    """Reply for a message that matched nothing (gibberish, off-topic)."""
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    return (
-        f'Sorry, I didn\'t understand {quote(shown)}. You can say things like "add buy milk tomorrow", '
-        '"show my tasks", "complete buy milk" or "help".'
-    )
+    """Reply for a message that is not about tasks, or that nothing matched: what I can do instead."""
+    return f"That's not something I can do. {CAN_DO}"
+
+
+def no_time(times: list[str]) -> str:
+    """Said whenever a message asked for a time of day: tasks keep a date only, so it was not kept."""
+    shown = " and ".join(quote(t) for t in times)
+    return f"I can't set a time yet, so {shown} {'is' if len(times) == 1 else 'are'} not saved."
 
 
 def details(task: TaskDict, today: dt.date, *, with_priority: bool = True) -> str:
@@ -88,6 +96,13 @@ def task_line(index: int, task: TaskDict, today: dt.date) -> str:
 def describe_query(query: TaskQuery, today: dt.date) -> str:
     """Words for what a listing was filtered by, e.g. "pending high priority tasks tagged #work"."""
     words: list[str] = []
+    if query.completed_from is not None:
+        return " ".join(
+            [*([f"{query.priority} priority"] if query.priority else []), "tasks"]
+            + ([f"tagged {tag_list([query.tag])}"] if query.tag else [])
+            + [f"completed {query.window}"]
+            + ([f"matching {quote(query.search)}"] if query.search else [])
+        )
     if query.due == "overdue":
         words.append("overdue")
     elif query.status == "pending":
@@ -104,10 +119,13 @@ def describe_query(query: TaskQuery, today: dt.date) -> str:
         "tomorrow": "due tomorrow",
         "upcoming": "due in the next 7 days",
         "next_week": "due next week",
+        "day": "for today, overdue included",
         "none": "without a due date",
     }.get(query.due or "")
     if due:
         words.append(due)
+    if query.due == "window":
+        words.append(f"due {query.window}")
     if query.due_on is not None:
         words.append(f"due {describe_date(query.due_on, today)}")
     if query.search:
@@ -115,27 +133,64 @@ def describe_query(query: TaskQuery, today: dt.date) -> str:
     return " ".join(words)
 
 
-def listing(tasks: list[TaskDict], query: TaskQuery, today: dt.date, *, limit: int = 50) -> str:
-    """A listing reply naming every task shown, numbered so "complete task 2" works next."""
+def listing(
+    tasks: list[TaskDict], query: TaskQuery, today: dt.date, *, limit: int = 50, hidden_completed: int = 0
+) -> str:
+    """A listing reply naming every task shown, numbered so "complete task 2" works next.
+
+    ``hidden_completed`` counts completed tasks that fit the request but were left out (a listing
+    shows open tasks unless completed ones were asked for); the reply says so, without naming them.
+    """
     what = describe_query(query, today)
+    note = ""
+    if hidden_completed:
+        many = hidden_completed != 1
+        note = (
+            f"{hidden_completed} completed task{'s' if many else ''} {'are' if many else 'is'} not shown; "
+            'say "show completed tasks" to see them.'
+        )
+    if query.completed_from is not None:  # "what did I finish today?"
+        if not tasks:
+            return f"No {what}."
+        lines = [task_line(i, t, today) for i, t in enumerate(tasks[:limit], start=1)]
+        if len(tasks) > limit:
+            lines.append(f"...and {len(tasks) - limit} more.")
+        count = len(tasks)
+        head = f"{count} {what}:" if count != 1 else f"1 {what.replace('tasks', 'task', 1)}:"
+        return "\n".join([head, *lines])
     if not tasks:
         if what == "tasks":
             return 'You have no tasks yet. Add one with "add buy milk tomorrow".'
-        return f"You have no {what}."
+        if what == "open tasks" and not hidden_completed:
+            return 'You have no open tasks. Add one with "add buy milk tomorrow".'
+        return f"You have no {what}." + (f" {note}" if note else "")
     count = len(tasks)
     head = f"You have {count} {what}:" if count != 1 else f"You have 1 {what.replace('tasks', 'task', 1)}:"
     lines = [task_line(i, t, today) for i, t in enumerate(tasks[:limit], start=1)]
     if count > limit:
         lines.append(f"...and {count - limit} more.")
+    if note:
+        lines.append(note)
     return "\n".join([head, *lines])
 
 
-def join_titles(tasks: list[TaskDict]) -> str:
-    """ "a", "b" and "c" """
+def join_titles(tasks: list[TaskDict], *, limit: int | None = None) -> str:
+    """ "a", "b" and "c"; with ``limit``, at most that many titles and "and N more"."""
     titles = [quote(t.get("title")) for t in tasks]
+    if limit is not None and len(titles) > limit:
+        return ", ".join(titles[:limit]) + f" and {len(titles) - limit} more"
     if len(titles) <= 1:
         return "".join(titles)
     return ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
+NAMED_MAX = 3
+"""A reply names at most this many tasks it changed; beyond that it counts them (the card lists all)."""
+
+
+def who(tasks: list[TaskDict]) -> str:
+    """The tasks a change touched, as a sentence's object: their titles, or "9 tasks"."""
+    return join_titles(tasks) if len(tasks) <= NAMED_MAX else f"{len(tasks)} tasks"
 
 
 def ask_which(tasks: list[TaskDict], today: dt.date) -> str:
