@@ -66,6 +66,25 @@ CASES: list[dict] = [
         "tasks": [{"title": "dentist", "due_date": "wd:monday"}],
         "reply": {"contains": ["9am", "can't set a time"]},
     },
+    # --- a repeat rule a task cannot hold is read as the nearest one, and said --------------------
+    {
+        "id": "repeat-every-two-weeks",
+        "say": ["add water the ferns every 2 weeks"],
+        "tasks": [{"title": "water the ferns", "recurrence": "weekly"}],
+        "reply": {"contains": ["repeats weekly", "every 2 weeks"]},
+    },
+    {
+        "id": "repeat-every-weekday",
+        "say": ["remind me to do the standup every weekday"],
+        "tasks": [{"title": "do the standup", "recurrence": "daily"}],
+        "reply": {"contains": ["daily", "every weekday"]},
+    },
+    {
+        "id": "repeat-exact-says-nothing-more",
+        "say": ["add pay rent every month"],
+        "tasks": [{"title": "pay rent", "recurrence": "monthly"}],
+        "reply": {"excludes": ["only daily, weekly or monthly", "can't"]},
+    },
     # --- listings leave completed tasks out unless asked ---------------------------------------
     {
         "id": "list-high-priority-open-only",

@@ -269,6 +269,11 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
     times = list(dict.fromkeys(d.time for d in intent.drafts if d.time))
     if created and times:
         text += " " + replies.no_time(times)
+    approximated = {
+        d.recurrence_said: d.recurrence for d in intent.drafts if d.recurrence_said and d.recurrence
+    }
+    for said, rule in approximated.items():
+        text += " " + replies.approximate_repeat(said, rule)
     if errors:
         text += " Problems: " + "; ".join(errors)
     return _Result(text, title=titles.for_tasks(created))

@@ -48,6 +48,16 @@ _RECURRENCE: list[tuple[re.Pattern[str], str]] = [
         "monthly",
     ),
 ]
+# Repeat rules a task cannot hold exactly: they are read as the nearest rule, and the reply says so.
+_APPROXIMATE = re.compile(
+    r"\b(?:every|each)\s+(?:other|(?:[2-9]|\d{2,})|two|three|four|five|six)\s+(?:days?|weeks?|months?)\b|"
+    r"\b(?:every|each)\s+(?:single\s+)?weekday\b|\b(?:every|each)\s+(?:other\s+)?(?:"
+    + _WD
+    + r")\s+and\s+(?:"
+    + _WD
+    + r")\b",
+    _FLAGS,
+)
 _NO_RECURRENCE = re.compile(
     r"\b(?:(?:no\s+longer|not|don't|do\s+not|stop|never)\s+(?:repeat(?:ing)?|recur(?:ring)?)|"
     r"non-?recurring|one[-\s]off|not\s+recurring)\b",
@@ -149,6 +159,8 @@ class Attributes:
     recurrence: str | None = None
     clear_recurrence: bool = False
     time: str | None = None
+    recurrence_said: str | None = None
+    """A repeat rule only approximated by ``recurrence`` ("every 2 weeks" read as weekly), as written."""
 
     def any(self) -> bool:
         """Whether anything at all was found."""
@@ -253,7 +265,10 @@ def extract_attributes(text: str, today: dt.date, *, tags: bool = True) -> tuple
         ``(attributes, the text with all those phrases replaced by spaces)``.
     """
     attrs = Attributes()
+    approximate = _APPROXIMATE.search(text)
     attrs.recurrence, implied_due, attrs.clear_recurrence, text = extract_recurrence(text, today)
+    if attrs.recurrence and approximate is not None:
+        attrs.recurrence_said = " ".join(approximate.group(0).split())
     if attrs.recurrence:
         text = _REPEAT_WORD.sub(" ", text)
     if tags:

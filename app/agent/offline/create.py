@@ -76,14 +76,32 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
         if not title or _FILLER_PIECE.match(title):
             _merge(loose, attrs)
             continue
-        drafts.append(Draft(title, attrs.priority, attrs.tags, attrs.due, attrs.recurrence, attrs.time))
+        drafts.append(
+            Draft(
+                title,
+                attrs.priority,
+                attrs.tags,
+                attrs.due,
+                attrs.recurrence,
+                attrs.time,
+                attrs.recurrence_said,
+            )
+        )
     if plural or len(drafts) >= 2:
         split: list[Draft] = []
         for draft in drafts:
             parts = [clean_title(p) for p in _AND_SPLIT.split(draft.title)]
             parts = [p for p in parts if p]
             split.extend(
-                Draft(p, draft.priority, list(draft.tags), draft.due, draft.recurrence, draft.time)
+                Draft(
+                    p,
+                    draft.priority,
+                    list(draft.tags),
+                    draft.due,
+                    draft.recurrence,
+                    draft.time,
+                    draft.recurrence_said,
+                )
                 for p in parts
             )
         drafts = split
@@ -92,6 +110,8 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
         draft.due = draft.due or loose.due or shared.due
         draft.recurrence = draft.recurrence or loose.recurrence or shared.recurrence
         draft.time = draft.time or loose.time or shared.time
+        if not draft.recurrence_said and draft.recurrence in {loose.recurrence, shared.recurrence}:
+            draft.recurrence_said = loose.recurrence_said or shared.recurrence_said
         draft.tags = list(dict.fromkeys([*draft.tags, *loose.tags, *shared.tags]))
     return drafts
 
@@ -116,6 +136,7 @@ def _merge(into: Attributes, other: Attributes) -> None:
     into.due = into.due or other.due
     into.recurrence = into.recurrence or other.recurrence
     into.time = into.time or other.time
+    into.recurrence_said = into.recurrence_said or other.recurrence_said
     into.tags = list(dict.fromkeys([*into.tags, *other.tags]))
 
 

@@ -50,6 +50,8 @@ class Draft:
     recurrence: str | None = None
     time: str | None = None
     """A time of day the person asked for; tasks have no time, so the reply says it was not kept."""
+    recurrence_said: str | None = None
+    """A repeat rule ``recurrence`` only approximates ("every 2 weeks"), as written, for the reply."""
 
 
 @dataclass

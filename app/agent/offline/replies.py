@@ -59,6 +59,11 @@ def no_time(times: list[str]) -> str:
     return f"I can't set a time yet, so {shown} {'is' if len(times) == 1 else 'are'} not saved."
 
 
+def approximate_repeat(said: str, rule: str) -> str:
+    """Said when a repeat rule was read as the nearest one a task can hold."""
+    return f"A task repeats only daily, weekly or monthly, so it repeats {rule}, not {quote(said)}."
+
+
 def details(task: TaskDict, today: dt.date, *, with_priority: bool = True) -> str:
     """A short parenthesised summary of a task's due date, priority, tags and repeat rule."""
     parts: list[str] = []
