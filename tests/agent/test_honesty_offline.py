@@ -117,6 +117,24 @@ CASES: list[dict] = [
         "say": ["what's tagged travel?"],
         "reply": {"contains": ["book hotel"], "excludes": ["pack bags"]},
     },
+    {
+        "id": "list-by-priority-is-an-order-not-a-search",
+        "setup": [{"title": "tidy desk", "priority": "low"}, {"title": "renew lease", "priority": "high"}],
+        "say": ["list all my tasks sorted by priority"],
+        "reply": {"contains": ["1. renew lease", "2. tidy desk"], "excludes": ["matching", "couldn't"]},
+    },
+    {
+        "id": "list-words-it-cannot-use-are-said",
+        "setup": [{"title": "tidy desk"}],
+        "say": ["list my tasks in a fancy way"],
+        "reply": {"contains": ["couldn't use", "fancy way", "tidy desk"]},
+    },
+    {
+        "id": "list-leftover-words-search",
+        "setup": [{"title": "party invites"}, {"title": "tidy desk"}],
+        "say": ["what do I have to do for the party?"],
+        "reply": {"contains": ["party invites"], "excludes": ["tidy desk"]},
+    },
     # --- windows ahead -------------------------------------------------------------------------
     {
         "id": "window-next-3-days",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,7 +19,7 @@ from app.agent.offline import replies, titles
 from app.agent.offline.dates import describe_date
 from app.agent.offline.intents import Changes, Intent, IntentKind
 from app.agent.offline.parse import parse_intent
-from app.agent.offline.queries import listing_words, matches
+from app.agent.offline.queries import TaskQuery, listing_words, matches
 from app.agent.offline.targets import Targets, apply_words, positions, resolve_targets
 from app.agent.types import AgentReply, AgentTurn, ToolCaller, ToolError
 from app.models.agent_memory import AgentMemory, Confirmation, PendingChoice
@@ -286,23 +287,42 @@ def _list(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> 
     # Words left over after the filters name a tag, else they are searched for, never dropped.
     query = apply_words(listing_words(intent.query), tasks, search=True)
     guessed = query.search is not None and intent.query.search is None
-    hidden = 0
     if not query.explicit_status:  # open tasks unless completed ones were asked for
         query = replace(query, status="pending")
-        if query.due not in {"overdue", "day"}:  # a completed task is never overdue
-            done = replace(query, status="completed")
-            hidden = sum(1 for t in tasks if t.get("completed") and matches(t, done, turn.today))
     shown = [t for t in tasks if matches(t, query, turn.today)]
-    if query.completed_from is not None:
-        shown.sort(key=lambda t: str(t.get("completed_at") or ""))
-    elif query.due or query.due_on:
-        shown.sort(key=lambda t: (str(t.get("due_date") or "9999"),))
+    lead = ""
+    if guessed and not shown and _TASK_WORDS.search(intent.text):
+        # "list all tasks in some odd way": words it could not use are said, not silently dropped
+        lead = f"I couldn't use {replies.quote(query.search)}, so here is the whole list. "
+        query = replace(query, search=None)
+        shown = [t for t in tasks if matches(t, query, turn.today)]
+    hidden = 0
+    if not query.explicit_status and query.due not in {"overdue", "day"}:  # a completed task is never overdue
+        done = replace(query, status="completed")
+        hidden = sum(1 for t in tasks if t.get("completed") and matches(t, done, turn.today))
+    _sort(shown, query)
     turn.memory.last_list = [str(t.get("id")) for t in shown]
     turn.focus(shown)
-    text = replies.listing(shown, query, turn.today, hidden_completed=hidden)
-    if guessed and not shown and not hidden:  # "tell me a joke": no task is about that
+    text = lead + replies.listing(shown, query, turn.today, hidden_completed=hidden)
+    if guessed and not lead and not shown and not hidden:  # "tell me a joke": no task is about that
         text += " " + replies.CAN_DO
     return _Result(text, listed=shown, title=titles.for_query(query, turn.today))
+
+
+_TASK_WORDS = re.compile(r"\b(?:tasks?|todos?|to-dos?|items?|list)\b", re.IGNORECASE)
+_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def _sort(shown: list[TaskDict], query: TaskQuery) -> None:
+    """Order a listing: as asked ("by priority"), else by the date the question is about."""
+    if query.sort == "priority":
+        shown.sort(key=lambda t: _PRIORITY_ORDER.get(str(t.get("priority") or "medium"), 1))
+    elif query.sort == "title":
+        shown.sort(key=lambda t: str(t.get("title") or "").lower())
+    elif query.completed_from is not None:
+        shown.sort(key=lambda t: str(t.get("completed_at") or ""))
+    elif query.sort == "due" or query.due or query.due_on:
+        shown.sort(key=lambda t: (str(t.get("due_date") or "9999"),))
 
 
 def _complete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:

@@ -43,6 +43,15 @@ _WITHIN = re.compile(
     r"\b(?:(?:in|over|during)\s+)?the\s+coming\s+(?P<unit3>days|week|month)\b",
     _F,
 )
+_SORT_KEY = r"priority|importance|urgency|due\s+date|date|deadline|due|title|name"
+_SORT = re.compile(
+    r"\b(?:(?:sorted|ordered|sort|order|arranged|grouped)\s+)?by\s+(?P<key>" + _SORT_KEY + r")\b|"
+    r"\bin\s+(?:(?P<key2>priority|date|due\s+date|deadline)\s+)?order(?:\s+of\s+(?P<key3>"
+    + _SORT_KEY
+    + r"))?\b|"
+    r"\b(?P<key4>alphabetical(?:ly)?)\b|\b(?:sorted|ordered)\b",
+    _F,
+)
 # "what do I need to get done today?" asks about what is ahead, not about what was completed.
 _AHEAD = re.compile(
     r"\b(?:need|needs|have|has|got|want|wants|going|plan|planning|ought)\s+to\b|\b(?:gotta|will|should|must|"
@@ -113,7 +122,7 @@ _CHATTER = frozenset(
         "got gotten going get getting need needs needed doing done be to should must focus schedule "
         "scheduled planned plan look looks like happening coming left remaining remain remains deck "
         "today's tomorrow's tonight's week's show list display view summary overview lately recently "
-        "day days week weeks this next soon"
+        "day days week weeks this next soon most more very really top"
     )
 )
 _MY_DAY = re.compile(
@@ -169,6 +178,7 @@ class TaskQuery:
         window: how the text named that window ("in the next 3 days"), for the reply.
         completed_from: completed on or after this day (local time); "what did I finish today?".
         completed_until: completed on or before this day.
+        sort: "priority", "due" or "title" when the text asked for an order ("by priority").
     """
 
     status: str = "all"
@@ -183,6 +193,7 @@ class TaskQuery:
     window: str = ""
     completed_from: dt.date | None = None
     completed_until: dt.date | None = None
+    sort: str | None = None
 
     def is_filtered(self) -> bool:
         """Whether anything narrows the selection beyond status."""
@@ -220,6 +231,16 @@ def parse_query(text: str, today: dt.date, *, default_status: str = "all") -> Ta
             query.search = search
             rest = rest[: m.start()]
             break
+    order = _SORT.search(rest)
+    if order is not None:
+        key = order.group("key") or order.group("key2") or order.group("key3") or order.group("key4") or "due"
+        key = key.lower().split()[0]
+        query.sort = (
+            "priority"
+            if key in {"priority", "importance", "urgency"}
+            else ("title" if key in {"title", "name", "alphabetical", "alphabetically"} else "due")
+        )
+        rest = rest[: order.start()] + " " + rest[order.end() :]
     if _INCLUDE_COMPLETED.search(rest):
         query.status, query.explicit_status = "all", True
         rest = _INCLUDE_COMPLETED.sub(" ", rest)
