@@ -397,6 +397,15 @@ def test_fix_keywords_reads_date_and_list_words_as_meant(text: str, fixed: str) 
     assert fix_keywords(text) == fixed
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["complete buy milk", "clean the fish tanks", "completely done", "remote work friday", "charge phone"],
+)
+def test_typo_fixes_leave_real_words_and_other_forms_alone(text: str) -> None:
+    assert fix_keywords(text) == text
+    assert fix_verb(text) == text
+
+
 def test_closest_refuses_ties_and_real_words() -> None:
     assert closest("sundae", ("sunday",), min_length=4) is None
     assert closest("toady", ("today",), min_length=4) is None

@@ -156,7 +156,10 @@ def parse_intent(text: str, today: dt.date, *, expecting_answer: bool = False) -
         fixed = fix_verb(core)
         if fixed != core:
             again = _parse_intent(fixed, today, expecting_answer=expecting_answer)
-            if again.kind != "unknown" and not (intent.kind == again.kind == "maybe_update"):
+            # A message that read as "update or add" is never turned into a deletion by a guess.
+            if again.kind not in {"unknown", intent.kind} and not (
+                intent.kind != "unknown" and again.kind == "delete"
+            ):
                 return again
     return intent
 

@@ -79,26 +79,27 @@ def _word_set(text: str) -> frozenset[str]:
 _REAL_WORDS = _word_set(
     """
     a ads aid aide and ado adz bad cad dad fad gad had lad mad pad sad tad wad odd adds added
-    how sow snow shoe shot shop slow stow chow shew shows showed showing
-    lost last lust lint lift gist fist mist lit lists listed lisp
-    park bark dark mask mart mars marks marked murk lark
-    more mode moved moves movie mole dove love cove mope
-    fine fund kind bind mind wind hind fins fiend fond finds
-    tap tug rag bag nag tab tan tar wag gag lag sag hag tags tagged tog tat
-    emit exit edits
-    undue unto
-    cheek chuck chock checks checked
-    chance changed changes
+    how sow snow shoe shot shop slow stow chow shew shows showed showing shown shoo shod
+    lost last lust lint lift gist fist mist lit lists listed lisp lest
+    park bark dark mask mart mars marks marked murk lark mare mary marc
+    more mode moved moves movie mole dove love cove mope mote mow mover
+    fine fund kind bind mind wind hind fins fiend fond finds fin
+    tap tug rag bag nag tab tan tar wag gag lag sag hag tags tagged tog tat tax stag tang tau
+    emit exit edits edict
+    undue unto udon
+    cheek chuck chock checks checked chick
+    chance changed changes charge
     crate created creates
-    rewind remand reminds
-    finnish finished
-    deleted deletes removed removes reopened renamed updated
+    rewind remand reminds rebind
+    finnish finished finishes furnished
+    deleted deletes removed removes remote remover reopened renamed updated
+    compete competed complete completes completely computed
     whats what
     sundae sundaes sundry sundays toady toddy tokay
     mondays tuesdays wednesdays thursdays fridays saturdays sundays weekends weekdays
-    tasked masks casks tusks basks task
+    tasked masks casks tusks basks task tanks tacks talks asks
     priory priorities prior
-    competed
+    augusta nonmember
     """
 )
 _TOKEN = re.compile(r"[A-Za-z']+")
@@ -133,6 +134,8 @@ def closest(token: str, vocabulary: tuple[str, ...], *, min_length: int) -> str 
     low = token.lower()
     if len(low) < min_length or low in vocabulary or low in _REAL_WORDS:
         return None
+    if any(len(low) >= len(w) and low.startswith(w[:-1]) for w in vocabulary):
+        return None  # another form of a keyword ("completes", "fridays"), not a typo of it
     best: list[str] = []
     best_distance = 99
     for word in vocabulary:
