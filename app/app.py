@@ -87,6 +87,23 @@ def icon_links() -> list[rx.Component]:
     ]
 
 
+TOAST_SECONDS = 6
+"""How long a toast stays (unless it says otherwise): long enough to read it and reach its Undo."""
+
+
+def toaster() -> rx.Component:
+    """Every page's toasts: at the top, below the header, so they never cover the chat's composer
+    or its Send button (Sonner's default, bottom right, sat on Send at 1280 px and on the whole
+    composer on a phone); each has a close button and goes by itself after ``TOAST_SECONDS``."""
+    return rx.toast.provider(
+        position="top-center",
+        close_button=True,
+        toast_options=rx.toast.options(duration=TOAST_SECONDS * 1000),
+        offset="68px",  # the 56 px header and a gap; Sonner reads the side it needs (top)
+        custom_attrs={"mobileOffset": {"top": "64px", "left": "12px", "right": "12px"}},
+    )
+
+
 class TickedApp(rx.App):
     """Reflex's app with Ticked's origin check as its only CORS (see app/api/cors.py).
 
@@ -107,6 +124,7 @@ class TickedApp(rx.App):
 app = TickedApp(
     api_transformer=create_api(own_origins=own_origins, page_csp=page_csp),
     backend_exception_handler=backend_error,
+    toaster=toaster(),
     stylesheets=["/styles.css"],
     head_components=[
         rx.el.meta(name="description", content="Ticked: your tasks, with an assistant."),

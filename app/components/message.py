@@ -47,7 +47,7 @@ def user_bubble(message: MessageView) -> rx.Component:
                 max_width="100%",
             ),
             rx.hstack(
-                rx.text(message.time_label, size="1", color=rx.color("gray", 10)),
+                rx.text(message.time_label, size="1", color=rx.color("gray", 11)),
                 copy_button(message),
                 align="center",
                 spacing="2",
@@ -115,7 +115,7 @@ def assistant_bubble(message: MessageView) -> rx.Component:
             rx.cond(
                 (message.status == "completed") & (message.content != ""),
                 rx.hstack(
-                    rx.text(message.time_label, size="1", color=rx.color("gray", 10)),
+                    rx.text(message.time_label, size="1", color=rx.color("gray", 11)),
                     copy_button(message),
                     align="center",
                     spacing="2",

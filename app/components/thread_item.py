@@ -14,11 +14,18 @@ from app.views.chat import ThreadView
 
 
 def delete_dialog() -> rx.Component:
-    """One confirmation dialog for the page, opened by a thread's Delete menu item."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this conversation?"),
-            rx.alert_dialog.description(
+    """One confirmation dialog for the page, opened by a thread's Delete menu item.
+
+    A Radix dialog (``rx.dialog``, named an ``alertdialog`` for screen readers): it takes focus
+    (Cancel, the safe choice, first), keeps Tab inside, closes on Escape and on a click outside,
+    and focus goes back to the menu button that opened it (``ThreadsState``: Radix gives it back
+    only to a dialog's own trigger). Radix's alert dialog ignores clicks outside by design, and this
+    one, opened from a menu without a close handler, ignored Escape.
+    """
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Delete this conversation?"),
+            rx.dialog.description(
                 "“",
                 # Isolated: a right-to-left override in the title must not reverse the sentence around it.
                 rx.el.bdi(ThreadsState.confirm_delete_title),
@@ -26,25 +33,28 @@ def delete_dialog() -> rx.Component:
                 class_name="ticked-wrap",
             ),
             rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Cancel", variant="soft", color_scheme="gray", on_click=ThreadsState.cancel_delete
-                    )
+                rx.button(
+                    "Cancel",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=ThreadsState.cancel_delete,
                 ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete",
-                        color_scheme="red",
-                        on_click=[ThreadsState.confirm_delete, ChatState.follow_sidebar],
-                    )
+                rx.button(
+                    "Delete",
+                    type="button",
+                    color_scheme="red",
+                    on_click=[ThreadsState.confirm_delete, ChatState.follow_sidebar],
                 ),
                 justify="end",
                 spacing="3",
                 margin_top="1em",
             ),
             max_width="420px",
+            custom_attrs={"role": "alertdialog"},
         ),
         open=ThreadsState.confirm_delete_id != "",
+        on_open_change=ThreadsState.set_delete_open,
     )
 
 
@@ -57,6 +67,8 @@ def thread_menu(thread: ThreadView) -> rx.Component:
                 color_scheme="gray",
                 size="1",
                 aria_label="Options for " + thread.title,
+                # Where focus goes back when the delete dialog it opened closes (app.states.threads).
+                custom_attrs={"data-thread-options": thread.id},
             ),
         ),
         rx.dropdown_menu.content(
@@ -96,7 +108,7 @@ def thread_item(thread: ThreadView) -> rx.Component:
                 thread.group,
                 size="1",
                 weight="medium",
-                color=rx.color("gray", 10),
+                color=rx.color("gray", 11),
                 padding="0.9em 0.5em 0.3em",
             ),
         ),
@@ -115,6 +127,7 @@ def thread_item(thread: ThreadView) -> rx.Component:
             rx.hstack(
                 rx.el.button(
                     thread.title,
+                    id="thread-" + thread.id,  # app.states.threads.thread_button_id: focus returns here
                     on_click=ChatState.select_thread(thread.id),
                     aria_current=rx.cond(active, "page", "false"),
                     title=thread.title,

@@ -29,7 +29,7 @@ def _field(
             size="3",
             width="100%",
         ),
-        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 10))),
+        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11))),
         spacing="1",
         width="100%",
     )
@@ -62,7 +62,7 @@ def login_page() -> rx.Component:
         ),
         rx.text(
             "New to Ticked? ",
-            rx.link("Create an account", href=routes.SIGNUP),
+            rx.link("Create an account", href=routes.SIGNUP, underline="always"),
             size="2",
         ),
     )
@@ -91,5 +91,7 @@ def signup_page() -> rx.Component:
             on_submit=AuthState.sign_up,
             width="100%",
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+        rx.text(
+            "Already have an account? ", rx.link("Sign in", href=routes.LOGIN, underline="always"), size="2"
+        ),
     )

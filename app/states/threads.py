@@ -11,6 +11,7 @@ event, which applies it.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +23,17 @@ from app.orchestration import chat_session
 from app.orchestration.chat_session import SidebarFilter, ThreadPage
 from app.services.errors import ServiceError
 from app.states.auth import current_user_id
+from app.states.focus import COMPOSER, focus_first, focus_id
 from app.states.workers import run_db
 from app.views.chat import ThreadView
+
+DIALOG = "[role=alertdialog]"
+"""The delete dialog on the page; focus moves once it has gone."""
+
+
+def thread_button_id(thread_id: str) -> str:
+    """The id of a conversation's button in the sidebar (where focus goes back after a rename)."""
+    return f"thread-{thread_id}"
 
 
 @dataclass(frozen=True)
@@ -159,10 +169,14 @@ class ThreadsState(rx.State):
 
     @rx.event
     async def rename_key(self, key: str):
+        """Enter saves, Escape cancels; either way focus goes back to the conversation's button (the
+        box it was in goes away, and focus went with it to ``<body>``)."""
+        thread_id = self.renaming_id
         if key == "Enter":
             return await self.save_rename()
-        if key == "Escape":
+        if key == "Escape" and thread_id:
             self.renaming_id = ""
+            return focus_id(thread_button_id(thread_id))
         return None
 
     @rx.event
@@ -171,6 +185,8 @@ class ThreadsState(rx.State):
         shown = ThreadChange(thread_id=thread_id, title=" ".join(title.split()))
         if await self._apply(chat_session.rename_thread, shown, title=title):
             self.renaming_id = ""
+            return focus_id(thread_button_id(thread_id))
+        return None
 
     @rx.event
     async def set_archived(self, thread_id: str, archived: bool):
@@ -187,15 +203,31 @@ class ThreadsState(rx.State):
             row.title if row else "this conversation",
         )
 
+    def _close_delete(self):
+        """Close the delete dialog, nothing deleted; focus goes back to the menu button that opened
+        it (Radix returns focus only to a dialog's own trigger, and this one is opened from a menu)."""
+        thread_id, self.confirm_delete_id = self.confirm_delete_id, ""
+        if not thread_id:
+            return None
+        return focus_first(f"[data-thread-options={json.dumps(thread_id)}]", after_gone=DIALOG)
+
     @rx.event
     def cancel_delete(self):
-        self.confirm_delete_id = ""
+        return self._close_delete()
+
+    @rx.event
+    def set_delete_open(self, is_open: bool):
+        """The dialog asked to close (Escape, a click outside it): nothing is deleted."""
+        return None if is_open else self._close_delete()
 
     @rx.event
     async def confirm_delete(self):
+        """Delete the conversation; focus goes to the composer (the menu that opened the dialog went
+        with the conversation)."""
         thread_id, self.confirm_delete_id = self.confirm_delete_id, ""
         if thread_id:
-            return await self.delete_thread(thread_id)
+            done = await self.delete_thread(thread_id)
+            return [done, focus_first(COMPOSER, after_gone=DIALOG)] if done is not None else None
         return None
 
     @rx.event

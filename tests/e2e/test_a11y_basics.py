@@ -134,3 +134,33 @@ def test_favicon_and_manifest_load_on_every_page_without_a_404(page: Page, app_u
     page.wait_for_load_state("networkidle")
     assert missing == [], missing
     assert csp == [], csp
+
+
+def test_a_phone_has_a_new_chat_button_in_the_chat_header(page: Page, app_url: str):
+    """Issue 15, item 17: at 390 px the sidebar (and its New chat button) is folded away."""
+    from tests.e2e.test_dialogs import seed_thread
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    email = sign_up(page, app_url)
+    thread_id = seed_thread(email, "Groceries")
+    page.goto(f"{app_url}/?thread={thread_id}")
+    expect(page.get_by_role("heading", name="Groceries", level=1)).to_be_visible()
+    expect(page.get_by_role("article")).to_have_count(2)
+
+    new_chat = page.get_by_role("button", name="New chat", exact=True)
+    expect(new_chat).to_have_count(1)  # the sidebar's is hidden on a phone
+    expect(new_chat).to_be_visible()
+    box = new_chat.bounding_box()
+    assert box is not None
+    assert box["width"] >= 24  # a target a thumb can hit
+    assert box["height"] >= 24
+    assert box["x"] + box["width"] <= 390
+    new_chat.click()
+    expect(page.get_by_role("heading", name="New chat", level=1)).to_be_visible()
+    expect(page.get_by_role("article")).to_have_count(0)
+    expect(page).not_to_have_url(re.compile(r"thread="))
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+
+    page.set_viewport_size({"width": 1280, "height": 900})  # a desktop has the sidebar's, only
+    expect(page.get_by_role("button", name="New chat", exact=True)).to_have_count(1)
+    expect(page.get_by_role("button", name="New chat", exact=True)).to_have_text("New chat")  # labelled
