@@ -52,7 +52,7 @@ def _password_field(label: str, field_id: str, name: str, autocomplete: str, hin
             width="100%",
             max_length=128,
         ),
-        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 10))),
+        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11))),
         spacing="1",
         width="100%",
     )
@@ -241,70 +241,101 @@ def your_data_section() -> rx.Component:
         data_row(
             "Delete all chats",
             "Removes every conversation and its messages. Your tasks stay as they are.",
-            rx.button(
-                rx.icon("message-circle-x", size=16),
+            confirm_dialog(
+                "chats",
+                "Delete all chats?",
+                "Every conversation and its messages will be deleted. Your tasks stay as they are. "
+                "Enter your password to confirm.",
                 "Delete all chats",
-                on_click=SettingsState.open_dialog("chats"),
-                color_scheme="red",
-                variant="soft",
-                size="2",
+                SettingsState.delete_chats,
+                rx.button(
+                    rx.icon("message-circle-x", size=16),
+                    "Delete all chats",
+                    on_click=SettingsState.open_dialog("chats"),
+                    custom_attrs={"data-opens-dialog": "chats"},
+                    color_scheme="red",
+                    variant="soft",
+                    size="2",
+                ),
             ),
         ),
         rx.separator(size="4"),
         data_row(
             "Delete your account",
             "Removes your account, tasks and chats for good and signs you out everywhere.",
-            rx.button(
-                rx.icon("trash-2", size=16),
+            confirm_dialog(
+                "account",
+                "Delete your account?",
+                "Your account, tasks and chats will be deleted for good, and you will be signed out "
+                "everywhere. This can't be undone. Enter your password to confirm.",
                 "Delete my account",
-                on_click=SettingsState.open_dialog("account"),
-                color_scheme="red",
-                size="2",
+                SettingsState.delete_account,
+                rx.button(
+                    rx.icon("trash-2", size=16),
+                    "Delete my account",
+                    on_click=SettingsState.open_dialog("account"),
+                    custom_attrs={"data-opens-dialog": "account"},
+                    color_scheme="red",
+                    size="2",
+                ),
             ),
         ),
         _done(SettingsState.data_status),
     )
 
 
-def confirm_dialog(kind: str, title: str, description: str, confirm: str, on_submit) -> rx.Component:
-    """A password-confirmed destructive action; nothing happens until the password checks out."""
+def confirm_dialog(
+    kind: str, title: str, description: str, confirm: str, on_submit, opener: rx.Component
+) -> rx.Component:
+    """A password-confirmed destructive action opened by ``opener``; nothing happens until the
+    password checks out.
+
+    A Radix dialog named an ``alertdialog``: focus goes to the password, Tab stays inside,
+    Escape or a click outside closes it (Radix's alert dialog ignores that click), and focus goes
+    back to ``opener`` (``SettingsState``). Not a Radix ``Trigger``: Radix would give focus back to
+    it, but its ``aria-controls`` names the dialog even while there is none (an axe violation).
+    """
     field_id = f"confirm-{kind}-password"
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(description, size="2", color=rx.color("gray", 11)),
-            rx.form(
-                rx.vstack(
-                    _password_field("Your password", field_id, "password", "current-password"),
-                    _alert(SettingsState.dialog_error),
-                    rx.flex(
-                        rx.button(
-                            "Cancel",
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=SettingsState.close_dialog,
-                            disabled=SettingsState.dialog_busy,
+    return rx.fragment(
+        opener,
+        rx.dialog.root(
+            rx.dialog.content(
+                rx.dialog.title(title),
+                rx.dialog.description(description, size="2", color=rx.color("gray", 11)),
+                rx.form(
+                    rx.vstack(
+                        _password_field("Your password", field_id, "password", "current-password"),
+                        _alert(SettingsState.dialog_error),
+                        rx.flex(
+                            rx.button(
+                                "Cancel",
+                                type="button",
+                                variant="soft",
+                                color_scheme="gray",
+                                on_click=SettingsState.close_dialog,
+                                disabled=SettingsState.dialog_busy,
+                            ),
+                            rx.button(
+                                confirm, type="submit", color_scheme="red", loading=SettingsState.dialog_busy
+                            ),
+                            justify="end",
+                            spacing="3",
+                            wrap="wrap",
+                            width="100%",
                         ),
-                        rx.button(
-                            confirm, type="submit", color_scheme="red", loading=SettingsState.dialog_busy
-                        ),
-                        justify="end",
                         spacing="3",
-                        wrap="wrap",
                         width="100%",
                     ),
-                    spacing="3",
+                    on_submit=on_submit,
+                    margin_top="1em",
                     width="100%",
                 ),
-                on_submit=on_submit,
-                margin_top="1em",
-                width="100%",
+                max_width="440px",
+                custom_attrs={"role": "alertdialog"},
             ),
-            max_width="440px",
+            open=SettingsState.dialog == kind,
+            on_open_change=SettingsState.set_dialog_open,
         ),
-        open=SettingsState.dialog == kind,
-        on_open_change=SettingsState.set_dialog_open,
     )
 
 
@@ -328,22 +359,6 @@ def settings_page() -> rx.Component:
                     width="100%",
                 ),
                 rx.center(rx.spinner(size="3"), height="30vh", width="100%", aria_label="Loading settings"),
-            ),
-            confirm_dialog(
-                "chats",
-                "Delete all chats?",
-                "Every conversation and its messages will be deleted. Your tasks stay as they are. "
-                "Enter your password to confirm.",
-                "Delete all chats",
-                SettingsState.delete_chats,
-            ),
-            confirm_dialog(
-                "account",
-                "Delete your account?",
-                "Your account, tasks and chats will be deleted for good, and you will be signed out "
-                "everywhere. This can't be undone. Enter your password to confirm.",
-                "Delete my account",
-                SettingsState.delete_account,
             ),
             spacing="5",
             width="100%",

@@ -17,9 +17,12 @@ from app.core.db import session_scope
 from app.services import auth as auth_service
 from app.services.errors import AuthError, ServiceError
 from app.services.throttle import client_address, sign_in_throttle
+from app.states.focus import COMPOSER, focus_first
 from app.states.workers import run_db, run_password_work
 
 TOKEN_KEY = "ticked_token"
+FORM_FIELD = "main input#password"
+"""The sign-in and sign-up forms' password box (app/pages/login.py): gone once the next page shows."""
 
 
 def _sign_in(email: str, password: str, client: str) -> tuple[str, str, str]:
@@ -77,6 +80,17 @@ class AuthState(rx.State):
             self.user_email, self.user_name = email, name
         return user_id
 
+    @staticmethod
+    def _land(path: str, *, leaving: str):
+        """Go to ``path`` from the form on ``leaving`` and put focus where work starts there: the
+        composer on the chat, else the page's heading. The form that had focus is gone, and focus
+        went with it to ``<body>``."""
+        return [
+            rx.redirect(path, replace=True),
+            # Not before the form has gone: while the next page loads, the old one is still shown.
+            focus_first(COMPOSER, "main h1", away_from=leaving, after_gone=FORM_FIELD),
+        ]
+
     def _next_path(self) -> str:
         target = self.router.url.query_parameters.get("next", "")
         return target if target.startswith("/") and not target.startswith("//") else routes.CHAT
@@ -121,7 +135,7 @@ class AuthState(rx.State):
             self.auth_error = exc.message
             return None
         self.token, self.signed_in = token, True
-        return rx.redirect(self._next_path(), replace=True)
+        return self._land(self._next_path(), leaving=routes.LOGIN)
 
     @rx.event
     async def sign_up(self, form: dict):
@@ -137,7 +151,7 @@ class AuthState(rx.State):
             self.auth_error = exc.message
             return None
         self.token, self.signed_in = token, True
-        return rx.redirect(routes.CHAT, replace=True)
+        return self._land(routes.CHAT, leaving=routes.SIGNUP)
 
     @rx.event
     async def sign_out(self):

@@ -24,6 +24,7 @@ from app.services import auth as auth_service
 from app.services import preferences as preference_service
 from app.services.errors import ServiceError
 from app.states.auth import AuthState, current_user_id
+from app.states.focus import focus_first
 from app.states.workers import run_db, run_password_work
 
 FOREVER = "forever"
@@ -89,6 +90,11 @@ def _delete_chats(user_id: uuid.UUID, password: str) -> dict[str, int]:
 def _delete_account(user_id: uuid.UUID, password: str) -> None:
     with session_scope() as session:
         account_service.delete_account(session, user_id=user_id, password=password)
+
+
+def focus_opener(kind: str):
+    """Focus the button that opens the ``kind`` confirmation, once the dialog has gone."""
+    return focus_first(f'[data-opens-dialog="{kind}"]', after_gone="[role=alertdialog]")
 
 
 def _plural(n: int, word: str) -> str:
@@ -241,15 +247,22 @@ class SettingsState(rx.State):
         self.dialog_error = ""
         self.dialog_busy = False
 
+    def _close_dialog(self):
+        """Close the open confirmation (unless its work is running) and give focus back to the
+        button that opened it: Radix gives focus back only to a dialog's own trigger."""
+        kind = self.dialog
+        if self.dialog_busy or not kind:
+            return None
+        self.dialog, self.dialog_error = "", ""
+        return focus_opener(kind)
+
     @rx.event
     def set_dialog_open(self, is_open: bool):
-        if not is_open and not self.dialog_busy:
-            self.dialog, self.dialog_error = "", ""
+        return None if is_open else self._close_dialog()
 
     @rx.event
     def close_dialog(self):
-        if not self.dialog_busy:
-            self.dialog, self.dialog_error = "", ""
+        return self._close_dialog()
 
     async def _confirmed_user(self, form: dict) -> tuple[uuid.UUID | None, str]:
         password = str(form.get("password", ""))
@@ -277,7 +290,7 @@ class SettingsState(rx.State):
             self.dialog_busy = False
         self.dialog = ""
         self.data_status = f"Deleted {_plural(counts['threads'], 'conversation')}. Your tasks are unchanged."
-        yield rx.toast.success(self.data_status)
+        yield [rx.toast.success(self.data_status), focus_opener("chats")]
 
     @rx.event
     async def delete_account(self, form: dict):

@@ -1,0 +1,135 @@
+"""axe-core on every page, in light and dark mode, at 1280 px (issue 15, item 14): no serious or
+critical violation, colour contrast included.
+
+axe-core comes from npm (``make setup`` installs it into ``.tools/node_modules``, next to bun) and
+is injected into the page with ``page.add_script_tag``; the pages' Content-Security-Policy allows
+only their own hashed inline scripts, so these tests' browser context bypasses CSP (nothing else
+here depends on it). The colour mode is the one the header's toggle stores (``localStorage``
+``theme``), set before the page loads, and checked on ``<html>``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.utils.browser import last_reply, send, sign_up
+
+AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "bypass_csp": True, "viewport": {"width": 1280, "height": 900}}
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """The page's serious and critical axe violations (every rule axe runs by default)."""
+    assert AXE.is_file(), f"{AXE} is missing: run `make setup`"
+    page.add_script_tag(path=str(AXE))
+    page.wait_for_timeout(400)  # let transitions (colour mode, dialogs, cards) settle before contrast
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
+            }));
+        }"""
+    )
+    return [v for v in found if v["impact"] in SERIOUS]
+
+
+def in_mode(page: Page, mode: str) -> None:
+    """Every page load of this test in ``mode``, as the colour-mode toggle stores it."""
+    page.emulate_media(color_scheme=mode)
+    page.add_init_script(f"window.localStorage.setItem('theme', {json.dumps(mode)})")
+
+
+def sign_in_page(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/login")
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+
+
+def sign_up_page(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/signup")
+    expect(page.get_by_role("heading", name="Create your account", level=1)).to_be_visible()
+
+
+def chat_empty(page: Page, app_url: str) -> None:
+    sign_up(page, app_url)
+    expect(page.get_by_role("heading", name="What's on your list?")).to_be_visible()
+
+
+def chat_with_card(page: Page, app_url: str) -> None:
+    """A conversation whose last reply carries a widget card (a list of tasks)."""
+    sign_up(page, app_url)
+    send(page, "add buy milk tomorrow")
+    expect(last_reply(page)).to_contain_text("buy milk")
+    send(page, "show my tasks")
+    expect(last_reply(page).get_by_role("button", name="Complete buy milk")).to_be_visible()
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+
+def tasks_with_tasks(page: Page, app_url: str) -> None:
+    from app.core.db import session_scope
+    from app.services import auth
+    from app.services import tasks as task_service
+
+    email = sign_up(page, app_url)
+    today = date.today()
+    with session_scope() as session:
+        user_id = auth.get_user_by_email(session, email=email).id
+        for title, priority, due, tags in (
+            ("Pay rent", "high", today - timedelta(days=2), ["home"]),
+            ("Call the dentist", "medium", today, []),
+            ("Buy milk", "low", today + timedelta(days=1), ["errands"]),
+            ("Plan the trip", "medium", None, ["travel"]),
+        ):
+            task_service.create_task(
+                session,
+                user_id=user_id,
+                data={"title": title, "priority": priority, "due_date": due, "tags": tags},
+            )
+        done = task_service.create_task(session, user_id=user_id, data={"title": "Water plants"})
+        task_service.complete_task(session, user_id=user_id, task_id=done.id)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
+    expect(page.get_by_role("heading", name="Tasks", level=1)).to_be_visible()
+    expect(page.get_by_text("Pay rent")).to_be_visible()
+
+
+def settings(page: Page, app_url: str) -> None:
+    sign_up(page, app_url)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", name="Your data")).to_be_visible()
+
+
+PAGES: dict[str, Callable[[Page, str], None]] = {
+    "sign-in": sign_in_page,
+    "sign-up": sign_up_page,
+    "chat-empty": chat_empty,
+    "chat-with-card": chat_with_card,
+    "tasks": tasks_with_tasks,
+    "settings": settings,
+}
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_no_serious_violation(page: Page, app_url: str, name: str, mode: str):
+    in_mode(page, mode)
+    PAGES[name](page, app_url)
+    expect(page.locator("html")).to_have_class(f"{mode}" if mode == "dark" else "light")
+    violations = axe_violations(page)
+    report = "\n".join(
+        f"{v['impact']} {v['id']} ({v['help']}): {n['target']} -- {n['summary']}"
+        for v in violations
+        for n in v["nodes"]
+    )
+    assert violations == [], f"{name} in {mode} mode:\n{report}"
