@@ -105,6 +105,7 @@ def chip(item) -> rx.Component:
         color_scheme=rx.match(item.kind, ("due", "indigo"), ("priority", "red"), ("time", "amber"), "gray"),
         title=rx.cond(item.kind == "time", "Tasks keep a date, not a time: it goes in the description.", ""),
         variant="soft",
+        high_contrast=True,
         radius="full",
         size="2",
         role="listitem",
@@ -133,7 +134,9 @@ def understood() -> rx.Component:
     )
 
 
-def status_tabs() -> rx.Component:
+def status_tabs(*panel: rx.Component) -> rx.Component:
+    """Open / Completed / All; the filters and the list are the one tab panel they control."""
+
     def tab(value: str, label: str) -> rx.Component:
         return rx.tabs.trigger(
             rx.hstack(
@@ -144,8 +147,15 @@ def status_tabs() -> rx.Component:
 
     return rx.tabs.root(
         rx.tabs.list(tab("pending", "Open"), tab("completed", "Completed"), tab("all", "All")),
+        # One panel whose value is always the selected tab's, so each tab controls a real element.
+        rx.tabs.content(
+            rx.vstack(*panel, spacing="4", width="100%"),
+            value=TasksState.status,
+            padding_top="1em",
+        ),
         value=TasksState.status,
         on_change=TasksState.set_status,
+        width="100%",
     )
 
 
@@ -296,6 +306,10 @@ def undo_bar() -> rx.Component:
                 _hover={"background": rx.color("gray", 11)},
             ),
             role="status",
+            on_mouse_enter=TasksState.hold_undo,
+            on_mouse_leave=TasksState.release_undo,
+            on_focus=TasksState.hold_undo,
+            on_blur=TasksState.release_undo,
             align="center",
             spacing="3",
             position="fixed",
@@ -334,27 +348,28 @@ def tasks_page() -> rx.Component:
                     TasksState.error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
                 ),
             ),
-            status_tabs(),
-            filters(),
-            rx.card(
-                rx.cond(
-                    TasksState.tasks.length() > 0,
-                    rx.box(
-                        rx.box(rx.foreach(TasksState.tasks, task_row), role="list", aria_label="Tasks"),
-                        rx.cond(
-                            TasksState.has_more,
-                            rx.center(
-                                rx.button(
-                                    "Show more", on_click=TasksState.show_more, variant="soft", size="2"
+            status_tabs(
+                filters(),
+                rx.card(
+                    rx.cond(
+                        TasksState.tasks.length() > 0,
+                        rx.box(
+                            rx.box(rx.foreach(TasksState.tasks, task_row), role="list", aria_label="Tasks"),
+                            rx.cond(
+                                TasksState.has_more,
+                                rx.center(
+                                    rx.button(
+                                        "Show more", on_click=TasksState.show_more, variant="soft", size="2"
+                                    ),
+                                    padding="0.75em",
                                 ),
-                                padding="0.75em",
                             ),
                         ),
+                        empty_state(),
                     ),
-                    empty_state(),
+                    width="100%",
+                    padding="0",
                 ),
-                width="100%",
-                padding="0",
             ),
             undo_bar(),
             task_detail(),

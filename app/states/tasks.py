@@ -463,6 +463,18 @@ class TasksState(rx.State):
         return await self._change(lambda s, uid: task_service.undo_last(s, user_id=uid), success="Undone.")
 
     @rx.event
+    def hold_undo(self):
+        """While the pointer or focus is on the Undo bar it stays (no 6 s race to reach Undo)."""
+        self.undo_seq += 1
+
+    @rx.event
+    def release_undo(self):
+        if self.undo_message:
+            self.undo_seq += 1
+            return TasksState.expire_undo(self.undo_seq)
+        return None
+
+    @rx.event
     def dismiss_undo(self):
         self.undo_message = ""
         self.undo_seq += 1

@@ -210,6 +210,14 @@ def test_complete_says_completed_with_undo(page: Page, app_url: str):
     page.wait_for_timeout(4_000)
     expect(page.get_by_role("status")).to_be_visible()
     expect(page.get_by_role("status")).to_have_count(0, timeout=6_000)
+    # While the pointer rests on it, it stays; it closes once the pointer leaves.
+    add_task(page, "Feed cat")
+    row(page, "Feed cat").get_by_role("checkbox", name="Complete Feed cat").click()
+    page.get_by_role("status").hover()
+    page.wait_for_timeout(7_500)
+    expect(page.get_by_role("status")).to_contain_text("Completed “Feed cat”")
+    page.get_by_role("heading", name="Tasks").hover()
+    expect(page.get_by_role("status")).to_have_count(0, timeout=9_000)
 
 
 def test_phone_first_task_above_the_fold_filters_in_one_button(page: Page, app_url: str):
