@@ -85,6 +85,20 @@ CASES: list[dict] = [
         "tasks": [{"title": "pay rent", "recurrence": "monthly"}],
         "reply": {"excludes": ["only daily, weekly or monthly", "can't"]},
     },
+    {
+        "id": "remind-about-existing-dates-it",
+        "setup": [{"title": "call the bank"}],
+        "say": ["remind me about call the bank tomorrow at 9am"],
+        "tasks": [{"title": "call the bank", "due_date": "+1d"}],
+        "count": 1,
+        "reply": {"contains": ["9am", "can't set a time"]},
+    },
+    {
+        "id": "remind-about-new-adds-it",
+        "say": ["remind me about the quarterly review on friday"],
+        "tasks": [{"title": "the quarterly review", "due_date": "wd:friday"}],
+        "count": 1,
+    },
     # --- listings leave completed tasks out unless asked ---------------------------------------
     {
         "id": "list-high-priority-open-only",

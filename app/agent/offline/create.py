@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from app.agent.offline.attributes import Attributes, extract_attributes, extract_tag_list
-from app.agent.offline.intents import Draft, Intent
+from app.agent.offline.intents import Changes, Draft, Intent
 from app.agent.offline.text import clean_title
 
 _F = re.IGNORECASE
@@ -24,7 +24,7 @@ _CREATE = re.compile(
     r"(?:\s+(?P<plural>tasks|todos|to-dos|items|things|entries|reminders)\b|\s+(?:task|todo|to-do|item|entry|reminder)\b)?"
     r"(?:\s*(?::|-|–)|\s+(?:to|for|called|named|titled|saying|that\s+says|about|:))?"
     r"|(?:new\s+)?(?P<plural2>tasks|todos|to-dos)\s*:|(?:new\s+)?(?:task|todo|to\s*-?\s*do|reminder|note)\s*:"
-    r"|remind\s+me(?:\s+(?:to|that|about|of)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to|about)"
+    r"|remind\s+me(?:\s+(?P<about>about|of)\b|\s+(?:to|that)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to|about)"
     r"|(?:i|we)\s+(?:really\s+|still\s+|also\s+)?(?:need|have|want|got|ought|'ve\s+got|gotta|must|should|"
     r"should\s+really|have\s+got)(?:\s+to)?|i'll\s+need\s+to|i\s+gotta|remember\s+to|note\s+to\s+self\s*:?)"
     r"\s*(?P<body>.*)$",
@@ -150,4 +150,15 @@ def parse_create(core: str, today: dt.date) -> Intent | None:
     body = m.group("body").strip()
     plural = bool(m.group("plural") or m.group("plural2"))
     drafts = _parse_drafts(body, today, plural=plural) if body else []
+    if m.group("about") and len(drafts) == 1:
+        # "remind me about call the bank tomorrow" names a task that may exist: date it, else add it
+        (draft,) = drafts
+        changes = Changes(
+            priority=draft.priority,
+            due=draft.due,
+            tags_add=list(draft.tags),
+            recurrence=draft.recurrence,
+            time=draft.time,
+        )
+        return Intent("maybe_update", drafts=drafts, ref=draft.title, changes=changes, text=core)
     return Intent("create", drafts=drafts, text=core)
