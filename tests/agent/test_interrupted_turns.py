@@ -82,7 +82,15 @@ def test_interrupted_reply_names_the_tasks_it_had_added(app_db, uid, monkeypatch
     with Session(app_db) as s:  # the export carries the same message
         exported = account.export(s, user_id=uid)
     [message] = [m for m in exported["messages"] if m["id"] == str(start.message_id)]
-    assert (message["content"], message["tool_calls"]) == (reply.content, reply.tool_calls)
+    assert message["content"] == reply.content
+    # Export v2 (issue 15, item 17): each call with its arguments and the result's plain values.
+    assert [(c["id"], c["name"], c["arguments"]) for c in message["tool_calls"]] == [
+        (c["id"], c["name"], c["arguments"]) for c in reply.tool_calls
+    ]
+    assert [
+        (c["outcome"]["status"], c["outcome"]["title"], c["outcome"]["task_id"])
+        for c in message["tool_calls"]
+    ] == [(c["result"]["status"], c["result"]["title"], c["result"]["task_id"]) for c in reply.tool_calls]
 
 
 def test_interrupted_reply_with_nothing_applied_says_only_that(app_db, uid, monkeypatch):
