@@ -1,0 +1,129 @@
+"""Cards as a person sees and clicks them (issue 15, items 1 and 3), in real Chromium: one compact
+summary card per turn with Edit on demand and Undo all, and cards that show the current truth
+(a confirmation answered in text settles; a list row follows a task completed elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import sign_up
+from tests.e2e.test_widgets import tasks_page_row
+from tests.utils.browser import last_reply, send
+
+SHOTS = Path("/tmp/h/shots/cards")
+
+
+def test_multi_add_is_one_compact_card_with_edit_on_demand_and_undo_all(page: Page, app_url: str):
+    sign_up(page, app_url)
+    send(page, "add tasks: eggs, bread and butter")
+    reply = last_reply(page)
+    card = reply.get_by_role("group")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Added 3 tasks")
+    for title in ("eggs", "bread", "butter"):
+        expect(card.get_by_text(title, exact=True)).to_be_visible()
+    expect(card.get_by_text("Added · Medium")).to_have_count(3)
+    expect(card.get_by_role("textbox")).to_have_count(0)  # no open forms: one line per task
+    assert card.bounding_box()["height"] < 320, "compact: three lines, not three forms"
+    edit = card.get_by_role("button", name="Edit bread")
+    expect(edit).to_have_attribute("aria-expanded", "false")
+    edit.focus()
+    page.keyboard.press("Enter")  # a disclosure a keyboard opens
+    expect(edit).to_have_attribute("aria-expanded", "true")
+    title = card.get_by_role("textbox", name="Title")
+    expect(title).to_have_count(1)
+    expect(title).to_be_focused()
+    expect(title).to_have_value("bread")
+    title.fill("sourdough bread")
+    card.get_by_role("button", name="Save changes").click()
+    expect(card.get_by_text("sourdough bread", exact=True)).to_be_visible()
+    expect(card.get_by_text("Added, then edited · Medium")).to_be_visible()
+    expect(card.get_by_role("textbox")).to_have_count(0)  # folded again once saved
+    card.get_by_role("button", name="Undo all").click()
+    expect(card.get_by_text("Added · deleted")).to_have_count(2)
+    expect(card.get_by_text("Added, then edited · deleted")).to_have_count(1)
+    expect(card.get_by_role("button")).to_have_count(0)
+    page.goto(f"{app_url}/tasks")
+    expect(page.get_by_text("No tasks yet.")).to_be_visible()
+
+
+def test_confirmation_answered_no_in_text_settles(page: Page, app_url: str):
+    sign_up(page, app_url)
+    send(page, "add tasks: one, two, three")
+    expect(last_reply(page).get_by_role("group")).to_contain_text("Added 3 tasks")
+    send(page, "delete all my tasks")
+    question = last_reply(page).get_by_role("group")
+    expect(question).to_contain_text("Delete 3 tasks?")
+    expect(question.get_by_role("button", name="Delete")).to_be_visible()
+    send(page, "no")
+    expect(last_reply(page)).to_contain_text("Nothing was deleted")
+    settled = page.get_by_role("group").filter(has_text="Cancelled: nothing deleted.")
+    expect(settled).to_be_visible()
+    expect(settled.get_by_role("button")).to_have_count(0)
+    expect(page.get_by_role("button", name="Delete", exact=True)).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("group").filter(has_text="Cancelled: nothing deleted.")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete", exact=True)).to_have_count(0)
+
+
+def test_list_row_follows_a_task_completed_on_the_task_page_and_by_the_service(page: Page, app_url: str):
+    from app.core.db import session_scope
+    from app.services import auth
+    from app.services import tasks as task_service
+
+    email = sign_up(page, app_url)
+    send(page, "add tasks: alpha, beta")
+    expect(last_reply(page).get_by_role("group")).to_contain_text("Added 2 tasks")
+    send(page, "show my tasks")
+    listing = last_reply(page).get_by_role("list", name="2 tasks")
+    expect(listing.get_by_role("button", name="Complete alpha")).to_be_visible()
+    page.goto(f"{app_url}/tasks")
+    tasks_page_row(page, "alpha").get_by_role("checkbox").click()
+    expect(tasks_page_row(page, "alpha")).to_have_count(0)  # done: off the open tasks
+    page.get_by_role("link", name="Chat").click()
+    listing = last_reply(page).get_by_role("list", name="2 tasks")
+    expect(listing.get_by_role("button", name="Reopen alpha")).to_be_visible()
+    expect(listing.get_by_role("button", name="Complete beta")).to_be_visible()
+    with session_scope() as session:  # another surface (the API, the CLI) completes beta
+        user = auth.get_user_by_email(session, email=email)
+        beta = next(
+            t
+            for t in task_service.list_tasks(session, user_id=user.id, query=task_service.TaskQuery())
+            if t.title == "beta"
+        )
+        task_service.complete_task(session, user_id=user.id, task_id=beta.id)
+    page.reload()
+    listing = last_reply(page).get_by_role("list", name="2 tasks")
+    expect(listing.get_by_role("button", name="Reopen beta")).to_be_visible()
+    send(page, "delete alpha")
+    expect(last_reply(page)).to_contain_text("alpha")
+    listing = page.get_by_role("list", name="2 tasks")
+    expect(listing.get_by_text("Deleted")).to_be_visible()  # re-rendered after the turn, no reload
+    expect(listing.get_by_role("button", name="Reopen alpha")).to_have_count(0)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_cards_screenshots(page: Page, app_url: str, width: int, mode: str):
+    """A chat with a summary card, a settled confirmation and a list card, for a person to look at."""
+    page.emulate_media(color_scheme=mode)
+    page.add_init_script(f"window.localStorage.setItem('theme', '{mode}')")
+    page.set_viewport_size({"width": width, "height": 1400 if width > 500 else 1600})
+    sign_up(page, app_url)
+    send(page, "add tasks: eggs, bread and butter")
+    expect(last_reply(page).get_by_role("group")).to_contain_text("Added 3 tasks")
+    last_reply(page).get_by_role("button", name="Edit eggs").click()
+    expect(last_reply(page).get_by_role("textbox", name="Title")).to_be_focused()  # then type elsewhere
+    send(page, "delete bread")
+    send(page, "delete all my tasks")
+    expect(last_reply(page).get_by_role("group")).to_contain_text("Delete 2 tasks?")
+    send(page, "no")
+    expect(page.get_by_role("group").filter(has_text="Cancelled: nothing deleted.")).to_be_visible()
+    send(page, "show my tasks")
+    expect(last_reply(page).get_by_role("list", name="2 tasks")).to_be_visible()
+    page.wait_for_timeout(400)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"chat-{width}-{mode}.png"), full_page=True)
