@@ -187,6 +187,7 @@ def _card(node: rx.Var[WNode]) -> rx.Component:
             ),
             spacing="2",
             width="100%",
+            align="stretch",  # a row spans the card: its buttons line up at the right edge
         ),
         width="100%",
         size="2",

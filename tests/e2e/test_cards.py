@@ -127,3 +127,6 @@ def test_cards_screenshots(page: Page, app_url: str, width: int, mode: str):
     page.wait_for_timeout(400)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"chat-{width}-{mode}.png"), full_page=True)
+    page.evaluate("() => document.querySelectorAll('*').forEach((e) => { e.scrollTop = 0; })")
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(SHOTS / f"chat-top-{width}-{mode}.png"), full_page=True)
