@@ -533,6 +533,37 @@ def undo_operation(session: Session, *, user_id: uuid.UUID, operation_id: uuid.U
     return _revert(session, user_id=user_id, op=op)
 
 
+def undo_field_change(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID | str,
+    operation_id: uuid.UUID | str,
+    field: str,
+    origin: Origin,
+) -> Task:
+    """Put back one field of one journaled change to ``task_id`` (the task panel's per-change Undo).
+
+    When the change is still the newest outside any thread, the journal entry itself is undone
+    (whole, as :func:`undo_operation`); after later changes only ``field`` goes back to its value
+    before that change (a new journaled change), so undoing an older change never reverts the
+    newer ones with it. Another person's change, or a field the journal does not hold, is not found.
+    """
+    oid = parse_id(operation_id)
+    tid = parse_id(task_id)
+    newest = last_undoable(session, user_id=user_id, thread_id=None)
+    if newest is not None and oid is not None and newest.id == oid:
+        undo_operation(session, user_id=user_id, operation_id=oid)
+        return get_task(session, user_id=user_id, task_id=task_id)
+    op = session.get(TaskOperation, oid) if oid else None
+    entries = (op.undo_state or []) if op is not None and op.user_id == user_id else []
+    entry = next((e for e in entries if tid is not None and e.get("id") == str(tid)), None)
+    before = entry.get("before") if entry else None
+    if not before or field not in before:
+        raise NotFoundError("That change was not found.")
+    return update_task(session, user_id=user_id, task_id=task_id, data={field: before[field]}, origin=origin)
+
+
 def _claim_undo(session: Session, op: TaskOperation) -> bool:
     """Mark the change undone unless a racing undo did first (a conditional update: one of them wins)."""
     now = utcnow()

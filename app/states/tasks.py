@@ -20,8 +20,8 @@ from app.core.db import session_scope
 from app.models import TaskOperation
 from app.models.task import DUE_FILTERS, PRIORITIES, SORT_KEYS, STATUS_FILTERS
 from app.services import tasks as task_service
-from app.services.errors import NotFoundError, ServiceError
-from app.services.operations import PAGE, last_undoable
+from app.services.errors import ServiceError
+from app.services.operations import PAGE
 from app.services.presentation import isolate, relative_due
 from app.states.auth import current_user_id
 from app.states.workers import run_db
@@ -158,24 +158,10 @@ def _update_journaled(user_id: uuid.UUID, task_id: str, data: dict) -> tuple[Tas
 
 
 def _undo_change(user_id: uuid.UUID, task_id: str, op_id: str, name: str) -> None:
-    """Put back what one panel change changed, and only that field.
-
-    When it is still the newest change, the journal entry itself is undone; after later
-    changes, only this field goes back to its value before (read from the journal entry), so
-    undoing an older change never reverts the newer ones with it.
-    """
+    """Put back what one panel change changed, and only that field (``undo_field_change``)."""
     with session_scope() as session:
-        newest = last_undoable(session, user_id=user_id, thread_id=None)
-        if newest is not None and str(newest.id) == op_id:
-            task_service.undo_operation(session, user_id=user_id, operation_id=op_id)
-            return
-        op = session.get(TaskOperation, uuid.UUID(op_id))
-        entries = (op.undo_state or []) if op is not None and op.user_id == user_id else []
-        before = entries[0].get("before") if entries else None
-        if not before or name not in before:
-            raise NotFoundError("That change was not found.")
-        task_service.update_task(
-            session, user_id=user_id, task_id=task_id, data={name: before[name]}, origin=PAGE
+        task_service.undo_field_change(
+            session, user_id=user_id, task_id=task_id, operation_id=op_id, field=name, origin=PAGE
         )
 
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 from app.models import Task, TaskOperation
 from app.services import tasks
 from app.services.errors import InvalidInputError, NotFoundError
+from app.services.operations import PAGE
 from app.services.tasks import TaskQuery
 from tests.utils.factories import make_task
 
@@ -889,3 +890,59 @@ def test_complete_reopen_complete_makes_one_next_occurrence(session, user):
     tasks.undo_last(session, user_id=user.id)
     assert reload(session, weekly.id).completed is False
     assert len(titles(session, user)) == 2
+
+
+def _journal_id(session, task_id) -> uuid.UUID:
+    return session.exec(
+        select(TaskOperation.id)
+        .where(TaskOperation.undo_state.is_not(None))  # type: ignore[union-attr]
+        .order_by(TaskOperation.created_at.desc(), TaskOperation.id.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+def test_undo_field_change_newest_reverts_the_whole_change(session, user):
+    task = make_task(session, user, "Pay rent", priority="low")
+    tasks.update_task(
+        session, user_id=user.id, task_id=task.id, data={"title": "Pay the rent", "priority": "high"}
+    )
+    session.commit()
+    op_id = _journal_id(session, task.id)
+    tasks.undo_field_change(
+        session, user_id=user.id, task_id=task.id, operation_id=op_id, field="title", origin=PAGE
+    )
+    session.commit()
+    again = reload(session, task.id)
+    assert (again.title, again.priority) == ("Pay rent", "low")
+
+
+def test_undo_field_change_of_an_older_change_reverts_only_that_field(session, user):
+    task = make_task(session, user, "Pay rent", priority="low")
+    tasks.update_task(session, user_id=user.id, task_id=task.id, data={"title": "Pay the rent"})
+    session.commit()
+    older = _journal_id(session, task.id)
+    tasks.update_task(session, user_id=user.id, task_id=task.id, data={"priority": "high"})
+    session.commit()
+    tasks.undo_field_change(
+        session, user_id=user.id, task_id=task.id, operation_id=older, field="title", origin=PAGE
+    )
+    session.commit()
+    again = reload(session, task.id)
+    assert (again.title, again.priority) == ("Pay rent", "high")  # the newer change stays
+    with pytest.raises(NotFoundError, match="That change was not found"):
+        tasks.undo_field_change(
+            session, user_id=user.id, task_id=task.id, operation_id=older, field="no_such_field", origin=PAGE
+        )
+
+
+def test_undo_field_change_of_another_persons_change_is_not_found(session, user, other):
+    task = make_task(session, user, "Pay rent")
+    tasks.update_task(session, user_id=user.id, task_id=task.id, data={"title": "Pay the rent"})
+    session.commit()
+    op_id = _journal_id(session, task.id)
+    tasks.update_task(session, user_id=user.id, task_id=task.id, data={"priority": "high"})
+    session.commit()
+    with pytest.raises(NotFoundError):
+        tasks.undo_field_change(
+            session, user_id=other.id, task_id=task.id, operation_id=op_id, field="title", origin=PAGE
+        )
+    assert reload(session, task.id).title == "Pay the rent"
