@@ -52,14 +52,17 @@ class ChatsDeleted(BaseModel):
 
 
 class AccountExport(BaseModel):
-    """Everything stored about the account; passwords and token hashes are never included."""
+    """Everything a person has here, once (``app.services.account.export`` says what each part
+    holds): profile, preferences, tasks, conversations and messages, cards (kind, state, heading,
+    task ids), clicks, the journal of task changes with before/after, and the sessions. Never a
+    password hash or a token hash; not the internal copies that only repeat task data."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
                     "format": "ticked-export",
-                    "version": 1,
+                    "version": 2,
                     "exported_at": "2026-11-23T10:00:00+00:00",
                     "profile": {"id": "3f2e1d0c-9b8a-4765-8432-10fedcba9876", "email": "ann@example.com"},
                     "preferences": {"retention_days": None, "redact_sensitive": True},
