@@ -77,6 +77,7 @@ from tests.utils.reflex_events import (  # the state names, checked against .web
     make_event,
     open_socket,
 )
+from tests.utils.widget_paths import complete_path
 
 FULL = os.environ.get("BENCH_SCALE") == "full"
 CLIENTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "").split(",") if n.strip()] or (
@@ -91,8 +92,7 @@ PASSWORD = "bench-password-1"
 MESSAGE = "show my tasks"
 
 STEPS = ["connect", "sign_in", "open_chat", "turn_ack", "turn_first", "turn_done", "click"]
-# The path of the first row's Complete button in app.widgets.build.task_list.
-COMPLETE_PATH = "children.0.children.0.children.0"
+COMPLETE_PATH = complete_path()  # the first row's Complete button in a task list card
 
 
 class StepError(Exception):

@@ -49,11 +49,12 @@ from tests.security.world import (
     random_id,
     snapshot,
 )
+from tests.utils.widget_paths import complete_path, edit_form_path
 
-COMPLETE_PATH = "children.0.children.0.children.0"
-"""The first row's Complete button in a task ListView (app.widgets.build.task_list)."""
-SUBMIT_PATH = "children.5"
-"""Where a task card's Edit form sits (app.widgets.build.task_card)."""
+COMPLETE_PATH = complete_path()
+"""The first row's Complete button in a task list card."""
+SUBMIT_PATH = edit_form_path()
+"""Where a change card's Edit form sits."""
 
 Step = tuple[str, dict[str, Any]]
 
@@ -115,6 +116,13 @@ CHAT = {
         ],
         background=True,
     ),
+    "toggle_form": PageCase(
+        CHAT_STATE,
+        "/",
+        "widget",
+        lambda v: [("toggle_form", {"widget_id": v, "form": "edit", "element_id": "form-x"})],
+        masked=("open_forms",),
+    ),
     "run_widget_action": PageCase(
         CHAT_STATE,
         "/",
@@ -129,6 +137,8 @@ TASKS = {
     "start_edit+save_edit": PageCase(
         TASKS_STATE, "/tasks", "task", lambda v: [("start_edit", {"task_id": v}), ("save_edit", {})]
     ),
+    "open_detail": PageCase(TASKS_STATE, "/tasks", "task", lambda v: [("open_detail", {"task_id": v})]),
+    "undo_change": PageCase(TASKS_STATE, "/tasks", "operation", lambda v: [("undo_change", {"op_id": v})]),
 }
 HANDLERS = {
     ("ChatState", "select_thread"),
@@ -142,9 +152,12 @@ HANDLERS = {
     ("ChatState", "widget_click"),
     ("ChatState", "widget_submit"),
     ("ChatState", "run_widget_action"),
+    ("ChatState", "toggle_form"),
     ("TasksState", "toggle_done"),
     ("TasksState", "delete"),
     ("TasksState", "start_edit"),
+    ("TasksState", "open_detail"),
+    ("TasksState", "undo_change"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
 FENCES = {
