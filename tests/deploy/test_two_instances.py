@@ -130,7 +130,7 @@ def expect_conversation(page: Page, email: str, first_message: str, replies: int
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_text(email)).to_be_visible()
     expect(page).not_to_have_url(re.compile(r"/login"))
-    expect(thread_button(page, "Remind me to call the dentist")).to_have_attribute("aria-current", "page")
+    expect(thread_button(page, "Call the dentist")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("article", name="Your message").first).to_contain_text(first_message)
     expect(page.get_by_role("article", name="Assistant message")).to_have_count(replies)
     expect(page.get_by_role("button", name="Send")).to_be_enabled()
@@ -177,7 +177,7 @@ def test_person_keeps_working_across_reloads_and_an_instance_stop(deployment: De
     first = "remind me to call the dentist"
     send(page, first)
     expect(last_reply(page)).to_contain_text("call the dentist")
-    expect(thread_button(page, "Remind me to call the dentist")).to_be_visible()
+    expect(thread_button(page, "Call the dentist")).to_be_visible()
 
     # Each reload is a new page load and websocket: nginx sends it to either instance.
     replies = 1

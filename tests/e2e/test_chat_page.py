@@ -21,12 +21,12 @@ def test_thread_in_sidebar_then_rename_archive_and_reload(page: Page, app_url: s
     sign_up(page, app_url)
     send(page, "remind me to call the dentist")
     expect(last_reply(page)).to_contain_text("call the dentist")
-    expect(thread_button(page, "Remind me to call the dentist")).to_be_visible()
+    expect(thread_button(page, "Call the dentist")).to_be_visible()
     page.reload()
-    expect(thread_button(page, "Remind me to call the dentist")).to_have_attribute("aria-current", "page")
+    expect(thread_button(page, "Call the dentist")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("article", name="Your message")).to_contain_text("remind me to call the dentist")
 
-    page.get_by_role("button", name="Options for Remind me to call the dentist").click()
+    page.get_by_role("button", name="Options for Call the dentist").click()
     page.get_by_role("menuitem", name="Rename").click()
     title = page.get_by_role("textbox", name="Conversation title")
     title.fill("Dentist")
@@ -52,22 +52,22 @@ def test_delete_thread_asks_first(page: Page, app_url: str):
     page.get_by_role("button", name="New chat").click()
     send(page, "show my tasks")
     expect(last_reply(page)).to_contain_text("water the plants")
-    expect(thread_button(page, "Add water the plants")).to_be_visible()
+    expect(thread_button(page, "Water the plants")).to_be_visible()
 
     page.get_by_role("button", name="Options for Add water the plants").click()
     page.get_by_role("menuitem", name="Delete").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Delete this conversation?")
     dialog.get_by_role("button", name="Cancel").click()
-    expect(thread_button(page, "Add water the plants")).to_be_visible()
+    expect(thread_button(page, "Water the plants")).to_be_visible()
 
     page.get_by_role("button", name="Options for Add water the plants").click()
     page.get_by_role("menuitem", name="Delete").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
-    expect(thread_button(page, "Add water the plants")).to_have_count(0)
+    expect(thread_button(page, "Water the plants")).to_have_count(0)
     page.reload()
-    expect(thread_button(page, "Add water the plants")).to_have_count(0)
-    expect(thread_button(page, "Show my tasks")).to_be_visible()
+    expect(thread_button(page, "Water the plants")).to_have_count(0)
+    expect(thread_button(page, "My tasks")).to_be_visible()
 
 
 def test_shift_enter_makes_a_new_line_and_suggestions_send(page: Page, app_url: str):

@@ -114,7 +114,7 @@ def check(probe: Probe) -> None:
     owner, thread_id, word = probe
     with session_scope() as session:
         listed = thread_service.list_threads(session, user_id=owner, limit=30)
-        assert all(t.title.startswith(("Topic ", "Add ", "What")) for t in listed)
+        assert all(t.title.startswith(("Topic ", "Buy oat milk", "Tasks due")) for t in listed)
         texts = [
             m.content for m in message_service.list_messages(session, user_id=owner, thread_id=thread_id)
         ]
