@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from app.core.db import session_scope
 from app.models import Action, Message, TaskOperation, Thread
+from app.orchestration.widget_actions import declared_actions
 from app.services import threads as thread_service
 from tests.api.conftest import ApiUser, assert_error, chat, create_task, find_action
 
@@ -472,3 +473,28 @@ def test_threads_action_still_processing_is_409_with_retry_after(api: TestClient
     assert (again.json()["action_id"], again.json()["replayed"]) == (str(first.id), True)
     with session_scope() as session:
         assert len(session.exec(select(Action).where(Action.widget_id == widget["id"])).all()) == 1
+
+
+def test_threads_messages_show_cards_as_their_tasks_are_now(api: TestClient, alice: ApiUser) -> None:
+    """A list card read over the API follows its tasks (issue 15, item 3): a task completed and one
+    deleted after the list was shown read as such, with the buttons that fit them now."""
+    done = create_task(api, alice, title="pay rent")
+    gone = create_task(api, alice, title="call mom")
+    tid = chat(api, alice, "hello")["sessionId"]
+    shown = list_widget(api, alice, tid)
+    assert find_action(shown["payload"], "task.complete") is not None
+    assert (
+        api.patch(f"/api/tasks/{done['id']}", json={"completed": True}, headers=alice.headers).status_code
+        == 200
+    )
+    assert api.delete(f"/api/tasks/{gone['id']}", headers=alice.headers).status_code == 204
+
+    resp = api.get(f"/api/threads/{tid}/messages", headers=alice.headers)
+    assert resp.status_code == 200, resp.text
+    [card] = [w for m in resp.json()["data"] for w in m["widgets"] if w["id"] == shown["id"]]
+    rows = {row["key"]: row for row in card["payload"]["children"]}
+    done_actions = [a["type"] for a in declared_actions(rows[done["id"]])]
+    assert "task.reopen" in done_actions
+    assert "task.complete" not in done_actions
+    assert declared_actions(rows[gone["id"]]) == []
+    assert "deleted" in str(rows[gone["id"]]).lower()

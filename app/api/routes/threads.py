@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
@@ -22,6 +22,7 @@ from app.api.schemas import (
 )
 from app.core.db import session_scope
 from app.models import Message, Thread
+from app.orchestration import live_cards
 from app.orchestration import widget_actions as widget_actions
 from app.services import messages as message_service
 from app.services import threads as thread_service
@@ -109,7 +110,7 @@ def _cursor(raw: str | None) -> tuple[datetime, uuid.UUID] | None:
         raise InvalidInputError("Invalid cursor.") from exc
 
 
-def _message_out(message: Message, widgets: list) -> MessageOut:
+def _message_out(message: Message, widgets: list, live: dict[str, dict[str, Any]]) -> MessageOut:
     return MessageOut(
         id=message.id,
         role=message.role,
@@ -118,7 +119,9 @@ def _message_out(message: Message, widgets: list) -> MessageOut:
         created_at=message.created_at,
         tool_calls=message.tool_calls,
         metadata=message.meta or {},
-        widgets=[WidgetOut(id=w.id, type=w.type, payload=w.payload, state=w.state) for w in widgets],
+        widgets=[
+            WidgetOut(id=w.id, type=w.type, payload=live.get(w.id, w.payload), state=w.state) for w in widgets
+        ],
     )
 
 
@@ -136,7 +139,10 @@ def list_messages(
         session, user_id=user.id, thread_id=thread_id, limit=limit, before=_cursor(before)
     )
     widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in page.messages])
-    data = [_message_out(m, widgets.get(m.id, [])) for m in page.messages]
+    # Cards as they read now (rows follow their tasks, answered questions are settled), as on the page.
+    shown = [w for ws in widgets.values() for w in ws]
+    live = live_cards.live_payloads(session, user_id=user.id, widgets=shown)
+    data = [_message_out(m, widgets.get(m.id, []), live) for m in page.messages]
     cursor = page.next_before
     return MessagePage(
         data=data,
