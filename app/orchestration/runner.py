@@ -28,6 +28,7 @@ from app.core.db import session_scope
 from app.models import Message, MessageStatus
 from app.models.base import utcnow
 from app.models.message import OPEN_STATUSES
+from app.orchestration import live_cards
 from app.orchestration.turn_widgets import widgets_for_turn
 from app.services import messages as message_service
 from app.services import threads as thread_service
@@ -303,7 +304,6 @@ def finish_turn(
         rows = widget_service.store_widgets(
             session, message_id=start.message_id, thread_id=start.thread_id, payloads=payloads
         )
-        widgets = [{"id": w.id, "type": w.type, "payload": w.payload} for w in rows]
         thread = thread_service.get_thread(session, user_id=start.user_id, thread_id=start.thread_id)
         if reply is not None:
             thread_service.set_agent_memory(session, thread, reply.memory)
@@ -311,6 +311,10 @@ def finish_turn(
                 thread_service.propose_title(session, thread, reply.title, first_turn=start.created_thread)
         thread_service.touch(session, thread)
         title = thread.title
+        # The cards as they read (list rows with their tasks' dates and badges), as every later read
+        # shows them: after the memory, so this turn's own question is still the open one.
+        live = live_cards.live_payloads(session, user_id=start.user_id, widgets=rows)
+        widgets = [{"id": w.id, "type": w.type, "payload": live.get(w.id, w.payload)} for w in rows]
     return TurnResult(
         thread_id=str(start.thread_id),
         user_message_id=str(start.user_message_id),

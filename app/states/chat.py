@@ -370,16 +370,21 @@ class ChatState(rx.State):
             raise
         earlier = await self._fresh_widgets(user_id, result.thread_id, views)
         async with self:
+            retitled = False
             if self.thread_id == result.thread_id:
                 self._merge_messages(views)
                 for view in earlier:
                     self._replace_widget(view)
+                # A later turn (or the model) can name a conversation still called "New chat".
+                retitled = bool(result.thread_title) and result.thread_title != self.thread_title
+                if retitled:
+                    self.thread_title = result.thread_title
             self.sending, self.streaming, self.stream_text = False, False, ""
             listing = (await self.get_state(ThreadsState)).threads
             on_top = bool(listing) and listing[0].id == result.thread_id
             scroll = self._scroll()
         yield scroll
-        if not on_top:  # the turn moved its thread to the top of the sidebar
+        if not on_top or retitled:  # the turn moved its thread to the top, or renamed it
             await self._refresh_sidebar(user_id)
 
     async def _fresh_widgets(

@@ -54,14 +54,14 @@ def test_delete_thread_asks_first(page: Page, app_url: str):
     expect(last_reply(page)).to_contain_text("water the plants")
     expect(thread_button(page, "Water the plants")).to_be_visible()
 
-    page.get_by_role("button", name="Options for Add water the plants").click()
+    page.get_by_role("button", name="Options for Water the plants").click()
     page.get_by_role("menuitem", name="Delete").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Delete this conversation?")
     dialog.get_by_role("button", name="Cancel").click()
     expect(thread_button(page, "Water the plants")).to_be_visible()
 
-    page.get_by_role("button", name="Options for Add water the plants").click()
+    page.get_by_role("button", name="Options for Water the plants").click()
     page.get_by_role("menuitem", name="Delete").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(thread_button(page, "Water the plants")).to_have_count(0)
@@ -91,7 +91,7 @@ def test_last_thread_reopens_after_sign_in(page: Page, app_url: str):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("correct-horse-42")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Add renew passport in 3 days")).to_be_visible()
+    expect(page.get_by_role("heading", name="Renew passport")).to_be_visible()
     expect(last_reply(page)).to_contain_text("renew passport")
 
 
@@ -154,3 +154,16 @@ def test_interrupted_reply_says_what_it_did_and_retry_finishes_it(page: Page, ap
     rows = page.get_by_role("list", name="Tasks").get_by_role("listitem")
     expect(rows).to_have_count(8)
     expect(rows.filter(has_text="eggs")).to_have_count(1)
+
+
+def test_a_later_turn_names_a_new_chat_without_a_reload(page: Page, app_url: str):
+    """A first message that says nothing about tasks leaves "New chat"; the turn that does names the
+    conversation at once, in the heading and the sidebar (issue 15, item 5)."""
+    sign_up(page, app_url)
+    send(page, "hi")
+    expect(last_reply(page)).to_contain_text("add")
+    expect(page.get_by_role("heading", name="New chat")).to_be_visible()
+    send(page, "add pay rent tomorrow")
+    expect(last_reply(page)).to_contain_text("pay rent")
+    expect(page.get_by_role("heading", name="Pay rent")).to_be_visible()
+    expect(thread_button(page, "Pay rent")).to_be_visible()
