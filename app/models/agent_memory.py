@@ -26,14 +26,21 @@ class Confirmation(BaseModel):
     """A change the assistant will only make after the person says yes.
 
     Attributes:
-        action: what to do on yes; today only ``"delete"``.
+        action: what to do on yes: ``"delete"``, or a change to many tasks (``"move"``,
+            ``"update"``, ``"complete"``, ``"reopen"``).
         task_ids: the tasks it applies to.
         titles: their titles, to show on the confirm card.
+        text: the command as the person wrote it, run again on yes against exactly ``task_ids``
+            (empty for a delete, and in memories stored before it existed).
+        calls: the change per task as tool calls (``{"tool": ..., "args": {...}}``), what the
+            confirm card's button runs; empty for a delete.
     """
 
     action: str
     task_ids: list[str]
     titles: list[str]
+    text: str = ""
+    calls: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class PendingChoice(BaseModel):
@@ -55,7 +62,8 @@ class AgentMemory(BaseModel):
         focus: the tasks just talked about ("it", "them").
         last_list: the tasks last shown, in order ("task 2", "the last one").
         last_changes: how many changes the last changing turn made (one "undo" reverts them all).
-        pending: a question asked before changing anything (a bulk delete), answered by yes/no.
+        pending: a question asked before changing anything (a bulk delete or a change to
+            more than three tasks), answered by yes/no.
         choice: a command that matched several tasks, waiting for the person to pick one.
     """
 

@@ -276,7 +276,8 @@ CASES: list[dict] = [
     {
         "id": "bulk-move-one-sentence",
         "setup": [{"title": f"late {i}", "due": "-2d"} for i in range(9)],
-        "say": ["reschedule all overdue tasks to tomorrow"],
+        # more than three tasks: it asks first (issue 15, item 2), and the "yes" reply is one sentence
+        "say": ["reschedule all overdue tasks to tomorrow", "yes"],
         "tasks": [{"title": f"late {i}", "due_date": "+1d"} for i in range(9)],
         "reply": {"contains": ["moved 9 tasks to tomorrow."], "excludes": ["updated", "late 3"]},
     },
@@ -341,12 +342,14 @@ def test_run_local_agent_next_days_window_is_inclusive_and_sorted() -> None:
 
 
 def test_run_local_agent_bulk_changes_are_one_sentence() -> None:
+    """Five tasks: each asks first (issue 15, item 2); the reply to "yes" is one sentence."""
     tools = FakeTools()
     for i in range(5):
         tools.seed(f"chore {i}", due=TODAY - dt.timedelta(days=1))
-    assert _say(tools, "make all overdue tasks high priority").text == "Updated 5 tasks: now high priority."
-    assert _say(tools, "complete all overdue tasks").text == "Marked 5 tasks as done."
-    assert _say(tools, "reopen all completed tasks").text == "Reopened 5 tasks; they are open again."
+    reply = _say(tools, "make all overdue tasks high priority", "yes")
+    assert reply.text == "Updated 5 tasks: now high priority."
+    assert _say(tools, "complete all overdue tasks", "yes").text == "Marked 5 tasks as done."
+    assert _say(tools, "reopen all completed tasks", "yes").text == "Reopened 5 tasks; they are open again."
 
 
 def test_run_local_agent_few_changes_name_their_tasks_in_one_sentence() -> None:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 MAX_CHARS = 500
 """Longer messages are cut: no command needs more, and it keeps every turn within a few ms."""
+BULK_MAX = 3
+"""A command that would change more tasks than this asks first (and a delete of more than one)."""
 
 
 @dataclass
@@ -40,6 +42,8 @@ class _Turn:
     memory: AgentMemory
     today: dt.date
     changes: int = 0
+    confirmed: bool = False
+    """The person said yes to this change already: a bulk change runs without asking again."""
     _tasks: list[TaskDict] | None = None
 
     def tasks(self) -> list[TaskDict]:
@@ -100,7 +104,8 @@ def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, to
 
     Returns:
         The reply text, the memory for the next turn, and a Confirmation when it asks before
-        deleting several tasks (nothing is deleted until the next turn says yes).
+        deleting several tasks or changing more than :data:`BULK_MAX` (nothing happens until the
+        next turn says yes).
     """
     text = text[:MAX_CHARS]
     memory = memory.model_copy(deep=True)
@@ -162,6 +167,8 @@ def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
 
 # --- confirmation and disambiguation -----------------------------------------------------------
 def _answer(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
+    if pending.action != "delete":
+        return _answer_change(turn, pending, yes=yes)
     titles = pending.titles
     if not yes:
         return _Result(f"Okay, I kept them. Nothing was deleted ({len(titles)} tasks kept).")
@@ -180,6 +187,44 @@ def _answer(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
     if failed:
         text += " Some could not be deleted: " + "; ".join(failed)
     return _Result(text)
+
+
+def _answer_change(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
+    """A bulk change asked about: on yes, the command runs again on exactly the tasks it listed."""
+    if not yes:
+        return _Result("Okay, nothing changed.")
+    ids = list(pending.task_ids)
+    tasks = [t for t in turn.tasks() if str(t.get("id")) in ids]
+    tasks.sort(key=lambda t: ids.index(str(t.get("id"))))
+    if not tasks or not pending.text:
+        return _Result("Those tasks are gone now, so nothing changed.")
+    turn.confirmed = True
+    return _dispatch(turn, parse_intent(pending.text, turn.today), tasks)
+
+
+def _ask_first(
+    turn: _Turn,
+    intent: Intent,
+    action: str,
+    planned: list[tuple[TaskDict, str, dict[str, Any]]],
+    question: str,
+) -> _Result | None:
+    """Ask before changing more than :data:`BULK_MAX` tasks; None when the change may run now.
+
+    ``planned`` holds each task that would change with its tool call; only those are listed.
+    """
+    if turn.confirmed or len(planned) <= BULK_MAX:
+        return None
+    tasks = [t for t, _, _ in planned]
+    turn.focus(tasks)
+    confirmation = Confirmation(
+        action=action,
+        task_ids=[str(t.get("id")) for t in tasks],
+        titles=[str(t.get("title")) for t in tasks],
+        text=intent.text,
+        calls=[{"tool": tool, "args": args} for _, tool, args in planned],
+    )
+    return _Result(replies.confirm_change(question), confirmation, title=_title(turn, intent, tasks))
 
 
 def _is_choice_answer(intent: Intent) -> bool:
@@ -330,6 +375,10 @@ def _complete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
     problem = _problem(turn, intent, found, "complete")
     if problem:
         return problem
+    todo = [(t, "complete_task", {"task_id": t.get("id")}) for t in found.tasks if not t.get("completed")]
+    asked = _ask_first(turn, intent, "complete", todo, f"Mark {len(todo)} tasks as done?")
+    if asked:
+        return asked
     done, already = [], []
     for task in found.tasks:
         if task.get("completed"):
@@ -351,6 +400,10 @@ def _reopen(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
     problem = _problem(turn, intent, found, "reopen")
     if problem:
         return problem
+    todo = [(t, "reopen_task", {"task_id": t.get("id")}) for t in found.tasks if t.get("completed")]
+    asked = _ask_first(turn, intent, "reopen", todo, f"Reopen {len(todo)} tasks?")
+    if asked:
+        return asked
     opened, already = [], []
     for task in found.tasks:
         if not task.get("completed"):
@@ -396,10 +449,16 @@ def _update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
     problem = _problem(turn, intent, found, "change")
     if problem:
         return problem
+    plans = [(task, *_update_args(task, changes, turn.today)) for task in found.tasks]
+    planned = [(task, "update_task", args) for task, args, _ in plans if len(args) > 1]
+    moves = all(set(args) == {"task_id", "due_date"} and args["due_date"] for _, _, args in planned)
+    question = _bulk_question([p for p in plans if len(p[1]) > 1], changes, turn.today)
+    asked = _ask_first(turn, intent, "move" if moves else "update", planned, question)
+    if asked:
+        return asked
     changed: list[tuple[TaskDict, list[str]]] = []
     same: list[TaskDict] = []
-    for task in found.tasks:
-        args, said = _update_args(task, changes, turn.today)
+    for task, args, said in plans:
         if len(args) == 1:
             same.append(task)
             continue
@@ -447,6 +506,23 @@ def _update_summary(changed: list[tuple[TaskDict, list[str]]], changes: Changes,
     if len(said) == 1:
         return f"Updated {replies.who(tasks)}: {', '.join(next(iter(said)))}."
     return f"Updated {replies.who(tasks)}."
+
+
+def _bulk_question(
+    planned: list[tuple[TaskDict, dict[str, Any], list[str]]], changes: Changes, today: dt.date
+) -> str:
+    """The question before an update of many tasks: "Move 9 tasks to tomorrow?"."""
+    count = f"{len(planned)} tasks"
+    only_due = all(set(args) == {"task_id", "due_date"} and args["due_date"] for _, args, _ in planned)
+    dues = {str(args.get("due_date")) for _, args, _ in planned}
+    if only_due and len(dues) == 1:
+        return f"Move {count} to {describe_date(dt.date.fromisoformat(dues.pop()[:10]), today)}?"
+    if only_due and changes.shift_days:
+        amount = abs(changes.shift_days)
+        direction = "later" if changes.shift_days > 0 else "earlier"
+        return f"Move {count} {amount} day{'s' if amount != 1 else ''} {direction}?"
+    said = {tuple(words) for _, _, words in planned}
+    return f"Change {count} ({', '.join(said.pop())})?" if len(said) == 1 else f"Change {count}?"
 
 
 def _update_args(task: TaskDict, changes: Changes, today: dt.date) -> tuple[dict[str, Any], list[str]]:

@@ -222,3 +222,8 @@ def confirm_delete(tasks: list[TaskDict], today: dt.date) -> str:
     return "\n".join(
         [f"Delete these {len(tasks)} tasks?", *lines, "", 'Reply "yes" to delete them or "no" to keep them.']
     )
+
+
+def confirm_change(question: str) -> str:
+    """Question asked before changing more than three tasks (the card lists them)."""
+    return f"{question} They are listed below; say yes or no."

@@ -1,0 +1,118 @@
+"""Issue 15, item 2: a command that would change more than three tasks asks first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from app.agent.offline import run_local_agent
+from app.agent.types import AgentMemory, AgentReply
+from tests.agent.fakes import TODAY, FakeTools
+
+TOMORROW = (TODAY + dt.timedelta(days=1)).isoformat()
+
+
+def _say(tools: FakeTools, *messages: str, memory: AgentMemory | None = None) -> AgentReply:
+    reply = AgentReply("", memory if memory is not None else AgentMemory())
+    for message in messages:
+        reply = run_local_agent(message, call_tool=tools, memory=reply.memory, today=TODAY)
+        stored = json.loads(json.dumps(reply.memory.to_stored()))
+        assert AgentMemory.from_stored(stored) == reply.memory
+    return reply
+
+
+def _overdue(tools: FakeTools, n: int) -> list[str]:
+    names = [f"overdue thing {i}" for i in range(1, n + 1)]
+    for i, name in enumerate(names):
+        tools.seed(name, due=TODAY - dt.timedelta(days=i + 1))
+    tools.seed("not overdue", due=TODAY + dt.timedelta(days=5))
+    tools.seed("done long ago", due=TODAY - dt.timedelta(days=3), done=True)
+    return names
+
+
+def test_moving_nine_overdue_tasks_asks_first_and_lists_them() -> None:
+    tools = FakeTools()
+    names = _overdue(tools, 9)
+    before = json.dumps(tools.tasks, sort_keys=True)
+    reply = _say(tools, "reschedule all overdue tasks to tomorrow")
+    assert reply.confirmation is not None
+    assert reply.confirmation.action == "move"
+    assert sorted(reply.confirmation.titles) == sorted(names)
+    assert len(reply.confirmation.calls) == 9
+    assert all(
+        c["tool"] == "update_task" and c["args"]["due_date"] == TOMORROW for c in reply.confirmation.calls
+    )
+    assert reply.text == "Move 9 tasks to tomorrow? They are listed below; say yes or no."
+    assert tools.changing_calls() == []
+    assert json.dumps(tools.tasks, sort_keys=True) == before
+    assert reply.memory.pending == reply.confirmation
+
+
+def test_yes_moves_all_nine_and_one_undo_reverts_them() -> None:
+    tools = FakeTools()
+    names = _overdue(tools, 9)
+    before = {n: tools.by_title(n)["due_date"] for n in names}
+    reply = _say(tools, "reschedule all overdue tasks to tomorrow", "yes")
+    assert all(tools.by_title(n)["due_date"] == TOMORROW for n in names)
+    assert tools.by_title("not overdue")["due_date"] != TOMORROW
+    assert tools.changing_calls() == ["update_task"] * 9
+    assert reply.text.startswith("Moved 9 tasks to tomorrow")
+    assert reply.memory.pending is None
+    assert reply.memory.last_changes == 9
+    undone = _say(tools, "undo", memory=reply.memory)
+    assert "9" in undone.text
+    assert {n: tools.by_title(n)["due_date"] for n in names} == before
+
+
+def test_no_changes_nothing() -> None:
+    tools = FakeTools()
+    _overdue(tools, 9)
+    before = json.dumps(tools.tasks, sort_keys=True)
+    reply = _say(tools, "reschedule all overdue tasks to tomorrow", "no")
+    assert reply.text == "Okay, nothing changed."
+    assert tools.changing_calls() == []
+    assert json.dumps(tools.tasks, sort_keys=True) == before
+    assert reply.memory.pending is None
+
+
+def test_three_tasks_still_change_at_once() -> None:
+    tools = FakeTools()
+    names = _overdue(tools, 3)
+    reply = _say(tools, "reschedule all overdue tasks to tomorrow")
+    assert reply.confirmation is None
+    assert all(tools.by_title(n)["due_date"] == TOMORROW for n in names)
+    assert tools.changing_calls() == ["update_task"] * 3
+
+
+def test_completing_five_asks_and_counts_only_open_tasks() -> None:
+    tools = FakeTools()
+    for i in range(5):
+        tools.seed(f"open {i}")
+    tools.seed("finished", done=True)
+    reply = _say(tools, "complete all my tasks")
+    assert reply.confirmation is not None
+    assert reply.confirmation.action == "complete"
+    assert sorted(reply.confirmation.titles) == [f"open {i}" for i in range(5)]
+    assert reply.text.startswith("Mark 5 tasks as done?")
+    assert tools.changing_calls() == []
+    _say(tools, "yes", memory=reply.memory)
+    assert all(t["completed"] for t in tools.tasks.values())
+    assert tools.changing_calls() == ["complete_task"] * 5
+
+
+def test_four_tasks_already_in_that_state_are_not_counted() -> None:
+    tools = FakeTools()
+    for i in range(4):
+        tools.seed(f"task {i}", priority="high")
+    tools.seed("low one", priority="low")
+    reply = _say(tools, "make all my tasks high priority")
+    assert reply.confirmation is None
+    assert tools.by_title("low one")["priority"] == "high"
+
+
+def test_a_memory_stored_before_the_new_fields_still_loads() -> None:
+    old = {"pending": {"action": "delete", "task_ids": ["1", "2"], "titles": ["a", "b"]}}
+    memory = AgentMemory.from_stored(old)
+    assert memory.pending is not None
+    assert memory.pending.text == ""
+    assert memory.pending.calls == []
