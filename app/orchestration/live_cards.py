@@ -27,7 +27,13 @@ from app.widgets.validate import WidgetError
 
 log = logging.getLogger(__name__)
 
-CONFIRMED_BY: dict[str, tuple[str, ...]] = {"delete": ("delete_task", "delete_tasks")}
+CONFIRMED_BY: dict[str, tuple[str, ...]] = {
+    "delete": ("delete_task", "delete_tasks"),
+    "move": ("update_task",),
+    "update": ("update_task",),
+    "complete": ("complete_task",),
+    "reopen": ("reopen_task",),
+}
 """The tools whose journaled runs answer a confirmation of each action with "yes"."""
 
 

@@ -30,7 +30,11 @@ def widgets_for_turn(reply: AgentReply, calls: list[dict[str, Any]], today: date
     """ChatKit payloads for a finished turn: a confirm card, a task list, or one change card."""
     confirmation = reply.confirmation
     if confirmation is not None and confirmation.action in build.CONFIRMATIONS:
-        return [build.confirmation_card(confirmation.action, confirmation.task_ids, confirmation.titles)]
+        return [
+            build.confirmation_card(
+                confirmation.action, confirmation.task_ids, confirmation.titles, confirmation.calls
+            )
+        ]
     ok = [c for c in calls if "result" in c]
     changes = [c for c in ok if c["name"] in CARD_VERBS or c["name"] in ("delete_task", "delete_tasks")]
     if changes:

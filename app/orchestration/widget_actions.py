@@ -37,6 +37,7 @@ from app.services.errors import InvalidInputError, NotFoundError, ServiceError, 
 from app.services.presentation import undone_verb
 from app.widgets import build
 from app.widgets.actions import (
+    ApplyTaskChanges,
     CancelDeleteTasks,
     CompleteTask,
     DeleteTask,
@@ -449,9 +450,35 @@ def _delete_tasks(action: DeleteTasks, click: _Click) -> Outcome:
     )
 
 
+def _apply_task_changes(action: ApplyTaskChanges, click: _Click) -> Outcome:
+    """A bulk change confirmed on its card: each listed task's change, as this user, through the
+    registry (which refuses another person's task); the card then shows the changes, with Undo all."""
+    _forget_pending_confirmation(click.user_id, click.widget)
+    asked = build.pending_confirmation(click.widget.payload)
+    spec = build.CONFIRMATIONS.get(asked[0] if asked else "", build.CONFIRMATIONS["update"])
+    rows: list[build.Change] = []
+    for call in action.payload.calls:
+        result = click.tool(call.tool, call.args)
+        op = result.get("operation_id")
+        rows.append(
+            build.Change(str(result.get("task_id", call.args["task_id"])), str(result.get("title", "")),
+                         spec.done.split(" ", 1)[0], (str(op),) if op else ())
+        )  # fmt: skip
+    heading = spec.done.format(n=build.count_tasks(len(rows))).rstrip(".")
+    result = {
+        "status": "done",
+        "count": len(rows),
+        "task_ids": [r.task_id for r in rows],
+        "titles": [r.title for r in rows],
+        "operation_ids": [o for r in rows for o in r.operation_ids],
+    }
+    return result, build.change_card(rows, heading=heading)
+
+
 def _cancel_delete_tasks(action: CancelDeleteTasks, click: _Click) -> Outcome:
     _forget_pending_confirmation(click.user_id, click.widget)
-    return {"status": "cancelled"}, build.settled_confirmation("delete", done=[])
+    asked = build.pending_confirmation(click.widget.payload)
+    return {"status": "cancelled"}, build.settled_confirmation(asked[0] if asked else "delete", done=[])
 
 
 HANDLERS: dict[type[WidgetAction], Callable[[Any, _Click], Outcome]] = {
@@ -462,6 +489,7 @@ HANDLERS: dict[type[WidgetAction], Callable[[Any, _Click], Outcome]] = {
     UndoOperations: _undo_all,
     UpdateTask: _update_task,
     DeleteTasks: _delete_tasks,
+    ApplyTaskChanges: _apply_task_changes,
     CancelDeleteTasks: _cancel_delete_tasks,
 }
 """The one table from a server action's type to what runs it (every member of ``ServerAction`` has one)."""

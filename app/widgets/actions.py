@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from app.widgets.models import ActionConfig
 
@@ -35,6 +35,33 @@ class TaskIds(BaseModel):
     """The tasks a confirmation card would delete."""
 
     task_ids: list[str] = Field(default_factory=list)
+
+
+class TaskCall(BaseModel):
+    """One task's change on a bulk confirmation card: a registry tool and its arguments."""
+
+    tool: Literal["update_task", "complete_task", "reopen_task"]
+    args: dict[str, Any]
+
+    @field_validator("args")
+    @classmethod
+    def _names_a_task(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(value.get("task_id"), str) or not value["task_id"]:
+            raise ValueError("each change needs a task_id")
+        return value
+
+
+class TaskChanges(BaseModel):
+    """The tasks a bulk confirmation card would change, and each one's change."""
+
+    task_ids: list[str] = Field(default_factory=list)
+    calls: list[TaskCall] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _only_listed_tasks(self) -> TaskChanges:
+        if any(c.args["task_id"] not in self.task_ids for c in self.calls):
+            raise ValueError("a change names a task the card does not list")
+        return self
 
 
 class OperationRefs(BaseModel):
@@ -125,7 +152,16 @@ class DeleteTasks(WidgetAction):
     payload: TaskIds
 
 
+class ApplyTaskChanges(WidgetAction):
+    """A bulk confirmation's confirm button: each listed task's change, through the registry."""
+
+    type: Literal["tasks.apply"] = "tasks.apply"
+    payload: TaskChanges
+
+
 class CancelDeleteTasks(WidgetAction):
+    """A confirmation card's Cancel (of a delete or of any bulk change)."""
+
     type: Literal["tasks.cancel"] = "tasks.cancel"
     payload: NoPayload = Field(default_factory=NoPayload)
 
@@ -154,6 +190,7 @@ ServerAction = Annotated[
     | UndoOperations
     | UpdateTask
     | DeleteTasks
+    | ApplyTaskChanges
     | CancelDeleteTasks,
     Field(discriminator="type"),
 ]
@@ -163,7 +200,7 @@ SERVER_ACTION_TYPES: tuple[str, ...] = tuple(
     model.model_fields["type"].default
     for model in (
         CompleteTask, ReopenTask, DeleteTask, UndoOperation, UndoOperations, UpdateTask, DeleteTasks,
-        CancelDeleteTasks,
+        ApplyTaskChanges, CancelDeleteTasks,
     )
 )  # fmt: skip
 

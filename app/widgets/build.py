@@ -16,6 +16,7 @@ from typing import Any
 
 from app.services.presentation import relative_due
 from app.widgets.actions import (
+    ApplyTaskChanges,
     CancelDeleteTasks,
     CompleteTask,
     DeleteTask,
@@ -24,6 +25,7 @@ from app.widgets.actions import (
     OperationRef,
     OperationRefs,
     ReopenTask,
+    TaskChanges,
     TaskIds,
     TaskRef,
     ToggleForm,
@@ -583,8 +585,23 @@ class ConfirmSpec:
     question: str
     done: str
     nothing: str
-    confirm: Callable[[list[str]], WidgetAction]
+    confirm: Callable[[list[str], list[dict[str, Any]]], WidgetAction]
     cancel: Callable[[], WidgetAction]
+
+
+def _apply(ids: list[str], calls: list[dict[str, Any]]) -> WidgetAction:
+    return ApplyTaskChanges(payload=TaskChanges.model_validate({"task_ids": ids, "calls": calls}))
+
+
+def _change_spec(label: str, verb: str, done: str) -> ConfirmSpec:
+    return ConfirmSpec(
+        label=label,
+        question=f"{verb} {{n}}?",
+        done=f"{done} {{n}}.",
+        nothing="nothing changed",
+        confirm=_apply,
+        cancel=CancelDeleteTasks,
+    )
 
 
 CONFIRMATIONS: dict[str, ConfirmSpec] = {
@@ -593,9 +610,13 @@ CONFIRMATIONS: dict[str, ConfirmSpec] = {
         question="Delete {n}?",
         done="Deleted {n}.",
         nothing="nothing deleted",
-        confirm=lambda ids: DeleteTasks(payload=TaskIds(task_ids=ids)),
+        confirm=lambda ids, _calls: DeleteTasks(payload=TaskIds(task_ids=ids)),
         cancel=CancelDeleteTasks,
     ),
+    "move": _change_spec("Move", "Move", "Moved"),
+    "update": _change_spec("Apply", "Change", "Changed"),
+    "complete": _change_spec("Complete", "Complete", "Completed"),
+    "reopen": _change_spec("Reopen", "Reopen", "Reopened"),
 }
 """Every action the assistant asks about first, by :class:`~app.models.Confirmation` ``action``."""
 
@@ -604,13 +625,17 @@ def count_tasks(n: int) -> str:
     return f"{n} task{'s' if n != 1 else ''}"
 
 
-def confirmation_card(action: str, task_ids: list[str], titles: list[str]) -> dict[str, Any]:
+def confirmation_card(
+    action: str, task_ids: list[str], titles: list[str], calls: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Ask before a change to several tasks, listing them; nothing happens until the confirm button.
 
     Generic over the pending :class:`~app.models.Confirmation`'s ``action`` (see :data:`CONFIRMATIONS`);
     the card's ``key`` (``confirm:<action>``) lets a later turn settle it (:func:`settled_confirmation`).
+    ``calls``: each task's change as ``{"tool", "args"}`` (a bulk change; unused by a delete).
     """
     spec = CONFIRMATIONS[action]
+    confirm = spec.confirm(task_ids, calls or [])
     count = len(task_ids)
     children: list[WidgetComponent] = [
         Title(value=spec.question.format(n=count_tasks(count)), size="sm"),
@@ -622,7 +647,7 @@ def confirmation_card(action: str, task_ids: list[str], titles: list[str]) -> di
             key=f"{CONFIRM_PREFIX}{action}",
             size="md",
             children=children,
-            confirm=CardAction(label=spec.label, action=spec.confirm(task_ids).config(loading="container")),
+            confirm=CardAction(label=spec.label, action=confirm.config(loading="container")),
             cancel=CardAction(label="Cancel", action=spec.cancel().config(loading="container")),
         )
     )
