@@ -33,6 +33,7 @@ from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import NotFoundError
+from app.services.operations import PAGE
 from tests.security.world import (
     COUNTS,
     Holdings,
@@ -87,6 +88,13 @@ FUZZED: dict[str, Fuzzed] = {
     ),
     "tasks.undo_operation": Fuzzed(
         "operation", lambda s, u, v: task_service.undo_operation(s, user_id=u, operation_id=v), "raises"
+    ),
+    "tasks.undo_field_change": Fuzzed(
+        "operation",
+        lambda s, u, v: task_service.undo_field_change(
+            s, user_id=u, task_id=v, operation_id=v, field="title", origin=PAGE
+        ),
+        "raises",
     ),
     "threads.get_thread": Fuzzed(
         "thread", lambda s, u, v: thread_service.get_thread(s, user_id=u, thread_id=v), "raises"

@@ -492,7 +492,8 @@ def test_actions_row_replacements_pass_the_validation_gate(scene: Scene) -> None
             task_service.create_task(session, user_id=scene.user, data={"title": f"chore {i:03}"})
     (listed,) = scene.turn("show my tasks")
     wid = listed["id"]
-    assert len(listed["payload"]["children"]) == 100, "stored by id, compactly: up to LIST_MAX rows"
+    stored_rows = scene.widget(wid).payload["children"]
+    assert len(stored_rows) == 100, "stored by id, compactly: up to LIST_MAX rows"
     payload = scene.live(wid)
     shown = [c["key"] for c in payload["children"]]
     assert len(shown) < 103, "shown, only the rows that fit one widget"
