@@ -59,7 +59,7 @@ MONTHS = {
     "december": 12,
     "dec": 12,
 }
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     "a": 1,
     "an": 1,
     "one": 1,
@@ -74,6 +74,8 @@ _NUMBER_WORDS = {
     "ten": 10,
     "eleven": 11,
     "twelve": 12,
+    "fourteen": 14,
+    "thirty": 30,
     "couple": 2,
     "few": 3,
 }
@@ -195,10 +197,11 @@ def next_month_day(today: dt.date, month: int, day: int, year: int | None = None
         return None
 
 
-def _number(text: str) -> int:
+def number_in(text: str) -> int:
+    """The count a phrase ends with: "3" -> 3, "a couple of" -> 2, "few" -> 3 (1 when unknown)."""
     words = [w for w in text.lower().split() if w != "of"]
     last = words[-1] if words else "one"
-    return int(last) if last.isdigit() else _NUMBER_WORDS.get(last, 1)
+    return int(last) if last.isdigit() else NUMBER_WORDS.get(last, 1)
 
 
 def _span(today: dt.date, n: int, unit: str) -> dt.date:
@@ -228,7 +231,7 @@ def _resolve(kind: str, m: re.Match[str], today: dt.date) -> dt.date | None:
             return today + dt.timedelta(days=1)
         return today - dt.timedelta(days=1)
     if kind == "span":
-        return _span(today, _number(g["n"]), g["unit"])
+        return _span(today, number_in(g["n"]), g["unit"])
     if kind == "fortnight":
         return today + dt.timedelta(days=14)
     if kind == "next":

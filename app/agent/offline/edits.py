@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 from app.agent.offline.attributes import Attributes, extract_attributes, normalize_tag
+from app.agent.offline.dates import number_in
 from app.agent.offline.intents import Changes, Draft, Intent, targeted
 from app.agent.offline.text import clean_title, squash
 
@@ -131,7 +132,6 @@ _STATEMENT = re.compile(
     r"(?:now\s+|actually\s+|really\s+)?(?P<tail>.+)$",
     _F,
 )
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "a": 1, "an": 1}
 
 
 def _split_tags(text: str) -> list[str]:
@@ -234,12 +234,7 @@ def _clean_ref(ref: str) -> str:
 
 
 def _shift_days(m: re.Match[str]) -> int:
-    n_text = m.group("n").lower().split()[-1]
-    n = (
-        int(n_text)
-        if n_text.isdigit()
-        else _NUMBER_WORDS.get(n_text, {"couple": 2, "of": 2, "few": 3}.get(n_text, 1))
-    )
+    n = number_in(m.group("n"))
     days = n * {"day": 1, "week": 7, "month": 30}[m.group("unit").lower()]
     direction = (m.group("back") or m.group("back2") or "").lower()
     return -days if direction in {"earlier", "forward"} else days

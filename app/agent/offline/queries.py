@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.agent.offline.attributes import extract_priority, extract_tags, normalize_tag
-from app.agent.offline.dates import WEEKDAYS, add_months, describe_date, extract_date
+from app.agent.offline.dates import WEEKDAYS, add_months, describe_date, extract_date, number_in
 
 _F = re.IGNORECASE
 _PENDING = re.compile(
@@ -281,7 +281,7 @@ def _due_filters(query: TaskQuery, rest: str, today: dt.date) -> str:
     elif _OVERDUE.search(rest):
         query.due, rest = "overdue", _OVERDUE.sub(" ", rest)
     elif window is not None:
-        n = _count(window.group("n") or window.group("n2") or "1")
+        n = number_in(window.group("n") or window.group("n2") or "1")
         unit = (window.group("unit") or window.group("unit2") or window.group("unit3")).lower().rstrip("s")
         query.due, query.due_until = "window", _ahead(today, n, unit)
         query.window = f"in the next {n} {unit}s" if n != 1 else f"in the next {unit}"
@@ -299,34 +299,6 @@ def _due_filters(query: TaskQuery, rest: str, today: dt.date) -> str:
     if (query.due in {"overdue", "window", "day"} or query.due_on is not None) and query.status == "all":
         query.status = "pending"
     return rest
-
-
-_NUMBERS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fourteen": 14,
-    "thirty": 30,
-    "couple": 2,
-    "of": 2,
-    "few": 3,
-}
-
-
-def _count(text: str) -> int:
-    last = text.lower().split()[-1] if text.strip() else "one"
-    return int(last) if last.isdigit() else _NUMBERS.get(last, 1)
 
 
 def _ahead(today: dt.date, n: int, unit: str) -> dt.date:
@@ -363,7 +335,7 @@ def _completion_window(text: str, today: dt.date) -> tuple[dt.date, dt.date, str
             return add_months(first, -1), first - dt.timedelta(days=1), "last month", rest
         return add_months(today, -1), today, "in the past month", rest
     if g["n"]:
-        n = _count(g["n"])
+        n = number_in(g["n"])
         days = n * (7 if g["nunit"].lower() == "week" else 1)
         label = f"in the last {n} {g['nunit'].lower()}{'s' if n != 1 else ''}"
         return today - dt.timedelta(days=days), today, label, rest
