@@ -172,7 +172,7 @@ def _card(node: rx.Var[WNode]) -> rx.Component:
                         node.confirm_label != "",
                         rx.button(
                             node.confirm_label,
-                            color_scheme="red",
+                            color_scheme=rx.cond(node.confirm_destructive, "red", "indigo"),
                             size="2",
                             on_click=ChatState.widget_click(node.widget_id, "confirm", node.version),
                             loading=_widget_busy(node),

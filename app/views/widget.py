@@ -166,6 +166,8 @@ class WNode:
     loading: str = "auto"
     submit: bool = False
     confirm_label: str = ""
+    confirm_destructive: bool = False
+    """The card's confirm button deletes (drawn red); other confirmations (Move, Apply) are not."""
     cancel_label: str = ""
     status_text: str = ""
     aria_label: str = ""
@@ -337,6 +339,7 @@ def _node(model: BaseModel, *, path: str, widget_id: str, version: int, form_key
         node.__dict__.update(_action_props(model.onClickAction, path))
     if isinstance(model, Card):
         node.confirm_label = model.confirm.label if model.confirm else ""
+        node.confirm_destructive = bool(model.confirm) and "delete" in str(model.confirm.action.type)
         node.cancel_label = model.cancel.label if model.cancel else ""
     if isinstance(model, Card | ListView):
         node.status_text = model.status.text if model.status else ""

@@ -69,3 +69,12 @@ def test_view_of_built_cards_keeps_actions_and_labels() -> None:
     toggle = row.children[0].children[0]
     assert (toggle.type, toggle.text, toggle.has_action, toggle.loading) == ("Button", "Reopen", True, "self")
     assert (listed.limit, listed.status_text) == (10, "1 task")
+
+
+def test_only_a_delete_confirmation_is_drawn_as_destructive() -> None:
+    ids = ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"]
+    calls = [{"tool": "update_task", "args": {"task_id": i, "due_date": "2026-12-06"}} for i in ids]
+    delete = to_view(build.confirm_delete(ids, ["A", "B"]), widget_id="w", version=0)
+    move = to_view(build.confirmation_card("move", ids, ["A", "B"], calls), widget_id="w", version=0)
+    assert (delete.confirm_label, delete.confirm_destructive) == ("Delete", True)
+    assert (move.confirm_label, move.confirm_destructive) == ("Move", False)
