@@ -264,6 +264,8 @@ def test_hostile_tasks_page_stays_inert_and_in_shape(page: Page, app_url: str, s
         shoot(page, f"tasks-{width}", *(rows.filter(has_text=t) for t in TASK_SPOTS))
 
         page.goto(f"{app_url}/tasks?{filters}")
+        if width < 480:  # on a phone the filters fold behind one button (issue 15, item 10)
+            page.get_by_role("button", name=re.compile(r"^Filters")).click()
         expect(page.get_by_role("searchbox", name="Search tasks")).to_have_value(SEARCH_PAYLOAD)
         expect(page.get_by_role("combobox", name="Filter by tag")).to_have_value("שלום")
         assert_inert_and_contained(page, f"/tasks?filters @{width}", watch)
@@ -313,7 +315,8 @@ def test_hostile_chat_page_stays_inert_and_in_shape(page: Page, app_url: str, se
         show_all(page, "Load more")
         assert sidebar.get_by_role("listitem").count() >= len(titles())
         assert_inert_and_contained(page, f"sidebar @{width}", watch)
-        assert_usable(page, page.get_by_role("button", name="New chat").last)
+        # The sidebar's own New chat (with its words; the phone header's is an icon under the drawer).
+        assert_usable(page, page.get_by_role("button", name="New chat").filter(has_text="New chat").last)
         shoot(page, f"sidebar-{width}")
     assert links > 0, "the markdown link payloads rendered no link at all: the href check saw nothing"
 
@@ -421,7 +424,7 @@ def test_user_text_in_replies_stays_text_and_links_show_their_host(page: Page, a
     replies = page.get_by_role("log", name="Messages").get_by_role("article", name="Assistant message")
     expect(replies.last).to_contain_text("Read the docs")
     listing = replies.nth(-2)
-    expect(listing).to_contain_text(f"You have {len(titles)} tasks")
+    expect(listing).to_contain_text(f"You have {len(titles)} open tasks")
     shown = listing.evaluate(_LISTED)
     assert shown["markup"] == [], "a title became markup"
     assert sorted(shown["items"]) == sorted(" ".join(t.split()) for t in titles)
