@@ -8,7 +8,6 @@ every row exactly once, in order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,25 +18,12 @@ from app.models import Message, Task, Thread, User
 from app.orchestration import chat_session
 from app.orchestration.chat_session import PAGE_SIZE, SidebarFilter
 from app.services.errors import ServiceError
-from tests.utils.factories import make_task, make_thread, quick_user
+from tests.utils.factories import make_task, make_thread
+from tests.utils.widget_paths import complete_path
 
 BASE = datetime(2025, 3, 1, tzinfo=UTC)
-COMPLETE_PATH = "children.0.children.0.children.0"
-"""The first row's Complete button in a task ListView (app.widgets.build.task_list)."""
-
-
-@pytest.fixture
-def new_user(app_db: sa.Engine) -> Callable[[], uuid.UUID]:
-    def make() -> uuid.UUID:
-        with Session(app_db, expire_on_commit=False) as s:
-            return quick_user(s).id
-
-    return make
-
-
-@pytest.fixture
-def uid(new_user: Callable[[], uuid.UUID]) -> uuid.UUID:
-    return new_user()
+COMPLETE_PATH = complete_path()
+"""The first row's Complete button in a task list card."""
 
 
 def _threads(engine: sa.Engine, user_id: uuid.UUID, count: int) -> list[Thread]:

@@ -9,23 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.core.config import get_settings
 from app.orchestration import live_cards, runner
 from app.orchestration.widget_actions import declared_actions
 from app.services import widgets as widget_service
-from tests.utils.factories import quick_user
 
-
-@pytest.fixture(autouse=True)
-def local_agent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AGENT_BACKEND", "local")
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def uid(app_db: sa.Engine) -> uuid.UUID:
-    with Session(app_db, expire_on_commit=False) as s:
-        return quick_user(s).id
+pytestmark = pytest.mark.usefixtures("local_agent")
 
 
 def test_a_list_answer_carries_the_rows_as_shown(app_db: sa.Engine, uid: uuid.UUID) -> None:

@@ -9,38 +9,17 @@ the thread is named when it is created) and from the turn's result.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.core.config import get_settings
 from app.models import Thread
 from app.orchestration import runner
 from app.services import threads as thread_service
 from app.services.threads import DEFAULT_TITLE
-from tests.utils.factories import quick_user
 
-
-@pytest.fixture(autouse=True)
-def local_agent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AGENT_BACKEND", "local")
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def new_user(app_db: sa.Engine) -> Callable[[], uuid.UUID]:
-    def make() -> uuid.UUID:
-        with Session(app_db, expire_on_commit=False) as s:
-            return quick_user(s).id
-
-    return make
-
-
-@pytest.fixture
-def uid(new_user: Callable[[], uuid.UUID]) -> uuid.UUID:
-    return new_user()
+pytestmark = pytest.mark.usefixtures("local_agent")
 
 
 def title_of(engine: sa.Engine, thread_id: str) -> str:
