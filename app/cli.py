@@ -19,8 +19,10 @@ from sqlmodel import Session
 
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_DEPTH
+from app.models.project import PROJECT_COLORS
 from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STATUS_FILTERS
 from app.services import auth as auth_service
+from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services.errors import InvalidInputError, NotFoundError, ServiceError, require_text
 from app.services.operations import Origin
@@ -64,8 +66,26 @@ def cmd_tasks_add(args: argparse.Namespace) -> None:
         data["recurrence"] = args.recurrence
     with session_scope() as session:
         user = _user(session, args.user)
+        if args.project:
+            project = project_service.find_project(session, user_id=user.id, name=args.project)
+            data["project_id"] = project.id
+        if args.assignee:
+            data["assignee_id"] = _user(session, args.assignee).id
         task = task_service.create_task(session, user_id=user.id, data=data, origin=CLI)
-        _print_json(task_service.to_public(task).to_json())
+        _print_json(_task_json(session, [task])[0])
+
+
+def _task_json(session: Session, tasks: list[Any]) -> list[dict[str, Any]]:
+    """Tasks as the CLI prints them: every field, plus the project's name and the assignee's email."""
+    labels = project_service.task_labels(session, tasks)
+    return [
+        {
+            **task_service.to_public(t).to_json(),
+            "project": labels[t.id]["project"],
+            "assignee": labels[t.id]["assignee"],
+        }
+        for t in tasks
+    ]
 
 
 def cmd_tasks_list(args: argparse.Namespace) -> None:
@@ -79,10 +99,13 @@ def cmd_tasks_list(args: argparse.Namespace) -> None:
     )
     with session_scope() as session:
         user = _user(session, args.user)
-        tasks = [
-            task_service.to_public(t).to_json()
-            for t in task_service.list_tasks(session, user_id=user.id, query=query, today=date.today())
-        ]
+        if args.project:
+            query.project_id = project_service.find_project(session, user_id=user.id, name=args.project).id
+        if args.assignee:
+            query.assignee_id = _user(session, args.assignee).id
+        tasks = _task_json(
+            session, task_service.list_tasks(session, user_id=user.id, query=query, today=date.today())
+        )
     if args.json:
         _print_json(tasks)
         return
@@ -92,6 +115,46 @@ def cmd_tasks_list(args: argparse.Namespace) -> None:
         due = f" (due {t['due_date']})" if t["due_date"] else ""
         tags = "".join(f" #{tag}" for tag in t["tags"])
         print(f"{i:>3}. [{'x' if t['completed'] else ' '}] {t['title']}{due} [{t['priority']}]{tags}")
+
+
+def cmd_project_create(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        user = _user(session, args.user)
+        project = project_service.create_project(
+            session, user_id=user.id, name=args.name, color=args.color, origin=CLI
+        )
+        view = project_service.project_view(session, user_id=user.id, project_id=project.id)
+        _print_json(view.to_json())
+
+
+def cmd_project_share(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        user = _user(session, args.user)
+        project = project_service.find_project(
+            session, user_id=user.id, name=args.name, need=project_service.OWN
+        )
+        result = project_service.share_project(
+            session, user_id=user.id, project_id=project.id, email=args.with_, role=args.role, origin=CLI
+        )
+        _print_json(
+            {"project": project.name, "email": result.email, "role": result.role, "outcome": result.outcome}
+        )
+
+
+def cmd_project_list(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        user = _user(session, args.user)
+        views = project_service.list_projects(
+            session, user_id=user.id, archived=args.archived, with_members=True
+        )
+        rows = [v.to_json() for v in views]
+    if args.json:
+        _print_json(rows)
+        return
+    for row in rows:
+        people = ", ".join(f"{m['email']} ({m['role']})" for m in row["members"])
+        flag = " [archived]" if row["archived"] else ""
+        print(f"{row['name']}{flag}: {row['open_tasks']} open · {people}")
 
 
 def cmd_chat(args: argparse.Namespace) -> None:
@@ -211,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--due", help="YYYY-MM-DD")
     add.add_argument("--recurrence", choices=RECURRENCES)
     add.add_argument("--done", action="store_true", help="create it already completed")
+    add.add_argument("--project", help="the project's name (default: the user's Inbox)")
+    add.add_argument("--assignee", help="a member's email")
     add.set_defaults(func=cmd_tasks_add)
     lst = tasks.add_parser("list", help="list a user's tasks")
     lst.add_argument("--user", required=True)
@@ -221,7 +286,31 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--due", choices=DUE_FILTERS)
     lst.add_argument("--search")
     lst.add_argument("--sort", choices=SORT_KEYS, default="created")
+    lst.add_argument("--project", help="only this project's tasks (by name)")
+    lst.add_argument("--assignee", help="only tasks assigned to this email")
     lst.set_defaults(func=cmd_tasks_list)
+
+    project = sub.add_parser("project", help="manage a user's projects").add_subparsers(
+        dest="project_command", required=True
+    )
+    pcreate = project.add_parser("create", help="create a project and print it as JSON")
+    pcreate.add_argument("--user", required=True, help="the owner's email")
+    pcreate.add_argument("--name", required=True)
+    pcreate.add_argument("--color", choices=PROJECT_COLORS)
+    pcreate.set_defaults(func=cmd_project_create)
+    pshare = project.add_parser(
+        "share", help="share a project with an email (invited when it has no account)"
+    )
+    pshare.add_argument("--user", required=True, help="the owner's email")
+    pshare.add_argument("--name", required=True, help="the project's name")
+    pshare.add_argument("--with", dest="with_", required=True, help="the email to share with")
+    pshare.add_argument("--role", choices=("editor", "viewer"), default="editor")
+    pshare.set_defaults(func=cmd_project_share)
+    plist = project.add_parser("list", help="list a user's projects with their members")
+    plist.add_argument("--user", required=True)
+    plist.add_argument("--json", action="store_true")
+    plist.add_argument("--archived", action="store_true", help="include archived projects")
+    plist.set_defaults(func=cmd_project_list)
 
     chat = sub.add_parser("chat", help="chat with the assistant: one message per stdin line")
     chat.add_argument("--user", required=True)

@@ -3,7 +3,9 @@
 from app.models.action import Action, ActionStatus
 from app.models.agent_memory import AgentMemory
 from app.models.auth_token import AuthToken
+from app.models.comment import Comment
 from app.models.message import Message, MessageStatus, Role
+from app.models.project import Invitation, Membership, Project, ProjectRole, _insert_parents_first
 from app.models.search_term import SearchTerm
 from app.models.task import Priority, Recurrence, Task, TaskCreate, TaskPublic, TaskUpdate
 from app.models.task_operation import OperationStatus, OperationType, TaskOperation
@@ -11,16 +13,23 @@ from app.models.thread import Thread, ThreadStatus
 from app.models.user import User, UserCreate, UserPublic
 from app.models.widget import Widget, WidgetState
 
+_insert_parents_first()
+
 __all__ = [
     "Action",
     "ActionStatus",
     "AgentMemory",
     "AuthToken",
+    "Comment",
+    "Invitation",
+    "Membership",
     "Message",
     "MessageStatus",
     "OperationStatus",
     "OperationType",
     "Priority",
+    "Project",
+    "ProjectRole",
     "Recurrence",
     "Role",
     "SearchTerm",

@@ -61,12 +61,21 @@ def _sql_in(values: tuple[str, ...]) -> str:
 
 
 class Task(SQLModel, table=True):
-    """One todo item of one user."""
+    """One todo item in one project (issue 16).
+
+    ``user_id`` is who created it; who may see or change it is its project's membership
+    (:mod:`app.services.projects`). A task written without ``project_id`` goes to its creator's
+    Inbox. ``assignee_id`` is a member of the project, or null.
+    """
 
     __tablename__ = "tasks"
 
     id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = fk("users.id", index=True)
+    project_id: uuid.UUID = Field(
+        default=None, sa_column_args=[sa.ForeignKey("projects.id", ondelete="CASCADE")], nullable=False
+    )
+    assignee_id: uuid.UUID | None = fk("users.id", ondelete="SET NULL", nullable=True)
     title: str = Field(max_length=TITLE_MAX)
     description: str = Field(default="", sa_type=sa.Text)
     completed: bool = Field(default=False)
@@ -81,6 +90,8 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_tasks_user_completed", "user_id", "completed"),
         sa.Index("ix_tasks_user_due", "user_id", "due_date"),
+        sa.Index("ix_tasks_project_completed", "project_id", "completed", "due_date"),
+        sa.Index("ix_tasks_assignee_completed", "assignee_id", "completed"),
         sa.CheckConstraint(f"priority IN {_sql_in(PRIORITIES)}", name="ck_tasks_priority"),
         sa.CheckConstraint(
             f"recurrence IS NULL OR recurrence IN {_sql_in(RECURRENCES)}", name="ck_tasks_recurrence"
@@ -173,6 +184,10 @@ class TaskCreate(TaskFields):
     due_date: IsoDate | None = None
     recurrence: Recurrence | None = None
     completed: Bool = False
+    project_id: uuid.UUID | None = None
+    """The project it goes in (the creator's Inbox when not given)."""
+    assignee_id: uuid.UUID | None = None
+    """A member of the project, or nobody."""
 
 
 class TaskUpdate(TaskFields):
@@ -191,6 +206,10 @@ class TaskUpdate(TaskFields):
     due_date: IsoDate | None = None
     recurrence: Recurrence | None = None
     completed: Bool | None = None
+    project_id: uuid.UUID | None = None
+    """Move it to this project (``null`` is refused: every task is in a project)."""
+    assignee_id: uuid.UUID | None = None
+    """Assign it to a member of its project (``null`` unassigns)."""
 
 
 class TaskPublic(BaseModel):
@@ -206,6 +225,8 @@ class TaskPublic(BaseModel):
     )  # fmt: skip
 
     id: uuid.UUID
+    project_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
     title: str
     description: str
     completed: bool

@@ -5,6 +5,9 @@ the task page, CLI, API, MCP) in the same table because it doubles as the undo j
 ``undo_state`` holds each touched task as it was before (or ``null`` where the task did
 not exist), and ``undone_at`` marks a reverted change. ``source`` says which interface
 acted, ``tool_name`` which registry tool ran, and ``thread_id`` scopes "undo" in a chat.
+``project_id`` is the project the change happened in (issue 16): a project's activity feed is
+its journal entries, read from this one table rather than a second log. Moves, assignments,
+comments, project changes and membership changes are journaled here too.
 
 ``input_text`` (the chat message that caused the operation), ``structured_command`` (the tool's
 arguments, e.g. a search query in the person's words) and ``result`` are encrypted at rest
@@ -41,6 +44,11 @@ class OperationType(StrEnum):
     reopen = "reopen"
     search = "search"
     categorize = "categorize"
+    move = "move"
+    assign = "assign"
+    comment = "comment"
+    project = "project"
+    member = "member"
 
 
 class OperationStatus(StrEnum):
@@ -65,6 +73,7 @@ class TaskOperation(SQLModel, table=True):
     operation_type: str = Field(max_length=12)
     structured_command: dict[str, Any] = json_field(encrypted="task_operations.structured_command")
     task_id: uuid.UUID | None = Field(default=None, nullable=True)
+    project_id: uuid.UUID | None = fk("projects.id", nullable=True)
     status: str = Field(default=OperationStatus.pending.value, max_length=12)
     result: dict[str, Any] | None = json_field(None, nullable=True, encrypted="task_operations.result")
     undo_state: list[dict[str, Any]] | None = json_field(None, nullable=True, none_as_null=True)
@@ -74,8 +83,10 @@ class TaskOperation(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("ix_task_operations_user_created", "user_id", "created_at"),
+        sa.Index("ix_task_operations_project_created", "project_id", "created_at"),
         sa.CheckConstraint(
-            "operation_type IN ('create','update','delete','complete','search','categorize','reopen')",
+            "operation_type IN ('create','update','delete','complete','search','categorize','reopen',"
+            "'move','assign','comment','project','member')",
             name="ck_task_operations_type",
         ),
         sa.CheckConstraint(

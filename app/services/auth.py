@@ -20,6 +20,7 @@ from app.core.security import (
 )
 from app.models import AuthToken, User, UserCreate
 from app.models.base import utcnow
+from app.services import projects
 from app.services.errors import AuthError, ConflictError, invalid, require_text
 
 WRONG_CREDENTIALS = "Incorrect email or password."
@@ -40,6 +41,8 @@ def register(session: Session, *, email: str, password: str, name: str | None = 
     except IntegrityError as exc:  # a concurrent sign-up with the same email
         session.rollback()
         raise ConflictError("An account with this email already exists.") from exc
+    projects.inbox(session, user_id=user.id)
+    projects.accept_invitations(session, user=user)
     return user
 
 

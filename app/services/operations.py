@@ -50,6 +50,7 @@ def record_change(
     after: Sequence[Task],
     task_id: uuid.UUID | None,
     result: dict[str, Any] | None = None,
+    project_id: uuid.UUID | None = None,
 ) -> TaskOperation:
     """Journal one change; ``before`` pairs each touched task id with its prior snapshot (None: new).
 
@@ -60,7 +61,14 @@ def record_change(
     An empty ``before`` (the request found nothing to change: the task was done already, or a
     racing request did it first) journals the request with nothing to undo, so "undo" reverts the
     change that did happen rather than this one.
+
+    ``project_id`` is the project the change happened in (its activity feed); by default the
+    project of the first touched task.
     """
+    if project_id is None:
+        project_id = next((t.project_id for t in after), None)
+    if project_id is None:
+        project_id = next((uuid.UUID(s["project_id"]) for _, s in before if s and s.get("project_id")), None)
     now = {task.id: snapshot(task) for task in after}
     undo_state = [{"id": str(tid), "before": snap, "after": now.get(tid)} for tid, snap in before] or None
     op = origin.operation
@@ -78,6 +86,7 @@ def record_change(
             result=result,
         )
     op.task_id = task_id
+    op.project_id = project_id
     op.undo_state = undo_state
     op.updated_at = utcnow()
     session.add(op)

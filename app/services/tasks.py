@@ -7,8 +7,9 @@ undos), whether directly (the task page, REST, the CLI) or through a tool of
 :mod:`app.agent.registry` (chat, widget actions, MCP), which adds its exactly-once request row on
 top. Each write function, in the caller's one transaction:
 
-- authorizes: it reads only the acting user's rows; another user's task id behaves exactly like a
-  missing one (404);
+- authorizes: it reads only tasks of projects the acting user is a member of, and changes only
+  those of projects where they are owner or editor (:mod:`app.services.projects`, the one place
+  for membership); any other task id behaves exactly like a missing one (404);
 - validates: ``TaskCreate``/``TaskUpdate`` (one vocabulary, :mod:`app.models.task`); refusals are
   domain errors (:mod:`app.services.errors`), which each surface maps to its own form;
 - locks what it changes (:func:`_lock_tasks`), so racing requests from any interface (a double
@@ -53,6 +54,14 @@ from app.models.task import (
 )
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError, invalid, require_text
 from app.services.operations import PAGE, Origin, last_undoable, record_change, snapshot
+from app.services.projects import (
+    WRITE,
+    get_project,
+    inbox,
+    is_member,
+    visible_projects,
+    writable_projects,
+)
 
 
 @dataclass
@@ -67,6 +76,12 @@ class TaskQuery:
     sort: SortKey = "created"
     limit: int | None = None
     offset: int = 0
+    project_id: uuid.UUID | None = None
+    """Only this project's tasks (one the user is a member of; another is simply empty)."""
+    assignee_id: uuid.UUID | None = None
+    """Only tasks assigned to this person."""
+    unassigned: bool = False
+    """Only tasks assigned to nobody."""
 
     def __post_init__(self) -> None:
         require_text(self.search, "The search")
@@ -94,7 +109,16 @@ def _escape_like(text: str) -> str:
 
 
 def _filtered(user_id: uuid.UUID, query: TaskQuery, today: date) -> Any:
-    stmt = select(Task).where(Task.user_id == user_id)
+    if query.project_id is not None:  # one project: its index serves it, membership still checked
+        stmt = select(Task).where(
+            Task.project_id == query.project_id, col(Task.project_id).in_(visible_projects(user_id))
+        )
+    else:
+        stmt = select(Task).where(col(Task.project_id).in_(visible_projects(user_id)))
+    if query.assignee_id is not None:
+        stmt = stmt.where(Task.assignee_id == query.assignee_id)
+    elif query.unassigned:
+        stmt = stmt.where(col(Task.assignee_id).is_(None))
     if query.status == "pending":
         stmt = stmt.where(col(Task.completed).is_(False))
     elif query.status == "completed":
@@ -169,16 +193,19 @@ def count_by_status(
 def list_tags(session: Session, *, user_id: uuid.UUID) -> list[str]:
     """Every tag the user uses, sorted."""
     tags: set[str] = set()
-    for row in session.exec(select(Task.tags).where(Task.user_id == user_id)).all():
+    for row in session.exec(
+        select(Task.tags).where(col(Task.project_id).in_(visible_projects(user_id)))
+    ).all():
         tags.update(row or [])
     return sorted(tags)
 
 
 def get_task(session: Session, *, user_id: uuid.UUID, task_id: uuid.UUID | str) -> Task:
-    """One task of the user; another user's id is "not found", exactly like a missing one."""
+    """One task the user can see (a member of its project); any other id is "not found", exactly
+    like a missing one."""
     tid = parse_id(task_id)
     task = session.get(Task, tid) if tid else None
-    if task is None or task.user_id != user_id:
+    if task is None or not is_member(session, project_id=task.project_id, user_id=user_id):
         raise NotFoundError("Task not found.")
     return task
 
@@ -208,16 +235,17 @@ def _lock_rows(
     begin_write(session)
     stmt = select(Task).where(col(Task.id).in_(list(ids)))
     if user_id is not None:
-        stmt = stmt.where(Task.user_id == user_id)
+        stmt = stmt.where(col(Task.project_id).in_(writable_projects(user_id)))
     stmt = stmt.order_by(col(Task.id)).with_for_update().execution_options(populate_existing=True)
     return {task.id: task for task in session.exec(stmt).all()}
 
 
 def _lock_tasks(session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str]) -> list[Task]:
-    """The user's tasks for ``task_ids``, each once, in order, locked for a change (see :func:`_lock_rows`).
+    """The tasks for ``task_ids`` the user may change, each once, in order, locked for a change (see
+    :func:`_lock_rows`).
 
-    Any unknown id (or another user's, or one deleted by a request that won a race) raises
-    "not found" before anything changes.
+    Any unknown id (or one the user may not change, or one deleted by a request that won a race)
+    raises "not found" before anything changes.
     """
     ids: dict[uuid.UUID, None] = {}
     for raw in task_ids:
@@ -249,8 +277,17 @@ def _validate(model: type[TaskCreate] | type[TaskUpdate], data: Any) -> Any:
 def create_task(
     session: Session, *, user_id: uuid.UUID, data: TaskCreate | dict[str, Any], origin: Origin = PAGE
 ) -> Task:
-    """Create a task; ``completed=True`` creates it already done."""
+    """Create a task; ``completed=True`` creates it already done.
+
+    It goes in ``project_id`` (one the user may change) or the user's Inbox, and may be assigned to
+    a member of that project.
+    """
     fields = _validate(TaskCreate, data)
+    if fields.project_id is None:
+        fields.project_id = inbox(session, user_id=user_id).id
+    else:
+        get_project(session, user_id=user_id, project_id=fields.project_id, need=WRITE)
+    _check_assignee(session, fields.project_id, fields.assignee_id)
     now = utcnow()
     task = Task(
         user_id=user_id,
@@ -275,6 +312,11 @@ def create_task(
     return task
 
 
+def _check_assignee(session: Session, project_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:
+    if assignee_id is not None and not is_member(session, project_id=project_id, user_id=assignee_id):
+        raise InvalidInputError("A task can only be assigned to a member of its project.")
+
+
 def _apply_completion(task: Task, completed: bool) -> None:
     if completed and not task.completed:
         task.completed, task.completed_at = True, utcnow()
@@ -297,13 +339,19 @@ def update_task(
     """
     changes = _validate(TaskUpdate, data).model_dump(exclude_unset=True)
     task = _lock_tasks(session, user_id=user_id, task_ids=[task_id])[0]
-    for name in ("title", "priority", "tags", "description"):
+    for name in ("title", "priority", "tags", "description", "project_id"):
         if name in changes and changes[name] is None:
             raise InvalidInputError(f"{name} can't be empty.")
+    target = changes.get("project_id", task.project_id)
+    if target != task.project_id:
+        get_project(session, user_id=user_id, project_id=target, need=WRITE)
+        assignee = changes.get("assignee_id", task.assignee_id)
+        if assignee is not None and not is_member(session, project_id=target, user_id=assignee):
+            changes["assignee_id"] = None  # they are not in the new project: nobody's task there
+    if changes.get("assignee_id") is not None:
+        _check_assignee(session, target, changes["assignee_id"])
     before = snapshot(task)
-    operation_type = (
-        OperationType.categorize if changes and set(changes) <= {"tags", "priority"} else OperationType.update
-    )
+    operation_type = _kind_of_update(changes)
     command = {"action": "update", "task_id": str(task.id), **_json(changes)}
     completed = changes.pop("completed", None)
     for name, value in changes.items():
@@ -327,8 +375,23 @@ def update_task(
     return task
 
 
+def _kind_of_update(changes: dict[str, Any]) -> OperationType:
+    """How the journal names an update: a move, an assignment, a categorisation or an edit."""
+    names = set(changes)
+    if names and names <= {"project_id", "assignee_id"} and "project_id" in names:
+        return OperationType.move
+    if names == {"assignee_id"}:
+        return OperationType.assign
+    if names and names <= {"tags", "priority"}:
+        return OperationType.categorize
+    return OperationType.update
+
+
 def _json(changes: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
+    return {
+        k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, uuid.UUID) else v)
+        for k, v in changes.items()
+    }
 
 
 def next_due(due: date, recurrence: str) -> date:
@@ -368,6 +431,8 @@ def _complete_one(
     if following is not None and not _has_occurrence(session, task, following):
         nxt = Task(
             user_id=task.user_id,
+            project_id=task.project_id,
+            assignee_id=task.assignee_id,
             title=task.title,
             description=task.description,
             priority=task.priority,
@@ -385,9 +450,9 @@ def _complete_one(
 def _has_occurrence(session: Session, task: Task, due: date) -> bool:
     """Whether the series already has its occurrence due on ``due``: completing, reopening and
     completing again (a slip of the finger) must not add a second next occurrence. A series is
-    its owner, title and recurrence (there is no series id)."""
+    its project, title and recurrence (there is no series id)."""
     stmt = select(Task.id).where(
-        Task.user_id == task.user_id,
+        Task.project_id == task.project_id,
         Task.title == task.title,
         Task.recurrence == task.recurrence,
         Task.due_date == due,
@@ -564,6 +629,14 @@ def undo_field_change(
     return update_task(session, user_id=user_id, task_id=task_id, data={field: before[field]}, origin=origin)
 
 
+def _may_write(session: Session, user_id: uuid.UUID, project_id: uuid.UUID | str | None) -> bool:
+    try:
+        get_project(session, user_id=user_id, project_id=project_id, need=WRITE)
+    except NotFoundError:
+        return False
+    return True
+
+
 def _claim_undo(session: Session, op: TaskOperation) -> bool:
     """Mark the change undone unless a racing undo did first (a conditional update: one of them wins)."""
     now = utcnow()
@@ -588,7 +661,7 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
     for entry in entries:
         tid = uuid.UUID(entry["id"])
         current = rows.get(tid)
-        if current is not None and current.user_id != user_id:
+        if current is not None and not _may_write(session, user_id, current.project_id):
             continue
         before = entry["before"]
         if before is None:
@@ -598,8 +671,15 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
             continue
         values = TaskPublic.model_validate(before).model_dump()
         values.pop("id")
+        if values.get("project_id") is None or not _may_write(session, user_id, values["project_id"]):
+            values["project_id"] = inbox(session, user_id=user_id).id  # the project went, or they left it
+        if values.get("assignee_id") and not is_member(
+            session, project_id=values["project_id"], user_id=values["assignee_id"]
+        ):
+            values["assignee_id"] = None
         if current is None:
-            current = Task(id=tid, user_id=user_id, **values)
+            creator = parse_id(before.get("user_id")) or user_id
+            current = Task(id=tid, user_id=creator, **values)
         else:
             for name, value in values.items():
                 setattr(current, name, value)

@@ -23,11 +23,17 @@ EXPECTED_TABLES = {
     "task_operations",
     "auth_tokens",
     "search_terms",
+    "projects",
+    "project_members",
+    "project_invitations",
+    "comments",
 }
 EXPECTED_INDEXES = {
     "threads": {"ix_threads_user_updated"},
     "messages": {"ix_messages_thread_created", "ux_messages_one_open_turn"},
-    "tasks": {"ix_tasks_user_id"},
+    "tasks": {"ix_tasks_user_id", "ix_tasks_project_completed", "ix_tasks_assignee_completed"},
+    "projects": {"ux_projects_one_inbox"},
+    "project_members": {"ix_project_members_user_id"},
     "widgets": {"ix_widgets_message_id"},
     "actions": {"ix_actions_thread_id"},
 }
@@ -133,3 +139,70 @@ def test_migration_0003_journals_reopen_and_downgrades_it_to_update(empty_db_url
     finally:
         engine.dispose()
     assert kinds == ["update"]
+
+
+def test_migration_0004_moves_every_task_into_its_owners_inbox_and_back(empty_db_url):
+    """Upgrade with data: each user gets one Inbox (owner), their tasks and task changes move into it;
+    downgrade keeps every task with its creator."""
+    migrations.upgrade(empty_db_url, "0003")
+    engine = make_engine(empty_db_url)
+    users = [uuid.uuid4(), uuid.uuid4()]
+    uid = sa.bindparam("id", type_=sa.Uuid())
+    owner = sa.bindparam("user", type_=sa.Uuid())
+    now = "2026-12-05 08:00:00"
+    try:
+        with engine.begin() as conn:
+            for n, user_id in enumerate(users):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO users (id, email, hashed_password, is_active, chat_preferences,"
+                        " created_at, updated_at) VALUES (:id, :email, 'x', true, '{}', :now, :now)"
+                    ).bindparams(uid),
+                    {"id": user_id, "email": f"u{n}@example.com", "now": now},
+                )
+                for title in ("pay rent", "buy milk")[: n + 1]:
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO tasks (id, user_id, title, description, completed, priority, tags,"
+                            " created_at, updated_at) VALUES (:id, :user, :title, '', false, 'medium', '[]',"
+                            " :now, :now)"
+                        ).bindparams(uid, owner),
+                        {"id": uuid.uuid4(), "user": user_id, "title": title, "now": now},
+                    )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO task_operations (id, user_id, source, input_text, operation_type,"
+                        " structured_command, status, created_at, updated_at)"
+                        " VALUES (:id, :user, 'page', '', 'create', '{}', 'completed', :now, :now)"
+                    ).bindparams(uid, owner),
+                    {"id": uuid.uuid4(), "user": user_id, "now": now},
+                )
+        migrations.upgrade(empty_db_url)
+        with engine.connect() as conn:
+            inboxes = conn.execute(
+                sa.text("SELECT owner_id, name, is_inbox FROM projects ORDER BY name")
+            ).all()
+            assert sorted(uuid.UUID(str(row[0])) for row in inboxes) == sorted(users)
+            assert {(row[1], bool(row[2])) for row in inboxes} == {("Inbox", True)}
+            roles = conn.execute(sa.text("SELECT role FROM project_members")).scalars().all()
+            assert roles == ["owner", "owner"]
+            misplaced = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM tasks t JOIN projects p ON p.id = t.project_id"
+                    " WHERE p.owner_id <> t.user_id OR NOT p.is_inbox"
+                )
+            ).scalar_one()
+            placed = conn.execute(
+                sa.text("SELECT count(*) FROM tasks WHERE project_id IS NOT NULL")
+            ).scalar_one()
+            journaled = conn.execute(
+                sa.text("SELECT count(*) FROM task_operations WHERE project_id IS NOT NULL")
+            ).scalar_one()
+            assert (misplaced, placed, journaled) == (0, 3, 2)
+        migrations.downgrade(empty_db_url, "0003")
+        with engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT title FROM tasks ORDER BY title")).scalars().all()
+            assert kept == ["buy milk", "pay rent", "pay rent"]
+            assert "projects" not in sa.inspect(conn).get_table_names()
+    finally:
+        engine.dispose()

@@ -47,6 +47,7 @@ EXPECTED_ENCRYPTED = {
     "task_operations.input_text",
     "task_operations.structured_command",
     "task_operations.result",
+    "comments.body",
 }
 
 

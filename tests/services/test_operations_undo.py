@@ -365,6 +365,8 @@ def test_journal_create_writes_one_row(session, user):
         "due_date": TODAY.isoformat(),
         "recurrence": None,
         "completed": False,
+        "project_id": str(task.project_id),
+        "assignee_id": None,
     }
     assert op.undo_state == [{"id": str(task.id), "before": None, "after": snapshot(task)}]
 

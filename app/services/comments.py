@@ -1,0 +1,172 @@
+"""Comments on tasks: every member of the task's project reads and writes them (viewers included).
+
+Bodies are markdown, 1-5,000 characters, encrypted at rest (:class:`app.models.Comment`). Authors
+edit and delete their own; a project owner may delete any comment in it. A task the acting user
+cannot see answers "not found", exactly like a missing one (:mod:`app.services.projects`). Adding
+one is journaled (kind ``comment``, with the task and its project) so the project's activity feed
+shows it; the journal holds the comment's id, never its text.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import Comment, OperationType, ProjectRole, Task, User
+from app.models.base import utcnow
+from app.models.comment import COMMENT_MAX
+from app.services.errors import InvalidInputError, NotFoundError, require_text
+from app.services.operations import PAGE, Origin, record_change
+from app.services.projects import display_name, names_of, parse_id, role_of, visible_projects
+from app.services.tasks import get_task
+
+NOT_FOUND = "Comment not found."
+
+
+def _clean_body(body: Any) -> str:
+    require_text(body, "The comment")
+    value = str(body or "").replace("\x00", "").strip()
+    if not value:
+        raise InvalidInputError("A comment can't be empty.")
+    if len(value) > COMMENT_MAX:
+        raise InvalidInputError(f"The comment is too long ({len(value)} characters; at most {COMMENT_MAX}).")
+    return value
+
+
+@dataclass
+class CommentView:
+    comment: Comment
+    task_id: uuid.UUID
+    author: User | None
+    mine: bool
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.comment
+        return {
+            "id": str(c.id),
+            "task_id": str(self.task_id),
+            "author": None
+            if self.author is None
+            else {"id": str(self.author.id), "name": display_name(self.author), "email": self.author.email},
+            "body": c.body,
+            "created_at": c.created_at.isoformat(),
+            "edited_at": c.edited_at.isoformat() if c.edited_at else None,
+            "mine": self.mine,
+        }
+
+
+def _view(session: Session, user_id: uuid.UUID, rows: list[Comment]) -> list[CommentView]:
+    people = names_of(session, {c.author_id for c in rows if c.author_id})
+    return [
+        CommentView(comment=c, task_id=c.task_id, author=people.get(c.author_id) if c.author_id else None,
+                    mine=c.author_id == user_id)
+        for c in rows
+    ]  # fmt: skip
+
+
+def add_comment(
+    session: Session, *, user_id: uuid.UUID, task_id: uuid.UUID | str, body: str, origin: Origin = PAGE
+) -> CommentView:
+    """Comment on a task the user can see (any role)."""
+    task = get_task(session, user_id=user_id, task_id=task_id)
+    comment = Comment(task_id=task.id, author_id=user_id, body=_clean_body(body))
+    session.add(comment)
+    session.flush()
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=OperationType.comment,
+        command={
+            "action": "comment",
+            "task_id": str(task.id),
+            "comment_id": str(comment.id),
+            "title": task.title,
+        },
+        before=[],
+        after=[],
+        task_id=task.id,
+        project_id=task.project_id,
+    )
+    return _view(session, user_id, [comment])[0]
+
+
+def list_comments(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID | str,
+    limit: int = 200,
+    before: datetime | None = None,
+) -> list[CommentView]:
+    """A task's comments, oldest first (the newest ``limit`` before ``before``)."""
+    task = get_task(session, user_id=user_id, task_id=task_id)
+    stmt = select(Comment).where(Comment.task_id == task.id)
+    if before is not None:
+        stmt = stmt.where(col(Comment.created_at) < before)
+    rows = list(
+        session.exec(stmt.order_by(col(Comment.created_at).desc(), col(Comment.id)).limit(limit)).all()
+    )
+    rows.reverse()
+    return _view(session, user_id, rows)
+
+
+def _comment(session: Session, user_id: uuid.UUID, comment_id: uuid.UUID | str) -> tuple[Comment, Task]:
+    cid = parse_id(comment_id)
+    comment = session.get(Comment, cid) if cid else None
+    if comment is None:
+        raise NotFoundError(NOT_FOUND)
+    try:
+        task = get_task(session, user_id=user_id, task_id=comment.task_id)
+    except NotFoundError:
+        raise NotFoundError(NOT_FOUND) from None
+    return comment, task
+
+
+def edit_comment(
+    session: Session, *, user_id: uuid.UUID, comment_id: uuid.UUID | str, body: str
+) -> CommentView:
+    """Change one's own comment (another's is "not found")."""
+    comment, _task = _comment(session, user_id, comment_id)
+    if comment.author_id != user_id:
+        raise NotFoundError(NOT_FOUND)
+    comment.body = _clean_body(body)
+    comment.edited_at = utcnow()
+    session.add(comment)
+    session.flush()
+    return _view(session, user_id, [comment])[0]
+
+
+def delete_comment(session: Session, *, user_id: uuid.UUID, comment_id: uuid.UUID | str) -> None:
+    """Delete one's own comment, or any in a project one owns."""
+    comment, task = _comment(session, user_id, comment_id)
+    owner = role_of(session, user_id=user_id, project_id=task.project_id) == ProjectRole.owner.value
+    if comment.author_id != user_id and not owner:
+        raise NotFoundError(NOT_FOUND)
+    session.delete(comment)
+    session.flush()
+
+
+def search_comments(session: Session, *, user_id: uuid.UUID, text: str, limit: int = 50) -> list[CommentView]:
+    """Comments containing ``text`` (any case) in the projects the user is a member of, newest first.
+
+    Bodies are encrypted at rest, so they are read and matched here; a small team's comments are
+    few enough for that (the newest 5,000 are scanned).
+    """
+    require_text(text, "The search")
+    needle = " ".join(str(text or "").split()).casefold()
+    if not needle:
+        return []
+    stmt = (
+        select(Comment)
+        .join(Task, col(Task.id) == Comment.task_id)
+        .where(col(Task.project_id).in_(visible_projects(user_id)))
+        .order_by(col(Comment.created_at).desc())
+        .limit(5000)
+    )
+    found = [c for c in session.exec(stmt).all() if needle in " ".join(c.body.split()).casefold()]
+    return _view(session, user_id, found[:limit])
