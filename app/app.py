@@ -27,6 +27,8 @@ from app.pages.tasks import tasks_page
 from app.services.retention import purge_daily
 from app.states.auth import AuthState
 from app.states.chat import ChatState
+from app.states.live import LiveState
+from app.states.live import listen as listen_live
 from app.states.settings import SettingsState
 from app.states.tasks import TasksState
 
@@ -141,13 +143,16 @@ app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · Ticked", on_load=AuthState.redirect_if_signed_in
 )
 app.add_page(
-    chat_page, route=routes.CHAT, title="Chat · Ticked", on_load=[AuthState.require_auth, ChatState.on_load]
+    chat_page,
+    route=routes.CHAT,
+    title="Chat · Ticked",
+    on_load=[AuthState.require_auth, ChatState.on_load, LiveState.watch],
 )
 app.add_page(
     tasks_page,
     route=routes.TASKS,
     title="Tasks · Ticked",
-    on_load=[AuthState.require_auth, TasksState.on_load],
+    on_load=[AuthState.require_auth, TasksState.on_load, LiveState.watch],
 )
 app.add_page(
     settings_page,
@@ -160,6 +165,7 @@ app.add_page(
 app.register_lifespan_task(recover_at_start_up)
 app.register_lifespan_task(mcp_lifespan)
 app.register_lifespan_task(purge_daily)  # chat retention: at start-up, then every 24 h
+app.register_lifespan_task(listen_live)  # rx.App given as `app`; teammates' changes refresh open pages
 
 
 async def _warm_up_and_freeze() -> None:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.models import OperationStatus, Task, TaskOperation
 from app.models.base import utcnow
+from app.services import live
 
 
 @dataclass
@@ -87,6 +88,8 @@ def record_change(
         )
     op.task_id = task_id
     op.project_id = project_id
+    concerned = [uuid.UUID(command[key]) for key in ("member_id", "to") if command.get(key)]
+    live.touch(session, project_id=project_id, users=concerned)
     op.undo_state = undo_state
     op.updated_at = utcnow()
     session.add(op)
