@@ -27,7 +27,7 @@ from app.pages.tasks import tasks_page
 from app.services.retention import purge_daily
 from app.states.auth import AuthState
 from app.states.chat import ChatState
-from app.states.live import LiveState
+from app.states.live import LiveState, refreshes
 from app.states.live import listen as listen_live
 from app.states.settings import SettingsState
 from app.states.tasks import TasksState
@@ -165,6 +165,7 @@ app.add_page(
 app.register_lifespan_task(recover_at_start_up)
 app.register_lifespan_task(mcp_lifespan)
 app.register_lifespan_task(purge_daily)  # chat retention: at start-up, then every 24 h
+refreshes(ChatState)
 app.register_lifespan_task(listen_live)  # rx.App given as `app`; teammates' changes refresh open pages
 
 

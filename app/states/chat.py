@@ -401,6 +401,19 @@ class ChatState(rx.State):
             return []
         return await run_db(chat_session.refresh_widgets, user_id=user_id, widget_ids=shown)
 
+    async def live_refresh(self) -> None:
+        """A teammate changed a shared project (called by :mod:`app.states.live` under this tab's
+        state lock): the cards shown read as their tasks are now, and a removed member's cards stop
+        showing the project's tasks. Nothing happens while a turn runs (it refreshes them itself)."""
+        if not self.thread_id or self.sending:
+            return
+        shown = [w.widget_id for m in self.messages for w in m.widgets]
+        user_id = await current_user_id(self) if shown else None
+        if user_id is None:
+            return
+        for view in await run_db(chat_session.refresh_widgets, user_id=user_id, widget_ids=shown):
+            self._replace_widget(view)
+
     async def _turn_failed(self) -> None:
         """An unexpected error (the database went away): the error handler tells the person; the
         composer must work again and no reply may look as if it were still coming."""

@@ -1,0 +1,90 @@
+"""Live pages without a browser: what a tab shows after a teammate's change, once the live listener
+calls its page state's ``live_refresh`` (app/states/live.py), on a real database.
+
+Alice shares Groceries with Bob; both have a chat card listing its task. Bob completes the task:
+Alice's card shows it done after her refresh. Alice removes Bob: his card stops showing the task.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+import reflex as rx
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from app.orchestration import chat_session
+from app.orchestration.runner import run_turn
+from app.services import projects, tasks
+from app.states.chat import ChatState
+from app.states.live import TAB_USERS, tabs_of
+from tests.states.tab import in_tab, sign_up
+
+
+def _texts(views: list[Any]) -> str:
+    return json.dumps([dataclasses.asdict(v) for m in views for v in m.widgets], default=str)
+
+
+def _chat_showing(token: str, user_id: uuid.UUID, thread_id: str, then: Any = None) -> str:
+    """A tab with the thread open; ``then(chat)`` runs before what the cards say is read."""
+
+    async def go(root: rx.State) -> str:
+        chat = await root.get_state(ChatState)
+        opened = chat_session.open_thread(user_id=user_id, thread_id=thread_id)
+        assert opened is not None
+        chat._show(opened)
+        if then is not None:
+            await then(chat)
+        return _texts(chat.messages)
+
+    return in_tab(token, go)
+
+
+def _shared_groceries(app_db: sa.Engine) -> dict[str, Any]:
+    """Alice's Groceries shared with Bob (editor), its task, and each one's chat listing it."""
+    alice_token, alice = sign_up(app_db)
+    bob_token, bob = sign_up(app_db)
+    with Session(app_db, expire_on_commit=False) as s:
+        groceries = projects.create_project(s, user_id=alice, name="Groceries")
+        bob_email = projects.names_of(s, {bob})[bob].email
+        projects.share_project(s, user_id=alice, project_id=groceries.id, email=bob_email)
+        milk = tasks.create_task(s, user_id=alice, data={"title": "oat milk", "project_id": groceries.id})
+        s.commit()
+    return {
+        "alice": (alice_token, alice, run_turn(user_id=alice, text="show my tasks").thread_id),
+        "bob": (bob_token, bob, run_turn(user_id=bob, text="show my tasks").thread_id),
+        "project": groceries.id,
+        "task": milk.id,
+    }
+
+
+async def refresh(chat: ChatState) -> None:
+    await chat.live_refresh()
+
+
+def test_a_card_shows_a_teammates_change_after_the_live_refresh(app_db: sa.Engine):
+    team = _shared_groceries(app_db)
+    before = _chat_showing(*team["alice"])
+    assert "oat milk" in before
+    assert "task.complete" in before
+    with Session(app_db) as s:
+        tasks.complete_task(s, user_id=team["bob"][1], task_id=team["task"])
+        s.commit()
+    refreshed = _chat_showing(*team["alice"], then=refresh)
+    assert "task.reopen" in refreshed
+    assert "task.complete" not in refreshed
+
+
+def test_only_the_connected_tabs_of_the_people_concerned_are_refreshed():
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    TAB_USERS.update({"tab-a1": alice, "tab-a2": alice, "tab-b": bob, "tab-gone": alice})
+    try:
+        assert sorted(tabs_of([str(alice)], connected={"tab-a1", "tab-a2", "tab-b"})) == ["tab-a1", "tab-a2"]
+        assert "tab-gone" not in TAB_USERS  # a tab no longer connected is forgotten
+        assert tabs_of([str(uuid.uuid4())], connected={"tab-a1", "tab-b"}) == []
+    finally:
+        for token in ("tab-a1", "tab-a2", "tab-b", "tab-gone"):
+            TAB_USERS.pop(token, None)
