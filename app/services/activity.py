@@ -120,6 +120,10 @@ def _describe(op: TaskOperation, people: dict[uuid.UUID, User], projects: dict[u
     if kind == OperationType.assign:
         return _assignment(op, people)
     if kind == OperationType.comment:
+        if cmd.get("action") == "edit_comment":
+            return f"edited a comment on {titles}"
+        if cmd.get("action") == "delete_comment":
+            return f"deleted a comment on {titles}"
         return f"commented on {titles}"
     if kind == OperationType.project:
         if cmd.get("action") == "create_project":
@@ -138,6 +142,10 @@ def _describe(op: TaskOperation, people: dict[uuid.UUID, User], projects: dict[u
             return f"{verb} {cmd.get('email')} as {cmd.get('role')}"
         if action == "leave":
             return "left the project"
+        if action == "join":
+            return f"joined the project as {cmd.get('role')}"
+        if action == "inherit":
+            return f"became the owner ({cmd.get('email') or 'the previous owner'} deleted their account)"
         if action == "remove":
             return f"removed {display_name(member)}"
         if action == "set_role":

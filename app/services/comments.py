@@ -2,9 +2,10 @@
 
 Bodies are markdown, 1-5,000 characters, encrypted at rest (:class:`app.models.Comment`). Authors
 edit and delete their own; a project owner may delete any comment in it. A task the acting user
-cannot see answers "not found", exactly like a missing one (:mod:`app.services.projects`). Adding
-one is journaled (kind ``comment``, with the task and its project) so the project's activity feed
-shows it; the journal holds the comment's id, never its text.
+cannot see answers "not found", exactly like a missing one (:mod:`app.services.projects`), and so
+does a comment one may not change. Adding, editing and deleting one are journaled (kind
+``comment``, with the task and its project) so the project's activity feed shows them; the
+journal holds the comment's id, never its text.
 """
 
 from __future__ import annotations
@@ -76,22 +77,7 @@ def add_comment(
     comment = Comment(task_id=task.id, author_id=user_id, body=_clean_body(body))
     session.add(comment)
     session.flush()
-    record_change(
-        session,
-        user_id=user_id,
-        origin=origin,
-        operation_type=OperationType.comment,
-        command={
-            "action": "comment",
-            "task_id": str(task.id),
-            "comment_id": str(comment.id),
-            "title": task.title,
-        },
-        before=[],
-        after=[],
-        task_id=task.id,
-        project_id=task.project_id,
-    )
+    _journal(session, user_id=user_id, origin=origin, action="comment", task=task, comment_id=comment.id)
     return _view(session, user_id, [comment])[0]
 
 
@@ -127,28 +113,64 @@ def _comment(session: Session, user_id: uuid.UUID, comment_id: uuid.UUID | str) 
     return comment, task
 
 
+def _journal(
+    session: Session, *, user_id: uuid.UUID, origin: Origin, action: str, task: Task, comment_id: uuid.UUID
+) -> None:
+    """One journal entry for a comment's change (its id and task, never its text)."""
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=OperationType.comment,
+        command={
+            "action": action,
+            "task_id": str(task.id),
+            "comment_id": str(comment_id),
+            "title": task.title,
+        },
+        before=[],
+        after=[],
+        task_id=task.id,
+        project_id=task.project_id,
+    )
+
+
 def edit_comment(
-    session: Session, *, user_id: uuid.UUID, comment_id: uuid.UUID | str, body: str
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    comment_id: uuid.UUID | str,
+    body: str,
+    origin: Origin = PAGE,
 ) -> CommentView:
-    """Change one's own comment (another's is "not found")."""
-    comment, _task = _comment(session, user_id, comment_id)
+    """Change one's own comment (another's is "not found", even for the project's owner)."""
+    comment, task = _comment(session, user_id, comment_id)
     if comment.author_id != user_id:
         raise NotFoundError(NOT_FOUND)
-    comment.body = _clean_body(body)
-    comment.edited_at = utcnow()
-    session.add(comment)
-    session.flush()
+    clean = _clean_body(body)
+    if clean != comment.body:
+        comment.body = clean
+        comment.edited_at = utcnow()
+        session.add(comment)
+        session.flush()
+        _journal(
+            session, user_id=user_id, origin=origin, action="edit_comment", task=task, comment_id=comment.id
+        )
     return _view(session, user_id, [comment])[0]
 
 
-def delete_comment(session: Session, *, user_id: uuid.UUID, comment_id: uuid.UUID | str) -> None:
-    """Delete one's own comment, or any in a project one owns."""
+def delete_comment(
+    session: Session, *, user_id: uuid.UUID, comment_id: uuid.UUID | str, origin: Origin = PAGE
+) -> None:
+    """Delete one's own comment, or any in a project one owns (anyone else's is "not found")."""
     comment, task = _comment(session, user_id, comment_id)
     owner = role_of(session, user_id=user_id, project_id=task.project_id) == ProjectRole.owner.value
     if comment.author_id != user_id and not owner:
         raise NotFoundError(NOT_FOUND)
+    cid = comment.id
     session.delete(comment)
     session.flush()
+    _journal(session, user_id=user_id, origin=origin, action="delete_comment", task=task, comment_id=cid)
 
 
 def search_comments(session: Session, *, user_id: uuid.UUID, text: str, limit: int = 50) -> list[CommentView]:

@@ -210,8 +210,8 @@ def find_project(session: Session, *, user_id: uuid.UUID, name: str, need: str =
     Archived projects are found too (a person may still name one); not found otherwise.
     """
     require_text(name, "The project name")
-    key = name_key(str(name))
-    if not key:
+    key = name_key(str(name or "").replace("\x00", ""))  # as names are stored (PostgreSQL refuses NUL)
+    if not key or len(key) > PROJECT_NAME_MAX * 2:
         raise NotFoundError(NOT_FOUND)
     stmt = (
         select(Project, Membership.role)
@@ -365,6 +365,19 @@ def delete_project(
     session.execute(sa.delete(Task).where(col(Task.project_id) == project.id))
     session.delete(project)
     session.flush()
+    # The project's own journal went with it (its entries name it); the deletion itself is kept
+    # in the deleting owner's journal, outside any project.
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=OperationType.project,
+        command={"action": "delete_project", "project_id": str(project.id), "name": name, "tasks": count},
+        before=[],
+        after=[],
+        task_id=None,
+        project_id=None,
+    )
     return name, count
 
 
@@ -437,6 +450,7 @@ def share_project(
             _keep_an_owner(session, project.id, leaving=other.id)
             membership.role = clean_role
             session.add(membership)
+            _move_primary_owner(session, project)
         else:
             membership.role = clean_role
             session.add(membership)
@@ -534,7 +548,11 @@ def transfer_ownership(
     target = _member(session, project.id, to_user_id)
     if target.user_id == user_id:
         return project
-    _name_free(session, owner_id=target.user_id, name=project.name)
+    if _clashes(session, owner_id=target.user_id, project=project):
+        person = session.get(User, target.user_id)
+        raise ConflictError(
+            f'{display_name(person)} already has a project called "{project.name}": rename one of them first.'
+        )
     target.role = ProjectRole.owner.value
     session.add(target)
     mine = _member(session, project.id, user_id)
@@ -553,16 +571,30 @@ def transfer_ownership(
     return project
 
 
+def _clashes(session: Session, *, owner_id: uuid.UUID, project: Project) -> bool:
+    """Whether ``owner_id`` already owns another project of this name (any case)."""
+    stmt = select(Project.id).where(
+        Project.owner_id == owner_id, Project.name_key == project.name_key, Project.id != project.id
+    )
+    return session.exec(stmt).first() is not None
+
+
 def _move_primary_owner(session: Session, project: Project) -> None:
-    """``Project.owner_id`` follows ownership: the longest-standing owner when it is no longer one."""
+    """``Project.owner_id`` follows ownership: the longest-standing owner when it is no longer one
+    (the first whose own projects have no other of this name: names stay unique per owner)."""
     session.flush()
     owners = _owners(session, project.id)
-    if owners and project.owner_id not in owners:
-        _name_free(session, owner_id=owners[0], name=project.name, but=project.id)
-        project.owner_id = owners[0]
-        project.updated_at = utcnow()
-        session.add(project)
-        session.flush()
+    if not owners or project.owner_id in owners:
+        return
+    free = [o for o in owners if not _clashes(session, owner_id=o, project=project)]
+    if not free:
+        raise ConflictError(
+            f'Every other owner already has a project called "{project.name}": rename this one first.'
+        )
+    project.owner_id = free[0]
+    project.updated_at = utcnow()
+    session.add(project)
+    session.flush()
 
 
 def remove_member(
@@ -629,7 +661,11 @@ def cancel_invitation(
 
 def accept_invitations(session: Session, *, user: User) -> int:
     """Turn the pending invitations for ``user``'s email into memberships (at sign-up): how many."""
-    pending = session.exec(select(Invitation).where(Invitation.email == user.email.strip().lower())).all()
+    pending = session.exec(
+        select(Invitation)
+        .where(Invitation.email == user.email.strip().lower())
+        .order_by(col(Invitation.created_at), col(Invitation.id))
+    ).all()
     for invitation in pending:
         exists = role_of(session, user_id=user.id, project_id=invitation.project_id)
         if exists is None:
@@ -643,20 +679,30 @@ def accept_invitations(session: Session, *, user: User) -> int:
                 )
             )
         session.delete(invitation)
+        session.flush()
+        if exists is None:
+            _journal(
+                session,
+                user_id=user.id,
+                origin=Origin(source="signup"),
+                kind=OperationType.member,
+                project_id=invitation.project_id,
+                command={"action": "join", "member_id": str(user.id), "role": invitation.role},
+            )
     session.flush()
     return len(pending)
 
 
 def members_matching(session: Session, *, user_id: uuid.UUID, project_id: uuid.UUID, who: str) -> list[User]:
     """The project's members a person may mean by ``who``: an email, "me", or a name (first name too)."""
-    get_project(session, user_id=user_id, project_id=project_id)
+    project = get_project(session, user_id=user_id, project_id=project_id)
     text = " ".join(str(who or "").split()).casefold().strip(" .,!?'\"")
     if not text:
         return []
     rows = session.exec(
         select(User)
         .join(Membership, col(Membership.user_id) == User.id)
-        .where(Membership.project_id == project_id)
+        .where(Membership.project_id == project.id)
         .order_by(col(Membership.created_at))
     ).all()
     if text in {"me", "myself"}:

@@ -28,6 +28,7 @@ from app.models import Action, Message, SearchTerm, TaskOperation, Thread, User,
 from app.models.base import EncryptedJSON, EncryptedText
 from app.orchestration.runner import run_turn
 from app.orchestration.widget_actions import perform
+from app.services import comments as comment_service
 from app.services import messages as message_service
 from app.services import search_index
 from app.services import tasks as task_service
@@ -98,12 +99,20 @@ def test_every_encrypted_column_is_bound_to_its_own_name():
 
 def test_chat_content_never_reaches_the_database_in_plaintext(app_db):
     user_id = new_user()
-    m_message, m_search, m_title, m_widget, m_action = (
-        marker(k) for k in ("msg", "find", "ttl", "wdg", "act")
+    m_message, m_search, m_title, m_widget, m_action, m_comment, m_edited = (
+        marker(k) for k in ("msg", "find", "ttl", "wdg", "act", "cmt", "edit")
     )
     control = marker("control")
     with session_scope() as session:
-        task_service.create_task(session, user_id=user_id, data={"title": f"water plants {control}"})
+        control_task = task_service.create_task(
+            session, user_id=user_id, data={"title": f"water plants {control}"}
+        )
+        # a comment (issue 16), and an edit of another: both bodies are encrypted like messages
+        comment_service.add_comment(
+            session, user_id=user_id, task_id=control_task.id, body=f"**{m_comment}**"
+        )
+        edited = comment_service.add_comment(session, user_id=user_id, task_id=control_task.id, body="draft")
+        comment_service.edit_comment(session, user_id=user_id, comment_id=edited.comment.id, body=m_edited)
 
     first = run_turn(user_id=user_id, text=f"what's overdue? {m_message}")
     run_turn(user_id=user_id, text=f"search for {m_search}", thread_id=first.thread_id)
@@ -137,6 +146,12 @@ def test_chat_content_never_reaches_the_database_in_plaintext(app_db):
         payloads = [w.payload for w in session.exec(select(Widget)).all()]
         assert any(m_widget in str(p) for p in payloads)
         assert session.exec(select(Action)).one().payload == {"task_id": m_action}
+        bodies = [c.comment.body for c in comment_service.list_comments(
+            session, user_id=user_id, task_id=control_task.id)]  # fmt: skip
+        assert bodies == [f"**{m_comment}**", m_edited]
+        assert [
+            c.comment.body for c in comment_service.search_comments(session, user_id=user_id, text=m_comment)
+        ]
         inputs = [op.input_text for op in session.exec(select(TaskOperation)).all()]
         assert any(m_search in t for t in inputs)
         found = thread_service.list_threads(session, user_id=user_id, search=m_message)
@@ -152,7 +167,7 @@ def test_chat_content_never_reaches_the_database_in_plaintext(app_db):
     # ... and no marker is anywhere in the database's bytes, while the control task's title is.
     raw = raw_bytes(app_db)
     assert control.encode() in raw
-    for secret in (m_message, m_search, m_title, m_widget, m_action):
+    for secret in (m_message, m_search, m_title, m_widget, m_action, m_comment, m_edited):
         assert secret.encode() not in raw, secret
         assert secret.upper().encode() not in raw, secret
         assert secret.capitalize().encode() not in raw, secret
