@@ -137,7 +137,10 @@ def describe_failure(exc: Exception) -> dict[str, str]:
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header"))
+        where = list(err.get("loc", ()))
+        if where and where[0] in ("body", "query", "path", "header"):  # where it came, not a field name
+            where = where[1:]
+        loc = ".".join(str(p) for p in where)
         msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             msg = "is not a known field"

@@ -22,6 +22,15 @@ EXPECTED = {
     "/api/tasks/{task_id}": {"get", "patch", "delete"},
     "/api/tasks/{task_id}/complete": {"post"},
     "/api/tasks/{task_id}/reopen": {"post"},
+    "/api/tasks/{task_id}/comments": {"get", "post"},
+    "/api/comments/{comment_id}": {"patch", "delete"},
+    "/api/projects": {"get", "post"},
+    "/api/projects/{project_id}": {"get", "patch", "delete"},
+    "/api/projects/{project_id}/members": {"get", "post"},
+    "/api/projects/{project_id}/members/{user_id}": {"patch", "delete"},
+    "/api/projects/{project_id}/transfer": {"post"},
+    "/api/projects/{project_id}/invitations/{email}": {"delete"},
+    "/api/projects/{project_id}/activity": {"get"},
     "/api/health/live": {"get"},
     "/api/health/ready": {"get"},
     "/api/me": {"delete"},
@@ -56,6 +65,7 @@ def test_openapi_has_every_path() -> None:
 def test_openapi_every_schema_has_an_example() -> None:
     schemas = TestClient(create_api()).get("/api/openapi.json").json()["components"]["schemas"]
     assert {"TaskCreate", "TaskPublic", "ChatRequest", "ChatResponse", "ErrorResponse"} <= set(schemas)
+    assert {"ProjectDetail", "MemberList", "ShareRequest", "CommentPage", "ActivityPage"} <= set(schemas)
     missing = [name for name, s in schemas.items() if not (s.get("examples") or "example" in s)]
     assert missing == []
     for name, s in schemas.items():

@@ -27,6 +27,8 @@ from app.api.main import create_api
 from app.core.db import get_engine, session_scope
 from app.models import User
 from app.services import auth as auth_service
+from app.services import comments as comment_service
+from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services import threads as thread_service
 from tests.api.conftest import point_app_at, release_app
@@ -41,6 +43,9 @@ class Seeded:
     user_id: uuid.UUID
     task_id: str
     thread_id: str
+    project_id: str
+    comment_id: str
+    mate_id: uuid.UUID
 
     def token(self) -> str:
         """A fresh token per case, so a generated ``POST /api/auth/logout`` cannot spoil the next."""
@@ -56,9 +61,22 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
     try:
         with session_scope() as session:
             user = auth_service.register(session, email="fuzz@example.com", password="correct-horse-42")
-            task = task_service.create_task(session, user_id=user.id, data={"title": "pay rent"})
+            mate = auth_service.register(session, email="mate@example.com", password="correct-horse-42")
+            project = project_service.create_project(session, user_id=user.id, name="Groceries")
+            project_service.share_project(
+                session, user_id=user.id, project_id=project.id, email=mate.email, role="editor"
+            )
+            project_service.share_project(
+                session, user_id=user.id, project_id=project.id, email="new@example.com", role="viewer"
+            )
+            task = task_service.create_task(
+                session, user_id=user.id, data={"title": "pay rent", "project_id": project.id}
+            )
+            comment = comment_service.add_comment(session, user_id=user.id, task_id=task.id, body="on it")
             thread = thread_service.create_thread(session, user_id=user.id, title="Rent")
-            seed = Seeded(user.id, str(task.id), str(thread.id))
+            seed = Seeded(
+                user.id, str(task.id), str(thread.id), str(project.id), str(comment.comment.id), mate.id
+            )
         yield seed
     finally:
         release_app()
@@ -66,7 +84,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
 
 def test_schemathesis_covers_every_operation() -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 26
+    assert len(operations) == 42
 
 
 @schema.parametrize()
@@ -80,9 +98,17 @@ def test_schemathesis_covers_every_operation() -> None:
 def test_schemathesis_operation(case: schemathesis.Case, seeded: Seeded) -> None:
     # Aim some cases at ids that exist (chosen from the generated value, so replays are stable).
     params = case.path_parameters or {}
-    if "user_id" in params:
-        params["user_id"] = str(seeded.user_id)
-    for name, real in (("task_id", seeded.task_id), ("thread_id", seeded.thread_id)):
+    if "user_id" in params:  # oneself, or (for a project's members) sometimes the other member
+        mate = "/members/" in case.path and len(str(params["user_id"])) % 2 == 0
+        params["user_id"] = str(seeded.mate_id if mate else seeded.user_id)
+    reals = {
+        "task_id": seeded.task_id,
+        "thread_id": seeded.thread_id,
+        "project_id": seeded.project_id,
+        "comment_id": seeded.comment_id,
+        "email": "new@example.com",
+    }
+    for name, real in reals.items():
         if name in params and len(str(params[name])) % 2 == 0:
             params[name] = real
     case.call_and_validate(headers={"Authorization": f"Bearer {seeded.token()}"}, checks=CHECKS)

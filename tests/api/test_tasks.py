@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import ApiUser, assert_error, create_task
 
 TASK_KEYS = {
-    "id", "title", "description", "completed", "completed_at", "priority", "tags", "due_date", "recurrence",
-    "created_at", "updated_at",
+    "id", "project_id", "assignee_id", "title", "description", "completed", "completed_at", "priority",
+    "tags", "due_date", "recurrence", "created_at", "updated_at",
 }  # fmt: skip
 
 
@@ -125,6 +125,9 @@ def test_tasks_create_201(api: TestClient, alice: ApiUser) -> None:
     assert (task["due_date"], task["recurrence"], task["completed"], task["completed_at"]) == (
         None, None, False, None,
     )  # fmt: skip
+    # No project given: the creator's Inbox, assigned to nobody.
+    [inbox] = [p for p in api.get("/api/projects", headers=alice.headers).json()["data"] if p["inbox"]]
+    assert (task["project_id"], task["assignee_id"]) == (inbox["id"], None)
     full = create_task(
         api,
         alice,

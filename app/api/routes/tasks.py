@@ -1,7 +1,13 @@
-"""Tasks over HTTP: the task service's filters, sorts and changes."""
+"""Tasks over HTTP: the task service's filters, sorts and changes.
+
+A task is seen through its project (:mod:`app.services.projects`): ``?project=`` narrows the list to
+one project, ``?assignee=`` to a person's tasks (a user id, ``me``, or ``none`` for unassigned); a
+body's ``project_id`` moves a task and ``assignee_id`` assigns it (``null`` unassigns).
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -10,7 +16,9 @@ from app.api.deps import CurrentUser, SessionDep
 from app.api.schemas import ERRORS, TaskCreateBody, TaskList, TaskUpdateBody
 from app.models import TaskPublic
 from app.models.task import DueFilter, PriorityName, SortKey, StatusFilter
+from app.services import projects as project_service
 from app.services import tasks as task_service
+from app.services.errors import InvalidInputError
 from app.services.operations import Origin
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
@@ -29,13 +37,36 @@ def list_tasks(
     sort: SortKey = "created",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    project: Annotated[uuid.UUID | None, Query(description="Only this project's tasks")] = None,
+    assignee: Annotated[
+        str | None, Query(max_length=64, description='Only tasks assigned to this user id, "me", or "none"')
+    ] = None,
 ) -> TaskList:
+    if project is not None:  # a project one may not see is "not found", exactly like a missing one
+        project_service.get_project(session, user_id=user.id, project_id=project)
+    assignee_id, unassigned = _assignee(assignee, user.id)
     query = task_service.TaskQuery(
-        status=status, tag=tag, priority=priority, due=due, search=q, sort=sort, limit=limit, offset=offset
-    )
+        status=status, tag=tag, priority=priority, due=due, search=q, sort=sort, limit=limit, offset=offset,
+        project_id=project, assignee_id=assignee_id, unassigned=unassigned,
+    )  # fmt: skip
     tasks = task_service.list_tasks(session, user_id=user.id, query=query)
     count = task_service.count_by_status(session, user_id=user.id, query=query)[status]
     return TaskList(data=[task_service.to_public(t) for t in tasks], count=count)
+
+
+def _assignee(value: str | None, me: uuid.UUID) -> tuple[uuid.UUID | None, bool]:
+    """``?assignee=``: (the person, only unassigned tasks)."""
+    if value is None:
+        return None, False
+    word = value.strip().lower()
+    if word == "me":
+        return me, False
+    if word == "none":
+        return None, True
+    try:
+        return uuid.UUID(word), False
+    except ValueError:
+        raise InvalidInputError('assignee: must be a user id, "me" or "none".') from None
 
 
 @router.post("", response_model=TaskPublic, status_code=201, summary="Create a task")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
 from app.api.deps import CurrentUser, SessionDep, UserId
+from app.api.paging import decode_cursor, encode_cursor
 from app.api.schemas import (
     ERRORS,
     ActionRequest,
@@ -100,16 +99,6 @@ def delete_thread(thread_id: str, session: SessionDep, user: CurrentUser) -> Res
     return Response(status_code=204)
 
 
-def _cursor(raw: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not raw:
-        return None
-    try:
-        stamp, mid = raw.split("|", 1)
-        return datetime.fromisoformat(stamp), uuid.UUID(mid)
-    except ValueError as exc:
-        raise InvalidInputError("Invalid cursor.") from exc
-
-
 def _message_out(message: Message, widgets: list, live: dict[str, dict[str, Any]]) -> MessageOut:
     return MessageOut(
         id=message.id,
@@ -136,7 +125,7 @@ def list_messages(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> MessagePage:
     page = message_service.page_messages(
-        session, user_id=user.id, thread_id=thread_id, limit=limit, before=_cursor(before)
+        session, user_id=user.id, thread_id=thread_id, limit=limit, before=decode_cursor(before)
     )
     widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in page.messages])
     # Cards as they read now (rows follow their tasks, answered questions are settled), as on the page.
@@ -147,7 +136,7 @@ def list_messages(
     return MessagePage(
         data=data,
         has_more=page.has_earlier,
-        next_before=f"{cursor[0].isoformat()}|{cursor[1]}" if cursor else None,
+        next_before=encode_cursor(*cursor) if cursor else None,
     )
 
 
