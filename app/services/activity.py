@@ -42,7 +42,7 @@ SHOWN_KINDS = tuple(
 
 @dataclass
 class Entry:
-    """One line of a feed."""
+    """One line of a feed; ``at`` is when the change was journaled (the feed's order and cursor)."""
 
     id: uuid.UUID
     at: datetime
@@ -183,7 +183,7 @@ def _entries(session: Session, ops: list[TaskOperation]) -> list[Entry]:
     return [
         Entry(
             id=op.id,
-            at=op.updated_at,
+            at=op.created_at,
             actor=people.get(op.user_id),
             kind=op.operation_type,
             text=_describe(op, people, projects),
@@ -215,6 +215,17 @@ def _base() -> Any:
     )
 
 
+def _before(stmt: Any, before: datetime | None, before_id: uuid.UUID | None) -> Any:
+    if before is None:
+        return stmt
+    older = col(TaskOperation.created_at) < before
+    if before_id is None:
+        return stmt.where(older)
+    return stmt.where(
+        older | ((col(TaskOperation.created_at) == before) & (col(TaskOperation.id) < before_id))
+    )
+
+
 def project_activity(
     session: Session,
     *,
@@ -223,17 +234,19 @@ def project_activity(
     limit: int = 50,
     before: datetime | None = None,
     task_id: uuid.UUID | None = None,
+    before_id: uuid.UUID | None = None,
 ) -> list[Entry]:
     """A project's feed, newest first (members only).
 
-    ``before`` pages back; ``task_id`` narrows it to one task.
+    ``before`` pages back: the entries older than an entry's ``at`` (with ``before_id``, that
+    entry's ``id``, entries of the very same time that sort after it too, so a page boundary
+    between two changes of one instant loses neither); ``task_id`` narrows it to one task.
     """
     project = get_project(session, user_id=user_id, project_id=project_id)
     stmt = _base().where(TaskOperation.project_id == project.id)
     if task_id is not None:
         stmt = stmt.where(TaskOperation.task_id == task_id)
-    if before is not None:
-        stmt = stmt.where(col(TaskOperation.created_at) < before)
+    stmt = _before(stmt, before, before_id)
     stmt = stmt.order_by(col(TaskOperation.created_at).desc(), col(TaskOperation.id).desc()).limit(
         _limit(limit)
     )
