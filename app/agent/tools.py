@@ -8,13 +8,16 @@ JSON object clients get, whose keys are the result's fields in order.
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.agent.types import Tool, ToolContext, ToolResult
-from app.models import OperationType
+from app.agent.types import Tool, ToolContext, ToolError, ToolResult
+from app.models import OperationType, User
+from app.models.comment import COMMENT_MAX
+from app.models.project import PROJECT_COLORS, PROJECT_NAME_MAX
 from app.models.task import (
     DESCRIPTION_MAX,
     TITLE_MAX,
@@ -26,7 +29,11 @@ from app.models.task import (
     StatusFilter,
     Task,
 )
+from app.services import activity as activity_service
+from app.services import comments as comment_service
+from app.services import projects as project_service
 from app.services import tasks as task_service
+from app.services.errors import NotFoundError
 
 MAX_LISTED = 50
 
@@ -44,6 +51,20 @@ class AddTaskArgs(_Args):
     tags: list[str] = Field(default_factory=list, description="Lower-case tags without '#'.")
     due_date: date | None = Field(default=None, description="YYYY-MM-DD")
     recurrence: RecurrenceName | None = None
+    project_id: str | None = Field(
+        default=None,
+        max_length=PROJECT_NAME_MAX,
+        description="The project it goes in: its id or its name (default: the user's Inbox).",
+    )
+    assignee_id: str | None = Field(
+        default=None,
+        max_length=320,
+        description="Assign it to a member of that project: their id, email, name, or 'me'.",
+    )
+
+
+PROJECT_HELP = "A project the user is a member of: its id or its name ('Inbox' is their personal list)."
+PERSON_HELP = "A person: 'me', or a member's email or name (a first name is enough when it is unique)."
 
 
 class ListTasksArgs(_Args):
@@ -54,11 +75,16 @@ class ListTasksArgs(_Args):
     search: str | None = Field(default=None, max_length=200)
     sort: SortKey = "created"
     limit: int = Field(default=MAX_LISTED, ge=1, le=200)
+    project: str | None = Field(default=None, max_length=PROJECT_NAME_MAX, description=PROJECT_HELP)
+    assignee: str | None = Field(default=None, max_length=320, description=PERSON_HELP)
+    unassigned: bool = Field(default=False, description="Only tasks assigned to nobody.")
 
 
 class SearchTasksArgs(_Args):
     query: str = Field(min_length=1, max_length=200)
     status: StatusFilter = "all"
+    project: str | None = Field(default=None, max_length=PROJECT_NAME_MAX, description=PROJECT_HELP)
+    assignee: str | None = Field(default=None, max_length=320, description=PERSON_HELP)
 
 
 class TaskIdArgs(_Args):
@@ -77,6 +103,67 @@ class UpdateTaskArgs(_Args):
     tags: list[str] | None = Field(default=None, description="The complete new list of tags.")
     due_date: date | None = Field(default=None, description="YYYY-MM-DD, or null to clear the due date.")
     recurrence: RecurrenceName | None = None
+    project_id: str | None = Field(
+        default=None, max_length=PROJECT_NAME_MAX, description="Move it to this project (id or name)."
+    )
+    assignee_id: str | None = Field(
+        default=None,
+        max_length=320,
+        description="Assign it to a member of its project (id, email, name or 'me'); null unassigns.",
+    )
+
+
+class ProjectArgs(_Args):
+    project: str = Field(min_length=1, max_length=PROJECT_NAME_MAX, description=PROJECT_HELP)
+
+
+class CreateProjectArgs(_Args):
+    name: str = Field(min_length=1, max_length=PROJECT_NAME_MAX, description="The new project's name.")
+    color: str | None = Field(default=None, description=f"One of {', '.join(PROJECT_COLORS)}.")
+
+
+class ListProjectsArgs(_Args):
+    archived: bool = Field(default=False, description="Include archived projects.")
+
+
+class MoveTaskArgs(_Args):
+    task_id: str = Field(description="The task's id (UUID).")
+    project: str = Field(min_length=1, max_length=PROJECT_NAME_MAX, description=PROJECT_HELP)
+
+
+class AssignTaskArgs(_Args):
+    task_id: str = Field(description="The task's id (UUID).")
+    assignee: str = Field(
+        min_length=1,
+        max_length=320,
+        description="A member of the task's project: 'me', their email or their name.",
+    )
+
+
+class CommentArgs(_Args):
+    task_id: str = Field(description="The task's id (UUID).")
+    body: str = Field(min_length=1, max_length=COMMENT_MAX, description="The comment (markdown).")
+
+
+class ActivityArgs(_Args):
+    project: str | None = Field(
+        default=None, max_length=PROJECT_NAME_MAX, description="Only this project's activity."
+    )
+    person: str | None = Field(
+        default=None, max_length=320, description="Only what this person did (in projects shared with them)."
+    )
+    since: Literal["today", "yesterday", "week", "all"] = Field(
+        default="all", description="today, since yesterday, the last 7 days, or any time."
+    )
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class ShareProjectArgs(_Args):
+    project: str = Field(min_length=1, max_length=PROJECT_NAME_MAX, description=PROJECT_HELP)
+    email: str = Field(min_length=3, max_length=320, description="Who to share it with.")
+    role: Literal["editor", "viewer"] = Field(
+        default="editor", description="editor: changes tasks; viewer: reads and comments."
+    )
 
 
 class UndoArgs(_Args):
@@ -114,6 +201,42 @@ class TasksDeleted(ToolResult):
     titles: list[str]
 
 
+class ProjectList(ToolResult):
+    """The user's projects (the Inbox first), each with its members and the user's role."""
+
+    projects: list[dict[str, Any]]
+    count: int
+
+
+class ProjectDone(ToolResult):
+    """A project created or shared: what happened (``status``) and the project as it is now."""
+
+    status: Literal["created", "member", "invited"]
+    project_id: str
+    name: str
+    project: dict[str, Any]
+    email: str | None = None
+    role: str | None = None
+
+
+class CommentAdded(ToolResult):
+    """A comment added to a task."""
+
+    status: Literal["commented"] = "commented"
+    task_id: str
+    title: str
+    comment: dict[str, Any]
+
+
+class Activity(ToolResult):
+    """Activity lines, newest first ("Sam completed "Buy milk""), and what was asked."""
+
+    entries: list[dict[str, Any]]
+    count: int
+    project: str | None = None
+    person: str | None = None
+
+
 class Undone(ToolResult):
     """What an undo reverted: the kind of change (``undone``), the first task and every title."""
 
@@ -124,19 +247,135 @@ class Undone(ToolResult):
     titles: list[str]
 
 
-def _public(task: Task) -> dict[str, Any]:
-    return task_service.to_public(task).to_json()
+def public_tasks(session: Any, tasks: list[Task]) -> list[dict[str, Any]]:
+    """Tasks' public JSON with where they are and who has them: ``project`` (its name, "Inbox" for
+    an inbox), ``assignee`` (email) and ``assignee_name``, as every surface shows a task."""
+    labels = project_service.task_labels(session, tasks)
+    out = []
+    for task in tasks:
+        label = labels.get(task.id, {})
+        out.append(
+            {
+                **task_service.to_public(task).to_json(),
+                "project": label.get("project"),
+                "assignee": label.get("assignee"),
+                "assignee_name": label.get("assignee_name"),
+            }
+        )
+    return out
 
 
-def _changed(task: Task, status: Literal["created", "completed", "pending", "updated"]) -> TaskChanged:
-    return TaskChanged(task_id=str(task.id), status=status, title=task.title, task=_public(task))
+def _public(ctx: ToolContext, task: Task) -> dict[str, Any]:
+    return public_tasks(ctx.session, [task])[0]
+
+
+def _changed(
+    ctx: ToolContext, task: Task, status: Literal["created", "completed", "pending", "updated"]
+) -> TaskChanged:
+    return TaskChanged(task_id=str(task.id), status=status, title=task.title, task=_public(ctx, task))
+
+
+# ----- names to ids: projects and people, through the membership rules of services/projects -----
+
+
+def resolve_project(ctx: ToolContext, ref: str, *, need: str = project_service.READ) -> Any:
+    """The project ``ref`` names (an id or a name) that the user may ``need``; else "not found"."""
+    pid = project_service.parse_id(ref)
+    if pid is not None:
+        return project_service.get_project(ctx.session, user_id=ctx.user_id, project_id=pid, need=need)
+    try:
+        return project_service.find_project(ctx.session, user_id=ctx.user_id, name=ref, need=need)
+    except NotFoundError:
+        raise ToolError(f"You have no project called “{' '.join(ref.split())}”.") from None
+
+
+def _who(user: User) -> str:
+    name = project_service.display_name(user)
+    return f"{name} ({user.email})" if user.name else name
+
+
+def _one_person(ref: str, found: list[User], where: str) -> User:
+    if not found:
+        raise ToolError(f"{ref} is not a member of {where}: share it with them first. Nothing was changed.")
+    if len(found) > 1:
+        names = " or ".join(_who(u) for u in found[:5])
+        raise ToolError(f"Which {ref} do you mean: {names}? Say their email. Nothing was changed.")
+    return found[0]
+
+
+def resolve_member(ctx: ToolContext, project: Any, ref: str) -> User:
+    """The member of ``project`` that ``ref`` names (id, email, name, "me"); a clear refusal when
+    they are not a member or the name fits several."""
+    pid = project_service.parse_id(ref)
+    matches: list[User]
+    if pid is not None:
+        people = project_service.names_of(ctx.session, {pid})
+        member = project_service.is_member(ctx.session, project_id=project.id, user_id=pid)
+        matches = [people[pid]] if member and pid in people else []
+    else:
+        matches = project_service.members_matching(
+            ctx.session, user_id=ctx.user_id, project_id=project.id, who=ref
+        )
+    return _one_person(" ".join(ref.split()), matches, f"“{project.name}”")
+
+
+def resolve_person(ctx: ToolContext, ref: str, projects: list[Any] | None = None) -> User:
+    """A person the user shares a project with (or the user, for "me"), by id, email or name."""
+    if " ".join(ref.split()).casefold() in {"me", "myself", "i"}:
+        me = project_service.names_of(ctx.session, {ctx.user_id}).get(ctx.user_id)
+        if me is None:
+            raise ToolError("Your account was not found.")
+        return me
+    if projects is None:
+        projects = [v.project for v in project_service.list_projects(ctx.session, user_id=ctx.user_id)]
+    found: dict[uuid.UUID, User] = {}
+    for project in projects:
+        pid = project_service.parse_id(ref)
+        if pid is not None:
+            if project_service.is_member(ctx.session, project_id=project.id, user_id=pid):
+                found.update(project_service.names_of(ctx.session, {pid}))
+            continue
+        for user in project_service.members_matching(
+            ctx.session, user_id=ctx.user_id, project_id=project.id, who=ref
+        ):
+            found[user.id] = user
+    where = f"“{projects[0].name}”" if len(projects) == 1 else "any of your projects"
+    return _one_person(" ".join(ref.split()), list(found.values()), where)
+
+
+def _task_fields(ctx: ToolContext, data: dict[str, Any], *, project_of: Any = None) -> dict[str, Any]:
+    """``project_id`` and ``assignee_id`` given as names turned into ids (ids pass through)."""
+    if data.get("project_id") is not None:
+        data["project_id"] = resolve_project(ctx, str(data["project_id"]), need=project_service.WRITE).id
+    if data.get("assignee_id") is not None:
+        if data.get("project_id") is not None:
+            project = project_service.get_project(
+                ctx.session, user_id=ctx.user_id, project_id=data["project_id"]
+            )
+        elif project_of is not None:
+            project = project_of
+        else:
+            project = project_service.inbox(ctx.session, user_id=ctx.user_id)
+        data["assignee_id"] = resolve_member(ctx, project, str(data["assignee_id"])).id
+    return data
 
 
 def add_task(ctx: ToolContext, args: AddTaskArgs) -> TaskChanged:
-    task = task_service.create_task(
-        ctx.session, user_id=ctx.user_id, data=args.model_dump(exclude_none=True), origin=ctx.origin
-    )
-    return _changed(task, "created")
+    data = _task_fields(ctx, args.model_dump(exclude_none=True))
+    task = task_service.create_task(ctx.session, user_id=ctx.user_id, data=data, origin=ctx.origin)
+    return _changed(ctx, task, "created")
+
+
+def _listing(
+    ctx: ToolContext, query: task_service.TaskQuery, project: str | None, assignee: str | None
+) -> list[Task]:
+    scope = None
+    if project:
+        scope = resolve_project(ctx, project)
+        query.project_id = scope.id
+    if assignee:
+        query.assignee_id = resolve_person(ctx, assignee, [scope] if scope is not None else None).id
+    return task_service.list_tasks(ctx.session, user_id=ctx.user_id, query=query)
 
 
 def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> TaskList:
@@ -147,27 +386,40 @@ def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> TaskList:
         due=args.due,
         search=args.search,
         sort=args.sort,
+        unassigned=args.unassigned,
     )
-    tasks = task_service.list_tasks(ctx.session, user_id=ctx.user_id, query=query)
+    tasks = _listing(ctx, query, args.project, args.assignee)
     return TaskList(
-        tasks=[_public(t) for t in tasks[: args.limit]], count=len(tasks), filters=args.model_dump()
+        tasks=public_tasks(ctx.session, tasks[: args.limit]), count=len(tasks), filters=_filters(args)
     )
+
+
+_TEAM_FILTERS = ("project", "assignee", "unassigned")
+
+
+def _filters(args: ListTasksArgs) -> dict[str, Any]:
+    """The filters applied: the first seven always (clients read them), the team ones when given."""
+    given = args.model_dump()
+    return {k: v for k, v in given.items() if k not in _TEAM_FILTERS or v not in (None, False)}
 
 
 def search_tasks(ctx: ToolContext, args: SearchTasksArgs) -> TaskList:
-    return list_tasks(ctx, ListTasksArgs(search=args.query, status=args.status))
+    return list_tasks(
+        ctx,
+        ListTasksArgs(search=args.query, status=args.status, project=args.project, assignee=args.assignee),
+    )
 
 
 def complete_task(ctx: ToolContext, args: TaskIdArgs) -> TaskChanged:
     task = task_service.complete_task(
         ctx.session, user_id=ctx.user_id, task_id=args.task_id, origin=ctx.origin
     )
-    return _changed(task, "completed")
+    return _changed(ctx, task, "completed")
 
 
 def reopen_task(ctx: ToolContext, args: TaskIdArgs) -> TaskChanged:
     task = task_service.reopen_task(ctx.session, user_id=ctx.user_id, task_id=args.task_id, origin=ctx.origin)
-    return _changed(task, "pending")
+    return _changed(ctx, task, "pending")
 
 
 def delete_task(ctx: ToolContext, args: TaskIdArgs) -> TaskRef:
@@ -186,10 +438,111 @@ def delete_tasks(ctx: ToolContext, args: TaskIdsArgs) -> TasksDeleted:
 
 def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> TaskChanged:
     changes = args.model_dump(exclude_unset=True, exclude={"task_id"})
+    if changes.get("project_id") is not None or changes.get("assignee_id") is not None:
+        current = task_service.get_task(ctx.session, user_id=ctx.user_id, task_id=args.task_id)
+        here = project_service.get_project(ctx.session, user_id=ctx.user_id, project_id=current.project_id)
+        changes = _task_fields(ctx, changes, project_of=here)
     task = task_service.update_task(
         ctx.session, user_id=ctx.user_id, task_id=args.task_id, data=changes, origin=ctx.origin
     )
-    return _changed(task, "updated")
+    return _changed(ctx, task, "updated")
+
+
+def _project_json(ctx: ToolContext, project: Any) -> dict[str, Any]:
+    return project_service.project_view(ctx.session, user_id=ctx.user_id, project_id=project.id).to_json()
+
+
+def list_projects(ctx: ToolContext, args: ListProjectsArgs) -> ProjectList:
+    views = project_service.list_projects(
+        ctx.session, user_id=ctx.user_id, archived=args.archived, with_members=True
+    )
+    return ProjectList(projects=[v.to_json() for v in views], count=len(views))
+
+
+def create_project(ctx: ToolContext, args: CreateProjectArgs) -> ProjectDone:
+    project = project_service.create_project(
+        ctx.session, user_id=ctx.user_id, name=args.name, color=args.color, origin=ctx.origin
+    )
+    return ProjectDone(
+        status="created", project_id=str(project.id), name=project.name, project=_project_json(ctx, project)
+    )
+
+
+def move_task(ctx: ToolContext, args: MoveTaskArgs) -> TaskChanged:
+    return update_task(ctx, UpdateTaskArgs(task_id=args.task_id, project_id=args.project))
+
+
+def assign_task(ctx: ToolContext, args: AssignTaskArgs) -> TaskChanged:
+    return update_task(ctx, UpdateTaskArgs(task_id=args.task_id, assignee_id=args.assignee))
+
+
+def unassign_task(ctx: ToolContext, args: TaskIdArgs) -> TaskChanged:
+    return update_task(ctx, UpdateTaskArgs(task_id=args.task_id, assignee_id=None))
+
+
+def add_comment(ctx: ToolContext, args: CommentArgs) -> CommentAdded:
+    view = comment_service.add_comment(
+        ctx.session, user_id=ctx.user_id, task_id=args.task_id, body=args.body, origin=ctx.origin
+    )
+    task = task_service.get_task(ctx.session, user_id=ctx.user_id, task_id=view.task_id)
+    return CommentAdded(task_id=str(task.id), title=task.title, comment=view.to_json())
+
+
+def _since(period: str) -> datetime | None:
+    """The start of ``period``: local midnight today (or yesterday, or 6 days ago), in UTC."""
+    midnight = datetime.combine(date.today(), time.min).astimezone(UTC)
+    days = {"today": 0, "yesterday": 1, "week": 6}.get(period)
+    return None if days is None else midnight - timedelta(days=days)
+
+
+def project_activity(ctx: ToolContext, args: ActivityArgs) -> Activity:
+    since = _since(args.since)
+    project = resolve_project(ctx, args.project) if args.project else None
+    if args.person:
+        person = resolve_person(ctx, args.person, [project] if project is not None else None)
+        entries = activity_service.activity_of(
+            ctx.session, user_id=ctx.user_id, actor_id=person.id, since=since, limit=args.limit
+        )
+        if project is not None:
+            entries = [e for e in entries if e.project_id == project.id]
+        return Activity(
+            entries=[e.to_json() for e in entries],
+            count=len(entries),
+            project=project.name if project is not None else None,
+            person=project_service.display_name(person),
+        )
+    if project is None:
+        raise ToolError("Which project's activity? Name a project or a person.")
+    entries = activity_service.project_activity(
+        ctx.session, user_id=ctx.user_id, project_id=project.id, limit=args.limit
+    )
+    if since is not None:
+        entries = [e for e in entries if _aware(e.at) >= since]
+    return Activity(entries=[e.to_json() for e in entries], count=len(entries), project=project.name)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def share_project(ctx: ToolContext, args: ShareProjectArgs) -> ProjectDone:
+    project = resolve_project(ctx, args.project, need=project_service.OWN)
+    shared = project_service.share_project(
+        ctx.session,
+        user_id=ctx.user_id,
+        project_id=project.id,
+        email=args.email,
+        role=args.role,
+        origin=ctx.origin,
+    )
+    return ProjectDone(
+        status="member" if shared.outcome == "member" else "invited",
+        project_id=str(project.id),
+        name=project.name,
+        project=_project_json(ctx, project),
+        email=shared.email,
+        role=shared.role,
+    )
 
 
 def undo(ctx: ToolContext, args: UndoArgs) -> Undone:
@@ -240,5 +593,56 @@ TOOLS: tuple[Tool, ...] = (
         search_tasks,
     ),
     Tool("undo", "Undo the last change made in this conversation.", UndoArgs, OperationType.update, undo),
+    Tool(
+        "list_projects",
+        "List the user's projects (the Inbox first) with their members and the user's role.",
+        ListProjectsArgs,
+        OperationType.search,
+        list_projects,
+    ),
+    Tool(
+        "create_project",
+        "Create a project owned by the user.",
+        CreateProjectArgs,
+        OperationType.project,
+        create_project,
+    ),
+    Tool(
+        "move_task",
+        "Move a task to another project (by name or id).",
+        MoveTaskArgs,
+        OperationType.move,
+        move_task,
+    ),
+    Tool(
+        "assign_task",
+        "Assign a task to a member of its project (by name or email); a non-member is refused.",
+        AssignTaskArgs,
+        OperationType.assign,
+        assign_task,
+    ),
+    Tool("unassign_task", "Assign a task to nobody.", TaskIdArgs, OperationType.assign, unassign_task),
+    Tool(
+        "add_comment",
+        "Comment on a task (any member of its project may).",
+        CommentArgs,
+        OperationType.comment,
+        add_comment,
+    ),
+    Tool(
+        "project_activity",
+        "What happened in a project, or what a person did in the projects shared with them.",
+        ActivityArgs,
+        OperationType.search,
+        project_activity,
+    ),
+    Tool(
+        "share_project",
+        "Share a project with someone by email, as editor or viewer (owners only). Always ask the user "
+        "to confirm first.",
+        ShareProjectArgs,
+        OperationType.member,
+        share_project,
+    ),
 )
 """Every tool, in the order the agents list them; ``app.agent.registry`` builds its table from these."""

@@ -25,6 +25,11 @@ class FakeTools:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._undo: list[tuple[str, str, dict[str, Any] | None]] = []
         self._ids = itertools.count(1)
+        self.projects: list[dict[str, Any]] = []
+        """Projects (``{id, name, inbox, role, members: [{email, name, role}]}``); empty: no project
+        tools (``list_projects`` is then refused, as from a registry without them)."""
+        self.comments: list[dict[str, Any]] = []
+        self.activity: list[dict[str, Any]] = []
 
     # --- helpers for tests -------------------------------------------------------------------
     def seed(
@@ -45,6 +50,46 @@ class FakeTools:
             task["completed_at"] = "2025-01-01T00:00:00"
         return task
 
+    def project(
+        self, name: str, *, members: list[tuple[str, str]] = (), role: str = "owner"
+    ) -> dict[str, Any]:
+        """Add a project the person is in (the Inbox comes first); ``members``: (name, email) pairs."""
+        if not self.projects:
+            self.projects.append(
+                {"id": "p0", "name": "Inbox", "inbox": True, "role": "owner", "open_tasks": 0,
+                 "members": [{"name": "Me", "email": "me@x.test", "role": "owner"}]}
+            )  # fmt: skip
+        project = {
+            "id": f"p{len(self.projects)}",
+            "name": name,
+            "inbox": False,
+            "role": role,
+            "open_tasks": 0,
+            "members": [{"name": "Me", "email": "me@x.test", "role": role}]
+            + [{"name": n, "email": e, "role": "editor"} for n, e in members],
+        }
+        self.projects.append(project)
+        return project
+
+    def _find_project(self, ref: str) -> dict[str, Any]:
+        for project in self.projects:
+            if ref in (project["id"],) or project["name"].lower() == " ".join(ref.split()).lower():
+                return project
+        raise ToolError(f"You have no project called “{ref}”.")
+
+    def _member(self, project: dict[str, Any], who: str) -> dict[str, Any]:
+        key = who.lower()
+        found = [
+            m for m in project["members"]
+            if (key in {"me", "myself"} and m["email"] == "me@x.test") or key in
+            {m["email"], (m["name"] or "").lower(), (m["name"] or "").lower().split()[0]}
+        ]  # fmt: skip
+        if not found:
+            raise ToolError(f"{who} is not a member of “{project['name']}”: share it with them first.")
+        if len(found) > 1:
+            raise ToolError(f"Which {who} do you mean? Say their email.")
+        return found[0]
+
     def titles(self) -> list[str]:
         return [t["title"] for t in self.tasks.values()]
 
@@ -52,7 +97,8 @@ class FakeTools:
         return next(t for t in self.tasks.values() if t["title"].lower() == title.lower())
 
     def changing_calls(self) -> list[str]:
-        return [name for name, _ in self.calls if name not in {"list_tasks", "search_tasks"}]
+        reads = {"list_tasks", "search_tasks", "list_projects", "project_activity"}
+        return [name for name, _ in self.calls if name not in reads]
 
     # --- the tool interface ------------------------------------------------------------------
     def __call__(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -67,6 +113,9 @@ class FakeTools:
         stamp = f"2025-01-01T00:00:{int(task_id):02d}"
         task = {
             "id": task_id,
+            "project": "Inbox",
+            "assignee": None,
+            "assignee_name": None,
             "title": title,
             "description": description,
             "completed": False,
@@ -95,7 +144,10 @@ class FakeTools:
         tags: list[str] | None = None,
         due_date: str | None = None,
         recurrence: str | None = None,
+        project_id: str | None = None,
+        assignee_id: str | None = None,
     ) -> dict[str, Any]:
+        project = self._find_project(project_id) if project_id is not None else None
         if not title.strip():
             raise ToolError("A task needs a title.")
         if priority not in {"low", "medium", "high"}:
@@ -105,6 +157,11 @@ class FakeTools:
         if due_date is not None:
             dt.date.fromisoformat(due_date)
         task = self._new(title, description, priority, tags or [], due_date, recurrence)
+        if project is not None:
+            task["project"] = project["name"]
+            if assignee_id is not None:
+                member = self._member(project, assignee_id)
+                task["assignee"], task["assignee_name"] = member["email"], member["name"]
         self._undo.append(("create", task["id"], None))
         return {"task_id": task["id"], "status": "created", "title": title, "task": copy.deepcopy(task)}
 
@@ -117,8 +174,26 @@ class FakeTools:
         search: str | None = None,
         sort: str = "created",
         limit: int = 50,
+        project: str | None = None,
+        assignee: str | None = None,
+        unassigned: bool = False,
     ) -> dict[str, Any]:
         tasks = list(self.tasks.values())
+        if project is not None:
+            name = self._find_project(project)["name"]
+            tasks = [t for t in tasks if t["project"] == name]
+        if assignee is not None:
+            emails = set()
+            for p in self.projects:
+                try:
+                    emails.add(self._member(p, assignee)["email"])
+                except ToolError:
+                    pass
+            if not emails:
+                raise ToolError(f"{assignee} is not a member of any of your projects.")
+            tasks = [t for t in tasks if t["assignee"] in emails]
+        if unassigned:
+            tasks = [t for t in tasks if t["assignee"] is None]
         if status == "pending":
             tasks = [t for t in tasks if not t["completed"]]
         elif status == "completed":
@@ -174,3 +249,73 @@ class FakeTools:
             self.tasks[task_id] = before
             title = before["title"]
         return {"status": "undone", "task_id": task_id, "title": title, "undone": kind}
+
+    # --- team tools (issue 16) ---------------------------------------------------------------
+    def _tool_list_projects(self) -> dict[str, Any]:
+        if not self.projects:
+            raise ToolError("Unknown tool list_projects")
+        return {"projects": copy.deepcopy(self.projects), "count": len(self.projects)}
+
+    def _tool_create_project(self, name: str) -> dict[str, Any]:
+        if any(p["name"].lower() == name.lower() for p in self.projects):
+            raise ToolError(f"A project called “{name}” already exists.")
+        project = self.project(name)
+        return {"status": "created", "project_id": project["id"], "name": name, "project": project}
+
+    def _tool_move_task(self, task_id: str, project: str) -> dict[str, Any]:
+        task = self._get(task_id)
+        target = self._find_project(project)
+        self._undo.append(("update", task["id"], copy.deepcopy(task)))
+        task["project"] = target["name"]
+        return {
+            "task_id": task["id"],
+            "status": "updated",
+            "title": task["title"],
+            "task": copy.deepcopy(task),
+        }
+
+    def _tool_assign_task(self, task_id: str, assignee: str) -> dict[str, Any]:
+        task = self._get(task_id)
+        member = self._member(self._find_project(task["project"]), assignee)
+        self._undo.append(("update", task["id"], copy.deepcopy(task)))
+        task["assignee"], task["assignee_name"] = member["email"], member["name"]
+        return {
+            "task_id": task["id"],
+            "status": "updated",
+            "title": task["title"],
+            "task": copy.deepcopy(task),
+        }
+
+    def _tool_unassign_task(self, task_id: str) -> dict[str, Any]:
+        task = self._get(task_id)
+        self._undo.append(("update", task["id"], copy.deepcopy(task)))
+        task["assignee"] = task["assignee_name"] = None
+        return {
+            "task_id": task["id"],
+            "status": "updated",
+            "title": task["title"],
+            "task": copy.deepcopy(task),
+        }
+
+    def _tool_add_comment(self, task_id: str, body: str) -> dict[str, Any]:
+        task = self._get(task_id)
+        self.comments.append({"task_id": task["id"], "body": body})
+        return {
+            "status": "commented",
+            "task_id": task["id"],
+            "title": task["title"],
+            "comment": {"body": body},
+        }
+
+    def _tool_project_activity(
+        self, project: str | None = None, person: str | None = None, since: str = "all", limit: int = 50
+    ) -> dict[str, Any]:
+        entries = [e for e in self.activity if person is None or e["who"].lower() == person.lower()]
+        entries = [e for e in entries if project is None or e["project"] == project]
+        return {"entries": entries, "count": len(entries), "project": project, "person": person}
+
+    def _tool_share_project(self, project: str, email: str, role: str = "editor") -> dict[str, Any]:
+        target = self._find_project(project)
+        target["members"].append({"name": None, "email": email, "role": role})
+        return {"status": "member", "project_id": target["id"], "name": target["name"], "project": target,
+                "email": email, "role": role}  # fmt: skip

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.agent.offline import replies, titles
+from app.agent.offline import replies, team, titles
 from app.agent.offline.dates import describe_date
 from app.agent.offline.intents import Changes, Intent, IntentKind
 from app.agent.offline.parse import parse_intent
 from app.agent.offline.queries import TaskQuery, listing_words, matches
 from app.agent.offline.targets import Targets, apply_words, positions, resolve_targets
+from app.agent.offline.text import squash, strip_discourse
+from app.agent.offline.typos import fix_keywords
 from app.agent.types import AgentReply, AgentTurn, ToolCaller, ToolError
 from app.models.agent_memory import AgentMemory, Confirmation, PendingChoice
 from app.services.presentation import undone_verb
@@ -44,23 +46,54 @@ class _Turn:
     changes: int = 0
     confirmed: bool = False
     """The person said yes to this change already: a bulk change runs without asking again."""
+    scope: str | None = None
+    """Only this project's tasks are meant ("complete bread in groceries"), by name."""
+    only: set[str] | None = None
+    """Only these tasks are meant (those assigned to the person named), by id."""
     _tasks: list[TaskDict] | None = None
+    _projects: list[TaskDict] | None = None
 
     def tasks(self) -> list[TaskDict]:
-        """All the person's tasks, fetched once per turn (and again after a change)."""
+        """All the person's tasks (in the scope asked for), fetched once per turn (and after a change)."""
         if self._tasks is None:
             try:  # ask for the registry's maximum page so references can reach every task
                 result = self.call_tool("list_tasks", {"status": "all", "limit": 200})
             except ToolError:
                 result = self.call_tool("list_tasks", {"status": "all"})
             self._tasks = list(result.get("tasks") or [])
-        return self._tasks
+        tasks = self._tasks
+        if self.scope is not None:
+            key = self.scope.casefold()
+            tasks = [t for t in tasks if str(t.get("project") or "").casefold() == key]
+        if self.only is not None:
+            tasks = [t for t in tasks if str(t.get("id")) in self.only]
+        return tasks
+
+    def projects(self) -> list[TaskDict]:
+        """The person's projects with their members (none when the tools have no projects)."""
+        if self._projects is None:
+            try:
+                self._projects = list(self.call_tool("list_projects", {}).get("projects") or [])
+            except ToolError:
+                self._projects = []
+        return self._projects
+
+    def people(self) -> team.People:
+        """Everyone the person shares a project with, by every name they may use."""
+        people = team.People()
+        for project in self.projects():
+            for member in project.get("members") or []:
+                if member.get("email"):
+                    people.add(member.get("name"), str(member["email"]))
+        return people
 
     def change(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         """Call a tool that changes tasks; counts it so "undo" can revert the whole turn."""
         result = self.call_tool(name, args)
         self.changes += 1
         self._tasks = None
+        if name in {"create_project", "share_project"}:
+            self._projects = None
         return result
 
     def focus(self, tasks: list[TaskDict]) -> None:
@@ -120,7 +153,7 @@ def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, to
         elif choice is not None and _is_choice_answer(intent):
             result = _choose(turn, choice, text)
         else:
-            result = _dispatch(turn, intent)
+            result = _command(turn, text, intent)
     except ToolError as err:
         result = _Result(f"Sorry, that didn't work: {err}")
     except Exception:  # a parsing bug must not lose the turn; the person gets an honest answer
@@ -137,6 +170,262 @@ def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, to
         listed=result.listed,
         title=result.title,
     )
+
+
+def _command(turn: _Turn, text: str, intent: Intent) -> _Result:
+    """One message: its parts in order when it joins commands ("add X to work and assign it to sam")."""
+    parts = team.split_compound(text)
+    if len(parts) == 1:
+        return _single(turn, text, intent)
+    results: list[_Result] = []
+    for part in parts:
+        try:
+            results.append(_single(turn, part, parse_intent(part, turn.today)))
+        except ToolError as err:
+            results.append(_Result(f"Sorry, that didn't work: {err}"))
+            break
+        if results[-1].confirmation is not None:
+            break
+    last = results[-1]
+    return _Result(
+        " ".join(r.text for r in results),
+        confirmation=last.confirmation,
+        listed=last.listed,
+        title=next((r.title for r in results if r.title), None),
+    )
+
+
+def _single(turn: _Turn, text: str, intent: Intent) -> _Result:
+    """A team command (projects, assignees, comments, activity, sharing), a command narrowed to a
+    project or an assignee, or any other command as before."""
+    core = strip_discourse(squash(fix_keywords(text)))
+    if not core or not team.TEAM_WORDS.search(core):
+        return _dispatch(turn, intent)
+    names = [str(p.get("name")) for p in turn.projects() if p.get("name")]
+    people = turn.people()
+    asked = team.parse_team(core, names, people)
+    if asked is not None:
+        return _team(turn, asked)
+    assignee = team.find_assignee_filter(core)
+    rest = assignee[1] if assignee else core
+    scope = team.find_scope(rest, names) if names else None
+    if assignee is None and scope is None:
+        return _dispatch(turn, intent)
+    if scope is not None and scope.creating:
+        again = parse_intent(scope.rest, turn.today)
+        if again.kind in {"create", "maybe_update"} and again.drafts:
+            for draft in again.drafts:
+                draft.project = scope.project
+            return _create(turn, replace(again, kind="create"))
+        return _dispatch(turn, intent)
+    if scope is not None:
+        rest = scope.rest
+        turn.scope = scope.project
+    who = None
+    if assignee is not None:
+        who = _narrow_to(turn, assignee[0])
+    again = parse_intent(rest, turn.today)
+    if again.kind in {"unknown", "maybe_update", "greet", "thanks"} or (
+        again.kind == "list" and again.query is None
+    ):
+        again = Intent("list", query=TaskQuery(status="pending"), text=rest)
+    if again.kind == "list" and again.query is not None:
+        again = replace(again, query=replace(again.query, project=turn.scope, assignee=who))
+    return _dispatch(turn, again)
+
+
+def _narrow_to(turn: _Turn, who: str) -> str:
+    """Keep only the tasks assigned to ``who`` ("me", a name, an email, "nobody"); how to say it."""
+    if who == "nobody":
+        result = turn.call_tool("list_tasks", {"status": "all", "limit": 200, "unassigned": True})
+        said = "nobody"
+    else:
+        result = turn.call_tool("list_tasks", {"status": "all", "limit": 200, "assignee": who})
+        tasks = result.get("tasks") or []
+        said = (
+            "you"
+            if who.casefold() in {"me", "myself"}
+            else str((tasks[0].get("assignee_name") if tasks else None) or who)
+        )
+    turn.only = {str(t.get("id")) for t in result.get("tasks") or []}
+    return said
+
+
+# --- team commands --------------------------------------------------------------------------------
+def _team(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    handlers: dict[str, Callable[[_Turn, team.TeamIntent], _Result]] = {
+        "create_project": _create_project,
+        "list_projects": _list_projects,
+        "move": _move,
+        "assign": _assign,
+        "unassign": _assign,
+        "comment": _comment,
+        "activity": _activity,
+        "share": _share,
+    }
+    return handlers[asked.kind](turn, asked)
+
+
+def _create_project(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    result = turn.change("create_project", {"name": asked.project})
+    name = str(result.get("name") or asked.project)
+    return _Result(
+        f'Created the project {replies.quote(name)}. Add tasks to it with "add buy milk to {name}".',
+        title=name,
+    )
+
+
+def _list_projects(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    lines = []
+    for i, project in enumerate(turn.projects(), start=1):
+        others = [
+            m
+            for m in project.get("members") or []
+            if m.get("role") != "owner" or len(project.get("members") or []) > 1
+        ]
+        shared = len(project.get("members") or []) > 1
+        detail = f"{project.get('open_tasks', 0)} open"
+        if shared:
+            detail += f", {len(others)} members"
+        if project.get("role") != "owner":
+            detail += f", you are {project.get('role')}"
+        lines.append(f"{i}. {replies.md_escape(str(project.get('name')))} ({detail})")
+    head = f"You have {len(lines)} project{'s' if len(lines) != 1 else ''}:"
+    return _Result("\n".join([head, *lines]), title="My projects")
+
+
+def _refs(turn: _Turn, asked: team.TeamIntent, what: str) -> tuple[list[TaskDict], _Result | None]:
+    intent = Intent("update", ref=asked.ref, text=asked.text)
+    found = _targets(turn, intent, None, prefer_completed=False)
+    return found.tasks, _problem(turn, intent, found, what)
+
+
+def _move(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    tasks, problem = _refs(turn, asked, "move")
+    if problem:
+        return problem
+    moved = []
+    for task in tasks:
+        result = turn.change("move_task", {"task_id": task.get("id"), "project": asked.project})
+        moved.append(
+            {**task, **(result.get("task") or {}), "title": result.get("title") or task.get("title")}
+        )
+    turn.focus(moved)
+    where = str((moved[0].get("project") if moved else None) or asked.project)
+    return _Result(
+        f"Moved {replies.who(moved)} to {replies.md_escape(where)}.", title=titles.for_tasks(moved)
+    )
+
+
+def _assign(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    verb = "assign" if asked.kind == "assign" else "unassign"
+    tasks, problem = _refs(turn, asked, verb)
+    if problem:
+        return problem
+    done = []
+    for task in tasks:
+        if verb == "assign":
+            result = turn.change("assign_task", {"task_id": task.get("id"), "assignee": asked.who})
+        else:
+            result = turn.change("unassign_task", {"task_id": task.get("id")})
+        done.append({**task, **(result.get("task") or {}), "title": result.get("title") or task.get("title")})
+    turn.focus(done)
+    if verb == "unassign":
+        return _Result(f"{replies.who(done)} {'is' if len(done) == 1 else 'are'} now assigned to nobody.",
+                       title=titles.for_tasks(done))  # fmt: skip
+    name = str(done[0].get("assignee_name") or asked.who) if done else asked.who
+    return _Result(
+        f"Assigned {replies.who(done)} to {replies.md_escape(name)}.", title=titles.for_tasks(done)
+    )
+
+
+def _comment(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    tasks, problem = _refs(turn, asked, "comment on")
+    if problem:
+        return problem
+    if len(tasks) > 1:
+        return _Result(replies.ask_which(tasks, turn.today))
+    result = turn.change("add_comment", {"task_id": tasks[0].get("id"), "body": asked.body})
+    turn.focus(tasks)
+    return _Result(
+        f"Commented on {replies.quote(result.get('title') or tasks[0].get('title'))}: "
+        f"{replies.md_escape(asked.body)}",
+        title=titles.for_tasks(tasks),
+    )
+
+
+_PERIODS = {"today": "today", "yesterday": "since yesterday", "week": "in the last 7 days", "all": "lately"}
+
+
+def _activity(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    args: dict[str, Any] = {"since": asked.since, "limit": 20}
+    if asked.who:
+        args["person"] = asked.who
+    if asked.project:
+        args["project"] = asked.project
+    result = turn.call_tool("project_activity", args)
+    entries = result.get("entries") or []
+    subject = str(result.get("person") or asked.who or result.get("project") or asked.project)
+    when = _PERIODS.get(asked.since, "lately")
+    if not entries:
+        if asked.who:
+            return _Result(
+                f"{replies.md_escape(subject)} hasn't changed anything in your shared projects {when}."
+            )
+        return _Result(f"Nothing happened in {replies.md_escape(subject)} {when}.")
+    lines = []
+    for entry in entries:
+        where = f" ({entry['project']})" if entry.get("project") and not asked.project else ""
+        lines.append(f"- {replies.md_escape(str(entry.get('text')))}{replies.md_escape(where)}")
+    head = (
+        f"What {replies.md_escape(subject)} did {when}:"
+        if asked.who
+        else f"Activity in {replies.md_escape(subject)} {when}:"
+    )
+    return _Result("\n".join([head, *lines]), title=f"{subject} activity")
+
+
+def _share(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    """Sharing always asks first: a confirmation card, applied on its button or a "yes"."""
+    project = next(
+        (p for p in turn.projects() if str(p.get("name") or "").casefold() == asked.project.casefold()), None
+    )
+    if project is None:
+        return _Result(f"You have no project called {replies.quote(asked.project)}.")
+    name = str(project.get("name"))
+    if project.get("inbox"):
+        return _Result("Your Inbox is personal and can't be shared; create a project to share tasks.")
+    if project.get("role") != "owner":
+        return _Result(f"Only the owner of {replies.quote(name)} can share it.")
+    email = turn.people().email_of(asked.who)
+    if email is None:
+        return _Result(
+            f'What is {replies.md_escape(asked.who)}\'s email? Say "share {name} with name@example.com".'
+        )
+    call = {"tool": "share_project", "args": {"project": str(project.get("id") or name), "email": email,
+                                             "role": asked.role}}  # fmt: skip
+    what = f"{name} with {email} as {asked.role}"
+    confirmation = Confirmation(action="share", task_ids=[], titles=[what], text=asked.text, calls=[call])
+    rights = "see and change its tasks" if asked.role == "editor" else "see its tasks and comment"
+    question = f"Share {replies.quote(name)} with {email} as {asked.role}? They will {rights}. Say yes or no."
+    return _Result(question, confirmation, title=f"Share {name}")
+
+
+def _answer_share(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
+    if not yes:
+        return _Result("Okay, I didn't share it. Nothing changed.")
+    texts = []
+    for call in pending.calls:
+        result = turn.change(str(call.get("tool")), dict(call.get("args") or {}))
+        name, email, role = result.get("name"), result.get("email"), result.get("role")
+        if result.get("status") == "invited":
+            texts.append(
+                f"Invited {email} to {replies.quote(name)} as {role}: "
+                "they join when they sign up with that email."
+            )
+        else:
+            texts.append(f"Shared {replies.quote(name)} with {email} as {role}.")
+    return _Result(" ".join(texts) or "Nothing to share.")
 
 
 def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
@@ -167,6 +456,8 @@ def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
 
 # --- confirmation and disambiguation -----------------------------------------------------------
 def _answer(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
+    if pending.action == "share":
+        return _answer_share(turn, pending, yes=yes)
     if pending.action != "delete":
         return _answer_change(turn, pending, yes=yes)
     titles = pending.titles
@@ -294,6 +585,8 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
             args["due_date"] = due.isoformat()
         if draft.recurrence:
             args["recurrence"] = draft.recurrence
+        if draft.project:
+            args["project_id"] = draft.project
         try:
             result = turn.change("add_task", args)
         except ToolError as err:
@@ -306,10 +599,14 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
             task.setdefault(key, value)
         created.append(task)
     turn.focus(created)
+    projects = {str(d.project) for d in intent.drafts if d.project}
+    where = f" to {replies.md_escape(projects.pop())}" if len(projects) == 1 else ""
     if len(created) == 1:
-        text = f"Added {replies.quote(created[0].get('title'))}{replies.details(created[0], turn.today)}."
+        text = (
+            f"Added {replies.quote(created[0].get('title'))}{where}{replies.details(created[0], turn.today)}."
+        )
     elif created:
-        text = f"Added {len(created)} tasks: {replies.join_titles(created, limit=5)}."
+        text = f"Added {len(created)} tasks{where}: {replies.join_titles(created, limit=5)}."
     else:
         text = "I couldn't add that."
     times = list(dict.fromkeys(d.time for d in intent.drafts if d.time))

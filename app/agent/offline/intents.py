@@ -52,6 +52,8 @@ class Draft:
     """A time of day the person asked for; tasks have no time, so the reply says it was not kept."""
     recurrence_said: str | None = None
     """A repeat rule ``recurrence`` only approximates ("every 2 weeks"), as written, for the reply."""
+    project: str | None = None
+    """The project it goes in, by name ("add milk to groceries"); None: the Inbox."""
 
 
 @dataclass

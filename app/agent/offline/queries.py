@@ -194,6 +194,10 @@ class TaskQuery:
     completed_from: dt.date | None = None
     completed_until: dt.date | None = None
     sort: str | None = None
+    project: str | None = None
+    """Only this project's tasks (its name), when the text named one of the person's projects."""
+    assignee: str | None = None
+    """Whose tasks, as the reply words it ("you", "Sam", "nobody"); the caller narrows the tasks."""
 
     def is_filtered(self) -> bool:
         """Whether anything narrows the selection beyond status."""
@@ -380,6 +384,8 @@ def matches(task: dict[str, Any], query: TaskQuery, today: dt.date) -> bool:
         done = completed_on(task)
         if done is None or not (query.completed_from or done) <= done <= (query.completed_until or done):
             return False
+    if query.project and str(task.get("project") or "").casefold() != query.project.casefold():
+        return False
     if query.search:
         haystack = " ".join(
             [

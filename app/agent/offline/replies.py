@@ -107,7 +107,7 @@ def describe_query(query: TaskQuery, today: dt.date) -> str:
             + ([f"tagged {tag_list([query.tag])}"] if query.tag else [])
             + [f"completed {query.window}"]
             + ([f"matching {quote(query.search)}"] if query.search else [])
-        )
+        ) + _team_words(query)
     if query.due == "overdue":
         words.append("overdue")
     elif query.status == "pending":
@@ -135,7 +135,17 @@ def describe_query(query: TaskQuery, today: dt.date) -> str:
         words.append(f"due {describe_date(query.due_on, today)}")
     if query.search:
         words.append(f"matching {quote(query.search)}")
-    return " ".join(words)
+    return " ".join(words) + _team_words(query)
+
+
+def _team_words(query: TaskQuery) -> str:
+    """ " in Groceries assigned to Sam": the project and the assignee a listing was narrowed to."""
+    out = f" in {md_escape(query.project)}" if query.project else ""
+    if query.assignee == "nobody":
+        out += " not assigned to anyone"
+    elif query.assignee:
+        out += f" assigned to {md_escape(query.assignee)}"
+    return out
 
 
 def listing(

@@ -1,0 +1,220 @@
+"""The local agent's team commands (issue 16), in phrasings other than the eval cases: projects,
+moves, assignment, comments, activity and sharing, against the dict-backed tools (tests/agent/fakes.py).
+The parser's pure parts (app/agent/offline/team.py) are tested on their own first."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.agent.offline import team
+from app.agent.offline.agent import run_local_agent
+from app.models.agent_memory import AgentMemory
+from tests.agent.fakes import TODAY, FakeTools
+
+PROJECTS = ["Inbox", "Groceries", "Home Office"]
+
+
+def _people() -> team.People:
+    people = team.People()
+    people.add("Priya Shah", "priya@x.test")
+    people.add("Tom", "tom@x.test")
+    return people
+
+
+# --- the parser -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "kind", "fields"),
+    [
+        ("start a new project named Book Club", "create_project", {"project": "Book Club"}),
+        ("new project: Renovation", "create_project", {"project": "Renovation"}),
+        ("make a list called Packing", "create_project", {"project": "Packing"}),
+        ("file the invoice under home office", "move", {"ref": "the invoice", "project": "Home Office"}),
+        ("put that into the groceries list", "move", {"ref": "that", "project": "Groceries"}),
+        ("hand the slides over to Priya", "assign", {"ref": "the slides", "who": "Priya"}),
+        ("let tom take care of the car wash", "assign", {"ref": "the car wash", "who": "tom"}),
+        ("assign me the budget review", "assign", {"ref": "the budget review", "who": "me"}),
+        ("delegate taxes to tom@x.test", "assign", {"ref": "taxes", "who": "tom@x.test"}),
+        ("take tom off the car wash", "unassign", {"ref": "the car wash", "who": "tom"}),
+        ("the slides should be unassigned", "unassign", {"ref": "the slides"}),
+        (
+            "leave a comment on taxes saying receipts are in the box",
+            "comment",
+            {"ref": "taxes", "body": "receipts are in the box"},
+        ),
+        ("what has Priya been up to this week", "activity", {"who": "Priya", "since": "week"}),
+        ("what did tom get done yesterday?", "activity", {"who": "tom", "since": "yesterday"}),
+        ("what happened in groceries today", "activity", {"project": "Groceries", "since": "today"}),
+        (
+            "invite tom@x.test to the home office project as a viewer",
+            "share",
+            {"project": "Home Office", "who": "tom@x.test", "role": "viewer"},
+        ),
+        (
+            "share Home Office with priya so she can only view it",
+            "share",
+            {"project": "Home Office", "who": "priya", "role": "viewer"},
+        ),
+        ("which projects am i in", "list_projects", {}),
+    ],
+)
+def test_team_parse_commands(text, kind, fields):
+    asked = team.parse_team(text, PROJECTS, _people())
+    assert asked is not None, text
+    assert asked.kind == kind
+    for key, value in fields.items():
+        assert getattr(asked, key) == value, (text, key)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "give me my tasks for today",  # a listing, not an assignment to "me"
+        "move the dentist to friday",  # a date, not a project
+        "what did I finish today?",  # one's own completed tasks
+        "what did Bob do today?",  # nobody the person shares a project with
+        "add call mom to my list",
+        "put the kettle on",
+    ],
+)
+def test_team_parse_leaves_other_commands_alone(text):
+    assert team.parse_team(text, PROJECTS, _people()) is None
+
+
+def test_team_scope_only_names_known_projects():
+    assert team.find_scope("jot down olive oil in groceries", PROJECTS) == team.Scope(
+        "Groceries", "jot down olive oil", creating=True
+    )
+    assert team.find_scope("add print labels to the home office list", PROJECTS).project == "Home Office"
+    assert team.find_scope("add call mom to my list", PROJECTS) is None
+    assert team.find_scope("add water plants in the garden", PROJECTS) is None  # no Garden project
+    scoped = team.find_scope("delete olive oil from groceries", PROJECTS)
+    assert (scoped.project, scoped.rest, scoped.creating) == ("Groceries", "delete olive oil", False)
+    assert team.find_scope("list everything in the Home Office project", PROJECTS).rest == "list everything"
+
+
+def test_team_assignee_filter_and_compound_split():
+    assert team.find_assignee_filter("which tasks are assigned to Priya?")[0] == "Priya"
+    assert team.find_assignee_filter("show my assignments")[0] == "me"
+    assert team.find_assignee_filter("list unassigned tasks in groceries") == (
+        "nobody",
+        "list tasks in groceries",
+    )
+    assert team.find_assignee_filter("show my tasks") is None
+    assert team.split_compound("put taxes in home office then give it to tom") == [
+        "put taxes in home office",
+        "give it to tom",
+    ]
+    assert team.split_compound("add bread and milk") == ["add bread and milk"]
+
+
+# --- the agent ------------------------------------------------------------------------------------
+@pytest.fixture
+def tools() -> FakeTools:
+    tools = FakeTools()
+    tools.project("Groceries", members=[("Priya Shah", "priya@x.test")])
+    tools.project("Home Office", members=[("Priya Shah", "priya@x.test"), ("Tom", "tom@x.test")])
+    return tools
+
+
+def say(tools: FakeTools, *lines: str):
+    memory = AgentMemory()
+    reply = None
+    for line in lines:
+        reply = run_local_agent(line, call_tool=tools, memory=memory, today=TODAY)
+        memory = reply.memory
+    assert reply is not None
+    return reply
+
+
+def test_team_agent_adds_to_a_known_project_only(tools):
+    reply = say(tools, "please jot down olive oil on the groceries list")
+    assert reply.text == 'Added "olive oil" to Groceries.'
+    assert tools.by_title("olive oil")["project"] == "Groceries"
+    say(tools, "add phone the bank to my list")
+    assert tools.by_title("phone the bank")["project"] == "Inbox"  # as before issue 16
+
+
+def test_team_agent_scopes_a_command_to_a_project(tools):
+    tools.seed("eggs")
+    tools.seed("eggs")["project"] = "Groceries"
+    reply = say(tools, "tick off eggs on the groceries list")
+    assert reply.text == 'Marked "eggs" as done.'
+    done = {t["project"]: t["completed"] for t in tools.tasks.values()}
+    assert done == {"Inbox": False, "Groceries": True}
+    tools.seed("printer ink")["project"] = "Home Office"
+    listing = say(tools, "what's left in home office?")
+    assert "printer ink" in listing.text
+    assert "eggs" not in listing.text
+    assert "in Home Office" in listing.text
+
+
+def test_team_agent_moves_and_assigns_what_it_just_added(tools):
+    reply = say(tools, "add renew the lease", "file it under home office", "hand it over to Tom")
+    task = tools.by_title("renew the lease")
+    assert (task["project"], task["assignee"]) == ("Home Office", "tom@x.test")
+    assert reply.text == 'Assigned "renew the lease" to Tom.'
+
+
+def test_team_agent_refuses_a_non_member_and_changes_nothing(tools):
+    tools.seed("buy stamps")
+    reply = say(tools, "assign buy stamps to tom")
+    assert reply.text.startswith("Sorry, that didn't work: tom is not a member of “Inbox”")
+    assert tools.by_title("buy stamps")["assignee"] is None
+    assert "assign_task" in tools.changing_calls()  # asked, and refused by the tools
+
+
+def test_team_agent_lists_by_assignee(tools):
+    say(tools, "add wire shelves to home office and assign it to priya")
+    say(tools, "add order toner to home office and let me handle it")
+    mine = say(tools, "which tasks do I have assigned?")
+    assert "order toner" in mine.text
+    assert "wire shelves" not in mine.text
+    hers = say(tools, "show me what is assigned to Priya")
+    assert "wire shelves" in hers.text
+    assert "order toner" not in hers.text
+
+
+def test_team_agent_creates_a_project_and_lists_projects(tools):
+    reply = say(tools, "set up a project called Holiday")
+    assert reply.text.startswith('Created the project "Holiday".')
+    listed = say(tools, "show my projects")
+    assert "Holiday" in listed.text
+    assert "Groceries" in listed.text
+
+
+def test_team_agent_comments_and_reports_activity(tools):
+    tools.seed("quarterly taxes")
+    reply = say(tools, "add a comment to the taxes - receipts are in the blue folder")
+    assert reply.text == 'Commented on "quarterly taxes": receipts are in the blue folder'
+    assert tools.comments == [
+        {"task_id": tools.by_title("quarterly taxes")["id"], "body": "receipts are in the blue folder"}
+    ]
+    tools.activity.append({"who": "priya", "project": "Groceries", "text": 'Priya Shah completed "eggs"'})
+    did = say(tools, "so what has priya done today")
+    assert 'Priya Shah completed "eggs"' in did.text
+    none = say(tools, "what did tom do yesterday")
+    assert "hasn't changed anything" in none.text
+
+
+def test_team_agent_shares_only_after_yes(tools):
+    asked = say(tools, "invite tom@x.test to groceries as a viewer")
+    assert asked.confirmation is not None
+    assert asked.confirmation.action == "share"
+    assert asked.confirmation.calls == [
+        {"tool": "share_project", "args": {"project": "p1", "email": "tom@x.test", "role": "viewer"}}
+    ]
+    assert "share_project" not in tools.changing_calls()
+    memory = asked.memory
+    done = run_local_agent("go ahead", call_tool=tools, memory=memory, today=TODAY)
+    assert done.text == 'Shared "Groceries" with tom@x.test as viewer.'
+    assert tools.changing_calls() == ["share_project"]
+
+
+def test_team_agent_share_no_keeps_everything_and_inbox_is_personal(tools):
+    asked = say(tools, "share the home office with priya")  # a teammate's name: her email is known
+    assert asked.confirmation is not None
+    reply = run_local_agent("no thanks", call_tool=tools, memory=asked.memory, today=TODAY)
+    assert reply.text.startswith("Okay, I didn't share it.")
+    assert tools.changing_calls() == []
+    assert "personal" in say(tools, "share my inbox with tom@x.test").text
+    assert "What is bob's email" in say(tools, "share groceries with bob").text
