@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlmodel import col
 
 from app.core.db import get_engine, session_scope
-from app.models import Invitation
+from app.models import Invitation, TaskOperation
 from tests.api.conftest import ApiUser, assert_error, create_task, sign_in
 from tests.security.world import changes, snapshot
 
@@ -335,6 +338,24 @@ def test_projects_activity_feed_and_paging(api: TestClient, alice: ApiUser, bob:
     exact = ok(api.get(url, params={"limit": len(seen)}, headers=alice.headers))
     assert (exact["has_more"], exact["next_before"]) == (False, None)
 
+    # Changes journaled in one instant: a page boundary between them loses and repeats none.
+    with session_scope() as session:
+        session.execute(
+            sa.update(TaskOperation)
+            .where(col(TaskOperation.project_id) == uuid.UUID(pid))
+            .values(created_at=datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC))
+        )
+    tied: list[str] = []
+    params = {"limit": 2}
+    while True:
+        page = ok(api.get(url, params=params, headers=alice.headers))
+        tied += [e["id"] for e in page["data"]]
+        if not page["has_more"]:
+            break
+        params["before"] = page["next_before"]
+    assert sorted(tied) == sorted(seen)
+    assert len(tied) == len(set(tied))
+
     for bad in ({"before": "yesterday"}, {"before": "2026-01-01|nope"}, {"limit": 0}, {"limit": 101},
                 {"task": "milk"}):  # fmt: skip
         message = assert_error(api.get(url, params=bad, headers=alice.headers), 422, "invalid")
@@ -354,8 +375,8 @@ def _pending_invitee(make_user: Callable[..., ApiUser], pid: str, inviter: uuid.
 def test_projects_refusals_answer_like_missing_ids(
     api: TestClient, alice: ApiUser, bob: ApiUser, make_user: Callable[..., ApiUser]
 ) -> None:
-    """A non-member, a viewer writing, a removed member, a pending invitee and another project's ids:
-    each answer is exactly a random id's, and nothing changes."""
+    """A non-member, a removed member, a pending invitee, a viewer writing, an editor doing an owner's
+    part, and another project's ids: each answer is exactly a random id's, and nothing changes."""
     pid = new_project(api, alice, "Groceries")["id"]
     pending_email = "later@example.com"
     share(api, alice, pid, pending_email)
@@ -363,8 +384,9 @@ def test_projects_refusals_answer_like_missing_ids(
     comment = ok(
         api.post(f"/api/tasks/{task['id']}/comments", json={"body": "2 litres"}, headers=alice.headers), 201
     )
-    viewer, removed = make_user(), make_user()
+    viewer, editor, removed = make_user(), make_user(), make_user()
     share(api, alice, pid, viewer.email, "viewer")
+    share(api, alice, pid, editor.email, "editor")
     share(api, alice, pid, removed.email)
     ok(api.delete(f"/api/projects/{pid}/members/{removed.id}", headers=alice.headers), 204)
     invitee = _pending_invitee(make_user, pid, alice.id)
@@ -401,11 +423,15 @@ def test_projects_refusals_answer_like_missing_ids(
             ("POST", f"/api/tasks/{task_id}/comments", {"body": "planted"}),
         ]
 
-    def check(who: str, actor: ApiUser, with_reads: bool) -> int:
+    owners_only = [*range(7), 13, 14]  # the project and its members; editing another's comment
+
+    def check(who: str, actor: ApiUser, with_reads: bool, only: list[int] | None = None) -> int:
         engine = get_engine()
         theirs = requests(actor, pid, task["id"], comment["id"])
         fresh = str(uuid.uuid4())
         randoms = requests(actor, fresh, fresh, fresh)
+        if only is not None:
+            theirs, randoms = [theirs[i] for i in only], [randoms[i] for i in only]
         if with_reads:
             theirs += reads(pid, task["id"])
             randoms += reads(fresh, fresh)
@@ -422,7 +448,8 @@ def test_projects_refusals_answer_like_missing_ids(
     alice_sees = ok(api.get(f"/api/projects/{pid}", headers=alice.headers))
     tried = sum(check(who, actor, with_reads=True) for who, actor in outsiders.items())
     tried += check("viewer writing", viewer, with_reads=False)
-    assert tried == 3 * 22 + 15
+    tried += check("editor owning", editor, with_reads=False, only=owners_only)
+    assert tried == 3 * 22 + 15 + 9
     assert ok(api.get(f"/api/projects/{pid}", headers=alice.headers)) == alice_sees
     # The viewer still reads and comments: the refusals above were about writing only.
     assert ok(api.get(f"/api/tasks/{task['id']}", headers=viewer.headers))["title"] == "milk"

@@ -61,7 +61,9 @@ def add_comment(task_id: str, body: CommentBody, session: SessionDep, user: Curr
 
 @router.patch("/comments/{comment_id}", response_model=CommentOut, summary="Edit your own comment")
 def edit_comment(comment_id: str, body: CommentBody, session: SessionDep, user: CurrentUser) -> CommentOut:
-    view = comment_service.edit_comment(session, user_id=user.id, comment_id=comment_id, body=body.body)
+    view = comment_service.edit_comment(
+        session, user_id=user.id, comment_id=comment_id, body=body.body, origin=API
+    )
     return CommentOut.model_validate(view.to_json())
 
 
@@ -72,5 +74,5 @@ def edit_comment(comment_id: str, body: CommentBody, session: SessionDep, user: 
     summary="Delete your own comment, or any in a project you own",
 )
 def delete_comment(comment_id: str, session: SessionDep, user: CurrentUser) -> Response:
-    comment_service.delete_comment(session, user_id=user.id, comment_id=comment_id)
+    comment_service.delete_comment(session, user_id=user.id, comment_id=comment_id, origin=API)
     return Response(status_code=204)

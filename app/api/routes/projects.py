@@ -33,10 +33,8 @@ from app.api.schemas import (
     ShareRequest,
     TransferRequest,
 )
-from app.models import TaskOperation
 from app.services import activity as activity_service
 from app.services import projects as project_service
-from app.services.errors import NotFoundError
 from app.services.operations import Origin
 
 router = APIRouter(prefix="/projects", tags=["projects"], responses=ERRORS)
@@ -195,17 +193,12 @@ def project_activity(
         project_id=project_id,
         limit=limit + 1,  # one more tells whether an earlier page exists
         before=cursor[0] if cursor else None,
+        before_id=cursor[1] if cursor else None,
         task_id=task,
     )
     shown = entries[:limit]
-    next_before = None
-    if len(entries) > limit:
-        # The feed is ordered by when each change was journaled (created_at), which Entry does not
-        # carry (its ``at`` is when it was applied): read it from the entry's journal row.
-        last = session.get(TaskOperation, shown[-1].id)  # read just now, in this transaction
-        if last is None:
-            raise NotFoundError(project_service.NOT_FOUND)
-        next_before = encode_cursor(last.created_at, last.id)
+    last = shown[-1] if len(entries) > limit else None
+    next_before = encode_cursor(last.at, last.id) if last is not None else None
     return ActivityPage(
         data=[ActivityOut.model_validate(e.to_json()) for e in shown],
         has_more=next_before is not None,
