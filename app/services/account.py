@@ -7,6 +7,11 @@ used to guess the password. What is removed goes through the database's ON DELET
 foreign keys: a thread takes its messages, widgets, actions and chat operations with it; the
 user row takes everything, its tokens included, so its sessions stop working at once.
 
+Shared projects outlive the account (issue 16): before the user row goes, each project it owns
+that has other members stays with another owner or passes to its longest-standing editor (or is
+deleted when there is neither), and the tasks it created in projects that stay pass to those
+projects' owners. :func:`deletion_preview` tells the person exactly that before they confirm.
+
 Export reads through the ORM, so columns encrypted at rest come out as plain values. What it
 holds, and what it leaves out, is in :func:`export`'s docstring.
 """
@@ -14,23 +19,45 @@ holds, and what it leaves out, is in :func:`export`'s docstring.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
 from app.core.security import MIN_PASSWORD_LENGTH, TokenError, decode_token, hash_password, verify_password
-from app.models import Action, AuthToken, Message, Task, TaskOperation, Thread, User, Widget
+from app.models import (
+    Action,
+    AuthToken,
+    Comment,
+    Invitation,
+    Membership,
+    Message,
+    OperationType,
+    Project,
+    ProjectRole,
+    Task,
+    TaskOperation,
+    Thread,
+    User,
+    Widget,
+)
 from app.models.base import utcnow
+from app.models.project import PROJECT_NAME_MAX, name_key
+from app.services import activity as activity_service
 from app.services import auth as auth_service
+from app.services import projects as project_service
 from app.services.errors import ForbiddenError, InvalidInputError, NotFoundError, require_text
+from app.services.operations import PAGE, Origin, record_change
 from app.services.preferences import effective_retention_days, read_preferences
 from app.services.tasks import to_public
 from app.services.throttle import SignInThrottle, TooManyAttempts
 
 EXPORT_FORMAT = "ticked-export"
-EXPORT_VERSION = 2
-"""2: rows no longer repeat task data (tool results, widget trees, the assistant's memory); see export."""
+EXPORT_VERSION = 3
+"""2: rows no longer repeat task data (tool results, widget trees, the assistant's memory); 3: projects,
+memberships, invitations sent, comments written and the activity taken part in (issue 16), and
+``tasks`` are those the person can see (their projects'), no longer those they once created; see export."""
 PASSWORD_MAX = 128
 
 password_throttle = SignInThrottle("password")
@@ -175,13 +202,22 @@ def export(session: Session, *, user_id: uuid.UUID) -> dict[str, Any]:
     every task change (who, from where, the words that asked, the command, its outcome, and each
     task before and after); and the signed-in sessions.
 
+    Teamwork (version 3): every task of the projects the person is a member of (theirs and their
+    teammates', as the task page lists them; no longer the tasks they once created in a project
+    they have left); those ``projects`` with their role; their ``memberships``; the
+    ``invitations`` they sent that are still pending; the ``comments`` they wrote (plain text,
+    with their task and project); and the ``activity`` lines they took part in (changes they
+    made in a project, and teammates' changes that concern them: shared with them, assigned to
+    them, their role changed), as the feed shows them.
+
     It leaves out internal copies that only repeat task data, which made the file grow with every
     list shown rather than with what the person has (2.1 MB for 74 tasks and 5 conversations):
     a tool's full result (in ``tool_calls``, ``operations`` and ``actions``: the tasks it read or
     changed, already in ``tasks`` and in the journal's before/after; its plain values stay, as
     ``outcome``), a card's rendered tree (``widgets[].payload``) and the assistant's working memory
     (thread metadata ``agent_memory``). So its size follows the number of tasks, messages and
-    changes, not how often they were listed.
+    changes, not how often they were listed. (The ``activity`` lines leave out the Inbox, whose
+    every change is the person's own and already in ``operations``.)
     """
     user = _user(session, user_id)
     prefs = read_preferences(user)
@@ -208,7 +244,9 @@ def export(session: Session, *, user_id: uuid.UUID) -> dict[str, Any]:
         .order_by(col(TaskOperation.created_at), col(TaskOperation.id))
     ).all()
     tasks = session.exec(
-        select(Task).where(Task.user_id == user_id).order_by(col(Task.created_at), col(Task.id))
+        select(Task)
+        .where(col(Task.project_id).in_(project_service.visible_projects(user_id)))
+        .order_by(col(Task.created_at), col(Task.id))
     ).all()
     sessions = session.exec(
         select(AuthToken).where(AuthToken.user_id == user_id).order_by(col(AuthToken.created_at))
@@ -229,6 +267,40 @@ def export(session: Session, *, user_id: uuid.UUID) -> dict[str, Any]:
         "actions": [_with_outcome(a) for a in actions],
         "operations": [_with_outcome(o) for o in operations],
         "sessions": [_row(s, drop=("fingerprint",)) for s in sessions],
+        **_teamwork(session, user_id),
+    }
+
+
+def _teamwork(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
+    """The export's parts from issue 16: projects, memberships, invitations sent, comments written,
+    and the activity lines the person took part in (outside their Inbox: every change there is
+    theirs, already in ``operations``)."""
+    inbox = project_service.inbox(session, user_id=user_id)
+    rows = session.exec(
+        select(Project, Membership)
+        .join(Membership, col(Membership.project_id) == Project.id)
+        .where(Membership.user_id == user_id)
+        .order_by(col(Project.created_at), col(Project.id))
+    ).all()
+    invitations = session.exec(
+        select(Invitation).where(Invitation.invited_by == user_id).order_by(col(Invitation.created_at))
+    ).all()
+    comments = session.exec(
+        select(Comment, Task.project_id)
+        .join(Task, col(Task.id) == Comment.task_id)
+        .where(Comment.author_id == user_id)
+        .order_by(col(Comment.created_at), col(Comment.id))
+    ).all()
+    return {
+        "projects": [{**_row(p), "role": m.role} for p, m in rows],
+        "memberships": [_row(m) for _, m in rows],
+        "invitations": [_row(i) for i in invitations],
+        "comments": [{**_row(c), "project_id": str(pid)} for c, pid in comments],
+        "activity": [
+            e.to_json()
+            for e in activity_service.activity_involving(session, user_id=user_id)
+            if e.project_id != inbox.id
+        ],
     }
 
 
@@ -245,14 +317,172 @@ def delete_all_chats(session: Session, *, user_id: uuid.UUID, password: str) -> 
     return {"threads": int(threads), "messages": int(messages)}
 
 
-def delete_account(session: Session, *, user_id: uuid.UUID, password: str) -> None:
-    """Delete the account and everything it owns; every token it had stops working."""
+PASSES, STAYS, DELETED = "passes", "stays", "deleted"
+
+
+@dataclass
+class ProjectFate:
+    """What deleting an account does to one project it owns."""
+
+    project: Project
+    action: str
+    """``passes`` (to its longest-standing editor), ``stays`` (with another owner) or ``deleted``."""
+    heir: User | None
+    new_name: str | None
+    """The name it will have, when the heir already owns a project of this name."""
+    members: int
+    """Members besides the account."""
+    tasks: int
+
+    @property
+    def outcome(self) -> str:
+        """ "passes to sam@example.com", "stays with sam@example.com" or "deleted"."""
+        if self.heir is None:
+            return DELETED
+        verb = "passes to" if self.action == PASSES else "stays with"
+        renamed = f' as "{self.new_name}"' if self.new_name else ""
+        return f"{verb} {self.heir.email}{renamed}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project_id": str(self.project.id),
+            "project": self.project.name,
+            "action": self.action,
+            "outcome": self.outcome,
+            "to": self.heir.email if self.heir else None,
+            "to_name": project_service.display_name(self.heir) if self.heir else None,
+            "new_name": self.new_name,
+            "members": self.members,
+            "tasks": self.tasks,
+        }
+
+
+def _fates(session: Session, user_id: uuid.UUID) -> list[ProjectFate]:
+    owned = session.exec(
+        select(Project)
+        .join(Membership, col(Membership.project_id) == Project.id)
+        .where(
+            Membership.user_id == user_id,
+            Membership.role == ProjectRole.owner.value,
+            col(Project.is_inbox).is_(False),
+        )
+        .order_by(col(Project.name_key), col(Project.id))
+    ).all()
+    fates = []
+    for project in owned:
+        others = session.exec(
+            select(Membership, User)
+            .join(User, col(User.id) == Membership.user_id)
+            .where(Membership.project_id == project.id, Membership.user_id != user_id)
+            .order_by(col(Membership.created_at), col(Membership.id))
+        ).all()
+        owners = [u for m, u in others if m.role == ProjectRole.owner.value]
+        editors = [u for m, u in others if m.role == ProjectRole.editor.value]
+        tasks = session.exec(
+            select(func.count()).select_from(Task).where(Task.project_id == project.id)
+        ).one()
+        heir = owners[0] if owners else editors[0] if editors else None
+        action = STAYS if owners else PASSES if editors else DELETED
+        new_name = None
+        if heir is not None and (action == PASSES or project.owner_id == user_id):
+            new_name = _free_name(session, owner_id=heir.id, project=project)
+        fates.append(ProjectFate(project, action, heir, new_name, len(others), int(tasks)))
+    return fates
+
+
+def _free_name(session: Session, *, owner_id: uuid.UUID, project: Project) -> str | None:
+    """None when ``owner_id`` owns no other project of this name; else the first free "Name (2)"."""
+    taken = set(
+        session.exec(
+            select(Project.name_key).where(Project.owner_id == owner_id, Project.id != project.id)
+        ).all()
+    )
+    if project.name_key not in taken:
+        return None
+    n = 2
+    while True:
+        suffix = f" ({n})"
+        name = project.name[: PROJECT_NAME_MAX - len(suffix)].rstrip() + suffix
+        if name_key(name) not in taken:
+            return name
+        n += 1
+
+
+def deletion_preview(session: Session, *, user_id: uuid.UUID) -> list[dict[str, Any]]:
+    """What deleting this account would do to each project it owns (its Inbox aside), before it
+    happens, for the confirmation: a list of ``{"project", "project_id", "action", "outcome",
+    "to", "to_name", "new_name", "members", "tasks"}``, by project name.
+
+    ``action`` is ``passes`` (an editor becomes its owner: the longest-standing one), ``stays``
+    (another owner keeps it) or ``deleted`` (no other owner or editor: with its tasks; viewers
+    lose it); ``outcome`` says it in words: "passes to sam@example.com", "stays with
+    sam@example.com", "deleted" (with ``as "Groceries (2)"`` when the heir already has a
+    project of that name). Tasks the account created in projects that stay stay too, passing to
+    each project's owner; projects it is only a member of simply lose it.
+    """
+    _user(session, user_id)
+    return [fate.to_json() for fate in _fates(session, user_id)]
+
+
+def _hand_over(session: Session, user: User, fate: ProjectFate, origin: Origin) -> None:
+    project = fate.project
+    if fate.heir is None:
+        session.execute(sa.delete(Task).where(col(Task.project_id) == project.id))
+        session.execute(sa.delete(Project).where(col(Project.id) == project.id))
+        return
+    if fate.action == PASSES:
+        session.execute(
+            sa.update(Membership)
+            .where(col(Membership.project_id) == project.id, col(Membership.user_id) == fate.heir.id)
+            .values(role=ProjectRole.owner.value)
+        )
+    if project.owner_id == user.id:
+        project.owner_id = fate.heir.id
+        if fate.new_name:
+            project.name, project.name_key = fate.new_name, name_key(fate.new_name)
+        project.updated_at = utcnow()
+        session.add(project)
+    session.flush()
+    if fate.action == PASSES:  # a line in the feed, journaled as the heir (the account's own entries go)
+        record_change(
+            session,
+            user_id=fate.heir.id,
+            origin=origin,
+            operation_type=OperationType.member,
+            command={"action": "inherit", "email": user.email, "name": fate.new_name},
+            before=[],
+            after=[],
+            task_id=None,
+            project_id=project.id,
+        )
+
+
+def delete_account(session: Session, *, user_id: uuid.UUID, password: str, origin: Origin = PAGE) -> None:
+    """Delete the account and everything it owns; every token it had stops working.
+
+    Shared work stays (:func:`deletion_preview` says how, before): each project it owns with
+    another owner stays with them, one with an editor passes to the longest-standing editor, and
+    the rest are deleted; tasks it created in the projects that stay pass to those projects'
+    owners; its comments stay, by "a deleted account"; tasks assigned to it are unassigned.
+    """
     user = _user(session, user_id)
     confirm_password(user, password, message="That password is not right. Your account was not deleted.")
+    for fate in _fates(session, user_id):
+        _hand_over(session, user, fate, origin)
+    inbox = project_service.inbox(session, user_id=user_id)
+    owner = sa.select(col(Project.owner_id)).where(col(Project.id) == col(Task.project_id)).scalar_subquery()
+    session.execute(
+        sa.update(Task)
+        .where(col(Task.user_id) == user_id, col(Task.project_id) != inbox.id)
+        .values(user_id=owner)
+        .execution_options(synchronize_session=False)
+    )
     auth_service.revoke_all_tokens(session, user_id=user_id)
+    session.flush()
     session.expunge(user)
     session.execute(sa.delete(User).where(col(User.id) == user_id))
     session.flush()
+    session.expire_all()  # rows the database removed or changed with the user (memberships, assignees)
 
 
 def _check_new_password(current: str, new: str) -> None:

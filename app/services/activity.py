@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.models import OperationStatus, OperationType, Project, TaskOperation, User
@@ -271,3 +272,42 @@ def activity_of(
         _limit(limit)
     )
     return _entries(session, list(session.exec(stmt).all()))
+
+
+def activity_involving(session: Session, *, user_id: uuid.UUID) -> list[Entry]:
+    """Every line ``user_id`` took part in, oldest first, in the projects they are a member of (their
+    export): the changes they made, and teammates' changes that concern them (shared with them,
+    their role changed, a task assigned to them or taken from them)."""
+    person = session.get(User, user_id)
+    me, email = str(user_id), person.email if person else None
+    concerning = [
+        OperationType.create.value,
+        OperationType.update.value,
+        OperationType.assign.value,
+        OperationType.move.value,
+        OperationType.member.value,
+    ]
+    stmt = (
+        _base()
+        .where(
+            col(TaskOperation.project_id).in_(visible_projects(user_id)),
+            sa.or_(col(TaskOperation.user_id) == user_id, col(TaskOperation.operation_type).in_(concerning)),
+        )
+        .order_by(col(TaskOperation.created_at), col(TaskOperation.id))
+    )
+    ops = [op for op in session.exec(stmt).all() if op.user_id == user_id or _concerns(op, me, email)]
+    return _entries(session, ops)
+
+
+def _concerns(op: TaskOperation, me: str, email: str | None) -> bool:
+    cmd = op.structured_command or {}
+    if me in (cmd.get("member_id"), cmd.get("to")) or (email is not None and cmd.get("email") == email):
+        return True
+    for entry in op.undo_state or []:  # assigned to them, or unassigned
+        was, now = (
+            (entry.get("before") or {}).get("assignee_id"),
+            (entry.get("after") or {}).get("assignee_id"),
+        )
+        if was != now and me in (was, now):
+            return True
+    return False

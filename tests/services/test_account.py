@@ -16,7 +16,7 @@ from app.orchestration.runner import run_turn
 from app.orchestration.widget_actions import declared_actions, perform
 from app.services import account, auth, preferences
 from app.services import tasks as task_service
-from app.services.errors import AuthError, InvalidInputError
+from app.services.errors import AuthError, InvalidInputError, NotFoundError
 from app.services.throttle import TooManyAttempts
 
 PASSWORD = "correct-horse-42"
@@ -92,7 +92,7 @@ def test_account_export_holds_everything_and_no_secrets(app_db):
         data = account.export(session, user_id=me)
     text = json.dumps(data)  # JSON-ready as it is
     assert data["format"] == "ticked-export"
-    assert data["version"] == 2
+    assert data["version"] == 3
     assert data["profile"]["email"].startswith("a")
     assert data["profile"]["name"] == "Ann"
     assert "hashed_password" not in data["profile"]
@@ -260,8 +260,6 @@ def test_account_wrong_passwords_are_throttled_per_account(app_db):
 
 
 def test_account_functions_refuse_unknown_users(session: Session):
-    from app.services.errors import NotFoundError
-
     with pytest.raises(NotFoundError):
         account.export(session, user_id=uuid.uuid4())
     with pytest.raises(NotFoundError):
@@ -275,6 +273,9 @@ def test_account_export_on_a_fresh_account_is_complete_and_empty(session: Sessio
     data = account.export(session, user_id=user.id)
     for key in ("tasks", "threads", "messages", "widgets", "actions", "operations", "sessions"):
         assert data[key] == [], key
+    for key in ("invitations", "comments", "activity"):
+        assert data[key] == [], key
+    assert [(p["name"], p["role"]) for p in data["projects"]] == [("Inbox", "owner")]
     assert data["profile"]["email"] == "empty@example.com"
     assert session.exec(select(Message)).first() is None
     assert session.exec(select(Task)).first() is None
@@ -357,3 +358,162 @@ def test_account_export_keeps_every_task_thread_and_message(app_db):
     assert cards
     assert all(len(w["task_ids"]) >= 1 for w in cards)
     assert {i for w in cards for i in w["task_ids"]} <= {t["id"] for t in data["tasks"]}
+
+
+# ----- issue 16: shared projects outlive an account, and the export holds the teamwork -------------------
+
+
+def member(session: Session, name: str) -> User:
+    user = auth.register(
+        session, email=f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com", password=PASSWORD, name=name
+    )
+    session.flush()
+    return user
+
+
+def shared(session: Session, owner: User, name: str, *people: tuple[User, str]):
+    from app.services import projects
+
+    project = projects.create_project(session, user_id=owner.id, name=name)
+    for person, role in people:
+        projects.share_project(
+            session, user_id=owner.id, project_id=project.id, email=person.email, role=role
+        )
+    return project
+
+
+def test_account_deletion_preview_says_what_happens_to_each_project_and_deletion_does_it(session: Session):
+    from app.models import Comment, Membership, Project
+    from app.services import activity, comments, projects
+
+    alice, ed, sam, vic, olga, bob = (
+        member(session, n) for n in ("Alice", "Ed", "Sam", "Vic", "Olga", "Bob")
+    )
+    groceries = shared(session, alice, "Groceries", (ed, "editor"), (sam, "editor"), (vic, "viewer"))
+    viewers = shared(session, alice, "Viewers only", (vic, "viewer"))
+    solo = shared(session, alice, "Solo")
+    co_owned = shared(session, alice, "Co-owned", (olga, "editor"))
+    projects.set_role(session, user_id=alice.id, project_id=co_owned.id, member_id=olga.id, role="owner")
+    clash = shared(session, alice, "Clash", (ed, "editor"))
+    projects.create_project(session, user_id=ed.id, name="clash")
+    work = shared(session, bob, "Work", (alice, "editor"))
+    milk = task_service.create_task(
+        session, user_id=alice.id, data={"title": "Buy milk", "project_id": groceries.id}
+    )
+    eggs = task_service.create_task(
+        session,
+        user_id=ed.id,
+        data={"title": "Buy eggs", "project_id": groceries.id, "assignee_id": alice.id},
+    )
+    report = task_service.create_task(
+        session, user_id=alice.id, data={"title": "Report", "project_id": work.id}
+    )
+    doomed = task_service.create_task(
+        session, user_id=alice.id, data={"title": "Gone", "project_id": viewers.id}
+    )
+    note = comments.add_comment(session, user_id=alice.id, task_id=eggs.id, body="I'll do it")
+    task_service.create_task(session, user_id=alice.id, data={"title": "Private"})
+
+    preview = account.deletion_preview(session, user_id=alice.id)
+    assert [(p["project"], p["action"], p["outcome"]) for p in preview] == [
+        ("Clash", "passes", f'passes to {ed.email} as "Clash (2)"'),
+        ("Co-owned", "stays", f"stays with {olga.email}"),
+        ("Groceries", "passes", f"passes to {ed.email}"),  # Ed was an editor before Sam
+        ("Solo", "deleted", "deleted"),
+        ("Viewers only", "deleted", "deleted"),  # viewers only: nobody may keep it up
+    ]
+    assert [(p["members"], p["tasks"]) for p in preview] == [(1, 0), (1, 0), (3, 2), (0, 0), (1, 1)]
+    assert preview[2]["to_name"] == "Ed"
+    assert preview[2]["project_id"] == str(groceries.id)
+    nothing_yet = account.deletion_preview(session, user_id=alice.id)
+    assert nothing_yet == preview  # a preview changes nothing
+
+    account.delete_account(session, user_id=alice.id, password=PASSWORD)
+    session.expire_all()
+    assert session.get(User, alice.id) is None
+    g = session.get(Project, groceries.id)
+    assert (g.owner_id, g.name) == (ed.id, "Groceries")
+    assert projects.role_of(session, user_id=ed.id, project_id=groceries.id) == "owner"
+    assert projects.role_of(session, user_id=sam.id, project_id=groceries.id) == "editor"
+    c = session.get(Project, clash.id)
+    assert (c.owner_id, c.name) == (ed.id, "Clash (2)")
+    co = session.get(Project, co_owned.id)
+    assert co.owner_id == olga.id
+    assert session.get(Project, viewers.id) is None
+    assert session.get(Project, solo.id) is None
+    assert session.get(Task, doomed.id) is None
+    # the tasks it created in projects that stay stay, with those projects' owners
+    assert session.get(Task, milk.id).user_id == ed.id
+    assert session.get(Task, report.id).user_id == bob.id
+    assert session.get(Task, eggs.id).assignee_id is None
+    assert session.get(Comment, note.comment.id).author_id is None
+    assert comments.list_comments(session, user_id=ed.id, task_id=eggs.id)[0].to_json()["author"] is None
+    assert session.exec(select(Membership).where(Membership.user_id == alice.id)).all() == []
+    assert session.exec(select(Task).where(Task.user_id == alice.id)).all() == []
+    feed = [e.line for e in activity.project_activity(session, user_id=sam.id, project_id=groceries.id)]
+    assert feed[0] == f"Ed became the owner ({alice.email} deleted their account)"
+    assert {t.title for t in task_service.list_tasks(session, user_id=sam.id)} == {"Buy milk", "Buy eggs"}
+    assert projects.get_project(session, user_id=vic.id, project_id=groceries.id).name == "Groceries"
+
+
+def test_account_deletion_with_the_wrong_password_hands_nothing_over(session: Session):
+    from app.models import Project
+
+    alice, ed = member(session, "Alice"), member(session, "Ed")
+    groceries = shared(session, alice, "Groceries", (ed, "editor"))
+    with pytest.raises(account.WrongPasswordError):
+        account.delete_account(session, user_id=alice.id, password="wrong-password")
+    assert session.get(Project, groceries.id).owner_id == alice.id
+    with pytest.raises(NotFoundError):
+        account.deletion_preview(session, user_id=uuid.uuid4())
+
+
+def test_account_export_holds_projects_memberships_comments_and_activity(session: Session):
+    from app.services import comments, projects
+
+    alice, ed, bob = member(session, "Alice"), member(session, "Ed"), member(session, "Bob")
+    groceries = shared(session, alice, "Groceries", (ed, "editor"))
+    projects.share_project(session, user_id=alice.id, project_id=groceries.id, email="later@example.com")
+    work = shared(session, bob, "Work", (ed, "viewer"))
+    milk = task_service.create_task(
+        session,
+        user_id=alice.id,
+        data={"title": "Buy milk", "project_id": groceries.id, "assignee_id": ed.id},
+    )
+    task_service.complete_task(session, user_id=alice.id, task_id=milk.id)
+    comments.add_comment(session, user_id=ed.id, task_id=milk.id, body="zq done, thanks")
+    comments.add_comment(session, user_id=alice.id, task_id=milk.id, body="not Ed's words")
+    task_service.create_task(session, user_id=bob.id, data={"title": "Bob's report", "project_id": work.id})
+    left = task_service.create_task(
+        session, user_id=ed.id, data={"title": "Ed's old task", "project_id": groceries.id}
+    )
+    projects.set_role(session, user_id=alice.id, project_id=groceries.id, member_id=ed.id, role="viewer")
+
+    data = account.export(session, user_id=ed.id)
+    assert [(p["name"], p["role"]) for p in data["projects"]] == [("Inbox", "owner"), ("Groceries", "viewer"),
+                                                                  ("Work", "viewer")]  # fmt: skip
+    assert {m["project_id"] for m in data["memberships"]} == {p["id"] for p in data["projects"]}
+    assert all(m["user_id"] == str(ed.id) for m in data["memberships"])
+    assert [c["body"] for c in data["comments"]] == ["zq done, thanks"]
+    assert data["comments"][0]["project_id"] == str(groceries.id)
+    assert {t["title"] for t in data["tasks"]} == {"Buy milk", "Bob's report", "Ed's old task"}
+    assert [a["text"] for a in data["activity"]] == [
+        f"Alice shared the project with {ed.email} as editor",
+        f"Bob shared the project with {ed.email} as viewer",
+        'Alice added "Buy milk"',  # assigned to Ed
+        'Ed commented on "Buy milk"',
+        'Ed added "Ed\'s old task"',
+        "Alice made Ed viewer",
+    ]
+    assert data["invitations"] == []
+    owner = account.export(session, user_id=alice.id)
+    assert [(i["email"], i["role"]) for i in owner["invitations"]] == [("later@example.com", "editor")]
+    assert 'Alice completed "Buy milk"' in [a["text"] for a in owner["activity"]]
+    assert "Bob's report" not in {t["title"] for t in owner["tasks"]}
+    json.dumps(data)
+    # a member who leaves takes nothing of the project's in a later export
+    projects.remove_member(session, user_id=ed.id, project_id=groceries.id, member_id=ed.id)
+    after = account.export(session, user_id=ed.id)
+    assert {t["title"] for t in after["tasks"]} == {"Bob's report"}
+    assert [c["body"] for c in after["comments"]] == ["zq done, thanks"]  # what they wrote is theirs
+    assert left.id
