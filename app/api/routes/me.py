@@ -54,7 +54,9 @@ class ChatsDeleted(BaseModel):
 class AccountExport(BaseModel):
     """Everything a person has here, once (``app.services.account.export`` says what each part
     holds): profile, preferences, tasks, conversations and messages, cards (kind, state, heading,
-    task ids), clicks, the journal of task changes with before/after, and the sessions. Never a
+    task ids), clicks, the journal of task changes with before/after, and the sessions; with
+    teamwork, the projects one is a member of (with one's role), one's memberships, the invitations
+    one sent that still wait, the comments one wrote and the activity one took part in. Never a
     password hash or a token hash; not the internal copies that only repeat task data."""
 
     model_config = ConfigDict(
@@ -73,6 +75,11 @@ class AccountExport(BaseModel):
                     "actions": [],
                     "operations": [],
                     "sessions": [],
+                    "projects": [],
+                    "memberships": [],
+                    "invitations": [],
+                    "comments": [],
+                    "activity": [],
                 }
             ]
         }
@@ -89,9 +96,19 @@ class AccountExport(BaseModel):
     actions: list[dict[str, Any]]
     operations: list[dict[str, Any]]
     sessions: list[dict[str, Any]]
+    projects: list[dict[str, Any]] = Field(default_factory=list)
+    memberships: list[dict[str, Any]] = Field(default_factory=list)
+    invitations: list[dict[str, Any]] = Field(default_factory=list)
+    comments: list[dict[str, Any]] = Field(default_factory=list)
+    activity: list[dict[str, Any]] = Field(default_factory=list)
 
 
-@router.get("/export", response_model=AccountExport, summary="Download everything stored about you")
+@router.get(
+    "/export",
+    response_model=AccountExport,
+    response_model_exclude_unset=True,  # exactly the parts the service wrote, none made up here
+    summary="Download everything stored about you",
+)
 def export(session: SessionDep, user: CurrentUser, response: Response) -> dict[str, Any]:
     data = account_service.export(session, user_id=user.id)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
