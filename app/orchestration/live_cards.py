@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.agent.tools import public_tasks
 from app.models import OperationStatus, Task, TaskOperation, Widget, WidgetState
-from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import ServiceError
+from app.services.projects import visible_projects
 from app.widgets import build
 from app.widgets.validate import WidgetError
 
@@ -33,6 +34,7 @@ CONFIRMED_BY: dict[str, tuple[str, ...]] = {
     "update": ("update_task",),
     "complete": ("complete_task",),
     "reopen": ("reopen_task",),
+    "share": ("share_project",),
 }
 """The tools whose journaled runs answer a confirmation of each action with "yes"."""
 
@@ -40,12 +42,20 @@ CONFIRMED_BY: dict[str, tuple[str, ...]] = {
 def current_tasks(
     session: Session, *, user_id: uuid.UUID, payloads: Sequence[dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """The public JSON of every task these cards show, by id: one query, the user's tasks only."""
+    """The public JSON of every task these cards show, by id, with its project and assignee: one query
+    over the tasks the user may see now (a member of their project). A task shared with them shows; one
+    whose project they were removed from is missing, like a deleted task, from the next read on."""
     wanted = {uuid.UUID(i) for p in payloads for i in build.task_ids_in(p)}
     if not wanted:
         return {}
-    rows = session.exec(select(Task).where(Task.user_id == user_id, col(Task.id).in_(list(wanted)))).all()
-    return {str(t.id): task_service.to_public(t).to_json() for t in rows}
+    rows = list(
+        session.exec(
+            select(Task).where(
+                col(Task.id).in_(list(wanted)), col(Task.project_id).in_(visible_projects(user_id))
+            )
+        ).all()
+    )
+    return {str(t["id"]): t for t in public_tasks(session, rows)}
 
 
 def live_payload(payload: dict[str, Any], tasks: dict[str, dict[str, Any]], today: date) -> dict[str, Any]:
@@ -118,6 +128,8 @@ def _answered(
         )
         .order_by(col(TaskOperation.created_at))
     ).all()
+    if action == "share":  # a share names no task: any share this thread made since it asked
+        return build.settled_confirmation("share", done=[build.share_subject(op.result or {}) for op in ops])
     asked = set(task_ids)
     titles: list[str] = []
     undo: list[str] = []

@@ -19,6 +19,9 @@ CARD_VERBS = {
     "update_task": "Updated",
     "complete_task": "Completed",
     "reopen_task": "Reopened",
+    "move_task": "Moved",
+    "assign_task": "Assigned",
+    "unassign_task": "Unassigned",
 }
 
 

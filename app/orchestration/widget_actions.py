@@ -43,6 +43,7 @@ from app.widgets.actions import (
     DeleteTask,
     DeleteTasks,
     ReopenTask,
+    ShareProject,
     UndoOperation,
     UndoOperations,
     UpdateTask,
@@ -475,6 +476,14 @@ def _apply_task_changes(action: ApplyTaskChanges, click: _Click) -> Outcome:
     return result, build.change_card(rows, heading=heading)
 
 
+def _share_project(action: ShareProject, click: _Click) -> Outcome:
+    """A share confirmed on its card: shared through the registry as this user (owners only; the
+    services refuse anyone else like a missing project); the card then says what happened."""
+    _forget_pending_confirmation(click.user_id, click.widget)
+    result = click.tool("share_project", action.payload.model_dump())
+    return result, build.settled_share(result)
+
+
 def _cancel_delete_tasks(action: CancelDeleteTasks, click: _Click) -> Outcome:
     _forget_pending_confirmation(click.user_id, click.widget)
     asked = build.pending_confirmation(click.widget.payload)
@@ -490,6 +499,7 @@ HANDLERS: dict[type[WidgetAction], Callable[[Any, _Click], Outcome]] = {
     UpdateTask: _update_task,
     DeleteTasks: _delete_tasks,
     ApplyTaskChanges: _apply_task_changes,
+    ShareProject: _share_project,
     CancelDeleteTasks: _cancel_delete_tasks,
 }
 """The one table from a server action's type to what runs it (every member of ``ServerAction`` has one)."""

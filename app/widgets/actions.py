@@ -64,6 +64,15 @@ class TaskChanges(BaseModel):
         return self
 
 
+class ShareRef(BaseModel):
+    """What a share confirmation's button shares: a project (its id), with whom and as what (the
+    registry's ``share_project`` checks them when it runs)."""
+
+    project: str = ""
+    email: str = ""
+    role: Literal["editor", "viewer"] = "editor"
+
+
 class OperationRefs(BaseModel):
     """The journaled changes an "Undo all" button reverts (newest first)."""
 
@@ -159,6 +168,13 @@ class ApplyTaskChanges(WidgetAction):
     payload: TaskChanges
 
 
+class ShareProject(WidgetAction):
+    """A share confirmation's confirm button: the project shared through the registry (owners only)."""
+
+    type: Literal["project.share"] = "project.share"
+    payload: ShareRef
+
+
 class CancelDeleteTasks(WidgetAction):
     """A confirmation card's Cancel (of a delete or of any bulk change)."""
 
@@ -191,6 +207,7 @@ ServerAction = Annotated[
     | UpdateTask
     | DeleteTasks
     | ApplyTaskChanges
+    | ShareProject
     | CancelDeleteTasks,
     Field(discriminator="type"),
 ]
@@ -200,7 +217,7 @@ SERVER_ACTION_TYPES: tuple[str, ...] = tuple(
     model.model_fields["type"].default
     for model in (
         CompleteTask, ReopenTask, DeleteTask, UndoOperation, UndoOperations, UpdateTask, DeleteTasks,
-        ApplyTaskChanges, CancelDeleteTasks,
+        ApplyTaskChanges, ShareProject, CancelDeleteTasks,
     )
 )  # fmt: skip
 

@@ -25,6 +25,8 @@ from app.widgets.actions import (
     OperationRef,
     OperationRefs,
     ReopenTask,
+    ShareProject,
+    ShareRef,
     TaskChanges,
     TaskIds,
     TaskRef,
@@ -75,6 +77,21 @@ def _due(task: dict[str, Any], today: date) -> tuple[str, str]:
     if not raw:
         return "", "none"
     return relative_due(date.fromisoformat(str(raw)[:10]), today, completed=bool(task.get("completed")))
+
+
+INBOX = "Inbox"
+
+
+def team_label(task: dict[str, Any]) -> str:
+    """Where a task is and who has it: "Groceries · Sam" (the Inbox is not named on every row)."""
+    parts = []
+    project = task.get("project")
+    if project and project != INBOX:
+        parts.append(str(project))
+    who = task.get("assignee_name") or task.get("assignee")
+    if who:
+        parts.append(str(who))
+    return " · ".join(parts)
 
 
 def _badges(task: dict[str, Any], today: date) -> list[WidgetComponent]:
@@ -131,16 +148,21 @@ def task_row(task: dict[str, Any], today: date) -> ListViewItem:
                 align="center",
                 children=[
                     toggle,
-                    Col(
-                        flex=1,
-                        gap=1,
-                        children=[title, Row(gap=1, wrap="wrap", children=_badges(task, today))],
-                    ),
+                    Col(flex=1, gap=1, children=[title, *_team_caption(task), _badge_row(task, today)]),
                     delete,
                 ],
             )
         ],
     )
+
+
+def _team_caption(task: dict[str, Any]) -> list[WidgetComponent]:
+    label = team_label(task)
+    return [Caption(value=label, color="secondary")] if label else []
+
+
+def _badge_row(task: dict[str, Any], today: date) -> Row:
+    return Row(gap=1, wrap="wrap", children=_badges(task, today))
 
 
 def deleted_row(task_id: str, title: str) -> ListViewItem:
@@ -377,6 +399,8 @@ def change_line(verb: str, task: dict[str, Any] | None, today: date) -> str:
     if task is None:
         return f"{verb} · deleted"
     parts = [verb]
+    if team_label(task):
+        parts.append(team_label(task))
     label, tone = _due(task, today)
     if label:
         parts.append(label if tone == "overdue" or task.get("completed") else f"due {label}")
@@ -587,6 +611,9 @@ class ConfirmSpec:
     nothing: str
     confirm: Callable[[list[str], list[dict[str, Any]]], WidgetAction]
     cancel: Callable[[], WidgetAction]
+    lists: bool = True
+    """Whether the card lists its titles (tasks) under the question; a share names its one subject
+    in the question instead (``{first}``: the first title)."""
 
 
 def _apply(ids: list[str], calls: list[dict[str, Any]]) -> WidgetAction:
@@ -617,6 +644,15 @@ CONFIRMATIONS: dict[str, ConfirmSpec] = {
     "update": _change_spec("Apply", "Change", "Changed"),
     "complete": _change_spec("Complete", "Complete", "Completed"),
     "reopen": _change_spec("Reopen", "Reopen", "Reopened"),
+    "share": ConfirmSpec(
+        label="Share",
+        question="Share {first}?",
+        done="Shared {first}.",
+        nothing="nothing shared",
+        confirm=lambda _ids, calls: ShareProject(payload=ShareRef.model_validate(calls[0]["args"])),
+        cancel=CancelDeleteTasks,
+        lists=False,
+    ),
 }
 """Every action the assistant asks about first, by :class:`~app.models.Confirmation` ``action``."""
 
@@ -637,10 +673,11 @@ def confirmation_card(
     spec = CONFIRMATIONS[action]
     confirm = spec.confirm(task_ids, calls or [])
     count = len(task_ids)
+    listed = titles if spec.lists else []
     children: list[WidgetComponent] = [
-        Title(value=spec.question.format(n=count_tasks(count)), size="sm"),
-        *[Text(value=f"• {title}", size="sm") for title in titles[:20]],
-        *([Caption(value=f"and {len(titles) - 20} more")] if len(titles) > 20 else []),
+        Title(value=spec.question.format(n=count_tasks(count), first=titles[0] if titles else ""), size="sm"),
+        *[Text(value=f"• {title}", size="sm") for title in listed[:20]],
+        *([Caption(value=f"and {len(listed) - 20} more")] if len(listed) > 20 else []),
     ]
     return finish(
         Card(
@@ -683,8 +720,24 @@ def settled_confirmation(action: str, *, done: list[str], operation_id: str | No
     key = f"{SETTLED_PREFIX}{action}"
     if not done:
         return outcome_card(f"Cancelled: {spec.nothing}.", key=key)
-    message = spec.done.format(n=count_tasks(len(done)))
-    return outcome_card(message, detail=done, operation_id=operation_id, key=key)
+    message = spec.done.format(n=count_tasks(len(done)), first=done[0])
+    return outcome_card(message, detail=done if spec.lists else None, operation_id=operation_id, key=key)
+
+
+def share_subject(result: dict[str, Any]) -> str:
+    """ "“Groceries” with sam@example.com as editor": what a share tool result shared."""
+    return f"“{result.get('name', '')}” with {result.get('email', '')} as {result.get('role', '')}"
+
+
+def settled_share(result: dict[str, Any]) -> dict[str, Any]:
+    """A share confirmation once the share ran: shared, or invited (no account with that email yet)."""
+    if result.get("status") == "invited":
+        message = (
+            f"Invited {result.get('email', '')} to “{result.get('name', '')}” as {result.get('role', '')}: "
+            "they join when they sign up with that email."
+        )
+        return outcome_card(message, key=f"{SETTLED_PREFIX}share")
+    return settled_confirmation("share", done=[share_subject(result)])
 
 
 def is_settled_confirmation(payload: dict[str, Any]) -> bool:
