@@ -63,7 +63,11 @@ SERVER_VERSION = "0.1.0"
 SOURCE = "mcp"
 INSTRUCTIONS = (
     "Ticked is the user's todo list. Use list_tasks or search_tasks to find a task's id, then "
-    "complete_task, reopen_task, update_task or delete_task with it; add_task creates one."
+    "complete_task, reopen_task, update_task or delete_task with it; add_task creates one. "
+    "Tasks live in projects (list_projects; the Inbox is personal) and may be assigned to a member of "
+    "their project: add_task and list_tasks take a project and an assignee by name or email, "
+    "move_task, assign_task and unassign_task change them, add_comment comments, project_activity "
+    "says what happened. share_project gives someone access: ask the user to confirm before calling it."
 )
 
 MCP_TOOLS: tuple[str, ...] = (
@@ -74,8 +78,17 @@ MCP_TOOLS: tuple[str, ...] = (
     "update_task",
     "reopen_task",
     "search_tasks",
+    "list_projects",
+    "create_project",
+    "move_task",
+    "assign_task",
+    "unassign_task",
+    "add_comment",
+    "project_activity",
+    "share_project",
 )
-"""The registry tools served over MCP, in the order they are listed."""
+"""The registry tools served over MCP, in the order they are listed (the first seven since the
+hackathon server; the team tools of issue 16 after them)."""
 
 _ANNOTATIONS: dict[str, types.ToolAnnotations] = {
     "add_task": types.ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False),
@@ -89,6 +102,25 @@ _ANNOTATIONS: dict[str, types.ToolAnnotations] = {
     ),
     "update_task": types.ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False),
     "delete_task": types.ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False),
+    "list_projects": types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
+    "project_activity": types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
+    "create_project": types.ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, open_world_hint=False
+    ),
+    "move_task": types.ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+    ),
+    "assign_task": types.ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+    ),
+    "unassign_task": types.ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+    ),
+    "add_comment": types.ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False),
+    # sharing lets another person see (and change) the project: the client should ask first
+    "share_project": types.ToolAnnotations(
+        read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
+    ),
 }
 
 USER_SCOPE_KEY = "ticked.user_id"

@@ -54,6 +54,14 @@ async def test_lists_exactly_the_registry_tools_with_their_schemas(stdio_setup: 
         "update_task",
         "reopen_task",
         "search_tasks",
+        "list_projects",
+        "create_project",
+        "move_task",
+        "assign_task",
+        "unassign_task",
+        "add_comment",
+        "project_activity",
+        "share_project",
     }
     for tool in listed:
         reg = registry.get_tool(tool.name)
