@@ -36,6 +36,7 @@ EXPECTED = {
     "/api/me": {"delete"},
     "/api/me/chats": {"delete"},
     "/api/me/export": {"get"},
+    "/api/me/deletion-preview": {"get"},
     "/api/me/password": {"post"},
 }
 PUBLIC = {("/api/auth/token", "post"), ("/api/health/live", "get"), ("/api/health/ready", "get")}

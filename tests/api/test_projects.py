@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from app.core.db import get_engine, session_scope
 from app.models import Invitation, TaskOperation
-from tests.api.conftest import ApiUser, assert_error, create_task, sign_in
+from tests.api.conftest import PASSWORD, ApiUser, assert_error, create_task, sign_in
 from tests.security.world import changes, snapshot
 
 PROJECT_KEYS = {"id", "name", "color", "inbox", "archived", "role", "open_tasks", "created_at", "updated_at"}
@@ -498,3 +498,33 @@ def test_projects_token_in_flight_loses_access_at_once(api: TestClient, alice: A
         assert_error(api.get(f"/api/tasks/{task['id']}", headers=headers), 404)
         assert_error(api.get(f"/api/projects/{pid}/activity", headers=headers), 404)
         assert task_titles(api, ApiUser(bob.id, bob.email, token)) == []
+
+
+def test_projects_account_deletion_preview_then_delete(
+    api: TestClient, alice: ApiUser, bob: ApiUser, make_user: Callable[..., ApiUser]
+) -> None:
+    """Before deleting an account, the API says what becomes of each project it owns; then it happens."""
+    groceries = new_project(api, alice, "Groceries")["id"]
+    private = new_project(api, alice, "Private plans")["id"]
+    share(api, alice, groceries, bob.email)
+    viewer = make_user()
+    share(api, alice, private, viewer.email, "viewer")
+    create_task(api, alice, title="milk", project_id=groceries)
+    create_task(api, alice, title="surprise", project_id=private)
+
+    preview = ok(api.get("/api/me/deletion-preview", headers=alice.headers))["projects"]
+    fates = [(p["project"], p["action"], p["outcome"], p["to"], p["members"], p["tasks"]) for p in preview]
+    assert fates == [
+        ("Groceries", "passes", f"passes to {bob.email}", bob.email, 1, 1),
+        ("Private plans", "deleted", "deleted", None, 1, 1),
+    ]
+    assert [p["project_id"] for p in preview] == [groceries, private]
+    assert ok(api.get("/api/me/deletion-preview", headers=bob.headers))["projects"] == []
+    assert names(api, alice) == ["Inbox", "Groceries", "Private plans"]  # a preview changes nothing
+
+    ok(api.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=alice.headers))
+    kept = ok(api.get(f"/api/projects/{groceries}", headers=bob.headers))
+    assert (kept["role"], [m["email"] for m in kept["members"]]) == ("owner", [bob.email])
+    assert task_titles(api, bob, project=groceries) == ["milk"]
+    assert names(api, viewer) == ["Inbox"]
+    assert_error(api.get("/api/me/deletion-preview", headers=alice.headers), 401)

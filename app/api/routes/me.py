@@ -6,8 +6,9 @@ and wrong passwords are throttled per account; see :mod:`app.services.account`.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -103,6 +104,43 @@ class AccountExport(BaseModel):
     activity: list[dict[str, Any]] = Field(default_factory=list)
 
 
+FATE_EXAMPLE = {
+    "project_id": "3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d",
+    "project": "Groceries",
+    "action": "passes",
+    "outcome": "passes to sam@example.com",
+    "to": "sam@example.com",
+    "to_name": "Sam Lee",
+    "new_name": None,
+    "members": 2,
+    "tasks": 14,
+}
+
+
+class ProjectFateOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [FATE_EXAMPLE]})
+    project_id: uuid.UUID
+    project: str
+    action: Literal["passes", "stays", "deleted"] = Field(
+        description="passes: to its longest-standing editor; stays: with another owner; "
+        "deleted: with its tasks"
+    )
+    outcome: str = Field(description='In words: "passes to sam@example.com", "deleted"...')
+    to: str | None = Field(description="The email of who keeps it; null when it is deleted.")
+    to_name: str | None
+    new_name: str | None = Field(description="Its new name, when the heir already has one like it.")
+    members: int = Field(description="Members besides you.")
+    tasks: int
+
+
+class DeletionPreview(BaseModel):
+    """What ``DELETE /api/me`` would do to each project you own (your Inbox aside), asked before it
+    happens. Projects you are only a member of simply lose you."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"projects": [FATE_EXAMPLE]}]})
+    projects: list[ProjectFateOut]
+
+
 @router.get(
     "/export",
     response_model=AccountExport,
@@ -136,6 +174,16 @@ def change_password(
 def delete_chats(body: PasswordConfirm, session: SessionDep, user: CurrentUser) -> ChatsDeleted:
     counts = account_service.delete_all_chats(session, user_id=user.id, password=body.password)
     return ChatsDeleted(**counts)
+
+
+@router.get(
+    "/deletion-preview",
+    response_model=DeletionPreview,
+    summary="What deleting your account would do to the projects you own",
+)
+def deletion_preview(session: SessionDep, user: CurrentUser) -> DeletionPreview:
+    fates = account_service.deletion_preview(session, user_id=user.id)
+    return DeletionPreview.model_validate({"projects": fates})
 
 
 @router.delete("", response_model=OkResponse, summary="Delete your account and everything in it")
