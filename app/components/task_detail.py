@@ -3,6 +3,11 @@
 It is a real dialog (Radix): focus moves into it, Tab stays inside, Escape or a click outside
 closes it, and focus goes back to the task's row. Every field saves when it is left (a select or
 a date when it is picked), and each saved change is listed with its own Undo.
+
+Below the fields (issue 16): the project and the assignee (a member of the project), the comments
+(markdown, rendered safely by ``markdown_text``; one's own can be edited and deleted) and the
+task's activity ("Sam completed “Buy milk” · 2 min ago"). A viewer's panel shows the fields read
+only and no write buttons; every member may comment.
 """
 
 from __future__ import annotations
@@ -10,8 +15,12 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.markdown import markdown_text
+from app.components.projects import avatar
 from app.models.task import DESCRIPTION_MAX, TITLE_MAX
-from app.states.tasks import DetailChange, TasksState
+from app.states.projects import COMMENT_MAX, ActivityRow, CommentRow, MemberRow, TaskTalkState
+from app.states.tasks import DetailChange, ProjectChoice, TasksState
+
+READ_ONLY = ~TasksState.detail.can_write
 
 
 def _field(label: str, control_id: str, control: rx.Component, hint: rx.Var | str | None = None):
@@ -55,9 +64,56 @@ def _change_item(change: DetailChange) -> rx.Component:
     )
 
 
+def _member_option(member: MemberRow) -> rx.Component:
+    return rx.el.option(member.name + rx.cond(member.is_me, " (me)", ""), value=member.user_id)
+
+
+def _move_option(choice: ProjectChoice) -> rx.Component:
+    return rx.el.option(choice.name, value=choice.id)
+
+
+def _team_fields() -> rx.Component:
+    """Project (move) and assignee; a viewer reads them only."""
+    task = TasksState.detail
+    return rx.grid(
+        _field(
+            "Project",
+            "task-detail-project",
+            rx.el.select(
+                rx.foreach(TasksState.detail_moves, _move_option),
+                id="task-detail-project",
+                default_value=task.project_id,
+                on_change=lambda value: TasksState.save_field("project_id", value),
+                disabled=READ_ONLY,
+                class_name="ticked-native-select",
+                style={"width": "100%"},
+            ),
+        ),
+        _field(
+            "Assignee",
+            "task-detail-assignee",
+            rx.el.select(
+                rx.el.option("Nobody", value=""),
+                rx.foreach(TasksState.detail_members, _member_option),
+                id="task-detail-assignee",
+                default_value=task.assignee_id,
+                on_change=lambda value: TasksState.save_field("assignee_id", value),
+                disabled=READ_ONLY,
+                class_name="ticked-native-select",
+                style={"width": "100%"},
+            ),
+            hint=rx.cond(READ_ONLY, "You can view this task: its project's owner decides who edits.", ""),
+        ),
+        columns=rx.breakpoints(initial="1", sm="2"),
+        spacing="4",
+        width="100%",
+    )
+
+
 def _fields() -> rx.Component:
     task = TasksState.detail
     return rx.vstack(
+        _team_fields(),
         _field(
             "Title",
             "task-detail-title",
@@ -65,6 +121,7 @@ def _fields() -> rx.Component:
                 id="task-detail-title",
                 default_value=task.title,
                 on_blur=lambda value: TasksState.save_field("title", value),
+                read_only=READ_ONLY,
                 max_length=TITLE_MAX,
                 width="100%",
                 size="3",
@@ -78,6 +135,7 @@ def _fields() -> rx.Component:
                 id="task-detail-description",
                 default_value=task.description,
                 on_blur=lambda value: TasksState.save_field("description", value),
+                read_only=READ_ONLY,
                 max_length=DESCRIPTION_MAX,
                 placeholder="Notes, links, a checklist…",
                 rows="5",
@@ -112,6 +170,7 @@ def _fields() -> rx.Component:
                     # a date passes through empty values, which must not clear it meanwhile).
                     on_change=TasksState.pick_due,
                     on_blur=lambda value: TasksState.save_field("due_date", value),
+                    read_only=READ_ONLY,
                     size="3",
                     width="100%",
                 ),
@@ -127,6 +186,7 @@ def _fields() -> rx.Component:
                     id="task-detail-priority",
                     default_value=task.priority,
                     on_change=lambda value: TasksState.save_field("priority", value),
+                    disabled=READ_ONLY,
                     class_name="ticked-native-select",
                     style={"width": "100%"},
                 ),
@@ -142,6 +202,7 @@ def _fields() -> rx.Component:
                     id="task-detail-recurrence",
                     default_value=task.recurrence,
                     on_change=lambda value: TasksState.save_field("recurrence", value),
+                    disabled=READ_ONLY,
                     class_name="ticked-native-select",
                     style={"width": "100%"},
                 ),
@@ -153,6 +214,7 @@ def _fields() -> rx.Component:
                     id="task-detail-tags",
                     default_value=task.tags.join(" "),
                     on_blur=lambda value: TasksState.save_field("tags", value),
+                    read_only=READ_ONLY,
                     placeholder="work home",
                     size="3",
                     width="100%",
@@ -166,6 +228,196 @@ def _fields() -> rx.Component:
         key=TasksState.detail_id + "-" + TasksState.detail_version.to_string(),
         spacing="4",
         width="100%",
+    )
+
+
+def _comment(comment: CommentRow) -> rx.Component:
+    editing = TaskTalkState.editing_id == comment.id
+    return rx.hstack(
+        avatar(comment.initials, comment.tone, comment.author, decorative=True),
+        rx.vstack(
+            rx.hstack(
+                rx.text(comment.author, size="2", weight="medium", class_name="ticked-wrap", dir="auto"),
+                rx.el.time(
+                    comment.when,
+                    date_time=comment.at,
+                    title=comment.at,
+                    style={"font-size": "var(--font-size-1)", "color": "var(--gray-11)"},
+                ),
+                rx.cond(comment.edited, rx.text("· edited", size="1", color=rx.color("gray", 11))),
+                spacing="2",
+                align="baseline",
+                wrap="wrap",
+            ),
+            rx.cond(
+                editing,
+                rx.vstack(
+                    rx.text_area(
+                        id="comment-edit",
+                        value=TaskTalkState.edit_text,
+                        on_change=TaskTalkState.set_edit_text,
+                        max_length=COMMENT_MAX,
+                        aria_label="Edit your comment",
+                        rows="3",
+                        width="100%",
+                        dir="auto",
+                    ),
+                    rx.hstack(
+                        rx.button("Save", on_click=TaskTalkState.save_edit, size="1"),
+                        rx.button(
+                            "Cancel",
+                            on_click=TaskTalkState.cancel_edit,
+                            size="1",
+                            variant="soft",
+                            color_scheme="gray",
+                        ),
+                        spacing="2",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.box(markdown_text(comment.body), dir="auto", width="100%", class_name="ticked-wrap"),
+            ),
+            rx.cond(
+                ~editing & (comment.mine | comment.can_delete),
+                rx.hstack(
+                    rx.cond(
+                        comment.mine,
+                        rx.button(
+                            "Edit",
+                            id="comment-edit-" + comment.id,
+                            on_click=TaskTalkState.start_edit(comment.id),
+                            size="1",
+                            variant="ghost",
+                            color_scheme="gray",
+                            aria_label="Edit your comment from " + comment.when,
+                        ),
+                    ),
+                    rx.button(
+                        "Delete",
+                        on_click=TaskTalkState.delete_comment(comment.id),
+                        size="1",
+                        variant="ghost",
+                        color_scheme="red",
+                        aria_label=rx.cond(
+                            comment.mine,
+                            "Delete your comment from " + comment.when,
+                            "Delete the comment by " + comment.author,
+                        ),
+                    ),
+                    spacing="3",
+                    padding_left="0.25em",
+                ),
+            ),
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        role="listitem",
+        align="start",
+        spacing="3",
+        width="100%",
+        padding_y="0.5em",
+    )
+
+
+def comments_panel() -> rx.Component:
+    """The task's comments, oldest first, and a box to add one (every member, viewers too)."""
+    return rx.vstack(
+        rx.heading(
+            "Comments",
+            rx.cond(
+                TaskTalkState.comments.length() > 0,
+                rx.text(" (", TaskTalkState.comments.length(), ")", as_="span", color=rx.color("gray", 11)),
+            ),
+            as_="h3",
+            size="3",
+        ),
+        rx.cond(
+            TaskTalkState.comments.length() > 0,
+            rx.box(
+                rx.foreach(TaskTalkState.comments, _comment), role="list", aria_label="Comments", width="100%"
+            ),
+            rx.text("No comments yet.", size="2", color=rx.color("gray", 11)),
+        ),
+        rx.form(
+            rx.vstack(
+                rx.text_area(
+                    id="comment-draft",
+                    name="body",
+                    value=TaskTalkState.draft,
+                    on_change=TaskTalkState.set_draft,
+                    placeholder="Write a comment… Markdown works.",
+                    aria_label="Add a comment",
+                    aria_describedby="comment-error",
+                    max_length=COMMENT_MAX,
+                    rows="3",
+                    width="100%",
+                    resize="vertical",
+                    dir="auto",
+                ),
+                rx.box(
+                    rx.cond(
+                        TaskTalkState.error != "",
+                        rx.callout(
+                            TaskTalkState.error, icon="triangle-alert", color_scheme="red", role="alert"
+                        ),
+                    ),
+                    id="comment-error",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.button(
+                        rx.icon("message-square", size=14, aria_hidden="true"), "Comment", type="submit"
+                    ),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=TaskTalkState.add_comment,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+        padding_top="0.75em",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _activity(entry: ActivityRow) -> rx.Component:
+    return rx.el.li(
+        rx.text(
+            rx.el.bdi(entry.line),
+            rx.text(" · ", as_="span", aria_hidden="true"),
+            rx.el.time(entry.when, date_time=entry.at, title=entry.at),
+            size="2",
+            color=rx.color("gray", 11),
+            class_name="ticked-wrap",
+        ),
+        padding_y="0.2em",
+    )
+
+
+def activity_feed() -> rx.Component:
+    """Who did what to this task, newest first, from the journal (any surface: page, chat, API)."""
+    return rx.vstack(
+        rx.heading("Activity", as_="h3", size="3"),
+        rx.cond(
+            TaskTalkState.activity.length() > 0,
+            rx.el.ol(
+                rx.foreach(TaskTalkState.activity, _activity),
+                aria_label="Activity",
+                style={"margin": "0", "padding-left": "1.1em", "list-style": "disc"},
+            ),
+            rx.text("Nothing yet.", size="2", color=rx.color("gray", 11)),
+        ),
+        spacing="2",
+        width="100%",
+        padding_top="0.75em",
+        border_top=f"1px solid {rx.color('gray', 4)}",
     )
 
 
@@ -218,6 +470,8 @@ def task_detail() -> rx.Component:
                         border_top=f"1px solid {rx.color('gray', 4)}",
                     ),
                 ),
+                comments_panel(),
+                activity_feed(),
                 spacing="4",
                 width="100%",
             ),

@@ -1,9 +1,16 @@
-"""One task in the list: checkbox, inline-editable title, badges, tags, open (details) and delete."""
+"""One task in the list: checkbox, inline-editable title, badges, tags, its project (in the All and
+Assigned views), its assignee's initials, open (details) and delete.
+
+A row of a project where the person is a viewer draws no write controls: the checkbox is
+read-only, the title is plain text, there is no Delete (the service refuses anyway).
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from app.components.projects import avatar, color_dot
+from app.states.projects import ALL, ASSIGNED
 from app.states.tasks import TaskRow, TasksState
 
 
@@ -30,40 +37,77 @@ def due_badge(task: TaskRow) -> rx.Component:
     )
 
 
+def project_badge(task: TaskRow) -> rx.Component:
+    """The task's project, in the views that mix projects (All tasks, Assigned to me)."""
+    return rx.cond(
+        (TasksState.project == ALL) | (TasksState.project == ASSIGNED),
+        rx.badge(
+            color_dot(task.project_color, "8px"),
+            rx.text(task.project_name, as_="span", dir="auto"),
+            variant="surface",
+            color_scheme="gray",
+            title="Project: " + task.project_name,
+            max_width="14em",
+            overflow="hidden",
+            white_space="nowrap",
+        ),
+    )
+
+
+def assignee_avatar(task: TaskRow) -> rx.Component:
+    return rx.cond(
+        task.assignee_id != "",
+        avatar(task.assignee_initials, task.assignee_tone, "Assigned to " + task.assignee_name, size="1"),
+    )
+
+
 def title_view(task: TaskRow) -> rx.Component:
     return rx.cond(
-        TasksState.editing_id == task.id,
-        rx.input(
-            value=TasksState.edit_text,
-            on_change=TasksState.set_edit_text,
-            on_key_down=TasksState.edit_key,
-            on_blur=TasksState.blur_edit,
-            auto_focus=True,
-            aria_label="Edit title",
-            width="100%",
-            size="2",
-        ),
-        rx.el.button(
+        ~task.can_write,
+        rx.text(
             task.title,
             id="task-title-" + task.id,
-            on_click=TasksState.start_edit(task.id).stop_propagation,
-            title="Click to edit",
-            aria_label="Edit " + task.title,
-            # dir=auto: a right-to-left title reads right to left, and its bidi controls stay inside.
             dir="auto",
             class_name="ticked-wrap",
-            style={
-                "all": "unset",
-                "cursor": "text",
-                "font-size": "var(--font-size-3)",
-                "line-height": "1.4",
-                "color": rx.cond(task.completed, "var(--gray-10)", "var(--gray-12)"),
-                "text-decoration": rx.cond(task.completed, "line-through", "none"),
-                # "all: unset" drops the class's rules: wrap long words, keep combining marks inside.
-                "overflow-wrap": "anywhere",
-                "overflow": "clip",
-                "overflow-clip-margin": "0.35em",
-            },
+            size="3",
+            color=rx.cond(task.completed, rx.color("gray", 10), rx.color("gray", 12)),
+            text_decoration=rx.cond(task.completed, "line-through", "none"),
+            style={"overflow-wrap": "anywhere"},
+        ),
+        rx.cond(
+            TasksState.editing_id == task.id,
+            rx.input(
+                value=TasksState.edit_text,
+                on_change=TasksState.set_edit_text,
+                on_key_down=TasksState.edit_key,
+                on_blur=TasksState.blur_edit,
+                auto_focus=True,
+                aria_label="Edit title",
+                width="100%",
+                size="2",
+            ),
+            rx.el.button(
+                task.title,
+                id="task-title-" + task.id,
+                on_click=TasksState.start_edit(task.id).stop_propagation,
+                title="Click to edit",
+                aria_label="Edit " + task.title,
+                # dir=auto: a right-to-left title reads right to left, and its bidi controls stay inside.
+                dir="auto",
+                class_name="ticked-wrap",
+                style={
+                    "all": "unset",
+                    "cursor": "text",
+                    "font-size": "var(--font-size-3)",
+                    "line-height": "1.4",
+                    "color": rx.cond(task.completed, "var(--gray-10)", "var(--gray-12)"),
+                    "text-decoration": rx.cond(task.completed, "line-through", "none"),
+                    # "all: unset" drops the class's rules: wrap long words, keep combining marks inside.
+                    "overflow-wrap": "anywhere",
+                    "overflow": "clip",
+                    "overflow-clip-margin": "0.35em",
+                },
+            ),
         ),
     )
 
@@ -75,6 +119,7 @@ def task_row(task: TaskRow) -> rx.Component:
                 rx.checkbox(
                     checked=task.completed,
                     on_change=lambda _v: TasksState.toggle_done(task.id),
+                    disabled=~task.can_write,
                     aria_label=rx.cond(task.completed, "Reopen " + task.title, "Complete " + task.title),
                     size="3",
                     margin_top="3px",
@@ -85,6 +130,7 @@ def task_row(task: TaskRow) -> rx.Component:
             rx.vstack(
                 title_view(task),
                 rx.hstack(
+                    project_badge(task),
                     priority_badge(task.priority),
                     due_badge(task),
                     rx.cond(
@@ -105,6 +151,7 @@ def task_row(task: TaskRow) -> rx.Component:
                 flex="1",
                 min_width="0",
             ),
+            assignee_avatar(task),
             rx.icon_button(
                 rx.icon("panel-right-open", size=16, aria_hidden="true"),
                 id="task-open-" + task.id,
@@ -115,13 +162,16 @@ def task_row(task: TaskRow) -> rx.Component:
                 aria_haspopup="dialog",
                 title="Details",
             ),
-            rx.icon_button(
-                rx.icon("trash-2", size=16, aria_hidden="true"),
-                on_click=TasksState.delete(task.id).stop_propagation,
-                variant="ghost",
-                color_scheme="gray",
-                aria_label="Delete " + task.title,
-                title="Delete",
+            rx.cond(
+                task.can_write,
+                rx.icon_button(
+                    rx.icon("trash-2", size=16, aria_hidden="true"),
+                    on_click=TasksState.delete(task.id).stop_propagation,
+                    variant="ghost",
+                    color_scheme="gray",
+                    aria_label="Delete " + task.title,
+                    title="Delete",
+                ),
             ),
             align="start",
             spacing="3",

@@ -1,13 +1,20 @@
-"""The task page: quick add, filters that live in the URL, the list and an Undo bar."""
+"""The task page: the project list, the shown list's header (its members and Share), quick add,
+filters that live in the URL, the list, the detail panel and an Undo bar.
+
+At 1280 px the project list is a column on the left; on a phone it folds behind one button
+above the list (a disclosure), so the first task stays above the fold.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from app.components.layout import app_layout
+from app.components.projects import nav_button, project_dialogs, project_header, project_nav
 from app.components.task_detail import task_detail
 from app.components.task_row import task_row
-from app.states.tasks import ANY, TasksState
+from app.states.projects import ASSIGNED, MemberRow, ProjectsState
+from app.states.tasks import ANY, ME, NOBODY, TasksState
 
 
 def quick_add() -> rx.Component:
@@ -172,6 +179,28 @@ def _select(label: str, value, on_change, options: list[tuple[str, str]], items=
     )
 
 
+def _assignee_option(member: MemberRow) -> rx.Component:
+    return rx.cond(member.is_me, rx.fragment(), rx.el.option(member.name, value=member.user_id))
+
+
+def assignee_filter() -> rx.Component:
+    """Anyone / Me / Unassigned, and in a shared project each other member (not in Assigned to me)."""
+    return rx.cond(
+        TasksState.project != ASSIGNED,
+        rx.el.select(
+            rx.el.option("Anyone", value=ANY),
+            rx.el.option("Assigned to me", value=ME),
+            rx.el.option("Unassigned", value=NOBODY),
+            rx.foreach(ProjectsState.current.members, _assignee_option),
+            value=TasksState.assignee,
+            on_change=TasksState.set_assignee,
+            aria_label="Filter by assignee",
+            class_name="ticked-native-select compact",
+            style={"max_width": "12em"},  # members' emails are long; the list opens wider
+        ),
+    )
+
+
 def filters() -> rx.Component:
     """Search, tag, priority, due and sort; on a phone they fold behind one "Filters" button."""
     return rx.flex(
@@ -204,6 +233,7 @@ def filters() -> rx.Component:
                 ("none", "No due date"),
             ],
         ),
+        assignee_filter(),
         _select(
             "Sort by",
             TasksState.sort,
@@ -230,6 +260,7 @@ def active_filter_count() -> rx.Var:
         + rx.cond(TasksState.tag != ANY, 1, 0)
         + rx.cond(TasksState.priority != ANY, 1, 0)
         + rx.cond(TasksState.due != ANY, 1, 0)
+        + rx.cond(TasksState.assignee != ANY, 1, 0)
     )
 
 
@@ -258,6 +289,7 @@ def empty_state() -> rx.Component:
         | (TasksState.tag != ANY)
         | (TasksState.priority != ANY)
         | (TasksState.due != ANY)
+        | (TasksState.assignee != ANY)
     )
     return rx.center(
         rx.vstack(
@@ -270,7 +302,10 @@ def empty_state() -> rx.Component:
                     align="center",
                 ),
                 rx.vstack(
-                    rx.text("No tasks yet.", weight="medium"),
+                    rx.text(
+                        rx.cond(ProjectsState.is_project_view, "No tasks in this list yet.", "No tasks yet."),
+                        weight="medium",
+                    ),
                     rx.text(
                         "Type one above and press Enter, or ask the assistant: “add pay rent tomorrow”.",
                         color=rx.color("gray", 11),
@@ -329,54 +364,114 @@ def undo_bar() -> rx.Component:
     )
 
 
+def read_only_note() -> rx.Component:
+    return rx.callout(
+        "You're a viewer here: you can read the tasks and comment on them.",
+        icon="eye",
+        color_scheme="gray",
+        variant="surface",
+        width="100%",
+    )
+
+
+def sidebar() -> rx.Component:
+    """The project list: a column at 1280 px, hidden on a phone (its button opens it there)."""
+    return rx.box(
+        project_nav(),
+        display=["none", "none", "block"],
+        width="240px",
+        min_width="240px",
+        position="sticky",
+        top="72px",
+        max_height="calc(100dvh - 88px)",
+        overflow_y="auto",
+        padding="1.5em 0.5em 2em 0",
+    )
+
+
+def phone_nav() -> rx.Component:
+    """The project list on a phone: opened by ``nav_button``, above the tasks."""
+    return rx.cond(
+        ProjectsState.nav_open,
+        rx.box(
+            project_nav(),
+            id="project-nav-phone",
+            display=["block", "block", "none"],
+            width="100%",
+            padding="0.5em",
+            border=f"1px solid {rx.color('gray', 5)}",
+            border_radius="var(--radius-4)",
+            background=rx.color("gray", 2),
+        ),
+    )
+
+
 def tasks_page() -> rx.Component:
     return app_layout(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Tasks", size="7", as_="h1"),
-                rx.text(TasksState.counts["pending"], " open", color=rx.color("gray", 11), size="2"),
-                rx.spacer(),
-                filters_button(),
-                align="baseline",
-                spacing="3",
-                width="100%",
+        rx.hstack(
+            sidebar(),
+            tasks_column(),
+            align="start",
+            spacing="5",
+            width="100%",
+            max_width="1200px",
+            margin_x="auto",
+            padding_x=["0", "0", "1.25em"],
+        )
+    )
+
+
+def tasks_column() -> rx.Component:
+    read_only = ProjectsState.is_project_view & (ProjectsState.current.role == "viewer")
+    return rx.vstack(
+        rx.hstack(
+            nav_button(),
+            rx.spacer(),
+            filters_button(),
+            align="center",
+            spacing="2",
+            width="100%",
+            display=["flex", "flex", "none"],
+        ),
+        phone_nav(),
+        project_header(),
+        rx.cond(read_only, read_only_note(), quick_add()),
+        rx.cond(
+            TasksState.error != "",
+            rx.callout(
+                TasksState.error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
             ),
-            quick_add(),
-            rx.cond(
-                TasksState.error != "",
-                rx.callout(
-                    TasksState.error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
-                ),
-            ),
-            status_tabs(
-                filters(),
-                rx.card(
-                    rx.cond(
-                        TasksState.tasks.length() > 0,
-                        rx.box(
-                            rx.box(rx.foreach(TasksState.tasks, task_row), role="list", aria_label="Tasks"),
-                            rx.cond(
-                                TasksState.has_more,
-                                rx.center(
-                                    rx.button(
-                                        "Show more", on_click=TasksState.show_more, variant="soft", size="2"
-                                    ),
-                                    padding="0.75em",
+        ),
+        status_tabs(
+            filters(),
+            rx.card(
+                rx.cond(
+                    TasksState.tasks.length() > 0,
+                    rx.box(
+                        rx.box(rx.foreach(TasksState.tasks, task_row), role="list", aria_label="Tasks"),
+                        rx.cond(
+                            TasksState.has_more,
+                            rx.center(
+                                rx.button(
+                                    "Show more", on_click=TasksState.show_more, variant="soft", size="2"
                                 ),
+                                padding="0.75em",
                             ),
                         ),
-                        empty_state(),
                     ),
-                    width="100%",
-                    padding="0",
+                    empty_state(),
                 ),
+                width="100%",
+                padding="0",
             ),
-            undo_bar(),
-            task_detail(),
-            spacing="4",
-            width="100%",
-            max_width="860px",
-            margin_x="auto",
-            padding=["1em 0.75em 5em", "1.5em 1.25em 5em"],
-        )
+        ),
+        undo_bar(),
+        task_detail(),
+        project_dialogs(),
+        spacing="4",
+        width="100%",
+        max_width="860px",
+        min_width="0",
+        flex="1",
+        padding=["1em 0.75em 5em", "1.5em 1.25em 5em", "1.5em 0 5em"],
     )

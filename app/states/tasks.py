@@ -1,7 +1,22 @@
-"""State of the task page: filters (mirrored in the URL), the list, quick add and inline edit.
+"""State of the task page: the view and filters (mirrored in the URL), the list, quick add, inline
+edit and the detail panel.
+
+Views (issue 16), chosen in the project list and kept in ``?project=``:
+
+- ``/tasks``: **All tasks**, every task the user can see in any project (their Inbox and every
+  shared project). It stays the default because it is what the page always showed, what a person
+  who bookmarked ``/tasks`` expects, and what ``tasks list`` in the CLI lists; a new task added
+  here goes to the Inbox.
+- ``/tasks?project=inbox``: the personal Inbox; ``/tasks?project=assigned``: tasks assigned to
+  me in any project; ``/tasks?project=<id>``: one project, its new tasks added to it. The
+  address can be reloaded and shared with a teammate (who sees it only as a member).
+
+Rows show the project (in the All and Assigned views) and the assignee's initials; the detail
+panel adds the assignee picker, the project, comments and activity (``app.states.projects``).
+What a viewer may not change is not drawn (``TaskRow.can_write``); the service refuses anyway.
 
 Database work runs in worker threads (``run_db``) so the event loop keeps serving every other
-tab meanwhile.
+tab meanwhile. :meth:`TasksState.live_refresh` reloads everything shown, for live updates.
 """
 
 from __future__ import annotations
@@ -19,17 +34,40 @@ from app.agent.offline.quick_add import QuickAdd, parse_quick_add
 from app.core.db import session_scope
 from app.models import TaskOperation
 from app.models.task import DUE_FILTERS, PRIORITIES, SORT_KEYS, STATUS_FILTERS
+from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services.errors import ServiceError
 from app.services.operations import PAGE
 from app.services.presentation import isolate, relative_due
 from app.states.auth import current_user_id
+from app.states.projects import (
+    ALL,
+    ASSIGNED,
+    INBOX,
+    MemberRow,
+    ProjectsState,
+    TaskTalkState,
+    initials,
+    member_rows,
+    tone_of,
+)
 from app.states.workers import run_db
 
 ANY = "any"
 PAGE_SIZE = 50
 # The default view is what matters now: open tasks by due date (overdue, today, later, undated).
-FILTER_DEFAULTS = {"status": "pending", "tag": ANY, "priority": ANY, "due": ANY, "q": "", "sort": "due_date"}
+FILTER_DEFAULTS = {
+    "project": ALL,
+    "status": "pending",
+    "tag": ANY,
+    "priority": ANY,
+    "due": ANY,
+    "assignee": ANY,
+    "q": "",
+    "sort": "due_date",
+}
+ME, NOBODY = "me", "none"
+"""The assignee filter's fixed choices besides a member's id."""
 DEFAULT_STATUS = FILTER_DEFAULTS["status"]
 DEFAULT_SORT = FILTER_DEFAULTS["sort"]
 UNDO_SECONDS = 6.0
@@ -50,6 +88,15 @@ class TaskRow:
     due_label: str = ""
     due_tone: str = "none"
     recurrence: str = ""
+    project_id: str = ""
+    project_name: str = ""
+    project_color: str = "gray"
+    assignee_id: str = ""
+    assignee_name: str = ""
+    assignee_initials: str = ""
+    assignee_tone: str = "gray"
+    can_write: bool = True
+    """Owner or editor of its project: a viewer's row and panel draw no write controls."""
 
 
 _CHIP_NAMES = {
@@ -83,8 +130,10 @@ def _chips(parsed: QuickAdd) -> list[ChipRow]:
     ]
 
 
-def _row(task, today: date) -> TaskRow:
+def _row(task, today: date, labels: dict | None = None, role: str = "owner") -> TaskRow:
     label, tone = relative_due(task.due_date, today, completed=task.completed)
+    info = (labels or {}).get(task.id) or {}
+    assignee = info.get("assignee_name") or ""
     return TaskRow(
         id=str(task.id),
         title=task.title,
@@ -96,7 +145,44 @@ def _row(task, today: date) -> TaskRow:
         due_label=label,
         due_tone=tone,
         recurrence=task.recurrence or "",
+        project_id=str(task.project_id or ""),
+        project_name=info.get("project") or "",
+        project_color=info.get("project_color") or "gray",
+        assignee_id=str(task.assignee_id or ""),
+        assignee_name=assignee,
+        assignee_initials=initials(assignee) if assignee else "",
+        assignee_tone=tone_of(str(task.assignee_id)) if task.assignee_id else "gray",
+        can_write=role in ("owner", "editor"),
     )
+
+
+def _rows(session, user_id: uuid.UUID, tasks: list, today: date) -> list[TaskRow]:
+    """Rows with their project, assignee and whether this user may change them."""
+    labels = project_service.task_labels(session, tasks)
+    roles = {
+        v.project.id: v.role for v in project_service.list_projects(session, user_id=user_id, archived=True)
+    }
+    return [_row(t, today, labels, roles.get(t.project_id, "")) for t in tasks]
+
+
+def _scoped(session, user_id: uuid.UUID, query: task_service.TaskQuery, view: str, assignee: str):
+    """``query`` narrowed to the view (a project, the Inbox, assigned to me) and the assignee filter."""
+    changes: dict = {}
+    if view == INBOX:
+        changes["project_id"] = project_service.inbox(session, user_id=user_id).id
+    elif view == ASSIGNED:
+        changes["assignee_id"] = user_id
+    elif view != ALL:
+        # Not a project id (or one the user is not in): the list is empty, the page says why.
+        changes["project_id"] = project_service.parse_id(view) or uuid.UUID(int=0)
+    if view != ASSIGNED:
+        if assignee == ME:
+            changes["assignee_id"] = user_id
+        elif assignee == NOBODY:
+            changes["unassigned"] = True
+        elif assignee != ANY:
+            changes["assignee_id"] = project_service.parse_id(assignee) or uuid.UUID(int=0)
+    return dataclasses.replace(query, **changes)
 
 
 @dataclasses.dataclass
@@ -107,13 +193,16 @@ class _Listing:
     tags: list[str]
 
 
-def _list(user_id: uuid.UUID, query: task_service.TaskQuery, limit: int) -> _Listing:
+def _list(
+    user_id: uuid.UUID, query: task_service.TaskQuery, limit: int, view: str = ALL, assignee: str = ANY
+) -> _Listing:
     today = date.today()
     with session_scope() as session:
+        query = _scoped(session, user_id, query, view, assignee)
         paged = dataclasses.replace(query, limit=limit + 1)
         rows = task_service.list_tasks(session, user_id=user_id, query=paged)
         return _Listing(
-            rows=[_row(t, today) for t in rows[:limit]],
+            rows=_rows(session, user_id, rows[:limit], today),
             has_more=len(rows) > limit,
             counts=task_service.count_by_status(session, user_id=user_id, query=query),
             tags=task_service.list_tags(session, user_id=user_id),
@@ -138,12 +227,46 @@ _FIELD_NAMES = {
     "priority": "priority",
     "tags": "tags",
     "recurrence": "repeat",
+    "assignee_id": "assignee",
+    "project_id": "project",
 }
+
+
+@dataclasses.dataclass
+class ProjectChoice:
+    """A project the open task may move to (one the user may write to)."""
+
+    id: str = ""
+    name: str = ""
+
+
+@dataclasses.dataclass
+class _Detail:
+    row: TaskRow
+    members: list[MemberRow]
+    moves: list[ProjectChoice]
 
 
 def _fetch(user_id: uuid.UUID, task_id: str) -> TaskRow:
     with session_scope() as session:
-        return _row(task_service.get_task(session, user_id=user_id, task_id=task_id), date.today())
+        task = task_service.get_task(session, user_id=user_id, task_id=task_id)
+        return _rows(session, user_id, [task], date.today())[0]
+
+
+def _fetch_detail(user_id: uuid.UUID, task_id: str) -> _Detail:
+    """The open task with its project's members (the assignee picker) and where it may move."""
+    with session_scope() as session:
+        task = task_service.get_task(session, user_id=user_id, task_id=task_id)
+        row = _rows(session, user_id, [task], date.today())[0]
+        view = project_service.project_view(session, user_id=user_id, project_id=task.project_id)
+        moves = [
+            ProjectChoice(id=str(v.project.id), name=v.project.name)
+            for v in project_service.list_projects(session, user_id=user_id)
+            if v.role in ("owner", "editor")
+        ]
+        if row.project_id not in {m.id for m in moves}:
+            moves.insert(0, ProjectChoice(id=row.project_id, name=row.project_name))
+        return _Detail(row=row, members=member_rows(view.members, user_id), moves=moves)
 
 
 def _update_journaled(user_id: uuid.UUID, task_id: str, data: dict) -> tuple[TaskRow, str]:
@@ -154,7 +277,7 @@ def _update_journaled(user_id: uuid.UUID, task_id: str, data: dict) -> tuple[Tas
     with session_scope() as session:
         task = task_service.update_task(session, user_id=user_id, task_id=task_id, data=data, origin=PAGE)
         ops = [op for op in session.new if isinstance(op, TaskOperation) and op.undo_state]
-        return _row(task, date.today()), (str(ops[0].id) if ops else "")
+        return _rows(session, user_id, [task], date.today())[0], (str(ops[0].id) if ops else "")
 
 
 def _undo_change(user_id: uuid.UUID, task_id: str, op_id: str, name: str) -> None:
@@ -176,6 +299,10 @@ def _change_label(name: str, row: TaskRow) -> str:
         return f"Priority: {row.priority}"
     if name == "tags":
         return "Tags: " + " ".join("#" + t for t in row.tags) if row.tags else "No tags"
+    if name == "assignee_id":
+        return f"Assigned to {isolate(row.assignee_name)}" if row.assignee_id else "Unassigned"
+    if name == "project_id":
+        return f"Moved to {isolate(row.project_name)}"
     return f"Repeats {row.recurrence}" if row.recurrence else "Does not repeat"
 
 
@@ -185,8 +312,12 @@ def _apply(action, user_id: uuid.UUID) -> None:
 
 
 class TasksState(rx.State):
-    """One state for the task page."""
+    """The task page's list, filters, quick add and detail panel (projects: ``ProjectsState``)."""
 
+    project: str = ALL
+    """The view: "" (all tasks), "inbox", "assigned" or a project's id (``?project=``)."""
+    assignee: str = ANY
+    """The assignee filter: any, "me", "none" or a member's id (``?assignee=``)."""
     tasks: list[TaskRow] = []
     counts: dict[str, int] = {"all": 0, "pending": 0, "completed": 0}
     all_tags: list[str] = []
@@ -212,6 +343,8 @@ class TasksState(rx.State):
     detail_version: int = 0
     detail_changes: list[DetailChange] = []
     detail_error: str = ""
+    detail_members: list[MemberRow] = []
+    detail_moves: list[ProjectChoice] = []
 
     editing_id: str = ""
     edit_text: str = ""
@@ -233,16 +366,68 @@ class TasksState(rx.State):
         )
 
     async def _reload(self) -> None:
+        """Read the project list and the shown project, then the list, as the signed-in user.
+
+        A project the user can no longer see (removed, deleted, a link from someone else) turns
+        the view into All tasks, with a message saying why.
+        """
         user_id = await current_user_id(self)
         if user_id is None:
             return
-        listing = await run_db(_list, user_id, self._query(), self.shown_limit)
+        projects = await self.get_state(ProjectsState)
+        if not await projects._refresh(user_id, self.project):
+            self.project, self.assignee = ALL, ANY
+            self.error = "That project isn't available: it was deleted, or it is no longer shared with you."
+        listing = await run_db(_list, user_id, self._query(), self.shown_limit, self.project, self.assignee)
         self.tasks, self.has_more = listing.rows, listing.has_more
         self.counts, self.all_tags = listing.counts, listing.tags
         self.loaded = True
 
+    async def _reload_detail(self, user_id: uuid.UUID, *, keep_fields: bool = False) -> None:
+        """Read the open task again (its members, comments and activity too).
+
+        ``keep_fields``: redraw the fields only when the saved task differs from what is shown (a
+        teammate changed it), so a live refresh never wipes what this person is typing.
+        """
+        if not self.detail_id:
+            return
+        talk = await self.get_state(TaskTalkState)
+        try:
+            detail = await run_db(_fetch_detail, user_id, self.detail_id)
+        except ServiceError:
+            self.detail_id, self.detail_changes, self.detail_error = "", [], ""
+            talk._clear()
+            self.error = "The task you had open was deleted, or it is no longer shared with you."
+            return
+        if not keep_fields or detail.row != self.detail:
+            self.detail_version += 1
+        self.detail, self.detail_members, self.detail_moves = detail.row, detail.members, detail.moves
+        await talk._load_for(user_id, self.detail_id)
+
+    @rx.event
+    async def live_refresh(self):
+        """Reload what the page shows from the database: the project list and counts, the shown
+        project and its members, the task list and the open task (fields, comments, activity).
+
+        For live updates: when a teammate changes a shared project (a task, a comment, its
+        members), the server calls this on every open task page of that project's members, e.g.
+        ``async with app.modify_state(token) as root: await (await root.get_state(TasksState)).
+        live_refresh()``. It changes nothing in the database, keeps the view and filters, and keeps
+        what the person is typing in the open panel unless that task itself changed. A project the
+        person lost turns the view into All tasks with a message; a task they lost closes its panel.
+        """
+        if not self.loaded:
+            return
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return
+        await self._reload()
+        await self._reload_detail(user_id, keep_fields=True)
+
     def _url(self) -> str:
         values = {
+            "project": self.project,
+            "assignee": self.assignee,
             "status": self.status,
             "tag": self.tag,
             "priority": self.priority,
@@ -260,6 +445,9 @@ class TasksState(rx.State):
     async def on_load(self):
         """Read the filters from the URL, then load; runs after the sign-in guard."""
         params = self.router.url.query_parameters
+        self.project = str(params.get("project") or ALL).strip()[:64]
+        assignee = str(params.get("assignee") or ANY).strip()[:64]
+        self.assignee = assignee if self.project != ASSIGNED else ANY
         status = params.get("status")
         self.status = status if status in STATUS_FILTERS else DEFAULT_STATUS
         self.priority = params.get("priority", ANY) if params.get("priority") in PRIORITIES else ANY
@@ -270,13 +458,51 @@ class TasksState(rx.State):
         self.search = (params.get("q") or "")[:200]
         self.editing_id, self.error, self.undo_message = "", "", ""
         self.shown_limit = PAGE_SIZE
+        if self.detail_id:  # a panel left open on another page visit
+            self.detail_id, self.detail_changes = "", []
+            (await self.get_state(TaskTalkState))._clear()
         await self._reload()
+        return (
+            self._sync_url()
+            if self.project == ALL and self.router.url.query_parameters.get("project")
+            else None
+        )
 
     async def _set_filter(self, name: str, value: str):
         setattr(self, name, value)
         self.shown_limit = PAGE_SIZE
         await self._reload()
         return self._sync_url()
+
+    @rx.event
+    async def set_project(self, view: str):
+        """Show another list (All tasks, Inbox, Assigned to me or a project); other filters stay,
+        except the assignee (another project has other members)."""
+        projects = await self.get_state(ProjectsState)
+        projects.nav_open = False
+        self.assignee, self.error = ANY, ""
+        return await self._set_filter("project", str(view or ALL)[:64])
+
+    @rx.event
+    async def follow_projects(self, form_data: dict | None = None):
+        """After a project change (``ProjectsState`` names the view to show): show it and reload.
+
+        Chained after ``ProjectsState``'s handlers by the page, so the list, counts and URL follow
+        a new, deleted, left or re-shared project. ``form_data``: chained after a form's submit
+        (which hands every handler in its chain the form), unused.
+        """
+        del form_data
+        projects = await self.get_state(ProjectsState)
+        view = projects._take_pending_view()
+        if view is None:
+            return None
+        if view != self.project:
+            self.assignee = ANY
+        return await self._set_filter("project", view)
+
+    @rx.event
+    async def set_assignee(self, value: str):
+        return await self._set_filter("assignee", str(value or ANY)[:64])
 
     @rx.event
     async def set_status(self, value: str):
@@ -323,6 +549,7 @@ class TasksState(rx.State):
             "",
             DEFAULT_SORT,
         )
+        self.assignee = ANY
         await self._reload()
         return self._sync_url()
 
@@ -385,6 +612,14 @@ class TasksState(rx.State):
             data["tags"] = [*data.get("tags", []), *typed]
         title = parsed.title
         self.undo_message = ""
+        projects = await self.get_state(ProjectsState)
+        if self.project == INBOX and projects.inbox_id:
+            data["project_id"] = projects.inbox_id
+        elif self.project == ASSIGNED:
+            user_id = await current_user_id(self)
+            data["assignee_id"] = str(user_id) if user_id else None  # so it shows in this view
+        elif self.project != ALL:
+            data["project_id"] = self.project
         result = await self._change(
             lambda s, uid: task_service.create_task(s, user_id=uid, data=data, origin=PAGE),
             success=f"Added “{title}”.",
@@ -530,13 +765,15 @@ class TasksState(rx.State):
         if user_id is None:
             return rx.redirect(routes.sign_in_url(self._url()))
         try:
-            self.detail = await run_db(_fetch, user_id, task_id)
+            detail = await run_db(_fetch_detail, user_id, task_id)
         except ServiceError as exc:
             self.error = exc.message
             return None
+        self.detail, self.detail_members, self.detail_moves = detail.row, detail.members, detail.moves
         self.detail_id, self.detail_changes, self.detail_error = task_id, [], ""
         self.editing_id = ""
         self.detail_version += 1
+        await (await self.get_state(TaskTalkState))._load_for(user_id, task_id)
         return None
 
     @rx.event
@@ -545,6 +782,7 @@ class TasksState(rx.State):
             return None
         task_id = self.detail_id
         self.detail_id, self.detail_changes, self.detail_error = "", [], ""
+        (await self.get_state(TaskTalkState))._clear()
         await self._reload()
         return self._focus(f"task-open-{task_id}")
 
@@ -565,7 +803,11 @@ class TasksState(rx.State):
             return None
         if name == "due_date" and value == self.detail.due_date:
             return None
-        if name in ("due_date", "recurrence"):
+        if name == "assignee_id" and value == self.detail.assignee_id:
+            return None
+        if name == "project_id" and (not value or value == self.detail.project_id):
+            return None
+        if name in ("due_date", "recurrence", "assignee_id"):
             data[name] = value or None
         if name == "tags":
             data[name] = [t for t in value.replace(",", " ").split() if t]
@@ -590,6 +832,10 @@ class TasksState(rx.State):
             self.detail_changes = [change, *self.detail_changes]
         if name == "tags":
             self.detail_version += 1  # show the tags as they were saved (lower case, no "#")
+        if name == "project_id":  # another project: other members to assign
+            await self._reload_detail(user_id)
+        else:
+            await (await self.get_state(TaskTalkState))._load_for(user_id, self.detail_id)
         await self._reload()
         return None
 
@@ -608,14 +854,13 @@ class TasksState(rx.State):
         self.detail_error = ""
         try:
             await run_db(_undo_change, user_id, self.detail_id, op_id, change.field)
-            self.detail = await run_db(_fetch, user_id, self.detail_id)
         except ServiceError as exc:
             self.detail_error = exc.message
             return None
         self.detail_changes = [
             dataclasses.replace(c, undone=True) if c.op_id == op_id else c for c in self.detail_changes
         ]
-        self.detail_version += 1
+        await self._reload_detail(user_id)
         await self._reload()
         return None
 
