@@ -28,7 +28,15 @@ import openai
 
 from app.agent import registry
 from app.agent.redact import Redactor
-from app.agent.types import AgentError, AgentReply, AgentTurn, ToolCaller, ToolError
+from app.agent.types import (
+    AgentError,
+    AgentMemory,
+    AgentReply,
+    AgentTurn,
+    Confirmation,
+    ToolCaller,
+    ToolError,
+)
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.models import MessageStatus
@@ -46,7 +54,18 @@ Today is {today} ({weekday}). Use the tools for every change or question about t
 task ids: find them with list_tasks or search_tasks first. Dates are YYYY-MM-DD. Tags are lower-case
 words without '#'. Before deleting more than one task, or changing more than 3 tasks at once (moving,
 completing, reopening, re-prioritising, tagging or renaming them), list them and ask the user to confirm;
-change them only after a yes. After acting, reply in
+change them only after a yes.
+Tasks live in projects (list_projects; "Inbox" is the user's personal list; a task added without a
+project goes there). Pass a project by name ("add milk to groceries": add_task with project_id
+"Groceries"; "show the Groceries list": list_tasks with project) only when the user has a project by
+that name; otherwise the words belong to the task's title. A task may be assigned to a member of its
+project, by name or email ("assign the report to Sam": assign_task; "what's assigned to me?":
+list_tasks with assignee "me"); if a name fits several people or someone is not a member, tell the
+user what the tool said and ask. move_task moves a task, add_comment comments, project_activity says
+what a project's members or one person did. Sharing a project (share_project, owners only) always
+shows the user a confirmation card first: calling it asks; it is applied only after the user confirms
+on the card or says yes, when you call it again with the same arguments.
+Never tell one person what is in another person's chats. After acting, reply in
 one or two short sentences naming the tasks you changed or listed."""
 
 
@@ -147,6 +166,86 @@ def _run_tool(call_tool: ToolCaller, name: str, raw_args: str, redactor: Redacto
         return {"error": str(exc)}
 
 
+SHARE_TOOL = "share_project"
+"""The one tool the model never runs directly: sharing asks with a confirmation card first."""
+
+
+def _share_key(args: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        " ".join(str(args.get("project") or "").split()).casefold(),
+        str(args.get("email") or "").strip().casefold(),
+        str(args.get("role") or "editor").strip().casefold(),
+    )
+
+
+def _ask_to_share(
+    call_tool: ToolCaller, args: dict[str, Any], text: str
+) -> tuple[dict[str, Any], Confirmation | None]:
+    """A share the model asked for, as a question: the confirmation card's contents and what the
+    model is told; the share runs on the card's button, or when the model calls it again after a yes.
+
+    The arguments are checked first (the registry's schema, the project among the user's own), so a
+    card never offers a share that could only fail.
+    """
+    try:
+        registry.validate_args(registry.get_tool(SHARE_TOOL), args)
+        projects = call_tool("list_projects", {}).get("projects") or []
+    except ToolError as exc:
+        return {"error": str(exc)}, None
+    key = " ".join(str(args["project"]).split()).casefold()
+    project = next(
+        (p for p in projects if key in {str(p.get("id")), " ".join(str(p.get("name")).split()).casefold()}),
+        None,
+    )
+    if project is None:
+        return {"error": f"You have no project called “{args['project']}”."}, None
+    if project.get("inbox"):
+        return {"error": "The Inbox is personal and can't be shared; create a project to share tasks."}, None
+    if project.get("role") != "owner":
+        return {"error": f"Only the owner of “{project.get('name')}” can share it."}, None
+    email, role = str(args["email"]).strip().lower(), str(args.get("role") or "editor")
+    confirmation = Confirmation(
+        action="share",
+        task_ids=[],
+        titles=[f"{project.get('name')} with {email} as {role}"],
+        text=text,
+        calls=[
+            {"tool": SHARE_TOOL, "args": {"project": str(project.get("id")), "email": email, "role": role}}
+        ],
+    )
+    told = {
+        "status": "needs_confirmation",
+        "message": f"Nothing is shared yet: the user sees a card asking to share “{project.get('name')}” "
+        f"with {email} as {role}. Ask them to confirm on the card or say yes.",
+    }
+    return told, confirmation
+
+
+def _share_call(
+    call_tool: ToolCaller,
+    raw_args: str,
+    redactor: Redactor,
+    text: str,
+    pending: Confirmation | None,
+) -> tuple[dict[str, Any], Confirmation | None]:
+    """Run a share the user already confirmed (the same one the last turn asked), else ask."""
+    try:
+        args = redactor.restore_args(json.loads(raw_args or "{}"))
+    except json.JSONDecodeError:
+        return {"error": f"The arguments for {SHARE_TOOL} were not valid JSON."}, None
+    if not isinstance(args, dict):
+        return {"error": f"Arguments for {SHARE_TOOL} must be a JSON object."}, None
+    asked = [c.get("args") or {} for c in (pending.calls if pending and pending.action == "share" else [])]
+    named = (pending.titles[0].rsplit(" with ", 1)[0] if pending and pending.titles else "").casefold()
+    mine = _share_key(args)
+    if asked and any(mine[0] in {_share_key(a)[0], named} and mine[1:] == _share_key(a)[1:] for a in asked):
+        try:
+            return call_tool(SHARE_TOOL, dict(asked[0])), None
+        except ToolError as exc:
+            return {"error": str(exc)}, None
+    return _ask_to_share(call_tool, args, text)
+
+
 def _chunks(stream: Any) -> Iterator[Any]:
     """The stream's chunks; one that is not JSON ends the turn with a clear message, not a crash."""
     try:
@@ -236,6 +335,7 @@ class OpenAIAgent:
             should_stop=turn.should_stop,
             user_id=turn.user_id,
             wants_title=turn.wants_title,
+            pending=turn.memory.pending,
         )
 
 
@@ -249,12 +349,15 @@ def run_openai_agent(
     should_stop: Callable[[], bool] | None = None,
     user_id: uuid.UUID | None = None,
     wants_title: bool = False,
+    pending: Confirmation | None = None,
 ) -> AgentReply:
     """Answer ``text`` with the model, running its tool calls through ``call_tool``.
 
     ``user_id`` selects the person's ``redact_sensitive`` preference (redaction is on without it).
     With ``wants_title`` the model is asked to name the conversation through :data:`TITLE_TOOL`
-    (answered here, never run as a task tool); the reply carries that title.
+    (answered here, never run as a task tool); the reply carries that title. ``pending``: the
+    question the last turn asked (a share), which a call with the same arguments now applies; a
+    new share is asked with a confirmation card instead of run (:func:`_share_call`).
     """
     redactor = redactor_for(user_id)
     system = SYSTEM_PROMPT.format(today=today.isoformat(), weekday=today.strftime("%A"))
@@ -268,6 +371,7 @@ def run_openai_agent(
         messages.append({"role": "user", "content": redactor.redact(text)})
     client = _client()
     title: str | None = None
+    confirmation: Confirmation | None = None
     try:
         for _round in range(MAX_TOOL_ROUNDS):
             reply, calls, stopped = _stream_round(
@@ -275,10 +379,14 @@ def run_openai_agent(
             )
             # A final reply goes to the person (real values); one with tool calls goes back to the model.
             reply = redactor.restore(reply) if stopped or not calls else reply
+            memory = AgentMemory(pending=confirmation)
             if stopped:
-                return AgentReply(text=(reply + " …").strip() if reply else "Stopped.", title=title)
+                text_out = (reply + " …").strip() if reply else "Stopped."
+                return AgentReply(text=text_out, title=title, confirmation=confirmation, memory=memory)
             if not calls:
-                return AgentReply(text=reply.strip() or "Done.", title=title)
+                return AgentReply(
+                    text=reply.strip() or "Done.", title=title, confirmation=confirmation, memory=memory
+                )
             messages.append(
                 {
                     "role": "assistant",
@@ -298,6 +406,11 @@ def run_openai_agent(
                     proposed = _title_from(c["arguments"], redactor) if wants_title else None
                     title = title or proposed
                     result: dict[str, Any] = {"ok": True} if proposed else {"error": "No title was set."}
+                elif c["name"] == SHARE_TOOL:
+                    result, asked = _share_call(call_tool, c["arguments"], redactor, text, pending)
+                    confirmation = asked or confirmation
+                    if asked is None and "error" not in result:
+                        pending = None  # applied: a second call in this turn asks again
                 else:
                     result = _run_tool(call_tool, c["name"], c["arguments"], redactor)
                 sent = redactor.redact_obj(json.loads(json.dumps(result, default=str)))

@@ -239,3 +239,108 @@ def test_openai_title_with_a_redacted_value_is_restored(fake, user_id):
     result = runner.run_turn(user_id=user_id, text="email bob@example.com about the lease")
     assert "bob@example.com" not in json.dumps(fake.requests)  # redacted on the way out
     assert _thread_title(result.thread_id) == "Email bob@example.com"
+
+
+# --- issue 16: projects, assignees and sharing through the same registry ---------------------------
+
+
+def _call(tool: str, **args) -> dict:
+    return {"tool_calls": [{"name": tool, "arguments": json.dumps(args)}]}
+
+
+def _member(email: str, name: str):
+    with db.session_scope() as session:
+        return auth.register(session, email=email, password="password123", name=name).id
+
+
+def test_openai_team_prompt_and_tools(fake, user_id):
+    fake.script = [{"text": "Hi."}]
+    runner.run_turn(user_id=user_id, text="hi")
+    body = fake.requests[0]
+    system = body["messages"][0]["content"]
+    for words in ("projects", "assigned to a member", "confirmation card", "Inbox"):
+        assert words in system
+    names = {t["function"]["name"] for t in body["tools"]}
+    assert names >= {"list_projects", "create_project", "move_task", "assign_task", "unassign_task",
+                     "add_comment", "project_activity", "share_project"}  # fmt: skip
+    add = next(t for t in body["tools"] if t["function"]["name"] == "add_task")["function"]["parameters"]
+    assert {"project_id", "assignee_id"} <= set(add["properties"])
+
+
+def test_openai_adds_to_a_project_and_assigns_by_name_members_only(fake, user_id):
+    sam = _member("sam@example.com", "Sam")
+    _member("lee@example.com", "Lee")
+    fake.script = [
+        _call("create_project", name="Work"),
+        _call("share_project", project="Work", email="sam@example.com"),
+        {"text": "Asked."},
+    ]
+    first = runner.run_turn(user_id=user_id, text="make a Work project and share it with my colleague")
+    fake.script = [_call("share_project", project="Work", email="sam@example.com"), {"text": "Shared."}]
+    runner.run_turn(user_id=user_id, text="yes", thread_id=first.thread_id)
+    fake.script = [
+        _call("add_task", title="write report", project_id="Work", assignee_id="sam"),
+        _call("add_task", title="book room", project_id="Work"),
+        {"text": "Done."},
+    ]
+    runner.run_turn(user_id=user_id, text="add write report to work for sam, and book room")
+    with _session() as session:
+        tasks = {t.title: t for t in session.exec(select(Task)).all()}
+    assert tasks["write report"].assignee_id == sam
+    room = tasks["book room"]
+    fake.script = [
+        _call("assign_task", task_id=str(room.id), assignee="lee"),
+        {"text": "Lee is not in Work."},
+    ]
+    result = runner.run_turn(user_id=user_id, text="give book room to lee")
+    assert result.tool_calls[0]["error"].startswith("lee is not a member of “Work”")
+    told = [json.loads(m["content"]) for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
+    assert told[0]["error"].startswith("lee is not a member")
+    with _session() as session:
+        assert session.get(Task, room.id).assignee_id is None
+    fake.script = [_call("list_tasks", assignee="me"), {"text": "Nothing is assigned to you."}]
+    mine = runner.run_turn(user_id=user_id, text="what's assigned to me?")
+    assert mine.tool_calls[0]["result"]["tasks"] == []
+
+
+def test_openai_share_asks_with_a_card_first_and_yes_applies_it(fake, user_id):
+    bob = _member("bob@example.com", "Bob")
+    with db.session_scope() as session:
+        from app.services import projects as project_service
+
+        pid = project_service.create_project(session, user_id=user_id, name="Groceries").id
+    fake.script = [
+        _call("share_project", project="groceries", email="bob@example.com", role="viewer"),
+        {"text": "Please confirm on the card."},
+    ]
+    asked = runner.run_turn(user_id=user_id, text="share groceries with bob, read only")
+    told = [json.loads(m["content"]) for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
+    assert told[0]["status"] == "needs_confirmation"
+    (card,) = asked.widgets
+    assert card["payload"]["children"][0]["value"] == "Share Groceries with bob@example.com as viewer?"
+    with _session() as session:
+        from app.models import Membership
+
+        shared = select(Membership).where(Membership.user_id == bob, Membership.project_id == pid)
+        assert session.exec(shared).first() is None
+    fake.script = [
+        _call("share_project", project="Groceries", email="bob@example.com", role="viewer"),
+        {"text": "Shared Groceries with Bob."},
+    ]
+    done = runner.run_turn(user_id=user_id, text="yes", thread_id=asked.thread_id)
+    assert done.tool_calls[0]["result"]["status"] == "member"
+    with _session() as session:
+        from app.models import Membership
+
+        row = session.exec(
+            select(Membership).where(Membership.user_id == bob, Membership.project_id == pid)
+        ).one()
+        assert row.role == "viewer"
+    # a share nobody asked about in the last turn asks again, never runs at once
+    fake.script = [_call("share_project", project="Groceries", email="eve@example.com"), {"text": "Confirm?"}]
+    again = runner.run_turn(user_id=user_id, text="also share it with eve")
+    assert again.widgets[0]["payload"]["key"] == "confirm:share"
+    fake.script = [_call("share_project", project="Inbox", email="eve@example.com"), {"text": "Can't."}]
+    runner.run_turn(user_id=user_id, text="share my inbox with eve")
+    told = [json.loads(m["content"]) for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
+    assert "personal" in told[0]["error"]
