@@ -166,6 +166,7 @@ app.register_lifespan_task(recover_at_start_up)
 app.register_lifespan_task(mcp_lifespan)
 app.register_lifespan_task(purge_daily)  # chat retention: at start-up, then every 24 h
 refreshes(ChatState)
+refreshes(TasksState)
 app.register_lifespan_task(listen_live)  # rx.App given as `app`; teammates' changes refresh open pages
 
 
