@@ -24,8 +24,10 @@ from urllib.parse import quote
 
 import httpx
 import sqlalchemy as sa
+from fastapi import routing
 from fastapi.testclient import TestClient
 
+from app.api.main import create_api
 from app.core.db import session_scope
 from app.models import User
 from app.services import auth as auth_service
@@ -132,6 +134,44 @@ ROUTES: list[Route] = [
     Route("DELETE /api/comments/{id}", "own", "comment",
           lambda v, t, w: ("DELETE", f"/api/comments/{_p(v)}", None, None)),
 ]  # fmt: skip
+
+
+def _id_routes() -> dict[tuple[str, str], Any]:
+    """Every route of the API whose path takes an id: (method, template) -> route."""
+    routes = create_api().routes
+    # FastAPI >= 0.165 keeps included routers as branches; iter_route_contexts walks them.
+    contexts = routing.iter_route_contexts(routes) if hasattr(routing, "iter_route_contexts") else routes
+    found = {}
+    for route in contexts:
+        path = getattr(route, "path", "")
+        if path.startswith("/api/") and "{" in path and hasattr(route, "path_regex"):
+            for method in getattr(route, "methods", None) or ():
+                found[(method, path)] = route
+    return found
+
+
+def swept_routes() -> set[tuple[str, str]]:
+    """The (method, route template) pairs this sweep sends requests to (for a coverage check)."""
+    routes = _id_routes()
+    dummy = Team(owner=uuid.uuid4(), owner_email="a@example.com", invited_email="b@example.com")
+    who = Who("x", uuid.uuid4(), "", str(uuid.uuid4()), str(uuid.uuid4()))
+    swept = set()
+    for route in ROUTES:
+        method, path, _params, _body = route.build(str(uuid.uuid4()), dummy, who)
+        swept |= {key for key, r in routes.items() if key[0] == method and r.path_regex.match(path)}
+    return swept
+
+
+def test_isolation_team_covers_every_team_route() -> None:
+    """A project, member, comment or task route taking an id that this sweep leaves out fails here."""
+    team_routes = {
+        key
+        for key in _id_routes()
+        if key[1].startswith(("/api/projects/", "/api/comments/", "/api/tasks/{task_id}"))
+    }
+    missing = sorted(team_routes - swept_routes())
+    assert not missing, f"routes not swept on the team: {missing}"
+    assert len(team_routes) == 19
 
 
 def _cases(kind: str, team: Team, *, in_path: bool) -> list[tuple[str, str, bool]]:
