@@ -55,6 +55,10 @@ def _people() -> team.People:
             {"project": "Home Office", "who": "priya", "role": "viewer"},
         ),
         ("which projects am i in", "list_projects", {}),
+        ("tom should take care of the car wash", "assign", {"ref": "the car wash", "who": "tom"}),
+        ("the slides are for Priya", "assign", {"ref": "the slides", "who": "Priya"}),
+        ("make priya responsible for taxes", "assign", {"ref": "taxes", "who": "priya"}),
+        ("who's handling the car wash", "who", {"ref": "the car wash"}),
     ],
 )
 def test_team_parse_commands(text, kind, fields):
@@ -100,6 +104,9 @@ def test_team_assignee_filter_and_compound_split():
         "list tasks in groceries",
     )
     assert team.find_assignee_filter("show my tasks") is None
+    assert team.find_assignee_filter("what is tom busy with", _people()) == ("tom", "show tasks")
+    assert team.find_assignee_filter("priya's to-dos", _people())[0] == "priya"
+    assert team.find_assignee_filter("bob's tasks", _people()) is None  # nobody they share with
     assert team.split_compound("put taxes in home office then give it to tom") == [
         "put taxes in home office",
         "give it to tom",
@@ -218,3 +225,12 @@ def test_team_agent_share_no_keeps_everything_and_inbox_is_personal(tools):
     assert tools.changing_calls() == []
     assert "personal" in say(tools, "share my inbox with tom@x.test").text
     assert "What is bob's email" in say(tools, "share groceries with bob").text
+
+
+def test_team_agent_says_who_has_a_task(tools):
+    tools.seed("car wash")["project"] = "Home Office"
+    say(tools, "tom should handle the car wash")
+    assert say(tools, "who has the car wash?").text == '"car wash" (in Home Office) is assigned to Tom.'
+    assert "car wash" in say(tools, "what is tom working on").text
+    say(tools, "nobody owns the car wash")
+    assert say(tools, "who is doing the car wash").text.endswith("is not assigned to anyone.")

@@ -206,7 +206,7 @@ def _single(turn: _Turn, text: str, intent: Intent) -> _Result:
     asked = team.parse_team(core, names, people)
     if asked is not None:
         return _team(turn, asked)
-    assignee = team.find_assignee_filter(core)
+    assignee = team.find_assignee_filter(core, people)
     rest = assignee[1] if assignee else core
     scope = team.find_scope(rest, names) if names else None
     if assignee is None and scope is None:
@@ -262,8 +262,28 @@ def _team(turn: _Turn, asked: team.TeamIntent) -> _Result:
         "comment": _comment,
         "activity": _activity,
         "share": _share,
+        "who": _whose,
     }
     return handlers[asked.kind](turn, asked)
+
+
+def _whose(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    """ "who is the report assigned to?": the task's assignee (and project), or nobody."""
+    tasks, problem = _refs(turn, asked, "look up")
+    if problem:
+        return problem
+    turn.focus(tasks)
+    lines = []
+    for task in tasks:
+        who = task.get("assignee_name") or task.get("assignee")
+        where = f" (in {replies.md_escape(str(task['project']))})" if task.get("project") else ""
+        if who:
+            lines.append(
+                f"{replies.quote(task.get('title'))}{where} is assigned to {replies.md_escape(str(who))}."
+            )
+        else:
+            lines.append(f"{replies.quote(task.get('title'))}{where} is not assigned to anyone.")
+    return _Result(" ".join(lines), title=titles.for_tasks(tasks))
 
 
 def _create_project(turn: _Turn, asked: team.TeamIntent) -> _Result:
@@ -300,10 +320,23 @@ def _refs(turn: _Turn, asked: team.TeamIntent, what: str) -> tuple[list[TaskDict
     return found.tasks, _problem(turn, intent, found, what)
 
 
+_PUT = re.compile(r"^(?:put|place|drop|stick|pop|throw|send)\b", re.IGNORECASE)
+
+
 def _move(turn: _Turn, asked: team.TeamIntent) -> _Result:
-    tasks, problem = _refs(turn, asked, "move")
+    intent = Intent("update", ref=asked.ref, text=asked.text)
+    found = _targets(turn, intent, None, prefer_completed=False)
+    if not found.tasks and found.problem in {None, "none"} and _PUT.match(asked.text):
+        # "put bananas on the groceries list" with no such task yet: it is new, and goes there
+        again = parse_intent(f"add {asked.ref}", turn.today)
+        if again.kind in {"create", "maybe_update"} and again.drafts:
+            for draft in again.drafts:
+                draft.project = asked.project
+            return _create(turn, replace(again, kind="create"))
+    problem = _problem(turn, intent, found, "move")
     if problem:
         return problem
+    tasks = found.tasks
     moved = []
     for task in tasks:
         result = turn.change("move_task", {"task_id": task.get("id"), "project": asked.project})
@@ -334,6 +367,8 @@ def _assign(turn: _Turn, asked: team.TeamIntent) -> _Result:
         return _Result(f"{replies.who(done)} {'is' if len(done) == 1 else 'are'} now assigned to nobody.",
                        title=titles.for_tasks(done))  # fmt: skip
     name = str(done[0].get("assignee_name") or asked.who) if done else asked.who
+    if asked.who.casefold() in {"me", "myself"}:
+        name = "you"
     return _Result(
         f"Assigned {replies.who(done)} to {replies.md_escape(name)}.", title=titles.for_tasks(done)
     )
