@@ -234,3 +234,21 @@ def test_team_agent_says_who_has_a_task(tools):
     assert "car wash" in say(tools, "what is tom working on").text
     say(tools, "nobody owns the car wash")
     assert say(tools, "who is doing the car wash").text.endswith("is not assigned to anyone.")
+
+
+def test_team_agent_asks_before_moving_or_assigning_more_than_three(tools):
+    for title in ("tape", "glue", "pens", "pads", "ink"):
+        tools.seed(title)
+    asked = say(tools, "move tape, glue, pens, pads and ink to home office")
+    assert asked.text.startswith("Move 5 tasks to Home Office?")
+    assert asked.confirmation is not None
+    assert {c["args"]["project_id"] for c in asked.confirmation.calls} == {"Home Office"}
+    assert "move_task" not in tools.changing_calls()
+    done = run_local_agent("yes", call_tool=tools, memory=asked.memory, today=TODAY)
+    assert done.text == "Moved 5 tasks to Home Office."
+    assert {t["project"] for t in tools.tasks.values()} == {"Home Office"}
+    again = run_local_agent("give all of them to tom", call_tool=tools, memory=done.memory, today=TODAY)
+    assert again.text.startswith("Assign 5 tasks to tom?")
+    kept = run_local_agent("no", call_tool=tools, memory=again.memory, today=TODAY)
+    assert kept.text == "Okay, nothing changed."
+    assert {t["assignee"] for t in tools.tasks.values()} == {None}

@@ -50,6 +50,8 @@ class _Turn:
     """Only this project's tasks are meant ("complete bread in groceries"), by name."""
     only: set[str] | None = None
     """Only these tasks are meant (those assigned to the person named), by id."""
+    forced: list[TaskDict] | None = None
+    """The tasks a confirmed team command acts on (those its question listed)."""
     _tasks: list[TaskDict] | None = None
     _projects: list[TaskDict] | None = None
 
@@ -316,8 +318,18 @@ def _list_projects(turn: _Turn, asked: team.TeamIntent) -> _Result:
 
 def _refs(turn: _Turn, asked: team.TeamIntent, what: str) -> tuple[list[TaskDict], _Result | None]:
     intent = Intent("update", ref=asked.ref, text=asked.text)
-    found = _targets(turn, intent, None, prefer_completed=False)
+    found = _targets(turn, intent, turn.forced, prefer_completed=False)
     return found.tasks, _problem(turn, intent, found, what)
+
+
+def _ask_team(
+    turn: _Turn, asked: team.TeamIntent, tasks: list[TaskDict], change: dict[str, Any], question: str
+) -> _Result | None:
+    """Ask before moving or (un)assigning more than :data:`BULK_MAX` tasks, like any bulk change; the
+    card's button runs ``update_task`` with ``change`` on each listed task, a "yes" this command."""
+    intent = Intent("update", ref=asked.ref, text=asked.text)
+    planned = [(t, "update_task", {"task_id": t.get("id"), **change}) for t in tasks]
+    return _ask_first(turn, intent, "move" if "project_id" in change else "update", planned, question)
 
 
 _PUT = re.compile(r"^(?:put|place|drop|stick|pop|throw|send)\b", re.IGNORECASE)
@@ -333,10 +345,16 @@ def _move(turn: _Turn, asked: team.TeamIntent) -> _Result:
             for draft in again.drafts:
                 draft.project = asked.project
             return _create(turn, replace(again, kind="create"))
+    if turn.forced is not None:
+        found = Targets(turn.forced)
     problem = _problem(turn, intent, found, "move")
     if problem:
         return problem
     tasks = found.tasks
+    question = f"Move {len(tasks)} tasks to {asked.project}?"
+    ask = _ask_team(turn, asked, tasks, {"project_id": asked.project}, question)
+    if ask:
+        return ask
     moved = []
     for task in tasks:
         result = turn.change("move_task", {"task_id": task.get("id"), "project": asked.project})
@@ -355,6 +373,14 @@ def _assign(turn: _Turn, asked: team.TeamIntent) -> _Result:
     tasks, problem = _refs(turn, asked, verb)
     if problem:
         return problem
+    if verb == "assign":
+        ask = _ask_team(
+            turn, asked, tasks, {"assignee_id": asked.who}, f"Assign {len(tasks)} tasks to {asked.who}?"
+        )
+    else:
+        ask = _ask_team(turn, asked, tasks, {"assignee_id": None}, f"Unassign {len(tasks)} tasks?")
+    if ask:
+        return ask
     done = []
     for task in tasks:
         if verb == "assign":
@@ -525,6 +551,12 @@ def _answer_change(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
     if not tasks or not pending.text:
         return _Result("Those tasks are gone now, so nothing changed.")
     turn.confirmed = True
+    if team.TEAM_WORDS.search(pending.text):  # a team command asked about ("move all of them to work")
+        names = [str(p.get("name")) for p in turn.projects() if p.get("name")]
+        asked = team.parse_team(pending.text, names, turn.people())
+        if asked is not None and asked.kind in {"move", "assign", "unassign"}:
+            turn.forced = tasks
+            return _team(turn, asked)
     return _dispatch(turn, parse_intent(pending.text, turn.today), tasks)
 
 
