@@ -59,6 +59,8 @@ def _people() -> team.People:
         ("the slides are for Priya", "assign", {"ref": "the slides", "who": "Priya"}),
         ("make priya responsible for taxes", "assign", {"ref": "taxes", "who": "priya"}),
         ("who's handling the car wash", "who", {"ref": "the car wash"}),
+        ("post a note on taxes: filed on monday", "comment", {"ref": "taxes", "body": "filed on monday"}),
+        ("reply to the slides - looks great", "comment", {"ref": "the slides", "body": "looks great"}),
     ],
 )
 def test_team_parse_commands(text, kind, fields):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from app.orchestration.widget_actions import declared_actions, perform
 from app.services import projects as project_service
 from app.services.errors import NotFoundError
 from app.services.operations import Origin
+from app.widgets import build
 from tests.widgets.conftest import make_user
 from tests.widgets.helpers import assert_chatkit_parses, nodes
 
@@ -130,3 +132,18 @@ def test_team_cards_follow_membership_and_chats_stay_private(alice: uuid.UUID, l
     gone = live(bob, listed["id"])
     assert [a for a in declared_actions(gone) if a["type"].startswith("task.")] == []
     assert "Deleted" in [n.get("label") for n in nodes(gone)]
+
+
+def test_team_cards_label_names_project_and_assignee_but_not_the_inbox():
+    assert build.team_label({"project": "Groceries", "assignee": "sam@x.test", "assignee_name": "Sam"}) == (
+        "Groceries · Sam"
+    )
+    assert (
+        build.team_label({"project": "Inbox", "assignee": "sam@x.test", "assignee_name": None})
+        == "sam@x.test"
+    )
+    assert build.team_label({"project": "Inbox"}) == ""
+    assert build.team_label({}) == ""  # a task stored before projects: nothing to say
+    assert build.change_line(
+        "Added", {"project": "Work", "assignee_name": "Kim", "priority": "high"}, date.today()
+    ) == ("Added · Work · Kim · High")

@@ -142,7 +142,8 @@ _LIST_PROJECTS = re.compile(
     _F,
 )
 _COMMENT = re.compile(
-    r"^(?:(?:add|leave|write|post|put)\s+(?:a\s+)?(?:comment|remark)|comment)\s+(?:on|to|for|under)\s+"
+    r"^(?:(?:add|leave|write|post|put)\s+(?:a\s+)?(?:comment|remark)|(?:leave|post)\s+(?:a\s+)?(?:note|message)|comment|"
+    r"reply|respond)\s+(?:on|to|for|under)\s+"
     r"(?P<ref>.+?)\s*(?::|\s+saying|\s+that\s+says|\s+-+|\s+—)\s*(?P<body>\S.*)$",
     _F,
 )
