@@ -44,6 +44,12 @@ TOOL_ARGS: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
     "update_task": ("task", lambda v: {"task_id": v, "title": "hijacked", "tags": ["x"]}),
     "delete_tasks": ("task", lambda v: {"task_ids": [v]}),
     "undo": ("operation", lambda v: {"operation_id": v}),
+    # issue 16: a stranger's task or project (a team's members, by role: tests/security/team.py)
+    "add_task": ("project", lambda v: {"title": "planted", "project_id": v}),
+    "move_task": ("task", lambda v: {"task_id": v, "project": "Inbox"}),
+    "assign_task": ("task", lambda v: {"task_id": v, "assignee": "me"}),
+    "unassign_task": ("task", lambda v: {"task_id": v}),
+    "add_comment": ("task", lambda v: {"task_id": v, "body": "hijacked"}),
 }
 
 
@@ -67,7 +73,17 @@ def _cases(kind: str, victim: Holdings, name: str) -> list[IdCase]:
     cases = id_cases(kind, victim)
     if name == "undo":  # no operation_id at all means "the last change here": not an id to fuzz
         cases = [c for c in cases if c.value != ""]
+    if kind == "project":  # a project is also named by its name: only a UUID is shaped like an id
+        cases = [IdCase(c.label, c.value, c.shaped and _is_uuid(c.value)) for c in cases]
     return cases
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def test_isolation_registry_tools(app_db: sa.Engine, alice: Holdings, bob: Holdings) -> None:
