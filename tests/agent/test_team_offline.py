@@ -167,7 +167,7 @@ def test_team_agent_moves_and_assigns_what_it_just_added(tools):
 def test_team_agent_refuses_a_non_member_and_changes_nothing(tools):
     tools.seed("buy stamps")
     reply = say(tools, "assign buy stamps to tom")
-    assert reply.text.startswith("Sorry, that didn't work: tom is not a member of “Inbox”")
+    assert reply.text.startswith("Tom is not a member of “Inbox”: share it with them first.")
     assert tools.by_title("buy stamps")["assignee"] is None
     assert "assign_task" in tools.changing_calls()  # asked, and refused by the tools
 
@@ -254,3 +254,13 @@ def test_team_agent_asks_before_moving_or_assigning_more_than_three(tools):
     kept = run_local_agent("no", call_tool=tools, memory=again.memory, today=TODAY)
     assert kept.text == "Okay, nothing changed."
     assert {t["assignee"] for t in tools.tasks.values()} == {None}
+
+
+def test_team_agent_asks_which_person_when_a_name_fits_two(tools):
+    tools.project("Band", members=[("Sam Lee", "sam@x.test"), ("Sam Park", "park@x.test")])
+    tools.seed("book the hall")["project"] = "Band"
+    reply = say(tools, "assign book the hall to sam")
+    assert reply.text.startswith("Which sam do you mean?")
+    assert tools.by_title("book the hall")["assignee"] is None
+    say(tools, "assign book the hall to park@x.test")
+    assert tools.by_title("book the hall")["assignee"] == "park@x.test"

@@ -384,7 +384,13 @@ def _assign(turn: _Turn, asked: team.TeamIntent) -> _Result:
     done = []
     for task in tasks:
         if verb == "assign":
-            result = turn.change("assign_task", {"task_id": task.get("id"), "assignee": asked.who})
+            try:
+                result = turn.change("assign_task", {"task_id": task.get("id"), "assignee": asked.who})
+            except ToolError as err:  # not a member, or a name several people answer to: say so
+                if done:
+                    raise
+                turn.focus([task])
+                return _Result(_capitalized(str(err)), title=titles.for_tasks([task]))
         else:
             result = turn.change("unassign_task", {"task_id": task.get("id")})
         done.append({**task, **(result.get("task") or {}), "title": result.get("title") or task.get("title")})
@@ -398,6 +404,10 @@ def _assign(turn: _Turn, asked: team.TeamIntent) -> _Result:
     return _Result(
         f"Assigned {replies.who(done)} to {replies.md_escape(name)}.", title=titles.for_tasks(done)
     )
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _comment(turn: _Turn, asked: team.TeamIntent) -> _Result:
