@@ -147,3 +147,21 @@ def test_team_cards_label_names_project_and_assignee_but_not_the_inbox():
     assert build.change_line(
         "Added", {"project": "Work", "assignee_name": "Kim", "priority": "high"}, date.today()
     ) == ("Added · Work · Kim · High")
+
+
+def test_team_cards_bulk_move_asks_and_its_button_moves_each_task(alice: uuid.UUID, live_db: sa.Engine):
+    groceries(alice)
+    run_turn(user_id=alice, text="add tasks: rice, beans, lentils, oats, flour")
+    asked = run_turn(user_id=alice, text="move rice, beans, lentils, oats and flour to groceries")
+    (card,) = asked.widgets
+    payload = live(alice, card["id"])
+    assert payload["children"][0]["value"] == "Move 5 tasks?"
+    move = action(payload, "tasks.apply")
+    assert {c["args"]["project_id"] for c in move["payload"]["calls"]} == {"Groceries"}
+    out = perform(user_id=alice, widget_id=card["id"], action=move, idempotency_key="move")
+    assert out.status == "completed", out.result
+    listing = run_turn(user_id=alice, text="show the groceries list")
+    for title in ("rice", "beans", "lentils", "oats", "flour"):
+        assert title in listing.reply
+    captions = [n["value"] for n in nodes(out.widget) if n["type"] == "Caption"]
+    assert captions.count("Moved · Groceries · Medium") == 5
