@@ -5,6 +5,9 @@ The browser test stops instance 1, so it runs last (tests that need both start i
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import re
 import threading
 import time
@@ -14,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+import socketio
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, func, select
 
@@ -28,6 +32,16 @@ from tests.utils.browser import (
     sign_up,
     thread_button,
     unique_email,
+)
+from tests.utils.reflex_events import (
+    NAMESPACE,
+    ON_LOAD,
+    ROOT_STATE,
+    TASKS_STATE,
+    TOKEN_VAR,
+    UPDATE_VARS,
+    make_event,
+    open_socket,
 )
 
 pytestmark = pytest.mark.deploy
@@ -120,6 +134,99 @@ def test_token_revoked_through_one_instance_is_refused_by_the_other(deployment: 
             refused = check_on.get("/api/tasks", headers=headers)
             assert refused.status_code == 401, refused.text
             assert revoke_on.get("/api/tasks", headers=headers).status_code == 401
+
+
+class LiveTab:
+    """A task page open over Reflex's websocket on one instance (no browser): the task list as the
+    server last sent it."""
+
+    def __init__(self, url: str, origin: str, token: str, path: str) -> None:
+        self.url, self.origin, self.token, self.path = url, origin, token, path
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio.on("event", self._on_update, namespace=NAMESPACE)
+        self.rows: list[dict[str, Any]] | None = None
+        self.hydrated = asyncio.Event()
+        self.changed = asyncio.Event()
+
+    async def _on_update(self, update: dict[str, Any]) -> None:
+        delta = update.get("delta") or {}
+        if delta.get(ROOT_STATE, {}).get("is_hydrated_rx_state_"):
+            self.hydrated.set()
+        rows = (delta.get(TASKS_STATE) or {}).get("tasks_rx_state_")
+        if rows is not None:
+            self.rows = rows
+            self.changed.set()
+
+    def titles(self) -> set[str]:
+        return {r["title"] for r in self.rows or [] if not r.get("completed")}
+
+    async def open(self) -> None:
+        await open_socket(
+            self.sio, self.url, str(uuid.uuid4()), path=self.path, headers={"Origin": self.origin}
+        )
+        await asyncio.wait_for(self.hydrated.wait(), 60)
+        self.hydrated.clear()
+        await self.sio.emit(
+            "event",
+            make_event(UPDATE_VARS, {"vars": {TOKEN_VAR: self.token}}, self.path),
+            namespace=NAMESPACE,
+        )
+        await self.sio.emit("event", make_event(ON_LOAD, None, self.path), namespace=NAMESPACE)
+        await asyncio.wait_for(self.hydrated.wait(), 60)
+
+    async def until(self, check: Any, timeout: float = 15) -> None:
+        """Wait for the server to send a task list that passes ``check`` (pushed: nothing asks)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not check(self.titles()):
+            self.changed.clear()
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                raise AssertionError(f"the open page still shows {sorted(self.titles())}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), left)
+
+
+def test_a_change_through_one_instance_reaches_a_members_open_page_on_the_other(
+    deployment: Deployment,
+) -> None:
+    """Issue 16: Bob's task page is open on instance 2; Alice completes a task and then removes Bob
+    through instance 1. Both reach Bob's open page (the signal goes through Redis), with no reload."""
+    deployment.ensure_running()
+    alice, bob = unique_email("deploy-live-a"), unique_email("deploy-live-b")
+    for email in (alice, bob):
+        deployment.cli("user", "create", "--email", email, "--password", PASSWORD)
+    deployment.cli("project", "create", "--user", alice, "--name", "Groceries")
+    deployment.cli("project", "share", "--user", alice, "--name", "Groceries", "--with", bob)
+    add = ("tasks", "add", "--user", alice, "--project", "Groceries", "--title")
+    milk = json.loads(deployment.cli(*add, "Buy milk"))
+    deployment.cli(*add, "Bread")
+    [groceries] = [p for p in json.loads(deployment.cli("project", "list", "--user", alice, "--json"))
+                   if p["name"] == "Groceries"]  # fmt: skip
+    bob_id = next(m["user_id"] for m in groceries["members"] if m["email"] == bob)
+    one_url, two_url = deployment.instance_urls
+    with httpx.Client(base_url=one_url, timeout=30) as one, httpx.Client(base_url=two_url, timeout=30) as two:
+        alice_headers = bearer(one, alice)
+        bob_token = bearer(two, bob)["Authorization"].removeprefix("Bearer ")
+
+        async def scenario() -> None:
+            tab = LiveTab(two_url, deployment.proxy_url, bob_token, f"/tasks?project={groceries['id']}")
+            await tab.open()
+            try:
+                await tab.until(lambda titles: titles == {"Buy milk", "Bread"})
+                done = await asyncio.to_thread(
+                    one.patch, f"/api/tasks/{milk['id']}", json={"completed": True}, headers=alice_headers
+                )
+                assert done.status_code == 200, done.text
+                await tab.until(lambda titles: "Buy milk" not in titles)
+                removed = await asyncio.to_thread(
+                    one.delete, f"/api/projects/{groceries['id']}/members/{bob_id}", headers=alice_headers
+                )
+                assert removed.status_code in (200, 204), removed.text
+                await tab.until(lambda titles: "Bread" not in titles)
+            finally:
+                await tab.sio.disconnect()
+
+        asyncio.run(scenario())
 
 
 # --- the browser test (last: it stops instance 1) ---
