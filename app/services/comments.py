@@ -26,6 +26,7 @@ from app.services.projects import display_name, names_of, parse_id, role_of, vis
 from app.services.tasks import get_task
 
 NOT_FOUND = "Comment not found."
+LIMIT_MAX = 200
 
 
 def _clean_body(body: Any) -> str:
@@ -36,6 +37,11 @@ def _clean_body(body: Any) -> str:
     if len(value) > COMMENT_MAX:
         raise InvalidInputError(f"The comment is too long ({len(value)} characters; at most {COMMENT_MAX}).")
     return value
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 1 or limit > LIMIT_MAX:
+        raise InvalidInputError(f"limit must be between 1 and {LIMIT_MAX}.")
 
 
 @dataclass
@@ -91,6 +97,7 @@ def list_comments(
 ) -> list[CommentView]:
     """A task's comments, oldest first (the newest ``limit`` before ``before``)."""
     task = get_task(session, user_id=user_id, task_id=task_id)
+    _check_limit(limit)
     stmt = select(Comment).where(Comment.task_id == task.id)
     if before is not None:
         stmt = stmt.where(col(Comment.created_at) < before)
@@ -180,6 +187,7 @@ def search_comments(session: Session, *, user_id: uuid.UUID, text: str, limit: i
     few enough for that (the newest 5,000 are scanned).
     """
     require_text(text, "The search")
+    _check_limit(limit)
     needle = " ".join(str(text or "").split()).casefold()
     if not needle:
         return []

@@ -44,6 +44,12 @@ TOOL_ARGS: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
     "update_task": ("task", lambda v: {"task_id": v, "title": "hijacked", "tags": ["x"]}),
     "delete_tasks": ("task", lambda v: {"task_ids": [v]}),
     "undo": ("operation", lambda v: {"operation_id": v}),
+    # issue 16: a stranger's task or project (a team's members, by role: tests/security/team.py)
+    "add_task": ("project", lambda v: {"title": "planted", "project_id": v}),
+    "move_task": ("task", lambda v: {"task_id": v, "project": "Inbox"}),
+    "assign_task": ("task", lambda v: {"task_id": v, "assignee": "me"}),
+    "unassign_task": ("task", lambda v: {"task_id": v}),
+    "add_comment": ("task", lambda v: {"task_id": v, "body": "hijacked"}),
 }
 
 
@@ -67,7 +73,17 @@ def _cases(kind: str, victim: Holdings, name: str) -> list[IdCase]:
     cases = id_cases(kind, victim)
     if name == "undo":  # no operation_id at all means "the last change here": not an id to fuzz
         cases = [c for c in cases if c.value != ""]
+    if kind == "project":  # a project is also named by its name: only a UUID is shaped like an id
+        cases = [IdCase(c.label, c.value, c.shaped and _is_uuid(c.value)) for c in cases]
     return cases
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def test_isolation_registry_tools(app_db: sa.Engine, alice: Holdings, bob: Holdings) -> None:
@@ -109,6 +125,50 @@ def test_isolation_mcp_call_tool(app_db: sa.Engine, alice: Holdings, bob: Holdin
                 assert result.content == missing.content, (name, case.label)
         assert_untouched(app_db, before, bob.user_id, f"MCP {name}")
         COUNTS.add(f"MCP call_tool ({_dialect(app_db)})", name, len(cases))
+
+
+# ----- the tools on a team (issue 16) -----------------------------------------------------------------
+
+TEAM_TOOLS: dict[str, tuple[str, str, Callable[[str], dict[str, Any]]]] = {
+    "complete_task": ("write", "task", lambda v: {"task_id": v}),
+    "reopen_task": ("write", "task", lambda v: {"task_id": v}),
+    "delete_task": ("write", "task", lambda v: {"task_id": v}),
+    "delete_tasks": ("write", "task", lambda v: {"task_ids": [v]}),
+    "update_task": ("write", "task", lambda v: {"task_id": v, "title": "hijacked"}),
+    "move_task": ("write", "task", lambda v: {"task_id": v, "project": "Mine"}),
+    "assign_task": ("write", "task", lambda v: {"task_id": v, "assignee": "me"}),
+    "unassign_task": ("write", "task", lambda v: {"task_id": v}),
+    "add_task": ("write", "project", lambda v: {"title": "planted", "project_id": v}),
+    "add_comment": ("read", "task", lambda v: {"task_id": v, "body": "hijacked"}),
+}
+"""Tool, who is refused (``team.MODES``), the kind of id, the arguments."""
+
+
+def test_isolation_registry_tools_on_a_team(app_db: sa.Engine) -> None:
+    """Every tool that takes a task or project id, by everyone the team's rules refuse (a non-member,
+    a removed member, a pending invitee, and for changes a viewer), with the team's ids: each answer
+    is a random id's, and nothing changes but the caller's own record of being refused."""
+    from tests.security.team import MODES, build_team
+
+    team = build_team()
+    assert set(TEAM_TOOLS) <= {t.name for t in registry.all_tools()}
+    total = 0
+    for name, (mode, kind, build) in TEAM_TOOLS.items():
+        values = team.ids(kind) + [
+            team.ids(other)[0] for other in ("project", "task", "comment", "user") if other != kind
+        ]
+        for who in MODES[mode]:
+            user_id = team.attackers[who]
+            before = snapshot(app_db)
+            missing = _tool_answer(name, build(str(uuid.uuid4())), user_id)
+            assert missing.startswith("ToolError: "), (name, who, missing)
+            for value in values:
+                answer = _tool_answer(name, build(value), user_id)
+                assert answer == missing, f"{name} as the {who} with {value}: {answer!r} vs {missing!r}"
+            assert_untouched(app_db, before, user_id, f"tool {name} as the {who}")
+            total += len(values)
+        COUNTS.add(f"tools, team ({_dialect(app_db)})", name, len(values) * len(MODES[mode]))
+    assert total > 300
 
 
 # ----- widget actions --------------------------------------------------------------------------------

@@ -27,11 +27,14 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from app.core.config import PROJECT_ROOT
+from app.core.db import session_scope
+from app.services import projects as project_service
 from tests.security.conftest import using_server_db
 from tests.security.web import (
     AUTH_STATE,
     CHAT_STATE,
     ON_LOAD,
+    ROOT_STATE,
     TASKS_STATE,
     THREADS_STATE,
     Received,
@@ -68,6 +71,9 @@ class PageCase:
     background: bool = False
     masked: tuple[str, ...] = field(default=())
     """State vars that only echo what was sent (not an answer), left out of the comparison."""
+    warm: bool = False
+    """Run once before the answers are compared: its steps open something of Bob's (his project, his
+    task), and what the first opening changes is no answer to the id."""
 
 
 CHAT = {
@@ -140,6 +146,47 @@ TASKS = {
     "open_detail": PageCase(TASKS_STATE, "/tasks", "task", lambda v: [("open_detail", {"task_id": v})]),
     "undo_change": PageCase(TASKS_STATE, "/tasks", "operation", lambda v: [("undo_change", {"op_id": v})]),
 }
+PROJECTS_STATE = f"{ROOT_STATE}.app___states___projects____projects_state"
+TALK_STATE = f"{ROOT_STATE}.app___states___projects____task_talk_state"
+
+
+def team_cases(bob: Holdings, mine: str) -> dict[str, PageCase]:
+    """Issue 16's handlers, each from a place of Bob's own: his project open (to change a role in or
+    remove from it: Alice is no member) or his own task's detail (to edit or delete a comment: hers
+    is not on it); and the list switched to her project."""
+    own_view = (f"{TASKS_STATE}.set_project", {"view": mine})
+    own_task = (f"{TASKS_STATE}.open_detail", {"task_id": bob.task_ids[0]})
+    return {
+        "set_project": PageCase(TASKS_STATE, "/tasks", "project", lambda v: [("set_project", {"view": v})]),
+        "change_role": PageCase(
+            PROJECTS_STATE,
+            "/tasks",
+            "user",
+            lambda v: [own_view, ("change_role", {"member_id": v, "role": "owner"})],
+            warm=True,
+        ),
+        "remove": PageCase(
+            PROJECTS_STATE, "/tasks", "user", lambda v: [own_view, ("remove", {"member_id": v})]
+        ),
+        "start_edit (comment)": PageCase(
+            TALK_STATE,
+            "/tasks",
+            "comment",
+            lambda v: [own_task, ("start_edit", {"comment_id": v})],
+            masked=("detail_version",),  # counts the openings
+            warm=True,
+        ),
+        "ask_delete+delete_comment": PageCase(
+            TALK_STATE,
+            "/tasks",
+            "comment",
+            lambda v: [own_task, ("ask_delete", {"comment_id": v}), ("delete_comment", {"comment_id": v})],
+            masked=("deleting_id", "detail_version"),
+            warm=True,
+        ),
+    }
+
+
 HANDLERS = {
     ("ChatState", "select_thread"),
     ("ThreadsState", "start_rename"),
@@ -158,12 +205,19 @@ HANDLERS = {
     ("TasksState", "start_edit"),
     ("TasksState", "open_detail"),
     ("TasksState", "undo_change"),
+    ("ProjectsState", "change_role"),
+    ("ProjectsState", "remove"),
+    ("TaskTalkState", "start_edit"),
+    ("TaskTalkState", "ask_delete"),
+    ("TaskTalkState", "delete_comment"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
 FENCES = {
     CHAT_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
     THREADS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
     TASKS_STATE: (TASKS_STATE, "set_edit_text", "edit_text"),
+    PROJECTS_STATE: (PROJECTS_STATE, "set_share_email", "share_email"),
+    TALK_STATE: (TALK_STATE, "set_draft", "draft"),
 }
 """A state's fence: (state, setter, var) of a cheap event whose echo proves the events before it ran
 (one tab's events run in order, whichever state they are for)."""
@@ -227,7 +281,8 @@ def _answer(received: Received, value: str, masked: tuple[str, ...], fence_var: 
 async def _do(tab: Tab, case: PageCase, value: str) -> Received:
     mark = tab.mark()
     for handler, payload in case.steps(value):
-        await tab.call(f"{case.state}.{handler}", payload, case.page, fence=FENCES[case.state])
+        name = handler if handler.startswith(ROOT_STATE) else f"{case.state}.{handler}"
+        await tab.call(name, payload, case.page, fence=FENCES[case.state])
     if case.background:
         await tab.quiet(0.4)  # background work answers within milliseconds here
     return tab.since(mark)
@@ -254,6 +309,9 @@ def _new_log(server: Server, since: int) -> str:
 def test_isolation_pages_over_websocket(web_app: Server) -> None:
     with using_server_db(web_app) as engine:
         alice, bob = hold_data("alice"), hold_data("bob")
+        with session_scope() as session:
+            mine = str(project_service.create_project(session, user_id=bob.user_id, name="Bob's team").id)
+        tasks_cases = {**TASKS, **team_cases(bob, mine)}
 
         async def scenario() -> None:
             tab = Tab(web_app.url)
@@ -261,7 +319,7 @@ def test_isolation_pages_over_websocket(web_app: Server) -> None:
                 await tab.connect("/login")
                 token = await tab.sign_in(bob.email, PASSWORD)
                 assert token, tab.var(AUTH_STATE, "auth_error")
-                for group, cases in (("/", CHAT), ("/tasks", TASKS)):
+                for group, cases in (("/", CHAT), ("/tasks", tasks_cases)):
                     await tab.open_page(group, token)
                     for name, case in cases.items():
                         await _fuzz(tab, web_app, name, case, (alice, bob), engine)
@@ -281,6 +339,8 @@ async def _fuzz(
     before = snapshot(engine)
     log_at = _log_size(server)
     fresh = random_id(case.kind)
+    if case.warm:
+        await _do(tab, case, random_id(case.kind))
     missing = _answer(await _do(tab, case, fresh), fresh, case.masked, fence_var)
     cases = _page_cases(case.kind, alice)
     for item in cases:

@@ -25,7 +25,9 @@ from app.models import Action, Message, MessageStatus, TaskOperation, User, Widg
 from app.orchestration import runner
 from app.orchestration import widget_actions as widget_actions
 from app.services import auth as auth_service
+from app.services import comments as comment_service
 from app.services import messages as message_service
+from app.services import projects as project_service
 from app.services import tasks as task_service
 
 PASSWORD = "correct-horse-42"
@@ -56,9 +58,15 @@ class Holdings:
     confirm_widget_id: str = ""
     operation_ids: list[str] = field(default_factory=list)
     action_ids: list[str] = field(default_factory=list)
+    project_ids: list[str] = field(default_factory=list)
+    """Their Inbox (every account has one; a team's projects are ``team.py``'s)."""
+    comment_ids: list[str] = field(default_factory=list)
+    """A comment on one of their tasks."""
 
     def ids(self, kind: str) -> list[str]:
         return {
+            "project": self.project_ids,
+            "comment": self.comment_ids,
             "task": self.task_ids,
             "thread": self.thread_ids,
             "message": self.message_ids,
@@ -148,6 +156,9 @@ def hold_data(label: str) -> Holdings:
         held.action_ids = [
             str(a) for a in session.exec(select(Action.id).where(Action.user_id == user_id)).all()
         ]
+        held.project_ids = [str(project_service.inbox(session, user_id=user_id).id)]
+        note = comment_service.add_comment(session, user_id=user_id, task_id=done_id, body=f"{label}'s note")
+        held.comment_ids = [str(note.comment.id)]
     assert len(held.task_ids) >= 3
     assert len(held.widget_ids) >= 3
     assert held.operation_ids

@@ -32,6 +32,13 @@ def test_comments_every_member_comments_and_reads_them_in_order(session: Session
     # paging: the newest ``limit`` before a time, oldest first
     latest = comments.list_comments(session, user_id=alice.id, task_id=milk.id, limit=2)
     assert [c.comment.body for c in latest] == ["On it", "Viewers may comment"]
+    for bad in (0, -1, 201):
+        assert refused(comments.list_comments, session, user_id=alice.id, task_id=milk.id, limit=bad) == (
+            "InvalidInputError: limit must be between 1 and 200."
+        )
+        assert "InvalidInputError" in refused(
+            comments.search_comments, session, user_id=alice.id, text="x", limit=bad
+        )
 
 
 def test_comments_length_is_1_to_5000_characters(session: Session):
