@@ -211,7 +211,7 @@ def filters() -> rx.Component:
             on_change=TasksState.set_search.debounce(250),
             aria_label="Search tasks",
             type="search",
-            flex=["1 1 100%", "1 1 200px"],
+            flex=["1 1 100%", "1 1 160px"],
         ),
         _select("Filter by tag", TasksState.tag, TasksState.set_tag, [(ANY, "Any tag")], TasksState.all_tags),
         _select(

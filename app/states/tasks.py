@@ -311,6 +311,15 @@ def _apply(action, user_id: uuid.UUID) -> None:
         action(session, user_id)
 
 
+def _clear_if_still(line: str):
+    """Empty the quick-add box, unless the next task is already being typed in it: the answer
+    arrives after the new row is drawn, and a fast typist (or a test) may have started again."""
+    return rx.call_script(
+        "(() => { const el = document.getElementById('new-task-title');"
+        f" if (el && el.value.trim() === {json.dumps(line)}) el.value = ''; }})()"
+    )
+
+
 class TasksState(rx.State):
     """The task page's list, filters, quick add and detail panel (projects: ``ProjectsState``)."""
 
@@ -416,8 +425,9 @@ class TasksState(rx.State):
         what the person is typing in the open panel unless that task itself changed. A project the
         person lost turns the view into All tasks with a message; a task they lost closes its panel.
         """
-        if not self.loaded:
-            return
+        path = self.router.url.path.rstrip("/")
+        if not self.loaded or (path and path != routes.TASKS):
+            return  # never opened here, or the tab is on another page now (it loads afresh there)
         user_id = await current_user_id(self)
         if user_id is None:
             return
@@ -627,7 +637,7 @@ class TasksState(rx.State):
         if not self.error:
             self.quick_text, self.quick_keep, self.quick_chips, self.quick_title = "", [], [], ""
             return [
-                rx.set_value("new-task-title", ""),
+                _clear_if_still(line),
                 rx.set_value("new-task-tags", ""),
                 rx.set_value("new-task-due", ""),
                 rx.set_value("new-task-priority", "medium"),

@@ -153,6 +153,12 @@ def test_projects_state_viewer_rows_are_read_only_and_viewer_can_comment_and_lea
         await talk.save_edit()
         assert (talk.comments[0].body, talk.comments[0].edited) == ("Looks great", True)
         assert any("commented on" in a.line for a in talk.activity)
+        talk.ask_delete(talk.comments[0].id)
+        assert talk.deleting_id == talk.comments[0].id
+        talk.keep_comment()
+        assert (talk.deleting_id, len(talk.comments)) == ("", 1)
+        await talk.delete_comment(talk.comments[0].id)
+        assert talk.comments == []
         projects.ask_leave()
         await projects.confirm()
         await tasks.follow_projects()
@@ -310,3 +316,72 @@ def test_ago_reads_like_a_person():
     assert ago(now - timedelta(days=1, hours=1), now) == "yesterday"
     assert initials("Sam Lee") == "SL"
     assert initials("sam.lee@example.com") == "SL"
+
+
+def test_tasks_state_live_refresh_shows_a_teammates_changes_and_keeps_what_is_typed(app_db):
+    alice, _alice_id = sign_up(app_db)
+    bob, bob_id = sign_up(app_db)
+    pid = _create(alice, "Trip")
+
+    async def share_and_add(root: rx.State) -> str:
+        tasks = await root.get_state(TasksState)
+        projects = await root.get_state(ProjectsState)
+        await tasks.on_load()
+        await tasks.set_project(pid)
+        projects.open_share()
+        await projects.invite({"email": _email(app_db, bob_id), "role": "editor"})
+        await tasks.add_task({"title": "Book flights"})
+        return tasks.tasks[0].id
+
+    task_id = in_tab(alice, share_and_add)
+
+    async def bob_tab(root: rx.State) -> None:
+        tasks = await root.get_state(TasksState)
+        talk = await root.get_state(TaskTalkState)
+        await tasks.on_load()
+        await tasks.set_project(pid)
+        await tasks.open_detail(task_id)
+        version = tasks.detail_version
+        await tasks.live_refresh()  # nothing changed: the fields are not drawn again
+        assert tasks.detail_version == version
+
+        # Alice (another tab, in-process) comments, renames the task and adds another.
+        from app.core.db import session_scope
+        from app.services import comments as comment_service
+
+        with Session(app_db) as s:
+            owner_id = s.exec(select(Project.owner_id).where(Project.id == uuid.UUID(pid))).one()
+        with session_scope() as s:
+            comment_service.add_comment(s, user_id=owner_id, task_id=task_id, body="Window seats")
+            task_service.update_task(
+                s, user_id=owner_id, task_id=task_id, data={"title": "Book flights to Rome"}
+            )
+            task_service.create_task(s, user_id=owner_id, data={"title": "Pack", "project_id": pid})
+
+        await tasks.live_refresh()
+        assert tasks.detail.title == "Book flights to Rome"
+        assert tasks.detail_version == version + 1  # the panel shows the teammate's change
+        assert [c.body for c in talk.comments] == ["Window seats"]
+        assert sorted(t.title for t in tasks.tasks) == ["Book flights to Rome", "Pack"]
+        projects = await root.get_state(ProjectsState)
+        assert next(p.open_count for p in projects.shared_projects if p.id == pid) == 2
+
+        with session_scope() as s:
+            task_service.delete_task(s, user_id=owner_id, task_id=task_id)
+        await tasks.live_refresh()
+        assert tasks.detail_id == ""
+        assert "deleted" in tasks.error
+
+    in_tab(bob, bob_tab)
+
+
+def test_tasks_state_live_refresh_before_the_page_loaded_does_nothing(app_db):
+    token, _ = sign_up(app_db)
+
+    async def work(root: rx.State) -> None:
+        tasks = await root.get_state(TasksState)
+        await tasks.live_refresh()
+        assert not tasks.loaded
+        assert tasks.tasks == []
+
+    in_tab(token, work)
