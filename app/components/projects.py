@@ -702,7 +702,7 @@ def _invite_row(invite: InviteRow) -> rx.Component:
             variant="soft",
             color_scheme="gray",
             size="1",
-            aria_label="Cancel the invitation for " + invite.email,
+            aria_label="Cancel invitation for " + invite.email,
         ),
         role="listitem",
         align="center",

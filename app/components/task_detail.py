@@ -279,7 +279,33 @@ def _comment(comment: CommentRow) -> rx.Component:
                 rx.box(markdown_text(comment.body), dir="auto", width="100%", class_name="ticked-wrap"),
             ),
             rx.cond(
-                ~editing & (comment.mine | comment.can_delete),
+                TaskTalkState.deleting_id == comment.id,
+                rx.hstack(
+                    rx.text("Delete this comment?", size="2", weight="medium"),
+                    rx.button(
+                        "Delete",
+                        on_click=TaskTalkState.delete_comment(comment.id),
+                        size="1",
+                        color_scheme="red",
+                        aria_label="Yes, delete the comment",
+                    ),
+                    rx.button(
+                        "Keep",
+                        id="comment-keep",
+                        on_click=TaskTalkState.keep_comment,
+                        size="1",
+                        variant="soft",
+                        color_scheme="gray",
+                    ),
+                    role="group",
+                    aria_label="Confirm deleting the comment",
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+            ),
+            rx.cond(
+                ~editing & (TaskTalkState.deleting_id != comment.id) & (comment.mine | comment.can_delete),
                 rx.hstack(
                     rx.cond(
                         comment.mine,
@@ -295,7 +321,8 @@ def _comment(comment: CommentRow) -> rx.Component:
                     ),
                     rx.button(
                         "Delete",
-                        on_click=TaskTalkState.delete_comment(comment.id),
+                        id="comment-delete-" + comment.id,
+                        on_click=TaskTalkState.ask_delete(comment.id),
                         size="1",
                         variant="ghost",
                         color_scheme="red",

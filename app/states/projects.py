@@ -647,6 +647,8 @@ class TaskTalkState(rx.State):
     draft: str = ""
     editing_id: str = ""
     edit_text: str = ""
+    deleting_id: str = ""
+    """The comment whose Delete was pressed: it asks "Delete this comment?" in place first."""
     error: str = ""
 
     async def _load_for(self, user_id: uuid.UUID, task_id: str) -> None:
@@ -665,6 +667,7 @@ class TaskTalkState(rx.State):
     def _clear(self) -> None:
         self.task_id, self.comments, self.activity = "", [], []
         self.draft, self.editing_id, self.edit_text, self.error = "", "", "", ""
+        self.deleting_id = ""
 
     async def _write(self, action) -> bool:
         user_id = await current_user_id(self)
@@ -729,7 +732,18 @@ class TaskTalkState(rx.State):
         return None
 
     @rx.event
+    def ask_delete(self, comment_id: str):
+        self.deleting_id, self.editing_id = comment_id, ""
+        return focus_first("#comment-keep")
+
+    @rx.event
+    def keep_comment(self):
+        comment_id, self.deleting_id = self.deleting_id, ""
+        return focus_first(f"#comment-delete-{comment_id}") if comment_id else None
+
+    @rx.event
     async def delete_comment(self, comment_id: str):
+        self.deleting_id = ""
         if await self._write(
             lambda s, uid: comment_service.delete_comment(s, user_id=uid, comment_id=comment_id)
         ):

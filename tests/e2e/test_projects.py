@@ -3,7 +3,9 @@
 Alice creates Groceries and shares it with Bob as an editor; Bob, in a browser context of his
 own, sees it and completes a task; Alice reloads and sees it done; Alice removes Bob and Bob no
 longer sees the project after a reload. Then the detail panel's assignee, comments and activity,
-a viewer's read-only page, and screenshots at 1280 and 390 px in light and dark mode.
+a viewer's read-only page, and, at 1280 and 390 px in light and dark mode, axe-core on the new
+parts (no serious or critical violation) with screenshots. Like test_tasks_axe.py, this file's
+browser context bypasses the pages' CSP so axe's script can be injected.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import sign_up, unique_email
+from tests.e2e.test_tasks_axe import serious_violations
 from tests.e2e.test_tasks_page import add_task, row
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "bypass_csp": True}
 
 
 def projects_nav(page: Page):
@@ -149,6 +157,11 @@ def test_assignee_comments_and_activity_in_the_detail_panel(page: Page, app_url:
     expect(activity).to_contain_text("commented on")
     expect(activity).to_contain_text(f'assigned "Write the report" to {sam_email}')
     comments.get_by_role("button", name=re.compile("^Delete your comment")).click()
+    expect(comments.get_by_role("button", name="Keep")).to_be_focused()  # it asks first
+    comments.get_by_role("button", name="Keep").click()
+    expect(comments.get_by_role("button", name=re.compile("^Delete your comment"))).to_be_focused()
+    comments.get_by_role("button", name=re.compile("^Delete your comment")).click()
+    comments.get_by_role("button", name="Yes, delete the comment").click()
     expect(detail.get_by_text("No comments yet.")).to_be_visible()
     page.keyboard.press("Escape")
 
@@ -265,8 +278,12 @@ def _seed_team(owner_email: str, mate_email: str) -> None:
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_project_page_fits_and_screenshots(page: Page, app_url: str, browser: Browser, width: int, mode: str):
-    """Nothing overflows sideways at 1280 or 390 px; screenshots go to $TICKED_SHOTS (or pytest's tmp)."""
+def test_project_page_fits_passes_axe_and_screenshots(
+    page: Page, app_url: str, browser: Browser, width: int, mode: str
+):
+    """Nothing overflows sideways; axe finds no serious violation in the list, the project header,
+    the Share and New project dialogs and the detail panel's comments and activity. Screenshots go
+    to $TICKED_SHOTS (default /tmp/ticked-shots)."""
     shots = Path(os.environ.get("TICKED_SHOTS") or "/tmp/ticked-shots")
     shots.mkdir(parents=True, exist_ok=True)
     mate_email = unique_email("sam")
@@ -287,12 +304,30 @@ def test_project_page_fits_and_screenshots(page: Page, app_url: str, browser: Br
     overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     assert page.evaluate(overflow) <= 0
     page.screenshot(path=str(shots / f"project-{width}-{mode}.png"), full_page=True)
+    if width == 390:
+        page.get_by_role("button", name=re.compile("^Lists")).click()
+        expect(projects_nav(page)).to_be_visible()
+    assert serious_violations(page) == ""
+    if width == 390:
+        page.screenshot(path=str(shots / f"lists-{width}-{mode}.png"))
+        page.get_by_role("button", name=re.compile("^Lists")).click()
 
     page.get_by_role("button", name="Share").click()
     expect(page.get_by_role("dialog", name=re.compile("^Share"))).to_be_visible()
+    expect(page.get_by_label("Email to invite")).to_be_focused()
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / f"share-{width}-{mode}.png"))
+    assert serious_violations(page) == ""
     page.keyboard.press("Escape")
+
+    page.get_by_role("button", name="Project options").click()
+    page.get_by_role("menuitem", name="Rename or recolour").click()
+    expect(page.get_by_role("dialog", name="Rename project")).to_be_visible()
+    expect(page.get_by_role("radio", name="Green")).to_be_checked()
+    page.screenshot(path=str(shots / f"rename-{width}-{mode}.png"))
+    assert serious_violations(page) == ""
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Project options")).to_be_focused()
 
     page.get_by_role("button", name="Open Buy milk").click()
     detail = page.get_by_role("dialog", name="Task details")
@@ -300,6 +335,7 @@ def test_project_page_fits_and_screenshots(page: Page, app_url: str, browser: Br
     detail.get_by_role("heading", name="Comments").scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / f"detail-{width}-{mode}.png"))
+    assert serious_violations(page) == ""
     page.keyboard.press("Escape")
 
     page.goto(f"{app_url}/tasks")
