@@ -124,6 +124,7 @@ class CreateProjectArgs(_Args):
 
 class ListProjectsArgs(_Args):
     archived: bool = Field(default=False, description="Include archived projects.")
+    members: bool = Field(default=True, description="Include each project's members and invitations.")
 
 
 class MoveTaskArgs(_Args):
@@ -454,7 +455,7 @@ def _project_json(ctx: ToolContext, project: Any) -> dict[str, Any]:
 
 def list_projects(ctx: ToolContext, args: ListProjectsArgs) -> ProjectList:
     views = project_service.list_projects(
-        ctx.session, user_id=ctx.user_id, archived=args.archived, with_members=True
+        ctx.session, user_id=ctx.user_id, archived=args.archived, with_members=args.members
     )
     return ProjectList(projects=[v.to_json() for v in views], count=len(views))
 

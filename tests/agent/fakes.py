@@ -251,7 +251,7 @@ class FakeTools:
         return {"status": "undone", "task_id": task_id, "title": title, "undone": kind}
 
     # --- team tools (issue 16) ---------------------------------------------------------------
-    def _tool_list_projects(self) -> dict[str, Any]:
+    def _tool_list_projects(self, archived: bool = False, members: bool = True) -> dict[str, Any]:
         if not self.projects:
             raise ToolError("Unknown tool list_projects")
         return {"projects": copy.deepcopy(self.projects), "count": len(self.projects)}

@@ -50,8 +50,11 @@ class _Turn:
     """Only this project's tasks are meant ("complete bread in groceries"), by name."""
     only: set[str] | None = None
     """Only these tasks are meant (those assigned to the person named), by id."""
+    forced: list[TaskDict] | None = None
+    """The tasks a confirmed team command acts on (those its question listed)."""
     _tasks: list[TaskDict] | None = None
     _projects: list[TaskDict] | None = None
+    _with_members: bool = False
 
     def tasks(self) -> list[TaskDict]:
         """All the person's tasks (in the scope asked for), fetched once per turn (and after a change)."""
@@ -69,11 +72,13 @@ class _Turn:
             tasks = [t for t in tasks if str(t.get("id")) in self.only]
         return tasks
 
-    def projects(self) -> list[TaskDict]:
-        """The person's projects with their members (none when the tools have no projects)."""
-        if self._projects is None:
+    def projects(self, *, members: bool = True) -> list[TaskDict]:
+        """The person's projects, with their members when asked (none when the tools have no projects)."""
+        if self._projects is None or (members and not self._with_members):
             try:
-                self._projects = list(self.call_tool("list_projects", {}).get("projects") or [])
+                args = {} if members else {"members": False}
+                self._projects = list(self.call_tool("list_projects", args).get("projects") or [])
+                self._with_members = members
             except ToolError:
                 self._projects = []
         return self._projects
@@ -81,7 +86,7 @@ class _Turn:
     def people(self) -> team.People:
         """Everyone the person shares a project with, by every name they may use."""
         people = team.People()
-        for project in self.projects():
+        for project in self.projects(members=True):
             for member in project.get("members") or []:
                 if member.get("email"):
                     people.add(member.get("name"), str(member["email"]))
@@ -201,12 +206,16 @@ def _single(turn: _Turn, text: str, intent: Intent) -> _Result:
     core = strip_discourse(squash(fix_keywords(text)))
     if not core or not team.TEAM_WORDS.search(core):
         return _dispatch(turn, intent)
-    names = [str(p.get("name")) for p in turn.projects() if p.get("name")]
-    people = turn.people()
+    names = [
+        str(p.get("name"))
+        for p in turn.projects(members=bool(team.PEOPLE_WORDS.search(core)))
+        if p.get("name")
+    ]
+    people = turn.people() if team.PEOPLE_WORDS.search(core) else team.People()
     asked = team.parse_team(core, names, people)
     if asked is not None:
         return _team(turn, asked)
-    assignee = team.find_assignee_filter(core)
+    assignee = team.find_assignee_filter(core, people)
     rest = assignee[1] if assignee else core
     scope = team.find_scope(rest, names) if names else None
     if assignee is None and scope is None:
@@ -262,8 +271,28 @@ def _team(turn: _Turn, asked: team.TeamIntent) -> _Result:
         "comment": _comment,
         "activity": _activity,
         "share": _share,
+        "who": _whose,
     }
     return handlers[asked.kind](turn, asked)
+
+
+def _whose(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    """ "who is the report assigned to?": the task's assignee (and project), or nobody."""
+    tasks, problem = _refs(turn, asked, "look up")
+    if problem:
+        return problem
+    turn.focus(tasks)
+    lines = []
+    for task in tasks:
+        who = task.get("assignee_name") or task.get("assignee")
+        where = f" (in {replies.md_escape(str(task['project']))})" if task.get("project") else ""
+        if who:
+            lines.append(
+                f"{replies.quote(task.get('title'))}{where} is assigned to {replies.md_escape(str(who))}."
+            )
+        else:
+            lines.append(f"{replies.quote(task.get('title'))}{where} is not assigned to anyone.")
+    return _Result(" ".join(lines), title=titles.for_tasks(tasks))
 
 
 def _create_project(turn: _Turn, asked: team.TeamIntent) -> _Result:
@@ -296,14 +325,43 @@ def _list_projects(turn: _Turn, asked: team.TeamIntent) -> _Result:
 
 def _refs(turn: _Turn, asked: team.TeamIntent, what: str) -> tuple[list[TaskDict], _Result | None]:
     intent = Intent("update", ref=asked.ref, text=asked.text)
-    found = _targets(turn, intent, None, prefer_completed=False)
+    found = _targets(turn, intent, turn.forced, prefer_completed=False)
     return found.tasks, _problem(turn, intent, found, what)
 
 
+def _ask_team(
+    turn: _Turn, asked: team.TeamIntent, tasks: list[TaskDict], change: dict[str, Any], question: str
+) -> _Result | None:
+    """Ask before moving or (un)assigning more than :data:`BULK_MAX` tasks, like any bulk change; the
+    card's button runs ``update_task`` with ``change`` on each listed task, a "yes" this command."""
+    intent = Intent("update", ref=asked.ref, text=asked.text)
+    planned = [(t, "update_task", {"task_id": t.get("id"), **change}) for t in tasks]
+    return _ask_first(turn, intent, "move" if "project_id" in change else "update", planned, question)
+
+
+_PUT = re.compile(r"^(?:put|place|drop|stick|pop|throw|send)\b", re.IGNORECASE)
+
+
 def _move(turn: _Turn, asked: team.TeamIntent) -> _Result:
-    tasks, problem = _refs(turn, asked, "move")
+    intent = Intent("update", ref=asked.ref, text=asked.text)
+    found = _targets(turn, intent, None, prefer_completed=False)
+    if not found.tasks and found.problem in {None, "none"} and _PUT.match(asked.text):
+        # "put bananas on the groceries list" with no such task yet: it is new, and goes there
+        again = parse_intent(f"add {asked.ref}", turn.today)
+        if again.kind in {"create", "maybe_update"} and again.drafts:
+            for draft in again.drafts:
+                draft.project = asked.project
+            return _create(turn, replace(again, kind="create"))
+    if turn.forced is not None:
+        found = Targets(turn.forced)
+    problem = _problem(turn, intent, found, "move")
     if problem:
         return problem
+    tasks = found.tasks
+    question = f"Move {len(tasks)} tasks to {asked.project}?"
+    ask = _ask_team(turn, asked, tasks, {"project_id": asked.project}, question)
+    if ask:
+        return ask
     moved = []
     for task in tasks:
         result = turn.change("move_task", {"task_id": task.get("id"), "project": asked.project})
@@ -322,10 +380,24 @@ def _assign(turn: _Turn, asked: team.TeamIntent) -> _Result:
     tasks, problem = _refs(turn, asked, verb)
     if problem:
         return problem
+    if verb == "assign":
+        ask = _ask_team(
+            turn, asked, tasks, {"assignee_id": asked.who}, f"Assign {len(tasks)} tasks to {asked.who}?"
+        )
+    else:
+        ask = _ask_team(turn, asked, tasks, {"assignee_id": None}, f"Unassign {len(tasks)} tasks?")
+    if ask:
+        return ask
     done = []
     for task in tasks:
         if verb == "assign":
-            result = turn.change("assign_task", {"task_id": task.get("id"), "assignee": asked.who})
+            try:
+                result = turn.change("assign_task", {"task_id": task.get("id"), "assignee": asked.who})
+            except ToolError as err:  # not a member, or a name several people answer to: say so
+                if done:
+                    raise
+                turn.focus([task])
+                return _Result(_capitalized(str(err)), title=titles.for_tasks([task]))
         else:
             result = turn.change("unassign_task", {"task_id": task.get("id")})
         done.append({**task, **(result.get("task") or {}), "title": result.get("title") or task.get("title")})
@@ -334,9 +406,15 @@ def _assign(turn: _Turn, asked: team.TeamIntent) -> _Result:
         return _Result(f"{replies.who(done)} {'is' if len(done) == 1 else 'are'} now assigned to nobody.",
                        title=titles.for_tasks(done))  # fmt: skip
     name = str(done[0].get("assignee_name") or asked.who) if done else asked.who
+    if asked.who.casefold() in {"me", "myself"}:
+        name = "you"
     return _Result(
         f"Assigned {replies.who(done)} to {replies.md_escape(name)}.", title=titles.for_tasks(done)
     )
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _comment(turn: _Turn, asked: team.TeamIntent) -> _Result:
@@ -490,6 +568,12 @@ def _answer_change(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
     if not tasks or not pending.text:
         return _Result("Those tasks are gone now, so nothing changed.")
     turn.confirmed = True
+    if team.TEAM_WORDS.search(pending.text):  # a team command asked about ("move all of them to work")
+        names = [str(p.get("name")) for p in turn.projects() if p.get("name")]
+        asked = team.parse_team(pending.text, names, turn.people())
+        if asked is not None and asked.kind in {"move", "assign", "unassign"}:
+            turn.forced = tasks
+            return _team(turn, asked)
     return _dispatch(turn, parse_intent(pending.text, turn.today), tasks)
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 _F = re.IGNORECASE
 
 TeamKind = Literal[
-    "create_project", "move", "assign", "unassign", "comment", "activity", "share", "list_projects"
+    "create_project", "move", "assign", "unassign", "comment", "activity", "share", "list_projects", "who"
 ]
 
 EMAIL = r"[^\s@,;:<>()\"']+@[^\s@,;:<>()\"']+\.[a-z]{2,}"
@@ -142,7 +142,8 @@ _LIST_PROJECTS = re.compile(
     _F,
 )
 _COMMENT = re.compile(
-    r"^(?:(?:add|leave|write|post|put)\s+(?:a\s+)?(?:comment|remark)|comment)\s+(?:on|to|for|under)\s+"
+    r"^(?:(?:add|leave|write|post|put)\s+(?:a\s+)?(?:comment|remark)|(?:leave|post)\s+(?:a\s+)?(?:note|message)|comment|"
+    r"reply|respond)\s+(?:on|to|for|under)\s+"
     r"(?P<ref>.+?)\s*(?::|\s+saying|\s+that\s+says|\s+-+|\s+—)\s*(?P<body>\S.*)$",
     _F,
 )
@@ -254,6 +255,25 @@ def _assignment(core: str, people: People) -> TeamIntent | None:
         return TeamIntent(
             "assign", ref=_clean(m.group("ref")), who=_clean(m.group("me") or m.group("who")), text=core
         )
+    others = people.pattern(me=False)
+    for pattern in (
+        rf"^(?P<who>{others})\s+(?:should|will|can|is\s+going\s+to|has\s+to|needs\s+to)\s+(?:do|handle|take(?:\s+care\s+of)?|own)\s+"
+        r"(?P<ref>.+)$",
+        rf"^make\s+(?P<who>{others}|me)\s+(?:the\s+)?(?:owner\s+of|responsible\s+for|in\s+charge\s+of|assignee\s+(?:of|for|on))\s+"
+        r"(?P<ref>.+)$",
+        rf"^(?P<ref>.+?)\s+(?:is|are|should\s+be)\s+(?:for|on|with)\s+(?P<who>{others}|me)$",
+    ):
+        m = re.match(pattern, core, _F)
+        if m and people.knows(m.group("who")):
+            return TeamIntent("assign", ref=_clean(m.group("ref")), who=_clean(m.group("who")), text=core)
+    m = re.match(
+        r"^(?:who(?:'s|\s+is|\s+has|\s+owns|\s+got)|who\s+was)\s+(?:(?:doing|handling|on|assigned(?:\s+to)?|got)\s+)?"
+        r"(?P<ref>.+?)(?:\s+assigned(?:\s+to)?|\s+for)?$",
+        core,
+        _F,
+    )
+    if m:
+        return TeamIntent("who", ref=_clean(m.group("ref")), text=core)
     m = re.match(
         rf"^(?:let|have|get)\s+(?P<who>{people.pattern(me=False)})\s+(?:do|handle|take(?:\s+care\s+of|\s+over)?|own|deal\s+with)\s+(?P<ref>.+)$",
         core,
@@ -322,6 +342,20 @@ def find_scope(text: str, projects: list[str]) -> Scope | None:
     """
     core = text.strip()
     names = _names(projects)
+    lead = re.match(
+        rf"^(?:in\s+|on\s+|for\s+)?{_ARTICLE}(?P<p>{names}){_KIND}\s*[:,-]\s*(?P<rest>\S.*)$", core, _F
+    )
+    if lead:  # "groceries: add butter", "for work, show what's overdue"
+        rest = lead.group("rest")
+        return Scope(_canonical(lead.group("p"), projects), rest, creating=bool(_CREATE_VERB.match(rest)))
+    bare = re.match(
+        rf"^(?P<verb>show|list|display|view|open|check|pull\s+up|bring\s+up|what's\s+in|whats\s+in|what\s+is\s+in)"
+        rf"\s+(?:me\s+)?{_ARTICLE}(?P<p>{names})[?.!]*$",
+        core,
+        _F,
+    )
+    if bare:  # "show groceries": the list it names
+        return Scope(_canonical(bare.group("p"), projects), f"{bare.group('verb')} tasks")
     creating = bool(_CREATE_VERB.match(core))
     preps = r"to|into|in|on|onto|under" if creating else r"in|on|from|within|under|for|of|inside"
     kind = (
@@ -364,9 +398,23 @@ _UNASSIGNED = re.compile(
 )
 
 
-def find_assignee_filter(text: str) -> tuple[str, str] | None:
+def find_assignee_filter(text: str, people: People | None = None) -> tuple[str, str] | None:
     """("me" | a person | "nobody", the text without the phrase) for "what's assigned to me?",
-    "tasks assigned to Sam in work", "unassigned tasks"; None when the text names no assignee."""
+    "tasks assigned to Sam in work", "what's Sam working on?", "Sam's tasks", "unassigned tasks";
+    None when the text names no assignee."""
+    if people is not None and people.names:
+        others = people.pattern(me=False)
+        for pattern in (
+            rf"^(?:what(?:'s|\s+is|\s+are)|whats)\s+(?P<who>{others})\s+(?:working\s+on|doing|up\s+to|busy\s+with|"
+            r"handling|got|on)\b",
+            rf"^(?:show\s+(?:me\s+)?|list\s+|what\s+are\s+)?(?P<who>{others})(?:'s|’s)\s+(?:tasks|work|assignments|"
+            r"list|to-?dos|jobs)\b",
+            rf"^what\s+(?:does|has)\s+(?P<who>{others})\s+(?:got|have|has)(?:\s+(?:on|to\s+do))?\b",
+        ):
+            m = re.match(pattern, text, _F)
+            if m and people.knows(m.group("who")):
+                rest = text[m.end() :].strip()
+                return _clean(m.group("who")), " ".join(f"show tasks {rest}".split())
     if _MINE.search(text) and not re.search(r"\bassigned\s+to\s+(?!me\b)\w", text, _F):
         rest = _MINE.sub(" ", text)
         return "me", " ".join(rest.split()) or "tasks"
@@ -397,9 +445,24 @@ def split_compound(text: str) -> list[str]:
     return parts if len(parts) > 1 else [text]
 
 
+_NOT_A_LIST = r"(?:tasks?|todos?|to-?dos?|everything|all|items?|list|stuff|things|more|them|it|that|this)"
 TEAM_WORDS = re.compile(
-    r"\b(?:to|into|in|on|onto|from|under|within|inside|for|of|project|projects|list|lists|assign\w*|unassign\w*|share|"
-    r"invite|comment|activity|history|happened|did|done|give|hand|let|have|move|put|file|remove|take|nobody)\b|@",
+    r"\b(?:in|into|on|onto|from|under|within|inside|for|with|project|projects|list|lists|assign\w*|unassign\w*|share|"
+    r"invite|comment|activity|history|happened|nobody|who|whose|who's|should|responsible|owner|working|doing|busy)\b|"
+    r"^(?:please\s+)?(?:add|create|put|make|new|jot|note|write|remember|remind|i\s+need|append|insert|throw|stick|pop|"
+    r"place|drop|send|file|move|shift|transfer|refile)\b.*\b(?:to|into|in|on|onto|under)\b|"
+    r"^(?:please\s+)?(?:re-?assign|delegate|allocate|give|hand|pass|forward|reply|respond|let|have|get|make|take|"
+    r"remove|clear)\b|\bwhat\s+(?:did|has|have|had|does)\b|@|"
+    r"\w['’]s\s+(?:tasks|work|list|to-?dos|assignments|jobs)\b|"
+    r"^(?:for\s+|in\s+|on\s+)?[\w' -]{1,60}:\s*(?:add|show|list|what|create|put|complete|delete|move)\b|"
+    r"^(?:show|list|display|view|open|check|pull\s+up|bring\s+up)\s+(?:me\s+)?"
+    r"(?!(?:(?:the|my|our|all|me)\s+)*" + _NOT_A_LIST + r"\b)[\w' -]+[?.!]*$",
     _F,
 )
+PEOPLE_WORDS = re.compile(
+    r"\b(?:assign\w*|unassign\w*|give|hand|pass|forward|let|have|get|make|take|remove|should|who|whose|who's|working|"
+    r"doing|busy|did|has|have|had|done|activity|share|invite|is\s+for|are\s+for|responsible|owner|nobody)\b|@|['’]s\b",
+    _F,
+)
+"""Words without which a message names no person: only then are the members of projects looked up."""
 """Words without which a message names no project or person: only then are they looked up."""
