@@ -392,11 +392,36 @@ def project_header() -> rx.Component:
             ProjectsState.is_project_view & shared,
             rx.vstack(
                 rx.flex(
-                    rx.foreach(current.members, member_chip),
-                    role="list",
-                    aria_label="Members",
+                    rx.flex(
+                        rx.foreach(ProjectsState.header_members, member_chip),
+                        role="list",
+                        aria_label="Members",
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    rx.cond(
+                        (ProjectsState.hidden_members > 0) | ProjectsState.members_expanded,
+                        rx.button(
+                            rx.cond(
+                                ProjectsState.members_expanded,
+                                "Show fewer",
+                                "+" + ProjectsState.hidden_members.to_string() + " more",
+                            ),
+                            on_click=ProjectsState.toggle_members,
+                            aria_expanded=rx.cond(ProjectsState.members_expanded, "true", "false"),
+                            aria_label=rx.cond(
+                                ProjectsState.members_expanded,
+                                "Show fewer members",
+                                "+" + ProjectsState.hidden_members.to_string() + " more members",
+                            ),
+                            variant="ghost",
+                            color_scheme="gray",
+                            size="2",
+                        ),
+                    ),
                     spacing="2",
                     wrap="wrap",
+                    align="center",
                 ),
                 rx.cond(
                     (current.role == "viewer"),

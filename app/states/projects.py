@@ -47,6 +47,8 @@ ALL, INBOX, ASSIGNED = "", "inbox", "assigned"
 ROLE_LABELS = {"owner": "Owner", "editor": "Editor", "viewer": "Viewer"}
 AVATAR_TONES = ("indigo", "crimson", "grass", "amber", "cyan", "plum", "orange", "teal", "pink", "brown")
 ACTIVITY_SHOWN = 20
+HEADER_MEMBERS = 6
+"""How many members the project header lists before "+N more"."""
 DIALOG = "[role=dialog], [role=alertdialog]"
 """A dialog on the page; focus moves once it has gone."""
 
@@ -254,6 +256,11 @@ class ProjectsState(rx.State):
     current: ProjectHeader = ProjectHeader()
     nav_open: bool = False
     show_archived: bool = False
+    header_members: list[MemberRow] = []
+    """The members the header shows: the first ``HEADER_MEMBERS`` unless expanded (a team of 50
+    would push the tasks off the screen)."""
+    hidden_members: int = 0
+    members_expanded: bool = False
 
     edit_mode: str = ""
     """"new" or "rename" while the project dialog is open."""
@@ -288,6 +295,7 @@ class ProjectsState(rx.State):
         )
         self.view = ALL if loaded.lost else view
         self.current = loaded.header or ProjectHeader()
+        self._show_members()
         self.shared_projects = [p for p in loaded.projects if not p.inbox]
         self.inbox_open = next((p.open_count for p in loaded.projects if p.inbox), 0)
         self.is_project_view = self.current.id != ""
@@ -302,6 +310,16 @@ class ProjectsState(rx.State):
         if self.current.id == "" and (self.share_open or self.confirm_kind or self.edit_mode == "rename"):
             self.share_open, self.confirm_kind, self.edit_mode = False, "", ""
         return not loaded.lost
+
+    def _show_members(self) -> None:
+        members = self.current.members
+        shown = members if self.members_expanded else members[:HEADER_MEMBERS]
+        self.header_members, self.hidden_members = shown, len(members) - len(shown)
+
+    @rx.event
+    def toggle_members(self):
+        self.members_expanded = not self.members_expanded
+        self._show_members()
 
     def _take_pending_view(self) -> str | None:
         if not self.has_pending_view:

@@ -61,6 +61,7 @@ def test_projects_state_create_share_complete_live_and_remove(app_db):
         await projects.invite({"email": "carol@example.com", "role": "viewer"})
         await tasks.follow_projects()
         assert [(m.role, m.is_me) for m in projects.current.members] == [("owner", True), ("editor", False)]
+        assert (len(projects.header_members), projects.hidden_members) == (2, 0)
         assert [(i.email, i.role) for i in projects.current.invitations] == [("carol@example.com", "viewer")]
         await projects.cancel_invite("carol@example.com")
         await tasks.follow_projects()
@@ -385,3 +386,24 @@ def test_tasks_state_live_refresh_before_the_page_loaded_does_nothing(app_db):
         assert tasks.tasks == []
 
     in_tab(token, work)
+
+
+def test_projects_state_header_lists_six_members_then_more(app_db):
+    alice, _ = sign_up(app_db)
+    pid = _create(alice, "Big team")
+    mates = [sign_up(app_db)[1] for _ in range(7)]
+
+    async def work(root: rx.State) -> None:
+        tasks = await root.get_state(TasksState)
+        projects = await root.get_state(ProjectsState)
+        await tasks.on_load()
+        await tasks.set_project(pid)
+        for mate in mates:
+            await projects.invite({"email": _email(app_db, mate), "role": "viewer"})
+        await tasks.follow_projects()
+        assert (len(projects.current.members), len(projects.header_members)) == (8, 6)
+        assert projects.hidden_members == 2
+        projects.toggle_members()
+        assert (len(projects.header_members), projects.hidden_members) == (8, 0)
+
+    in_tab(alice, work)
