@@ -141,6 +141,10 @@ def test_team_tools_projects_comments_and_activity(app_db, people):
     _work(people)
     listed = run("list_projects", {}, people["sam"])
     assert [p["name"] for p in listed["projects"]] == ["Inbox", "Work"]
+    assert [p["members"] for p in run("list_projects", {"members": False}, people["sam"])["projects"]] == [
+        [],
+        [],
+    ]
     work = listed["projects"][1]
     assert work["role"] == "editor"
     assert {m["email"] for m in work["members"]} == {"alice@team.test", "sam@team.test", "park@team.test"}

@@ -55,6 +55,12 @@ def _people() -> team.People:
             {"project": "Home Office", "who": "priya", "role": "viewer"},
         ),
         ("which projects am i in", "list_projects", {}),
+        ("tom should take care of the car wash", "assign", {"ref": "the car wash", "who": "tom"}),
+        ("the slides are for Priya", "assign", {"ref": "the slides", "who": "Priya"}),
+        ("make priya responsible for taxes", "assign", {"ref": "taxes", "who": "priya"}),
+        ("who's handling the car wash", "who", {"ref": "the car wash"}),
+        ("post a note on taxes: filed on monday", "comment", {"ref": "taxes", "body": "filed on monday"}),
+        ("reply to the slides - looks great", "comment", {"ref": "the slides", "body": "looks great"}),
     ],
 )
 def test_team_parse_commands(text, kind, fields):
@@ -100,6 +106,9 @@ def test_team_assignee_filter_and_compound_split():
         "list tasks in groceries",
     )
     assert team.find_assignee_filter("show my tasks") is None
+    assert team.find_assignee_filter("what is tom busy with", _people()) == ("tom", "show tasks")
+    assert team.find_assignee_filter("priya's to-dos", _people())[0] == "priya"
+    assert team.find_assignee_filter("bob's tasks", _people()) is None  # nobody they share with
     assert team.split_compound("put taxes in home office then give it to tom") == [
         "put taxes in home office",
         "give it to tom",
@@ -158,7 +167,7 @@ def test_team_agent_moves_and_assigns_what_it_just_added(tools):
 def test_team_agent_refuses_a_non_member_and_changes_nothing(tools):
     tools.seed("buy stamps")
     reply = say(tools, "assign buy stamps to tom")
-    assert reply.text.startswith("Sorry, that didn't work: tom is not a member of “Inbox”")
+    assert reply.text.startswith("Tom is not a member of “Inbox”: share it with them first.")
     assert tools.by_title("buy stamps")["assignee"] is None
     assert "assign_task" in tools.changing_calls()  # asked, and refused by the tools
 
@@ -218,3 +227,54 @@ def test_team_agent_share_no_keeps_everything_and_inbox_is_personal(tools):
     assert tools.changing_calls() == []
     assert "personal" in say(tools, "share my inbox with tom@x.test").text
     assert "What is bob's email" in say(tools, "share groceries with bob").text
+
+
+def test_team_agent_says_who_has_a_task(tools):
+    tools.seed("car wash")["project"] = "Home Office"
+    say(tools, "tom should handle the car wash")
+    assert say(tools, "who has the car wash?").text == '"car wash" (in Home Office) is assigned to Tom.'
+    assert "car wash" in say(tools, "what is tom working on").text
+    say(tools, "nobody owns the car wash")
+    assert say(tools, "who is doing the car wash").text.endswith("is not assigned to anyone.")
+
+
+def test_team_agent_asks_before_moving_or_assigning_more_than_three(tools):
+    for title in ("tape", "glue", "pens", "pads", "ink"):
+        tools.seed(title)
+    asked = say(tools, "move tape, glue, pens, pads and ink to home office")
+    assert asked.text.startswith("Move 5 tasks to Home Office?")
+    assert asked.confirmation is not None
+    assert {c["args"]["project_id"] for c in asked.confirmation.calls} == {"Home Office"}
+    assert "move_task" not in tools.changing_calls()
+    done = run_local_agent("yes", call_tool=tools, memory=asked.memory, today=TODAY)
+    assert done.text == "Moved 5 tasks to Home Office."
+    assert {t["project"] for t in tools.tasks.values()} == {"Home Office"}
+    again = run_local_agent("give all of them to tom", call_tool=tools, memory=done.memory, today=TODAY)
+    assert again.text.startswith("Assign 5 tasks to tom?")
+    kept = run_local_agent("no", call_tool=tools, memory=again.memory, today=TODAY)
+    assert kept.text == "Okay, nothing changed."
+    assert {t["assignee"] for t in tools.tasks.values()} == {None}
+
+
+def test_team_agent_asks_which_person_when_a_name_fits_two(tools):
+    tools.project("Band", members=[("Sam Lee", "sam@x.test"), ("Sam Park", "park@x.test")])
+    tools.seed("book the hall")["project"] = "Band"
+    reply = say(tools, "assign book the hall to sam")
+    assert reply.text.startswith("Which sam do you mean?")
+    assert tools.by_title("book the hall")["assignee"] is None
+    say(tools, "assign book the hall to park@x.test")
+    assert tools.by_title("book the hall")["assignee"] == "park@x.test"
+
+
+@pytest.mark.parametrize(
+    "text", ["show my tasks", "mark it done", "undo", "add tasks: eggs, bread and butter"]
+)
+def test_team_agent_looks_projects_up_only_when_a_message_can_name_one(tools, text):
+    tools.seed("it")
+    say(tools, text)
+    assert "list_projects" not in [name for name, _ in tools.calls]
+
+
+def test_team_agent_looks_members_up_only_when_a_message_can_name_a_person(tools):
+    say(tools, "add olive oil to groceries")
+    assert [args for name, args in tools.calls if name == "list_projects"] == [{"members": False}]
