@@ -60,6 +60,16 @@ def _people() -> team.People:
         ("make priya responsible for taxes", "assign", {"ref": "taxes", "who": "priya"}),
         ("who's handling the car wash", "who", {"ref": "the car wash"}),
         ("post a note on taxes: filed on monday", "comment", {"ref": "taxes", "body": "filed on monday"}),
+        (
+            "give tom@x.test view access to groceries",
+            "share",
+            {"project": "Groceries", "who": "tom@x.test", "role": "viewer"},
+        ),
+        (
+            "let priya help with the home office project",
+            "share",
+            {"project": "Home Office", "who": "priya", "role": "editor"},
+        ),
         ("reply to the slides - looks great", "comment", {"ref": "the slides", "body": "looks great"}),
     ],
 )
@@ -278,3 +288,11 @@ def test_team_agent_looks_projects_up_only_when_a_message_can_name_one(tools, te
 def test_team_agent_looks_members_up_only_when_a_message_can_name_a_person(tools):
     say(tools, "add olive oil to groceries")
     assert [args for name, args in tools.calls if name == "list_projects"] == [{"members": False}]
+
+
+def test_team_agent_counts_a_project(tools):
+    tools.seed("flour")["project"] = "Groceries"
+    tools.seed("sugar")["project"] = "Groceries"
+    tools.seed("stapler")["project"] = "Home Office"
+    reply = say(tools, "count the groceries tasks")
+    assert reply.text.startswith("You have 2 open tasks in Groceries:")

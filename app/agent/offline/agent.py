@@ -228,7 +228,8 @@ def _single(turn: _Turn, text: str, intent: Intent) -> _Result:
             return _create(turn, replace(again, kind="create"))
         return _dispatch(turn, intent)
     if scope is not None:
-        rest = scope.rest
+        # "count the garden tasks" asks how many
+        rest = re.sub(r"^count\b", "how many are", scope.rest, flags=re.IGNORECASE)
         turn.scope = scope.project
     who = None
     if assignee is not None:

@@ -223,6 +223,27 @@ def _share(core: str, proj: str, projects: list[str], people: People) -> TeamInt
         m = re.match(
             rf"^invite\s+(?P<who>.+?)\s+(?:to|into|on)\s+(?:the\s+|my\s+|our\s+)?(?P<p>.+?){_KIND}$", body, _F
         )
+    if m is None:  # "give sam@example.com (view) access to groceries"
+        m = re.match(
+            rf"^(?:give|grant)\s+(?P<who>.+?)\s+(?:(?P<level>edit|editing|editor|write|view|viewing|viewer|read|"
+            rf"read[-\s]only|view[-\s]only)\s+)?access\s+(?:to|on|for)\s+(?:the\s+|my\s+|our\s+)?(?P<p>.+?){_KIND}$",
+            body,
+            _F,
+        )
+        if m is not None and m.group("level"):
+            role = "viewer" if m.group("level").casefold().startswith(("view", "read")) else "editor"
+    if m is None:  # "let sam see the work project", "let kim@x.test help with groceries"
+        m = re.match(
+            rf"^let\s+(?P<who>{EMAIL}|{people.pattern(me=False)})\s+(?P<level>see|view|look\s+at|read|edit|access|join|"
+            rf"help\s+(?:with|on)|work\s+on|into)\s+{proj}$",
+            body,
+            _F,
+        )
+        if m is not None:
+            if not people.knows(m.group("who")):
+                return None
+            level = m.group("level").casefold()
+            role = "viewer" if level.startswith(("see", "view", "look", "read")) else role
     if m is None:
         return None
     return TeamIntent(
@@ -448,7 +469,8 @@ def split_compound(text: str) -> list[str]:
 _NOT_A_LIST = r"(?:tasks?|todos?|to-?dos?|everything|all|items?|list|stuff|things|more|them|it|that|this)"
 TEAM_WORDS = re.compile(
     r"\b(?:in|into|on|onto|from|under|within|inside|for|with|project|projects|list|lists|assign\w*|unassign\w*|share|"
-    r"invite|comment|activity|history|happened|nobody|who|whose|who's|should|responsible|owner|working|doing|busy)\b|"
+    r"invite|comment|activity|history|happened|nobody|who|whose|who's|should|responsible|owner|working|doing|busy|"
+    r"access|count|how\s+many)\b|"
     r"^(?:please\s+)?(?:add|create|put|make|new|jot|note|write|remember|remind|i\s+need|append|insert|throw|stick|pop|"
     r"place|drop|send|file|move|shift|transfer|refile)\b.*\b(?:to|into|in|on|onto|under)\b|"
     r"^(?:please\s+)?(?:re-?assign|delegate|allocate|give|hand|pass|forward|reply|respond|let|have|get|make|take|"
@@ -461,7 +483,8 @@ TEAM_WORDS = re.compile(
 )
 PEOPLE_WORDS = re.compile(
     r"\b(?:assign\w*|unassign\w*|give|hand|pass|forward|let|have|get|make|take|remove|should|who|whose|who's|working|"
-    r"doing|busy|did|has|have|had|done|activity|share|invite|is\s+for|are\s+for|responsible|owner|nobody)\b|@|['’]s\b",
+    r"doing|busy|did|has|have|had|done|activity|share|invite|is\s+for|are\s+for|responsible|owner|nobody|access)\b|@|"
+    r"['’]s\b",
     _F,
 )
 """Words without which a message names no person: only then are the members of projects looked up."""
