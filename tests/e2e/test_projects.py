@@ -122,6 +122,42 @@ def test_alice_shares_groceries_with_bob_who_completes_a_task_then_loses_access(
         bob_context.close()
 
 
+def test_open_pages_follow_a_teammates_changes_without_a_reload(page: Page, app_url: str, browser: Browser):
+    """Live (issue 16): Bob completes a task and Alice's open page shows it done within 2 s; Alice
+    removes Bob and his open page loses the project, with no reload on either side."""
+    bob_email = unique_email("bob")
+    bob_context = browser.new_context()
+    bob = bob_context.new_page()
+    bob.set_default_timeout(15_000)
+    try:
+        sign_up(bob, app_url, bob_email)
+        sign_up(page, app_url)
+        go_tasks(page, app_url)
+        create_project(page, "Groceries")
+        add_task(page, "Buy milk")
+        share(page, bob_email, "editor")
+        page.get_by_role("tab", name=re.compile("^All")).click()
+        milk = row(page, "Buy milk").get_by_role("checkbox")
+        expect(milk).not_to_be_checked()
+
+        go_tasks(bob, app_url)
+        projects_nav(bob).get_by_role("link", name=re.compile("^Groceries")).click()
+        expect(bob.get_by_role("heading", name="Groceries", level=1)).to_be_visible()
+        bob.get_by_role("checkbox", name="Complete Buy milk").click()
+        expect(milk).to_be_checked(timeout=2_000)  # Alice's page, not reloaded
+
+        page.get_by_role("button", name="Share").click()
+        dialog = page.get_by_role("dialog", name=re.compile("^Share"))
+        dialog.get_by_role("button", name=f"Remove {bob_email}").click()
+        expect(dialog.get_by_role("list", name="People with access")).not_to_contain_text(bob_email)
+        groceries = projects_nav(bob).get_by_role("link", name=re.compile("^Groceries"))
+        expect(groceries).to_have_count(0, timeout=2_000)  # Bob's page, not reloaded
+        expect(bob.get_by_role("heading", name="All tasks", level=1)).to_be_visible()
+        expect(bob.get_by_role("alert")).to_contain_text("no longer shared with you")
+    finally:
+        bob_context.close()
+
+
 def test_assignee_comments_and_activity_in_the_detail_panel(page: Page, app_url: str, browser: Browser):
     sam_email = unique_email("sam")
     sam_context = browser.new_context()
