@@ -46,6 +46,7 @@ from app.models.base import utcnow
 from app.models.project import PROJECT_NAME_MAX, name_key
 from app.services import activity as activity_service
 from app.services import auth as auth_service
+from app.services import live
 from app.services import projects as project_service
 from app.services.errors import ForbiddenError, InvalidInputError, NotFoundError, require_text
 from app.services.operations import PAGE, Origin, record_change
@@ -426,6 +427,8 @@ def deletion_preview(session: Session, *, user_id: uuid.UUID) -> list[dict[str, 
 
 def _hand_over(session: Session, user: User, fate: ProjectFate, origin: Origin) -> None:
     project = fate.project
+    members = session.exec(select(Membership.user_id).where(Membership.project_id == project.id)).all()
+    live.touch(session, users=[m for m in members if m != user.id])  # their open pages follow
     if fate.heir is None:
         session.execute(sa.delete(Task).where(col(Task.project_id) == project.id))
         session.execute(sa.delete(Project).where(col(Project.id) == project.id))

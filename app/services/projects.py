@@ -48,6 +48,7 @@ from app.models.project import (
     name_key,
 )
 from app.models.user import EMAIL_RE
+from app.services import live
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError, require_text
 from app.services.operations import PAGE, Origin, record_change
 
@@ -362,6 +363,10 @@ def delete_project(
         raise InvalidInputError("The Inbox can't be deleted.")
     count = session.exec(select(func.count()).where(Task.project_id == project.id)).one()
     name = project.name
+    # its members' open pages must lose it: told after the commit, when they are members no more
+    live.touch(
+        session, users=session.exec(select(Membership.user_id).where(Membership.project_id == project.id))
+    )
     session.execute(sa.delete(Task).where(col(Task.project_id) == project.id))
     session.delete(project)
     session.flush()

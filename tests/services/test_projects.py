@@ -453,3 +453,32 @@ def test_projects_sharing_an_owner_with_a_lesser_role_moves_the_primary_owner(se
     projects.share_project(session, user_id=ed.id, project_id=groceries.id, email=alice.email, role=role)
     assert session.get(Project, groceries.id).owner_id == ed.id
     assert projects.role_of(session, user_id=alice.id, project_id=groceries.id) == role
+
+
+def test_projects_deleting_one_tells_its_members_pages_after_the_commit(engine):
+    """A deleted project's members are members no more when the change commits: they are named."""
+    import asyncio
+
+    from app.services import live
+
+    with Session(engine, expire_on_commit=False) as session:
+        alice, ed, vic, groceries = team(session)
+        session.commit()
+
+    def delete() -> None:
+        with Session(engine) as session:
+            projects.delete_project(session, user_id=alice.id, project_id=groceries.id)
+            session.commit()
+
+    async def scenario() -> dict:
+        stream = live.subscribe()
+        first = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0.05)
+        await asyncio.to_thread(delete)
+        try:
+            return await asyncio.wait_for(first, 5)
+        finally:
+            await stream.aclose()
+
+    message = asyncio.run(scenario())
+    assert {str(alice.id), str(ed.id), str(vic.id)} <= set(message["users"])
