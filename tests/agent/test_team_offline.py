@@ -296,3 +296,12 @@ def test_team_agent_counts_a_project(tools):
     tools.seed("stapler")["project"] = "Home Office"
     reply = say(tools, "count the groceries tasks")
     assert reply.text.startswith("You have 2 open tasks in Groceries:")
+
+
+def test_team_agent_a_viewer_is_told_they_cannot_add_or_move(tools):
+    tools.project("Club", role="viewer")
+    tools.seed("flyers")
+    for text in ("add print flyers to club", "move flyers to the club list"):
+        reply = say(tools, text)
+        assert reply.text.startswith('You can view "Club" but not change it')
+    assert tools.changing_calls() == []

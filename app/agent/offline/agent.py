@@ -221,6 +221,8 @@ def _single(turn: _Turn, text: str, intent: Intent) -> _Result:
     if assignee is None and scope is None:
         return _dispatch(turn, intent)
     if scope is not None and scope.creating:
+        if (refused := _read_only(turn, scope.project)) is not None:
+            return refused
         again = parse_intent(scope.rest, turn.today)
         if again.kind in {"create", "maybe_update"} and again.drafts:
             for draft in again.drafts:
@@ -343,7 +345,22 @@ def _ask_team(
 _PUT = re.compile(r"^(?:put|place|drop|stick|pop|throw|send)\b", re.IGNORECASE)
 
 
+def _read_only(turn: _Turn, name: str) -> _Result | None:
+    """The answer when the person may only read ``name`` (a viewer): nothing is added or moved there."""
+    project = next(
+        (p for p in turn.projects(members=False) if str(p.get("name")).casefold() == name.casefold()), None
+    )
+    if project is not None and project.get("role") == "viewer":
+        return _Result(
+            f"You can view {replies.quote(project.get('name'))} but not change it; "
+            "ask its owner to make you an editor. Nothing was changed."
+        )
+    return None
+
+
 def _move(turn: _Turn, asked: team.TeamIntent) -> _Result:
+    if (refused := _read_only(turn, asked.project)) is not None:
+        return refused
     intent = Intent("update", ref=asked.ref, text=asked.text)
     found = _targets(turn, intent, None, prefer_completed=False)
     if not found.tasks and found.problem in {None, "none"} and _PUT.match(asked.text):
