@@ -114,11 +114,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tasks") as batch:
         batch.alter_column("project_id", existing_type=sa.Uuid(), nullable=False)
-        batch.create_foreign_key("fk_tasks_project_id", "projects", ["project_id"], ["id"], ondelete="CASCADE")
-        batch.create_foreign_key("fk_tasks_assignee_id", "users", ["assignee_id"], ["id"], ondelete="SET NULL")
-        batch.create_index("ix_tasks_project_completed", ["project_id", "completed", "due_date"])
-        batch.create_index("ix_tasks_assignee_completed", ["assignee_id", "completed"])
+        batch.create_foreign_key(
+            "fk_tasks_project_id", "projects", ["project_id"], ["id"], ondelete="CASCADE"
+        )
+        batch.create_foreign_key(
+            "fk_tasks_assignee_id", "users", ["assignee_id"], ["id"], ondelete="SET NULL"
+        )
+        batch.create_index("ix_tasks_project_open_created", ["project_id", "completed", "created_at"])
+        batch.create_index("ix_tasks_assignee_open_created", ["assignee_id", "completed", "created_at"])
 
+    for name, column in (
+        ("ix_tasks_project_open_due", "project_id"),
+        ("ix_tasks_assignee_open_due", "assignee_id"),
+    ):
+        # the list's order, due first (no due date last) then newest (autogenerate can't render these)
+        op.create_index(
+            name,
+            "tasks",
+            [column, "completed", sa.text("(due_date IS NULL)"), "due_date", sa.text("created_at DESC")],
+        )
     op.create_table(
         "comments",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -182,14 +196,22 @@ def _inboxes_for_every_user() -> None:
                 "is_inbox": True, "archived": False, "created_at": created or now, "updated_at": now,
             })  # fmt: skip
             owners.append(
-                {"id": uuid.uuid4(), "project_id": pid, "user_id": user_id, "role": "owner", "created_at": created or now}
+                {
+                    "id": uuid.uuid4(),
+                    "project_id": pid,
+                    "user_id": user_id,
+                    "role": "owner",
+                    "created_at": created or now,
+                }
             )
         bind.execute(projects.insert(), inboxes)
         bind.execute(members.insert(), owners)
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM task_operations WHERE operation_type IN ('move','assign','comment','project','member')")
+    op.execute(
+        "DELETE FROM task_operations WHERE operation_type IN ('move','assign','comment','project','member')"
+    )
     with op.batch_alter_table("task_operations") as batch:
         batch.drop_constraint(CHECK, type_="check")
         batch.create_check_constraint(CHECK, _kinds(KINDS_BEFORE))
@@ -198,9 +220,11 @@ def downgrade() -> None:
         batch.drop_column("project_id")
     op.drop_index("ix_comments_task_created", table_name="comments")
     op.drop_table("comments")
+    op.drop_index("ix_tasks_assignee_open_due", table_name="tasks")
+    op.drop_index("ix_tasks_project_open_due", table_name="tasks")
     with op.batch_alter_table("tasks") as batch:
-        batch.drop_index("ix_tasks_assignee_completed")
-        batch.drop_index("ix_tasks_project_completed")
+        batch.drop_index("ix_tasks_assignee_open_created")
+        batch.drop_index("ix_tasks_project_open_created")
         batch.drop_constraint("fk_tasks_assignee_id", type_="foreignkey")
         batch.drop_constraint("fk_tasks_project_id", type_="foreignkey")
         batch.drop_column("assignee_id")

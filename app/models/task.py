@@ -90,8 +90,26 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_tasks_user_completed", "user_id", "completed"),
         sa.Index("ix_tasks_user_due", "user_id", "due_date"),
-        sa.Index("ix_tasks_project_completed", "project_id", "completed", "due_date"),
-        sa.Index("ix_tasks_assignee_completed", "assignee_id", "completed"),
+        # A project's list and "assigned to me" read in the order they show (bench/store.py: no sort
+        # of the whole project): due first (no due date last), then newest; or newest.
+        sa.Index(
+            "ix_tasks_project_open_due",
+            "project_id",
+            "completed",
+            sa.text("(due_date IS NULL)"),
+            "due_date",
+            sa.text("created_at DESC"),
+        ),
+        sa.Index("ix_tasks_project_open_created", "project_id", "completed", "created_at"),
+        sa.Index(
+            "ix_tasks_assignee_open_due",
+            "assignee_id",
+            "completed",
+            sa.text("(due_date IS NULL)"),
+            "due_date",
+            sa.text("created_at DESC"),
+        ),
+        sa.Index("ix_tasks_assignee_open_created", "assignee_id", "completed", "created_at"),
         sa.CheckConstraint(f"priority IN {_sql_in(PRIORITIES)}", name="ck_tasks_priority"),
         sa.CheckConstraint(
             f"recurrence IS NULL OR recurrence IN {_sql_in(RECURRENCES)}", name="ck_tasks_recurrence"

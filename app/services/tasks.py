@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
 from app.core.db import begin_write
-from app.models import OperationType, Task, TaskCreate, TaskOperation, TaskPublic, TaskUpdate
+from app.models import OperationType, Task, TaskCreate, TaskOperation, TaskPublic, TaskUpdate, User
 from app.models.base import utcnow
 from app.models.task import (
     DUE_FILTERS,
@@ -678,7 +678,9 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
         ):
             values["assignee_id"] = None
         if current is None:
-            creator = parse_id(before.get("user_id")) or user_id
+            creator = parse_id(before.get("user_id"))
+            if creator is None or session.get(User, creator) is None:  # that account is gone
+                creator = user_id
             current = Task(id=tid, user_id=creator, **values)
         else:
             for name, value in values.items():

@@ -349,6 +349,20 @@ def test_projects_undo_leaves_alone_a_task_in_a_project_the_user_may_no_longer_c
     assert (mine.title, mine.project_id) == ("Ed's errand, renamed", groceries.id)
 
 
+def test_projects_undoing_a_delete_after_its_creator_left_for_good_restores_the_task(session: Session):
+    """Ed adds a task to Groceries, Alice deletes it, Ed's account goes: Alice's undo brings the task
+    back as hers (its creator's row is gone), in Groceries."""
+    alice, ed, _vic, groceries = team(session)
+    errand = add(session, ed, "Ed's errand", groceries)
+    tasks.delete_task(session, user_id=alice.id, task_id=errand.id)
+    session.delete(ed)
+    session.flush()
+    restored = tasks.undo_last(session, user_id=alice.id).tasks
+    assert [(t.id, t.title, t.user_id, t.project_id) for t in restored] == [
+        (errand.id, "Ed's errand", alice.id, groceries.id)
+    ]
+
+
 def test_projects_a_recurring_tasks_next_occurrence_stays_in_its_project_with_its_assignee(session: Session):
     alice, ed, _vic, groceries = team(session)
     weekly = add(
