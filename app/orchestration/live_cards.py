@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 CONFIRMED_BY: dict[str, tuple[str, ...]] = {
     "delete": ("delete_task", "delete_tasks"),
-    "move": ("update_task", "move_task"),
-    "update": ("update_task", "assign_task", "unassign_task"),
+    "move": ("update_task",),
+    "update": ("update_task",),
     "complete": ("complete_task",),
     "reopen": ("reopen_task",),
     "share": ("share_project",),

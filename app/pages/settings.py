@@ -278,14 +278,37 @@ def your_data_section() -> rx.Component:
                     color_scheme="red",
                     size="2",
                 ),
+                extra=_project_fates(),
             ),
         ),
         _done(SettingsState.data_status),
     )
 
 
+def _project_fates() -> rx.Component:
+    """The projects the account owns and what becomes of each (passes on, or goes with it)."""
+    return rx.cond(
+        SettingsState.project_fates.length() > 0,
+        rx.box(
+            rx.text("Projects you own:", size="2", weight="medium"),
+            rx.el.ul(
+                rx.foreach(SettingsState.project_fates, lambda line: rx.el.li(rx.text(line, size="2"))),
+                aria_label="What happens to your projects",
+                style={"paddingLeft": "1.25em", "margin": "0.25em 0 0", "listStyle": "disc"},
+            ),
+            margin_top="0.75em",
+        ),
+    )
+
+
 def confirm_dialog(
-    kind: str, title: str, description: str, confirm: str, on_submit, opener: rx.Component
+    kind: str,
+    title: str,
+    description: str,
+    confirm: str,
+    on_submit,
+    opener: rx.Component,
+    extra: rx.Component | None = None,
 ) -> rx.Component:
     """A password-confirmed destructive action opened by ``opener``; nothing happens until the
     password checks out.
@@ -302,6 +325,7 @@ def confirm_dialog(
             rx.dialog.content(
                 rx.dialog.title(title),
                 rx.dialog.description(description, size="2", color=rx.color("gray", 11)),
+                extra if extra is not None else rx.fragment(),
                 rx.form(
                     rx.vstack(
                         _password_field("Your password", field_id, "password", "current-password"),

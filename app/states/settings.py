@@ -92,6 +92,19 @@ def _delete_account(user_id: uuid.UUID, password: str) -> None:
         account_service.delete_account(session, user_id=user_id, password=password)
 
 
+def _deletion_lines(user_id: uuid.UUID) -> list[str]:
+    """What deleting the account does to each project it owns, one sentence each, before it happens."""
+    with session_scope() as session:
+        fates = account_service.deletion_preview(session, user_id=user_id)
+    lines = []
+    for fate in fates:
+        if fate["action"] == "deleted":
+            lines.append(f"{fate['project']} is deleted with its {_plural(int(fate['tasks']), 'task')}.")
+        else:
+            lines.append(f"{fate['project']} {fate['outcome']}.")
+    return lines
+
+
 def focus_opener(kind: str):
     """Focus the button that opens the ``kind`` confirmation, once the dialog has gone."""
     return focus_first(f'[data-opens-dialog="{kind}"]', after_gone="[role=alertdialog]")
@@ -119,6 +132,8 @@ class SettingsState(rx.State):
     password_busy: bool = False
 
     dialog: str = ""  # "", "chats" or "account": which confirmation is open
+    project_fates: list[str] = []
+    """What deleting the account does to the projects it owns (shown in its confirmation)."""
     dialog_error: str = ""
     dialog_busy: bool = False
     data_status: str = ""
@@ -242,10 +257,18 @@ class SettingsState(rx.State):
         )
 
     @rx.event
-    def open_dialog(self, kind: str):
+    async def open_dialog(self, kind: str):
         self.dialog = kind if kind in ("chats", "account") else ""
         self.dialog_error = ""
         self.dialog_busy = False
+        self.project_fates = []
+        if self.dialog == "account":  # say what becomes of shared projects before it happens
+            user_id = await current_user_id(self)
+            if user_id is None:
+                self.dialog = ""
+                return self._to_sign_in()
+            self.project_fates = await run_db(_deletion_lines, user_id)
+        return None
 
     def _close_dialog(self):
         """Close the open confirmation (unless its work is running) and give focus back to the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 from playwright.sync_api import Browser, Page, expect
@@ -157,3 +158,29 @@ def test_settings_delete_account_signs_out_to_sign_in_page(page: Page, app_url: 
 
     sign_in(page, app_url, email, PASSWORD)
     expect(page.get_by_role("alert")).to_have_text(re.compile("Incorrect email or password"))
+
+
+def test_the_delete_account_dialog_names_what_becomes_of_shared_projects(page: Page, app_url: str):
+    """Issue 16: the confirmation says, before anything happens, which owned project passes on."""
+    from app.core.db import session_scope
+    from app.models import User
+    from app.services import auth, projects
+    from tests.e2e.conftest import unique_email
+
+    email = sign_up(page, app_url)
+    sam_email = unique_email("heir")
+    with session_scope() as session:
+        auth.register(session, email=sam_email, password=PASSWORD)
+        owner = auth.get_user_by_email(session, email=email)
+        assert isinstance(owner, User)
+        band = projects.create_project(session, user_id=owner.id, name="Band practice")
+        projects.share_project(session, user_id=owner.id, project_id=band.id, email=sam_email)
+    open_settings(page)
+    page.get_by_role("region", name="Your data").get_by_role("button", name="Delete my account").click()
+    dialog = page.get_by_role("alertdialog", name="Delete your account?")
+    fates = dialog.get_by_role("list", name="What happens to your projects")
+    expect(fates.get_by_role("listitem")).to_have_text([f"Band practice passes to {sam_email}."])
+    if shots := os.environ.get("TICKED_SHOTS"):
+        page.screenshot(path=f"{shots}/settings-delete-account.png")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()

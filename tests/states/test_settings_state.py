@@ -74,3 +74,35 @@ def test_a_signed_out_tab_goes_to_sign_in_and_back_to_settings(app_db):
     in_tab(token, work)
     with Session(app_db) as s:
         assert preference_service.read_preferences(s.get(User, user_id)).retention_days is None
+
+
+def test_the_account_deletion_confirmation_says_what_becomes_of_each_owned_project(app_db):
+    """Before anything is deleted: a shared project passes to its editor, a lone one goes with its tasks."""
+    from app.services import projects, tasks
+
+    token, alice = sign_up(app_db)
+    _, sam = sign_up(app_db)
+    with Session(app_db, expire_on_commit=False) as s:
+        sam_email = s.get(User, sam).email
+        groceries = projects.create_project(s, user_id=alice, name="Groceries")
+        projects.share_project(s, user_id=alice, project_id=groceries.id, email=sam_email, role="editor")
+        garden = projects.create_project(s, user_id=alice, name="Garden")
+        for title in ("rake", "sow"):
+            tasks.create_task(s, user_id=alice, data={"title": title, "project_id": garden.id})
+        s.commit()
+
+    async def work(root: rx.State) -> None:
+        settings = await root.get_state(SettingsState)
+        await settings.on_load()
+        await settings.open_dialog("chats")
+        assert settings.project_fates == []
+        await settings.open_dialog("account")
+        assert settings.dialog == "account"
+        assert settings.project_fates == [
+            "Garden is deleted with its 2 tasks.",
+            f"Groceries passes to {sam_email}.",
+        ]
+
+    in_tab(token, work)
+    with Session(app_db) as s:  # only a preview: nothing changed
+        assert projects.get_project(s, user_id=alice, project_id=groceries.id).owner_id == alice
