@@ -34,6 +34,9 @@ class Origin:
 
 PAGE = Origin()
 
+_DESCRIBED_BY_COMMAND = frozenset({"comment", "project", "member"})
+"""Kinds of change the activity feed describes from their command (not from task snapshots)."""
+
 
 def snapshot(task: Task) -> dict[str, Any]:
     """A task's columns as JSON, enough to recreate it exactly."""
@@ -86,6 +89,10 @@ def record_change(
             status=OperationStatus.completed.value,
             result=result,
         )
+    if origin.operation is not None and operation_type in _DESCRIBED_BY_COMMAND:
+        # a tool's row keeps its call; a change that has no task snapshot to show (a comment, a
+        # project or membership change) adds what the service did, for the activity feed
+        op.structured_command = {**(op.structured_command or {}), **command}
     op.task_id = task_id
     op.project_id = project_id
     concerned = [uuid.UUID(command[key]) for key in ("member_id", "to") if command.get(key)]
