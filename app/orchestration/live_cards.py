@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 CONFIRMED_BY: dict[str, tuple[str, ...]] = {
     "delete": ("delete_task", "delete_tasks"),
-    "move": ("update_task",),
-    "update": ("update_task",),
+    "move": ("update_task", "move_task"),
+    "update": ("update_task", "assign_task", "unassign_task"),
     "complete": ("complete_task",),
     "reopen": ("reopen_task",),
     "share": ("share_project",),
@@ -58,10 +58,28 @@ def current_tasks(
     return {str(t["id"]): t for t in public_tasks(session, rows)}
 
 
-def live_payload(payload: dict[str, Any], tasks: dict[str, dict[str, Any]], today: date) -> dict[str, Any]:
+def unshared_tasks(
+    session: Session, *, payloads: Sequence[dict[str, Any]], shown: dict[str, dict[str, Any]]
+) -> frozenset[str]:
+    """The ids these cards show that still exist but are not in ``shown`` (the tasks the reader may
+    see): tasks of a project they left or were removed from. Their rows show nothing of them."""
+    missing = {uuid.UUID(i) for p in payloads for i in build.task_ids_in(p)} - {uuid.UUID(i) for i in shown}
+    if not missing:
+        return frozenset()
+    return frozenset(
+        str(i) for i in session.exec(select(Task.id).where(col(Task.id).in_(list(missing)))).all()
+    )
+
+
+def live_payload(
+    payload: dict[str, Any],
+    tasks: dict[str, dict[str, Any]],
+    today: date,
+    unshared: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """One stored card as it reads now (as stored when it can't be shown fresh: never an error)."""
     try:
-        return build.hydrate(payload, tasks, today)
+        return build.hydrate(payload, tasks, today, unshared)
     except (WidgetError, KeyError, ValueError, TypeError) as exc:
         log.warning("a stored card could not be shown fresh (%s); showing it as stored", exc)
         return payload
@@ -72,9 +90,11 @@ def live_payloads(
 ) -> dict[str, dict[str, Any]]:
     """Every widget's payload as it reads now, by widget id; stale confirmations are settled first."""
     settle_stale(session, user_id=user_id, widgets=widgets)
-    tasks = current_tasks(session, user_id=user_id, payloads=[w.payload for w in widgets])
+    payloads = [w.payload for w in widgets]
+    tasks = current_tasks(session, user_id=user_id, payloads=payloads)
+    unshared = unshared_tasks(session, payloads=payloads, shown=tasks)
     today = date.today()
-    return {w.id: live_payload(w.payload, tasks, today) for w in widgets}
+    return {w.id: live_payload(w.payload, tasks, today, unshared) for w in widgets}
 
 
 def live_widget(session: Session, *, user_id: uuid.UUID, widget: Widget) -> dict[str, Any]:

@@ -182,6 +182,18 @@ def deleted_row(task_id: str, title: str) -> ListViewItem:
     )
 
 
+UNSHARED = "No longer shared with you"
+
+
+def unshared_row(task_id: str) -> ListViewItem:
+    """A list row for a task whose project the reader has left or was removed from: nothing of the
+    task (not even its title) and no buttons, from the moment membership ends."""
+    return ListViewItem(
+        key=task_id,
+        children=[Text(value=UNSHARED, color="secondary", size="sm", italic=True)],
+    )
+
+
 def replace_row(payload: dict[str, Any], key: str, row: ListViewItem) -> dict[str, Any]:
     """The list with the row ``key`` replaced by ``row``, validated; rows that no longer fit are left off.
 
@@ -414,12 +426,21 @@ def change_line(verb: str, task: dict[str, Any] | None, today: date) -> str:
 
 
 def change_row(
-    stored: StoredChange, task: dict[str, Any] | None, today: date, *, editable: bool = True
+    stored: StoredChange,
+    task: dict[str, Any] | None,
+    today: date,
+    *,
+    editable: bool = True,
+    unshared: bool = False,
 ) -> Col:
     """A change row as shown: the task as it is now, the last Undo and a folded Edit form.
 
-    A task that is gone keeps its old title, says "deleted" and has no buttons.
+    A task that is gone keeps its old title, says "deleted" and has no buttons; one the reader may
+    no longer see (``unshared``) shows nothing of it.
     """
+    if unshared:
+        note = Text(value=UNSHARED, color="secondary", size="sm", italic=True)
+        return Col(key=f"{CHANGE_PREFIX}{stored.task_id}", gap=1, children=[note])
     done = bool(task and task.get("completed"))
     title = str(task.get("title", "")) if task else stored.title
     buttons: list[WidgetComponent] = []
@@ -509,20 +530,27 @@ def _first_text(node: dict[str, Any]) -> str:
     return ""
 
 
-def hydrate(payload: dict[str, Any], tasks: dict[str, dict[str, Any]], today: date) -> dict[str, Any]:
+def hydrate(
+    payload: dict[str, Any],
+    tasks: dict[str, dict[str, Any]],
+    today: date,
+    unshared: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """A stored card as it reads now: rows that name a task are built from ``tasks`` (its public
     JSON by id; a task missing from it is gone). Any other card comes back as stored.
 
     A list keeps the rows that fit in one widget (dropping from the end), like a list always did.
     """
     if payload.get("type") == "ListView":
-        return _hydrate_list(payload, tasks, today)
+        return _hydrate_list(payload, tasks, today, unshared)
     if payload.get("type") == "Card" and payload.get("key") == CHANGES_KEY:
-        return _hydrate_changes(payload, tasks, today)
+        return _hydrate_changes(payload, tasks, today, unshared)
     return payload
 
 
-def _hydrate_list(payload: dict[str, Any], tasks: dict[str, dict[str, Any]], today: date) -> dict[str, Any]:
+def _hydrate_list(
+    payload: dict[str, Any], tasks: dict[str, dict[str, Any]], today: date, unshared: frozenset[str]
+) -> dict[str, Any]:
     stored = validate_widget(payload)
     rows: list[ListViewItem] = []
     budget = MAX_BYTES - 2048  # room for the status and the ListView itself
@@ -532,6 +560,8 @@ def _hydrate_list(payload: dict[str, Any], tasks: dict[str, dict[str, Any]], tod
             row = item
         elif key in tasks:
             row = task_row(tasks[key], today)
+        elif key in unshared:
+            row = unshared_row(key)
         else:
             row = deleted_row(key, _first_text(raw))
         budget -= payload_size(row.model_dump(mode="json")) + 1
@@ -542,7 +572,7 @@ def _hydrate_list(payload: dict[str, Any], tasks: dict[str, dict[str, Any]], tod
 
 
 def _hydrate_changes(
-    payload: dict[str, Any], tasks: dict[str, dict[str, Any]], today: date
+    payload: dict[str, Any], tasks: dict[str, dict[str, Any]], today: date, unshared: frozenset[str]
 ) -> dict[str, Any]:
     stored_rows = [r for k in payload.get("children") or [] if isinstance(k, dict) and (r := read_change(k))]
     editable = len(stored_rows) <= SUMMARY_EDIT_MAX
@@ -551,7 +581,10 @@ def _hydrate_changes(
     for kid in payload.get("children") or []:
         row = read_change(kid) if isinstance(kid, dict) else None
         if row is not None:
-            children.append(change_row(row, tasks.get(row.task_id), today, editable=editable))
+            hidden = row.task_id in unshared
+            children.append(
+                change_row(row, tasks.get(row.task_id), today, editable=editable, unshared=hidden)
+            )
         elif isinstance(kid, dict) and kid.get("key") == "undo-all":
             button = Button(
                 label="Undo all",

@@ -88,3 +88,14 @@ def test_only_the_connected_tabs_of_the_people_concerned_are_refreshed():
     finally:
         for token in ("tab-a1", "tab-a2", "tab-b", "tab-gone"):
             TAB_USERS.pop(token, None)
+
+
+def test_a_removed_members_card_stops_showing_the_projects_task(app_db: sa.Engine):
+    team = _shared_groceries(app_db)
+    assert "oat milk" in _chat_showing(*team["bob"])
+    with Session(app_db) as s:
+        projects.remove_member(
+            s, user_id=team["alice"][1], project_id=team["project"], member_id=team["bob"][1]
+        )
+        s.commit()
+    assert "oat milk" not in _chat_showing(*team["bob"], then=refresh)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from app.orchestration.widget_actions import declared_actions, perform
 from app.services import projects as project_service
 from app.services.errors import NotFoundError
 from app.services.operations import Origin
+from app.widgets import build
 from tests.widgets.conftest import make_user
 from tests.widgets.helpers import assert_chatkit_parses, nodes
 
@@ -129,4 +131,38 @@ def test_team_cards_follow_membership_and_chats_stay_private(alice: uuid.UUID, l
         project_service.remove_member(session, user_id=alice, project_id=pid, member_id=bob, origin=Origin())
     gone = live(bob, listed["id"])
     assert [a for a in declared_actions(gone) if a["type"].startswith("task.")] == []
-    assert "Deleted" in [n.get("label") for n in nodes(gone)]
+    assert "secret recipe" not in text_of(gone)  # nothing of the task, not even its title
+    assert "No longer shared with you" in text_of(gone)
+
+
+def test_team_cards_label_names_project_and_assignee_but_not_the_inbox():
+    assert build.team_label({"project": "Groceries", "assignee": "sam@x.test", "assignee_name": "Sam"}) == (
+        "Groceries · Sam"
+    )
+    assert (
+        build.team_label({"project": "Inbox", "assignee": "sam@x.test", "assignee_name": None})
+        == "sam@x.test"
+    )
+    assert build.team_label({"project": "Inbox"}) == ""
+    assert build.team_label({}) == ""  # a task stored before projects: nothing to say
+    assert build.change_line(
+        "Added", {"project": "Work", "assignee_name": "Kim", "priority": "high"}, date.today()
+    ) == ("Added · Work · Kim · High")
+
+
+def test_team_cards_bulk_move_asks_and_its_button_moves_each_task(alice: uuid.UUID, live_db: sa.Engine):
+    groceries(alice)
+    run_turn(user_id=alice, text="add tasks: rice, beans, lentils, oats, flour")
+    asked = run_turn(user_id=alice, text="move rice, beans, lentils, oats and flour to groceries")
+    (card,) = asked.widgets
+    payload = live(alice, card["id"])
+    assert payload["children"][0]["value"] == "Move 5 tasks?"
+    move = action(payload, "tasks.apply")
+    assert {c["args"]["project_id"] for c in move["payload"]["calls"]} == {"Groceries"}
+    out = perform(user_id=alice, widget_id=card["id"], action=move, idempotency_key="move")
+    assert out.status == "completed", out.result
+    listing = run_turn(user_id=alice, text="show the groceries list")
+    for title in ("rice", "beans", "lentils", "oats", "flour"):
+        assert title in listing.reply
+    captions = [n["value"] for n in nodes(out.widget) if n["type"] == "Caption"]
+    assert captions.count("Moved · Groceries · Medium") == 5
