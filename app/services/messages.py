@@ -20,7 +20,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.message import MESSAGE_MAX, OPEN_STATUSES
 from app.services import search_index, turn_journal
 from app.services.errors import BusyError, InvalidInputError, NotFoundError, require_text
-from app.services.tasks import parse_id
+from app.services.projects import parse_id
 from app.services.threads import get_thread, touch
 
 BUSY_MESSAGE = "The assistant is still answering in this conversation. Wait for it, or press Stop."

@@ -70,6 +70,7 @@ def writable_projects(user_id: uuid.UUID) -> Any:
 
 
 def parse_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    """A UUID from user input, or None when it is not one (callers then answer "not found")."""
     if isinstance(value, uuid.UUID):
         return value
     try:

@@ -59,6 +59,7 @@ from app.services.projects import (
     get_project,
     inbox,
     is_member,
+    parse_id,
     visible_projects,
     writable_projects,
 )
@@ -208,16 +209,6 @@ def get_task(session: Session, *, user_id: uuid.UUID, task_id: uuid.UUID | str) 
     if task is None or not is_member(session, project_id=task.project_id, user_id=user_id):
         raise NotFoundError("Task not found.")
     return task
-
-
-def parse_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
-    """A UUID from user input, or None when it is not one (callers then answer "not found")."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value).strip())
-    except (ValueError, AttributeError, TypeError):
-        return None
 
 
 def _lock_rows(

@@ -19,7 +19,7 @@ from app.models.base import utcnow
 from app.models.thread import THREAD_TITLE_MAX
 from app.services import search_index
 from app.services.errors import InvalidInputError, NotFoundError, require_text
-from app.services.tasks import parse_id
+from app.services.projects import parse_id
 
 DEFAULT_TITLE = "New chat"
 TITLE_FROM_MESSAGE_MAX = 60

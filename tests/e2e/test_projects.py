@@ -123,8 +123,10 @@ def test_alice_shares_groceries_with_bob_who_completes_a_task_then_loses_access(
 
 
 def test_open_pages_follow_a_teammates_changes_without_a_reload(page: Page, app_url: str, browser: Browser):
-    """Live (issue 16): Bob completes a task and Alice's open page shows it done within 2 s; Alice
-    removes Bob and his open page loses the project, with no reload on either side."""
+    """Live (issue 16): Bob completes a task and Alice's open page shows it done; Alice adds one and
+    Bob's open page shows it; Alice removes Bob and his open page loses the project, with no reload
+    on either side. How fast is bench/live_fanout.py's to measure (p95 under 0.6 s for 49 open
+    pages; bench/RESULTS.md), not this test's: it waits as long as any step of a browser test."""
     bob_email = unique_email("bob")
     bob_context = browser.new_context()
     bob = bob_context.new_page()
@@ -144,14 +146,18 @@ def test_open_pages_follow_a_teammates_changes_without_a_reload(page: Page, app_
         projects_nav(bob).get_by_role("link", name=re.compile("^Groceries")).click()
         expect(bob.get_by_role("heading", name="Groceries", level=1)).to_be_visible()
         bob.get_by_role("checkbox", name="Complete Buy milk").click()
-        expect(milk).to_be_checked(timeout=2_000)  # Alice's page, not reloaded
+        expect(milk).to_be_checked()  # Alice's page, not reloaded
+
+        add_task(page, "Bread")
+        expect(row(bob, "Bread")).to_be_visible()  # Bob's page, not reloaded
 
         page.get_by_role("button", name="Share").click()
         dialog = page.get_by_role("dialog", name=re.compile("^Share"))
         dialog.get_by_role("button", name=f"Remove {bob_email}").click()
         expect(dialog.get_by_role("list", name="People with access")).not_to_contain_text(bob_email)
         groceries = projects_nav(bob).get_by_role("link", name=re.compile("^Groceries"))
-        expect(groceries).to_have_count(0, timeout=2_000)  # Bob's page, not reloaded
+        expect(groceries).to_have_count(0)  # Bob's page, not reloaded
+        expect(row(bob, "Bread")).to_have_count(0)
         expect(bob.get_by_role("heading", name="All tasks", level=1)).to_be_visible()
         expect(bob.get_by_role("alert")).to_contain_text("no longer shared with you")
     finally:
