@@ -56,6 +56,7 @@ def _people() -> team.People:
         ),
         ("which projects am i in", "list_projects", {}),
         ("tom should take care of the car wash", "assign", {"ref": "the car wash", "who": "tom"}),
+        ("priya needs to file the taxes", "assign", {"ref": "file the taxes", "who": "priya"}),
         ("the slides are for Priya", "assign", {"ref": "the slides", "who": "Priya"}),
         ("make priya responsible for taxes", "assign", {"ref": "taxes", "who": "priya"}),
         ("who's handling the car wash", "who", {"ref": "the car wash"}),
@@ -90,6 +91,8 @@ def test_team_parse_commands(text, kind, fields):
         "what did Bob do today?",  # nobody the person shares a project with
         "add call mom to my list",
         "put the kettle on",
+        "i should buy milk",  # one's own reminder, not an assignment
+        "Bob should send the invoice",  # Bob shares no project with this person
     ],
 )
 def test_team_parse_leaves_other_commands_alone(text):

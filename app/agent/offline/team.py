@@ -283,6 +283,8 @@ def _assignment(core: str, people: People) -> TeamIntent | None:
         rf"^make\s+(?P<who>{others}|me)\s+(?:the\s+)?(?:owner\s+of|responsible\s+for|in\s+charge\s+of|assignee\s+(?:of|for|on))\s+"
         r"(?P<ref>.+)$",
         rf"^(?P<ref>.+?)\s+(?:is|are|should\s+be)\s+(?:for|on|with)\s+(?P<who>{others}|me)$",
+        # "ana should send the invoice": the rest names the task itself
+        rf"^(?P<who>{others})\s+(?:should|will|has\s+to|needs\s+to|is\s+going\s+to)\s+(?P<ref>.+)$",
     ):
         m = re.match(pattern, core, _F)
         if m and people.knows(m.group("who")):
