@@ -235,7 +235,9 @@ class TaskPublic(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{
-            "id": "6f1c1a0e-4f7e-4d3b-9a52-1c2f3e4d5a6b", "title": "pay rent", "description": "",
+            "id": "6f1c1a0e-4f7e-4d3b-9a52-1c2f3e4d5a6b",
+            "project_id": "0b7e2c8a-1d2f-4e5a-9b6c-7d8e9f0a1b2c", "assignee_id": None,
+            "title": "pay rent", "description": "",
             "completed": False, "completed_at": None, "priority": "high", "tags": ["home"],
             "due_date": "2026-12-01", "recurrence": None, "created_at": "2026-11-23T10:00:00Z",
             "updated_at": "2026-11-23T10:00:00Z",

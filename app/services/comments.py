@@ -94,16 +94,23 @@ def list_comments(
     task_id: uuid.UUID | str,
     limit: int = 200,
     before: datetime | None = None,
+    before_id: uuid.UUID | None = None,
 ) -> list[CommentView]:
-    """A task's comments, oldest first (the newest ``limit`` before ``before``)."""
+    """A task's comments, oldest first (the newest ``limit`` before ``before``).
+
+    ``before_id`` pages through comments written in the same instant: with it, the page holds
+    those older than (``before``, ``before_id``) in (time, id) order, so none is skipped or repeated.
+    """
     task = get_task(session, user_id=user_id, task_id=task_id)
     _check_limit(limit)
     stmt = select(Comment).where(Comment.task_id == task.id)
     if before is not None:
-        stmt = stmt.where(col(Comment.created_at) < before)
-    rows = list(
-        session.exec(stmt.order_by(col(Comment.created_at).desc(), col(Comment.id)).limit(limit)).all()
-    )
+        older = col(Comment.created_at) < before
+        if before_id is not None:
+            older = older | ((col(Comment.created_at) == before) & (col(Comment.id) < before_id))
+        stmt = stmt.where(older)
+    order = (col(Comment.created_at).desc(), col(Comment.id).desc())
+    rows = list(session.exec(stmt.order_by(*order).limit(limit)).all())
     rows.reverse()
     return _view(session, user_id, rows)
 

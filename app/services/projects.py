@@ -647,7 +647,10 @@ def cancel_invitation(
 ) -> None:
     """Withdraw a pending invitation (owners only)."""
     project = get_project(session, user_id=user_id, project_id=project_id, need=OWN)
+    require_text(email, "The email")
     address = str(email or "").strip().lower()
+    if "\x00" in address:  # no invitation can hold it (PostgreSQL would refuse the query itself)
+        raise NotFoundError("That invitation was not found.")
     invitation = session.exec(
         select(Invitation).where(Invitation.project_id == project.id, Invitation.email == address)
     ).first()

@@ -158,3 +158,29 @@ def test_comments_stay_when_the_task_changes_and_go_with_the_task(session: Sessi
     session.flush()
     session.expire_all()
     assert session.exec(select(Comment)).all() == []
+
+
+def test_comments_written_in_the_same_instant_page_one_by_one_without_a_gap(session: Session):
+    """Three comments with one timestamp: paging by (time, id) shows each once, newest id first."""
+    alice, _ed, _vic, groceries = team(session)
+    milk = add(session, alice, "Buy milk", groceries)
+    made = [
+        comments.add_comment(session, user_id=alice.id, task_id=milk.id, body=f"c{i}").comment
+        for i in range(3)
+    ]
+    instant = made[0].created_at
+    for comment in made:
+        comment.created_at = instant
+        session.add(comment)
+    session.flush()
+    seen: list[uuid.UUID] = []
+    before, before_id = None, None
+    for _ in range(4):
+        page = comments.list_comments(
+            session, user_id=alice.id, task_id=milk.id, limit=1, before=before, before_id=before_id
+        )
+        if not page:
+            break
+        seen.append(page[0].comment.id)
+        before, before_id = page[0].comment.created_at, page[0].comment.id
+    assert seen == sorted((c.id for c in made), reverse=True)

@@ -41,6 +41,7 @@ def list_comments(
         task_id=task_id,
         limit=limit + 1,  # one more tells whether an earlier page exists
         before=cursor[0] if cursor else None,
+        before_id=cursor[1] if cursor else None,
     )
     shown = views[-limit:]
     first = shown[0].comment if len(views) > limit else None

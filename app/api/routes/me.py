@@ -65,7 +65,7 @@ class AccountExport(BaseModel):
             "examples": [
                 {
                     "format": "ticked-export",
-                    "version": 2,
+                    "version": 3,
                     "exported_at": "2026-11-23T10:00:00+00:00",
                     "profile": {"id": "3f2e1d0c-9b8a-4765-8432-10fedcba9876", "email": "ann@example.com"},
                     "preferences": {"retention_days": None, "redact_sensitive": True},
