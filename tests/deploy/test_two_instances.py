@@ -226,7 +226,8 @@ def test_a_change_through_one_instance_reaches_a_members_open_page_on_the_other(
             finally:
                 await tab.sio.disconnect()
 
-        asyncio.run(scenario())
+        with ThreadPoolExecutor(1) as pool:  # a loop of its own: Playwright's may be running here
+            pool.submit(asyncio.run, scenario()).result()
 
 
 # --- the browser test (last: it stops instance 1) ---
