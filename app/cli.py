@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -22,6 +21,7 @@ from app.core.inputs import MAX_JSON_DEPTH
 from app.models.project import PROJECT_COLORS
 from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STATUS_FILTERS
 from app.services import auth as auth_service
+from app.services import clock
 from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services.errors import InvalidInputError, NotFoundError, ServiceError, require_text
@@ -50,8 +50,10 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 def cmd_user_create(args: argparse.Namespace) -> None:
     with session_scope() as session:
-        user = auth_service.register(session, email=args.email, password=args.password, name=args.name)
-        _print_json({"id": str(user.id), "email": user.email, "name": user.name})
+        user = auth_service.register(
+            session, email=args.email, password=args.password, name=args.name, time_zone=args.tz
+        )
+        _print_json({"id": str(user.id), "email": user.email, "name": user.name, "time_zone": user.time_zone})
 
 
 def cmd_tasks_add(args: argparse.Namespace) -> None:
@@ -104,7 +106,10 @@ def cmd_tasks_list(args: argparse.Namespace) -> None:
         if args.assignee:
             query.assignee_id = _user(session, args.assignee).id
         tasks = _task_json(
-            session, task_service.list_tasks(session, user_id=user.id, query=query, today=date.today())
+            session,
+            task_service.list_tasks(
+                session, user_id=user.id, query=query, today=clock.user_today(session, user_id=user.id)
+            ),
         )
     if args.json:
         _print_json(tasks)
@@ -260,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
     create.add_argument("--name")
+    create.add_argument("--tz", help="the person's IANA time zone, e.g. Europe/Paris (default UTC)")
     create.set_defaults(func=cmd_user_create)
 
     tasks = sub.add_parser("tasks", help="manage a user's tasks").add_subparsers(

@@ -36,6 +36,8 @@ class User(SQLModel, table=True):
     chat_preferences: dict[str, Any] = json_field()
     last_chat_thread_id: uuid.UUID | None = Field(default=None, nullable=True)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
+    """IANA name; "today" on every surface is the date there (app/services/clock.py)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

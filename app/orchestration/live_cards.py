@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.agent.tools import public_tasks
 from app.models import OperationStatus, Task, TaskOperation, Widget, WidgetState
+from app.services import clock
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import ServiceError
@@ -93,7 +94,7 @@ def live_payloads(
     payloads = [w.payload for w in widgets]
     tasks = current_tasks(session, user_id=user_id, payloads=payloads)
     unshared = unshared_tasks(session, payloads=payloads, shown=tasks)
-    today = date.today()
+    today = clock.user_today(session, user_id=user_id)
     return {w.id: live_payload(w.payload, tasks, today, unshared) for w in widgets}
 
 

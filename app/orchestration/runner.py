@@ -30,9 +30,9 @@ from app.models.base import utcnow
 from app.models.message import OPEN_STATUSES
 from app.orchestration import live_cards
 from app.orchestration.turn_widgets import widgets_for_turn
+from app.services import clock, turn_journal
 from app.services import messages as message_service
 from app.services import threads as thread_service
-from app.services import turn_journal
 from app.services import widgets as widget_service
 from app.services.errors import BusyError, ConflictError, NotFoundError, ServiceError
 
@@ -88,6 +88,8 @@ class TurnStart:
     """Tool calls an interrupted earlier attempt at this answer already applied (a retry's only)."""
     title_automatic: bool = False
     """The thread's title is still the assistant's to give (new, or neutral and never renamed)."""
+    today: date = field(default_factory=date.today)
+    """Today in the person's time zone: what "today" and "tomorrow" mean in this turn."""
 
 
 @dataclass
@@ -111,8 +113,9 @@ class TurnResult:
 def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | None = None) -> TurnStart:
     """Store the user's message (creating the thread on the first one) and claim the turn."""
     content = message_service.clean_content(text)
-    title = _early_title(content) if thread_id is None else None
     with session_scope() as session:
+        today = clock.user_today(session, user_id=user_id)
+        title = _early_title(content, today) if thread_id is None else None
         created = thread_id is None
         if created:
             thread = thread_service.create_thread(
@@ -138,10 +141,11 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
             thread_title=thread.title,
             created_thread=created,
             title_automatic=created or thread_service.title_is_automatic(thread),
+            today=today,
         )
 
 
-def _early_title(text: str) -> str | None:
+def _early_title(text: str, today: date) -> str | None:
     """What the configured backend can title a new conversation from its first message alone.
 
     The local agent titles from its parse ("add pay rent tomorrow" -> "Pay rent"); a model
@@ -151,7 +155,7 @@ def _early_title(text: str) -> str | None:
     if propose is None:
         return None
     try:
-        title = propose(text, date.today())
+        title = propose(text, today)
     except Exception:  # a title is a nicety: the turn goes on with the neutral one
         log.exception("could not propose a conversation title")
         return None
@@ -199,6 +203,7 @@ def begin_retry(
             created_thread=False,
             done_before=done_before,
             title_automatic=thread_service.title_is_automatic(thread),
+            today=clock.user_today(session, user_id=user_id),
         )
 
 
@@ -256,7 +261,7 @@ def run_agent(
     turn = AgentTurn(
         text=start.text,
         call_tool=recorder,
-        today=date.today(),
+        today=start.today,
         user_id=start.user_id,
         thread_id=start.thread_id,
         message_id=start.message_id,
@@ -333,7 +338,7 @@ def _widgets(start: TurnStart, reply: AgentReply | None, recorder: ToolRecorder)
     if reply is None:
         return []
     try:
-        return widgets_for_turn(reply, recorder.calls, date.today())
+        return widgets_for_turn(reply, recorder.calls, start.today)
     except Exception:  # the reply text still answers the person
         log.exception("could not build widgets (thread %s)", start.thread_id)
         return []

@@ -30,6 +30,7 @@ from app.core.inputs import InputError, check_json
 from app.models import Action, ActionStatus, Widget, WidgetState
 from app.models.base import utcnow
 from app.orchestration import live_cards
+from app.services import clock
 from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
@@ -517,7 +518,9 @@ def _run(
         action = parse_server_action(config)
     except ValueError as exc:  # NotAServerAction included: its message is the one to show
         raise InvalidInputError(str(exc)) from exc
-    click = _Click(user_id=user_id, widget=widget, source=source, form=form, today=date.today())
+    with session_scope() as session:  # today in the person's time zone
+        today = clock.user_today(session, user_id=user_id)
+    click = _Click(user_id=user_id, widget=widget, source=source, form=form, today=today)
     return HANDLERS[type(action)](action, click)
 
 

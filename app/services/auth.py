@@ -20,21 +20,29 @@ from app.core.security import (
 )
 from app.models import AuthToken, User, UserCreate
 from app.models.base import utcnow
-from app.services import projects
+from app.services import clock, projects
 from app.services.errors import AuthError, ConflictError, invalid, require_text
 
 WRONG_CREDENTIALS = "Incorrect email or password."
 
 
-def register(session: Session, *, email: str, password: str, name: str | None = None) -> User:
-    """Create an account; a taken email or weak password gets a clear message."""
+def register(
+    session: Session, *, email: str, password: str, name: str | None = None, time_zone: str | None = None
+) -> User:
+    """Create an account; a taken email or weak password gets a clear message.
+
+    ``time_zone`` (an IANA name, UTC when not given) decides what "today" is for this person.
+    """
+    zone_name = clock.check_zone(time_zone)
     try:
         data = UserCreate(email=email, password=password, name=name)
     except ValidationError as exc:
         raise invalid(exc) from exc
     if get_user_by_email(session, email=data.email):
         raise ConflictError("An account with this email already exists.")
-    user = User(email=data.email, name=data.name, hashed_password=hash_password(data.password))
+    user = User(
+        email=data.email, name=data.name, hashed_password=hash_password(data.password), time_zone=zone_name
+    )
     session.add(user)
     try:
         session.flush()

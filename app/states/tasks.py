@@ -34,6 +34,7 @@ from app.agent.offline.quick_add import QuickAdd, parse_quick_add
 from app.core.db import session_scope
 from app.models import TaskOperation
 from app.models.task import DUE_FILTERS, PRIORITIES, SORT_KEYS, STATUS_FILTERS
+from app.services import clock
 from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services.errors import ServiceError
@@ -196,15 +197,15 @@ class _Listing:
 def _list(
     user_id: uuid.UUID, query: task_service.TaskQuery, limit: int, view: str = ALL, assignee: str = ANY
 ) -> _Listing:
-    today = date.today()
     with session_scope() as session:
+        today = clock.user_today(session, user_id=user_id)  # "today" and "overdue" where the person is
         query = _scoped(session, user_id, query, view, assignee)
         paged = dataclasses.replace(query, limit=limit + 1)
-        rows = task_service.list_tasks(session, user_id=user_id, query=paged)
+        rows = task_service.list_tasks(session, user_id=user_id, query=paged, today=today)
         return _Listing(
             rows=_rows(session, user_id, rows[:limit], today),
             has_more=len(rows) > limit,
-            counts=task_service.count_by_status(session, user_id=user_id, query=query),
+            counts=task_service.count_by_status(session, user_id=user_id, query=query, today=today),
             tags=task_service.list_tags(session, user_id=user_id),
         )
 
@@ -250,14 +251,14 @@ class _Detail:
 def _fetch(user_id: uuid.UUID, task_id: str) -> TaskRow:
     with session_scope() as session:
         task = task_service.get_task(session, user_id=user_id, task_id=task_id)
-        return _rows(session, user_id, [task], date.today())[0]
+        return _rows(session, user_id, [task], clock.user_today(session, user_id=user_id))[0]
 
 
 def _fetch_detail(user_id: uuid.UUID, task_id: str) -> _Detail:
     """The open task with its project's members (the assignee picker) and where it may move."""
     with session_scope() as session:
         task = task_service.get_task(session, user_id=user_id, task_id=task_id)
-        row = _rows(session, user_id, [task], date.today())[0]
+        row = _rows(session, user_id, [task], clock.user_today(session, user_id=user_id))[0]
         view = project_service.project_view(session, user_id=user_id, project_id=task.project_id)
         moves = [
             ProjectChoice(id=str(v.project.id), name=v.project.name)
@@ -277,7 +278,8 @@ def _update_journaled(user_id: uuid.UUID, task_id: str, data: dict) -> tuple[Tas
     with session_scope() as session:
         task = task_service.update_task(session, user_id=user_id, task_id=task_id, data=data, origin=PAGE)
         ops = [op for op in session.new if isinstance(op, TaskOperation) and op.undo_state]
-        return _rows(session, user_id, [task], date.today())[0], (str(ops[0].id) if ops else "")
+        row = _rows(session, user_id, [task], clock.user_today(session, user_id=user_id))[0]
+        return row, (str(ops[0].id) if ops else "")
 
 
 def _undo_change(user_id: uuid.UUID, task_id: str, op_id: str, name: str) -> None:

@@ -1,0 +1,53 @@
+"""Each person's own clock: "today" in their time zone (issue 17).
+
+Every user has an IANA time zone (``User.time_zone``, "UTC" by default; ``user create --tz``).
+"Today", "tomorrow" and "overdue" are dates in that zone, not on the server's clock: at 23:30 in
+Honolulu it is already tomorrow in UTC, and at 01:00 in Kiritimati it is still yesterday there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlmodel import Session, select
+
+from app.models import User
+from app.services.errors import InvalidInputError, require_text
+
+DEFAULT_ZONE = "UTC"
+
+
+def check_zone(name: str | None) -> str:
+    """The zone's canonical IANA name, or a clear refusal ("Europe/Paris", not "CET+1")."""
+    require_text(name, "The time zone")
+    value = str(name or "").strip()
+    if not value:
+        return DEFAULT_ZONE
+    if value.upper() == "UTC":
+        return DEFAULT_ZONE
+    if value not in available_timezones():
+        raise InvalidInputError(
+            f"Unknown time zone '{value[:64]}': use a name like Europe/Paris or America/New_York."
+        )
+    return value
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The zone for ``name`` (UTC when it is missing or no longer known)."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def today_in(name: str | None, now: datetime | None = None) -> date:
+    """The date it is now (or at ``now``) in the zone ``name``."""
+    return (now or datetime.now(UTC)).astimezone(zone(name)).date()
+
+
+def user_today(session: Session, *, user_id: uuid.UUID, now: datetime | None = None) -> date:
+    """Today in ``user_id``'s time zone."""
+    name = session.exec(select(User.time_zone).where(User.id == user_id)).first()
+    return today_in(name, now)
