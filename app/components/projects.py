@@ -13,6 +13,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
+from app.components.alerts import error_callout
 from app.states.projects import (
     ALL,
     ASSIGNED,
@@ -540,16 +541,7 @@ def project_dialog() -> rx.Component:
                         aria_label="Colour",
                     ),
                     rx.box(
-                        rx.cond(
-                            ProjectsState.edit_error != "",
-                            rx.callout(
-                                ProjectsState.edit_error,
-                                icon="triangle-alert",
-                                color_scheme="red",
-                                role="alert",
-                                width="100%",
-                            ),
-                        ),
+                        error_callout(ProjectsState.edit_error, width="100%"),
                         id="project-edit-error",
                         width="100%",
                     ),
@@ -608,16 +600,7 @@ def confirm_dialog() -> rx.Component:
                 ),
                 class_name="ticked-wrap",
             ),
-            rx.cond(
-                ProjectsState.confirm_error != "",
-                rx.callout(
-                    ProjectsState.confirm_error,
-                    icon="triangle-alert",
-                    color_scheme="red",
-                    role="alert",
-                    margin_top="1em",
-                ),
-            ),
+            error_callout(ProjectsState.confirm_error, margin_top="1em"),
             rx.hstack(
                 rx.button(
                     "Cancel",
@@ -807,12 +790,7 @@ def share_dialog() -> rx.Component:
                     width="100%",
                 ),
                 rx.box(
-                    rx.cond(
-                        ProjectsState.share_error != "",
-                        rx.callout(
-                            ProjectsState.share_error, icon="triangle-alert", color_scheme="red", role="alert"
-                        ),
-                    ),
+                    error_callout(ProjectsState.share_error),
                     id="share-error",
                     width="100%",
                 ),

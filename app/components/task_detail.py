@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.alerts import error_callout
 from app.components.markdown import markdown_text
 from app.components.projects import avatar
 from app.models.task import DESCRIPTION_MAX, TITLE_MAX
@@ -384,12 +385,7 @@ def comments_panel() -> rx.Component:
                     dir="auto",
                 ),
                 rx.box(
-                    rx.cond(
-                        TaskTalkState.error != "",
-                        rx.callout(
-                            TaskTalkState.error, icon="triangle-alert", color_scheme="red", role="alert"
-                        ),
-                    ),
+                    error_callout(TaskTalkState.error),
                     id="comment-error",
                     width="100%",
                 ),
@@ -473,12 +469,7 @@ def task_detail() -> rx.Component:
                     size="2",
                     color=rx.color("gray", 11),
                 ),
-                rx.cond(
-                    TasksState.detail_error != "",
-                    rx.callout(
-                        TasksState.detail_error, icon="triangle-alert", color_scheme="red", role="alert"
-                    ),
-                ),
+                error_callout(TasksState.detail_error),
                 _fields(),
                 rx.cond(
                     TasksState.detail_changes.length() > 0,

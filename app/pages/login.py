@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
+from app.components.alerts import error_callout
 from app.components.layout import auth_card
 from app.states.auth import AuthState
 
@@ -36,12 +37,7 @@ def _field(
 
 
 def _error() -> rx.Component:
-    return rx.cond(
-        AuthState.auth_error != "",
-        rx.callout(
-            AuthState.auth_error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
-        ),
-    )
+    return error_callout(AuthState.auth_error, width="100%")
 
 
 def login_page() -> rx.Component:

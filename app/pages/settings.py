@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.alerts import error_callout
 from app.components.layout import app_layout
 from app.states.settings import RETENTION_OPTIONS, SettingsState
 
@@ -59,10 +60,7 @@ def _password_field(label: str, field_id: str, name: str, autocomplete: str, hin
 
 
 def _alert(message: rx.Var) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", size="1", width="100%"),
-    )
+    return error_callout(message, size="1", width="100%")
 
 
 def _done(message: rx.Var) -> rx.Component:

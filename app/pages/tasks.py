@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.alerts import error_callout
 from app.components.layout import app_layout
 from app.components.projects import nav_button, project_dialogs, project_header, project_nav
 from app.components.task_detail import task_detail
@@ -436,12 +437,7 @@ def tasks_column() -> rx.Component:
         phone_nav(),
         project_header(),
         rx.cond(read_only, read_only_note(), quick_add()),
-        rx.cond(
-            TasksState.error != "",
-            rx.callout(
-                TasksState.error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
-            ),
-        ),
+        error_callout(TasksState.error, width="100%"),
         status_tabs(
             filters(),
             rx.card(
