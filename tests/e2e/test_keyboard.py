@@ -23,6 +23,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.utils.browser import sign_up
 
+AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+
 
 def tasks_heading(page: Page) -> Locator:
     return page.get_by_role("heading", name="Tasks", level=1)
@@ -243,8 +245,40 @@ def test_the_sheet_fits_the_screen_in_both_colour_modes(
         }"""
     )
     assert (background > text) == (mode == "light"), (background, text)
+    # axe-core on the open sheet: no serious or critical violation (contrast included).
+    assert AXE.is_file(), f"{AXE} is missing: run `make setup`"
+    page.wait_for_timeout(300)  # the colour mode's transitions settle before contrast is measured
+    page.evaluate(AXE.read_text() + "\n;true")  # evaluated over CDP: the page's CSP does not apply
+    violations = page.evaluate(
+        """async () => {
+            const result = await axe.run(".ticked-kb-sheet", {resultTypes: ["violations"]});
+            return result.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+        }"""
+    )
+    assert violations == [], violations
     shots = os.environ.get("TICKED_SHOTS")
     if shots:
         Path(shots).mkdir(parents=True, exist_ok=True)
-        page.wait_for_timeout(300)
         page.screenshot(path=str(Path(shots) / f"keyboard-{width}-{mode}.png"))
+
+
+def test_on_a_phone_slash_unfolds_the_search_it_focuses(page: Page, app_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_up(page, app_url)
+    # The chat's conversations are folded away on a phone: "/" opens them with their search focused.
+    press_away_from_fields(page)
+    page.keyboard.press("/")
+    expect(page.get_by_role("searchbox", name="Search conversations").filter(visible=True)).to_be_focused()
+    press_away_from_fields(page)
+    page.keyboard.press("g")
+    page.keyboard.press("t")
+    expect(tasks_heading(page)).to_be_visible()
+    # The task filters fold behind "Filters": "/" opens them and focuses the search.
+    filters = page.get_by_role("button", name="Filters")
+    expect(filters).to_have_attribute("aria-expanded", "false")
+    press_away_from_fields(page)
+    page.keyboard.press("/")
+    expect(page.get_by_role("searchbox", name="Search tasks")).to_be_focused()
+    expect(filters).to_have_attribute("aria-expanded", "true")
