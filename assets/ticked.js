@@ -320,7 +320,10 @@ document.addEventListener("keydown", (event) => {
   // ----- the keys ------------------------------------------------------------------------------
 
   document.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || event.isComposing || event.ctrlKey || event.metaKey || event.altKey) return;
+    // AltGr (reported as Ctrl+Alt on Windows) types "/" or "?" on some layouts: that is typing a key.
+    const altGr = event.getModifierState && event.getModifierState("AltGraph");
+    if (event.defaultPrevented || event.isComposing || event.metaKey) return;
+    if (!altGr && (event.ctrlKey || event.altKey)) return;
     if (sheetOpen()) return; // the sheet handles its own keys (Escape, Tab)
     if (typing(event.target) || typing(document.activeElement) || dialogOpen()) return;
     const key = event.key;
