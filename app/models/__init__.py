@@ -6,6 +6,7 @@ from app.models.auth_token import AuthToken
 from app.models.comment import Comment
 from app.models.message import Message, MessageStatus, Role
 from app.models.project import Invitation, Membership, Project, ProjectRole, _insert_parents_first
+from app.models.reminder import Notification, NotificationKind, Reminder, ReminderStatus
 from app.models.search_term import SearchTerm
 from app.models.task import Priority, Recurrence, Task, TaskCreate, TaskPublic, TaskUpdate
 from app.models.task_operation import OperationStatus, OperationType, TaskOperation
@@ -25,12 +26,16 @@ __all__ = [
     "Membership",
     "Message",
     "MessageStatus",
+    "Notification",
+    "NotificationKind",
     "OperationStatus",
     "OperationType",
     "Priority",
     "Project",
     "ProjectRole",
     "Recurrence",
+    "Reminder",
+    "ReminderStatus",
     "Role",
     "SearchTerm",
     "Task",

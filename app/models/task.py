@@ -2,18 +2,29 @@
 
 Fields follow the issue's reconciliation of the seeds: title 1-200, priority
 low|medium|high (default medium), lower-case tags, an optional due date and recurrence.
+
+Issue 17 adds the daily loop's fields:
+
+- ``due_time``: a wall-clock time on the due date, in the owner's zone ("tomorrow at 5pm"). It is
+  stored as the local time, not as an instant, so a recurring "every day at 8am" stays at 8:00
+  across a daylight-saving change. A time needs a date; clearing the date clears the time.
+- ``parent_id``: the task this one is a subtask of (same project; at most three levels).
+- ``reminders``: what the person asked for, each ``{"at": "YYYY-MM-DDTHH:MM"}`` (local wall clock)
+  or ``{"before": minutes}`` (before the due time; a due date without a time counts from 09:00,
+  :data:`DAY_START`). They are part of the task, so undo and the journal see them; the scheduler's
+  rows (:mod:`app.models.reminder`) are derived from them by :mod:`app.services.reminders`.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
@@ -24,6 +35,13 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 TAGS_MAX = 20
 TAG_MAX = 32
+REMINDERS_MAX = 10
+REMINDER_BEFORE_MAX = 4 * 7 * 24 * 60
+"""A relative reminder is at most four weeks before the due time (in minutes)."""
+DEPTH_MAX = 3
+"""A task, its subtasks and theirs: three levels."""
+DAY_START = time(9, 0)
+"""Where a relative reminder counts from when the due date has no time."""
 
 
 class Priority(StrEnum):
@@ -49,8 +67,9 @@ PriorityName: Any = Literal[PRIORITIES]
 RecurrenceName: Any = Literal[RECURRENCES]
 """``Literal["daily", "weekly", "monthly"]``."""
 StatusFilter = Literal["all", "pending", "completed"]
-DueFilter = Literal["today", "tomorrow", "overdue", "upcoming", "none"]
-SortKey = Literal["created", "due_date", "priority", "title"]
+DueFilter = Literal["today", "tomorrow", "overdue", "upcoming", "none", "agenda"]
+"""``agenda`` is the Today view: open tasks due today or earlier."""
+SortKey = Literal["created", "due_date", "priority", "title", "completed"]
 STATUS_FILTERS: tuple[str, ...] = get_args(StatusFilter)
 DUE_FILTERS: tuple[str, ...] = get_args(DueFilter)
 SORT_KEYS: tuple[str, ...] = get_args(SortKey)
@@ -84,6 +103,9 @@ class Task(SQLModel, table=True):
     tags: list[str] = json_field(list)
     due_date: date | None = Field(default=None, nullable=True)
     recurrence: str | None = Field(default=None, max_length=10, nullable=True)
+    due_time: time | None = Field(default=None, nullable=True)
+    parent_id: uuid.UUID | None = fk("tasks.id", ondelete="CASCADE", nullable=True, index=True)
+    reminders: list[dict[str, Any]] = json_field(list)
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 
@@ -115,6 +137,7 @@ class Task(SQLModel, table=True):
             f"recurrence IS NULL OR recurrence IN {_sql_in(RECURRENCES)}", name="ck_tasks_recurrence"
         ),
         sa.CheckConstraint("length(title) >= 1", name="ck_tasks_title_len"),
+        sa.CheckConstraint("due_time IS NULL OR due_date IS NOT NULL", name="ck_tasks_time_needs_date"),
     )
 
 
@@ -181,6 +204,16 @@ class TaskFields(BaseModel):
     def _tags(cls, value: Any) -> list[str] | None:
         return None if value is None else normalize_tags(value)
 
+    @field_validator("due_time", mode="before", check_fields=False)
+    @classmethod
+    def _due_time(cls, value: Any) -> time | None:
+        return parse_time(value)
+
+    @field_validator("reminders", mode="before", check_fields=False)
+    @classmethod
+    def _reminders(cls, value: Any) -> list[dict[str, Any]] | None:
+        return None if value is None else normalize_reminders(value)
+
 
 class TaskCreate(TaskFields):
     """A new task; only the title is required."""
@@ -203,9 +236,15 @@ class TaskCreate(TaskFields):
     recurrence: Recurrence | None = None
     completed: Bool = False
     project_id: uuid.UUID | None = None
-    """The project it goes in (the creator's Inbox when not given)."""
+    """The project it goes in (the creator's Inbox when not given; a subtask's is its parent's)."""
     assignee_id: uuid.UUID | None = None
     """A member of the project, or nobody."""
+    due_time: time | None = None
+    """HH:MM on the due date, in the owner's time zone (a time without a date means today)."""
+    parent_id: uuid.UUID | None = None
+    """Make it a subtask of this task."""
+    reminders: list[dict[str, Any]] = PField(default_factory=list)
+    """``{"at": "YYYY-MM-DDTHH:MM"}`` (local) or ``{"before": minutes}`` (before the due time)."""
 
 
 class TaskUpdate(TaskFields):
@@ -228,6 +267,12 @@ class TaskUpdate(TaskFields):
     """Move it to this project (``null`` is refused: every task is in a project)."""
     assignee_id: uuid.UUID | None = None
     """Assign it to a member of its project (``null`` unassigns)."""
+    due_time: time | None = None
+    """HH:MM on the due date (``null`` clears the time, keeping the date)."""
+    parent_id: uuid.UUID | None = None
+    """Make it a subtask of this task (``null``: a task of its own again)."""
+    reminders: list[dict[str, Any]] | None = None
+    """Replaces the task's reminders (``[]`` removes them all)."""
 
 
 class TaskPublic(BaseModel):
@@ -239,7 +284,8 @@ class TaskPublic(BaseModel):
             "project_id": "0b7e2c8a-1d2f-4e5a-9b6c-7d8e9f0a1b2c", "assignee_id": None,
             "title": "pay rent", "description": "",
             "completed": False, "completed_at": None, "priority": "high", "tags": ["home"],
-            "due_date": "2026-12-01", "recurrence": None, "created_at": "2026-11-23T10:00:00Z",
+            "due_date": "2026-12-01", "recurrence": None, "due_time": "17:00", "parent_id": None,
+            "reminders": [{"before": 30}], "created_at": "2026-11-23T10:00:00Z",
             "updated_at": "2026-11-23T10:00:00Z",
         }]}
     )  # fmt: skip
@@ -255,9 +301,80 @@ class TaskPublic(BaseModel):
     tags: list[str]
     due_date: date | None
     recurrence: str | None
+    due_time: time | None = None
+    parent_id: uuid.UUID | None = None
+    reminders: list[dict[str, Any]] = PField(default_factory=list)
     created_at: datetime
     updated_at: datetime
+
+    @field_serializer("due_time", when_used="json")
+    def _hh_mm(self, value: time | None) -> str | None:
+        return None if value is None else value.strftime("%H:%M")
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict: ids as strings, due dates as YYYY-MM-DD, times ISO 8601."""
         return self.model_dump(mode="json")
+
+
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+
+
+def parse_time(value: Any) -> time | None:
+    """``"17:00"``, ``"7:05"`` or a ``time`` (seconds dropped); a clear refusal otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    if not isinstance(value, str):
+        raise ValueError('A due time is written HH:MM, like "17:00".')
+    match = _TIME_RE.match(value.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"'{value.strip()[:20]}' is not a time: write HH:MM (24-hour), like 17:00.")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_local(value: Any) -> datetime:
+    """A local wall-clock datetime ``YYYY-MM-DDTHH:MM`` (no zone: it is in the owner's zone)."""
+    if isinstance(value, datetime):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    text = str(value).strip() if isinstance(value, str) else ""
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        parsed = None
+    if parsed is None or "T" not in text.replace(" ", "T"):
+        raise ValueError(
+            f"'{str(value)[:30]}' is not a reminder time: write YYYY-MM-DDTHH:MM, like 2026-12-24T17:00."
+        )
+    return parsed.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def normalize_reminders(value: Any) -> list[dict[str, Any]]:
+    """Each reminder as ``{"at": "YYYY-MM-DDTHH:MM"}`` or ``{"before": minutes}``, duplicates dropped.
+
+    A plain string is an ``at`` time; a plain number is minutes before the due time.
+    """
+    if not isinstance(value, list | tuple):
+        raise ValueError('Reminders are a list, like [{"at": "2026-12-24T17:00"}, {"before": 30}].')
+    out: list[dict[str, Any]] = []
+    for raw in value:
+        if isinstance(raw, str | datetime):
+            raw = {"at": raw}
+        elif isinstance(raw, int) and not isinstance(raw, bool):
+            raw = {"before": raw}
+        if not isinstance(raw, dict) or len(raw) != 1 or not ({"at", "before"} & set(raw)):
+            raise ValueError('Each reminder is {"at": "YYYY-MM-DDTHH:MM"} or {"before": minutes}.')
+        if "at" in raw:
+            item: dict[str, Any] = {"at": parse_local(raw["at"]).strftime("%Y-%m-%dT%H:%M")}
+        else:
+            minutes = raw["before"]
+            if isinstance(minutes, bool) or not isinstance(minutes, int):
+                raise ValueError("A reminder's 'before' is a whole number of minutes, like 30.")
+            if not 0 <= minutes <= REMINDER_BEFORE_MAX:
+                raise ValueError("A reminder can be from 0 minutes to 4 weeks before the due time.")
+            item = {"before": minutes}
+        if item not in out:
+            out.append(item)
+    if len(out) > REMINDERS_MAX:
+        raise ValueError(f"A task can have at most {REMINDERS_MAX} reminders.")
+    return out

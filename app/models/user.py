@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,16 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
     """IANA name; "today" on every surface is the date there (app/services/clock.py)."""
+    default_reminder: int | None = Field(default=None, nullable=True)
+    """Minutes before the due time for a task given a due time without a reminder (None: none)."""
+    email_reminders: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    """Reminders also go by email when the server has ``SMTP_URL``."""
+    digest_at: time | None = Field(default=None, nullable=True)
+    """The local time of the opt-in daily digest email (None: no digest)."""
+    digest_sent_on: date | None = Field(default=None, nullable=True)
+    """The local date of the last digest sent (one a day, across instances)."""
+    calendar_token: str | None = Field(default=None, max_length=64, nullable=True, unique=True)
+    """SHA-256 of the secret in the person's calendar feed URL (None: no feed)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

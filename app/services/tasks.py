@@ -32,7 +32,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +43,7 @@ from app.core.db import begin_write
 from app.models import OperationType, Task, TaskCreate, TaskOperation, TaskPublic, TaskUpdate, User
 from app.models.base import utcnow
 from app.models.task import (
+    DEPTH_MAX,
     DUE_FILTERS,
     PRIORITIES,
     PRIORITY_RANK,
@@ -52,6 +53,8 @@ from app.models.task import (
     SortKey,
     StatusFilter,
 )
+from app.services import reminders
+from app.services.clock import user_today
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError, invalid, require_text
 from app.services.operations import PAGE, Origin, last_undoable, record_change, snapshot
 from app.services.projects import (
@@ -83,6 +86,10 @@ class TaskQuery:
     """Only tasks assigned to this person."""
     unassigned: bool = False
     """Only tasks assigned to nobody."""
+    within_days: int | None = None
+    """Only open tasks due from today to this many days ahead (the Upcoming view: 14)."""
+    top_level: bool = False
+    """Only tasks that are not subtasks."""
 
     def __post_init__(self) -> None:
         require_text(self.search, "The search")
@@ -99,6 +106,8 @@ class TaskQuery:
             raise InvalidInputError("limit can't be negative.")
         if self.offset < 0:
             raise InvalidInputError("offset can't be negative.")
+        if self.within_days is not None and not 0 <= self.within_days <= 366:
+            raise InvalidInputError("within_days must be from 0 to 366.")
 
 
 def to_public(task: Task) -> TaskPublic:
@@ -142,6 +151,16 @@ def _filtered(user_id: uuid.UUID, query: TaskQuery, today: date) -> Any:
         stmt = stmt.where(col(Task.due_date) > today)
     elif query.due == "none":
         stmt = stmt.where(col(Task.due_date).is_(None))
+    elif query.due == "agenda":  # the Today view: what is due today or earlier and still open
+        stmt = stmt.where(col(Task.due_date) <= today, col(Task.completed).is_(False))
+    if query.within_days is not None:
+        stmt = stmt.where(
+            col(Task.due_date) >= today,
+            col(Task.due_date) <= today + timedelta(days=query.within_days),
+            col(Task.completed).is_(False),
+        )
+    if query.top_level:
+        stmt = stmt.where(col(Task.parent_id).is_(None))
     if query.search and query.search.strip():
         pattern = f"%{_escape_like(query.search.strip().lower())}%"
         stmt = stmt.where(
@@ -156,8 +175,14 @@ def _filtered(user_id: uuid.UUID, query: TaskQuery, today: date) -> Any:
 def _ordered(stmt: Any, sort: SortKey) -> Any:
     if sort == "due_date":
         return stmt.order_by(
-            col(Task.due_date).is_(None), col(Task.due_date).asc(), col(Task.created_at).desc()
+            col(Task.due_date).is_(None),
+            col(Task.due_date).asc(),
+            col(Task.due_time).is_(None),
+            col(Task.due_time).asc(),
+            col(Task.created_at).desc(),
         )
+    if sort == "completed":
+        return stmt.order_by(col(Task.completed_at).desc(), col(Task.created_at).desc())
     if sort == "priority":
         rank = sa.case({p.value: r for p, r in PRIORITY_RANK.items()}, value=Task.priority, else_=3)
         return stmt.order_by(rank, col(Task.created_at).desc())
@@ -171,7 +196,8 @@ def list_tasks(
 ) -> list[Task]:
     """The user's tasks matching ``query``, in its order."""
     query = query or TaskQuery()
-    stmt = _ordered(_filtered(user_id, query, today or date.today()), query.sort)
+    today = today or user_today(session, user_id=user_id)
+    stmt = _ordered(_filtered(user_id, query, today), query.sort)
     if query.offset:
         stmt = stmt.offset(query.offset)
     if query.limit is not None:
@@ -184,7 +210,7 @@ def count_by_status(
 ) -> dict[str, int]:
     """Counts for the All / Pending / Completed tabs under the other filters of ``query``."""
     base = TaskQuery(**{**(query or TaskQuery()).__dict__, "status": "all", "limit": None, "offset": 0})
-    sub = _filtered(user_id, base, today or date.today()).subquery()
+    sub = _filtered(user_id, base, today or user_today(session, user_id=user_id)).subquery()
     rows = session.exec(select(sub.c.completed, func.count()).group_by(sub.c.completed)).all()
     done = sum(n for flag, n in rows if flag)
     pending = sum(n for flag, n in rows if not flag)
@@ -274,11 +300,22 @@ def create_task(
     a member of that project.
     """
     fields = _validate(TaskCreate, data)
+    if fields.parent_id is not None:
+        parent = _lock_tasks(session, user_id=user_id, task_ids=[fields.parent_id])[0]
+        if fields.project_id is not None and fields.project_id != parent.project_id:
+            raise InvalidInputError("A subtask is in its parent's project.")
+        if _depth(session, parent) + 1 > DEPTH_MAX:
+            raise InvalidInputError(f"Subtasks go at most {DEPTH_MAX} levels deep.")
+        fields.project_id = parent.project_id
     if fields.project_id is None:
         fields.project_id = inbox(session, user_id=user_id).id
     else:
         get_project(session, user_id=user_id, project_id=fields.project_id, need=WRITE)
     _check_assignee(session, fields.project_id, fields.assignee_id)
+    if fields.due_time is not None and fields.due_date is None:
+        fields.due_date = user_today(session, user_id=user_id)  # "at 5pm": today at 5pm
+    if fields.due_time is not None and not fields.reminders:
+        fields.reminders = _default_reminders(session, user_id)
     now = utcnow()
     task = Task(
         user_id=user_id,
@@ -290,6 +327,7 @@ def create_task(
     )
     session.add(task)
     session.flush()
+    reminders.sync(session, task)
     record_change(
         session,
         user_id=user_id,
@@ -301,6 +339,51 @@ def create_task(
         task_id=task.id,
     )
     return task
+
+
+def _default_reminders(session: Session, user_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The person's default reminder (settings) for a task given a due time, or none."""
+    minutes = session.exec(select(User.default_reminder).where(User.id == user_id)).first()
+    return [] if minutes is None else [{"before": minutes}]
+
+
+def _depth(session: Session, task: Task) -> int:
+    """1 for a task of its own, 2 for a subtask, 3 for a subtask's subtask."""
+    depth, parent_id = 1, task.parent_id
+    while parent_id is not None and depth <= DEPTH_MAX:
+        depth += 1
+        parent_id = session.exec(select(Task.parent_id).where(Task.id == parent_id)).first()
+    return depth
+
+
+def descendants(session: Session, task_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """Every subtask (and theirs) of these tasks, level by level, parents before children."""
+    found: list[uuid.UUID] = []
+    frontier = list(task_ids)
+    for _ in range(DEPTH_MAX):
+        if not frontier:
+            break
+        frontier = list(session.exec(select(Task.id).where(col(Task.parent_id).in_(frontier))).all())
+        found += [tid for tid in frontier if tid not in found]
+    return found
+
+
+def subtask_progress(session: Session, parent_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
+    """``{parent id: (done, total)}`` of each task's direct subtasks (tasks without any left out)."""
+    if not parent_ids:
+        return {}
+    rows = session.exec(
+        select(Task.parent_id, Task.completed, func.count())
+        .where(col(Task.parent_id).in_(list(parent_ids)))
+        .group_by(col(Task.parent_id), col(Task.completed))
+    ).all()
+    out: dict[uuid.UUID, tuple[int, int]] = {}
+    for parent_id, completed, n in rows:
+        if parent_id is None:
+            continue
+        done, total = out.get(parent_id, (0, 0))
+        out[parent_id] = (done + (n if completed else 0), total + n)
+    return out
 
 
 def _check_assignee(session: Session, project_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:
@@ -329,10 +412,27 @@ def update_task(
     is journaled with nothing to undo, and keeps ``updated_at``.
     """
     changes = _validate(TaskUpdate, data).model_dump(exclude_unset=True)
+    requested = dict(changes)  # the journal's command: what was asked, not what follows from it
     task = _lock_tasks(session, user_id=user_id, task_ids=[task_id])[0]
-    for name in ("title", "priority", "tags", "description", "project_id"):
+    for name in ("title", "priority", "tags", "description", "project_id", "reminders"):
         if name in changes and changes[name] is None:
             raise InvalidInputError(f"{name} can't be empty.")
+    if changes.get("parent_id") is not None:
+        parent = _check_parent(session, user_id, task, changes["parent_id"])
+        if changes.get("project_id", parent.project_id) != parent.project_id:
+            raise InvalidInputError("A subtask is in its parent's project.")
+        changes["project_id"] = parent.project_id
+    elif "project_id" in changes and task.parent_id is not None and "parent_id" not in changes:
+        parent_project = session.exec(select(Task.project_id).where(Task.id == task.parent_id)).first()
+        if parent_project != changes["project_id"]:
+            changes["parent_id"] = None  # moved away from its parent's project: a task of its own
+    if "due_date" in changes and changes["due_date"] is None:
+        changes["due_time"] = None  # a time needs a date
+    elif changes.get("due_time") is not None and changes.get("due_date", task.due_date) is None:
+        changes["due_date"] = user_today(session, user_id=user_id)
+    first_time = changes.get("due_time") is not None and task.due_time is None
+    if first_time and not task.reminders and "reminders" not in changes:
+        changes["reminders"] = _default_reminders(session, user_id)
     target = changes.get("project_id", task.project_id)
     if target != task.project_id:
         get_project(session, user_id=user_id, project_id=target, need=WRITE)
@@ -343,7 +443,7 @@ def update_task(
         _check_assignee(session, target, changes["assignee_id"])
     before = snapshot(task)
     operation_type = _kind_of_update(changes)
-    command = {"action": "update", "task_id": str(task.id), **_json(changes)}
+    command = {"action": "update", "task_id": str(task.id), **_json(requested)}
     completed = changes.pop("completed", None)
     for name, value in changes.items():
         setattr(task, name, value)
@@ -353,17 +453,57 @@ def update_task(
     if changed:
         task.updated_at = utcnow()
     session.add(task)
+    moved = _move_subtasks(session, task) if "project_id" in changes else []
+    reminders.sync(session, task)
     record_change(
         session,
         user_id=user_id,
         origin=origin,
         operation_type=operation_type,
         command=command,
-        before=[(task.id, before)] if changed else [],
-        after=[task],
+        before=([(task.id, before)] if changed else []) + [(t.id, snap) for t, snap in moved],
+        after=[task, *(t for t, _ in moved)],
         task_id=task.id,
     )
     return task
+
+
+def _check_parent(session: Session, user_id: uuid.UUID, task: Task, parent_id: uuid.UUID) -> Task:
+    """The new parent of ``task``, refused when it would make a loop or go too deep."""
+    parent = _lock_tasks(session, user_id=user_id, task_ids=[parent_id])[0]
+    below = descendants(session, [task.id])
+    if parent.id == task.id or parent.id in below:
+        raise InvalidInputError("A task can't be a subtask of itself or of its own subtasks.")
+    height, frontier = 1, [task.id]
+    while frontier:
+        frontier = list(session.exec(select(Task.id).where(col(Task.parent_id).in_(frontier))).all())
+        height += 1 if frontier else 0
+    if _depth(session, parent) + height > DEPTH_MAX:
+        raise InvalidInputError(f"Subtasks go at most {DEPTH_MAX} levels deep.")
+    return parent
+
+
+def _move_subtasks(session: Session, task: Task) -> list[tuple[Task, dict[str, Any]]]:
+    """Move ``task``'s subtasks (all levels) into its project, as their ``before`` snapshots.
+
+    Assignees who are not members there are unassigned, as for the task itself.
+    """
+    moved: list[tuple[Task, dict[str, Any]]] = []
+    below = descendants(session, [task.id])
+    for sub in _lock_rows(session, below).values():
+        if sub.project_id == task.project_id:
+            continue
+        snap = snapshot(sub)
+        sub.project_id = task.project_id
+        if sub.assignee_id is not None and not is_member(
+            session, project_id=task.project_id, user_id=sub.assignee_id
+        ):
+            sub.assignee_id = None
+        sub.updated_at = utcnow()
+        session.add(sub)
+        reminders.sync(session, sub)
+        moved.append((sub, snap))
+    return moved
 
 
 def _kind_of_update(changes: dict[str, Any]) -> OperationType:
@@ -379,10 +519,14 @@ def _kind_of_update(changes: dict[str, Any]) -> OperationType:
 
 
 def _json(changes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, uuid.UUID) else v)
-        for k, v in changes.items()
-    }
+    def plain(value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, time):
+            return value.strftime("%H:%M")
+        return str(value) if isinstance(value, uuid.UUID) else value
+
+    return {name: plain(value) for name, value in changes.items()}
 
 
 def next_due(due: date, recurrence: str) -> date:
@@ -418,24 +562,57 @@ def _complete_one(
     _apply_completion(task, True)
     task.updated_at = utcnow()
     session.add(task)
+    reminders.sync(session, task)
     following = _following_due(task, today)
     if following is not None and not _has_occurrence(session, task, following):
-        nxt = Task(
-            user_id=task.user_id,
-            project_id=task.project_id,
-            assignee_id=task.assignee_id,
-            title=task.title,
-            description=task.description,
-            priority=task.priority,
-            tags=list(task.tags),
-            recurrence=task.recurrence,
-            due_date=following,
-        )
+        days = (following - task.due_date).days if task.due_date else 0
+        nxt = _copy(task, parent_id=task.parent_id, due_date=following, days=days)
         session.add(nxt)
         session.flush()
         before.append((nxt.id, None))
         added.append(nxt)
+        reminders.sync(session, nxt)
+        before += _copy_subtasks(session, task, nxt, days, added)
     return before
+
+
+def _copy(task: Task, *, parent_id: uuid.UUID | None, due_date: date | None, days: int) -> Task:
+    """An open copy of ``task`` (a recurring task's next occurrence, or one of its subtasks)."""
+    return Task(
+        user_id=task.user_id,
+        project_id=task.project_id,
+        parent_id=parent_id,
+        assignee_id=task.assignee_id,
+        title=task.title,
+        description=task.description,
+        priority=task.priority,
+        tags=list(task.tags),
+        recurrence=task.recurrence,
+        due_date=due_date,
+        due_time=task.due_time if due_date else None,
+        reminders=reminders.shift(task.reminders or [], days) if due_date else [],
+    )
+
+
+def _copy_subtasks(
+    session: Session, task: Task, nxt: Task, days: int, added: list[Task]
+) -> list[tuple[uuid.UUID, dict[str, Any] | None]]:
+    """The next occurrence gets the series' subtasks again, all open (their dates move along)."""
+    created: list[tuple[uuid.UUID, dict[str, Any] | None]] = []
+    children = session.exec(
+        select(Task).where(Task.parent_id == task.id).order_by(col(Task.created_at))
+    ).all()
+    for child in children:
+        due = child.due_date + timedelta(days=days) if child.due_date else None
+        copy = _copy(child, parent_id=nxt.id, due_date=due, days=days)
+        copy.recurrence = None
+        session.add(copy)
+        session.flush()
+        reminders.sync(session, copy)
+        created.append((copy.id, None))
+        added.append(copy)
+        created += _copy_subtasks(session, child, copy, days, added)
+    return created
 
 
 def _has_occurrence(session: Session, task: Task, due: date) -> bool:
@@ -481,8 +658,15 @@ def bulk_complete(
         return []
     before: list[tuple[uuid.UUID, dict[str, Any] | None]] = []
     added: list[Task] = []
-    for task in tasks:
-        before += _complete_one(session, task, today or date.today(), added)
+    named = {task.id for task in tasks}
+    # A parent completes with its open subtasks (one change, one undo); the page asks first.
+    below = [
+        tid for tid in descendants(session, [t.id for t in tasks if not t.completed]) if tid not in named
+    ]
+    subtasks = [t for t in _lock_rows(session, below).values() if not t.completed]
+    today = today or user_today(session, user_id=user_id)
+    for task in [*subtasks, *tasks]:
+        before += _complete_one(session, task, today, added)
     record_change(
         session,
         user_id=user_id,
@@ -490,7 +674,7 @@ def bulk_complete(
         operation_type=OperationType.complete,
         command={"action": "complete", "task_ids": [str(t.id) for t in tasks]},
         before=before,
-        after=[*tasks, *added],
+        after=[*tasks, *subtasks, *added],
         task_id=tasks[0].id if len(tasks) == 1 else None,
     )
     return tasks
@@ -510,6 +694,7 @@ def reopen_task(
         _apply_completion(task, False)
         task.updated_at = utcnow()
         session.add(task)
+        reminders.sync(session, task)
     record_change(
         session,
         user_id=user_id,
@@ -533,14 +718,17 @@ def delete_task(
 def bulk_delete(
     session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str], origin: Origin = PAGE
 ) -> list[Task]:
-    """Delete several tasks as one undoable change (all or nothing)."""
+    """Delete several tasks, with their subtasks, as one undoable change (all or nothing)."""
     tasks = _lock_tasks(session, user_id=user_id, task_ids=task_ids)
     if not tasks:
         return []
-    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(t.id, snapshot(t)) for t in tasks]
-    for task in tasks:
+    named = {task.id for task in tasks}
+    below = _lock_rows(session, [t for t in descendants(session, list(named)) if t not in named])
+    gone = [*tasks, *below.values()]
+    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = [(t.id, snapshot(t)) for t in gone]
+    for task in _children_first(gone):
         session.delete(task)
-    session.flush()
+        session.flush()
     record_change(
         session,
         user_id=user_id,
@@ -552,6 +740,20 @@ def bulk_delete(
         task_id=tasks[0].id if len(tasks) == 1 else None,
     )
     return tasks
+
+
+def _children_first(tasks: Sequence[Task]) -> list[Task]:
+    """``tasks`` ordered so that a subtask comes before its parent (deletes), reversed for inserts."""
+    ids = {t.id for t in tasks}
+    by_id = {t.id: t for t in tasks}
+
+    def depth(task: Task) -> int:
+        n, parent = 0, task.parent_id
+        while parent in ids and n <= DEPTH_MAX:
+            n, parent = n + 1, by_id[parent].parent_id
+        return n
+
+    return sorted(tasks, key=depth, reverse=True)
 
 
 @dataclass
@@ -649,6 +851,7 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
     titles: list[str] = []
     entries = op.undo_state or []
     rows = _lock_rows(session, [uuid.UUID(entry["id"]) for entry in entries])
+    removed: list[Task] = []
     for entry in entries:
         tid = uuid.UUID(entry["id"])
         current = rows.get(tid)
@@ -658,7 +861,7 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
         if before is None:
             if current is not None:
                 titles.append(current.title)
-                session.delete(current)
+                removed.append(current)
             continue
         values = TaskPublic.model_validate(before).model_dump()
         values.pop("id")
@@ -676,9 +879,17 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
         else:
             for name, value in values.items():
                 setattr(current, name, value)
-        session.add(current)
         restored.append(current)
         titles.append(current.title)
+    for task in _children_first(removed):
+        session.delete(task)
+        session.flush()
+    for task in reversed(_children_first(restored)):  # a parent before its subtasks
+        if task.parent_id is not None and session.get(Task, task.parent_id) is None:
+            task.parent_id = None  # its parent is gone since: a task of its own
+        session.add(task)
+        session.flush()
+        reminders.sync(session, task)
     session.add(op)
     session.flush()
     return UndoResult(operation_type=op.operation_type, tasks=restored, titles=titles)

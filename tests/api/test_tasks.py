@@ -18,7 +18,7 @@ from tests.api.conftest import ApiUser, assert_error, create_task
 
 TASK_KEYS = {
     "id", "project_id", "assignee_id", "title", "description", "completed", "completed_at", "priority",
-    "tags", "due_date", "recurrence", "created_at", "updated_at",
+    "tags", "due_date", "recurrence", "due_time", "parent_id", "reminders", "created_at", "updated_at",
 }  # fmt: skip
 
 
@@ -128,6 +128,7 @@ def test_tasks_create_201(api: TestClient, alice: ApiUser) -> None:
     # No project given: the creator's Inbox, assigned to nobody.
     [inbox] = [p for p in api.get("/api/projects", headers=alice.headers).json()["data"] if p["inbox"]]
     assert (task["project_id"], task["assignee_id"]) == (inbox["id"], None)
+    assert (task["due_time"], task["parent_id"], task["reminders"]) == (None, None, [])
     full = create_task(
         api,
         alice,

@@ -14,6 +14,8 @@ from app import migrations
 from app.core.db import make_engine
 
 EXPECTED_TABLES = {
+    "reminders",
+    "notifications",
     "users",
     "tasks",
     "threads",

@@ -367,6 +367,9 @@ def test_journal_create_writes_one_row(session, user):
         "completed": False,
         "project_id": str(task.project_id),
         "assignee_id": None,
+        "due_time": None,
+        "parent_id": None,
+        "reminders": [],
     }
     assert op.undo_state == [{"id": str(task.id), "before": None, "after": snapshot(task)}]
 
