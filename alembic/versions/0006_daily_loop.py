@@ -39,7 +39,7 @@ EXPRESSION_INDEXES = (
     ("ix_tasks_assignee_open_due", "assignee_id"),
 )
 """0004's list-order indexes: SQLite's batch copy of ``tasks`` can't carry them, so they are
-dropped before it and made again after."""
+dropped before it and made again after, with the due time in the order (a day's timed tasks by time)."""
 
 
 def _drop_expression_indexes() -> None:
@@ -47,12 +47,20 @@ def _drop_expression_indexes() -> None:
         op.drop_index(name, table_name="tasks")
 
 
-def _create_expression_indexes() -> None:
+def _create_expression_indexes(*, with_time: bool) -> None:
     for name, column in EXPRESSION_INDEXES:
+        order = [sa.text("(due_time IS NULL)"), "due_time"] if with_time else []
         op.create_index(
             name,
             "tasks",
-            [column, "completed", sa.text("(due_date IS NULL)"), "due_date", sa.text("created_at DESC")],
+            [
+                column,
+                "completed",
+                sa.text("(due_date IS NULL)"),
+                "due_date",
+                *order,
+                sa.text("created_at DESC"),
+            ],
         )
 
 
@@ -67,7 +75,7 @@ def upgrade() -> None:
         batch.create_check_constraint("ck_tasks_time_needs_date", "due_time IS NULL OR due_date IS NOT NULL")
     with op.batch_alter_table("tasks") as batch:
         batch.alter_column("reminders", server_default=None)
-    _create_expression_indexes()
+    _create_expression_indexes(with_time=True)  # on a day, timed tasks first, by time
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("default_reminder", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("email_reminders", sa.Boolean(), nullable=False, server_default=sa.true()))
@@ -136,4 +144,4 @@ def downgrade() -> None:
         batch.drop_constraint("fk_tasks_parent_id", type_="foreignkey")
         for name in ("reminders", "parent_id", "due_time"):
             batch.drop_column(name)
-    _create_expression_indexes()
+    _create_expression_indexes(with_time=False)

@@ -113,13 +113,16 @@ class Task(SQLModel, table=True):
         sa.Index("ix_tasks_user_completed", "user_id", "completed"),
         sa.Index("ix_tasks_user_due", "user_id", "due_date"),
         # A project's list and "assigned to me" read in the order they show (bench/store.py: no sort
-        # of the whole project): due first (no due date last), then newest; or newest.
+        # of the whole project): due first (no due date last; on a day, timed ones first by time), then
+        # newest; or newest.
         sa.Index(
             "ix_tasks_project_open_due",
             "project_id",
             "completed",
             sa.text("(due_date IS NULL)"),
             "due_date",
+            sa.text("(due_time IS NULL)"),
+            "due_time",
             sa.text("created_at DESC"),
         ),
         sa.Index("ix_tasks_project_open_created", "project_id", "completed", "created_at"),
@@ -129,6 +132,8 @@ class Task(SQLModel, table=True):
             "completed",
             sa.text("(due_date IS NULL)"),
             "due_date",
+            sa.text("(due_time IS NULL)"),
+            "due_time",
             sa.text("created_at DESC"),
         ),
         sa.Index("ix_tasks_assignee_open_created", "assignee_id", "completed", "created_at"),

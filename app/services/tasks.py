@@ -119,12 +119,9 @@ def _escape_like(text: str) -> str:
 
 
 def _filtered(user_id: uuid.UUID, query: TaskQuery, today: date) -> Any:
+    stmt = select(Task).where(col(Task.project_id).in_(visible_projects(user_id)))
     if query.project_id is not None:  # one project: its index serves it, membership still checked
-        stmt = select(Task).where(
-            Task.project_id == query.project_id, col(Task.project_id).in_(visible_projects(user_id))
-        )
-    else:
-        stmt = select(Task).where(col(Task.project_id).in_(visible_projects(user_id)))
+        stmt = stmt.where(Task.project_id == query.project_id)
     if query.assignee_id is not None:
         stmt = stmt.where(Task.assignee_id == query.assignee_id)
     elif query.unassigned:
