@@ -38,6 +38,9 @@ EXPECTED = {
     "/api/me/export": {"get"},
     "/api/me/deletion-preview": {"get"},
     "/api/me/password": {"post"},
+    "/api/me/settings": {"get", "patch"},
+    "/api/me/notifications": {"get"},
+    "/api/me/notifications/read": {"post"},
 }
 PUBLIC = {("/api/auth/token", "post"), ("/api/health/live", "get"), ("/api/health/ready", "get")}
 

@@ -17,6 +17,10 @@ from app.api.deps import CurrentUser, SessionDep, Token
 from app.api.schemas import ERRORS, TASK_EXAMPLE, OkResponse
 from app.core.inputs import Text
 from app.services import account as account_service
+from app.services import daily_settings
+from app.services import notifications as notification_service
+from app.services.daily_settings import DailySettings, DailySettingsUpdate
+from app.views.notifications import bell
 
 router = APIRouter(prefix="/me", tags=["account"], responses=ERRORS)
 
@@ -190,3 +194,96 @@ def deletion_preview(session: SessionDep, user: CurrentUser) -> DeletionPreview:
 def delete_account(body: PasswordConfirm, session: SessionDep, user: CurrentUser) -> OkResponse:
     account_service.delete_account(session, user_id=user.id, password=body.password)
     return OkResponse()
+
+
+# ----- the daily loop: settings and the bell (issue 17) -------------------------------------------
+
+
+@router.get("/settings", response_model=DailySettings, summary="Your time zone, reminders and digest")
+def get_settings(session: SessionDep, user: CurrentUser) -> DailySettings:
+    return daily_settings.read_settings(user)
+
+
+@router.patch(
+    "/settings",
+    response_model=DailySettings,
+    summary="Change your time zone, default reminder, reminder emails or daily digest",
+)
+def update_settings(body: DailySettingsUpdate, session: SessionDep, user: CurrentUser) -> DailySettings:
+    return daily_settings.update_settings(session, user_id=user.id, **body.model_dump(exclude_unset=True))
+
+
+NOTIFICATION_EXAMPLE: dict[str, Any] = {
+    "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "kind": "reminder",
+    "kind_label": "Reminder",
+    "title": "Call mom",
+    "body": "Due today 17:00",
+    "when": "5 min ago",
+    "created_at": "2026-12-05T16:55:00+00:00",
+    "unread": True,
+    "task_id": "3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d",
+}
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [NOTIFICATION_EXAMPLE]})
+    id: uuid.UUID
+    kind: Literal["reminder", "missed", "failed", "digest"] = Field(
+        description="reminder: it arrived; missed: it fell due while nobody could send it; "
+        "failed: its email could not be sent; digest: the daily digest went out."
+    )
+    kind_label: str = Field(description='The kind in words: "Reminder", "Missed reminder"...')
+    title: str
+    body: str
+    when: str = Field(description='On your clock, in words: "just now", "5 min ago", "today 17:00".')
+    created_at: datetime
+    unread: bool
+    task_id: uuid.UUID | None = Field(description="Its task; null when the task has since been deleted.")
+
+
+class NotificationsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"unread": 1, "data": [NOTIFICATION_EXAMPLE]}]})
+    unread: int = Field(
+        description="How many of your notifications are unread (all of them, not only these)."
+    )
+    data: list[NotificationOut] = Field(description="Your newest notifications, newest first (at most 30).")
+
+
+class MarkRead(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"ids": ["7c9e6679-7425-40de-944b-e07fc1f90ae7"]}, {}]},
+    )
+    ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=200, description="The notifications to mark read; leave out for all."
+    )
+
+
+class MarkedRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ok": True, "marked": 3, "unread": 0}]})
+    ok: bool = True
+    marked: int = Field(description="How many were unread and are now read.")
+    unread: int = Field(description="How many stay unread.")
+
+
+@router.get("/notifications", response_model=NotificationsOut, summary="Your bell: recent notifications")
+def list_notifications(session: SessionDep, user: CurrentUser) -> NotificationsOut:
+    view = bell(session, user_id=user.id)
+    return NotificationsOut.model_validate(
+        {
+            "unread": view.unread,
+            "data": [{**vars(i), "task_id": i.task_id or None} for i in view.items],
+        }
+    )
+
+
+@router.post(
+    "/notifications/read",
+    response_model=MarkedRead,
+    summary="Mark notifications read (all of them when no ids are given)",
+)
+def mark_read(session: SessionDep, user: CurrentUser, body: MarkRead | None = None) -> MarkedRead:
+    ids = body.ids if body is not None else None
+    marked = notification_service.mark_read(session, user_id=user.id, ids=ids)
+    return MarkedRead(marked=marked, unread=notification_service.unread_count(session, user_id=user.id))
