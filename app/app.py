@@ -19,6 +19,7 @@ from app.api.main import create_api
 from app.core.config import get_settings
 from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
 from app.mcp_server import mcp_lifespan
+from app.orchestration.reminders import run_scheduler
 from app.orchestration.runner import recover_at_start_up
 from app.pages.chat import chat_page
 from app.pages.login import login_page, signup_page
@@ -165,6 +166,7 @@ app.add_page(
 app.register_lifespan_task(recover_at_start_up)
 app.register_lifespan_task(mcp_lifespan)
 app.register_lifespan_task(purge_daily)  # chat retention: at start-up, then every 24 h
+app.register_lifespan_task(run_scheduler)  # reminders and digests: each sent once across instances
 refreshes(ChatState)
 refreshes(TasksState)
 app.register_lifespan_task(listen_live)  # rx.App given as `app`; teammates' changes refresh open pages

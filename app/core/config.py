@@ -109,6 +109,42 @@ class Settings(BaseSettings):
         description="Comma-separated proxy addresses (or networks, or *) whose X-Forwarded-For is believed.",
     )
 
+    smtp_url: str = Field(
+        default="",
+        repr=False,  # holds the mail account's password
+        description=(
+            "Where reminder and digest emails go: smtp://user:pass@host:587?starttls=1 or "
+            "smtps://user:pass@host:465; unset: reminders arrive in the app only."
+        ),
+    )
+    mail_from: str = Field(default="Ticked <ticked@localhost>", description="The emails' From address.")
+    public_url: str = Field(
+        default="",
+        description=(
+            "The app's public address for the links in emails (Complete, Snooze); default: "
+            "REFLEX_API_URL, else http://localhost:8000."
+        ),
+    )
+    reflex_api_url: str = Field(
+        default="",
+        exclude=True,
+        description="Reflex's public backend address; read only as the default of ``public_url``.",
+    )
+    reminder_poll_seconds: float = Field(
+        default=5.0, gt=0, description="How often each instance's scheduler looks for due reminders."
+    )
+    reminder_lease_seconds: int = Field(
+        default=300,
+        ge=30,
+        description="After this long, a reminder claimed by an instance that never finished is taken over.",
+    )
+    reminder_max_attempts: int = Field(
+        default=5, ge=1, description="Email attempts per reminder before it is marked failed."
+    )
+    reminder_retry_seconds: float = Field(
+        default=60.0, gt=0, description="First email retry delay; doubles with each further failure."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _strip(cls, value: str) -> str:
@@ -169,6 +205,11 @@ class Settings(BaseSettings):
         """
         raw = self.encryption_key or _read_or_create_key_file(self.encryption_key_path)
         return [part.strip() for part in raw.replace("\n", ",").split(",") if part.strip()]
+
+    @property
+    def link_base_url(self) -> str:
+        """Where the links in emails point: ``PUBLIC_URL``, else ``REFLEX_API_URL``, else the dev backend."""
+        return (self.public_url.strip() or self.reflex_api_url.strip() or "http://localhost:8000").rstrip("/")
 
     @property
     def cors_origins(self) -> list[str]:
