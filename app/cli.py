@@ -14,15 +14,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_DEPTH
+from app.models import Task, User
 from app.models.project import PROJECT_COLORS
 from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STATUS_FILTERS
 from app.services import auth as auth_service
 from app.services import clock
 from app.services import projects as project_service
+from app.services import reminders as reminder_service
 from app.services import tasks as task_service
 from app.services.errors import InvalidInputError, NotFoundError, ServiceError, require_text
 from app.services.operations import Origin
@@ -30,7 +32,7 @@ from app.services.operations import Origin
 CLI = Origin(source="cli")
 
 
-def _user(session: Session, email: str):
+def _user(session: Session, email: str) -> User:
     user = auth_service.get_user_by_email(session, email=email)
     if user is None:
         raise NotFoundError(f"No user with email {email}.")
@@ -66,6 +68,10 @@ def cmd_tasks_add(args: argparse.Namespace) -> None:
         data["due_date"] = args.due
     if args.recurrence:
         data["recurrence"] = args.recurrence
+    if args.due_time:
+        data["due_time"] = args.due_time
+    if args.remind:
+        data["reminders"] = [{"at": at} for at in args.remind]
     with session_scope() as session:
         user = _user(session, args.user)
         if args.project:
@@ -73,18 +79,47 @@ def cmd_tasks_add(args: argparse.Namespace) -> None:
             data["project_id"] = project.id
         if args.assignee:
             data["assignee_id"] = _user(session, args.assignee).id
+        if args.parent:
+            data["parent_id"] = _parent(session, user.id, args.parent).id
         task = task_service.create_task(session, user_id=user.id, data=data, origin=CLI)
         _print_json(_task_json(session, [task])[0])
 
 
+def _parent(session: Session, user_id: Any, title: str) -> Task:
+    """The user's task titled ``title`` (any case; an open one wins over completed ones)."""
+    key = " ".join(title.split()).casefold()
+    found = [
+        t
+        for t in task_service.list_tasks(
+            session, user_id=user_id, query=task_service.TaskQuery(search=" ".join(title.split()), limit=500)
+        )
+        if t.title.casefold() == key
+    ]
+    open_ones = [t for t in found if not t.completed]
+    found = open_ones or found
+    if not found:
+        raise NotFoundError(f"No task titled {title.strip()!r} to be the parent.")
+    if len(found) > 1:
+        raise InvalidInputError(f"{len(found)} tasks are titled {title.strip()!r}: rename one first.")
+    return found[0]
+
+
 def _task_json(session: Session, tasks: list[Any]) -> list[dict[str, Any]]:
-    """Tasks as the CLI prints them: every field, plus the project's name and the assignee's email."""
+    """Tasks as the CLI prints them: every field, plus the project's name, the assignee's email,
+    the parent's title and the reminders as local ``YYYY-MM-DDTHH:MM`` times (soonest first)."""
     labels = project_service.task_labels(session, tasks)
+    parent_ids = list({t.parent_id for t in tasks if t.parent_id is not None})
+    parents: dict[Any, str] = {}
+    if parent_ids:
+        rows = session.exec(select(Task.id, Task.title).where(col(Task.id).in_(parent_ids))).all()
+        parents = {tid: str(title) for tid, title in rows}
     return [
         {
             **task_service.to_public(t).to_json(),
             "project": labels[t.id]["project"],
             "assignee": labels[t.id]["assignee"],
+            "parent": parents.get(t.parent_id) if t.parent_id is not None else None,
+            "reminders": reminder_service.local_iso(t),
         }
         for t in tasks
     ]
@@ -117,7 +152,7 @@ def cmd_tasks_list(args: argparse.Namespace) -> None:
     if not tasks:
         print("No tasks.")
     for i, t in enumerate(tasks, 1):
-        due = f" (due {t['due_date']})" if t["due_date"] else ""
+        due = f" (due {t['due_date']}{' ' + t['due_time'] if t['due_time'] else ''})" if t["due_date"] else ""
         tags = "".join(f" #{tag}" for tag in t["tags"])
         print(f"{i:>3}. [{'x' if t['completed'] else ' '}] {t['title']}{due} [{t['priority']}]{tags}")
 
@@ -282,6 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--done", action="store_true", help="create it already completed")
     add.add_argument("--project", help="the project's name (default: the user's Inbox)")
     add.add_argument("--assignee", help="a member's email")
+    add.add_argument(
+        "--due-time", help="HH:MM (24-hour) on the due date, in the user's zone (default date: today)"
+    )
+    add.add_argument(
+        "--remind",
+        action="append",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="a reminder at this local time (repeat for several)",
+    )
+    add.add_argument("--parent", help="make it a subtask of the user's task with this title")
     add.set_defaults(func=cmd_tasks_add)
     lst = tasks.add_parser("list", help="list a user's tasks")
     lst.add_argument("--user", required=True)

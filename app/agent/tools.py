@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import col, select
 
 from app.agent.types import Tool, ToolContext, ToolError, ToolResult
 from app.models import OperationType, User
@@ -20,6 +21,8 @@ from app.models.comment import COMMENT_MAX
 from app.models.project import PROJECT_COLORS, PROJECT_NAME_MAX
 from app.models.task import (
     DESCRIPTION_MAX,
+    REMINDER_BEFORE_MAX,
+    REMINDERS_MAX,
     TITLE_MAX,
     DueFilter,
     Priority,
@@ -30,8 +33,10 @@ from app.models.task import (
     Task,
 )
 from app.services import activity as activity_service
+from app.services import clock
 from app.services import comments as comment_service
 from app.services import projects as project_service
+from app.services import reminders as reminder_service
 from app.services import tasks as task_service
 from app.services.errors import NotFoundError
 
@@ -40,6 +45,13 @@ MAX_LISTED = 50
 
 class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+TIME_HELP = "HH:MM (24-hour) on the due date, in the user's time zone, e.g. 17:00."
+REMINDERS_HELP = (
+    'Each {"at": "YYYY-MM-DDTHH:MM"} (the user\'s local time) or {"before": minutes} (before the due '
+    "time; a due date without a time counts from 09:00)."
+)
 
 
 class AddTaskArgs(_Args):
@@ -61,6 +73,15 @@ class AddTaskArgs(_Args):
         max_length=320,
         description="Assign it to a member of that project: their id, email, name, or 'me'.",
     )
+    due_time: str | None = Field(
+        default=None, description=TIME_HELP + " Without a due_date it is today at that time."
+    )
+    parent_id: str | None = Field(
+        default=None, max_length=TITLE_MAX, description="Make it a subtask of this task: its id or its title."
+    )
+    reminders: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=REMINDERS_MAX, description=REMINDERS_HELP
+    )
 
 
 PROJECT_HELP = "A project the user is a member of: its id or its name ('Inbox' is their personal list)."
@@ -78,6 +99,9 @@ class ListTasksArgs(_Args):
     project: str | None = Field(default=None, max_length=PROJECT_NAME_MAX, description=PROJECT_HELP)
     assignee: str | None = Field(default=None, max_length=320, description=PERSON_HELP)
     unassigned: bool = Field(default=False, description="Only tasks assigned to nobody.")
+    within_days: int | None = Field(
+        default=None, ge=0, le=366, description="Only open tasks due from today to this many days ahead."
+    )
 
 
 class SearchTasksArgs(_Args):
@@ -110,6 +134,50 @@ class UpdateTaskArgs(_Args):
         default=None,
         max_length=320,
         description="Assign it to a member of its project (id, email, name or 'me'); null unassigns.",
+    )
+    due_time: str | None = Field(default=None, description=TIME_HELP + " null clears the time.")
+    parent_id: str | None = Field(
+        default=None,
+        max_length=TITLE_MAX,
+        description="Make it a subtask of this task (its id or title); null makes it a task of its own.",
+    )
+    reminders: list[dict[str, Any]] | None = Field(
+        default=None,
+        max_length=REMINDERS_MAX,
+        description="Replaces its reminders ([] removes them). " + REMINDERS_HELP,
+    )
+
+
+class AddSubtasksArgs(_Args):
+    parent_id: str = Field(
+        min_length=1, max_length=TITLE_MAX, description="The parent task: its id or title."
+    )
+    titles: list[str] = Field(
+        min_length=1, max_length=50, description="The subtasks to add, in order (one change, one undo)."
+    )
+
+
+class AddReminderArgs(_Args):
+    task_id: str = Field(description="The task's id (UUID).")
+    at: str | None = Field(
+        default=None, description="When to remind: YYYY-MM-DDTHH:MM in the user's local time."
+    )
+    before: int | None = Field(
+        default=None, ge=0, le=REMINDER_BEFORE_MAX, description="Or: this many minutes before the due time."
+    )
+
+
+class MyDayArgs(_Args):
+    limit: int = Field(default=MAX_LISTED, ge=1, le=200)
+    project: str | None = Field(default=None, max_length=PROJECT_NAME_MAX, description=PROJECT_HELP)
+
+
+class RescheduleOverdueArgs(_Args):
+    due_date: date = Field(description="The new due date for every overdue task (YYYY-MM-DD).")
+    task_ids: list[str] | None = Field(
+        default=None,
+        max_length=2000,
+        description="Only these overdue tasks (the ones the user confirmed); default: all of them.",
     )
 
 
@@ -185,6 +253,40 @@ class TaskChanged(TaskRef):
     task: dict[str, Any]
 
 
+class SubtasksAdded(ToolResult):
+    """Subtasks added to a task as one change (one undo removes them all)."""
+
+    status: Literal["created"] = "created"
+    task_id: str
+    """The parent's id."""
+    title: str
+    """The parent's title."""
+    count: int
+    task_ids: list[str]
+    titles: list[str]
+    tasks: list[dict[str, Any]]
+
+
+class MyDay(ToolResult):
+    """The Today view: open tasks overdue or due today (in the user's zone), soonest first."""
+
+    today: str
+    tasks: list[dict[str, Any]]
+    count: int
+    overdue: int
+    due_today: int
+
+
+class Rescheduled(ToolResult):
+    """Overdue tasks moved to one date as one change (one undo moves them all back)."""
+
+    status: Literal["updated"] = "updated"
+    due_date: str
+    count: int
+    task_ids: list[str]
+    titles: list[str]
+
+
 class TaskList(ToolResult):
     """Listed tasks (at most ``limit``), how many matched, and the filters applied."""
 
@@ -250,17 +352,30 @@ class Undone(ToolResult):
 
 def public_tasks(session: Any, tasks: list[Task]) -> list[dict[str, Any]]:
     """Tasks' public JSON with where they are and who has them: ``project`` (its name, "Inbox" for
-    an inbox), ``assignee`` (email) and ``assignee_name``, as every surface shows a task."""
+    an inbox), ``assignee`` (email) and ``assignee_name``, as every surface shows a task; for the
+    daily loop, ``parent`` (the parent task's title), ``subtasks`` (``{"done", "total"}`` of its
+    direct subtasks, when it has any) and ``reminder_times`` (local ``YYYY-MM-DDTHH:MM``, soonest first).
+    """
     labels = project_service.task_labels(session, tasks)
+    parent_ids = {t.parent_id for t in tasks if t.parent_id is not None}
+    parents: dict[uuid.UUID, str] = {}
+    if parent_ids:
+        rows = session.exec(select(Task.id, Task.title).where(col(Task.id).in_(list(parent_ids)))).all()
+        parents = {tid: str(title) for tid, title in rows}
+    progress = task_service.subtask_progress(session, [t.id for t in tasks])
     out = []
     for task in tasks:
         label = labels.get(task.id, {})
+        done_total = progress.get(task.id)
         out.append(
             {
                 **task_service.to_public(task).to_json(),
                 "project": label.get("project"),
                 "assignee": label.get("assignee"),
                 "assignee_name": label.get("assignee_name"),
+                "parent": parents.get(task.parent_id) if task.parent_id else None,
+                "subtasks": {"done": done_total[0], "total": done_total[1]} if done_total else None,
+                "reminder_times": reminder_service.local_iso(task),
             }
         )
     return out
@@ -344,8 +459,37 @@ def resolve_person(ctx: ToolContext, ref: str, projects: list[Any] | None = None
     return _one_person(" ".join(ref.split()), list(found.values()), where)
 
 
+def resolve_task(ctx: ToolContext, ref: str) -> Task:
+    """The task ``ref`` names: its id, else its title (exactly, else the one title containing it)."""
+    tid = project_service.parse_id(ref)
+    if tid is not None:
+        return task_service.get_task(ctx.session, user_id=ctx.user_id, task_id=tid)
+    said = " ".join(ref.split())
+    found = task_service.list_tasks(
+        ctx.session, user_id=ctx.user_id, query=task_service.TaskQuery(search=said, limit=200)
+    )
+    key = said.casefold()
+    for pick in (
+        [t for t in found if t.title.casefold() == key],
+        [t for t in found if key in t.title.casefold()],
+    ):
+        open_ones = [t for t in pick if not t.completed]
+        pick = open_ones if len(open_ones) == 1 else pick
+        if len(pick) == 1:
+            return pick[0]
+        if len(pick) > 1:
+            names = ", ".join(f"“{t.title}” ({t.id})" for t in pick[:5])
+            raise ToolError(
+                f"Several tasks match “{said}”: {names}. Give the task's id. Nothing was changed."
+            )
+    raise ToolError(f"You have no task called “{said}”. Nothing was changed.")
+
+
 def _task_fields(ctx: ToolContext, data: dict[str, Any], *, project_of: Any = None) -> dict[str, Any]:
-    """``project_id`` and ``assignee_id`` given as names turned into ids (ids pass through)."""
+    """``project_id``, ``assignee_id`` and ``parent_id`` given as names or titles turned into ids
+    (ids pass through)."""
+    if isinstance(data.get("parent_id"), str):
+        data["parent_id"] = resolve_task(ctx, data["parent_id"]).id
     if data.get("project_id") is not None:
         data["project_id"] = resolve_project(ctx, str(data["project_id"]), need=project_service.WRITE).id
     if data.get("assignee_id") is not None:
@@ -388,6 +532,7 @@ def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> TaskList:
         search=args.search,
         sort=args.sort,
         unassigned=args.unassigned,
+        within_days=args.within_days,
     )
     tasks = _listing(ctx, query, args.project, args.assignee)
     return TaskList(
@@ -395,11 +540,12 @@ def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> TaskList:
     )
 
 
-_TEAM_FILTERS = ("project", "assignee", "unassigned")
+_TEAM_FILTERS = ("project", "assignee", "unassigned", "within_days")
 
 
 def _filters(args: ListTasksArgs) -> dict[str, Any]:
-    """The filters applied: the first seven always (clients read them), the team ones when given."""
+    """The filters applied: the first seven always (clients read them), the others (team ones, the
+    day window) when given."""
     given = args.model_dump()
     return {k: v for k, v in given.items() if k not in _TEAM_FILTERS or v not in (None, False)}
 
@@ -439,6 +585,8 @@ def delete_tasks(ctx: ToolContext, args: TaskIdsArgs) -> TasksDeleted:
 
 def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> TaskChanged:
     changes = args.model_dump(exclude_unset=True, exclude={"task_id"})
+    if isinstance(changes.get("parent_id"), str):
+        changes["parent_id"] = resolve_task(ctx, changes["parent_id"]).id
     if changes.get("project_id") is not None or changes.get("assignee_id") is not None:
         current = task_service.get_task(ctx.session, user_id=ctx.user_id, task_id=args.task_id)
         here = project_service.get_project(ctx.session, user_id=ctx.user_id, project_id=current.project_id)
@@ -447,6 +595,110 @@ def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> TaskChanged:
         ctx.session, user_id=ctx.user_id, task_id=args.task_id, data=changes, origin=ctx.origin
     )
     return _changed(ctx, task, "updated")
+
+
+def _one_change(ctx: ToolContext, steps: list[Any]) -> list[Any]:
+    """Run several task-service writes as one journaled change: one operation whose undo state holds
+    every task's entry, so one undo reverts them all. (The service journals each write onto the
+    tool's operation row, each replacing the last one's entries; this keeps them all.)"""
+    op = ctx.origin.operation
+    entries: list[dict[str, Any]] = []
+    out = []
+    for step in steps:
+        out.append(step())
+        if op is not None:
+            entries += op.undo_state or []
+    if op is not None:
+        op.undo_state = entries or None
+        ctx.session.add(op)
+    return out
+
+
+def add_subtasks(ctx: ToolContext, args: AddSubtasksArgs) -> SubtasksAdded:
+    parent = resolve_task(ctx, args.parent_id)
+    titles = [" ".join(t.split()) for t in args.titles if t and t.strip()]
+    if not titles:
+        raise ToolError("Which subtasks? Give at least one title. Nothing was changed.")
+
+    def add(title: str) -> Any:
+        return lambda: task_service.create_task(
+            ctx.session, user_id=ctx.user_id, data={"title": title, "parent_id": parent.id}, origin=ctx.origin
+        )
+
+    created = _one_change(ctx, [add(title) for title in titles])
+    if ctx.origin.operation is not None:
+        ctx.origin.operation.task_id = parent.id
+    return SubtasksAdded(
+        task_id=str(parent.id),
+        title=parent.title,
+        count=len(created),
+        task_ids=[str(t.id) for t in created],
+        titles=[t.title for t in created],
+        tasks=public_tasks(ctx.session, created),
+    )
+
+
+def add_reminder(ctx: ToolContext, args: AddReminderArgs) -> TaskChanged:
+    if (args.at is None) == (args.before is None):
+        raise ToolError("Give either 'at' (YYYY-MM-DDTHH:MM) or 'before' (minutes). Nothing was changed.")
+    task = task_service.get_task(ctx.session, user_id=ctx.user_id, task_id=args.task_id)
+    if args.before is not None and task.due_date is None:
+        raise ToolError(
+            f"“{task.title}” has no due date, so there is nothing to remind before: give it a due date "
+            "or a time to remind at. Nothing was changed."
+        )
+    spec: dict[str, Any] = {"at": args.at} if args.at is not None else {"before": args.before}
+    task = task_service.update_task(
+        ctx.session,
+        user_id=ctx.user_id,
+        task_id=task.id,
+        data={"reminders": [*(task.reminders or []), spec]},
+        origin=ctx.origin,
+    )
+    return _changed(ctx, task, "updated")
+
+
+def my_day(ctx: ToolContext, args: MyDayArgs) -> MyDay:
+    today = clock.user_today(ctx.session, user_id=ctx.user_id)
+    query = task_service.TaskQuery(status="pending", due="agenda", sort="due_date")
+    tasks = _listing(ctx, query, args.project, None)
+    overdue = sum(1 for t in tasks if t.due_date is not None and t.due_date < today)
+    return MyDay(
+        today=today.isoformat(),
+        tasks=public_tasks(ctx.session, tasks[: args.limit]),
+        count=len(tasks),
+        overdue=overdue,
+        due_today=len(tasks) - overdue,
+    )
+
+
+def reschedule_overdue(ctx: ToolContext, args: RescheduleOverdueArgs) -> Rescheduled:
+    query = task_service.TaskQuery(status="pending", due="overdue", sort="due_date")
+    tasks = task_service.list_tasks(ctx.session, user_id=ctx.user_id, query=query)
+    if args.task_ids is not None:
+        wanted = {str(t) for t in args.task_ids}
+        tasks = [t for t in tasks if str(t.id) in wanted]
+    if not tasks:
+        raise ToolError("You have no overdue tasks to move. Nothing was changed.")
+
+    def move(task: Task) -> Any:
+        return lambda: task_service.update_task(
+            ctx.session,
+            user_id=ctx.user_id,
+            task_id=task.id,
+            data={"due_date": args.due_date},
+            origin=ctx.origin,
+        )
+
+    moved = _one_change(ctx, [move(task) for task in tasks])
+    if ctx.origin.operation is not None:
+        ctx.origin.operation.task_id = moved[0].id if len(moved) == 1 else None
+    return Rescheduled(
+        due_date=args.due_date.isoformat(),
+        count=len(moved),
+        task_ids=[str(t.id) for t in moved],
+        titles=[t.title for t in moved],
+    )
 
 
 def _project_json(ctx: ToolContext, project: Any) -> dict[str, Any]:
@@ -489,15 +741,18 @@ def add_comment(ctx: ToolContext, args: CommentArgs) -> CommentAdded:
     return CommentAdded(task_id=str(task.id), title=task.title, comment=view.to_json())
 
 
-def _since(period: str) -> datetime | None:
-    """The start of ``period``: local midnight today (or yesterday, or 6 days ago), in UTC."""
-    midnight = datetime.combine(date.today(), time.min).astimezone(UTC)
+def _since(ctx: ToolContext, period: str) -> datetime | None:
+    """The start of ``period`` in UTC: midnight today (or yesterday, or 6 days ago) in the user's zone."""
     days = {"today": 0, "yesterday": 1, "week": 6}.get(period)
-    return None if days is None else midnight - timedelta(days=days)
+    if days is None:
+        return None
+    name = ctx.session.exec(select(User.time_zone).where(User.id == ctx.user_id)).first()
+    first = clock.today_in(name) - timedelta(days=days)
+    return datetime.combine(first, time.min, tzinfo=clock.zone(name)).astimezone(UTC)
 
 
 def project_activity(ctx: ToolContext, args: ActivityArgs) -> Activity:
-    since = _since(args.since)
+    since = _since(ctx, args.since)
     project = resolve_project(ctx, args.project) if args.project else None
     if args.person:
         person = resolve_person(ctx, args.person, [project] if project is not None else None)
@@ -561,7 +816,13 @@ def undo(ctx: ToolContext, args: UndoArgs) -> Undone:
 
 
 TOOLS: tuple[Tool, ...] = (
-    Tool("add_task", "Create a task for the user.", AddTaskArgs, OperationType.create, add_task),
+    Tool(
+        "add_task",
+        "Create a task for the user (with a due date and time, reminders, or as a subtask of another).",
+        AddTaskArgs,
+        OperationType.create,
+        add_task,
+    ),
     Tool(
         "list_tasks",
         "List the user's tasks with optional filters.",
@@ -573,7 +834,8 @@ TOOLS: tuple[Tool, ...] = (
     Tool("delete_task", "Delete a task.", TaskIdArgs, OperationType.delete, delete_task),
     Tool(
         "update_task",
-        "Change a task's title, description, priority, tags, due date or recurrence.",
+        "Change a task's title, description, priority, tags, due date, due time, recurrence, reminders "
+        "or parent task.",
         UpdateTaskArgs,
         OperationType.update,
         update_task,
@@ -644,6 +906,35 @@ TOOLS: tuple[Tool, ...] = (
         ShareProjectArgs,
         OperationType.member,
         share_project,
+    ),
+    Tool(
+        "add_subtasks",
+        "Add several subtasks to a task at once (one change, one undo).",
+        AddSubtasksArgs,
+        OperationType.create,
+        add_subtasks,
+    ),
+    Tool(
+        "add_reminder",
+        "Add a reminder to a task: at a local date and time, or some minutes before its due time.",
+        AddReminderArgs,
+        OperationType.update,
+        add_reminder,
+    ),
+    Tool(
+        "my_day",
+        "The Today view: open tasks that are overdue or due today in the user's time zone, soonest first.",
+        MyDayArgs,
+        OperationType.search,
+        my_day,
+    ),
+    Tool(
+        "reschedule_overdue",
+        "Move overdue tasks (all, or the listed ones) to one date as one change (one undo). Ask the user "
+        "to confirm first.",
+        RescheduleOverdueArgs,
+        OperationType.update,
+        reschedule_overdue,
     ),
 )
 """Every tool, in the order the agents list them; ``app.agent.registry`` builds its table from these."""
