@@ -118,12 +118,3 @@ def sync(session: Session, task: Task, *, now: datetime | None = None) -> None:
                 )
             )
     session.flush()
-
-
-def next_fire(session: Session, *, task_id: uuid.UUID) -> datetime | None:
-    """When the task's next pending reminder fires (UTC), or None."""
-    stmt = select(sa.func.min(Reminder.fire_at)).where(
-        col(Reminder.task_id) == task_id, col(Reminder.status) == ReminderStatus.pending.value
-    )
-    value = session.exec(stmt).first()
-    return None if value is None else (value if value.tzinfo else value.replace(tzinfo=UTC))

@@ -182,6 +182,9 @@ INTERNAL: dict[str, str] = {
     "projects.role_of": "the membership lookup the checks are built on: answers for the user it is given",
     "projects.is_member": "the same lookup as a yes/no, for the checks and an assignee's membership",
     "live.touch": "notes the project a checked change happened in, for the live push (the journal calls it)",
+    "tasks.descendants": "the subtasks of tasks its caller has just checked (same project as their parent)",
+    "tasks.subtask_progress": "counts the subtasks of tasks its caller has just listed for the user",
+    "notifications.notify": "the scheduler writing to the reminded person's own bell (no acting user)",
 }
 
 
