@@ -2,8 +2,8 @@
 
 This module is Ticked's one write path for tasks. Every surface changes a task by calling one of
 its write functions (:func:`create_task`, :func:`update_task`, :func:`complete_task`,
-:func:`bulk_complete`, :func:`reopen_task`, :func:`delete_task`, :func:`bulk_delete`, and the
-undos), whether directly (the task page, REST, the CLI) or through a tool of
+:func:`bulk_complete`, :func:`bulk_update`, :func:`reopen_task`, :func:`delete_task`,
+:func:`bulk_delete`, and the undos), whether directly (the task page, REST, the CLI) or through a tool of
 :mod:`app.agent.registry` (chat, widget actions, MCP), which adds its exactly-once request row on
 top. Each write function, in the caller's one transaction:
 
@@ -408,9 +408,46 @@ def update_task(
     A change that leaves the task as it was (a title it already has, ``completed`` as it is)
     is journaled with nothing to undo, and keeps ``updated_at``.
     """
-    changes = _validate(TaskUpdate, data).model_dump(exclude_unset=True)
-    requested = dict(changes)  # the journal's command: what was asked, not what follows from it
-    task = _lock_tasks(session, user_id=user_id, task_ids=[task_id])[0]
+    return bulk_update(session, user_id=user_id, task_ids=[task_id], data=data, origin=origin)[0]
+
+
+def bulk_update(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    task_ids: Sequence[uuid.UUID | str],
+    data: TaskUpdate | dict[str, Any],
+    origin: Origin = PAGE,
+) -> list[Task]:
+    """The same change to several tasks ("reschedule my overdue tasks to tomorrow"), as one
+    undoable change (all or nothing: any unknown id aborts)."""
+    requested = _validate(TaskUpdate, data).model_dump(exclude_unset=True)
+    tasks = _lock_tasks(session, user_id=user_id, task_ids=task_ids)
+    before: list[tuple[uuid.UUID, dict[str, Any] | None]] = []
+    after: list[Task] = []
+    kinds: set[OperationType] = set()
+    for task in tasks:
+        changes = _derive(session, user_id, task, dict(requested))
+        kinds.add(_kind_of_update(changes))
+        before += _apply_changes(session, task, changes, after)
+    one = len(tasks) == 1
+    ids = {"task_id": str(tasks[0].id)} if one else {"task_ids": [str(t.id) for t in tasks]}
+    record_change(
+        session,
+        user_id=user_id,
+        origin=origin,
+        operation_type=kinds.pop() if len(kinds) == 1 else OperationType.update,
+        command={"action": "update", **ids, **_json(requested)},  # what was asked, not what followed
+        before=before,
+        after=after,
+        task_id=tasks[0].id if one else None,
+    )
+    return tasks
+
+
+def _derive(session: Session, user_id: uuid.UUID, task: Task, changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` checked for ``task``, with what follows from them (a subtask moving with its
+    parent, a time needing a date, an assignee who is not in the new project, a default reminder)."""
     for name in ("title", "priority", "tags", "description", "project_id", "reminders"):
         if name in changes and changes[name] is None:
             raise InvalidInputError(f"{name} can't be empty.")
@@ -438,9 +475,17 @@ def update_task(
             changes["assignee_id"] = None  # they are not in the new project: nobody's task there
     if changes.get("assignee_id") is not None:
         _check_assignee(session, target, changes["assignee_id"])
+    return changes
+
+
+def _apply_changes(
+    session: Session, task: Task, changes: dict[str, Any], after: list[Task]
+) -> list[tuple[uuid.UUID, dict[str, Any] | None]]:
+    """Apply derived ``changes`` to the locked ``task``; the ``before`` pairs of what changed (the
+    task unless it was already so, and subtasks that moved with it), the touched tasks added to
+    ``after``."""
     before = snapshot(task)
-    operation_type = _kind_of_update(changes)
-    command = {"action": "update", "task_id": str(task.id), **_json(requested)}
+    changes = dict(changes)
     completed = changes.pop("completed", None)
     for name, value in changes.items():
         setattr(task, name, value)
@@ -452,17 +497,8 @@ def update_task(
     session.add(task)
     moved = _move_subtasks(session, task) if "project_id" in changes else []
     reminders.sync(session, task)
-    record_change(
-        session,
-        user_id=user_id,
-        origin=origin,
-        operation_type=operation_type,
-        command=command,
-        before=([(task.id, before)] if changed else []) + [(t.id, snap) for t, snap in moved],
-        after=[task, *(t for t, _ in moved)],
-        task_id=task.id,
-    )
-    return task
+    after += [task, *(t for t, _ in moved)]
+    return ([(task.id, before)] if changed else []) + [(t.id, snap) for t, snap in moved]
 
 
 def _check_parent(session: Session, user_id: uuid.UUID, task: Task, parent_id: uuid.UUID) -> Task:

@@ -195,3 +195,21 @@ def test_the_bell_is_each_persons_own(session, user, other):
     assert notifications.mark_read(session, user_id=user.id, ids=[mine.id, "junk"]) == 1
     assert notifications.unread_count(session, user_id=user.id) == 0
     assert notifications.unread_count(session, user_id=other.id) == 1
+
+
+def test_rescheduling_several_tasks_is_one_change_and_one_undo(session, user, other):
+    today = user_today(session, user_id=user.id)
+    late = [
+        tasks.create_task(session, user_id=user.id, data={"title": t, "due_date": today - timedelta(days=n)})
+        for n, t in ((2, "late one"), (1, "late two"))
+    ]
+    moved = tasks.bulk_update(
+        session, user_id=user.id, task_ids=[t.id for t in late], data={"due_date": today + timedelta(days=1)}
+    )
+    assert {t.due_date for t in moved} == {today + timedelta(days=1)}
+    theirs = tasks.create_task(session, user_id=other.id, data={"title": "theirs"})
+    with pytest.raises(NotFoundError):  # all or nothing: one id that isn't theirs aborts
+        tasks.bulk_update(session, user_id=user.id, task_ids=[late[0].id, theirs.id], data={"title": "x"})
+    result = tasks.undo_last(session, user_id=user.id)
+    assert sorted(result.titles) == ["late one", "late two"]
+    assert [t.due_date for t in late] == [today - timedelta(days=2), today - timedelta(days=1)]

@@ -24,6 +24,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 WRITES = {
     "create_task",
     "update_task",
+    "bulk_update",
     "complete_task",
     "bulk_complete",
     "reopen_task",
