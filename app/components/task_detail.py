@@ -19,7 +19,7 @@ from app.components.markdown import markdown_text
 from app.components.projects import avatar
 from app.models.task import DESCRIPTION_MAX, TITLE_MAX
 from app.states.projects import COMMENT_MAX, ActivityRow, CommentRow, MemberRow, TaskTalkState
-from app.states.tasks import DetailChange, ProjectChoice, TasksState
+from app.states.tasks import DetailChange, ProjectChoice, ReminderRow, TaskRow, TasksState
 
 READ_ONLY = ~TasksState.detail.can_write
 
@@ -176,6 +176,42 @@ def _fields() -> rx.Component:
                     width="100%",
                 ),
                 hint=rx.cond(task.due_date != "", "Due " + task.due_label, "No due date"),
+            ),
+            _field(
+                "Due time",
+                "task-detail-time",
+                rx.hstack(
+                    rx.input(
+                        id="task-detail-time",
+                        type="time",
+                        default_value=task.due_time,
+                        on_change=TasksState.pick_time,
+                        on_blur=lambda value: TasksState.save_field("due_time", value),
+                        read_only=READ_ONLY,
+                        size="3",
+                        flex="1",
+                        min_width="0",
+                    ),
+                    rx.cond(
+                        (task.due_time != "") & task.can_write,
+                        rx.icon_button(
+                            rx.icon("x", size=16, aria_hidden="true"),
+                            on_click=TasksState.clear_time,
+                            variant="soft",
+                            color_scheme="gray",
+                            size="3",
+                            aria_label="Clear due time",
+                            title="Clear due time",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                hint=rx.cond(
+                    task.due_time != "",
+                    "At " + task.due_time + ", your time",
+                    rx.cond(task.due_date != "", "Any time that day", "A time sets the date to today"),
+                ),
             ),
             _field(
                 "Priority",
@@ -349,6 +385,271 @@ def _comment(comment: CommentRow) -> rx.Component:
     )
 
 
+def _subtask(sub: TaskRow) -> rx.Component:
+    return rx.hstack(
+        rx.checkbox(
+            checked=sub.completed,
+            on_change=lambda _v: TasksState.toggle_subtask(sub.id),
+            disabled=~sub.can_write,
+            aria_label=rx.cond(sub.completed, "Reopen " + sub.title, "Complete " + sub.title),
+            size="2",
+            margin_top="2px",
+        ),
+        rx.vstack(
+            rx.el.button(
+                sub.title,
+                on_click=TasksState.open_detail(sub.id),
+                aria_label="Open subtask " + sub.title,
+                title="Open this subtask",
+                dir="auto",
+                class_name="ticked-wrap",
+                style={
+                    "all": "unset",
+                    "cursor": "pointer",
+                    "font-size": "var(--font-size-2)",
+                    "line-height": "1.4",
+                    "overflow-wrap": "anywhere",
+                    "color": rx.cond(sub.completed, "var(--gray-10)", "var(--gray-12)"),
+                    "text-decoration": rx.cond(sub.completed, "line-through", "none"),
+                },
+                _focus_visible={"outline": "2px solid var(--accent-8)", "outline_offset": "2px"},
+            ),
+            rx.cond(
+                (sub.due_text != "") | (sub.progress != ""),
+                rx.hstack(
+                    rx.cond(sub.due_text != "", rx.text(sub.due_text, size="1", color=rx.color("gray", 11))),
+                    rx.cond(sub.progress != "", rx.text(sub.progress, size="1", color=rx.color("gray", 11))),
+                    spacing="2",
+                ),
+            ),
+            spacing="0",
+            flex="1",
+            min_width="0",
+        ),
+        role="listitem",
+        align="start",
+        spacing="2",
+        width="100%",
+        padding_y="0.3em",
+    )
+
+
+def subtasks_panel() -> rx.Component:
+    """The open task's subtasks with their boxes, and a line to add one (read like quick add)."""
+    task = TasksState.detail
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Subtasks", as_="h3", size="3"),
+            rx.cond(task.progress != "", rx.badge(task.progress + " done", variant="soft", radius="full")),
+            align="center",
+            spacing="2",
+        ),
+        rx.cond(
+            TasksState.detail_subtasks.length() > 0,
+            rx.box(
+                rx.foreach(TasksState.detail_subtasks, _subtask),
+                role="list",
+                aria_label="Subtasks",
+                width="100%",
+            ),
+            rx.text("No subtasks. Break the task into steps below.", size="2", color=rx.color("gray", 11)),
+        ),
+        rx.cond(
+            task.can_write,
+            rx.form(
+                rx.hstack(
+                    rx.input(
+                        id="new-subtask-title",
+                        name="subtask",
+                        placeholder="Add a subtask: “order the cake friday”",
+                        aria_label="Add subtask",
+                        max_length=TITLE_MAX,
+                        auto_complete="off",
+                        flex="1",
+                        min_width="0",
+                        size="2",
+                    ),
+                    rx.button(rx.icon("plus", size=14, aria_hidden="true"), "Add", type="submit", size="2"),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=TasksState.add_subtask,
+                reset_on_submit=False,
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+        padding_top="0.75em",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _reminder(item: ReminderRow) -> rx.Component:
+    return rx.hstack(
+        rx.icon("bell", size=14, aria_hidden="true", color=rx.color("gray", 11), flex_shrink="0"),
+        rx.text(
+            rx.text(item.label, as_="span", weight="medium"),
+            rx.cond(item.note != "", rx.text(" · " + item.note, as_="span", color=rx.color("gray", 11))),
+            rx.cond(item.past, rx.text(" · passed", as_="span", color=rx.color("gray", 11))),
+            size="2",
+            flex="1",
+            min_width="0",
+            class_name="ticked-wrap",
+        ),
+        rx.cond(
+            TasksState.detail.can_write,
+            rx.icon_button(
+                rx.icon("x", size=14, aria_hidden="true"),
+                on_click=TasksState.remove_reminder(item.key),
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                aria_label="Remove reminder " + item.label,
+                title="Remove reminder",
+            ),
+        ),
+        role="listitem",
+        align="center",
+        spacing="2",
+        width="100%",
+        padding_y="0.25em",
+    )
+
+
+_BEFORE = [
+    ("0", "At the due time"),
+    ("5", "5 minutes before"),
+    ("10", "10 minutes before"),
+    ("15", "15 minutes before"),
+    ("30", "30 minutes before"),
+    ("60", "1 hour before"),
+    ("120", "2 hours before"),
+    ("1440", "1 day before"),
+]
+
+
+def reminders_panel() -> rx.Component:
+    """The open task's reminders on the person's clock; add one at a time or before the due time."""
+    task = TasksState.detail
+    return rx.vstack(
+        rx.heading("Reminders", as_="h3", size="3"),
+        rx.cond(
+            TasksState.detail_reminders.length() > 0,
+            rx.box(
+                rx.foreach(TasksState.detail_reminders, _reminder),
+                role="list",
+                aria_label="Reminders",
+                width="100%",
+            ),
+            rx.text("No reminders.", size="2", color=rx.color("gray", 11)),
+        ),
+        rx.cond(
+            task.can_write,
+            rx.vstack(
+                rx.el.label(
+                    rx.text("At a date and time", size="1", weight="medium", color=rx.color("gray", 11)),
+                    html_for="new-reminder-at",
+                ),
+                rx.form(
+                    rx.flex(
+                        rx.input(
+                            id="new-reminder-at",
+                            name="at",
+                            type="datetime-local",
+                            aria_label="Remind me at",
+                            size="2",
+                            flex="1 1 12em",
+                            min_width="0",
+                        ),
+                        rx.button(
+                            rx.icon("bell-plus", size=14, aria_hidden="true"),
+                            "Add reminder",
+                            type="submit",
+                            size="2",
+                        ),
+                        spacing="2",
+                        wrap="wrap",
+                        width="100%",
+                    ),
+                    on_submit=TasksState.add_reminder,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+                rx.cond(
+                    task.due_date != "",
+                    rx.form(
+                        rx.el.label(
+                            rx.text(
+                                "Or before the due time",
+                                size="1",
+                                weight="medium",
+                                color=rx.color("gray", 11),
+                            ),
+                            html_for="new-reminder-before",
+                        ),
+                        rx.flex(
+                            rx.el.select(
+                                *[rx.el.option(text, value=value) for value, text in _BEFORE],
+                                id="new-reminder-before",
+                                name="before",
+                                default_value="30",
+                                aria_label="Remind me before the due time",
+                                class_name="ticked-native-select",
+                                style={"flex": "1 1 12em", "min_width": "0"},
+                            ),
+                            rx.button(
+                                rx.icon("bell-plus", size=14, aria_hidden="true"),
+                                "Add",
+                                type="submit",
+                                size="2",
+                                variant="soft",
+                                aria_label="Add reminder before the due time",
+                            ),
+                            spacing="2",
+                            wrap="wrap",
+                            width="100%",
+                        ),
+                        on_submit=TasksState.add_reminder,
+                        reset_on_submit=False,
+                        width="100%",
+                    ),
+                    rx.text(
+                        "Give the task a due date to be reminded some time before it.",
+                        size="1",
+                        color=rx.color("gray", 11),
+                    ),
+                ),
+                rx.text("Times are on your clock.", size="1", color=rx.color("gray", 11)),
+                spacing="2",
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+        padding_top="0.75em",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def parent_link() -> rx.Component:
+    """A subtask's panel leads back to its parent."""
+    return rx.cond(
+        TasksState.detail_parent_title != "",
+        rx.button(
+            rx.icon("corner-left-up", size=14, aria_hidden="true"),
+            rx.text("Subtask of ", as_="span"),
+            rx.el.bdi(TasksState.detail_parent_title),
+            on_click=TasksState.open_detail(TasksState.detail.parent_id),
+            variant="ghost",
+            size="1",
+            color_scheme="gray",
+            aria_label="Open parent task " + TasksState.detail_parent_title,
+            class_name="ticked-wrap",
+        ),
+    )
+
+
 def comments_panel() -> rx.Component:
     """The task's comments, oldest first, and a box to add one (every member, viewers too)."""
     return rx.vstack(
@@ -469,8 +770,11 @@ def task_detail() -> rx.Component:
                     size="2",
                     color=rx.color("gray", 11),
                 ),
+                parent_link(),
                 error_callout(TasksState.detail_error),
                 _fields(),
+                subtasks_panel(),
+                reminders_panel(),
                 rx.cond(
                     TasksState.detail_changes.length() > 0,
                     rx.vstack(

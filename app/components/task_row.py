@@ -24,15 +24,67 @@ def priority_badge(priority: rx.Var) -> rx.Component:
 
 
 def due_badge(task: TaskRow) -> rx.Component:
+    """ "Tomorrow 17:00", "3 days overdue": red when late (a time today that has passed too)."""
     color = rx.match(task.due_tone, ("overdue", "red"), ("today", "amber"), ("soon", "indigo"), "gray")
     return rx.cond(
-        task.due_label != "",
+        task.due_text != "",
         rx.badge(
-            rx.icon("calendar", size=12),
-            task.due_label,
+            rx.icon(rx.cond(task.due_time != "", "clock", "calendar"), size=12, aria_hidden="true"),
+            task.due_text,
             color_scheme=color,
             variant="surface",
-            title=task.due_date,
+            title=rx.cond(task.due_time != "", task.due_date + " " + task.due_time, task.due_date),
+        ),
+    )
+
+
+def progress_badge(task: TaskRow) -> rx.Component:
+    """ "2/5": how many of its subtasks are done (green when all are)."""
+    return rx.cond(
+        task.subtasks_total > 0,
+        rx.badge(
+            rx.icon("list-tree", size=12, aria_hidden="true"),
+            task.progress,
+            color_scheme=rx.cond(task.subtasks_done == task.subtasks_total, "grass", "gray"),
+            variant="surface",
+            title=task.progress + " subtasks done",
+            aria_label=task.subtasks_done.to_string()
+            + " of "
+            + task.subtasks_total.to_string()
+            + " subtasks done",
+        ),
+    )
+
+
+def parent_note(task: TaskRow) -> rx.Component:
+    """A subtask listed away from its parent names it ("in Plan the party")."""
+    return rx.cond(
+        task.parent_title != "",
+        rx.text(
+            rx.icon("corner-down-right", size=12, aria_hidden="true"),
+            rx.text("in ", as_="span"),
+            rx.el.bdi(task.parent_title),
+            size="1",
+            color=rx.color("gray", 11),
+            class_name="ticked-wrap",
+            display="inline-flex",
+            align_items="center",
+            gap="0.25em",
+        ),
+    )
+
+
+def reminder_badge(task: TaskRow) -> rx.Component:
+    return rx.cond(
+        task.reminder_count > 0,
+        rx.badge(
+            rx.icon("bell", size=12, aria_hidden="true"),
+            task.reminder_count,
+            variant="surface",
+            color_scheme="gray",
+            title="Reminders",
+            aria_label=task.reminder_count.to_string()
+            + rx.cond(task.reminder_count == 1, " reminder", " reminders"),
         ),
     )
 
@@ -133,6 +185,8 @@ def task_row(task: TaskRow) -> rx.Component:
                     project_badge(task),
                     priority_badge(task.priority),
                     due_badge(task),
+                    progress_badge(task),
+                    reminder_badge(task),
                     rx.cond(
                         task.recurrence != "",
                         rx.badge(
@@ -147,6 +201,7 @@ def task_row(task: TaskRow) -> rx.Component:
                     wrap="wrap",
                     align="center",
                 ),
+                parent_note(task),
                 spacing="1",
                 flex="1",
                 min_width="0",
@@ -182,6 +237,9 @@ def task_row(task: TaskRow) -> rx.Component:
         cursor="pointer",
         role="listitem",
         padding="0.75em",
+        # A subtask listed under its parent sits indented under it (1.5em a level), with a guide line.
+        margin_left=rx.match(task.depth, (0, "0"), (1, "1.5em"), (2, "3em"), "4.5em"),
+        border_left=rx.cond(task.depth > 0, f"2px solid {rx.color('gray', 6)}", "none"),
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         _hover={"background": rx.color("gray", 2)},
     )

@@ -15,7 +15,10 @@ from app.components.projects import nav_button, project_dialogs, project_header,
 from app.components.task_detail import task_detail
 from app.components.task_row import task_row
 from app.states.projects import ASSIGNED, MemberRow, ProjectsState
-from app.states.tasks import ANY, ME, NOBODY, TasksState
+from app.states.tasks import ANY, LIST, ME, NOBODY, TaskGroup, TasksState
+
+IN_LIST = TasksState.view == LIST
+"""The list (Open / Completed / All) has due and sort choices; Today and Upcoming have their own."""
 
 
 def quick_add() -> rx.Component:
@@ -143,26 +146,43 @@ def understood() -> rx.Component:
 
 
 def status_tabs(*panel: rx.Component) -> rx.Component:
-    """Open / Completed / All; the filters and the list are the one tab panel they control."""
+    """Today / Upcoming / Open / Completed / All; the filters and the list are the one tab panel
+    they control. The row scrolls sideways on a narrow phone rather than wrapping."""
 
-    def tab(value: str, label: str) -> rx.Component:
+    def tab(value: str, label: str, icon: str = "") -> rx.Component:
         return rx.tabs.trigger(
             rx.hstack(
-                rx.text(label), rx.badge(TasksState.counts[value], variant="soft", radius="full"), spacing="2"
+                rx.icon(icon, size=14, aria_hidden="true") if icon else rx.fragment(),
+                rx.text(label),
+                rx.badge(TasksState.counts[value], variant="soft", radius="full"),
+                spacing="2",
+                align="center",
             ),
             value=value,
         )
 
     return rx.tabs.root(
-        rx.tabs.list(tab("pending", "Open"), tab("completed", "Completed"), tab("all", "All")),
+        rx.tabs.list(
+            tab("today", "Today", "sun"),
+            tab("upcoming", "Upcoming", "calendar-days"),
+            tab("pending", "Open"),
+            tab("completed", "Completed"),
+            tab("all", "All"),
+            style={
+                "overflow_x": "auto",
+                "overflow_y": "hidden",
+                "flex_wrap": "nowrap",
+                "scrollbar_width": "thin",
+            },
+        ),
         # One panel whose value is always the selected tab's, so each tab controls a real element.
         rx.tabs.content(
             rx.vstack(*panel, spacing="4", width="100%"),
-            value=TasksState.status,
+            value=TasksState.tab,
             padding_top="1em",
         ),
-        value=TasksState.status,
-        on_change=TasksState.set_status,
+        value=TasksState.tab,
+        on_change=TasksState.set_tab,
         width="100%",
     )
 
@@ -221,30 +241,37 @@ def filters() -> rx.Component:
             TasksState.set_priority,
             [(ANY, "Any priority"), ("high", "High"), ("medium", "Medium"), ("low", "Low")],
         ),
-        _select(
-            "Filter by due date",
-            TasksState.due,
-            TasksState.set_due,
-            [
-                (ANY, "Any date"),
-                ("today", "Due today"),
-                ("tomorrow", "Due tomorrow"),
-                ("overdue", "Overdue"),
-                ("upcoming", "Upcoming"),
-                ("none", "No due date"),
-            ],
+        rx.cond(
+            IN_LIST,
+            _select(
+                "Filter by due date",
+                TasksState.due,
+                TasksState.set_due,
+                [
+                    (ANY, "Any date"),
+                    ("today", "Due today"),
+                    ("tomorrow", "Due tomorrow"),
+                    ("overdue", "Overdue"),
+                    ("upcoming", "Upcoming"),
+                    ("none", "No due date"),
+                ],
+            ),
         ),
         assignee_filter(),
-        _select(
-            "Sort by",
-            TasksState.sort,
-            TasksState.set_sort,
-            [
-                ("due_date", "Due date"),
-                ("created", "Newest first"),
-                ("priority", "Priority"),
-                ("title", "Title"),
-            ],
+        rx.cond(
+            IN_LIST,
+            _select(
+                "Sort by",
+                TasksState.sort,
+                TasksState.set_sort,
+                [
+                    ("due_date", "Due date"),
+                    ("created", "Newest first"),
+                    ("priority", "Priority"),
+                    ("title", "Title"),
+                    ("completed", "Completion date"),
+                ],
+            ),
         ),
         id="task-filters",
         spacing="2",
@@ -260,7 +287,7 @@ def active_filter_count() -> rx.Var:
         rx.cond(TasksState.search != "", 1, 0)
         + rx.cond(TasksState.tag != ANY, 1, 0)
         + rx.cond(TasksState.priority != ANY, 1, 0)
-        + rx.cond(TasksState.due != ANY, 1, 0)
+        + rx.cond(IN_LIST & (TasksState.due != ANY), 1, 0)
         + rx.cond(TasksState.assignee != ANY, 1, 0)
     )
 
@@ -283,43 +310,148 @@ def filters_button() -> rx.Component:
     )
 
 
+def _empty_view(icon: str, title: str, hint: str) -> rx.Component:
+    return rx.vstack(
+        rx.icon(icon, size=36, color=rx.color("gray", 8), aria_hidden="true"),
+        rx.text(title, weight="medium"),
+        rx.text(hint, color=rx.color("gray", 11), size="2", text_align="center", max_width="32em"),
+        align="center",
+        spacing="2",
+    )
+
+
+def _list_empty(filtered: rx.Var) -> rx.Component:
+    """The list's own empty state: nothing matches the filters, or nothing here at all yet."""
+    return rx.vstack(
+        rx.icon("list-checks", size=36, color=rx.color("gray", 8)),
+        rx.cond(
+            filtered,
+            rx.vstack(
+                rx.text("No tasks match these filters.", weight="medium"),
+                rx.button("Clear filters", on_click=TasksState.clear_filters, variant="soft"),
+                align="center",
+            ),
+            rx.vstack(
+                rx.text(
+                    rx.cond(ProjectsState.is_project_view, "No tasks in this list yet.", "No tasks yet."),
+                    weight="medium",
+                ),
+                rx.text(
+                    "Type one above and press Enter, or ask the assistant: “add pay rent tomorrow”.",
+                    color=rx.color("gray", 11),
+                    size="2",
+                    text_align="center",
+                ),
+                align="center",
+            ),
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
 def empty_state() -> rx.Component:
-    filtered = (
-        (TasksState.counts["all"] > 0)
-        | (TasksState.search != "")
+    """What to do next: each view says what belongs in it and how to put something there."""
+    narrowed = (
+        (TasksState.search != "")
         | (TasksState.tag != ANY)
         | (TasksState.priority != ANY)
-        | (TasksState.due != ANY)
+        | (IN_LIST & (TasksState.due != ANY))
         | (TasksState.assignee != ANY)
     )
-    return rx.center(
-        rx.vstack(
-            rx.icon("list-checks", size=36, color=rx.color("gray", 8)),
-            rx.cond(
-                filtered,
-                rx.vstack(
-                    rx.text("No tasks match these filters.", weight="medium"),
-                    rx.button("Clear filters", on_click=TasksState.clear_filters, variant="soft"),
-                    align="center",
-                ),
-                rx.vstack(
-                    rx.text(
-                        rx.cond(ProjectsState.is_project_view, "No tasks in this list yet.", "No tasks yet."),
-                        weight="medium",
-                    ),
-                    rx.text(
-                        "Type one above and press Enter, or ask the assistant: “add pay rent tomorrow”.",
-                        color=rx.color("gray", 11),
-                        size="2",
-                        text_align="center",
-                    ),
-                    align="center",
-                ),
+    views = rx.match(
+        TasksState.tab,
+        (
+            "today",
+            _empty_view(
+                "sun",
+                "Nothing due today.",
+                "Tasks due today and overdue ones show here. Add one above (it is due today), "
+                "or give a task a date: “call mum today 18:00”.",
             ),
-            align="center",
-            spacing="2",
         ),
+        (
+            "upcoming",
+            _empty_view(
+                "calendar-days",
+                "Nothing due in the next 14 days.",
+                "Tasks with a date in the next two weeks show here, day by day. "
+                "Add one with a date: “dentist friday 10:00”.",
+            ),
+        ),
+        (
+            "completed",
+            _empty_view(
+                "circle-check",
+                "No completed tasks yet.",
+                "Tick a task's box when it's done: it shows here, the most recently completed first.",
+            ),
+        ),
+        rx.fragment(),
+    )
+    own_words = (
+        (TasksState.counts["all"] > 0) & ~narrowed & (TasksState.tab != "pending") & (TasksState.tab != "all")
+    )
+    return rx.center(
+        rx.cond(own_words, views, _list_empty((TasksState.counts["all"] > 0) | narrowed)),
         padding="3em 1em",
+    )
+
+
+def day_group(group: TaskGroup) -> rx.Component:
+    """One day of Upcoming: a heading and its tasks (a list named after the day)."""
+    return rx.box(
+        rx.heading(
+            group.label,
+            as_="h2",
+            size="2",
+            weight="bold",
+            id="day-" + group.key,
+            color=rx.color("gray", 11),
+            padding="0.75em 0.75em 0.35em",
+            background=rx.color("gray", 2),
+            border_bottom=f"1px solid {rx.color('gray', 4)}",
+        ),
+        rx.box(rx.foreach(group.rows, task_row), role="list", aria_labelledby="day-" + group.key),
+    )
+
+
+def task_list() -> rx.Component:
+    """The rows: Upcoming by day (a heading per day), every other view as one list."""
+    return rx.cond(
+        TasksState.view == "upcoming",
+        rx.box(rx.foreach(TasksState.groups, day_group), role="region", aria_label=TASKS_LABEL),
+        rx.box(rx.foreach(TasksState.tasks, task_row), role="list", aria_label=TASKS_LABEL),
+    )
+
+
+TASKS_LABEL = "Tasks"
+
+
+def confirm_complete_dialog() -> rx.Component:
+    """Completing a task with open subtasks asks first; yes completes them all (one Undo)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Complete the subtasks too?", size="4"),
+            rx.alert_dialog.description(TasksState.confirm_text, size="2", class_name="ticked-wrap"),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Cancel", variant="soft", color_scheme="gray", on_click=TasksState.cancel_confirm
+                    ),
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Complete all", on_click=TasksState.confirm_complete),
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+                wrap="wrap",
+            ),
+            max_width="440px",
+        ),
+        open=TasksState.confirm_id != "",
+        on_open_change=TasksState.set_confirm_open,
     )
 
 
@@ -444,7 +576,7 @@ def tasks_column() -> rx.Component:
                 rx.cond(
                     TasksState.tasks.length() > 0,
                     rx.box(
-                        rx.box(rx.foreach(TasksState.tasks, task_row), role="list", aria_label="Tasks"),
+                        task_list(),
                         rx.cond(
                             TasksState.has_more,
                             rx.center(
@@ -463,6 +595,7 @@ def tasks_column() -> rx.Component:
         ),
         undo_bar(),
         task_detail(),
+        confirm_complete_dialog(),
         project_dialogs(),
         spacing="4",
         width="100%",

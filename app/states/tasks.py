@@ -25,14 +25,15 @@ import asyncio
 import dataclasses
 import json
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import reflex as rx
+from sqlmodel import col, select
 
 from app import routes
 from app.agent.offline.quick_add import QuickAdd, parse_quick_add
 from app.core.db import session_scope
-from app.models import TaskOperation
+from app.models import Task, TaskOperation
 from app.models.task import DUE_FILTERS, PRIORITIES, SORT_KEYS, STATUS_FILTERS
 from app.services import clock
 from app.services import projects as project_service
@@ -53,6 +54,7 @@ from app.states.projects import (
     tone_of,
 )
 from app.states.workers import run_db
+from app.views import daily
 
 ANY = "any"
 PAGE_SIZE = 50
@@ -68,6 +70,10 @@ FILTER_DEFAULTS = {
     "sort": "due_date",
 }
 ME, NOBODY = "me", "none"
+TODAY, UPCOMING, LIST, AUTO = "today", "upcoming", "all", "auto"
+"""The views (``?view=``): Today, Upcoming (14 days by day) and the list with its status tabs
+(Open / Completed / All). ``auto``: the page opened without a view (see :meth:`TasksState.on_load`)."""
+VIEWS = (TODAY, UPCOMING, LIST)
 """The assignee filter's fixed choices besides a member's id."""
 DEFAULT_STATUS = FILTER_DEFAULTS["status"]
 DEFAULT_SORT = FILTER_DEFAULTS["sort"]
@@ -98,6 +104,39 @@ class TaskRow:
     assignee_tone: str = "gray"
     can_write: bool = True
     """Owner or editor of its project: a viewer's row and panel draw no write controls."""
+    due_time: str = ""
+    """"HH:MM" on the due date (the owner's wall clock), or ""."""
+    due_text: str = ""
+    """What the row's badge says: "Tomorrow 17:00", "3 days overdue"."""
+    parent_id: str = ""
+    parent_title: str = ""
+    """The parent's title when this is a subtask whose parent is not listed right above it."""
+    depth: int = 0
+    """How far the row is indented under its parent in the list (0: not under a listed parent)."""
+    subtasks_done: int = 0
+    subtasks_total: int = 0
+    progress: str = ""
+    """ "2/5" for a task with subtasks, else ""."""
+    reminder_count: int = 0
+
+
+@dataclasses.dataclass
+class TaskGroup:
+    """A day of Upcoming: its heading and its tasks."""
+
+    key: str = ""
+    label: str = ""
+    rows: list[TaskRow] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class ReminderRow:
+    """One of the open task's reminders, on the person's clock."""
+
+    key: str = ""
+    label: str = ""
+    note: str = ""
+    past: bool = False
 
 
 _CHIP_NAMES = {
@@ -131,10 +170,26 @@ def _chips(parsed: QuickAdd) -> list[ChipRow]:
     ]
 
 
-def _row(task, today: date, labels: dict | None = None, role: str = "owner") -> TaskRow:
+def _row(
+    task,
+    today: date,
+    labels: dict | None = None,
+    role: str = "owner",
+    *,
+    now: datetime | None = None,
+    progress: tuple[int, int] = (0, 0),
+    parent_title: str = "",
+) -> TaskRow:
     label, tone = relative_due(task.due_date, today, completed=task.completed)
+    text, tone = daily.due_text(
+        task.due_date,
+        task.due_time,
+        now or datetime.combine(today, datetime.min.time()),
+        completed=task.completed,
+    )
     info = (labels or {}).get(task.id) or {}
     assignee = info.get("assignee_name") or ""
+    done, total = progress
     return TaskRow(
         id=str(task.id),
         title=task.title,
@@ -154,16 +209,51 @@ def _row(task, today: date, labels: dict | None = None, role: str = "owner") -> 
         assignee_initials=initials(assignee) if assignee else "",
         assignee_tone=tone_of(str(task.assignee_id)) if task.assignee_id else "gray",
         can_write=role in ("owner", "editor"),
+        due_time=daily.hh_mm(task.due_time),
+        due_text=text,
+        parent_id=str(task.parent_id or ""),
+        parent_title=parent_title,
+        subtasks_done=done,
+        subtasks_total=total,
+        progress=f"{done}/{total}" if total else "",
+        reminder_count=len(task.reminders or []),
     )
 
 
 def _rows(session, user_id: uuid.UUID, tasks: list, today: date) -> list[TaskRow]:
-    """Rows with their project, assignee and whether this user may change them."""
+    """Rows with their project, assignee, subtask progress, parent, and whether this user may change
+    them; a subtask whose parent is listed too comes right under it, indented."""
     labels = project_service.task_labels(session, tasks)
     roles = {
         v.project.id: v.role for v in project_service.list_projects(session, user_id=user_id, archived=True)
     }
-    return [_row(t, today, labels, roles.get(t.project_id, "")) for t in tasks]
+    now = daily.user_now(session, user_id)
+    if now.date() != today:  # a caller's own "today" (tests, a day boundary): keep its date
+        now = datetime.combine(today, now.time())
+    progress = task_service.subtask_progress(session, [t.id for t in tasks])
+    shown = {t.id for t in tasks}
+    parent_ids = {t.parent_id for t in tasks if t.parent_id is not None and t.parent_id not in shown}
+    titles = (
+        dict(session.exec(select(Task.id, Task.title).where(col(Task.id).in_(list(parent_ids)))).all())
+        if parent_ids
+        else {}
+    )
+    ordered = daily.nest(tasks, lambda t: str(t.id), lambda t: str(t.parent_id or ""))
+    return [
+        dataclasses.replace(
+            _row(
+                t,
+                today,
+                labels,
+                roles.get(t.project_id, ""),
+                now=now,
+                progress=progress.get(t.id, (0, 0)),
+                parent_title=titles.get(t.parent_id, "") if t.parent_id else "",
+            ),
+            depth=depth,
+        )
+        for t, depth in ordered
+    ]
 
 
 def _scoped(session, user_id: uuid.UUID, query: task_service.TaskQuery, view: str, assignee: str):
@@ -192,21 +282,68 @@ class _Listing:
     has_more: bool
     counts: dict[str, int]
     tags: list[str]
+    view: str = LIST
+    groups: list[TaskGroup] = dataclasses.field(default_factory=list)
+    today: str = ""
+
+
+def _groups(rows: list[TaskRow], today: date) -> list[TaskGroup]:
+    """Upcoming's days, in order, each with its heading ("Tomorrow · Sun 6 Dec"); a subtask sits
+    under its parent when both fall on that day, else it names its parent."""
+    titles = {r.id: r.title for r in rows}
+    groups: list[TaskGroup] = []
+    for key in sorted({r.due_date for r in rows}):
+        day = [r for r in rows if r.due_date == key]
+        nested = daily.nest(day, lambda r: r.id, lambda r: r.parent_id)
+        day = [
+            dataclasses.replace(
+                r,
+                depth=depth,
+                parent_title=r.parent_title or (titles.get(r.parent_id, "") if depth == 0 else ""),
+            )
+            for r, depth in nested
+        ]
+        groups.append(TaskGroup(key=key, label=daily.day_heading(date.fromisoformat(key), today), rows=day))
+    return groups
 
 
 def _list(
-    user_id: uuid.UUID, query: task_service.TaskQuery, limit: int, view: str = ALL, assignee: str = ANY
+    user_id: uuid.UUID,
+    query: task_service.TaskQuery,
+    limit: int,
+    project: str = ALL,
+    assignee: str = ANY,
+    view: str = LIST,
 ) -> _Listing:
+    """One page of the shown list with every tab's count. ``view`` ``auto`` (the page opened
+    without ``?view=``) is Today when something is due today or overdue, else the open tasks."""
     with session_scope() as session:
         today = clock.user_today(session, user_id=user_id)  # "today" and "overdue" where the person is
-        query = _scoped(session, user_id, query, view, assignee)
-        paged = dataclasses.replace(query, limit=limit + 1)
-        rows = task_service.list_tasks(session, user_id=user_id, query=paged, today=today)
+        query = _scoped(session, user_id, query, project, assignee)
+        base = dataclasses.replace(query, due=None, sort="due_date")
+        counts = task_service.count_by_status(session, user_id=user_id, query=query, today=today)
+        for name in (TODAY, UPCOMING):
+            scoped = daily.view_query(name, base)
+            counts[name] = task_service.count_by_status(session, user_id=user_id, query=scoped, today=today)[
+                "pending"
+            ]
+        if view == AUTO:
+            view = TODAY if counts[TODAY] else LIST
+        shown = daily.view_query(view, base) if view in (TODAY, UPCOMING) else query
+        paged = dataclasses.replace(shown, limit=limit + 1)
+        found = task_service.list_tasks(session, user_id=user_id, query=paged, today=today)
+        rows = _rows(session, user_id, found[:limit], today)
+        groups = _groups(rows, today) if view == UPCOMING else []
+        if groups:
+            rows = [r for g in groups for r in g.rows]
         return _Listing(
-            rows=_rows(session, user_id, rows[:limit], today),
-            has_more=len(rows) > limit,
-            counts=task_service.count_by_status(session, user_id=user_id, query=query, today=today),
+            rows=rows,
+            has_more=len(found) > limit,
+            counts=counts,
             tags=task_service.list_tags(session, user_id=user_id),
+            view=view,
+            groups=groups,
+            today=today.isoformat(),
         )
 
 
@@ -230,6 +367,8 @@ _FIELD_NAMES = {
     "recurrence": "repeat",
     "assignee_id": "assignee",
     "project_id": "project",
+    "due_time": "due time",
+    "reminders": "reminders",
 }
 
 
@@ -246,6 +385,9 @@ class _Detail:
     row: TaskRow
     members: list[MemberRow]
     moves: list[ProjectChoice]
+    subtasks: list[TaskRow] = dataclasses.field(default_factory=list)
+    reminders: list[ReminderRow] = dataclasses.field(default_factory=list)
+    parent_title: str = ""
 
 
 def _fetch(user_id: uuid.UUID, task_id: str) -> TaskRow:
@@ -267,7 +409,23 @@ def _fetch_detail(user_id: uuid.UUID, task_id: str) -> _Detail:
         ]
         if row.project_id not in {m.id for m in moves}:
             moves.insert(0, ProjectChoice(id=row.project_id, name=row.project_name))
-        return _Detail(row=row, members=member_rows(view.members, user_id), moves=moves)
+        children = session.exec(
+            select(Task).where(Task.parent_id == task.id).order_by(col(Task.created_at), col(Task.id))
+        ).all()
+        today = clock.user_today(session, user_id=user_id)
+        now = daily.user_now(session, user_id)
+        subtasks = [
+            dataclasses.replace(r, parent_title="") for r in _rows(session, user_id, list(children), today)
+        ]
+        parent = session.get(Task, task.parent_id) if task.parent_id else None
+        return _Detail(
+            row=row,
+            members=member_rows(view.members, user_id),
+            moves=moves,
+            subtasks=subtasks,
+            reminders=[ReminderRow(**dataclasses.asdict(v)) for v in daily.reminder_views(task, now)],
+            parent_title=parent.title if parent else "",
+        )
 
 
 def _update_journaled(user_id: uuid.UUID, task_id: str, data: dict) -> tuple[TaskRow, str]:
@@ -305,12 +463,31 @@ def _change_label(name: str, row: TaskRow) -> str:
         return f"Assigned to {isolate(row.assignee_name)}" if row.assignee_id else "Unassigned"
     if name == "project_id":
         return f"Moved to {isolate(row.project_name)}"
+    if name == "due_time":
+        return f"Due {row.due_label} at {row.due_time}" if row.due_time else "No due time"
+    if name == "reminders":
+        n = row.reminder_count
+        return f"{n} reminder{'' if n == 1 else 's'}" if n else "No reminders"
     return f"Repeats {row.recurrence}" if row.recurrence else "Does not repeat"
 
 
 def _apply(action, user_id: uuid.UUID) -> None:
     with session_scope() as session:
         action(session, user_id)
+
+
+def _completion_facts(user_id: uuid.UUID, task_id: str) -> tuple[str, bool, int]:
+    """The task's title, whether it is done, and how many open subtasks completing it takes along."""
+    with session_scope() as session:
+        task = task_service.get_task(session, user_id=user_id, task_id=task_id)
+        return task.title, task.completed, daily.open_below(session, task_id=task.id)
+
+
+def _count_below(user_id: uuid.UUID, task_id: str) -> int:
+    """How many subtasks (every level) deleting the task deletes with it."""
+    with session_scope() as session:
+        task = task_service.get_task(session, user_id=user_id, task_id=task_id)
+        return len(task_service.descendants(session, [task.id]))
 
 
 def _clear_if_still(line: str):
@@ -329,8 +506,17 @@ class TasksState(rx.State):
     """The view: "" (all tasks), "inbox", "assigned" or a project's id (``?project=``)."""
     assignee: str = ANY
     """The assignee filter: any, "me", "none" or a member's id (``?assignee=``)."""
+    view: str = LIST
+    """Today, Upcoming or the list ("all", with its status tabs) (``?view=``)."""
+    _view_in_url: bool = False
+    """The view was chosen (a tab, the address); else it was picked for the person on opening."""
+    _view_auto: bool = False
+    _today: str = ""
+    """Today in the person's zone (ISO), for reading quick add's "tomorrow"."""
     tasks: list[TaskRow] = []
-    counts: dict[str, int] = {"all": 0, "pending": 0, "completed": 0}
+    groups: list[TaskGroup] = []
+    """Upcoming's days (empty in the other views)."""
+    counts: dict[str, int] = {"all": 0, "pending": 0, "completed": 0, "today": 0, "upcoming": 0}
     all_tags: list[str] = []
     loaded: bool = False
     shown_limit: int = PAGE_SIZE
@@ -356,6 +542,13 @@ class TasksState(rx.State):
     detail_error: str = ""
     detail_members: list[MemberRow] = []
     detail_moves: list[ProjectChoice] = []
+    detail_subtasks: list[TaskRow] = []
+    detail_reminders: list[ReminderRow] = []
+    detail_parent_title: str = ""
+
+    confirm_id: str = ""
+    """The task whose completion waits for a yes (it has open subtasks)."""
+    confirm_text: str = ""
 
     editing_id: str = ""
     edit_text: str = ""
@@ -365,6 +558,20 @@ class TasksState(rx.State):
     flash: str = ""
 
     # ----- loading and filters -------------------------------------------------------------
+
+    def _default_sort(self) -> str:
+        """Completed tasks read best by when they were done; the rest by when they are due."""
+        return "completed" if self.view == LIST and self.status == "completed" else DEFAULT_SORT
+
+    @rx.var
+    def tab(self) -> str:
+        """The selected tab: ``today``, ``upcoming`` or the list's status."""
+        return self.view if self.view in (TODAY, UPCOMING) else self.status
+
+    @rx.var
+    def today_count(self) -> int:
+        """Open tasks due today or overdue (the Today tab's count; a nav badge may show it)."""
+        return self.counts.get(TODAY, 0)
 
     def _query(self) -> task_service.TaskQuery:
         return task_service.TaskQuery(
@@ -389,7 +596,12 @@ class TasksState(rx.State):
         if not await projects._refresh(user_id, self.project):
             self.project, self.assignee = ALL, ANY
             self.error = "That project isn't available: it was deleted, or it is no longer shared with you."
-        listing = await run_db(_list, user_id, self._query(), self.shown_limit, self.project, self.assignee)
+        view = AUTO if self._view_auto and self.project == ALL else self.view
+        listing = await run_db(
+            _list, user_id, self._query(), self.shown_limit, self.project, self.assignee, view
+        )
+        self._view_auto = False
+        self.view, self.groups, self._today = listing.view, listing.groups, listing.today
         self.tasks, self.has_more = listing.rows, listing.has_more
         self.counts, self.all_tags = listing.counts, listing.tags
         self.loaded = True
@@ -412,8 +624,13 @@ class TasksState(rx.State):
             return
         if not keep_fields or detail.row != self.detail:
             self.detail_version += 1
-        self.detail, self.detail_members, self.detail_moves = detail.row, detail.members, detail.moves
+        self._show_detail(detail)
         await talk._load_for(user_id, self.detail_id)
+
+    def _show_detail(self, detail: _Detail) -> None:
+        self.detail, self.detail_members, self.detail_moves = detail.row, detail.members, detail.moves
+        self.detail_subtasks, self.detail_reminders = detail.subtasks, detail.reminders
+        self.detail_parent_title = detail.parent_title
 
     @rx.event
     async def live_refresh(self):
@@ -439,6 +656,7 @@ class TasksState(rx.State):
     def _url(self) -> str:
         values = {
             "project": self.project,
+            "view": self.view if self._view_in_url else "",
             "assignee": self.assignee,
             "status": self.status,
             "tag": self.tag,
@@ -447,7 +665,8 @@ class TasksState(rx.State):
             "q": self.search,
             "sort": self.sort,
         }
-        changed = {k: v for k, v in values.items() if v != FILTER_DEFAULTS[k]}
+        defaults = {**FILTER_DEFAULTS, "view": "", "sort": self._default_sort()}
+        changed = {k: v for k, v in values.items() if v != defaults[k]}
         return routes.page_url(routes.TASKS, **changed)
 
     def _sync_url(self):
@@ -462,13 +681,21 @@ class TasksState(rx.State):
         self.assignee = assignee if self.project != ASSIGNED else ANY
         status = params.get("status")
         self.status = status if status in STATUS_FILTERS else DEFAULT_STATUS
+        view = str(params.get("view") or "").strip().lower()
+        self._view_in_url = view in VIEWS
+        self.view = view if view in VIEWS else LIST
+        # Opened without a view: Today when something is due (the daily loop starts there), else
+        # the open tasks (someone who keeps no dates never lands on an empty page). A project's
+        # list opens on its tasks.
+        self._view_auto = not self._view_in_url and self.project == ALL
         self.priority = params.get("priority", ANY) if params.get("priority") in PRIORITIES else ANY
         self.due = params.get("due", ANY) if params.get("due") in DUE_FILTERS else ANY
         sort = params.get("sort")
-        self.sort = sort if sort in SORT_KEYS else DEFAULT_SORT
+        self.sort = sort if sort in SORT_KEYS else self._default_sort()
         self.tag = (params.get("tag") or ANY).strip().lower()[:32] or ANY
         self.search = (params.get("q") or "")[:200]
         self.editing_id, self.error, self.undo_message = "", "", ""
+        self.confirm_id, self.confirm_text = "", ""
         self.shown_limit = PAGE_SIZE
         if self.detail_id:  # a panel left open on another page visit
             self.detail_id, self.detail_changes = "", []
@@ -493,7 +720,11 @@ class TasksState(rx.State):
         projects = await self.get_state(ProjectsState)
         projects.nav_open = False
         self.assignee, self.error = ANY, ""
-        return await self._set_filter("project", str(view or ALL)[:64])
+        target = str(view or ALL)[:64]
+        if not self._view_in_url:  # a list opens on its tasks; a chosen Today/Upcoming stays
+            self.view = LIST
+            self._view_in_url = target == ALL  # "All tasks" says so in the address
+        return await self._set_filter("project", target)
 
     @rx.event
     async def follow_projects(self, form_data: dict | None = None):
@@ -518,7 +749,25 @@ class TasksState(rx.State):
 
     @rx.event
     async def set_status(self, value: str):
-        return await self._set_filter("status", value if value in STATUS_FILTERS else DEFAULT_STATUS)
+        return await self.set_tab(value)
+
+    @rx.event
+    async def set_tab(self, value: str):
+        """A tab: Today, Upcoming, or the list's Open / Completed / All (its sort follows when it
+        was the default: completed tasks by completion date, the others by due date)."""
+        was_default = self.sort == self._default_sort()
+        self._view_in_url = True
+        if value in (TODAY, UPCOMING):
+            self.view = value
+        else:
+            self.view = LIST
+            self.status = value if value in STATUS_FILTERS else DEFAULT_STATUS
+        if was_default:
+            self.sort = self._default_sort()
+        self.confirm_id = ""
+        self.shown_limit = PAGE_SIZE
+        await self._reload()
+        return self._sync_url()
 
     @rx.event
     async def set_tag(self, value: str):
@@ -553,14 +802,9 @@ class TasksState(rx.State):
 
     @rx.event
     async def clear_filters(self):
-        self.status, self.tag, self.priority, self.due, self.search, self.sort = (
-            DEFAULT_STATUS,
-            ANY,
-            ANY,
-            ANY,
-            "",
-            DEFAULT_SORT,
-        )
+        """The filters go; the tab (Today, Upcoming, Open...) stays."""
+        self.tag, self.priority, self.due, self.search = ANY, ANY, ANY, ""
+        self.sort = self._default_sort()
         self.assignee = ANY
         await self._reload()
         return self._sync_url()
@@ -586,7 +830,8 @@ class TasksState(rx.State):
 
     def _parse_quick(self, text: str) -> QuickAdd:
         self.quick_keep = [phrase for phrase in self.quick_keep if phrase in text]
-        parsed = parse_quick_add(text, date.today(), keep=self.quick_keep)
+        today = date.fromisoformat(self._today) if self._today else date.today()
+        parsed = parse_quick_add(text, today, keep=self.quick_keep)
         self.quick_chips, self.quick_title = _chips(parsed), parsed.title
         return parsed
 
@@ -622,6 +867,8 @@ class TasksState(rx.State):
         if str(form.get("tags", "")).strip():
             typed = [t for t in str(form["tags"]).replace(",", " ").split() if t]
             data["tags"] = [*data.get("tags", []), *typed]
+        if self.view in (TODAY, UPCOMING) and not data.get("due_date") and self._today:
+            data["due_date"] = self._today  # added on Today (or Upcoming): due today, so it stays in sight
         title = parsed.title
         self.undo_message = ""
         projects = await self.get_state(ProjectsState)
@@ -661,33 +908,99 @@ class TasksState(rx.State):
 
     @rx.event
     async def toggle_done(self, task_id: str):
-        row = next((t for t in self.tasks if t.id == task_id), None)
-        title = isolate(row.title) if row else "task"
+        """Tick or untick a task. A task with open subtasks asks first: completing it completes
+        them too (:meth:`confirm_complete`)."""
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return rx.redirect(routes.sign_in_url(self._url()))
+        try:
+            title, completed, below = await run_db(_completion_facts, user_id, task_id)
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        if not completed and below:
+            self.confirm_id = task_id
+            subtasks = "subtask" if below == 1 else "subtasks"
+            self.confirm_text = f"Complete “{isolate(title)}” and its {below} open {subtasks}?"
+            return None
+        return await self._toggle(task_id, title, completed, below)
+
+    async def _toggle(self, task_id: str, title: str, completed: bool, below: int):
         self.undo_message = ""
-        if row is not None and row.completed:
+        if completed:
             result = await self._change(
                 lambda s, uid: task_service.reopen_task(s, user_id=uid, task_id=task_id, origin=PAGE)
             )
-            verb = "Reopened"
+            message = f"Reopened “{isolate(title)}”"
         else:
             result = await self._change(
                 lambda s, uid: task_service.complete_task(s, user_id=uid, task_id=task_id, origin=PAGE)
             )
-            verb = "Completed"
+            message = f"Completed “{isolate(title)}”"
+            if below:
+                message += f" and {below} subtask" + ("" if below == 1 else "s")
         if self.error:
             return result
-        return self._offer_undo(f"{verb} “{title}”")
+        await self._after_subtask_change()
+        return self._offer_undo(message)
+
+    @rx.event
+    async def confirm_complete(self):
+        """Yes: complete the task and its open subtasks, as one change with one Undo."""
+        task_id, self.confirm_id, self.confirm_text = self.confirm_id, "", ""
+        user_id = await current_user_id(self)
+        if not task_id or user_id is None:
+            return None
+        try:
+            title, completed, below = await run_db(_completion_facts, user_id, task_id)
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        if completed:
+            return None
+        return await self._toggle(task_id, title, False, below)
+
+    @rx.event
+    def cancel_confirm(self):
+        self.confirm_id, self.confirm_text = "", ""
+
+    @rx.event
+    def set_confirm_open(self, is_open: bool):
+        if not is_open:
+            self.confirm_id, self.confirm_text = "", ""
+
+    async def _after_subtask_change(self) -> None:
+        """The open panel shows subtasks and progress: read it again after a tick or a delete."""
+        user_id = await current_user_id(self)
+        if user_id is not None and self.detail_id:
+            await self._reload_detail(user_id, keep_fields=True)
 
     @rx.event
     async def delete(self, task_id: str):
-        row = next((t for t in self.tasks if t.id == task_id), None)
-        title = row.title if row else "task"
+        """Delete a task, its subtasks with it (the Undo bar says so; one Undo brings all back)."""
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return rx.redirect(routes.sign_in_url(self._url()))
+        try:
+            title, _, _ = await run_db(_completion_facts, user_id, task_id)
+            below = await run_db(_count_below, user_id, task_id)
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
         result = await self._change(
             lambda s, uid: task_service.delete_task(s, user_id=uid, task_id=task_id, origin=PAGE)
         )
         if self.error:
             return result
-        return self._offer_undo(f"Deleted “{isolate(title)}”")
+        message = f"Deleted “{isolate(title)}”"
+        if below:
+            message += f" and its {below} subtask" + ("" if below == 1 else "s")
+        if task_id == self.detail_id:
+            self.detail_id, self.detail_changes = "", []
+            (await self.get_state(TaskTalkState))._clear()
+        else:
+            await self._after_subtask_change()
+        return self._offer_undo(message)
 
     @rx.event
     async def undo(self):
@@ -781,7 +1094,7 @@ class TasksState(rx.State):
         except ServiceError as exc:
             self.error = exc.message
             return None
-        self.detail, self.detail_members, self.detail_moves = detail.row, detail.members, detail.moves
+        self._show_detail(detail)
         self.detail_id, self.detail_changes, self.detail_error = task_id, [], ""
         self.editing_id = ""
         self.detail_version += 1
@@ -815,14 +1128,20 @@ class TasksState(rx.State):
             return None
         if name == "due_date" and value == self.detail.due_date:
             return None
+        if name == "due_time" and value == self.detail.due_time:
+            return None
         if name == "assignee_id" and value == self.detail.assignee_id:
             return None
         if name == "project_id" and (not value or value == self.detail.project_id):
             return None
-        if name in ("due_date", "recurrence", "assignee_id"):
+        if name in ("due_date", "recurrence", "assignee_id", "due_time"):
             data[name] = value or None
         if name == "tags":
             data[name] = [t for t in value.replace(",", " ").split() if t]
+        return await self._save(name, data)
+
+    async def _save(self, name: str, data: dict):
+        """Save ``data`` to the open task through the journaled write path; one Undo per change."""
         user_id = await current_user_id(self)
         if user_id is None:
             return rx.redirect(routes.sign_in_url(self._url()))
@@ -842,14 +1161,106 @@ class TasksState(rx.State):
                 undo_label=f"Undo {_FIELD_NAMES[name]} change",
             )
             self.detail_changes = [change, *self.detail_changes]
-        if name == "tags":
-            self.detail_version += 1  # show the tags as they were saved (lower case, no "#")
+        if name == "tags" or (name in ("due_date", "due_time") and not data[name]):
+            self.detail_version += 1  # show them as saved (tags lower case; no date: no time either)
         if name == "project_id":  # another project: other members to assign
             await self._reload_detail(user_id)
         else:
-            await (await self.get_state(TaskTalkState))._load_for(user_id, self.detail_id)
+            await self._reload_detail(user_id, keep_fields=True)
         await self._reload()
         return None
+
+    @rx.event
+    async def pick_time(self, value: str):
+        """A complete time saves at once (a time input's value stays empty until it is whole)."""
+        if value:
+            return await self.save_field("due_time", value)
+        return None
+
+    @rx.event
+    async def clear_time(self):
+        return await self.save_field("due_time", "")
+
+    # ----- subtasks and reminders in the panel ----------------------------------------------
+
+    @rx.event
+    async def add_subtask(self, form: dict):
+        """Add a subtask to the open task; the line is read like quick add ("buy candles friday")."""
+        line = str(form.get("subtask", "")).strip()[:200]
+        if not self.detail_id:
+            return None
+        if not line:
+            self.detail_error = "Type the subtask first, then press Enter."
+            return None
+        today = date.fromisoformat(self._today) if self._today else date.today()
+        parsed = parse_quick_add(line, today)
+        data = {**parsed.task_data(), "parent_id": self.detail_id}
+        if not parsed.title:
+            data["title"] = line
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return rx.redirect(routes.sign_in_url(self._url()))
+        self.detail_error = ""
+        try:
+            await run_db(
+                _apply,
+                lambda s, uid: task_service.create_task(s, user_id=uid, data=data, origin=PAGE),
+                user_id,
+            )
+        except ServiceError as exc:
+            self.detail_error = exc.message
+            return None
+        await self._reload_detail(user_id, keep_fields=True)
+        await self._reload()
+        return [rx.set_value("new-subtask-title", ""), self._focus("new-subtask-title")]
+
+    @rx.event
+    async def toggle_subtask(self, task_id: str):
+        """A subtask's box in the panel: as a row's box (asks when it has open subtasks itself)."""
+        return await self.toggle_done(task_id)
+
+    def _reminder_specs(self) -> list[dict]:
+        return [
+            {"at": r.key.removeprefix("at:")}
+            if r.key.startswith("at:")
+            else {"before": int(r.key.removeprefix("before:"))}
+            for r in self.detail_reminders
+        ]
+
+    @rx.event
+    async def add_reminder(self, form: dict):
+        """Add a reminder: at a date and time ("at"), or minutes before the due time ("before")."""
+        if not self.detail_id:
+            return None
+        at = str(form.get("at", "") or "").strip()
+        before = str(form.get("before", "") or "").strip()
+        if at:
+            spec: dict = {"at": at}
+        elif before.isdigit():
+            if not self.detail.due_date:
+                self.detail_error = "Give the task a due date first: this reminder counts back from it."
+                return None
+            spec = {"before": int(before)}
+        else:
+            self.detail_error = "Pick a date and time for the reminder."
+            return None
+        specs = self._reminder_specs()
+        if spec in specs:
+            self.detail_error = "That reminder is already there."
+            return None
+        result = await self._save("reminders", {"reminders": [*specs, spec]})
+        if not self.detail_error:
+            return [rx.set_value("new-reminder-at", "")]
+        return result
+
+    @rx.event
+    async def remove_reminder(self, key: str):
+        if not self.detail_id:
+            return None
+        keep = [
+            r for r, row in zip(self._reminder_specs(), self.detail_reminders, strict=True) if row.key != key
+        ]
+        return await self._save("reminders", {"reminders": keep})
 
     @rx.event
     async def pick_due(self, value: str):

@@ -342,3 +342,31 @@ def test_tasks_racing_deletes_and_completes_answer_cleanly(
         assert [(t["due_date"], t["completed"]) for t in left] == (
             [("2030-01-14", False)] if 200 in codes else []
         )
+
+
+def test_tasks_list_views_today_upcoming_completed(
+    api: TestClient, alice: ApiUser, seeded: dict[str, str]
+) -> None:
+    """``?view=`` gives the task page's views; the other filters combine with them (issue 17)."""
+    create_task(api, alice, title="golf at five", due_date=day(2), due_time="17:00")
+    create_task(api, alice, title="hotel far", due_date=day(20))
+    create_task(api, alice, title="india early", due_date=day(2), due_time="08:30")
+    assert titles(api, alice, view="today") == ["Charlie taxes", "Alpha report"]  # overdue first
+    assert titles(api, alice, view="upcoming") == [
+        "Alpha report",
+        "bravo groceries",
+        "india early",
+        "golf at five",
+    ]
+    assert titles(api, alice, view="upcoming", priority="low") == ["bravo groceries"]
+    # completed: the latest completed first
+    api.post(f"/api/tasks/{seeded['Alpha report']}/complete", headers=alice.headers)
+    assert titles(api, alice, view="completed") == ["Alpha report", "foxtrot old", "delta plan"]
+    resp = api.get("/api/tasks", params={"view": "upcoming", "limit": 1}, headers=alice.headers)
+    assert resp.json()["count"] == 3
+    assert len(resp.json()["data"]) == 1
+    golf = api.get("/api/tasks", params={"q": "golf"}, headers=alice.headers).json()["data"][0]
+    assert golf["due_time"] == "17:00"
+    refused = api.get("/api/tasks", params={"view": "today", "due": "none"}, headers=alice.headers)
+    assert "view=today" in assert_error(refused, 422, "invalid")
+    assert api.get("/api/tasks", params={"view": "week"}, headers=alice.headers).status_code == 422

@@ -157,7 +157,7 @@ def listed_titles(page: Page) -> list[str]:
     return [name.removeprefix("Edit ") for name in names.evaluate_all("els => els.map(e => e.ariaLabel)")]
 
 
-def test_default_view_is_open_tasks_by_due_date(page: Page, app_url: str):
+def test_opens_on_today_then_open_tasks_by_due_date(page: Page, app_url: str):
     email = sign_up(page, app_url)
     today = date.today()
     seed(
@@ -171,7 +171,12 @@ def test_default_view_is_open_tasks_by_due_date(page: Page, app_url: str):
         ],
     )
     page.goto(f"{app_url}/tasks")
+    # Something is due: the page opens on Today (overdue, then today); Open has every open task.
+    expect(page.get_by_role("tab", name=re.compile("^Today"))).to_have_attribute("aria-selected", "true")
     expect(row(page, "Overdue")).to_be_visible()
+    assert listed_titles(page) == ["Overdue", "Today"]
+    page.get_by_role("tab", name=re.compile("^Open")).click()
+    expect(row(page, "Later")).to_be_visible()
     assert listed_titles(page) == ["Overdue", "Today", "Later", "Undated"]
     expect(page.get_by_role("tab", name=re.compile("^Open"))).to_have_attribute("aria-selected", "true")
     expect(page.get_by_label("Sort by")).to_have_value("due_date")

@@ -15,7 +15,7 @@ from app.states.tasks import TasksState
 from tests.states.tab import in_tab, sign_up
 
 
-def test_tasks_state_default_view_is_open_tasks_by_due_date(app_db):
+def test_tasks_state_opens_on_today_then_open_tasks_by_due_date(app_db):
     token, user_id = sign_up(app_db)
     today = date.today()
     with Session(app_db) as s:
@@ -33,8 +33,13 @@ def test_tasks_state_default_view_is_open_tasks_by_due_date(app_db):
     async def work(root: rx.State) -> list[str]:
         state = await root.get_state(TasksState)
         await state.on_load()
-        assert (state.status, state.sort) == ("pending", "due_date")
+        # Something is due: the page opens on Today (overdue first), its address left as it was.
+        assert (state.view, state.tab, state.today_count) == ("today", "today", 2)
+        assert [row.title for row in state.tasks] == ["overdue", "today"]
         assert state._url() == "/tasks"
+        await state.set_tab("pending")
+        assert (state.status, state.sort) == ("pending", "due_date")
+        assert state._url() == "/tasks?view=all"
         return [row.title for row in state.tasks]
 
     assert in_tab(token, work) == ["overdue", "today", "later", "undated"]

@@ -3,10 +3,16 @@
 A task is seen through its project (:mod:`app.services.projects`): ``?project=`` narrows the list to
 one project, ``?assignee=`` to a person's tasks (a user id, ``me``, or ``none`` for unassigned); a
 body's ``project_id`` moves a task and ``assignee_id`` assigns it (``null`` unassigns).
+
+``?view=`` gives the task page's views (issue 17, :mod:`app.views.daily`): ``today`` (open tasks due
+today or overdue, in the person's time zone), ``upcoming`` (open tasks due in the next 14 days, by
+due date and time) and ``completed`` (the most recently completed first); the other filters combine
+with it. ``due_time``, ``parent_id`` and ``reminders`` come and go with every task (``TaskPublic``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Annotated
 
@@ -20,6 +26,7 @@ from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services.errors import InvalidInputError
 from app.services.operations import Origin
+from app.views import daily
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 API = Origin(source="api")
@@ -34,23 +41,37 @@ def list_tasks(
     priority: PriorityName | None = None,
     due: DueFilter | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Search title and description")] = None,
-    sort: SortKey = "created",
+    sort: Annotated[
+        SortKey | None, Query(description="created (the default), or the view's own order with view=")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     project: Annotated[uuid.UUID | None, Query(description="Only this project's tasks")] = None,
     assignee: Annotated[
         str | None, Query(max_length=64, description='Only tasks assigned to this user id, "me", or "none"')
     ] = None,
+    view: Annotated[
+        daily.View | None,
+        Query(
+            description="today (due today or overdue), upcoming (next 14 days) or completed (latest first)"
+        ),
+    ] = None,
 ) -> TaskList:
     if project is not None:  # a project one may not see is "not found", exactly like a missing one
         project_service.get_project(session, user_id=user.id, project_id=project)
     assignee_id, unassigned = _assignee(assignee, user.id)
+    if view is not None and due is not None and view != "completed":
+        raise InvalidInputError(f"view={view} already chooses the due dates: leave out due.")
     query = task_service.TaskQuery(
-        status=status, tag=tag, priority=priority, due=due, search=q, sort=sort, limit=limit, offset=offset,
-        project_id=project, assignee_id=assignee_id, unassigned=unassigned,
+        status=status, tag=tag, priority=priority, due=due, search=q, sort=sort or "created", limit=limit,
+        offset=offset, project_id=project, assignee_id=assignee_id, unassigned=unassigned,
     )  # fmt: skip
+    if view is not None:
+        query = daily.view_query(view, query)
+        if sort is not None:
+            query = dataclasses.replace(query, sort=sort)
     tasks = task_service.list_tasks(session, user_id=user.id, query=query)
-    count = task_service.count_by_status(session, user_id=user.id, query=query)[status]
+    count = task_service.count_by_status(session, user_id=user.id, query=query)[query.status]
     return TaskList(data=[task_service.to_public(t) for t in tasks], count=count)
 
 
