@@ -370,3 +370,70 @@ document.addEventListener("keydown", (event) => {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", quickFromUrl);
   else quickFromUrl();
 })();
+
+// The notification bell (issue 17, app/states/notifications.py). Every data-bell-poll milliseconds
+// while the tab is visible, and when it becomes visible again, click the bell's hidden poll button
+// (a cheap unread count). Reminders that arrive while the tab is open (its data-desktop list) are
+// also shown by the browser, once each, when the person turned desktop notifications on.
+(() => {
+  const POLL = "button[data-bell-poll]";
+  const SHOWN_KEY = "ticked_desktop_shown";
+  const shown = new Set(JSON.parse(sessionStorage.getItem(SHOWN_KEY) || "[]"));
+
+  const poll = () => {
+    const button = document.querySelector(POLL);
+    if (button && document.visibilityState === "visible") button.click();
+  };
+  let timer = null;
+  const arm = () => {
+    const button = document.querySelector(POLL);
+    const every = Number(button ? button.dataset.bellPoll : 0) || 30000;
+    if (timer) clearInterval(timer);
+    timer = setInterval(poll, every);
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") poll();
+  });
+
+  const desktop = (button) => {
+    let items = [];
+    try {
+      items = JSON.parse(button.dataset.desktop || "[]");
+    } catch {
+      return;
+    }
+    const allowed = "Notification" in window && Notification.permission === "granted";
+    for (const item of items) {
+      if (!item || !item.id || shown.has(item.id)) continue;
+      shown.add(item.id);
+      if (!allowed) continue;
+      try {
+        // The tag makes the browser show one notification per reminder across open tabs.
+        const note = new Notification(item.title, { body: item.body || "", tag: `ticked-${item.id}` });
+        note.onclick = () => {
+          window.focus();
+          if (item.href) window.location.assign(item.href);
+          note.close();
+        };
+      } catch {
+        // Some browsers (Android Chrome) only show notifications through a service worker.
+      }
+    }
+    sessionStorage.setItem(SHOWN_KEY, JSON.stringify([...shown].slice(-200)));
+  };
+
+  let watched = null;
+  const observer = new MutationObserver(() => desktop(watched));
+  const attach = () => {
+    if (watched && watched.isConnected) return; // the common case: cheap on every DOM change
+    const button = document.querySelector(POLL);
+    if (!button || button === watched) return;
+    observer.disconnect();
+    watched = button;
+    observer.observe(button, { attributes: true, attributeFilter: ["data-desktop"] });
+    desktop(button);
+    arm();
+  };
+  new MutationObserver(attach).observe(document.documentElement, { childList: true, subtree: true });
+  attach();
+})();

@@ -1,4 +1,5 @@
-"""The frame every signed-in page lives in: header, navigation, user menu, colour mode.
+"""The frame every signed-in page lives in: header, navigation, the notification bell, user menu,
+colour mode.
 
 The landmarks are real elements (``rx.el.header``, ``rx.el.nav``, ``rx.el.main``): Reflex's ``as_``
 on a box or stack is not the element's tag (it ends up in its CSS), so they used to render as
@@ -10,6 +11,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
+from app.components.bell import bell
 from app.states.auth import AuthState
 
 
@@ -87,6 +89,7 @@ def header() -> rx.Component:
                 text_overflow="ellipsis",
                 white_space="nowrap",
             ),
+            rx.cond(AuthState.signed_in, bell()),
             color_mode_button(),
             rx.button(
                 rx.icon("log-out", size=14),

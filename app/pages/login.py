@@ -7,7 +7,7 @@ import reflex as rx
 from app import routes
 from app.components.alerts import error_callout
 from app.components.layout import auth_card
-from app.states.auth import AuthState
+from app.states.auth import ZONE_SCRIPT, AuthState
 
 
 def _field(
@@ -36,6 +36,11 @@ def _field(
     )
 
 
+def _detect_zone():
+    """Ask the browser its time zone as the form shows: sign-up stores it, sign-in may (AuthState)."""
+    return rx.call_script(ZONE_SCRIPT, callback=AuthState.set_browser_zone)
+
+
 def _error() -> rx.Component:
     return error_callout(AuthState.auth_error, width="100%")
 
@@ -54,6 +59,7 @@ def login_page() -> rx.Component:
                 width="100%",
             ),
             on_submit=AuthState.sign_in,
+            on_mount=_detect_zone(),
             width="100%",
         ),
         rx.text(
@@ -85,6 +91,7 @@ def signup_page() -> rx.Component:
                 width="100%",
             ),
             on_submit=AuthState.sign_up,
+            on_mount=_detect_zone(),
             width="100%",
         ),
         rx.text(

@@ -1,12 +1,34 @@
-"""The settings page: account and password, chat history preferences, and your data."""
+"""The settings page: account and password, time zone, reminders, chat history preferences, and
+your data."""
 
 from __future__ import annotations
+
+from zoneinfo import available_timezones
 
 import reflex as rx
 
 from app.components.alerts import error_callout
+from app.components.bell import bell_permission_offer
 from app.components.layout import app_layout
-from app.states.settings import RETENTION_OPTIONS, SettingsState
+from app.states.auth import ZONE_SCRIPT
+from app.states.settings import REMINDER_OPTIONS, RETENTION_OPTIONS, SettingsState
+
+LEGACY_ZONE_PREFIXES = (
+    "Etc/",
+    "SystemV/",
+    "US/",
+    "posix/",
+    "right/",
+    "Brazil/",
+    "Canada/",
+    "Chile/",
+    "Mexico/",
+)
+ZONE_NAMES = [
+    "UTC",
+    *sorted(n for n in available_timezones() if "/" in n and not n.startswith(LEGACY_ZONE_PREFIXES)),
+]
+"""The IANA names the time-zone box suggests (the service accepts any zone this server knows)."""
 
 
 def section(title: str, description: str, *children: rx.Component) -> rx.Component:
@@ -115,6 +137,187 @@ def account_section() -> rx.Component:
             width="100%",
         ),
     )
+
+
+def _status(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.text(
+            rx.icon("check", size=14, display="inline", vertical_align="-2px"),
+            " ",
+            message,
+            size="1",
+            color=rx.color("green", 11),
+            role="status",
+        ),
+    )
+
+
+def _switch_row(label: str, field_id: str, hint: str, checked: rx.Var, on_change) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            _label(label, field_id),
+            rx.text(hint, size="1", color=rx.color("gray", 11)),
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        rx.switch(id=field_id, checked=checked, on_change=on_change, size="3", margin_top="0.15em"),
+        spacing="4",
+        align="start",
+        width="100%",
+    )
+
+
+def time_zone_section() -> rx.Component:
+    """The person's zone: "today", due times and reminders are read on its clock."""
+    return section(
+        "Time zone",
+        '"Today", due times and reminders follow this clock.',
+        rx.form(
+            rx.vstack(
+                _label("Your time zone", "time-zone"),
+                rx.flex(
+                    rx.input(
+                        id="time-zone",
+                        name="time_zone",
+                        default_value=SettingsState.time_zone,
+                        list="time-zone-names",
+                        auto_complete="off",
+                        spell_check=False,
+                        max_length=64,
+                        size="3",
+                        flex="1",
+                        min_width="0",
+                        custom_attrs={"aria-describedby": "time-zone-hint"},
+                    ),
+                    rx.button("Save time zone", type="submit", size="3", variant="soft"),
+                    spacing="2",
+                    width="100%",
+                    direction=rx.breakpoints(initial="column", sm="row"),
+                ),
+                rx.el.datalist(*[rx.el.option(value=name) for name in ZONE_NAMES], id="time-zone-names"),
+                rx.text(
+                    "Type to search, like Paris or New_York. Reminders keep their times on the clock.",
+                    id="time-zone-hint",
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
+                spacing="2",
+                width="100%",
+                max_width="480px",
+            ),
+            on_submit=SettingsState.save_time_zone,
+            on_mount=rx.call_script(ZONE_SCRIPT, callback=SettingsState.set_browser_zone),
+            width="100%",
+        ),
+        rx.cond(
+            (SettingsState.browser_zone != "") & (SettingsState.browser_zone != SettingsState.time_zone),
+            rx.callout(
+                rx.flex(
+                    rx.text("Your browser says you are in ", rx.el.strong(SettingsState.browser_zone), "."),
+                    rx.button(
+                        "Use ",
+                        SettingsState.browser_zone,
+                        on_click=SettingsState.use_browser_zone,
+                        size="1",
+                        variant="soft",
+                    ),
+                    spacing="3",
+                    align="center",
+                    wrap="wrap",
+                ),
+                icon="globe",
+                color_scheme="blue",
+                size="1",
+                width="100%",
+            ),
+        ),
+        _alert(SettingsState.zone_error),
+        _status(SettingsState.zone_status),
+    )
+
+
+def reminders_section() -> rx.Component:
+    """The default reminder, reminder emails, the daily digest and desktop notifications."""
+    return section(
+        "Reminders",
+        "How Ticked reminds you of what is due.",
+        rx.vstack(
+            _label("Default reminder", "default-reminder"),
+            rx.el.select(
+                *[rx.el.option(text, value=value) for value, text in REMINDER_OPTIONS],
+                id="default-reminder",
+                value=SettingsState.default_reminder,
+                on_change=SettingsState.set_default_reminder,
+                class_name="ticked-native-select",
+                style={"min_width": "14em", "max_width": "100%"},
+                custom_attrs={"aria-describedby": "default-reminder-hint"},
+            ),
+            rx.text(
+                "Given to a task when it gets a due time and has no reminder of its own.",
+                id="default-reminder-hint",
+                size="1",
+                color=rx.color("gray", 11),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        rx.separator(size="4"),
+        _switch_row(
+            "Email reminders",
+            "email-reminders",
+            "Reminders also come by email (when this server is set up to send mail).",
+            SettingsState.email_reminders,
+            SettingsState.set_email_reminders,
+        ),
+        rx.separator(size="4"),
+        _switch_row(
+            "Daily digest email",
+            "digest-on",
+            "Each morning, one email with what is due today and what is overdue.",
+            SettingsState.digest_on,
+            SettingsState.set_digest_on,
+        ),
+        rx.cond(
+            SettingsState.digest_on,
+            rx.hstack(
+                _label("Send the digest at", "digest-at"),
+                rx.input(
+                    id="digest-at",
+                    type="time",
+                    default_value=SettingsState.digest_at,
+                    on_change=SettingsState.set_digest_at,
+                    size="2",
+                    width="8.5em",
+                ),
+                rx.text("your time", size="1", color=rx.color("gray", 11)),
+                spacing="3",
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+        rx.separator(size="4"),
+        rx.vstack(
+            rx.text("Desktop notifications", size="2", weight="medium", color=rx.color("gray", 12)),
+            rx.text(
+                "While Ticked is open in a tab, reminders also show as notifications from your browser.",
+                size="1",
+                color=rx.color("gray", 11),
+            ),
+            bell_permission_offer(),
+            spacing="2",
+            width="100%",
+        ),
+        _alert(SettingsState.reminders_error),
+        _status(SettingsState.reminders_status),
+    )
+
+
+def calendar_sections() -> list[rx.Component]:
+    """The calendar feed and import settings (issue 17) go here, after Reminders: the calendar
+    helper's section component is added to this list, e.g. ``[calendar_section()]``."""
+    return []
 
 
 def retention_hint() -> rx.Component:
@@ -367,7 +570,9 @@ def settings_page() -> rx.Component:
             rx.vstack(
                 rx.heading("Settings", size="7", as_="h1"),
                 rx.text(
-                    "Your account, your chat history and your data.", size="2", color=rx.color("gray", 11)
+                    "Your account, time zone, reminders, chat history and data.",
+                    size="2",
+                    color=rx.color("gray", 11),
                 ),
                 spacing="1",
             ),
@@ -375,6 +580,9 @@ def settings_page() -> rx.Component:
                 SettingsState.loaded,
                 rx.vstack(
                     account_section(),
+                    time_zone_section(),
+                    reminders_section(),
+                    *calendar_sections(),
                     chat_history_section(),
                     your_data_section(),
                     spacing="4",

@@ -19,6 +19,7 @@ they chose, and the settings page offers "Your browser says X: use it?" instead.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import time
 from typing import Any
@@ -42,6 +43,7 @@ REMINDER_CHOICES: tuple[tuple[int | None, str], ...] = (
     (1440, "1 day before"),
 )
 """The default reminders one can choose (minutes before the due time), with their words."""
+DIGEST_TIME = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 CHOSEN_KEY = "time_zone_chosen"
 """Kept in ``users.chat_preferences`` once the person picked a zone themselves (no migration
 needed: that JSON keeps keys it does not know)."""
@@ -75,6 +77,7 @@ class DailySettingsUpdate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # "yes" is not true and "30" is not 30: a typed body, as everywhere in the API
         json_schema_extra={"examples": [{"default_reminder": 15, "digest_at": "08:00"}]},
     )
     time_zone: str | None = Field(default=None, max_length=64)
@@ -103,10 +106,10 @@ def parse_digest_time(value: Any) -> time | None:
         return value.replace(second=0, microsecond=0)
     text = str(value).strip()
     try:
-        hours, minutes = text.split(":")
-        if len(hours) not in (1, 2) or len(minutes) != 2:
+        match = DIGEST_TIME.fullmatch(text)
+        if match is None:
             raise ValueError(text)
-        return time(int(hours), int(minutes))
+        return time(int(match[1]), int(match[2]))
     except ValueError:
         raise InvalidInputError(
             f"The digest time '{text[:16]}' is not a time: use the 24-hour clock, like 07:30."

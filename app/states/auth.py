@@ -15,7 +15,8 @@ import reflex as rx
 from app import routes
 from app.core.db import session_scope
 from app.services import auth as auth_service
-from app.services.errors import AuthError, ServiceError
+from app.services import clock, daily_settings
+from app.services.errors import AuthError, InvalidInputError, ServiceError
 from app.services.throttle import client_address, sign_in_throttle
 from app.states.focus import COMPOSER, focus_first
 from app.states.workers import run_db, run_password_work
@@ -23,12 +24,27 @@ from app.states.workers import run_db, run_password_work
 TOKEN_KEY = "ticked_token"
 FORM_FIELD = "main input#password"
 """The sign-in and sign-up forms' password box (app/pages/login.py): gone once the next page shows."""
+ZONE_SCRIPT = "Intl.DateTimeFormat().resolvedOptions().timeZone || ''"
+"""What the browser says its time zone is (an IANA name), asked by the sign-in and sign-up forms."""
 
 
-def _sign_in(email: str, password: str, client: str) -> tuple[str, str, str]:
+def known_zone(name: str) -> str | None:
+    """``name`` when it is an IANA zone this server knows (a browser may say something odd)."""
+    try:
+        return clock.check_zone(name) if name else None
+    except InvalidInputError:
+        return None
+
+
+def _sign_in(email: str, password: str, client: str) -> tuple[str, str, str, uuid.UUID]:
     with sign_in_throttle.attempt(email=email, client=client), session_scope() as session:
         user, token = auth_service.sign_in(session, email=email, password=password)
-        return user.email, user.name or "", token
+        return user.email, user.name or "", token, user.id
+
+
+def _adopt_zone(user_id: uuid.UUID, browser_zone: str) -> str | None:
+    with session_scope() as session:
+        return daily_settings.adopt_browser_zone(session, user_id=user_id, browser_zone=browser_zone)
 
 
 def _token_user(token: str) -> tuple[uuid.UUID, str, str] | None:
@@ -52,9 +68,9 @@ def _revoke(token: str) -> None:
         auth_service.revoke_token(session, token=token)
 
 
-def _sign_up(email: str, password: str, name: str | None) -> tuple[str, str, str]:
+def _sign_up(email: str, password: str, name: str | None, time_zone: str | None) -> tuple[str, str, str]:
     with session_scope() as session:
-        user = auth_service.register(session, email=email, password=password, name=name)
+        user = auth_service.register(session, email=email, password=password, name=name, time_zone=time_zone)
         return user.email, user.name or "", auth_service.issue_token(session, user=user)
 
 
@@ -67,6 +83,8 @@ class AuthState(rx.State):
     signed_in: bool = False
     auth_error: str = ""
     auth_busy: bool = False
+    browser_zone: str = ""
+    """The browser's time zone, as the sign-in and sign-up forms found it (:data:`ZONE_SCRIPT`)."""
 
     async def acting_user_id(self) -> uuid.UUID | None:
         """The user the stored token belongs to, or None when it is missing, expired or revoked."""
@@ -118,6 +136,10 @@ class AuthState(rx.State):
         return None
 
     @rx.event
+    def set_browser_zone(self, value: str):
+        self.browser_zone = known_zone(str(value or "")[:64]) or ""
+
+    @rx.event
     async def sign_in(self, form: dict):
         self.auth_error = ""
         email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
@@ -130,12 +152,23 @@ class AuthState(rx.State):
             headers = self.router.headers.raw_headers
             client = client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
             signed_in = await run_password_work(_sign_in, email, password, client)
-            self.user_email, self.user_name, token = signed_in
+            self.user_email, self.user_name, token, user_id = signed_in
         except ServiceError as exc:
             self.auth_error = exc.message
             return None
         self.token, self.signed_in = token, True
-        return self._land(self._next_path(), leaving=routes.LOGIN)
+        landing = self._land(self._next_path(), leaving=routes.LOGIN)
+        # An account still on the default UTC takes the browser's zone; a chosen zone stays (travel).
+        adopted = await run_db(_adopt_zone, user_id, self.browser_zone) if self.browser_zone else None
+        if adopted:
+            return [
+                *landing,
+                rx.toast.info(
+                    f"Your time zone is now {adopted}, as your browser says. You can change it in Settings.",
+                    duration=10_000,
+                ),
+            ]
+        return landing
 
     @rx.event
     async def sign_up(self, form: dict):
@@ -146,7 +179,9 @@ class AuthState(rx.State):
             self.auth_error = "The two passwords don't match."
             return None
         try:
-            self.user_email, self.user_name, token = await run_password_work(_sign_up, email, password, name)
+            self.user_email, self.user_name, token = await run_password_work(
+                _sign_up, email, password, name, self.browser_zone or None
+            )
         except ServiceError as exc:
             self.auth_error = exc.message
             return None

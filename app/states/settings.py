@@ -21,9 +21,11 @@ from app import routes
 from app.core.db import session_scope
 from app.services import account as account_service
 from app.services import auth as auth_service
+from app.services import daily_settings
 from app.services import preferences as preference_service
+from app.services.daily_settings import DailySettings
 from app.services.errors import ServiceError
-from app.states.auth import AuthState, current_user_id
+from app.states.auth import AuthState, current_user_id, known_zone
 from app.states.focus import focus_first
 from app.states.workers import run_db, run_password_work
 
@@ -35,6 +37,12 @@ RETENTION_OPTIONS: list[tuple[str, str]] = [
     ("365", "1 year (365 days)"),
 ]
 PASSWORD_FIELDS = ("current-password", "new-password", "confirm-password")
+NO_REMINDER = "none"
+REMINDER_OPTIONS: list[tuple[str, str]] = [
+    (NO_REMINDER if minutes is None else str(minutes), words)
+    for minutes, words in daily_settings.REMINDER_CHOICES
+]
+DEFAULT_DIGEST = "07:30"
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class _Snapshot:
     redact_sensitive: bool
     server_days: int | None
     effective_days: int | None
+    daily: DailySettings
 
 
 def _snapshot(user_id: uuid.UUID) -> _Snapshot:
@@ -60,6 +69,7 @@ def _snapshot(user_id: uuid.UUID) -> _Snapshot:
             redact_sensitive=prefs.redact_sensitive,
             server_days=preference_service.server_retention_days(),
             effective_days=preference_service.effective_retention_days(prefs),
+            daily=daily_settings.read_settings(user),
         )
 
 
@@ -67,6 +77,11 @@ def _update_preferences(user_id: uuid.UUID, changes: dict[str, Any]) -> int | No
     with session_scope() as session:
         prefs = preference_service.update_preferences(session, user_id=user_id, **changes)
         return preference_service.effective_retention_days(prefs)
+
+
+def _update_daily(user_id: uuid.UUID, changes: dict[str, Any]) -> DailySettings:
+    with session_scope() as session:
+        return daily_settings.update_settings(session, user_id=user_id, **changes)
 
 
 def _change_password(user_id: uuid.UUID, current: str, new: str, token: str) -> int:
@@ -127,6 +142,18 @@ class SettingsState(rx.State):
     prefs_status: str = ""
     prefs_error: str = ""
 
+    time_zone: str = "UTC"
+    browser_zone: str = ""
+    """The zone this browser is in (asked when the page shows); offered when it differs."""
+    zone_status: str = ""
+    zone_error: str = ""
+    default_reminder: str = NO_REMINDER
+    email_reminders: bool = True
+    digest_on: bool = False
+    digest_at: str = DEFAULT_DIGEST
+    reminders_status: str = ""
+    reminders_error: str = ""
+
     password_error: str = ""
     password_status: str = ""
     password_busy: bool = False
@@ -146,6 +173,7 @@ class SettingsState(rx.State):
     @rx.event
     async def on_load(self):
         self.prefs_status = self.prefs_error = self.password_error = self.password_status = ""
+        self.zone_status = self.zone_error = self.reminders_status = self.reminders_error = ""
         self.dialog = self.dialog_error = self.data_status = ""
         self.dialog_busy = self.password_busy = self.download_busy = False
         user_id = await current_user_id(self)
@@ -161,7 +189,115 @@ class SettingsState(rx.State):
         self.redact_sensitive = snap.redact_sensitive
         self.server_days = snap.server_days or 0
         self.effective_days = snap.effective_days or 0
+        self._show_daily(snap.daily)
         self.loaded = True
+        return None
+
+    def _show_daily(self, daily: DailySettings) -> None:
+        self.time_zone = daily.time_zone
+        minutes = daily.default_reminder
+        self.default_reminder = NO_REMINDER if minutes is None else str(minutes)
+        self.email_reminders = daily.email_reminders
+        self.digest_on = daily.digest_at is not None
+        self.digest_at = daily.digest_at or self.digest_at or DEFAULT_DIGEST
+
+    # ----- time zone and reminders (issue 17) ------------------------------------------------------
+
+    async def _save_daily(
+        self, changes: dict[str, Any], *, zone: bool = False, saved: str = "Saved."
+    ) -> bool:
+        """Save through the service; the message goes to the time-zone or the reminders section."""
+        self.zone_status = self.zone_error = self.reminders_status = self.reminders_error = ""
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return False
+        try:
+            daily = await run_db(_update_daily, user_id, changes)
+        except ServiceError as exc:
+            if zone:
+                self.zone_error = exc.message
+            else:
+                self.reminders_error = exc.message
+            return False
+        self._show_daily(daily)
+        if zone:
+            self.zone_status = f"Saved. Your time zone is {daily.time_zone}."
+        else:
+            self.reminders_status = saved
+        return True
+
+    def _after_failed_save(self):
+        """A refused save shows its message; no message means the session has gone: sign in."""
+        return None if (self.zone_error or self.reminders_error) else self._to_sign_in()
+
+    @rx.event
+    def set_browser_zone(self, value: str):
+        self.browser_zone = known_zone(str(value or "")[:64]) or ""
+
+    @rx.event
+    async def save_time_zone(self, form: dict):
+        zone = str(form.get("time_zone", "")).strip()
+        if not zone:
+            self.zone_status, self.zone_error = "", "Enter a time zone, like Europe/Paris."
+            return None
+        if not await self._save_daily({"time_zone": zone}, zone=True):
+            return self._after_failed_save()
+        return rx.set_value("time-zone", self.time_zone)
+
+    @rx.event
+    async def use_browser_zone(self):
+        if not self.browser_zone:
+            return None
+        if not await self._save_daily({"time_zone": self.browser_zone}, zone=True):
+            return self._after_failed_save()
+        return rx.set_value("time-zone", self.time_zone)
+
+    @rx.event
+    async def set_default_reminder(self, value: str):
+        if value not in {v for v, _ in REMINDER_OPTIONS}:
+            self.reminders_status, self.reminders_error = "", "Choose one of the listed reminders."
+            return None
+        minutes = None if value == NO_REMINDER else int(value)
+        previous, self.default_reminder = self.default_reminder, value
+        when = daily_settings.reminder_label(minutes).lower()
+        words = (
+            "Saved. No default reminder."
+            if minutes is None
+            else f"Saved. A task given a due time gets a reminder {when}."
+        )
+        if not await self._save_daily({"default_reminder": minutes}, saved=words):
+            self.default_reminder = previous
+            return self._after_failed_save()
+        return None
+
+    @rx.event
+    async def set_email_reminders(self, value: bool):
+        previous, self.email_reminders = self.email_reminders, bool(value)
+        words = "Saved. Reminders also come by email." if value else "Saved. No reminder emails."
+        if not await self._save_daily({"email_reminders": bool(value)}, saved=words):
+            self.email_reminders = previous
+            return self._after_failed_save()
+        return None
+
+    @rx.event
+    async def set_digest_on(self, value: bool):
+        previous, self.digest_on = self.digest_on, bool(value)
+        words = f"Saved. Your digest comes at {self.digest_at}." if value else "Saved. No daily digest."
+        if not await self._save_daily({"digest_at": self.digest_at if value else None}, saved=words):
+            self.digest_on = previous
+            return self._after_failed_save()
+        return None
+
+    @rx.event
+    async def set_digest_at(self, value: str):
+        text = str(value or "").strip()
+        if not text:  # the time box was cleared half-way: wait for a whole time
+            return None
+        previous, self.digest_at = self.digest_at, text
+        if not await self._save_daily({"digest_at": text}):
+            self.digest_at = previous
+            return self._after_failed_save()
+        self.reminders_status = f"Saved. Your digest comes at {self.digest_at}."
         return None
 
     # ----- chat history ------------------------------------------------------------------------

@@ -45,6 +45,8 @@ def test_settings_read_change_and_refuse_clearly(api: TestClient, alice: ApiUser
         ({"default_reminder": 7}, "default reminder must be one of"),
         ({"digest_at": "7pm"}, "24-hour clock"),
         ({"colour": "red"}, "colour"),
+        ({"email_reminders": "yes"}, "email_reminders"),
+        ({"default_reminder": "30"}, "default_reminder"),
     ):
         message = assert_error(api.patch("/api/me/settings", json=body, headers=alice.headers), 422)
         assert words in message

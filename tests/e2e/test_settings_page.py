@@ -184,3 +184,48 @@ def test_the_delete_account_dialog_names_what_becomes_of_shared_projects(page: P
         page.screenshot(path=f"{shots}/settings-delete-account.png")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
+
+
+def test_settings_time_zone_and_reminders_are_saved_and_survive_reload(page: Page, app_url: str):
+    """Issue 17: the time zone (checked, with a clear refusal) and the Reminders section."""
+    sign_up(page, app_url)
+    open_settings(page)
+    zone = page.get_by_role("region", name="Time zone")
+    box = zone.get_by_label("Your time zone")
+    box.fill("Mars/Olympus")
+    zone.get_by_role("button", name="Save time zone").click()
+    expect(zone.get_by_role("alert")).to_have_text(re.compile("Unknown time zone 'Mars/Olympus'"))
+    box.fill("America/New_York")
+    zone.get_by_role("button", name="Save time zone").click()
+    expect(zone.get_by_role("status")).to_have_text("Saved. Your time zone is America/New_York.")
+
+    reminders = page.get_by_role("region", name="Reminders")
+    default = reminders.get_by_label("Default reminder")
+    expect(default).to_have_value("none")
+    default.select_option(label="30 minutes before")
+    expect(reminders.get_by_role("status")).to_have_text(
+        "Saved. A task given a due time gets a reminder 30 minutes before."
+    )
+    email = reminders.get_by_role("switch", name="Email reminders")
+    expect(email).to_be_checked()
+    email.click()
+    expect(email).not_to_be_checked()
+    expect(reminders.get_by_role("status")).to_have_text("Saved. No reminder emails.")
+    digest = reminders.get_by_role("switch", name="Daily digest email")
+    expect(digest).not_to_be_checked()
+    expect(reminders.get_by_label("Send the digest at")).to_have_count(0)
+    digest.click()
+    expect(digest).to_be_checked()
+    expect(reminders.get_by_label("Send the digest at")).to_have_value("07:30")
+    expect(reminders.get_by_role("status")).to_have_text("Saved. Your digest comes at 07:30.")
+    reminders.get_by_label("Send the digest at").fill("08:15")
+    expect(reminders.get_by_role("status")).to_have_text("Saved. Your digest comes at 08:15.")
+
+    page.reload()
+    zone = page.get_by_role("region", name="Time zone")
+    expect(zone.get_by_label("Your time zone")).to_have_value("America/New_York")
+    reminders = page.get_by_role("region", name="Reminders")
+    expect(reminders.get_by_label("Default reminder")).to_have_value("30")
+    expect(reminders.get_by_role("switch", name="Email reminders")).not_to_be_checked()
+    expect(reminders.get_by_role("switch", name="Daily digest email")).to_be_checked()
+    expect(reminders.get_by_label("Send the digest at")).to_have_value("08:15")

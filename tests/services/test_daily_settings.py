@@ -49,9 +49,11 @@ def test_the_default_reminder_is_given_to_a_new_task_with_a_due_time(session, us
     ("changes", "message"),
     [
         ({"default_reminder": 7}, "default reminder must be one of 0, 5, 10, 15, 30, 60, 1440"),
-        ({"default_reminder": True}, "default reminder must be one of"),
+        ({"default_reminder": True}, "default_reminder: Input should be a valid integer"),
+        ({"email_reminders": "yes"}, "email_reminders: Input should be a valid boolean"),
         ({"digest_at": "7pm"}, "digest time '7pm' is not a time"),
         ({"digest_at": "24:00"}, "use the 24-hour clock"),
+        ({"digest_at": "١٢:٣٠"}, "is not a time"),
         ({"time_zone": "Mars/Olympus"}, "Unknown time zone 'Mars/Olympus'"),
         ({"time_zone": None}, "time zone can't be empty"),
         ({"email_reminders": None}, "on \\(true\\) or off"),
