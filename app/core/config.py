@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     reminder_retry_seconds: float = Field(
         default=60.0, gt=0, description="First email retry delay; doubles with each further failure."
     )
+    reminder_smtp_connections: int = Field(
+        default=4, ge=1, le=32, description="SMTP connections each instance sends reminders over at once."
+    )
 
     @field_validator("database_url")
     @classmethod
