@@ -70,11 +70,34 @@ def _task_matches(task: dict[str, Any], want: dict[str, Any], today: dt.date) ->
             ok = sorted(_norm(t).lstrip("#") for t in (got or [])) == sorted(_norm(t) for t in expected)
         elif key in ("priority", "recurrence"):
             ok = _norm(got) == _norm(expected)
+        elif key == "reminders":  # ["+1d 17:00", ...] against the task's reminders as local times
+            have = _local_reminders(task)
+            ok = all(
+                any(
+                    f"{d}T{spec.rpartition(' ')[2]}" in have
+                    for d in resolve_dates(spec.rpartition(" ")[0] or "today", today)
+                    if d
+                )
+                for spec in expected
+            )
         else:
             ok = got == expected
         if not ok:
             return False
     return True
+
+
+def _local_reminders(task: dict[str, Any]) -> set[str]:
+    """The task's reminders as local ``YYYY-MM-DDTHH:MM`` (a "before" counts from the due time, 09:00
+    on a day without one), as ``tasks list --json`` shows them."""
+    out: set[str] = set()
+    for spec in task.get("reminders") or []:
+        if "at" in spec:
+            out.add(str(spec["at"])[:16])
+        elif task.get("due_date"):
+            due = dt.datetime.fromisoformat(f"{task['due_date']}T{task.get('due_time') or '09:00'}")
+            out.add((due - dt.timedelta(minutes=int(spec["before"]))).strftime("%Y-%m-%dT%H:%M"))
+    return out
 
 
 def _unmatched(
@@ -108,6 +131,8 @@ def run_case(case: dict[str, Any], today: dt.date) -> list[str]:
             tags=t.get("tags"),
             due=due,
             done=t.get("done", False),
+            due_time=t.get("due_time"),
+            parent=t.get("parent"),
         )
     memory = AgentMemory()
     reply = None

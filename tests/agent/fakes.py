@@ -41,10 +41,16 @@ class FakeTools:
         due: dt.date | str | None = None,
         done: bool = False,
         recurrence: str | None = None,
+        due_time: str | None = None,
+        parent: str | None = None,
     ) -> dict[str, Any]:
-        """Create a task directly (not through a tool call)."""
+        """Create a task directly (not through a tool call); ``parent``: the parent's title."""
         due_text = due.isoformat() if isinstance(due, dt.date) else due
         task = self._new(title, "", priority, tags or [], due_text, recurrence)
+        task["due_time"] = due_time
+        if parent is not None:
+            above = self.by_title(parent)
+            task["parent_id"], task["parent"], task["project"] = above["id"], above["title"], above["project"]
         if done:
             task["completed"] = True
             task["completed_at"] = "2025-01-01T00:00:00"
@@ -124,6 +130,10 @@ class FakeTools:
             "tags": list(tags),
             "due_date": due_date,
             "recurrence": recurrence,
+            "due_time": None,
+            "parent_id": None,
+            "parent": None,
+            "reminders": [],
             "created_at": stamp,
             "updated_at": stamp,
         }
@@ -146,8 +156,12 @@ class FakeTools:
         recurrence: str | None = None,
         project_id: str | None = None,
         assignee_id: str | None = None,
+        due_time: str | None = None,
+        parent_id: str | None = None,
+        reminders: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         project = self._find_project(project_id) if project_id is not None else None
+        parent = self._get(parent_id) if parent_id is not None else None
         if not title.strip():
             raise ToolError("A task needs a title.")
         if priority not in {"low", "medium", "high"}:
@@ -156,7 +170,16 @@ class FakeTools:
             raise ToolError(f"Unknown recurrence {recurrence}.")
         if due_date is not None:
             dt.date.fromisoformat(due_date)
+        if due_time is not None and due_date is None:
+            due_date = self.today.isoformat()
         task = self._new(title, description, priority, tags or [], due_date, recurrence)
+        task["due_time"], task["reminders"] = due_time, list(reminders or [])
+        if parent is not None:
+            task["parent_id"], task["parent"], task["project"] = (
+                parent["id"],
+                parent["title"],
+                parent["project"],
+            )
         if project is not None:
             task["project"] = project["name"]
             if assignee_id is not None:
@@ -177,8 +200,13 @@ class FakeTools:
         project: str | None = None,
         assignee: str | None = None,
         unassigned: bool = False,
+        within_days: int | None = None,
     ) -> dict[str, Any]:
         tasks = list(self.tasks.values())
+        if due == "agenda":
+            tasks = [t for t in tasks if t["due_date"] and t["due_date"] <= self.today.isoformat()]
+        elif due == "overdue":
+            tasks = [t for t in tasks if t["due_date"] and t["due_date"] < self.today.isoformat()]
         if project is not None:
             name = self._find_project(project)["name"]
             tasks = [t for t in tasks if t["project"] == name]
@@ -231,17 +259,98 @@ class FakeTools:
 
     def _tool_update_task(self, task_id: str, **fields: Any) -> dict[str, Any]:
         task = self._get(task_id)
-        allowed = {"title", "description", "priority", "tags", "due_date", "recurrence"}
+        allowed = {"title", "description", "priority", "tags", "due_date", "recurrence", "due_time",
+                   "parent_id", "reminders"}  # fmt: skip
         if set(fields) - allowed:
             raise ToolError(f"Unknown fields {sorted(set(fields) - allowed)}.")
         self._undo.append(("update", task["id"], copy.deepcopy(task)))
+        if fields.get("parent_id") is not None:
+            fields["parent"] = self._get(fields["parent_id"])["title"]
+        elif "parent_id" in fields:
+            fields["parent"] = None
+        if "due_date" in fields and fields["due_date"] is None:
+            fields["due_time"] = None
+        elif fields.get("due_time") and not task["due_date"] and "due_date" not in fields:
+            fields["due_date"] = self.today.isoformat()
         task.update(fields)
-        return {"task_id": task["id"], "status": "updated", "title": task["title"]}
+        return {
+            "task_id": task["id"],
+            "status": "updated",
+            "title": task["title"],
+            "task": copy.deepcopy(task),
+        }
+
+    # --- daily loop tools (issue 17) -----------------------------------------------------------
+    def _tool_add_subtasks(self, parent_id: str, titles: list[str]) -> dict[str, Any]:
+        parent = self._get(parent_id)
+        created = []
+        for title in titles:
+            task = self._new(title, "", "medium", [], None, None)
+            task["parent_id"], task["parent"], task["project"] = (
+                parent["id"],
+                parent["title"],
+                parent["project"],
+            )
+            created.append(task)
+        self._undo.append(("group", "", {"undo": [("create", t["id"], None) for t in created]}))
+        return {
+            "status": "created",
+            "task_id": parent["id"],
+            "title": parent["title"],
+            "count": len(created),
+            "task_ids": [t["id"] for t in created],
+            "titles": titles,
+            "tasks": copy.deepcopy(created),
+        }
+
+    def _tool_add_reminder(
+        self, task_id: str, at: str | None = None, before: int | None = None
+    ) -> dict[str, Any]:
+        task = self._get(task_id)
+        self._undo.append(("update", task["id"], copy.deepcopy(task)))
+        task["reminders"].append({"at": at} if at is not None else {"before": before})
+        return {
+            "task_id": task["id"],
+            "status": "updated",
+            "title": task["title"],
+            "task": copy.deepcopy(task),
+        }
+
+    def _tool_my_day(self, limit: int = 50, project: str | None = None) -> dict[str, Any]:
+        listed = self._tool_list_tasks(status="pending", due="agenda", project=project, limit=limit)
+        overdue = sum(1 for t in listed["tasks"] if t["due_date"] < self.today.isoformat())
+        return {
+            "today": self.today.isoformat(),
+            **listed,
+            "overdue": overdue,
+            "due_today": listed["count"] - overdue,
+        }
+
+    def _tool_reschedule_overdue(self, due_date: str, task_ids: list[str] | None = None) -> dict[str, Any]:
+        late = self._tool_list_tasks(status="pending", due="overdue", limit=2000)["tasks"]
+        moved = [self.tasks[t["id"]] for t in late if task_ids is None or t["id"] in task_ids]
+        if not moved:
+            raise ToolError("You have no overdue tasks to move. Nothing was changed.")
+        self._undo.append(("group", "", {"undo": [("update", t["id"], copy.deepcopy(t)) for t in moved]}))
+        for task in moved:
+            task["due_date"] = due_date
+        return {"status": "updated", "due_date": due_date, "count": len(moved),
+                "task_ids": [t["id"] for t in moved], "titles": [t["title"] for t in moved]}  # fmt: skip
 
     def _tool_undo(self) -> dict[str, Any]:
         if not self._undo:
             raise ToolError("Nothing to undo.")
         kind, task_id, before = self._undo.pop()
+        if kind == "group":  # one change to several tasks (add_subtasks, reschedule_overdue)
+            assert before is not None
+            titles = []
+            for sub_kind, sub_id, sub_before in reversed(before["undo"]):
+                if sub_kind == "create":
+                    titles.append(self.tasks.pop(sub_id)["title"])
+                else:
+                    self.tasks[sub_id] = sub_before
+                    titles.append(sub_before["title"])
+            return {"status": "undone", "task_id": None, "title": ", ".join(titles), "undone": "update"}
         if kind == "create":
             title = self.tasks.pop(task_id)["title"]
         else:

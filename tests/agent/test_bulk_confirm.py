@@ -42,7 +42,7 @@ def test_moving_nine_overdue_tasks_asks_first_and_lists_them() -> None:
     assert all(
         c["tool"] == "update_task" and c["args"]["due_date"] == TOMORROW for c in reply.confirmation.calls
     )
-    assert reply.text == "Move 9 tasks to tomorrow? They are listed below; say yes or no."
+    assert reply.text == "Move 9 overdue tasks to tomorrow? They are listed below; say yes or no."
     assert tools.changing_calls() == []
     assert json.dumps(tools.tasks, sort_keys=True) == before
     assert reply.memory.pending == reply.confirmation
@@ -55,10 +55,12 @@ def test_yes_moves_all_nine_and_one_undo_reverts_them() -> None:
     reply = _say(tools, "reschedule all overdue tasks to tomorrow", "yes")
     assert all(tools.by_title(n)["due_date"] == TOMORROW for n in names)
     assert tools.by_title("not overdue")["due_date"] != TOMORROW
-    assert tools.changing_calls() == ["update_task"] * 9
+    # issue 17: one journaled change (reschedule_overdue) for exactly the tasks the question listed
+    assert tools.changing_calls() == ["reschedule_overdue"]
+    assert sorted(tools.calls[-1][1]["task_ids"]) == sorted(tools.by_title(n)["id"] for n in names)
     assert reply.text.startswith("Moved 9 tasks to tomorrow")
     assert reply.memory.pending is None
-    assert reply.memory.last_changes == 9
+    assert reply.memory.last_changes == 1
     undone = _say(tools, "undo", memory=reply.memory)
     assert "9" in undone.text
     assert {n: tools.by_title(n)["due_date"] for n in names} == before
@@ -77,11 +79,34 @@ def test_no_changes_nothing() -> None:
 
 def test_three_tasks_still_change_at_once() -> None:
     tools = FakeTools()
-    names = _overdue(tools, 3)
-    reply = _say(tools, "reschedule all overdue tasks to tomorrow")
+    names = [f"errand {i}" for i in range(3)]
+    for name in names:
+        tools.seed(name, tags=["errand"])
+    reply = _say(tools, "move all tasks tagged errand to tomorrow")
     assert reply.confirmation is None
     assert all(tools.by_title(n)["due_date"] == TOMORROW for n in names)
     assert tools.changing_calls() == ["update_task"] * 3
+
+
+def test_rescheduling_even_two_overdue_tasks_asks_first_then_one_undo() -> None:
+    """Issue 17: "reschedule my overdue tasks to tomorrow" always asks, then is one change."""
+    tools = FakeTools()
+    names = _overdue(tools, 2)
+    before = {n: tools.by_title(n)["due_date"] for n in names}
+    asked = _say(tools, "reschedule my overdue tasks to tomorrow")
+    assert asked.confirmation is not None
+    assert asked.confirmation.action == "move"
+    assert asked.text == "Move 2 overdue tasks to tomorrow? They are listed below; say yes or no."
+    assert tools.changing_calls() == []
+    done = _say(tools, "yes", memory=asked.memory)
+    assert (
+        done.text == 'Moved "overdue thing 1" and "overdue thing 2" to tomorrow. Say "undo" to put them back.'
+    )
+    assert all(tools.by_title(n)["due_date"] == TOMORROW for n in names)
+    undone = _say(tools, "undo", memory=done.memory)
+    assert undone.text.startswith("Undone")
+    assert {n: tools.by_title(n)["due_date"] for n in names} == before
+    assert tools.changing_calls() == ["reschedule_overdue", "undo"]
 
 
 def test_completing_five_asks_and_counts_only_open_tasks() -> None:

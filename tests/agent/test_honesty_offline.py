@@ -25,46 +25,60 @@ DAYS = [dt.date(2025, 11, 19), dt.date(2025, 12, 7), dt.date(2025, 12, 31)]
 CAN_DO = ["add", "list", "complete", "reschedule", "tag", "delete", "undo", "for example"]
 
 CASES: list[dict] = [
-    # --- a time of day is not kept, and the reply says so --------------------------------------
+    # --- a time of day is kept as the due time (issue 17), and the reply says it ----------------
     {
         "id": "time-remind-at-before-title",
         "say": ["remind me at 5pm to take out the trash"],
-        "tasks": [{"title": "take out the trash", "due_date": "today"}],
+        "tasks": [
+            {
+                "title": "take out the trash",
+                "due_date": "today",
+                "due_time": "17:00",
+                "reminders": ["today 17:00"],
+            }
+        ],
         "count": 1,
-        "reply": {"contains": ["take out the trash", "can't set a time", "5pm"]},
+        "reply": {"contains": ["take out the trash", "17:00"], "excludes": ["can't set a time"]},
     },
     {
         "id": "time-every-day-at",
         "say": ["water plants every day at 8am"],
-        "tasks": [{"title": "water plants", "recurrence": "daily"}],
-        "reply": {"contains": ["water plants", "can't set a time", "8am"]},
+        "tasks": [{"title": "water plants", "recurrence": "daily", "due_time": "08:00"}],
+        "reply": {"contains": ["water plants", "08:00"], "excludes": ["can't set a time"]},
     },
     {
         "id": "time-with-date",
         "say": ["add call the plumber tomorrow at 10:30"],
-        "tasks": [{"title": "call the plumber", "due_date": "+1d"}],
-        "reply": {"contains": ["can't set a time", "10:30"]},
+        "tasks": [{"title": "call the plumber", "due_date": "+1d", "due_time": "10:30", "reminders": []}],
+        "reply": {"contains": ["10:30"], "excludes": ["can't set a time"]},
     },
     {
         "id": "time-by-noon",
         "say": ["remind me to send the invoice on friday by noon"],
-        "tasks": [{"title": "send the invoice", "due_date": "wd:friday"}],
-        "reply": {"contains": ["noon", "can't set a time"]},
+        "tasks": [
+            {
+                "title": "send the invoice",
+                "due_date": "wd:friday",
+                "due_time": "12:00",
+                "reminders": ["wd:friday 12:00"],
+            }
+        ],
+        "reply": {"contains": ["12:00"]},
     },
     {
         "id": "time-move-only",
         "setup": [{"title": "dentist", "due": "+2d"}],
         "say": ["move the dentist to 3pm"],
-        "tasks": [{"title": "dentist", "due_date": "+2d"}],
+        "tasks": [{"title": "dentist", "due_date": "+2d", "due_time": "15:00"}],
         "count": 1,
-        "reply": {"contains": ["dentist", "unchanged", "3pm", "can't set a time"]},
+        "reply": {"contains": ["dentist", "15:00"], "excludes": ["can't set a time"]},
     },
     {
         "id": "time-move-with-day",
         "setup": [{"title": "dentist", "due": "+2d"}],
         "say": ["move dentist to monday at 9am"],
-        "tasks": [{"title": "dentist", "due_date": "wd:monday"}],
-        "reply": {"contains": ["9am", "can't set a time"]},
+        "tasks": [{"title": "dentist", "due_date": "wd:monday", "due_time": "09:00"}],
+        "reply": {"contains": ["09:00"]},
     },
     # --- a repeat rule a task cannot hold is read as the nearest one, and said --------------------
     {
@@ -86,12 +100,12 @@ CASES: list[dict] = [
         "reply": {"excludes": ["only daily, weekly or monthly", "can't"]},
     },
     {
-        "id": "remind-about-existing-dates-it",
+        "id": "remind-about-existing-sets-a-reminder",
         "setup": [{"title": "call the bank"}],
         "say": ["remind me about call the bank tomorrow at 9am"],
-        "tasks": [{"title": "call the bank", "due_date": "+1d"}],
+        "tasks": [{"title": "call the bank", "due_date": None, "reminders": ["+1d 09:00"]}],
         "count": 1,
-        "reply": {"contains": ["9am", "can't set a time"]},
+        "reply": {"contains": ["reminder tomorrow at 09:00"], "excludes": ["can't set a time"]},
     },
     {
         "id": "remind-about-new-adds-it",
@@ -302,10 +316,8 @@ def _say(tools: FakeTools, *messages: str) -> AgentReply:
 def test_run_local_agent_time_reply_names_what_was_kept_and_what_not() -> None:
     tools = FakeTools()
     reply = _say(tools, "remind me at 5pm to take out the trash")
-    assert (
-        reply.text
-        == 'Added "take out the trash" (due today). I can\'t set a time yet, so "5pm" is not saved.'
-    )
+    assert reply.text == 'Added "take out the trash" (due today at 17:00, reminder at the due time).'
+    assert tools.by_title("take out the trash")["reminders"] == [{"before": 0}]
 
 
 def test_run_local_agent_unknown_says_what_it_can_do_and_changes_nothing() -> None:
@@ -354,9 +366,9 @@ def test_run_local_agent_bulk_changes_are_one_sentence() -> None:
 
 def test_run_local_agent_few_changes_name_their_tasks_in_one_sentence() -> None:
     tools = FakeTools()
-    tools.seed("a", due=TODAY - dt.timedelta(days=1))
-    tools.seed("b", due=TODAY - dt.timedelta(days=1))
-    reply = _say(tools, "move all overdue tasks to friday")
+    tools.seed("a", tags=["errand"])
+    tools.seed("b", tags=["errand"])
+    reply = _say(tools, "move all tasks tagged errand to friday")
     assert reply.text == 'Moved "a" and "b" to Fri 21 Nov.'
 
 

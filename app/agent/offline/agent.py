@@ -534,6 +534,8 @@ def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
         "update": _update,
         "maybe_update": _maybe_update,
         "undo": _undo,
+        "subtasks": _subtasks,
+        "breakdown": _breakdown,
     }
     if intent.kind in handlers:
         return handlers[intent.kind](turn, intent, forced)
@@ -681,10 +683,16 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
         if draft.tags:
             args["tags"] = draft.tags
         due = draft.due
-        if draft.time and due is None and not draft.recurrence:
-            due = turn.today  # "remind me at 5pm to ...": the day it understood is today
+        if (draft.at or draft.remind) and due is None:
+            due = turn.today  # "remind me at 5pm to ...", "every day at 8am": from today
         if due:
             args["due_date"] = due.isoformat()
+        if draft.at:
+            args["due_time"] = draft.at
+        if draft.before is not None:
+            args["reminders"] = [{"before": draft.before}]
+        elif draft.remind:
+            args["reminders"] = [{"before": 0}]  # at the due time (09:00 on a day without one)
         if draft.recurrence:
             args["recurrence"] = draft.recurrence
         if draft.project:
@@ -711,9 +719,6 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
         text = f"Added {len(created)} tasks{where}: {replies.join_titles(created, limit=5)}."
     else:
         text = "I couldn't add that."
-    times = list(dict.fromkeys(d.time for d in intent.drafts if d.time))
-    if created and times:
-        text += " " + replies.no_time(times)
     approximated = {
         d.recurrence_said: d.recurrence for d in intent.drafts if d.recurrence_said and d.recurrence
     }
@@ -848,9 +853,12 @@ def _update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
     problem = _problem(turn, intent, found, "change")
     if problem:
         return problem
-    plans = [(task, *_update_args(task, changes, turn.today)) for task in found.tasks]
+    plans = [(task, *_update_args(task, changes, turn.today, turn.tasks())) for task in found.tasks]
     planned = [(task, "update_task", args) for task, args, _ in plans if len(args) > 1]
     moves = all(set(args) == {"task_id", "due_date"} and args["due_date"] for _, _, args in planned)
+    one_day = len({str(args.get("due_date")) for _, _, args in planned}) == 1
+    if moves and one_day and planned and intent.query is not None and intent.query.due == "overdue":
+        return _reschedule(turn, intent, planned)
     question = _bulk_question([p for p in plans if len(p[1]) > 1], changes, turn.today)
     asked = _ask_first(turn, intent, "move" if moves else "update", planned, question)
     if asked:
@@ -867,17 +875,97 @@ def _update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
     turn.focus([t for t, _ in changed] or found.tasks)
     parts = [_update_summary(changed, changes, turn.today)] if changed else []
     if same:
-        if changes.time and not changes.any():
-            detail = replies.details(same[0], turn.today) if len(same) == 1 else ""
-            parts.append(f"{replies.who(same)} {'is' if len(same) == 1 else 'are'} unchanged{detail}.")
-        elif changed:
+        if changed:
             parts.append(f"{replies.who(same)} already looked like that.")
         else:
             verb = "already looks" if len(same) == 1 else "already look"
             parts.append(f"{replies.who(same)} {verb} like that; nothing to change.")
-    if changes.time:
-        parts.append(replies.no_time([changes.time]))
     return _Result(" ".join(parts), title=_title(turn, intent, [t for t, _ in changed] or found.tasks))
+
+
+def _reschedule(turn: _Turn, intent: Intent, planned: list[tuple[TaskDict, str, dict[str, Any]]]) -> _Result:
+    """ "reschedule my overdue tasks to tomorrow": asks first (the card lists them), then moves them all
+    as one change (one undo) through ``reschedule_overdue``."""
+    tasks = [t for t, _, _ in planned]
+    due = dt.date.fromisoformat(str(planned[0][2]["due_date"])[:10])
+    when = describe_date(due, turn.today)
+    if not turn.confirmed:
+        turn.focus(tasks)
+        confirmation = Confirmation(
+            action="move",
+            task_ids=[str(t.get("id")) for t in tasks],
+            titles=[str(t.get("title")) for t in tasks],
+            text=intent.text,
+            calls=[{"tool": tool, "args": args} for _, tool, args in planned],
+        )
+        count = f"{len(tasks)} overdue task{'s' if len(tasks) != 1 else ''}"
+        question = f"Move {count} to {when}?"
+        return _Result(replies.confirm_change(question), confirmation, title="Overdue tasks")
+    result = turn.change(
+        "reschedule_overdue", {"due_date": due.isoformat(), "task_ids": [str(t.get("id")) for t in tasks]}
+    )
+    titles = [{"title": t} for t in result.get("titles") or []]
+    turn.focus(tasks)
+    them = "it" if len(titles) == 1 else "them"
+    return _Result(
+        f'Moved {replies.who(titles)} to {when}. Say "undo" to put {them} back.', title="Overdue tasks"
+    )
+
+
+def _subtasks(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    """ "add subtasks to plan the party: invite friends, order cake": one change under that task."""
+    target = Intent("update", ref=intent.ref, text=intent.text)
+    found = _targets(turn, target, forced, prefer_completed=False)
+    problem = _problem(turn, intent, found, "add subtasks to")
+    if problem:
+        return problem
+    if len(found.tasks) > 1:
+        return _Result(replies.ask_which(found.tasks, turn.today))
+    parent = found.tasks[0]
+    plain = all(
+        not (d.priority or d.tags or d.due or d.recurrence or d.at or d.before is not None)
+        for d in intent.drafts
+    )
+    if plain:
+        result = turn.change(
+            "add_subtasks", {"parent_id": str(parent.get("id")), "titles": [d.title for d in intent.drafts]}
+        )
+        created = list(result.get("tasks") or [{"title": t} for t in result.get("titles") or []])
+    else:
+        created = []
+        for draft in intent.drafts:
+            args: dict[str, Any] = {"title": draft.title, "parent_id": str(parent.get("id"))}
+            if draft.priority:
+                args["priority"] = draft.priority
+            if draft.tags:
+                args["tags"] = draft.tags
+            if draft.due or draft.at:
+                args["due_date"] = (draft.due or turn.today).isoformat()
+            if draft.at:
+                args["due_time"] = draft.at
+            if draft.recurrence:
+                args["recurrence"] = draft.recurrence
+            result = turn.change("add_task", args)
+            created.append(dict(result.get("task") or {"title": result.get("title") or draft.title}))
+    turn.focus(created)
+    many = len(created) != 1
+    return _Result(
+        f"Added {len(created)} subtask{'s' if many else ''} to {replies.quote(parent.get('title'))}: "
+        f"{replies.join_titles(created, limit=5)}.",
+        title=titles.for_tasks([parent]),
+    )
+
+
+def _breakdown(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
+    """ "break down plan the party": proposing subtasks takes a language model; say so, show the form."""
+    found = _targets(turn, Intent("update", ref=intent.ref, text=intent.text), forced, prefer_completed=False)
+    name = str(found.tasks[0].get("title")) if len(found.tasks) == 1 else intent.ref
+    return _Result(
+        "Suggesting subtasks needs a language model (the OpenAI backend), and I'm the local assistant. "
+        f"Tell me the steps and I'll add them: "
+        f'"add subtasks to {replies.md_escape(name)}: first step, second step".',
+        title=titles.for_tasks(found.tasks[:1]) if len(found.tasks) == 1 else None,
+    )
 
 
 def _title(turn: _Turn, intent: Intent, tasks: list[TaskDict]) -> str | None:
@@ -924,7 +1012,9 @@ def _bulk_question(
     return f"Change {count} ({', '.join(said.pop())})?" if len(said) == 1 else f"Change {count}?"
 
 
-def _update_args(task: TaskDict, changes: Changes, today: dt.date) -> tuple[dict[str, Any], list[str]]:
+def _update_args(
+    task: TaskDict, changes: Changes, today: dt.date, tasks: list[TaskDict] | None = None
+) -> tuple[dict[str, Any], list[str]]:
     """Tool arguments for ``update_task`` and words describing the change."""
     args: dict[str, Any] = {"task_id": task.get("id")}
     said: list[str] = []
@@ -960,7 +1050,59 @@ def _update_args(task: TaskDict, changes: Changes, today: dt.date) -> tuple[dict
     elif changes.clear_recurrence and task.get("recurrence"):
         args["recurrence"] = None
         said.append("no longer repeats")
+    if changes.at and changes.at != task.get("due_time"):
+        args["due_time"] = changes.at
+        if "due_date" not in args and not task.get("due_date"):
+            args["due_date"] = today.isoformat()  # a time needs a day: today
+            said.append("now due today")
+        said.append(f"at {replies.clock(changes.at)}")
+    elif changes.clear_time and task.get("due_time"):
+        args["due_time"] = None
+        said.append("time removed (still due " + describe_date(_day(task, today), today) + ")")
+    current = list(task.get("reminders") or [])
+    if changes.clear_reminders and current:
+        args["reminders"] = []
+        said.append("reminders removed")
+    elif changes.reminds():
+        spec = _reminder_spec(task, changes, today)
+        if spec not in current:
+            args["reminders"] = [*current, spec]
+            said.append("reminder " + replies.reminder(spec, today))
+    if changes.parent:
+        parent = _parent_of(changes.parent, task, tasks or [], today)
+        if parent is not None and str(parent.get("id")) != str(task.get("parent_id")):
+            args["parent_id"] = str(parent.get("id"))
+            said.append(f"now a subtask of {replies.quote(parent.get('title'))}")
+    elif changes.clear_parent and task.get("parent_id"):
+        args["parent_id"] = None
+        said.append("now a task of its own")
     return args, said
+
+
+def _day(task: TaskDict, today: dt.date) -> dt.date:
+    due = task.get("due_date")
+    return dt.date.fromisoformat(str(due)[:10]) if due else today
+
+
+def _reminder_spec(task: TaskDict, changes: Changes, today: dt.date) -> dict[str, Any]:
+    """The reminder a change asks for: minutes before the due time, or a local date and time (on
+    the day said, else on the task's due day when that is still ahead, else today)."""
+    if changes.remind_before is not None:
+        return {"before": changes.remind_before}
+    day = changes.remind_on
+    if day is None:
+        due = _day(task, today)
+        day = due if due >= today else today
+    return {"at": f"{day.isoformat()}T{changes.remind_at}"}
+
+
+def _parent_of(title: str, task: TaskDict, tasks: list[TaskDict], today: dt.date) -> TaskDict | None:
+    """The task called ``title`` that is not ``task`` (by the same matching as any reference)."""
+    others = [t for t in tasks if str(t.get("id")) != str(task.get("id"))]
+    found = resolve_targets(title, None, others, AgentMemory(), today, prefer_completed=False)
+    if len(found.tasks) != 1:
+        raise ToolError(f"I couldn't tell which task {replies.quote(title)} is. Nothing was changed.")
+    return found.tasks[0]
 
 
 def _maybe_update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:

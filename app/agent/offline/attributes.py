@@ -123,12 +123,74 @@ _TAG_WORD = re.compile(
     r"|\bwith\s+(?:the\s+|a\s+)?(?:tag|label)\s+#?(?P<t2>[\w-]+)",
     _FLAGS,
 )
-# Due dates carry no time, so a time of day is dropped from titles rather than kept as words.
+# A time of day: "5pm", "5:30 p.m.", "10:30", "14:15", "noon", "at 8", "at 7 o'clock".
 _TIME = re.compile(
-    r"(?:\b(?:at|@|around|by|before|after|from)\s+)?(?:\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|"
-    r"\b\d{1,2}:\d{2}\b|\b(?:noon|midday|midnight)\b)|\bat\s+\d{1,2}(?:\s*o'?clock)?(?=[\s,.;!?]|$)",
+    r"(?:\b(?:at|@|around|by|before|after|from)\s+)?(?:\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|"
+    r"\b\d{1,2}:\d{2}\b|\b(?:noon|midday|midnight)\b)|\b(?:at|@|around)\s+\d{1,2}(?:\s*o'?clock)?(?=[\s,.;!?]|$)|"
+    r"\b\d{1,2}\s*o'?clock\b",
     _FLAGS,
 )
+# "30 minutes before", "an hour earlier", "2 hrs ahead", "a day before": a reminder relative to the due time.
+_BEFORE = re.compile(
+    r"(?:,?\s*\b(?:and\s+)?(?:remind\s+me|with\s+a\s+reminder|(?:set\s+)?a\s+reminder|reminder)\s+)?"
+    r"\b(?P<n>\d{1,4}|an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty-?five|half\s+an|a\s+half)"
+    r"\s*(?P<unit>minutes?|mins?|m|hours?|hrs?|h|days?|weeks?)\s+(?:before|ahead|earlier|prior|in\s+advance)\b"
+    r"(?:\s+(?:it(?:'s|\s+is)\s+due|the\s+due\s+time|(?:it\s+)?starts?|due))?",
+    _FLAGS,
+)
+_AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10,
+            "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45, "fortyfive": 45}  # fmt: skip
+
+
+def clock_time(said: str) -> str | None:
+    """A time of day as written ("5pm", "5:30 p.m.", "14:15", "noon", "at 8") as ``HH:MM`` (24-hour).
+
+    A bare hour without am/pm ("at 5") is read the way people mean it: 1 to 6 in the afternoon,
+    7 to 12 as written (morning, or noon). None when it is not a time of day.
+    """
+    text = _TIME_LEAD.sub("", said.strip().lower()).replace(".", ":").replace(" ", "")
+    text = text.replace("a:m:", "am").replace("p:m:", "pm").replace("o'clock", "").replace("oclock", "")
+    if text in {"noon", "midday"}:
+        return "12:00"
+    if text == "midnight":
+        return "00:00"
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(am|pm)?", text)
+    if not m:
+        return None
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), m.group(3)
+    if minute > 59:
+        return None
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif m.group(2) is None and 1 <= hour <= 6:
+        hour += 12
+    if hour > 23:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def minutes_before(said: str) -> int | None:
+    """ "30 minutes before" -> 30, "an hour earlier" -> 60, "a day before" -> 1440; None otherwise."""
+    m = _BEFORE.search(said)
+    if m is None:
+        return None
+    raw = m.group("n").lower()
+    if raw in {"half an", "a half"}:
+        amount = 0.5
+        unit = m.group("unit").lower()
+        if not unit.startswith("h"):
+            return None
+    else:
+        amount = int(raw) if raw.isdigit() else _AMOUNTS.get(raw.replace(" ", ""), 1)
+    unit = m.group("unit").lower()
+    per = (
+        1 if unit.startswith("m") else 60 if unit.startswith("h") else 1440 if unit.startswith("d") else 10080
+    )
+    return int(amount * per)
+
+
 _TIME_LEAD = re.compile(r"^(?:at|@|around|by|before|after|from)\s+", _FLAGS)
 _CLEAR_DUE = re.compile(
     r"(?:\b(?:with\s+|and\s+|has\s+|have\s+|to\s+have\s+)?no\s+(?:due\s+date|deadline|date)\b|"
@@ -148,8 +210,9 @@ class Attributes:
         tags: lowercase tags without '#'.
         recurrence: "daily", "weekly" or "monthly".
         clear_recurrence: the sentence asked for the task to stop repeating.
-        time: a time of day as written ("5pm", "10:30"); tasks have no time field, so callers
-            must say it was not kept. It is not counted by :meth:`any`.
+        time: a time of day as written ("5pm", "10:30"), for replies and chips.
+        at: that time as ``HH:MM`` (24-hour): the due time. Counted by :meth:`any`.
+        before: a reminder this many minutes before the due time ("30 minutes before").
     """
 
     priority: str | None = None
@@ -159,6 +222,8 @@ class Attributes:
     recurrence: str | None = None
     clear_recurrence: bool = False
     time: str | None = None
+    at: str | None = None
+    before: int | None = None
     recurrence_said: str | None = None
     """A repeat rule only approximated by ``recurrence`` ("every 2 weeks" read as weekly), as written."""
 
@@ -171,6 +236,8 @@ class Attributes:
             or self.tags
             or self.recurrence
             or self.clear_recurrence
+            or self.at
+            or self.before is not None
         )
 
 
@@ -274,10 +341,17 @@ def extract_attributes(text: str, today: dt.date, *, tags: bool = True) -> tuple
     if tags:
         attrs.tags, text = extract_tags(text)
     attrs.priority, text = extract_priority(text)
-    found = _TIME.search(text)
-    if found is not None:
-        attrs.time = _TIME_LEAD.sub("", found.group(0)).strip()
-        text = _TIME.sub(" ", text)
+    before = _BEFORE.search(text)
+    if before is not None and (minutes := minutes_before(before.group(0))) is not None:
+        attrs.before = minutes
+        text = _cut(text, before)
+    for found in _TIME.finditer(text):
+        at = clock_time(found.group(0))
+        if at is not None:
+            attrs.time = _TIME_LEAD.sub("", found.group(0)).strip()
+            attrs.at = at
+            text = _cut(text, found)
+            break
     m = _CLEAR_DUE.search(text)
     if m:
         attrs.clear_due = True

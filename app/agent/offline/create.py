@@ -21,10 +21,10 @@ _CREATE = re.compile(
     r"(?:\s+(?:a|an|another|one|two|three|four|five|six|\d{1,2}|some|the|these|this|following|more|few|"
     r"couple(?:\s+of)?)\b)*"
     r"(?:\s+(?:new|quick|separate)\b)?"
-    r"(?:\s+(?P<plural>tasks|todos|to-dos|items|things|entries|reminders)\b|\s+(?:task|todo|to-do|item|entry|reminder)\b)?"
+    r"(?:\s+(?P<plural>tasks|todos|to-dos|items|things|entries|reminders)\b|\s+(?:task|todo|to-do|item|entry|(?P<reminder>reminder))\b)?"
     r"(?:\s*(?::|-|–)|\s+(?:to|for|called|named|titled|saying|that\s+says|about|:))?"
     r"|(?:new\s+)?(?P<plural2>tasks|todos|to-dos)\s*:|(?:new\s+)?(?:task|todo|to\s*-?\s*do|reminder|note)\s*:"
-    r"|remind\s+me(?:\s+(?P<about>about|of)\b|\s+(?:to|that)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to|about)"
+    r"|(?P<remind>remind\s+me)(?:\s+(?P<about>about|of)\b|\s+(?:to|that)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to|about)"
     r"|(?:i|we)\s+(?:really\s+|still\s+|also\s+)?(?:need|have|want|got|ought|'ve\s+got|gotta|must|should|"
     r"should\s+really|have\s+got)(?:\s+to)?|i'll\s+need\s+to|i\s+gotta|remember\s+to|note\s+to\s+self\s*:?)"
     r"\s*(?P<body>.*)$",
@@ -85,6 +85,8 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
                 attrs.recurrence,
                 attrs.time,
                 attrs.recurrence_said,
+                at=attrs.at,
+                before=attrs.before,
             )
         )
     if plural or len(drafts) >= 2:
@@ -101,6 +103,8 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
                     draft.recurrence,
                     draft.time,
                     draft.recurrence_said,
+                    at=draft.at,
+                    before=draft.before,
                 )
                 for p in parts
             )
@@ -110,6 +114,9 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
         draft.due = draft.due or loose.due or shared.due
         draft.recurrence = draft.recurrence or loose.recurrence or shared.recurrence
         draft.time = draft.time or loose.time or shared.time
+        draft.at = draft.at or loose.at or shared.at
+        if draft.before is None:
+            draft.before = loose.before if loose.before is not None else shared.before
         if not draft.recurrence_said and draft.recurrence in {loose.recurrence, shared.recurrence}:
             draft.recurrence_said = loose.recurrence_said or shared.recurrence_said
         draft.tags = list(dict.fromkeys([*draft.tags, *loose.tags, *shared.tags]))
@@ -136,6 +143,9 @@ def _merge(into: Attributes, other: Attributes) -> None:
     into.due = into.due or other.due
     into.recurrence = into.recurrence or other.recurrence
     into.time = into.time or other.time
+    into.at = into.at or other.at
+    if into.before is None:
+        into.before = other.before
     into.recurrence_said = into.recurrence_said or other.recurrence_said
     into.tags = list(dict.fromkeys([*into.tags, *other.tags]))
 
@@ -150,15 +160,65 @@ def parse_create(core: str, today: dt.date) -> Intent | None:
     body = m.group("body").strip()
     plural = bool(m.group("plural") or m.group("plural2"))
     drafts = _parse_drafts(body, today, plural=plural) if body else []
-    if m.group("about") and len(drafts) == 1:
-        # "remind me about call the bank tomorrow" names a task that may exist: date it, else add it
-        (draft,) = drafts
+    if (m.group("remind") or m.group("reminder")) and len(drafts) == 1:
+        return _reminder(drafts[0], core, about=bool(m.group("about")))
+    return Intent("create", drafts=drafts, text=core)
+
+
+_SET_REMINDER = re.compile(
+    r"^(?:please\s+)?(?:set|schedule|put|add|create)\s+(?:me\s+)?(?:a|an|another|the)\s+reminder\s+"
+    r"(?:for|on|about|of)\s+(?P<body>.+)$",
+    _F,
+)
+
+
+def parse_set_reminder(core: str, today: dt.date) -> Intent | None:
+    """ "set a reminder for the dentist at 8am", "add a reminder on X 30 minutes before": a reminder
+    on the task named (added, due then, when there is none)."""
+    m = _SET_REMINDER.match(core)
+    if not m:
+        return None
+    drafts = _parse_drafts(m.group("body"), today, plural=False)
+    if len(drafts) != 1:
+        return None
+    return _reminder(drafts[0], core, about=True)
+
+
+def _reminder(draft: Draft, core: str, *, about: bool) -> Intent:
+    """What a "remind me ..." message asks for, given the one task it names.
+
+    "remind me 30 minutes before X": a reminder on the task X. "remind me about X tomorrow at 9am":
+    a reminder on X then (09:00 when no time is said) if it exists, else X added, due then, with
+    that reminder. "remind me to X tomorrow at 5pm": X added, due then, with a reminder at the due
+    time.
+    """
+    timed = draft.at is not None or draft.due is not None
+    if draft.before is not None and not timed:
+        return Intent("update", ref=draft.title, changes=Changes(remind_before=draft.before), text=core)
+    if about and timed:
         changes = Changes(
             priority=draft.priority,
-            due=draft.due,
             tags_add=list(draft.tags),
             recurrence=draft.recurrence,
             time=draft.time,
+            remind_on=draft.due,
+            remind_at=(draft.at or DAY_START) if draft.before is None else None,
+            remind_before=draft.before,
         )
-        return Intent("maybe_update", drafts=drafts, ref=draft.title, changes=changes, text=core)
-    return Intent("create", drafts=drafts, text=core)
+        draft.remind = draft.before is None
+        return Intent("maybe_update", drafts=[draft], ref=draft.title, changes=changes, text=core)
+    if about:
+        changes = Changes(priority=draft.priority, tags_add=list(draft.tags), recurrence=draft.recurrence)
+        return Intent("maybe_update", drafts=[draft], ref=draft.title, changes=changes, text=core)
+    draft.remind = timed and draft.before is None
+    return Intent("create", drafts=[draft], text=core)
+
+
+DAY_START = "09:00"
+"""When a reminder on a day without a time rings (the task model's ``DAY_START``)."""
+
+
+def parse_items(body: str, today: dt.date) -> list[Draft]:
+    """Tasks listed in ``body`` ("invite friends, order cake by friday and book a room"), each with
+    its own attributes: the items of a subtask list."""
+    return _parse_drafts(body, today, plural=True)

@@ -170,6 +170,90 @@ def parse_description(core: str, today: dt.date) -> Intent | None:
     return None
 
 
+_TIME_WORD = r"(?:(?:due\s+)?time(?:\s+of\s+day)?|hour)"
+_CLEAR_TIME = [
+    re.compile(
+        r"^(?:remove|clear|delete|drop|take\s+off|unset|get\s+rid\s+of|erase|reset)\s+(?:the\s+)?"
+        + _TIME_WORD
+        + r"\s+(?:from|of|for|on|off|in)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:remove|clear|delete|drop|unset|erase|reset)\s+(?P<ref>.+?)'s\s+" + _TIME_WORD + r"$", _F
+    ),
+    re.compile(
+        r"^(?:make|set|mark)\s+(?P<ref>.+?)\s+(?:an?\s+)?(?:all[-\s]day|any\s*time|no\s+specific\s+time)"
+        r"(?:\s+(?:task|event))?$",
+        _F,
+    ),
+    re.compile(r"^(?P<ref>.+?)\s+(?:has|needs|should\s+have)\s+no\s+(?:specific\s+)?time$", _F),
+]
+_CLEAR_REMINDERS = [
+    re.compile(
+        r"^(?:remove|clear|delete|drop|cancel|turn\s+off|disable|unset|get\s+rid\s+of|stop)\s+(?:all\s+)?"
+        r"(?:the\s+|my\s+)?(?:reminders?|alerts?|notifications?)\s+(?:from|of|for|on|off|about|in)\s+(?P<ref>.+)$",
+        _F,
+    ),
+    re.compile(r"^(?:remove|clear|delete|drop|cancel|unset)\s+(?P<ref>.+?)'s\s+(?:reminders?|alerts?)$", _F),
+    re.compile(
+        r"^(?:don't|do\s+not|no\s+need\s+to|stop)\s+(?:remind(?:ing)?\s+me)\s+(?:about|of|for)\s+(?P<ref>.+)$",
+        _F,
+    ),
+]
+
+
+def parse_clear_time(core: str, today: dt.date) -> Intent | None:
+    """ "remove the time from gym", "make gym all day": the due time goes, the date stays;
+    "remove the reminders from X", "don't remind me about X": its reminders go."""
+    for pattern in _CLEAR_TIME:
+        m = pattern.match(core)
+        if m:
+            return _update(m.group("ref"), Changes(clear_time=True), core, today)
+    for pattern in _CLEAR_REMINDERS:
+        m = pattern.match(core)
+        if m:
+            return _update(m.group("ref"), Changes(clear_reminders=True), core, today)
+    return None
+
+
+_PARENT = [
+    re.compile(
+        r"^(?:make|set|turn)\s+(?P<ref>.+?)\s+(?:into\s+)?(?:a\s+|the\s+)?sub-?task\s+(?:of|under|for|to|in)\s+"
+        r"(?P<parent>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:move|put|nest|place|file)\s+(?P<ref>.+?)\s+(?:under(?:neath)?|beneath|inside)\s+(?P<parent>.+)$",
+        _F,
+    ),
+    re.compile(
+        r"^(?P<ref>.+?)\s+(?:is|should\s+be)\s+(?:a\s+)?(?:sub-?task|part|step)\s+of\s+(?P<parent>.+)$", _F
+    ),
+]
+_UNPARENT = re.compile(
+    r"^(?:make|turn)\s+(?P<ref>.+?)\s+(?:into\s+)?(?:a\s+)?(?:top[-\s]level|(?:stand-?alone|separate|normal|regular)\s+)"
+    r"(?:task)?$|^(?:move|take)\s+(?P<ref2>.+?)\s+out\s+of\s+(?:its|the)\s+parent(?:\s+task)?$|"
+    r"^(?:make|turn)\s+(?P<ref3>.+?)\s+(?:into\s+)?(?:a\s+)?task\s+of\s+its\s+own$",
+    _F,
+)
+
+
+def parse_parent(core: str, today: dt.date) -> Intent | None:
+    """ "make book the van a subtask of move house", "move X under Y": X becomes a subtask of Y;
+    "make X a task of its own": no longer a subtask."""
+    for pattern in _PARENT:
+        m = pattern.match(core)
+        if m:
+            parent = clean_title(m.group("parent"))
+            if parent:
+                return _update(m.group("ref"), Changes(parent=parent), core, today)
+    m = _UNPARENT.match(core)
+    if m:
+        ref = m.group("ref") or m.group("ref2") or m.group("ref3")
+        return _update(ref, Changes(clear_parent=True), core, today)
+    return None
+
+
 def parse_clear_due(core: str, today: dt.date) -> Intent | None:
     """Removing a due date ("remove the due date from X"), before "remove X" reads it as a deletion."""
     for pattern in _CLEAR_DUE:
@@ -218,6 +302,8 @@ def _update_from_attrs(
         recurrence=attrs.recurrence,
         clear_recurrence=attrs.clear_recurrence,
         time=attrs.time,
+        at=attrs.at,
+        remind_before=attrs.before,
     )
     return _update(ref, changes, core, today)
 
@@ -270,7 +356,16 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
     if verb in {"schedule", "plan", "put"} and intent.query is None:
         intent.kind = "maybe_update"
         intent.drafts = [
-            Draft(clean_title(ref), attrs.priority, attrs.tags, attrs.due, attrs.recurrence, attrs.time)
+            Draft(
+                clean_title(ref),
+                attrs.priority,
+                attrs.tags,
+                attrs.due,
+                attrs.recurrence,
+                attrs.time,
+                at=attrs.at,
+                before=attrs.before,
+            )
         ]
     return intent
 
@@ -308,7 +403,16 @@ def parse_statement(core: str, today: dt.date) -> Intent:
         intent = _update_from_attrs(rest, attrs, core, today)
         intent.kind = "maybe_update"
         intent.drafts = [
-            Draft(clean_title(rest), attrs.priority, attrs.tags, attrs.due, attrs.recurrence, attrs.time)
+            Draft(
+                clean_title(rest),
+                attrs.priority,
+                attrs.tags,
+                attrs.due,
+                attrs.recurrence,
+                attrs.time,
+                at=attrs.at,
+                before=attrs.before,
+            )
         ]
         return intent
     return Intent("unknown", text=core)

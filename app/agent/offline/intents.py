@@ -29,6 +29,8 @@ IntentKind = Literal[
     "thanks",
     "help",
     "need_ref",
+    "subtasks",
+    "breakdown",
     "unknown",
 ]
 """What a message asks for. The parsers build intents of these kinds and the agent dispatches on
@@ -36,6 +38,8 @@ them, so a kind one side does not know is a type error, not a message silently a
 
 "maybe_update" carries a possible reference plus attributes ("pay rent tomorrow": update it if it
 exists, else add it); "need_ref" is a bare verb ("delete"), with the verb in ``Intent.ref``.
+"subtasks" adds ``drafts`` under the task ``ref`` names; "breakdown" asks for subtasks to be
+proposed for ``ref`` (the local agent cannot: it says so and shows the explicit form).
 """
 
 
@@ -49,11 +53,17 @@ class Draft:
     due: dt.date | None = None
     recurrence: str | None = None
     time: str | None = None
-    """A time of day the person asked for; tasks have no time, so the reply says it was not kept."""
+    """A time of day as the person wrote it ("5pm"), for the reply."""
     recurrence_said: str | None = None
     """A repeat rule ``recurrence`` only approximates ("every 2 weeks"), as written, for the reply."""
     project: str | None = None
     """The project it goes in, by name ("add milk to groceries"); None: the Inbox."""
+    at: str | None = None
+    """The due time, ``HH:MM`` ("at 5pm")."""
+    before: int | None = None
+    """A reminder this many minutes before the due time ("remind me 30 minutes before")."""
+    remind: bool = False
+    """ "remind me to ...": a reminder at the due time (09:00 on a date without a time)."""
 
 
 @dataclass
@@ -71,7 +81,15 @@ class Changes:
         tags_remove: tags to remove ("*" removes all).
         recurrence: new repeat rule.
         clear_recurrence: stop repeating.
-        time: a time of day asked for; not a change (tasks have no time), the reply says so.
+        time: a time of day as written ("3pm"), for the reply.
+        at: the new due time, ``HH:MM``.
+        clear_time: remove the due time (the date stays).
+        remind_on: with ``remind_at``, a reminder on this day (default: the due date, else today).
+        remind_at: a reminder at this time of day, ``HH:MM``.
+        remind_before: a reminder this many minutes before the due time.
+        clear_reminders: remove every reminder.
+        parent: make it a subtask of the task with this title.
+        clear_parent: make it a task of its own again.
     """
 
     title: str | None = None
@@ -85,6 +103,18 @@ class Changes:
     recurrence: str | None = None
     clear_recurrence: bool = False
     time: str | None = None
+    at: str | None = None
+    clear_time: bool = False
+    remind_on: dt.date | None = None
+    remind_at: str | None = None
+    remind_before: int | None = None
+    clear_reminders: bool = False
+    parent: str | None = None
+    clear_parent: bool = False
+
+    def reminds(self) -> bool:
+        """Whether the change adds a reminder."""
+        return self.remind_at is not None or self.remind_before is not None
 
     def any(self) -> bool:
         """Whether there is anything to change."""
@@ -100,6 +130,12 @@ class Changes:
                 self.tags_remove,
                 self.recurrence,
                 self.clear_recurrence,
+                self.at,
+                self.clear_time,
+                self.reminds(),
+                self.clear_reminders,
+                self.parent,
+                self.clear_parent,
             ]
         )
 

@@ -11,9 +11,10 @@ import datetime as dt
 import re
 
 from app.agent.offline import edits
-from app.agent.offline.create import parse_create
+from app.agent.offline.create import parse_create, parse_set_reminder
 from app.agent.offline.intents import Changes, Draft, Intent, IntentKind, targeted
 from app.agent.offline.queries import TaskQuery, parse_query
+from app.agent.offline.subtasks import parse_subtasks
 from app.agent.offline.text import squash, strip_discourse
 from app.agent.offline.typos import fix_keywords, fix_verb
 
@@ -201,6 +202,10 @@ def _parse_intent(text: str, today: dt.date, *, expecting_answer: bool) -> Inten
     if _NEXT_UP.match(core):
         return Intent("list", query=TaskQuery(status="pending"), text=core)
     for parser in (
+        parse_subtasks,
+        edits.parse_parent,
+        parse_set_reminder,
+        edits.parse_clear_time,
         edits.parse_tags,
         edits.parse_description,
         edits.parse_clear_due,

@@ -127,7 +127,10 @@ _CHATTER = frozenset(
 )
 _MY_DAY = re.compile(
     r"\b(?:my|today's|todays)\s+(?:day|agenda|plan|schedule)(?:\s+(?:for\s+)?today)?\b|"
-    r"\b(?:agenda|plan|schedule)\s+for\s+today\b|\bday\s+look(?:s|ing)?\s+like\b",
+    r"\b(?:agenda|plan|schedule)\s+for\s+today\b|\bday\s+look(?:s|ing)?\s+like\b|"
+    r"\bwhat(?:'s|s|\s+is)\s+(?:on\s+my\s+(?:plate|list|agenda)\s+|on\s+|happening\s+|planned\s+)(?:for\s+)?today\b|"
+    r"\bwhat\s+(?:do\s+i\s+have|have\s+i\s+got|am\s+i\s+doing)\s+(?:on\s+|for\s+)?today\b|"
+    r"\btoday(?:'s)?\s+view\b|^(?:show\s+(?:me\s+)?|open\s+)?(?:the\s+)?today$|\bplan\s+(?:for\s+)?(?:my|the)\s+day\b",
     _F,
 )
 _POSSESSIVE_DAY = re.compile(r"\b(today|tomorrow|tonight)['’]s\b", _F)

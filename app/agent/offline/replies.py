@@ -53,10 +53,27 @@ def unknown(text: str) -> str:
     return f"That's not something I can do. {CAN_DO}"
 
 
-def no_time(times: list[str]) -> str:
-    """Said whenever a message asked for a time of day: tasks keep a date only, so it was not kept."""
-    shown = " and ".join(quote(t) for t in times)
-    return f"I can't set a time yet, so {shown} {'is' if len(times) == 1 else 'are'} not saved."
+def clock(hh_mm: object) -> str:
+    """A due time as replies show it: ``17:00`` (24-hour, as stored)."""
+    return str(hh_mm)[:5]
+
+
+def reminder(spec: dict[str, Any], today: dt.date) -> str:
+    """A reminder as replies name it: "tomorrow at 09:00", "30 minutes before", "at the due time"."""
+    if "at" in spec:
+        try:
+            at = dt.datetime.fromisoformat(str(spec["at"]))
+        except ValueError:
+            return str(spec["at"])
+        return f"{describe_date(at.date(), today)} at {at.strftime('%H:%M')}"
+    minutes = int(spec.get("before") or 0)
+    if minutes == 0:
+        return "at the due time"
+    for size, unit in ((10080, "week"), (1440, "day"), (60, "hour")):
+        if minutes % size == 0:
+            n = minutes // size
+            return f"{n} {unit}{'s' if n != 1 else ''} before"
+    return f"{minutes} minutes before"
 
 
 def approximate_repeat(said: str, rule: str) -> str:
@@ -75,7 +92,10 @@ def details(task: TaskDict, today: dt.date, *, with_priority: bool = True) -> st
             day = None
         if day is not None:
             overdue = day < today and not task.get("completed")
-            parts.append(("overdue, was due " if overdue else "due ") + describe_date(day, today))
+            when = describe_date(day, today)
+            if task.get("due_time"):
+                when += f" at {clock(task['due_time'])}"
+            parts.append(("overdue, was due " if overdue else "due ") + when)
     priority = task.get("priority")
     if with_priority and priority and priority != "medium":
         parts.append(f"{priority} priority")
@@ -84,6 +104,16 @@ def details(task: TaskDict, today: dt.date, *, with_priority: bool = True) -> st
     tags = task.get("tags") or []
     if tags:
         parts.append(tag_list(tags))
+    progress = task.get("subtasks")
+    if isinstance(progress, dict) and progress.get("total"):
+        parts.append(f"{progress.get('done', 0)}/{progress['total']} subtasks done")
+    times = task.get("reminder_times")
+    if times:
+        shown = [reminder({"at": at}, today) for at in times[:2]]
+        parts.append("reminder " + " and ".join(shown) + (" and more" if len(times) > 2 else ""))
+    elif task.get("reminders"):
+        specs = list(task["reminders"])
+        parts.append("reminder " + " and ".join(reminder(r, today) for r in specs[:2]))
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -95,7 +125,8 @@ def tag_list(tags: list[Any]) -> str:
 def task_line(index: int, task: TaskDict, today: dt.date) -> str:
     """One numbered line of a listing; completed tasks are ticked."""
     mark = "✓ " if task.get("completed") else ""
-    return f"{index}. {mark}{md_escape(str(task.get('title')))}{details(task, today)}"
+    under = f" (subtask of {quote(task['parent'])})" if task.get("parent") else ""
+    return f"{index}. {mark}{md_escape(str(task.get('title')))}{under}{details(task, today)}"
 
 
 def describe_query(query: TaskQuery, today: dt.date) -> str:
