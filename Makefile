@@ -76,12 +76,15 @@ test: setup chromium lint
 	@$(MAKE) --no-print-directory eval
 
 # The shared natural-language cases for the local assistant, through the real CLI (needs ../shared):
-# the everyday cases, then the team cases (projects, assignees, sharing: issue 16 asks >= 95%).
+# the everyday cases, the team cases (projects, assignees, sharing: issue 16 asks >= 95%) and the daily
+# loop's (times, reminders, subtasks, Today, time zones: issue 17 asks >= 95%).
 EVAL_TEAMS := ../shared/agent-eval/cases-teams.json
+EVAL_DAILY := ../shared/agent-eval/cases-daily.json
 eval: migrate
 	@if [ -f $(EVAL) ]; then status=0; \
 	  $(PY) $(EVAL) -q --min 0.96 || status=$$?; \
 	  $(PY) $(EVAL) -q --min 0.96 --cases $(EVAL_TEAMS) || status=$$?; \
+	  $(PY) $(EVAL) -q --min 0.96 --cases $(EVAL_DAILY) || status=$$?; \
 	  exit $$status; \
 	elif [ "$$CI" = "true" ]; then echo "missing $(EVAL)"; exit 1; \
 	else echo "skipping agent-eval: $(EVAL) not found"; fi
