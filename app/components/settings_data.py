@@ -149,28 +149,35 @@ COLUMNS = (
 )
 
 
+_CELL = {"padding": "0.35em 0.6em", "text-align": "left", "border-bottom": "1px solid var(--gray-5)"}
+
+
 def _preview_table() -> rx.Component:
+    """A plain table in a box that scrolls sideways and takes focus (a Radix table's scroller can't)."""
     return rx.box(
-        rx.table.root(
+        rx.el.table(
             rx.el.caption(
                 "The first tasks, as they will be imported",
                 style={"text-align": "left", "font-size": "var(--font-size-1)", "color": "var(--gray-11)"},
             ),
-            rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(label) for label, _ in COLUMNS]),
+            rx.el.thead(
+                rx.el.tr(
+                    *[
+                        rx.el.th(label, scope="col", style={**_CELL, "font-weight": "600"})
+                        for label, _ in COLUMNS
+                    ]
+                ),
             ),
-            rx.table.body(
+            rx.el.tbody(
                 rx.foreach(
                     ImportState.rows,
-                    lambda row: rx.table.row(
-                        rx.table.row_header_cell(row["title"]),
-                        *[rx.table.cell(row[key]) for _, key in COLUMNS[1:]],
+                    lambda row: rx.el.tr(
+                        rx.el.th(row["title"], scope="row", style={**_CELL, "font-weight": "500"}),
+                        *[rx.el.td(row[key], style=_CELL) for _, key in COLUMNS[1:]],
                     ),
                 )
             ),
-            size="1",
-            variant="surface",
-            width="100%",
+            style={"border-collapse": "collapse", "width": "100%", "font-size": "var(--font-size-2)"},
         ),
         overflow_x="auto",
         width="100%",
@@ -180,6 +187,35 @@ def _preview_table() -> rx.Component:
     )
 
 
+def _file_picker() -> rx.Component:
+    picker = rx.upload.root(
+        rx.vstack(
+            rx.button(rx.icon("upload", size=16), "Choose a file", type="button", size="3"),
+            rx.text(
+                f"or drop it here. CSV or JSON, at most {MAX_BYTES // (1024 * 1024)} MB.",
+                size="1",
+                color=rx.color("gray", 11),
+            ),
+            align="start",
+            spacing="1",
+        ),
+        id=UPLOAD_ID,
+        accept=ACCEPT,
+        multiple=False,
+        max_files=1,
+        no_keyboard=True,
+        on_drop=ImportState.upload(rx.upload_files(upload_id=UPLOAD_ID)),  # type: ignore[call-arg]
+        border=f"1px dashed {rx.color('gray', 7)}",
+        border_radius="var(--radius-3)",
+        padding="1em",
+        width="100%",
+    )
+    # react-dropzone's visually hidden file input takes no props from rx.upload: name it here.
+    file_input = picker.children[0].children[0]
+    file_input.custom_attrs["aria-label"] = "File to import"
+    return picker
+
+
 def import_section() -> rx.Component:
     return _section(
         "Import",
@@ -187,28 +223,7 @@ def import_section() -> rx.Component:
         "Move in from Todoist (a project's CSV export) or restore Ticked's own export (the .json file "
         "from Download my data, into an empty account). You see what will happen before anything is "
         "imported.",
-        rx.upload.root(
-            rx.vstack(
-                rx.button(rx.icon("upload", size=16), "Choose a file", type="button", size="3"),
-                rx.text(
-                    f"or drop it here. CSV or JSON, at most {MAX_BYTES // (1024 * 1024)} MB.",
-                    size="1",
-                    color=rx.color("gray", 11),
-                ),
-                align="start",
-                spacing="1",
-            ),
-            id=UPLOAD_ID,
-            accept=ACCEPT,
-            multiple=False,
-            max_files=1,
-            no_keyboard=True,
-            on_drop=ImportState.upload(rx.upload_files(upload_id=UPLOAD_ID)),  # type: ignore[call-arg]
-            border=f"1px dashed {rx.color('gray', 7)}",
-            border_radius="var(--radius-3)",
-            padding="1em",
-            width="100%",
-        ),
+        _file_picker(),
         rx.cond(
             ImportState.import_busy & (ImportState.kind == ""), rx.spinner(aria_label="Reading the file")
         ),
