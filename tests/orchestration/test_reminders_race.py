@@ -153,3 +153,47 @@ def test_an_instance_killed_between_claim_and_send_leaves_them_to_the_next_tick_
     lines = bell_lines(app_db)
     assert len(lines) == 5
     assert set(lines.values()) == {1}
+
+
+RACER = """
+import sys
+from datetime import datetime, timedelta
+from app.orchestration.reminders import SchedulerConfig, tick
+now = datetime.fromisoformat(sys.argv[1])
+cfg = SchedulerConfig(instance_id=sys.argv[2], smtp_url=sys.argv[3], base_url="http://t", batch=4)
+sys.stdin.readline()  # start together
+sent = sum(tick(now + timedelta(seconds=step), config=cfg).sent for step in range(3))
+print(sent, flush=True)
+"""
+
+
+def test_two_instance_processes_racing_deliver_every_reminder_exactly_once(app_db):
+    fire = due_reminders(app_db, 40)
+    url = app_db.url.render_as_string(hide_password=False)
+    with smtp_server() as (smtp_url, sink):
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", RACER, fire.isoformat(), name, smtp_url],
+                cwd=ROOT,
+                env={**os.environ, "DATABASE_URL": url},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for name in ("p1", "p2")
+        ]
+        time.sleep(2)  # both imported and waiting
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outputs = [proc.communicate(timeout=120)[0] for proc in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    counts = [int(out.strip()) for out in outputs]
+    assert sum(counts) == 40
+    assert states(app_db) == Counter({"sent": 40})
+    assert len(sink.messages) == 40
+    assert set(Counter(m["Subject"] for m in sink.messages).values()) == {1}
+    lines = bell_lines(app_db)
+    assert len(lines) == 40
+    assert set(lines.values()) == {1}
