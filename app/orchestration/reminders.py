@@ -36,6 +36,7 @@ import logging
 import os
 import secrets
 import socket
+import time as monotonic_clock
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -111,6 +112,7 @@ class TickReport:
     retried: int = 0
     failed: int = 0
     dropped: int = 0
+    released: int = 0
     digests: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -383,13 +385,26 @@ def _email_all(
         return
     count = max(1, min(config.connections, len(jobs)))
     boxes = [mail.Mailer(smtp) for _ in range(count)]
+    began = monotonic_clock.monotonic()
     try:
         with ThreadPoolExecutor(max_workers=count, thread_name_prefix="ticked-smtp") as pool:
             for start in range(0, len(jobs), EMAIL_CHUNK):
+                if monotonic_clock.monotonic() - began > config.lease.total_seconds() / 2:
+                    _release(jobs[start:], now, config, report)  # a slow server: before the lease runs out
+                    break
                 _email(jobs[start : start + EMAIL_CHUNK], boxes, pool, now, stamp, config, report)
     finally:
         for box in boxes:
             box.close()
+
+
+def _release(jobs: Sequence[_Job], now: datetime, config: SchedulerConfig, report: TickReport) -> None:
+    """Hand claimed rows back (``pending``, no attempt counted) for the next tick of any instance:
+    sending them past the lease could race an instance taking them over."""
+    values = {"status": ReminderStatus.pending.value, "claimed_by": None, "claimed_at": None}
+    with session_scope() as session:
+        report.released += len(_finish(session, [j.id for j in jobs], now, config, values))
+    log.warning("reminders: SMTP too slow, %d handed back for the next tick", len(jobs))
 
 
 def _email(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -256,3 +257,26 @@ def test_the_lifespan_task_delivers_without_blocking_the_event_loop(app_db, monk
     worst = asyncio.run(asyncio.wait_for(main(), timeout=20))
     assert worst < 0.2
     assert [n.title for n in bell(app_db, ann)] == ["stand up"]
+
+
+def test_a_slow_smtp_server_makes_an_instance_hand_back_what_it_cannot_send_within_the_lease(
+    app_db, monkeypatch
+):
+    ann = person(app_db)
+    at = soon()
+    for i in range(5):
+        remind(ann, f"slow {i}", at)
+    fire = at.replace(tzinfo=UTC)
+    monkeypatch.setattr(scheduler, "EMAIL_CHUNK", 2)
+    with smtp_server() as (url, sink):
+        sink.delay = 0.15  # 2 messages per chunk: 0.3 s, past half the 0.4 s lease
+        cfg = config(url, connections=1, lease=timedelta(seconds=0.4))
+        first = tick(fire, config=cfg)
+        assert (first.emailed, first.released) == (2, 3)
+        assert Counter(r.status for r in rows(app_db)) == Counter({"sent": 2, "pending": 3})
+        assert {r.attempts for r in rows(app_db)} == {0}
+        sink.delay = 0
+        second = tick(fire + timedelta(seconds=1), config=cfg)
+        assert second.emailed == 3
+    assert sorted(m["Subject"] for m in sink.messages) == [f"Reminder: slow {i}" for i in range(5)]
+    assert sorted(n.title for n in bell(app_db, ann)) == [f"slow {i}" for i in range(5)]

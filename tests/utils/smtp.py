@@ -7,6 +7,7 @@ port where nothing listens (an SMTP server that is down).
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -32,9 +33,13 @@ class SmtpSink:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
         self.fail_with: str | None = None
+        self.delay = 0.0
+        """Seconds each DATA takes (a slow server)."""
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fail_with:
             return self.fail_with
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
