@@ -344,3 +344,30 @@ def test_openai_share_asks_with_a_card_first_and_yes_applies_it(fake, user_id):
     runner.run_turn(user_id=user_id, text="share my inbox with eve")
     told = [json.loads(m["content"]) for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
     assert "personal" in told[0]["error"]
+
+
+def test_openai_daily_prompt_and_tool_schemas_carry_the_new_fields(fake, user_id):
+    """Issue 17: the model gets the daily-loop tools and fields from the one registry."""
+    fake.script = [{"text": "Hi."}]
+    runner.run_turn(user_id=user_id, text="hi")
+    body = fake.requests[0]
+    system = body["messages"][0]["content"]
+    for words in ("due_time", "reminders", "add_subtasks", "my_day", "reschedule_overdue", '{"before": 0}'):
+        assert words in system
+    tools = {t["function"]["name"]: t["function"]["parameters"] for t in body["tools"]}
+    assert {"add_subtasks", "add_reminder", "my_day", "reschedule_overdue"} <= set(tools)
+    for name in ("add_task", "update_task"):
+        assert {"due_time", "reminders", "parent_id"} <= set(tools[name]["properties"])
+    assert "within_days" in tools["list_tasks"]["properties"]
+    assert "agenda" in json.dumps(tools["list_tasks"]["properties"]["due"])
+
+
+def test_openai_sets_a_due_time_and_reminder_through_the_registry(fake, user_id):
+    args = json.dumps(
+        {"title": "call mom", "due_date": "2030-01-15", "due_time": "17:00", "reminders": [{"before": 0}]}
+    )
+    fake.script = [{"tool_calls": [{"name": "add_task", "arguments": args}]}, {"text": "Added."}]
+    runner.run_turn(user_id=user_id, text="remind me to call mom on 2030-01-15 at 5pm")
+    with _session() as s:
+        task = s.exec(select(Task).where(Task.title == "call mom")).one()
+        assert (str(task.due_time), task.reminders) == ("17:00:00", [{"before": 0}])
