@@ -41,7 +41,7 @@ def _change_item(change: DetailChange) -> rx.Component:
             size="2",
             class_name="ticked-wrap",
             text_decoration=rx.cond(change.undone, "line-through", "none"),
-            color=rx.cond(change.undone, rx.color("gray", 10), rx.color("gray", 12)),
+            color=rx.cond(change.undone, rx.color("gray", 11), rx.color("gray", 12)),
             flex="1",
             min_width="0",
         ),
@@ -389,7 +389,7 @@ def _subtask(sub: TaskRow) -> rx.Component:
     return rx.hstack(
         rx.checkbox(
             checked=sub.completed,
-            on_change=lambda _v: TasksState.toggle_subtask(sub.id),
+            on_change=lambda _v: TasksState.toggle_done(sub.id),
             disabled=~sub.can_write,
             aria_label=rx.cond(sub.completed, "Reopen " + sub.title, "Complete " + sub.title),
             size="2",
@@ -409,7 +409,7 @@ def _subtask(sub: TaskRow) -> rx.Component:
                     "font-size": "var(--font-size-2)",
                     "line-height": "1.4",
                     "overflow-wrap": "anywhere",
-                    "color": rx.cond(sub.completed, "var(--gray-10)", "var(--gray-12)"),
+                    "color": rx.cond(sub.completed, "var(--gray-11)", "var(--gray-12)"),
                     "text-decoration": rx.cond(sub.completed, "line-through", "none"),
                 },
                 _focus_visible={"outline": "2px solid var(--accent-8)", "outline_offset": "2px"},

@@ -122,7 +122,7 @@ def title_view(task: TaskRow) -> rx.Component:
             dir="auto",
             class_name="ticked-wrap",
             size="3",
-            color=rx.cond(task.completed, rx.color("gray", 10), rx.color("gray", 12)),
+            color=rx.cond(task.completed, rx.color("gray", 11), rx.color("gray", 12)),
             text_decoration=rx.cond(task.completed, "line-through", "none"),
             style={"overflow-wrap": "anywhere"},
         ),
@@ -152,7 +152,7 @@ def title_view(task: TaskRow) -> rx.Component:
                     "cursor": "text",
                     "font-size": "var(--font-size-3)",
                     "line-height": "1.4",
-                    "color": rx.cond(task.completed, "var(--gray-10)", "var(--gray-12)"),
+                    "color": rx.cond(task.completed, "var(--gray-11)", "var(--gray-12)"),
                     "text-decoration": rx.cond(task.completed, "line-through", "none"),
                     # "all: unset" drops the class's rules: wrap long words, keep combining marks inside.
                     "overflow-wrap": "anywhere",
@@ -187,6 +187,15 @@ def task_row(task: TaskRow) -> rx.Component:
                     due_badge(task),
                     progress_badge(task),
                     reminder_badge(task),
+                    rx.cond(
+                        task.done_text != "",
+                        rx.badge(
+                            rx.icon("circle-check", size=12, aria_hidden="true"),
+                            task.done_text,
+                            variant="surface",
+                            color_scheme="grass",
+                        ),
+                    ),
                     rx.cond(
                         task.recurrence != "",
                         rx.badge(

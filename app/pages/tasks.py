@@ -95,7 +95,7 @@ def chip(item) -> rx.Component:
             rx.icon("tag", size=12, aria_hidden="true"),
         ),
         rx.text(item.label, as_="span"),
-        rx.cond(item.kind == "time", rx.text("(kept as a note)", as_="span", size="1")),
+        rx.cond(item.note != "", rx.text(item.note, as_="span", size="1")),
         rx.el.button(
             rx.icon("x", size=12, aria_hidden="true"),
             type="button",
@@ -114,7 +114,11 @@ def chip(item) -> rx.Component:
             _focus_visible={"outline": "2px solid var(--accent-8)"},
         ),
         color_scheme=rx.match(item.kind, ("due", "indigo"), ("priority", "red"), ("time", "amber"), "gray"),
-        title=rx.cond(item.kind == "time", "Tasks keep a date, not a time: it goes in the description.", ""),
+        title=rx.cond(
+            item.note != "",
+            "This time goes in the description.",
+            rx.cond(item.kind == "time", "Due time", ""),
+        ),
         variant="soft",
         high_contrast=True,
         radius="full",

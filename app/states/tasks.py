@@ -118,6 +118,8 @@ class TaskRow:
     progress: str = ""
     """ "2/5" for a task with subtasks, else ""."""
     reminder_count: int = 0
+    done_text: str = ""
+    """When it was completed, on the person's clock: "Done today 14:05" (completed tasks)."""
 
 
 @dataclasses.dataclass
@@ -156,15 +158,19 @@ class ChipRow:
     label: str = ""
     phrase: str = ""
     remove_label: str = ""
+    note: str = ""
+    """ "(kept as a note)" for a time the line read but the task will not keep as its due time."""
 
 
 def _chips(parsed: QuickAdd) -> list[ChipRow]:
+    timed = "due_time" in parsed.task_data()  # the grammar sets the task's due time
     return [
         ChipRow(
             kind=chip.kind,
             label=("#" + chip.label) if chip.kind == "tag" else chip.label,
             phrase=chip.phrase,
-            remove_label=f"Remove {_CHIP_NAMES[chip.kind]} {chip.label}",
+            remove_label=f"Remove {_CHIP_NAMES.get(chip.kind, chip.kind)} {chip.label}",
+            note="(kept as a note)" if chip.kind == "time" and not timed else "",
         )
         for chip in parsed.chips
     ]
@@ -179,6 +185,7 @@ def _row(
     now: datetime | None = None,
     progress: tuple[int, int] = (0, 0),
     parent_title: str = "",
+    zone_name: str | None = None,
 ) -> TaskRow:
     label, tone = relative_due(task.due_date, today, completed=task.completed)
     text, tone = daily.due_text(
@@ -217,6 +224,11 @@ def _row(
         subtasks_total=total,
         progress=f"{done}/{total}" if total else "",
         reminder_count=len(task.reminders or []),
+        done_text=daily.done_text(
+            task.completed_at, zone_name, now or datetime.combine(today, datetime.min.time())
+        )
+        if task.completed
+        else "",
     )
 
 
@@ -228,6 +240,7 @@ def _rows(session, user_id: uuid.UUID, tasks: list, today: date) -> list[TaskRow
         v.project.id: v.role for v in project_service.list_projects(session, user_id=user_id, archived=True)
     }
     now = daily.user_now(session, user_id)
+    zone_name = daily.user_zone(session, user_id)
     if now.date() != today:  # a caller's own "today" (tests, a day boundary): keep its date
         now = datetime.combine(today, now.time())
     progress = task_service.subtask_progress(session, [t.id for t in tasks])
@@ -249,6 +262,7 @@ def _rows(session, user_id: uuid.UUID, tasks: list, today: date) -> list[TaskRow
                 now=now,
                 progress=progress.get(t.id, (0, 0)),
                 parent_title=titles.get(t.parent_id, "") if t.parent_id else "",
+                zone_name=zone_name,
             ),
             depth=depth,
         )
@@ -741,6 +755,9 @@ class TasksState(rx.State):
             return None
         if view != self.project:
             self.assignee = ANY
+            if not self._view_in_url:  # as set_project: another list opens on its tasks
+                self.view = LIST
+                self._view_in_url = view == ALL
         return await self._set_filter("project", view)
 
     @rx.event
@@ -1213,11 +1230,6 @@ class TasksState(rx.State):
         await self._reload_detail(user_id, keep_fields=True)
         await self._reload()
         return [rx.set_value("new-subtask-title", ""), self._focus("new-subtask-title")]
-
-    @rx.event
-    async def toggle_subtask(self, task_id: str):
-        """A subtask's box in the panel: as a row's box (asks when it has open subtasks itself)."""
-        return await self.toggle_done(task_id)
 
     def _reminder_specs(self) -> list[dict]:
         return [

@@ -52,6 +52,19 @@ def user_now(session: Session, user_id: uuid.UUID, now: datetime | None = None) 
     return (now or datetime.now(UTC)).astimezone(clock.zone(name)).replace(tzinfo=None)
 
 
+def done_text(completed_at: datetime | None, zone_name: str | None, now: datetime) -> str:
+    """When a task was completed, on the person's clock: "Done today 14:05", "Done Fri 4 Dec 09:30"."""
+    if completed_at is None:
+        return ""
+    aware = completed_at if completed_at.tzinfo else completed_at.replace(tzinfo=UTC)
+    local = aware.astimezone(clock.zone(zone_name))
+    return f"Done {human_date(local.date(), now.date())} {local.strftime('%H:%M')}"
+
+
+def user_zone(session: Session, user_id: uuid.UUID) -> str | None:
+    return session.exec(select(User.time_zone).where(User.id == user_id)).first()
+
+
 def hh_mm(value: time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 

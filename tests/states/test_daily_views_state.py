@@ -178,7 +178,7 @@ def test_subtasks_progress_confirmation_before_completing_a_parent_and_one_undo(
             "Buy candles",
         }
         # a subtask without subtasks of its own completes at once
-        await state.toggle_subtask(ids["Invite friends"])
+        await state.toggle_done(ids["Invite friends"])
         assert state.confirm_id == ""
         assert next(s for s in state.detail_subtasks if s.title == "Invite friends").completed
         assert state.detail.progress == "2/4"
@@ -261,3 +261,13 @@ def test_due_text_names_a_passed_time_today_overdue():
     assert daily.day_heading(date(2026, 12, 9), now.date()) == "Wed 9 Dec"
     assert daily.before_label(90) == "90 minutes before"
     assert daily.before_label(60) == "1 hour before"
+
+
+def test_done_text_is_on_the_persons_clock():
+    from datetime import UTC
+
+    now = datetime(2026, 12, 5, 14, 0)
+    done = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 15:00 the day before in Honolulu
+    assert daily.done_text(done, "Pacific/Honolulu", now) == "Done yesterday 15:00"
+    assert daily.done_text(done.replace(tzinfo=None), "UTC", now) == "Done today 01:00"
+    assert daily.done_text(None, "UTC", now) == ""
