@@ -31,14 +31,25 @@ def test_quick_add_reads_date_time_tag_and_priority():
     ]
 
 
-def test_quick_add_keeps_a_time_in_the_description_not_silently_dropped():
+def test_quick_add_keeps_a_time_as_the_due_time():
     result = parse_quick_add("Call Bob tomorrow at 3pm", TODAY)
-    assert result.time == "at 3pm"
+    assert (result.time, result.at) == ("at 3pm", "15:00")
     assert result.task_data() == {
         "title": "Call Bob",
         "due_date": "2026-12-06",
+        "due_time": "15:00",
         "description": "Time: at 3pm",
     }
+
+
+def test_quick_add_reads_a_reminder_before_the_due_time():
+    result = parse_quick_add("Dentist friday 10:30 remind me 1 hour before", TODAY)
+    assert result.title == "Dentist"
+    data = result.task_data()
+    assert (data["due_time"], data["reminders"]) == ("10:30", [{"before": 60}])
+    assert ("time", "reminder remind me 1 hour before", "remind me 1 hour before") in [
+        (c.kind, c.label, c.phrase) for c in result.chips
+    ]
 
 
 def test_quick_add_plain_title_has_no_chips():

@@ -5,8 +5,8 @@ adds no grammar of its own: :func:`parse_quick_add` runs :func:`extract_attribut
 priorities, tags, repeat rules) and only works out *which words* each attribute came from, so the
 page can show every attribute as a chip and put a chip's words back in the title when it is removed.
 
-A time of day ("at 3pm") is read by the same grammar but a task keeps only a date, so it is
-never dropped in silence: it becomes a note the page shows, and it is kept in the description.
+A time of day ("at 3pm") is read by the same grammar and becomes the task's due time (issue 17);
+"remind me 30 minutes before" in the line becomes a reminder.
 """
 
 from __future__ import annotations
@@ -54,10 +54,14 @@ class QuickAdd:
     recurrence: str | None = None
     time: str = ""
     chips: list[Chip] = field(default_factory=list)
+    at: str | None = None
+    """The due time, ``HH:MM`` ("at 3pm" -> "15:00")."""
+    before: int | None = None
+    """A reminder this many minutes before the due time."""
 
     @property
     def description(self) -> str:
-        """A time of day has no field of its own, so it is kept here rather than lost."""
+        """The time as written, as a note (kept while the page's callers still show it)."""
         return f"Time: {self.time}" if self.time else ""
 
     def task_data(self) -> dict[str, object]:
@@ -71,6 +75,10 @@ class QuickAdd:
             data["tags"] = list(self.tags)
         if self.recurrence:
             data["recurrence"] = self.recurrence
+        if self.at:
+            data["due_time"] = self.at
+        if self.before is not None:
+            data["reminders"] = [{"before": self.before}]
         if self.description:
             data["description"] = self.description
         return data
@@ -175,6 +183,8 @@ def parse_quick_add(text: str, today: dt.date, *, keep: Sequence[str] = ()) -> Q
         priority=attrs.priority,
         tags=list(attrs.tags),
         recurrence=attrs.recurrence,
+        at=attrs.at,
+        before=attrs.before,
     )
     times: list[str] = []
     for phrase in _phrases(protected, rest, today):
@@ -191,7 +201,9 @@ def parse_quick_add(text: str, today: dt.date, *, keep: Sequence[str] = ()) -> Q
             result.chips.append(Chip("priority", attrs.priority or own.priority, shown))
         elif own.tags:
             result.chips.extend(Chip("tag", tag, shown) for tag in own.tags)
-        else:  # read but not kept as an attribute: a time of day ("at 3pm")
+        elif own.before is not None and not own.at:  # "remind me 1 hour before": a reminder
+            result.chips.append(Chip("time", f"reminder {shown}", shown))
+        else:  # a time of day ("at 3pm"): the due time
             times.append(shown)
             result.chips.append(Chip("time", shown, shown))
     result.time = ", ".join(times)
