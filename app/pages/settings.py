@@ -10,6 +10,7 @@ import reflex as rx
 from app.components.alerts import error_callout
 from app.components.bell import bell_permission_offer
 from app.components.layout import app_layout
+from app.components.settings_data import calendar_section, import_section
 from app.states.auth import ZONE_SCRIPT
 from app.states.settings import REMINDER_OPTIONS, RETENTION_OPTIONS, SettingsState
 
@@ -187,7 +188,8 @@ def time_zone_section() -> rx.Component:
                         spell_check=False,
                         max_length=64,
                         size="3",
-                        flex="1",
+                        # a column on phones: flex 1 there would squash its height, not its width
+                        flex=rx.breakpoints(initial="0 0 auto", sm="1"),
                         min_width="0",
                         custom_attrs={"aria-describedby": "time-zone-hint"},
                     ),
@@ -275,7 +277,7 @@ def reminders_section() -> rx.Component:
         _switch_row(
             "Daily digest email",
             "digest-on",
-            "Each morning, one email with what is due today and what is overdue.",
+            "Once a day, at the time you choose, one email with what is due today and what is overdue.",
             SettingsState.digest_on,
             SettingsState.set_digest_on,
         ),
@@ -317,7 +319,7 @@ def reminders_section() -> rx.Component:
 def calendar_sections() -> list[rx.Component]:
     """The calendar feed and import settings (issue 17) go here, after Reminders: the calendar
     helper's section component is added to this list, e.g. ``[calendar_section()]``."""
-    return []
+    return [calendar_section(), import_section()]
 
 
 def retention_hint() -> rx.Component:

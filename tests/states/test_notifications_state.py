@@ -142,3 +142,35 @@ def test_a_notification_of_someone_else_is_neither_read_nor_opened(app_db):
     with Session(app_db) as s:
         assert notifications.unread_count(s, user_id=bob_id) == 1
         assert notifications.unread_count(s, user_id=alice_id) == 0
+
+
+def test_sign_in_takes_the_browsers_zone_for_an_account_still_on_utc(app_db):
+    async def sign_up_without_zone(root: rx.State) -> None:
+        auth = await root.get_state(AuthState)
+        await auth.sign_up({"email": "utc@example.com", "password": "correct-horse-42", "name": ""})
+        assert auth.signed_in, auth.auth_error
+
+    def sign_in_from(zone: str) -> list:
+        async def work(root: rx.State) -> list:
+            auth = await root.get_state(AuthState)
+            auth.set_browser_zone(zone)
+            events = await auth.sign_in({"email": "utc@example.com", "password": "correct-horse-42"})
+            assert auth.signed_in, auth.auth_error
+            return events
+
+        return in_tab("", work)
+
+    def zone_now() -> str:
+        with Session(app_db) as s:
+            from sqlmodel import select
+
+            return s.exec(select(User.time_zone).where(User.email == "utc@example.com")).one()
+
+    in_tab("", sign_up_without_zone)
+    assert zone_now() == "UTC"
+    events = sign_in_from("Pacific/Honolulu")
+    assert zone_now() == "Pacific/Honolulu"
+    assert "Pacific/Honolulu" in str(events[-1])  # the toast says so
+    events = sign_in_from("Asia/Tokyo")  # travelling: the zone stays, nothing is said
+    assert zone_now() == "Pacific/Honolulu"
+    assert "Asia/Tokyo" not in str(events)

@@ -1,0 +1,37 @@
+"""axe-core on the open bell (issue 17): nothing serious in light and dark, at 1280 and 390 px."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_axe import axe_violations, in_mode
+from tests.e2e.test_bell import bell, notify
+from tests.utils.browser import sign_up
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "bypass_csp": True}  # to inject axe.min.js
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_the_open_bell_has_no_serious_axe_violation(page: Page, app_url: str, mode: str, width: int):
+    page.set_viewport_size({"width": width, "height": 860})
+    in_mode(page, mode)
+    email = sign_up(page, app_url)
+    notify(email, "Call mom", task_title="Call mom")
+    notify(email, "Water the plants", kind="missed")
+    notify(email, "Pay rent", kind="failed")
+    page.reload()
+    bell(page, 3).click()
+    panel = page.get_by_role("dialog", name="Notifications")
+    expect(panel.get_by_role("listitem")).to_have_count(3)
+    violations = axe_violations(page)
+    report = "\n".join(
+        f"{v['impact']} {v['id']} ({v['help']}): {n['target']} -- {n['summary']}"
+        for v in violations
+        for n in v["nodes"]
+    )
+    assert violations == [], f"the open bell in {mode} at {width} px:\n{report}"
