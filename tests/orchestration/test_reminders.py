@@ -236,7 +236,7 @@ def test_the_lifespan_task_delivers_without_blocking_the_event_loop(app_db, monk
     def slow_tick(*args, **kwargs):
         import time as clock
 
-        clock.sleep(0.3)  # a slow database: the loop must keep answering meanwhile
+        clock.sleep(1.0)  # a slow database: the loop must keep answering meanwhile
         ticks.append(real_tick(*args, **kwargs))
         return ticks[-1]
 
@@ -255,7 +255,7 @@ def test_the_lifespan_task_delivers_without_blocking_the_event_loop(app_db, monk
         return worst
 
     worst = asyncio.run(asyncio.wait_for(main(), timeout=20))
-    assert worst < 0.2
+    assert worst < 0.5  # never the 1 s the tick takes
     assert [n.title for n in bell(app_db, ann)] == ["stand up"]
 
 
