@@ -53,7 +53,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import get_engine, is_database_outage, session_scope
 from app.models import Notification, NotificationKind, Reminder, ReminderStatus, Task, User
 from app.models.base import utcnow
-from app.services import links, mail, notifications, tasks
+from app.services import links, live, mail, notifications, tasks
 from app.services.clock import zone
 from app.services.reminders import to_utc
 
@@ -250,6 +250,7 @@ def _finish(
 
 
 def _bell(session: Session, job: _Job, kind: NotificationKind, title: str, body: str) -> None:
+    live.touch(session, users=[job.user_id])
     notifications.notify(
         session,
         user_id=job.user_id,
@@ -287,6 +288,7 @@ def _reminder_lines(session: Session, jobs: Sequence[_Job]) -> None:
         for job in jobs
     ]
     session.execute(sa.insert(Notification), rows)
+    live.touch(session, users={job.user_id for job in jobs})  # open pages refresh: the bell shows it
 
 
 def tick(now: datetime | None = None, *, config: SchedulerConfig | None = None) -> TickReport:
@@ -570,6 +572,7 @@ def send_digests(now: datetime, config: SchedulerConfig, report: TickReport) -> 
                 box.send(message)
         except mail.MailError as exc:
             with session_scope() as session:
+                live.touch(session, users=[user_id])
                 notifications.notify(
                     session,
                     user_id=user_id,
@@ -580,6 +583,7 @@ def send_digests(now: datetime, config: SchedulerConfig, report: TickReport) -> 
             report.errors.append(str(exc))
             continue
         with session_scope() as session:
+            live.touch(session, users=[user_id])
             notifications.notify(
                 session,
                 user_id=user_id,

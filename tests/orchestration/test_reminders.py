@@ -22,7 +22,7 @@ from app.models import Notification, Reminder, User
 from app.models.base import utcnow
 from app.orchestration import reminders as scheduler
 from app.orchestration.reminders import SchedulerConfig, tick
-from app.services import links, tasks
+from app.services import links, live, tasks
 from tests.utils.factories import quick_user
 from tests.utils.smtp import free_port, smtp_server
 
@@ -280,3 +280,24 @@ def test_a_slow_smtp_server_makes_an_instance_hand_back_what_it_cannot_send_with
         assert second.emailed == 3
     assert sorted(m["Subject"] for m in sink.messages) == [f"Reminder: slow {i}" for i in range(5)]
     assert sorted(n.title for n in bell(app_db, ann)) == [f"slow {i}" for i in range(5)]
+
+
+def test_a_delivered_reminder_tells_the_persons_open_pages_to_refresh(app_db):
+    ann = person(app_db)
+    at = soon()
+    remind(ann, "live one", at)
+    fire = at.replace(tzinfo=UTC)
+
+    async def main() -> dict:
+        stream = live.subscribe()
+        first = asyncio.ensure_future(stream.__anext__())
+        await asyncio.sleep(0.05)  # subscribed
+        report = await asyncio.to_thread(tick, fire, config=config())
+        assert report.sent == 1
+        message = await asyncio.wait_for(first, timeout=5)
+        await stream.aclose()
+        return message
+
+    message = asyncio.run(main())
+    assert message["users"] == [str(ann.id)]
+    assert message["projects"] == []
