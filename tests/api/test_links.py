@@ -112,3 +112,23 @@ def test_a_link_from_another_site_page_is_refused_but_the_apps_own_page_may_post
     evil = api.post(f"/api/links/{token}", headers={"Origin": "https://evil.example"})
     assert evil.status_code == 403
     assert task_row(task["id"]).completed is False
+
+
+def test_isolation_a_link_acts_only_for_the_person_it_names(api: TestClient, alice: ApiUser, bob: ApiUser):
+    """The token is the credential: a link made out to Bob for Alice's task (which he can't see) shows
+    and does nothing, exactly like a missing task; Alice's own link still works afterwards."""
+    task = create_task(api, alice, title="alice's secret")
+    theirs = tokens_for(bob, task["id"])
+    for action in ("complete", "snooze_hour", "snooze_tomorrow"):
+        shown = api.get(f"/api/links/{theirs[action]}")
+        assert shown.status_code == 404
+        assert "alice's secret" not in shown.text
+        assert "This task no longer exists." in shown.text
+    done = api.post(f"/api/links/{theirs['complete']}")
+    assert done.status_code == 404
+    assert "alice's secret" not in done.text
+    row = task_row(task["id"])
+    assert (row.completed, row.reminders) == (False, [])
+    mine = tokens_for(alice, task["id"])["complete"]
+    assert api.post(f"/api/links/{mine}").status_code == 200
+    assert task_row(task["id"]).completed is True
