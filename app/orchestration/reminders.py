@@ -16,10 +16,13 @@ A tick:
    ``missed``, and a "missed" line in the person's bell.
 3. **delivers** the rest: a line in the bell always; an email too when ``SMTP_URL`` is set and the
    person has ``email_reminders``, with signed single-use Complete / Snooze links
-   (:mod:`app.services.links`). The bell line and ``sent`` are written in one transaction, after the
-   email was handed over. An email that fails is retried with exponential backoff (``attempts``,
-   ``next_attempt_at``, back to ``pending``); the bell line comes at once all the same. After
-   ``REMINDER_MAX_ATTEMPTS`` failures the row is ``failed`` and the bell says the email never went.
+   (:mod:`app.services.links`), over ``REMINDER_SMTP_CONNECTIONS`` connections at once. The bell
+   line and ``sent`` are written in one transaction, after the email was handed over, and the
+   person's open pages are told to refresh (:mod:`app.services.live`). An email that fails is
+   retried with exponential backoff (``attempts``, ``next_attempt_at``, back to ``pending``); the
+   bell line comes at once all the same. After ``REMINDER_MAX_ATTEMPTS`` failures the row is
+   ``failed`` and the bell says the email never went. An SMTP server so slow that half the lease
+   has gone by makes the instance hand the rest of its claim back (``pending``, no attempt counted).
 4. sends the **daily digests** that are due: one per person per local date, claimed with a
    conditional ``UPDATE users SET digest_sent_on = <their date>``.
 
