@@ -336,10 +336,10 @@ def _deliver(
                 body = f"It was due at {job.local_at.replace('T', ' ')} while Ticked was not running."
                 _bell(session, job, NotificationKind.missed, f"Missed reminder: {job.title}", body)
         report.missed += len(moved)
-        live = [j for j in jobs if not j.completed and j.id not in late_ids]
-        by_mail = [j for j in live if config.smtp_url and j.email_reminders and j.email]
+        on_time = [j for j in jobs if not j.completed and j.id not in late_ids]
+        by_mail = [j for j in on_time if config.smtp_url and j.email_reminders and j.email]
         mail_ids = {j.id for j in by_mail}
-        in_app = [j for j in live if j.id not in mail_ids]
+        in_app = [j for j in on_time if j.id not in mail_ids]
         sent = _finish(
             session,
             [j.id for j in in_app],
