@@ -19,6 +19,7 @@ team's people). Each answer must equal a random id's, exactly, and nothing may c
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -95,6 +96,11 @@ FUZZED: dict[str, Fuzzed] = {
     ),
     "tasks.bulk_delete": Fuzzed(
         "task", lambda s, u, v: task_service.bulk_delete(s, user_id=u, task_ids=[v]), "raises"
+    ),
+    "tasks.bulk_update": Fuzzed(
+        "task",
+        lambda s, u, v: task_service.bulk_update(s, user_id=u, task_ids=[v], data={"title": "hijacked"}),
+        "raises",
     ),
     "tasks.undo_last": Fuzzed(
         "thread", lambda s, u, v: task_service.undo_last(s, user_id=u, thread_id=v), "raises", typed=True
@@ -185,6 +191,7 @@ INTERNAL: dict[str, str] = {
     "tasks.descendants": "the subtasks of tasks its caller has just checked (same project as their parent)",
     "tasks.subtask_progress": "counts the subtasks of tasks its caller has just listed for the user",
     "notifications.notify": "the scheduler writing to the reminded person's own bell (no acting user)",
+    "links.issue": "the scheduler signing links for the reminded person's own task (no acting user)",
 }
 
 
@@ -276,12 +283,13 @@ def test_isolation_services_mixed_batches_all_or_nothing(
 ) -> None:
     """A batch with Bob's own task and one of Alice's fails whole: Bob's own task is not touched either."""
     before = snapshot(app_db)
-    for call in (task_service.bulk_complete, task_service.bulk_delete):
+    rename = functools.partial(task_service.bulk_update, data={"title": "hijacked"})
+    for call in (task_service.bulk_complete, task_service.bulk_delete, rename):
         for theirs in (alice.task_ids[0], str(uuid.uuid4())):
             with session_scope() as session, _raises(NotFoundError, "Task not found."):
                 call(session, user_id=bob.user_id, task_ids=[bob.task_ids[0], theirs])
     assert_untouched(app_db, before, bob.user_id, "mixed batches")
-    COUNTS.add(f"services ({app_db.dialect.name})", "tasks.bulk_* mixed", 4)
+    COUNTS.add(f"services ({app_db.dialect.name})", "tasks.bulk_* mixed", 6)
 
 
 def test_isolation_services_cursors_never_reach_across(
@@ -436,6 +444,15 @@ TEAM_FUZZED: list[TeamFuzzed] = [
                    s, user_id=u,
                    data={"title": "planted", "project_id": str(_mine(t, w)), "assignee_id": str(v)}),
                "same", typed=True),
+    TeamFuzzed("tasks.create_task", "a subtask of theirs", "data.parent_id", "task", "write",
+               lambda s, u, v, t, w: task_service.create_task(
+                   s, user_id=u, data={"title": "planted", "parent_id": str(v)}), typed=True),
+    TeamFuzzed("tasks.update_task", "mine under theirs", "data.parent_id", "task", "write",
+               lambda s, u, v, t, w: task_service.update_task(
+                   s, user_id=u, task_id=t.my_task[w], data={"parent_id": str(v)}), typed=True),
+    TeamFuzzed("tasks.bulk_update", "team", "task_ids", "task", "write",
+               lambda s, u, v, t, w: task_service.bulk_update(
+                   s, user_id=u, task_ids=[v], data={"title": "hijacked"})),
     TeamFuzzed("tasks.complete_task", "team", "task_id", "task", "write",
                lambda s, u, v, t, w: task_service.complete_task(s, user_id=u, task_id=v)),
     TeamFuzzed("tasks.reopen_task", "team", "task_id", "task", "write",
