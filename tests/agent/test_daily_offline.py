@@ -163,3 +163,43 @@ def test_cancel_the_reminder_is_not_a_delete() -> None:
     intent = parse_intent("cancel the reminder for gym", DAYS[0])
     assert intent.changes is not None
     assert (intent.ref, intent.changes.clear_reminders) == ("gym", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "at"),
+    [
+        ("remind me to take out the trash tonight at 8", "take out the trash", "20:00"),
+        ("add dinner friday evening at 7:30", "dinner", "19:30"),
+        ("remind me this evening at 6:15 to call dad", "call dad", "18:15"),
+        ("add 10:30 standup", "standup", "10:30"),
+        ("add 5pm call with Sam", "call with Sam", "17:00"),
+        ("add 9 am gym tomorrow", "gym", "09:00"),
+        ("schedule meeting friday 3:30", "meeting", "15:30"),
+        ("add early run tomorrow 05:30", "early run", "05:30"),
+    ],
+)
+def test_times_in_new_tasks_are_read_as_meant(text: str, title: str, at: str) -> None:
+    (draft,) = parse_intent(text, DAYS[0]).drafts
+    assert (draft.title, draft.at) == (title, at)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "change the time of the dentist to 4pm",
+        "change the dentist's time to 4pm",
+        "set the dentist time to 4pm",
+        "move the dentist to 4pm",
+    ],
+)
+def test_time_edits_name_the_task(text: str) -> None:
+    intent = parse_intent(text, DAYS[0])
+    assert intent.changes is not None
+    assert (intent.kind, intent.ref, intent.changes.at) == ("update", "the dentist", "16:00")
+
+
+def test_remind_me_at_a_time_about_a_task_is_a_reminder_on_it() -> None:
+    intent = parse_intent("remind me at 9am tomorrow about the dentist", DAYS[0])
+    assert intent.changes is not None
+    assert (intent.kind, intent.ref, intent.changes.remind_at) == ("maybe_update", "the dentist", "09:00")
+    assert intent.changes.remind_on == DAYS[0] + dt.timedelta(days=1)

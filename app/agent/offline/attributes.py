@@ -142,11 +142,16 @@ _AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 
             "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45, "fortyfive": 45}  # fmt: skip
 
 
+_LATE = re.compile(r"\b(?:tonight|evening|night|afternoon)\b", _FLAGS)
+_HALF = re.compile(r"(?:am|pm|a\.m\.|p\.m\.|noon|midday|midnight|\b0\d:)", _FLAGS)
+
+
 def clock_time(said: str) -> str | None:
     """A time of day as written ("5pm", "5:30 p.m.", "14:15", "noon", "at 8") as ``HH:MM`` (24-hour).
 
-    A bare hour without am/pm ("at 5") is read the way people mean it: 1 to 6 in the afternoon,
-    7 to 12 as written (morning, or noon). None when it is not a time of day.
+    A time without am/pm ("at 5", "3:30") is read the way people mean it: 1 to 6 in the afternoon,
+    7 to 12 as written (morning, or noon); with a leading zero ("05:30") as written. None when it is
+    not a time of day.
     """
     text = _TIME_LEAD.sub("", said.strip().lower()).replace(".", ":").replace(" ", "")
     text = text.replace("a:m:", "am").replace("p:m:", "pm").replace("o'clock", "").replace("oclock", "")
@@ -164,8 +169,8 @@ def clock_time(said: str) -> str | None:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if half == "pm" else 0)
-    elif m.group(2) is None and 1 <= hour <= 6:
-        hour += 12
+    elif 1 <= hour <= 6 and not m.group(1).startswith("0"):
+        hour += 12  # "at 5", "3:30": the afternoon ("05:30" is written as meant)
     if hour > 23:
         return None
     return f"{hour:02d}:{minute:02d}"
@@ -347,6 +352,8 @@ def extract_attributes(text: str, today: dt.date, *, tags: bool = True) -> tuple
         text = _cut(text, before)
     for found in _TIME.finditer(text):
         at = clock_time(found.group(0))
+        if at is not None and _LATE.search(text) and not _HALF.search(found.group(0)) and at < "12:00":
+            at = f"{int(at[:2]) + 12:02d}{at[2:]}"  # "tonight at 8", "friday evening at 7:30": 20:00, 19:30
         if at is not None:
             attrs.time = _TIME_LEAD.sub("", found.group(0)).strip()
             attrs.at = at

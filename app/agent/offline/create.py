@@ -18,7 +18,7 @@ _F = re.IGNORECASE
 _CREATE = re.compile(
     r"^(?:(?:please\s+)?(?:add|create|make|new|insert|jot\s+down|note\s+down|write\s+down|log|capture|set\s+up)"
     r"(?:\s+me\b)?"
-    r"(?:\s+(?:a|an|another|one|two|three|four|five|six|\d{1,2}|some|the|these|this|following|more|few|"
+    r"(?:\s+(?:a|an|another|one|two|three|four|five|six|\d{1,2}(?![:.]\d|\s*(?:am|pm)\b)|some|the|these|this|following|more|few|"
     r"couple(?:\s+of)?)\b)*"
     r"(?:\s+(?:new|quick|separate)\b)?"
     r"(?:\s+(?P<plural>tasks|todos|to-dos|items|things|entries|reminders)\b|\s+(?:task|todo|to-do|item|entry|(?P<reminder>reminder))\b)?"
@@ -123,7 +123,7 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
     return drafts
 
 
-_SHARED_LEAD = re.compile(r"^(?P<attrs>[^:]{1,60}?)\s*:\s*(?P<rest>.+)$")
+_SHARED_LEAD = re.compile(r"^(?P<attrs>[^:]{1,60}?)\s*(?<!\d):(?!\d)\s*(?P<rest>.+)$")  # not "6:15"
 
 
 def _shared_attributes(body: str, today: dt.date) -> tuple[Attributes, str]:
@@ -192,6 +192,9 @@ def _reminder(draft: Draft, core: str, *, about: bool) -> Intent:
     that reminder. "remind me to X tomorrow at 5pm": X added, due then, with a reminder at the due
     time.
     """
+    lead = re.match(r"^(?:about|of|for)\s+(?P<rest>.+)$", draft.title, _F)
+    if lead:  # "remind me at 9am tomorrow about the dentist"
+        draft.title, about = lead.group("rest"), True
     timed = draft.at is not None or draft.due is not None
     if draft.before is not None and not timed:
         return Intent("update", ref=draft.title, changes=Changes(remind_before=draft.before), text=core)

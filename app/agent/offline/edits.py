@@ -118,15 +118,17 @@ _SHIFT = re.compile(
 _REF_TAIL = re.compile(
     r"(?:\s+(?:to|as|for|is|are|be|so\s+it(?:'s|\s+is)|so\s+that\s+it(?:'s|\s+is)|until|till|back|out|up|forward|"
     r"later|priority|due|now|it's|with|a|an|the|by|on|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be|"
-    r"done|finished|completed?|repeat|repeating|recur|recurring|date))+$",
+    r"done|finished|completed?|repeat|repeating|recur|recurring|date|time|due\s+time|start\s+time|reminder))+$",
     _F,
 )
 _REF_LEAD = re.compile(
-    r"^(?:(?:the\s+)?(?:priority|due\s+date|deadline|date|due|recurrence|repeat|schedule)\s+(?:of|for|on)\s+|"
-    r"(?:the\s+)?(?:priority|due\s+date|deadline)\s+)",
+    r"^(?:(?:the\s+)?(?:priority|due\s+date|deadline|date|due|recurrence|repeat|schedule|(?:due\s+|start\s+)?time)"
+    r"\s+(?:of|for|on)\s+|(?:the\s+)?(?:priority|due\s+date|deadline)\s+)",
     _F,
 )
-_POSSESSIVE_FIELD = re.compile(r"'s\s+(?:priority|due\s+date|deadline|date|recurrence)\b", _F)
+_POSSESSIVE_FIELD = re.compile(
+    r"'s\s+(?:priority|due\s+date|deadline|date|recurrence|(?:due\s+|start\s+)?time|reminder)\b", _F
+)
 _STATEMENT = re.compile(
     r"^(?P<ref>.+?)\s+(?:is|are|'s|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be|will\s+be)\s+"
     r"(?:now\s+|actually\s+|really\s+)?(?P<tail>.+)$",
