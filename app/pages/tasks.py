@@ -153,13 +153,22 @@ def status_tabs(*panel: rx.Component) -> rx.Component:
     """Today / Upcoming / Open / Completed / All; the filters and the list are the one tab panel
     they control. The row scrolls sideways on a narrow phone rather than wrapping."""
 
-    def tab(value: str, label: str, icon: str = "") -> rx.Component:
+    def tab(value: str, label: str, icon: str = "", *, phone_count: bool = True) -> rx.Component:
+        """A tab with its count; on a phone the icons go, and the list's counts (Open, Completed,
+        All) too, so that all five fit on one line; Today's and Upcoming's stay."""
         return rx.tabs.trigger(
             rx.hstack(
-                rx.icon(icon, size=14, aria_hidden="true") if icon else rx.fragment(),
+                rx.box(rx.icon(icon, size=14, aria_hidden="true"), display=["none", "flex"])
+                if icon
+                else rx.fragment(),
                 rx.text(label),
-                rx.badge(TasksState.counts[value], variant="soft", radius="full"),
-                spacing="2",
+                rx.badge(
+                    TasksState.counts[value],
+                    variant="soft",
+                    radius="full",
+                    **({} if phone_count else {"display": ["none", "inline-flex"]}),
+                ),
+                spacing=rx.breakpoints(initial="1", sm="2"),
                 align="center",
             ),
             value=value,
@@ -169,9 +178,11 @@ def status_tabs(*panel: rx.Component) -> rx.Component:
         rx.tabs.list(
             tab("today", "Today", "sun"),
             tab("upcoming", "Upcoming", "calendar-days"),
-            tab("pending", "Open"),
-            tab("completed", "Completed"),
-            tab("all", "All"),
+            tab("pending", "Open", phone_count=False),
+            tab("completed", "Completed", phone_count=False),
+            tab("all", "All", phone_count=False),
+            # On a phone the five tabs fit at the small size; narrower still, the row scrolls sideways.
+            size=rx.breakpoints(initial="1", sm="2"),
             style={
                 "overflow_x": "auto",
                 "overflow_y": "hidden",
