@@ -143,6 +143,7 @@ _AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 
 
 
 _LATE = re.compile(r"\b(?:tonight|evening|night|afternoon)\b", _FLAGS)
+_EARLY = re.compile(r"\b(?:morning|mornings|breakfast|dawn|sunrise|before\s+work)\b", _FLAGS)
 _HALF = re.compile(r"(?:am|pm|a\.m\.|p\.m\.|noon|midday|midnight|\b0\d:)", _FLAGS)
 
 
@@ -337,6 +338,7 @@ def extract_attributes(text: str, today: dt.date, *, tags: bool = True) -> tuple
         ``(attributes, the text with all those phrases replaced by spaces)``.
     """
     attrs = Attributes()
+    said = text
     approximate = _APPROXIMATE.search(text)
     attrs.recurrence, implied_due, attrs.clear_recurrence, text = extract_recurrence(text, today)
     if attrs.recurrence and approximate is not None:
@@ -352,8 +354,11 @@ def extract_attributes(text: str, today: dt.date, *, tags: bool = True) -> tuple
         text = _cut(text, before)
     for found in _TIME.finditer(text):
         at = clock_time(found.group(0))
-        if at is not None and _LATE.search(text) and not _HALF.search(found.group(0)) and at < "12:00":
-            at = f"{int(at[:2]) + 12:02d}{at[2:]}"  # "tonight at 8", "friday evening at 7:30": 20:00, 19:30
+        if at is not None and not _HALF.search(found.group(0)):
+            if _LATE.search(said) and at < "12:00":
+                at = f"{int(at[:2]) + 12:02d}{at[2:]}"  # "tonight at 8", "evening at 7:30": 20:00, 19:30
+            elif _EARLY.search(said) and "13:00" <= at < "19:00":
+                at = f"{int(at[:2]) - 12:02d}{at[2:]}"  # "every morning at 6:30": 06:30
         if at is not None:
             attrs.time = _TIME_LEAD.sub("", found.group(0)).strip()
             attrs.at = at

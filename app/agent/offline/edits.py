@@ -189,6 +189,10 @@ _CLEAR_TIME = [
         _F,
     ),
     re.compile(r"^(?P<ref>.+?)\s+(?:has|needs|should\s+have)\s+no\s+(?:specific\s+)?time$", _F),
+    re.compile(
+        r"^(?P<ref>.+?)\s+(?:doesn't|does\s+not|don't|do\s+not)\s+(?:need|have)\s+(?:a\s+|any\s+)?(?:specific\s+)?time$",
+        _F,
+    ),
 ]
 _CLEAR_REMINDERS = [
     re.compile(

@@ -13,7 +13,7 @@ import re
 from app.agent.offline import edits
 from app.agent.offline.create import parse_create, parse_set_reminder
 from app.agent.offline.intents import Changes, Draft, Intent, IntentKind, targeted
-from app.agent.offline.queries import TaskQuery, parse_query
+from app.agent.offline.queries import DAY_VIEW, TaskQuery, parse_query
 from app.agent.offline.subtasks import parse_subtasks
 from app.agent.offline.text import squash, strip_discourse
 from app.agent.offline.typos import fix_keywords, fix_verb
@@ -259,7 +259,11 @@ def _parse_list(core: str, today: dt.date) -> Intent | None:
     """A listing request introduced by a verb ("show ...") or asked as a question about tasks."""
     if re.match(r"^(?:check|tick)\s+off\b", core, _F):
         return None
-    if _LIST_VERB.match(core) or (_QUESTION.search(core) and _LIST_WORDS.search(core)):
+    if (
+        _LIST_VERB.match(core)
+        or (_QUESTION.search(core) and _LIST_WORDS.search(core))
+        or DAY_VIEW.search(core)
+    ):
         return Intent("list", query=parse_query(core, today), text=core)
     return None
 

@@ -31,6 +31,13 @@ _PATTERNS = [
     re.compile(
         r"^(?:the\s+)?" + _SUB + r"\s+(?:of|for|to|under)\s+(?P<parent>[^:]+?)\s*:\s*(?P<items>.+)$", _F
     ),
+    # "plan the party needs subtasks: invite friends, order cake"
+    re.compile(
+        r"^(?P<parent>[^:]+?)\s+(?:needs|has|gets|should\s+have|will\s+have)\s+(?:these\s+|the\s+following\s+|some\s+)?"
+        + _SUB
+        + r"\s*:\s*(?P<items>.+)$",
+        _F,
+    ),
     # "add pack boxes as a subtask of move house"
     re.compile(
         _LEAD
