@@ -147,6 +147,17 @@ TASKS = {
     "undo_change": PageCase(TASKS_STATE, "/tasks", "operation", lambda v: [("undo_change", {"op_id": v})]),
 }
 PROJECTS_STATE = f"{ROOT_STATE}.app___states___projects____projects_state"
+NOTIFICATIONS_STATE = f"{ROOT_STATE}.app___states___notifications____notifications_state"
+BELL = {
+    "open_item": PageCase(
+        NOTIFICATIONS_STATE,
+        "/",
+        "notification",
+        lambda v: [("load", {}), ("open_item", {"notification_id": v})],
+        warm=True,  # the first load notes when the tab started listening ("since")
+    ),
+}
+"""The bell (issue 17): a click on someone else's notification marks nothing and opens nothing."""
 TALK_STATE = f"{ROOT_STATE}.app___states___projects____task_talk_state"
 
 
@@ -210,6 +221,7 @@ HANDLERS = {
     ("TaskTalkState", "start_edit"),
     ("TaskTalkState", "ask_delete"),
     ("TaskTalkState", "delete_comment"),
+    ("NotificationsState", "open_item"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
 FENCES = {
@@ -218,6 +230,7 @@ FENCES = {
     TASKS_STATE: (TASKS_STATE, "set_edit_text", "edit_text"),
     PROJECTS_STATE: (PROJECTS_STATE, "set_share_email", "share_email"),
     TALK_STATE: (TALK_STATE, "set_draft", "draft"),
+    NOTIFICATIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
 }
 """A state's fence: (state, setter, var) of a cheap event whose echo proves the events before it ran
 (one tab's events run in order, whichever state they are for)."""
@@ -319,7 +332,7 @@ def test_isolation_pages_over_websocket(web_app: Server) -> None:
                 await tab.connect("/login")
                 token = await tab.sign_in(bob.email, PASSWORD)
                 assert token, tab.var(AUTH_STATE, "auth_error")
-                for group, cases in (("/", CHAT), ("/tasks", tasks_cases)):
+                for group, cases in (("/", {**CHAT, **BELL}), ("/tasks", tasks_cases)):
                     await tab.open_page(group, token)
                     for name, case in cases.items():
                         await _fuzz(tab, web_app, name, case, (alice, bob), engine)

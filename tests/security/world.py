@@ -27,6 +27,7 @@ from app.orchestration import widget_actions as widget_actions
 from app.services import auth as auth_service
 from app.services import comments as comment_service
 from app.services import messages as message_service
+from app.services import notifications
 from app.services import projects as project_service
 from app.services import tasks as task_service
 
@@ -62,11 +63,14 @@ class Holdings:
     """Their Inbox (every account has one; a team's projects are ``team.py``'s)."""
     comment_ids: list[str] = field(default_factory=list)
     """A comment on one of their tasks."""
+    notification_ids: list[str] = field(default_factory=list)
+    """A line in their bell about one of their tasks (issue 17)."""
 
     def ids(self, kind: str) -> list[str]:
         return {
             "project": self.project_ids,
             "comment": self.comment_ids,
+            "notification": self.notification_ids,
             "task": self.task_ids,
             "thread": self.thread_ids,
             "message": self.message_ids,
@@ -159,6 +163,10 @@ def hold_data(label: str) -> Holdings:
         held.project_ids = [str(project_service.inbox(session, user_id=user_id).id)]
         note = comment_service.add_comment(session, user_id=user_id, task_id=done_id, body=f"{label}'s note")
         held.comment_ids = [str(note.comment.id)]
+        bell = notifications.notify(
+            session, user_id=user_id, kind="reminder", title=f"{label}'s reminder", task_id=uuid.UUID(done_id)
+        )
+        held.notification_ids = [str(bell.id)]
     assert len(held.task_ids) >= 3
     assert len(held.widget_ids) >= 3
     assert held.operation_ids
