@@ -465,13 +465,15 @@ def resolve_task(ctx: ToolContext, ref: str) -> Task:
     if tid is not None:
         return task_service.get_task(ctx.session, user_id=ctx.user_id, task_id=tid)
     said = " ".join(ref.split())
+    if not said or "\x00" in said:  # no title holds a NUL (PostgreSQL refuses one in a query)
+        raise NotFoundError("Task not found.")
     found = task_service.list_tasks(
         ctx.session, user_id=ctx.user_id, query=task_service.TaskQuery(search=said, limit=200)
     )
     key = said.casefold()
     for pick in (
         [t for t in found if t.title.casefold() == key],
-        [t for t in found if key in t.title.casefold()],
+        [t for t in found if key in t.title.casefold()] if len(key) >= 3 else [],
     ):
         open_ones = [t for t in pick if not t.completed]
         pick = open_ones if len(open_ones) == 1 else pick
@@ -482,7 +484,7 @@ def resolve_task(ctx: ToolContext, ref: str) -> Task:
             raise ToolError(
                 f"Several tasks match “{said}”: {names}. Give the task's id. Nothing was changed."
             )
-    raise ToolError(f"You have no task called “{said}”. Nothing was changed.")
+    raise NotFoundError("Task not found.")  # the words of a missing id: no hint either way
 
 
 def _task_fields(ctx: ToolContext, data: dict[str, Any], *, project_of: Any = None) -> dict[str, Any]:

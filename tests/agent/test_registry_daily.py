@@ -85,9 +85,13 @@ def test_parent_refusals_are_clear(app_db, uid):
     run("add_task", {"title": "Move house"}, uid)
     with pytest.raises(ToolError, match="Several tasks match"):
         run("add_task", {"title": "Book the van", "parent_id": "move house"}, uid)
-    with pytest.raises(ToolError, match="no task called"):
+    with pytest.raises(ToolError, match="Task not found"):
         run("add_task", {"title": "Book the van", "parent_id": "nothing like it"}, uid)
     assert "Book the van" not in rows(app_db, uid)
+    for blank in (" ", "", "a\x00b", "mo"):  # nothing, a NUL, too short to stand for a title
+        with pytest.raises(ToolError, match=r"Task not found|at least 1 character"):
+            run("add_subtasks", {"parent_id": blank, "titles": ["planted"]}, uid)
+    assert "planted" not in rows(app_db, uid)
 
 
 def test_add_subtasks_is_one_change_and_one_undo(app_db, uid):

@@ -770,8 +770,8 @@ def _sort(shown: list[TaskDict], query: TaskQuery) -> None:
         shown.sort(key=lambda t: str(t.get("title") or "").lower())
     elif query.completed_from is not None:
         shown.sort(key=lambda t: str(t.get("completed_at") or ""))
-    elif query.sort == "due" or query.due or query.due_on:
-        shown.sort(key=lambda t: (str(t.get("due_date") or "9999"),))
+    elif query.sort == "due" or query.due or query.due_on:  # by day, then by time (a day's untimed last)
+        shown.sort(key=lambda t: (str(t.get("due_date") or "9999"), str(t.get("due_time") or "99")))
 
 
 def _complete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
