@@ -683,18 +683,13 @@ def reschedule_overdue(ctx: ToolContext, args: RescheduleOverdueArgs) -> Resched
     if not tasks:
         raise ToolError("You have no overdue tasks to move. Nothing was changed.")
 
-    def move(task: Task) -> Any:
-        return lambda: task_service.update_task(
-            ctx.session,
-            user_id=ctx.user_id,
-            task_id=task.id,
-            data={"due_date": args.due_date},
-            origin=ctx.origin,
-        )
-
-    moved = _one_change(ctx, [move(task) for task in tasks])
-    if ctx.origin.operation is not None:
-        ctx.origin.operation.task_id = moved[0].id if len(moved) == 1 else None
+    moved = task_service.bulk_update(
+        ctx.session,
+        user_id=ctx.user_id,
+        task_ids=[t.id for t in tasks],
+        data={"due_date": args.due_date},
+        origin=ctx.origin,
+    )
     return Rescheduled(
         due_date=args.due_date.isoformat(),
         count=len(moved),
