@@ -12,7 +12,9 @@ import reflex as rx
 
 from app import routes
 from app.components.bell import bell
+from app.components.projects import visually_hidden
 from app.states.auth import AuthState
+from app.states.notifications import NotificationsState
 
 
 def brand() -> rx.Component:
@@ -29,19 +31,36 @@ def brand() -> rx.Component:
     )
 
 
-def nav_link(label: str, href: str, icon: str) -> rx.Component:
-    """A header link; on phones only its icon shows (the label stays its accessible name and tooltip)."""
+def nav_link(label: str, href: str, icon: str, count: rx.Var[int] | None = None) -> rx.Component:
+    """A header link; on phones only its icon shows (the label stays in its name, visually hidden).
+
+    ``count`` (the tasks due today) shows beside the label when above zero and is read with it:
+    "Tasks, 3 due today" (the visible "Tasks 3" stays inside the name, as axe's label-in-name asks).
+    """
     path = rx.State.router.page.path
     active = (path == href) | (path == "/index") if href == routes.CHAT else path == href
+    badge: rx.Component = rx.fragment()
+    if count is not None:
+        badge = rx.cond(
+            count > 0,
+            rx.badge(
+                visually_hidden(", "),
+                rx.cond(count > 99, "99+", count.to_string()),
+                visually_hidden(" due today"),
+                size="1",
+                radius="full",
+                variant="soft",
+            ),
+        )
     return rx.link(
         rx.hstack(
-            rx.icon(icon, size=16),
-            rx.text(label, size="2", weight="medium", display=["none", "inline"]),
+            rx.icon(icon, size=16, aria_hidden="true"),
+            rx.text(label, size="2", weight="medium", class_name="ticked-nav-label"),
+            badge,
             spacing="1",
             align="center",
         ),
         href=href,
-        aria_label=label,
         title=label,
         underline="none",
         padding_x="0.6em",
@@ -72,7 +91,7 @@ def header() -> rx.Component:
             rx.el.nav(
                 rx.hstack(
                     nav_link("Chat", routes.CHAT, "message-circle"),
-                    nav_link("Tasks", routes.TASKS, "list-checks"),
+                    nav_link("Tasks", routes.TASKS, "list-checks", NotificationsState.today),
                     nav_link("Settings", routes.SETTINGS, "settings"),
                     spacing="1",
                 ),

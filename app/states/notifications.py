@@ -69,6 +69,8 @@ class NotificationsState(rx.State):
 
     unread: int = 0
     items: list[BellItem] = []
+    today: int = 0
+    """Open tasks due today or overdue, beside Tasks in the nav."""
     loaded: bool = False
     is_open: bool = False
     since: str = ""
@@ -87,7 +89,7 @@ class NotificationsState(rx.State):
         return "" if not self.unread else ("99+" if self.unread > 99 else str(self.unread))
 
     def _show(self, view: Bell) -> None:
-        self.unread, self.items, self.loaded = view.unread, view.items, True
+        self.unread, self.items, self.loaded, self.today = view.unread, view.items, True, view.today
         fresh = [
             {"id": i.id, "title": i.title, "body": i.body or i.kind_label, "href": self._href(i)}
             for i in view.items

@@ -688,7 +688,8 @@ class TasksState(rx.State):
 
     @rx.event
     async def on_load(self):
-        """Read the filters from the URL, then load; runs after the sign-in guard."""
+        """Read the filters from the URL, then load; runs after the sign-in guard. ``?task=<id>``
+        opens that task's panel (through :meth:`open_detail`, which checks it like a click)."""
         params = self.router.url.query_parameters
         self.project = str(params.get("project") or ALL).strip()[:64]
         assignee = str(params.get("assignee") or ANY).strip()[:64]
@@ -715,6 +716,9 @@ class TasksState(rx.State):
             self.detail_id, self.detail_changes = "", []
             (await self.get_state(TaskTalkState))._clear()
         await self._reload()
+        task = str(params.get("task") or "").strip()[:64]
+        if task:  # /tasks?task=<id> (a notification, a link): open its panel; the address drops it
+            return [TasksState.open_detail(task), self._sync_url()]
         return (
             self._sync_url()
             if self.project == ALL and self.router.url.query_parameters.get("project")

@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.services import notifications
 from app.services.clock import zone
 from app.services.presentation import human_date
+from app.views.daily import today_count
 
 KIND_WORDS = {
     NotificationKind.reminder.value: "Reminder",
@@ -45,6 +46,8 @@ class BellItem:
 class Bell:
     unread: int = 0
     items: list[BellItem] = field(default_factory=list)
+    today: int = 0
+    """Open tasks due today or overdue (the nav's count beside Tasks)."""
 
 
 def when_words(at: datetime, zone_name: str | None, now: datetime | None = None) -> str:
@@ -84,4 +87,5 @@ def bell(session: Session, *, user_id: uuid.UUID, now: datetime | None = None) -
     return Bell(
         unread=notifications.unread_count(session, user_id=user_id),
         items=[item(row, zone_name, now) for row in rows],
+        today=today_count(session, user_id=user_id),
     )

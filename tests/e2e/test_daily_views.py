@@ -159,6 +159,25 @@ def test_due_time_in_the_panel_shows_in_the_row_and_clears(page: Page, app_url: 
     expect(dialog.get_by_label("Due time", exact=True)).to_have_value("17:00")
 
 
+def test_a_task_link_opens_its_panel_and_a_stranger_gets_nothing(page: Page, app_url: str):
+    """``/tasks?task=<id>`` (where a notification leads) opens that task's panel; the address then
+    drops it. Someone else's id opens nothing, like a missing one."""
+    email = sign_up(page, app_url)
+    ids = seed(email, [{"title": "Renew the permit", "due_date": user_today(email) + timedelta(days=2)}])
+    page.goto(f"{app_url}/tasks?task={ids['Renew the permit']}")
+    dialog = page.get_by_role("dialog", name="Task details")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Title", exact=True)).to_have_value("Renew the permit")
+    expect(page).not_to_have_url(re.compile(r"task="))
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Sign out").click()
+    sign_up(page, app_url)
+    page.goto(f"{app_url}/tasks?task={ids['Renew the permit']}")
+    expect(page.get_by_role("heading", name="Tasks", level=1)).to_be_visible()
+    expect(page.get_by_text("Task not found.")).to_be_visible()
+    expect(page.get_by_role("dialog", name="Task details")).to_have_count(0)
+
+
 def test_subtasks_progress_completing_the_parent_asks_and_one_undo(page: Page, app_url: str):
     open_tasks(page, app_url)
     add_task(page, "Plan the party")

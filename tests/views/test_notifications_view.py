@@ -43,3 +43,18 @@ def test_the_bell_is_one_persons_newest_first(session, user, other):
     notifications.mark_read(session, user_id=user.id, ids=[view.items[0].id])
     assert bell(session, user_id=user.id, now=NOW).unread == 1
     assert session.get(Notification, old.id) is not None
+
+
+def test_the_bell_also_counts_what_is_due_today_for_the_nav(session, user, other):
+    from app.services import tasks
+    from app.services.clock import user_today
+
+    today = user_today(session, user_id=user.id)
+    for title, offset in (("late", -2), ("now", 0), ("later", 3)):
+        tasks.create_task(
+            session, user_id=user.id, data={"title": title, "due_date": today + timedelta(days=offset)}
+        )
+    tasks.create_task(session, user_id=user.id, data={"title": "done", "due_date": today, "completed": True})
+    tasks.create_task(session, user_id=other.id, data={"title": "theirs", "due_date": today})
+    assert bell(session, user_id=user.id).today == 2
+    assert bell(session, user_id=other.id).today == 1
