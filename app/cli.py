@@ -258,6 +258,12 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"Wrote {args.output}.", file=sys.stderr)
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    from app.orchestration.importing import run_cli as run_import
+
+    print(run_import(args.file, args.user, dry_run=args.dry_run, project=args.project))
+
+
 def cmd_purge(args: argparse.Namespace) -> None:
     from app.services.retention import purge_expired_chats
 
@@ -384,6 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--user", required=True, help="the user's email")
     export.add_argument("--output", help="write to this file (mode 0600) instead of stdout")
     export.set_defaults(func=cmd_export)
+
+    imp = sub.add_parser("import", help="import a Todoist CSV export or restore a Ticked export (JSON)")
+    imp.add_argument("--user", required=True, help="the user's email")
+    imp.add_argument("file", help="a Todoist project's CSV export, or a Ticked export (.json)")
+    imp.add_argument("--project", help="Todoist: the project to import into (default: the file's name)")
+    imp.add_argument("--dry-run", action="store_true", help="show the preview; write nothing")
+    imp.set_defaults(func=cmd_import)
 
     purge = sub.add_parser("purge", help="delete chats older than each user's retention (server caps it)")
     purge.add_argument("--dry-run", action="store_true", help="only count what would be deleted")

@@ -86,9 +86,13 @@ MCP_TOOLS: tuple[str, ...] = (
     "add_comment",
     "project_activity",
     "share_project",
+    "my_day",
+    "add_subtasks",
+    "add_reminder",
+    "reschedule_overdue",
 )
 """The registry tools served over MCP, in the order they are listed (the first seven since the
-hackathon server; the team tools of issue 16 after them)."""
+hackathon server; the team tools of issue 16 after them, then the daily loop's of issue 17)."""
 
 _ANNOTATIONS: dict[str, types.ToolAnnotations] = {
     "add_task": types.ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False),
@@ -120,6 +124,17 @@ _ANNOTATIONS: dict[str, types.ToolAnnotations] = {
     # sharing lets another person see (and change) the project: the client should ask first
     "share_project": types.ToolAnnotations(
         read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
+    ),
+    "my_day": types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
+    "add_subtasks": types.ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, open_world_hint=False
+    ),
+    "add_reminder": types.ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, open_world_hint=False
+    ),
+    # moves every task it names to another date: the client should say which first
+    "reschedule_overdue": types.ToolAnnotations(
+        read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
     ),
 }
 

@@ -89,3 +89,24 @@ def test_cli_tasks_add_parent_title_shared_by_two_tasks_is_refused(app_db, capsy
     code, _, err = add(capsys, "--title", "Child", "--parent", "TWIN")
     assert code == 1
     assert "2 tasks are titled 'TWIN'" in err
+
+
+def test_cli_import_previews_then_writes_and_refuses_a_missing_file(app_db, capsys, person, tmp_path):
+    """``import --user E FILE``: ``--dry-run`` writes nothing; then the tasks land in the file's
+    project with their subtasks; a missing file is one line and exit 1."""
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "services" / "fixtures" / "Home [2203306141].csv"
+    code, out, err = run_cli(["import", "--user", EMAIL, str(fixture), "--dry-run"], capsys)
+    assert code == 0, err
+    assert out.startswith("Would import 9 tasks")
+    assert listed(capsys) == {}
+    code, out, err = run_cli(["import", "--user", EMAIL, str(fixture)], capsys)
+    assert code == 0, err
+    tasks = listed(capsys)
+    assert len(tasks) == 9
+    assert tasks["Order cake"]["parent"] == "Plan the party"
+    assert tasks["Order cake"]["project"] == "Home"
+    code, out, err = run_cli(["import", "--user", EMAIL, str(tmp_path / "nope.csv")], capsys)
+    assert (code, out) == (1, "")
+    assert err.strip() == f"error: Can't read {tmp_path / 'nope.csv'}: no such file."

@@ -38,8 +38,7 @@ def test_quick_add_keeps_a_time_as_the_due_time():
         "title": "Call Bob",
         "due_date": "2026-12-06",
         "due_time": "15:00",
-        "description": "Time: at 3pm",
-    }
+    }  # the time is the due time now, no longer a note in the description
 
 
 def test_quick_add_reads_a_reminder_before_the_due_time():

@@ -62,6 +62,10 @@ async def test_lists_exactly_the_registry_tools_with_their_schemas(stdio_setup: 
         "add_comment",
         "project_activity",
         "share_project",
+        "my_day",
+        "add_subtasks",
+        "add_reminder",
+        "reschedule_overdue",
     }
     for tool in listed:
         reg = registry.get_tool(tool.name)

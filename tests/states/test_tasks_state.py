@@ -4,7 +4,7 @@ detail panel's per-change Undo (issue 15, items 7, 8 and 10)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import reflex as rx
 from sqlmodel import Session, select
@@ -73,7 +73,7 @@ def test_tasks_state_quick_add_chips_then_creates_the_parsed_task(app_db):
         task = s.exec(select(Task).where(Task.user_id == user_id)).one()
     assert (task.title, task.priority, task.tags) == ("Call Bob p1", "medium", ["work"])
     assert task.due_date == date.today() + timedelta(days=1)
-    assert task.description == "Time: at 3pm"
+    assert (task.due_time, task.description) == (time(15, 0), "")
 
 
 def test_tasks_state_quick_add_with_only_attributes_asks_for_a_title(app_db):

@@ -61,8 +61,8 @@ class QuickAdd:
 
     @property
     def description(self) -> str:
-        """The time as written, as a note (kept while the page's callers still show it)."""
-        return f"Time: {self.time}" if self.time else ""
+        """A time written but not understood as one, kept as a note rather than lost."""
+        return f"Time: {self.time}" if self.time and not self.at else ""
 
     def task_data(self) -> dict[str, object]:
         """The fields for ``create_task`` (only those the line set)."""
