@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from playwright.sync_api import Page, expect
 
@@ -18,12 +18,14 @@ def test_quick_add_shows_chips_then_creates_the_parsed_task(page: Page, app_url:
     expect(understood.get_by_role("button", name="Remove priority high")).to_be_visible()
     expect(understood.get_by_role("button", name="Remove tag work")).to_be_visible()
     expect(understood.get_by_role("button", name="Remove time at 3pm")).to_be_visible()
-    expect(understood.get_by_role("listitem").filter(has_text="at 3pm")).to_contain_text("kept as a note")
+    time_chip = understood.get_by_role("listitem").filter(has_text="at 3pm")
+    expect(time_chip).to_have_attribute("title", "Due time")  # the time is the due time, not a note
+    expect(time_chip).not_to_contain_text("kept as a note")
     box.press("Enter")
     bob = row(page, "Call Bob")
     expect(bob).to_be_visible()
     expect(bob.get_by_text("High")).to_be_visible()
-    expect(bob.get_by_text("tomorrow")).to_be_visible()
+    expect(bob.get_by_text("Tomorrow 15:00")).to_be_visible()
     expect(bob.get_by_text("#work")).to_be_visible()
     expect(box).to_have_value("")
     expect(understood).to_have_count(0)
@@ -35,7 +37,7 @@ def test_quick_add_shows_chips_then_creates_the_parsed_task(page: Page, app_url:
         task = session.query(Task).filter(Task.title == "Call Bob").one()
         assert task.due_date == date.today() + timedelta(days=1)
         assert (task.priority, task.tags) == ("high", ["work"])
-        assert "3pm" in task.description
+        assert (task.due_time, task.description) == (time(15, 0), "")
 
 
 def test_quick_add_removing_a_chip_keeps_its_words_in_the_title(page: Page, app_url: str):
