@@ -167,3 +167,27 @@ def auth_card(*children: rx.Component) -> rx.Component:
         padding="1em",
         background=rx.color("gray", 2),
     )
+
+
+def section(title: str, description: str, *children: rx.Component) -> rx.Component:
+    """A titled card; a landmark (``region``) named by its title."""
+    slug = title.lower().replace(" ", "-")
+    return rx.el.section(
+        rx.card(
+            rx.vstack(
+                rx.vstack(
+                    rx.heading(title, size="4", as_="h2", id=f"{slug}-title"),
+                    rx.text(description, size="2", color=rx.color("gray", 11)),
+                    spacing="1",
+                    width="100%",
+                ),
+                *children,
+                spacing="4",
+                width="100%",
+            ),
+            size="3",
+            width="100%",
+        ),
+        aria_labelledby=f"{slug}-title",
+        width="100%",
+    )

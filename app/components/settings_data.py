@@ -11,30 +11,9 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.alerts import error_callout
+from app.components.layout import section
 from app.services.importer import MAX_BYTES
 from app.states.imports import ACCEPT, UPLOAD_ID, ImportState
-
-
-def _section(title: str, slug: str, description: str, *children: rx.Component) -> rx.Component:
-    return rx.el.section(
-        rx.card(
-            rx.vstack(
-                rx.vstack(
-                    rx.heading(title, size="4", as_="h2", id=f"{slug}-title"),
-                    rx.text(description, size="2", color=rx.color("gray", 11)),
-                    spacing="1",
-                    width="100%",
-                ),
-                *children,
-                spacing="4",
-                width="100%",
-            ),
-            size="3",
-            width="100%",
-        ),
-        aria_labelledby=f"{slug}-title",
-        width="100%",
-    )
 
 
 def _done(message: rx.Var) -> rx.Component:
@@ -49,9 +28,8 @@ def _buttons(*children: rx.Component) -> rx.Component:
 
 
 def calendar_section() -> rx.Component:
-    return _section(
+    return section(
         "Calendar feed",
-        "calendar-feed",
         "See your tasks with due dates in Google Calendar, Apple Calendar or Thunderbird: subscribe "
         "to your private feed URL. Anyone with the URL can read those tasks, so keep it to yourself.",
         rx.box(on_mount=ImportState.load, display="none"),
@@ -217,9 +195,8 @@ def _file_picker() -> rx.Component:
 
 
 def import_section() -> rx.Component:
-    return _section(
+    return section(
         "Import",
-        "import",
         "Move in from Todoist (a project's CSV export) or restore Ticked's own export (the .json file "
         "from Download my data, into an empty account). You see what will happen before anything is "
         "imported.",

@@ -9,7 +9,7 @@ import reflex as rx
 
 from app.components.alerts import error_callout
 from app.components.bell import bell_permission_offer
-from app.components.layout import app_layout
+from app.components.layout import app_layout, section
 from app.components.settings_data import calendar_section, import_section
 from app.states.auth import ZONE_SCRIPT
 from app.states.settings import REMINDER_OPTIONS, RETENTION_OPTIONS, SettingsState
@@ -30,30 +30,6 @@ ZONE_NAMES = [
     *sorted(n for n in available_timezones() if "/" in n and not n.startswith(LEGACY_ZONE_PREFIXES)),
 ]
 """The IANA names the time-zone box suggests (the service accepts any zone this server knows)."""
-
-
-def section(title: str, description: str, *children: rx.Component) -> rx.Component:
-    """A titled card; a landmark (``region``) named by its title."""
-    slug = title.lower().replace(" ", "-")
-    return rx.el.section(
-        rx.card(
-            rx.vstack(
-                rx.vstack(
-                    rx.heading(title, size="4", as_="h2", id=f"{slug}-title"),
-                    rx.text(description, size="2", color=rx.color("gray", 11)),
-                    spacing="1",
-                    width="100%",
-                ),
-                *children,
-                spacing="4",
-                width="100%",
-            ),
-            size="3",
-            width="100%",
-        ),
-        aria_labelledby=f"{slug}-title",
-        width="100%",
-    )
 
 
 def _label(text: str, html_for: str) -> rx.Component:
