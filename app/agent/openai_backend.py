@@ -70,8 +70,9 @@ due time (add_task/update_task due_time "17:00"; null clears it, keeping the dat
 ({{"at": "YYYY-MM-DDTHH:MM"}} local, or {{"before": minutes}} before the due time; add_reminder adds one)
 and subtasks (parent_id: the parent's id or title; add_subtasks adds several as one change). "Remind
 me to call mom tomorrow at 5pm" is add_task due tomorrow, due_time 17:00, reminders [{{"before": 0}}].
-"What does my day look like?" is my_day (overdue and due today). To break a task down, propose a few
-subtasks as a list and ask; add them with add_subtasks only after the user agrees (they may edit them).
+"What does my day look like?" is my_day (overdue and due today). To break a task down ("break down
+X", "what are the steps for X?"), call propose_subtasks with a few concrete subtasks: it adds nothing, the
+user edits and accepts them on a card; call add_subtasks only when they say yes in text instead.
 "Reschedule my overdue tasks to tomorrow": list them with list_tasks due "overdue", ask, and after a
 yes call reschedule_overdue once with those task_ids (one change, one undo).
 Never tell one person what is in another person's chats. After acting, reply in
@@ -255,6 +256,27 @@ def _share_call(
     return _ask_to_share(call_tool, args, text)
 
 
+PROPOSE_TOOL = "propose_subtasks"
+"""Suggested subtasks become a card the person edits before accepting (nothing is added by the tool)."""
+
+
+def _proposal(result: dict[str, Any], text: str) -> Confirmation:
+    """The question a proposal asks: its card, and what a "yes" in text adds (add_subtasks)."""
+    parent = str(result["task_id"])
+    return Confirmation(
+        action="subtasks",
+        task_ids=[parent],
+        titles=[str(result.get("title", ""))],
+        text=text,
+        calls=[
+            {
+                "tool": "add_subtasks",
+                "args": {"parent_id": parent, "titles": list(result.get("titles") or [])},
+            }
+        ],
+    )
+
+
 def _chunks(stream: Any) -> Iterator[Any]:
     """The stream's chunks; one that is not JSON ends the turn with a clear message, not a crash."""
     try:
@@ -422,6 +444,8 @@ def run_openai_agent(
                         pending = None  # applied: a second call in this turn asks again
                 else:
                     result = _run_tool(call_tool, c["name"], c["arguments"], redactor)
+                    if c["name"] == PROPOSE_TOOL and result.get("status") == "proposed":
+                        confirmation = _proposal(result, text)
                 sent = redactor.redact_obj(json.loads(json.dumps(result, default=str)))
                 messages.append({"role": "tool", "tool_call_id": c["id"], "content": json.dumps(sent)})
         raise AgentError("The assistant kept calling tools without answering, so I stopped it.", "tool_loop")

@@ -157,6 +157,15 @@ class AddSubtasksArgs(_Args):
     )
 
 
+class ProposeSubtasksArgs(_Args):
+    parent_id: str = Field(
+        min_length=1, max_length=TITLE_MAX, description="The task to break down: its id or title."
+    )
+    titles: list[str] = Field(
+        min_length=1, max_length=12, description="The subtasks you suggest, in order (2 to 8 is usual)."
+    )
+
+
 class AddReminderArgs(_Args):
     task_id: str = Field(description="The task's id (UUID).")
     at: str | None = Field(
@@ -265,6 +274,18 @@ class SubtasksAdded(ToolResult):
     task_ids: list[str]
     titles: list[str]
     tasks: list[dict[str, Any]]
+
+
+class SubtasksProposed(ToolResult):
+    """Subtasks suggested for a task: nothing is added until the person accepts them."""
+
+    status: Literal["proposed"] = "proposed"
+    task_id: str
+    """The parent's id."""
+    title: str
+    """The parent's title."""
+    titles: list[str]
+    message: str
 
 
 class MyDay(ToolResult):
@@ -640,6 +661,22 @@ def add_subtasks(ctx: ToolContext, args: AddSubtasksArgs) -> SubtasksAdded:
     )
 
 
+def propose_subtasks(ctx: ToolContext, args: ProposeSubtasksArgs) -> SubtasksProposed:
+    """Checks a breakdown (the task is the person's, the titles are usable) and changes nothing: the
+    person edits and accepts it on a card (or says yes, and then add_subtasks adds it)."""
+    parent = resolve_task(ctx, args.parent_id)
+    titles = list(dict.fromkeys(" ".join(t.split())[:TITLE_MAX] for t in args.titles if t and t.strip()))
+    if not titles:
+        raise ToolError("Which subtasks? Give at least one title. Nothing was proposed.")
+    return SubtasksProposed(
+        task_id=str(parent.id),
+        title=parent.title,
+        titles=titles,
+        message=f"Nothing is added yet: the user sees these subtasks for “{parent.title}” on a card where "
+        "they can edit them and choose Add these. If they say yes instead, call add_subtasks with them.",
+    )
+
+
 def add_reminder(ctx: ToolContext, args: AddReminderArgs) -> TaskChanged:
     if (args.at is None) == (args.before is None):
         raise ToolError("Give either 'at' (YYYY-MM-DDTHH:MM) or 'before' (minutes). Nothing was changed.")
@@ -910,6 +947,13 @@ TOOLS: tuple[Tool, ...] = (
         AddSubtasksArgs,
         OperationType.create,
         add_subtasks,
+    ),
+    Tool(
+        "propose_subtasks",
+        "Suggest subtasks to break a task down. Adds nothing: the user edits and accepts them on a card.",
+        ProposeSubtasksArgs,
+        OperationType.search,
+        propose_subtasks,
     ),
     Tool(
         "add_reminder",

@@ -9,6 +9,8 @@ without a browser, and the state keeps only what a tab needs (the token, streami
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -231,6 +233,17 @@ def refresh_widgets(*, user_id: uuid.UUID, widget_ids: list[str]) -> list[WNode]
 # ----- a turn and a click ---------------------------------------------------------------------
 
 
+def click_key(path: str, version: int, form: dict[str, Any] | None) -> str:
+    """The click's idempotency key: the node and card version the person saw and, for a form, what
+    they submitted. A double click sends the same key (run once); a form corrected after an error
+    ("every field is empty") is a new submission, not a replay of the failed one."""
+    key = f"{path}@v{version}"
+    if form:
+        digest = hashlib.sha256(json.dumps(form, sort_keys=True, default=str).encode()).hexdigest()
+        key += f"#{digest[:16]}"
+    return key
+
+
 def begin_turn(
     *, user_id: uuid.UUID, text: str, thread_id: str | None, retry_id: str = "", answer: bool = False
 ) -> Begun:
@@ -276,7 +289,7 @@ def perform_action(
         user_id=user_id,
         widget_id=widget_id,
         action={"type": config["type"], "payload": config.get("payload")},
-        idempotency_key=f"{path}@v{version}",
+        idempotency_key=click_key(path, version, form),
         form=form or None,
         wait_seconds=0,
     )

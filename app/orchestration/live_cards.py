@@ -36,6 +36,7 @@ CONFIRMED_BY: dict[str, tuple[str, ...]] = {
     "complete": ("complete_task",),
     "reopen": ("reopen_task",),
     "share": ("share_project",),
+    "subtasks": ("add_subtasks",),
 }
 """The tools whose journaled runs answer a confirmation of each action with "yes"."""
 
@@ -158,6 +159,8 @@ def _answered(
         result = op.result or {}
         ids = result.get("task_ids") or ([result["task_id"]] if result.get("task_id") else [])
         names = result.get("titles") or [result.get("title", "")]
+        if action == "subtasks":  # asked about the parent: what was added under it
+            ids = [result.get("task_id")] * len(names)
         hit = [str(n) for i, n in zip(ids, names, strict=False) if str(i) in asked]
         if hit:
             titles += hit

@@ -38,6 +38,7 @@ from app.services.errors import InvalidInputError, NotFoundError, ServiceError, 
 from app.services.presentation import undone_verb
 from app.widgets import build
 from app.widgets.actions import (
+    AddSubtasks,
     ApplyTaskChanges,
     CancelDeleteTasks,
     CompleteTask,
@@ -477,6 +478,32 @@ def _apply_task_changes(action: ApplyTaskChanges, click: _Click) -> Outcome:
     return result, build.change_card(rows, heading=heading)
 
 
+def _add_subtasks(action: AddSubtasks, click: _Click) -> Outcome:
+    """A subtask proposal accepted: the subtasks as the form holds them (edited, blanks skipped),
+    added under the task through the registry in one change; the card then says what was added."""
+    titles = _proposal_titles(click.form)
+    result = click.tool("add_subtasks", {"parent_id": action.payload.task_id, "titles": titles})
+    _forget_pending_confirmation(click.user_id, click.widget)
+    return result, build.settled_confirmation(
+        "subtasks", done=[str(t) for t in result.get("titles") or []], operation_id=result.get("operation_id")
+    )
+
+
+def _proposal_titles(form: dict[str, Any]) -> list[str]:
+    """The proposal form's subtasks in field order (``subtask_1``, ``subtask_2``...), blanks skipped."""
+    prefix = build.PROPOSAL_FIELD
+    fields: dict[int, str] = {}
+    for name, value in form.items():
+        number = name[len(prefix) :] if name.startswith(prefix) else ""
+        if not number.isdigit():
+            raise InvalidInputError(f"Unknown form field: {name}.")
+        fields[int(number)] = " ".join(str(value or "").split())
+    titles = [fields[i] for i in sorted(fields) if fields[i]]
+    if not titles:
+        raise InvalidInputError("Every field is empty: write at least one subtask, or choose Cancel.")
+    return titles
+
+
 def _share_project(action: ShareProject, click: _Click) -> Outcome:
     """A share confirmed on its card: shared through the registry as this user (owners only; the
     services refuse anyone else like a missing project); the card then says what happened."""
@@ -500,6 +527,7 @@ HANDLERS: dict[type[WidgetAction], Callable[[Any, _Click], Outcome]] = {
     UpdateTask: _update_task,
     DeleteTasks: _delete_tasks,
     ApplyTaskChanges: _apply_task_changes,
+    AddSubtasks: _add_subtasks,
     ShareProject: _share_project,
     CancelDeleteTasks: _cancel_delete_tasks,
 }

@@ -168,6 +168,14 @@ class ApplyTaskChanges(WidgetAction):
     payload: TaskChanges
 
 
+class AddSubtasks(WidgetAction):
+    """A subtask proposal's "Add these": the subtasks as the person left them in the card's form
+    (fields ``subtask_1``..``subtask_N``; blanks skipped), added under the task in one change."""
+
+    type: Literal["task.add_subtasks"] = "task.add_subtasks"
+    payload: TaskRef
+
+
 class ShareProject(WidgetAction):
     """A share confirmation's confirm button: the project shared through the registry (owners only)."""
 
@@ -207,6 +215,7 @@ ServerAction = Annotated[
     | UpdateTask
     | DeleteTasks
     | ApplyTaskChanges
+    | AddSubtasks
     | ShareProject
     | CancelDeleteTasks,
     Field(discriminator="type"),
@@ -217,7 +226,7 @@ SERVER_ACTION_TYPES: tuple[str, ...] = tuple(
     model.model_fields["type"].default
     for model in (
         CompleteTask, ReopenTask, DeleteTask, UndoOperation, UndoOperations, UpdateTask, DeleteTasks,
-        ApplyTaskChanges, ShareProject, CancelDeleteTasks,
+        ApplyTaskChanges, AddSubtasks, ShareProject, CancelDeleteTasks,
     )
 )  # fmt: skip
 

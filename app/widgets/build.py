@@ -16,6 +16,7 @@ from typing import Any
 
 from app.services.presentation import relative_due
 from app.widgets.actions import (
+    AddSubtasks,
     ApplyTaskChanges,
     CancelDeleteTasks,
     CompleteTask,
@@ -647,6 +648,8 @@ class ConfirmSpec:
     lists: bool = True
     """Whether the card lists its titles (tasks) under the question; a share names its one subject
     in the question instead (``{first}``: the first title)."""
+    unit: str = "task"
+    """What ``{n}`` counts ("3 tasks", "3 subtasks")."""
 
 
 def _apply(ids: list[str], calls: list[dict[str, Any]]) -> WidgetAction:
@@ -677,6 +680,15 @@ CONFIRMATIONS: dict[str, ConfirmSpec] = {
     "update": _change_spec("Apply", "Change", "Changed"),
     "complete": _change_spec("Complete", "Complete", "Completed"),
     "reopen": _change_spec("Reopen", "Reopen", "Reopened"),
+    "subtasks": ConfirmSpec(
+        label="Add these",
+        question="Add these subtasks to {first}?",
+        done="Added {n}.",
+        nothing="no subtasks added",
+        confirm=lambda ids, _calls: AddSubtasks(payload=TaskRef(task_id=ids[0] if ids else "")),
+        cancel=CancelDeleteTasks,
+        unit="subtask",
+    ),
     "share": ConfirmSpec(
         label="Share",
         question="Share {first}?",
@@ -690,8 +702,8 @@ CONFIRMATIONS: dict[str, ConfirmSpec] = {
 """Every action the assistant asks about first, by :class:`~app.models.Confirmation` ``action``."""
 
 
-def count_tasks(n: int) -> str:
-    return f"{n} task{'s' if n != 1 else ''}"
+def count_tasks(n: int, unit: str = "task") -> str:
+    return f"{n} {unit}{'s' if n != 1 else ''}"
 
 
 def confirmation_card(
@@ -704,6 +716,8 @@ def confirmation_card(
     ``calls``: each task's change as ``{"tool", "args"}`` (a bulk change; unused by a delete).
     """
     spec = CONFIRMATIONS[action]
+    if action == "subtasks":
+        return subtask_proposal(task_ids[0], titles[0] if titles else "", _proposed(calls or []))
     confirm = spec.confirm(task_ids, calls or [])
     count = len(task_ids)
     listed = titles if spec.lists else []
@@ -723,6 +737,87 @@ def confirmation_card(
     )
 
 
+PROPOSAL_MAX = 12
+"""The most subtasks a proposal card offers (a longer plan is a project, not a task's subtasks)."""
+PROPOSAL_BLANKS = 2
+"""Empty fields under the proposal, to add a subtask the model did not think of."""
+PROPOSAL_FIELD = "subtask_"
+
+
+def _proposed(calls: list[dict[str, Any]]) -> list[str]:
+    args = (calls[0].get("args") or {}) if calls else {}
+    return [str(t) for t in args.get("titles") or []]
+
+
+def subtask_proposal(parent_id: str, parent_title: str, titles: list[str]) -> dict[str, Any]:
+    """Proposed subtasks for a task as a form the person edits before accepting (``confirm:subtasks``).
+
+    One labelled field per proposed subtask (``subtask_1``...), and :data:`PROPOSAL_BLANKS` empty ones;
+    "Add these" adds what the fields hold, in order, blanks skipped, as one change (one Undo);
+    "Cancel" settles it with nothing added. Until then nothing is changed.
+    """
+    spec = CONFIRMATIONS["subtasks"]
+    shown = titles[:PROPOSAL_MAX]
+    fields: list[WidgetComponent] = []
+    for i, title in enumerate([*shown, *[""] * PROPOSAL_BLANKS], start=1):
+        name = f"{PROPOSAL_FIELD}{i}"
+        label = f"Subtask {i}" if i <= len(shown) else f"Subtask {i} (optional)"
+        fields += [
+            Label(value=label, fieldName=name, size="sm"),
+            Input(
+                name=name,
+                defaultValue=title or None,
+                placeholder=None if title else "Another subtask",
+                size="sm",
+            ),
+        ]
+    form = Form(
+        key="propose",
+        direction="col",
+        gap=2,
+        onSubmitAction=spec.confirm([parent_id], []).config(loading="container"),
+        children=[
+            *fields,
+            Row(
+                gap=2,
+                children=[
+                    Button(label=spec.label, submit=True, size="sm", style="primary"),
+                    Button(
+                        label="Cancel",
+                        size="sm",
+                        variant="outline",
+                        onClickAction=spec.cancel().config(loading="container"),
+                    ),
+                ],
+            ),
+        ],
+    )
+    return finish(
+        Card(
+            key=f"{CONFIRM_PREFIX}subtasks",
+            size="md",
+            children=[
+                Title(value=spec.question.format(first=f"“{parent_title}”"), size="sm"),
+                Caption(value="Edit, clear or add any of them; nothing is added until you choose Add these."),
+                form,
+            ],
+        )
+    )
+
+
+def _submit_config(node: dict[str, Any]) -> dict[str, Any] | None:
+    """The first form's submit action under ``node`` (a proposal card's "Add these")."""
+    for kid in node.get("children") or []:
+        if not isinstance(kid, dict):
+            continue
+        if kid.get("type") == "Form" and isinstance(kid.get("onSubmitAction"), dict):
+            return kid["onSubmitAction"]
+        found = _submit_config(kid)
+        if found is not None:
+            return found
+    return None
+
+
 def confirm_delete(task_ids: list[str], titles: list[str]) -> dict[str, Any]:
     """Ask before deleting several tasks (:func:`confirmation_card` for ``delete``)."""
     return confirmation_card("delete", task_ids, titles)
@@ -730,17 +825,23 @@ def confirm_delete(task_ids: list[str], titles: list[str]) -> dict[str, Any]:
 
 def pending_confirmation(payload: dict[str, Any]) -> tuple[str, list[str]] | None:
     """(action, task ids) of a live confirmation card; None for any other card (a settled one too)."""
-    confirm = payload.get("confirm")
-    if payload.get("type") != "Card" or not isinstance(confirm, dict):
+    if payload.get("type") != "Card":
         return None
     key = str(payload.get("key") or "")
     action = key[len(CONFIRM_PREFIX) :] if key.startswith(CONFIRM_PREFIX) else ""
-    config = confirm.get("action") or {}
+    confirm = payload.get("confirm")
+    if isinstance(confirm, dict):
+        config = confirm.get("action") or {}
+    elif action == "subtasks":  # a proposal answers through its form
+        config = _submit_config(payload) or {}
+    else:
+        return None
     if not action and config.get("type") == DeleteTasks.model_fields["type"].default:
         action = "delete"  # a card stored before confirmations had a key
     if action not in CONFIRMATIONS:
         return None
-    ids = (config.get("payload") or {}).get("task_ids") or []
+    asked = config.get("payload") or {}
+    ids = asked.get("task_ids") or ([asked["task_id"]] if asked.get("task_id") else [])
     return action, [str(i) for i in ids]
 
 
@@ -753,7 +854,7 @@ def settled_confirmation(action: str, *, done: list[str], operation_id: str | No
     key = f"{SETTLED_PREFIX}{action}"
     if not done:
         return outcome_card(f"Cancelled: {spec.nothing}.", key=key)
-    message = spec.done.format(n=count_tasks(len(done)), first=done[0])
+    message = spec.done.format(n=count_tasks(len(done), spec.unit), first=done[0])
     return outcome_card(message, detail=done if spec.lists else None, operation_id=operation_id, key=key)
 
 

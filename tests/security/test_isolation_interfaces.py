@@ -52,6 +52,7 @@ TOOL_ARGS: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
     "add_comment": ("task", lambda v: {"task_id": v, "body": "hijacked"}),
     # issue 17: subtasks under a stranger's task, reminders on it, rescheduling it
     "add_subtasks": ("task", lambda v: {"parent_id": v, "titles": ["planted"]}),
+    "propose_subtasks": ("task", lambda v: {"parent_id": v, "titles": ["planted"]}),
     "add_reminder": ("task", lambda v: {"task_id": v, "before": 10}),
     "reschedule_overdue": ("task", lambda v: {"due_date": "2030-01-01", "task_ids": [v]}),
 }

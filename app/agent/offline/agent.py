@@ -556,6 +556,8 @@ def _dispatch(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
 def _answer(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
     if pending.action == "share":
         return _answer_share(turn, pending, yes=yes)
+    if pending.action == "subtasks":  # a model's proposal, answered after a switch to this agent
+        return _answer_proposal(turn, pending, yes=yes)
     if pending.action != "delete":
         return _answer_change(turn, pending, yes=yes)
     titles = pending.titles
@@ -576,6 +578,18 @@ def _answer(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
     if failed:
         text += " Some could not be deleted: " + "; ".join(failed)
     return _Result(text)
+
+
+def _answer_proposal(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
+    if not yes:
+        return _Result("Okay, I didn't add them. Nothing changed.")
+    done = [turn.change(str(c.get("tool")), dict(c.get("args") or {})) for c in pending.calls]
+    added = [str(t) for r in done for t in r.get("titles") or []]
+    parent = done[0].get("title") if done else ""
+    many = len(added) != 1
+    return _Result(
+        f"Added {len(added)} subtask{'s' if many else ''} to {replies.quote(parent)}: {', '.join(added)}."
+    )
 
 
 def _answer_change(turn: _Turn, pending: Confirmation, *, yes: bool) -> _Result:
