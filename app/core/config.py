@@ -130,6 +130,29 @@ class Settings(BaseSettings):
         exclude=True,
         description="Reflex's public backend address; read only as the default of ``public_url``.",
     )
+    # ----- running Ticked for a team (issue 18) -----
+    signup_policy: Literal["open", "invite", "closed"] = Field(
+        default="open",
+        description="Who may create an account: anyone, invitees only, or nobody (the admin adds people). "
+        "The admin console can change it; this is the value until it does.",
+    )
+    signup_allowed_domains: str = Field(
+        default="", description="Comma-separated email domains allowed to sign up (empty: any)."
+    )
+    oidc_issuer: str = Field(default="", description="OpenID Connect issuer URL; unset: no single sign-on.")
+    oidc_client_id: str = ""
+    oidc_client_secret: str = Field(default="", repr=False)
+    oidc_scopes: str = Field(default="openid email profile", description="Scopes asked for at sign-in.")
+    oidc_provider_name: str = Field(default="", description="The sign-in button's name (default: SSO).")
+    oidc_groups_claim: str = Field(default="groups", description="The ID token claim listing the groups.")
+    oidc_admin_group: str = Field(default="", description="Members of this group become admins at sign-in.")
+    oidc_allowed_groups: str = Field(
+        default="",
+        description="Comma-separated groups allowed to sign in (empty: anyone the provider admits).",
+    )
+    oidc_sso_only: bool = Field(
+        default=False, description="Turn password sign-in off (admins can change it in the console)."
+    )
     reminder_poll_seconds: float = Field(
         default=5.0, gt=0, description="How often each instance's scheduler looks for due reminders."
     )

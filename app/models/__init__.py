@@ -10,6 +10,15 @@ from app.models.reminder import Notification, NotificationKind, Reminder, Remind
 from app.models.search_term import SearchTerm
 from app.models.task import Priority, Recurrence, Task, TaskCreate, TaskPublic, TaskUpdate
 from app.models.task_operation import OperationStatus, OperationType, TaskOperation
+from app.models.team_admin import (
+    AccessToken,
+    AuditEvent,
+    InstanceSetting,
+    RecoveryCode,
+    SignupInvite,
+    TokenScope,
+    UserIdentity,
+)
 from app.models.thread import Thread, ThreadStatus
 from app.models.user import User, UserCreate, UserPublic
 from app.models.widget import Widget, WidgetState
@@ -17,11 +26,14 @@ from app.models.widget import Widget, WidgetState
 _insert_parents_first()
 
 __all__ = [
+    "AccessToken",
     "Action",
     "ActionStatus",
     "AgentMemory",
+    "AuditEvent",
     "AuthToken",
     "Comment",
+    "InstanceSetting",
     "Invitation",
     "Membership",
     "Message",
@@ -33,11 +45,13 @@ __all__ = [
     "Priority",
     "Project",
     "ProjectRole",
+    "RecoveryCode",
     "Recurrence",
     "Reminder",
     "ReminderStatus",
     "Role",
     "SearchTerm",
+    "SignupInvite",
     "Task",
     "TaskCreate",
     "TaskOperation",
@@ -45,8 +59,10 @@ __all__ = [
     "TaskUpdate",
     "Thread",
     "ThreadStatus",
+    "TokenScope",
     "User",
     "UserCreate",
+    "UserIdentity",
     "UserPublic",
     "Widget",
     "WidgetState",

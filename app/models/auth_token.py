@@ -27,6 +27,11 @@ class AuthToken(SQLModel, table=True):
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    user_agent: str | None = Field(default=None, max_length=300, nullable=True)
+    """The browser or client that signed in (shown as the device in the sessions list)."""
+    ip: str | None = Field(default=None, max_length=64, nullable=True)
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    """Last use (updated at most once a minute)."""
 
     def is_valid(self, now: datetime | None = None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or utcnow())

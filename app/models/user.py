@@ -20,7 +20,14 @@ from sqlmodel import Field, SQLModel
 
 from app.core.inputs import Text
 from app.core.security import MIN_PASSWORD_LENGTH
-from app.models.base import UTCDateTime, created_at_field, json_field, updated_at_field, uuid_pk
+from app.models.base import (
+    EncryptedText,
+    UTCDateTime,
+    created_at_field,
+    json_field,
+    updated_at_field,
+    uuid_pk,
+)
 
 
 class User(SQLModel, table=True):
@@ -48,6 +55,14 @@ class User(SQLModel, table=True):
     """The local date of the last digest sent (one a day, across instances)."""
     calendar_token: str | None = Field(default=None, max_length=64, nullable=True, unique=True)
     """SHA-256 of the secret in the person's calendar feed URL (None: no feed)."""
+    is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Runs the instance: the admin console, sign-up policy, the audit log (issue 18)."""
+    last_active_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    """When the person last used Ticked (a signed-in request; updated at most once a minute)."""
+    totp_secret: str | None = Field(default=None, sa_type=EncryptedText("users.totp_secret"), nullable=True)
+    """The two-factor (TOTP) secret, encrypted at rest; set at enrolment, confirmed by ``totp_enabled_at``."""
+    totp_enabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    """When two-factor sign-in was turned on (None: off, or enrolment not yet confirmed with a code)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

@@ -1,8 +1,15 @@
-"""Accounts and sessions: sign-up, sign-in, tokens and their revocation."""
+"""Accounts and sessions: sign-up, sign-in, tokens and their revocation.
+
+The first account of an instance becomes its admin (issue 18). Every sign-in, successful or not,
+is an audit event (:mod:`app.services.audit`): a success in the sign-in's transaction, a failure in
+a transaction of its own (the failed sign-in's transaction rolls back). A session records the
+device and address it signed in from and when it was last used (at most one write a minute).
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,6 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.core.db import session_scope
 from app.core.security import (
     TokenError,
     create_token,
@@ -20,7 +28,7 @@ from app.core.security import (
 )
 from app.models import AuthToken, User, UserCreate
 from app.models.base import utcnow
-from app.services import clock, projects
+from app.services import audit, clock, projects
 from app.services.errors import AuthError, ConflictError, invalid, require_text
 
 WRONG_CREDENTIALS = "Incorrect email or password."
@@ -40,8 +48,13 @@ def register(
         raise invalid(exc) from exc
     if get_user_by_email(session, email=data.email):
         raise ConflictError("An account with this email already exists.")
+    first = session.exec(select(User.id).limit(1)).first() is None
     user = User(
-        email=data.email, name=data.name, hashed_password=hash_password(data.password), time_zone=zone_name
+        email=data.email,
+        name=data.name,
+        hashed_password=hash_password(data.password),
+        time_zone=zone_name,
+        is_admin=first,  # the instance's first account runs it
     )
     session.add(user)
     try:
@@ -78,9 +91,15 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
 
 
 def issue_token(
-    session: Session, *, user: User, source: str = "web", expires_minutes: int | None = None
+    session: Session,
+    *,
+    user: User,
+    source: str = "web",
+    expires_minutes: int | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
 ) -> str:
-    """Sign a JWT for ``user`` and record it so it can be revoked."""
+    """Sign a JWT for ``user`` and record it (with the device and address) so it can be revoked."""
     token, claims = create_token(user.id, expires_minutes=expires_minutes)
     session.add(
         AuthToken(
@@ -90,16 +109,49 @@ def issue_token(
             source=source,
             created_at=claims.issued_at,
             expires_at=claims.expires_at,
+            ip=(ip or None) and ip[:64],
+            user_agent=(user_agent or None) and user_agent[:300],
+            last_seen_at=claims.issued_at,
         )
     )
     session.flush()
     return token
 
 
-def sign_in(session: Session, *, email: str, password: str, source: str = "web") -> tuple[User, str]:
-    """Authenticate and issue a token in one step."""
-    user = authenticate(session, email=email, password=password)
-    return user, issue_token(session, user=user, source=source)
+def _surface(source: str) -> str:
+    return "api" if source == "api" else "web"
+
+
+def sign_in(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    source: str = "web",
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> tuple[User, str]:
+    """Authenticate and issue a token in one step; both outcomes are audit events."""
+    try:
+        user = authenticate(session, email=email, password=password)
+    except AuthError:
+        record_failed_sign_in(email=email, ip=ip, surface=_surface(source), reason="bad_credentials")
+        raise
+    actor = audit.Actor(user_id=user.id, email=user.email, ip=ip, surface=_surface(source))
+    audit.record(session, actor=actor, action="auth.sign_in", target_type="user", target_id=user.id)
+    return user, issue_token(session, user=user, source=source, ip=ip, user_agent=user_agent)
+
+
+def record_failed_sign_in(*, email: str, ip: str | None, surface: str, reason: str) -> None:
+    """A refused sign-in as an audit event, in a transaction of its own (the attempt's rolls back).
+
+    The email is recorded as typed (lower-cased, cut to length) and the account it names, if any.
+    """
+    typed = (email or "").strip().lower()[:320]
+    with session_scope() as own:
+        user = get_user_by_email(own, email=typed) if typed else None
+        actor = audit.Actor(user_id=user.id if user else None, email=typed or None, ip=ip, surface=surface)
+        audit.record(own, actor=actor, action="auth.sign_in", outcome="failed", details={"reason": reason})
 
 
 def user_for_token(session: Session, *, token: str) -> User:
@@ -116,7 +168,20 @@ def user_for_token(session: Session, *, token: str) -> User:
     user = session.get(User, claims.user_id)
     if user is None or not user.is_active:
         raise AuthError("Invalid token.")
+    _touch(session, record, user)
     return user
+
+
+SEEN_EVERY = timedelta(minutes=1)
+"""How stale "last seen" may get before a request writes it again (one write a minute at most)."""
+
+
+def _touch(session: Session, record: AuthToken, user: User) -> None:
+    now = utcnow()
+    if record.last_seen_at is None or now - record.last_seen_at > SEEN_EVERY:
+        session.execute(update(AuthToken).where(col(AuthToken.id) == record.id).values(last_seen_at=now))
+    if user.last_active_at is None or now - user.last_active_at > SEEN_EVERY:
+        session.execute(update(User).where(col(User.id) == user.id).values(last_active_at=now))
 
 
 def revoke_token(session: Session, *, token: str) -> bool:

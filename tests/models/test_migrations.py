@@ -14,6 +14,12 @@ from app import migrations
 from app.core.db import make_engine
 
 EXPECTED_TABLES = {
+    "access_tokens",
+    "recovery_codes",
+    "instance_settings",
+    "signup_invites",
+    "user_identities",
+    "audit_events",
     "reminders",
     "notifications",
     "users",

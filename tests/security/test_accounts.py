@@ -68,11 +68,13 @@ def test_throttle_owner_gets_in_after_an_attackers_failures(app_db: sa.Engine) -
         # The owner, from their own machine, signs in at once; the attacker still waits.
         assert _sign_in(owner, email, PASSWORD).status_code == 200
         assert_error(_sign_in(attacker, email, PASSWORD), 429, "rate_limited")
-    # Refusals store nothing (no token, no login time); only the owner's sign-in did.
+    # Refusals store no token and no login time, only an audit event each (issue 18); the
+    # owner's sign-in stored its token and its own event. Throttled attempts never got that far.
     after = snapshot(app_db)
     changed = {t for t in after if after[t] != before[t]}
-    assert changed == {"users", "auth_tokens"}
+    assert changed == {"users", "auth_tokens", "audit_events"}
     assert len(after["auth_tokens"]) == len(before["auth_tokens"]) + 1
+    assert len(after["audit_events"]) == len(before["audit_events"]) + MAX_FAILURES + 1
 
 
 def test_throttle_email_limit_across_many_clients(app_db: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,6 +49,7 @@ EXPECTED_ENCRYPTED = {
     "task_operations.structured_command",
     "task_operations.result",
     "comments.body",
+    "users.totp_secret",
 }
 
 

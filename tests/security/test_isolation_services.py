@@ -192,6 +192,8 @@ INTERNAL: dict[str, str] = {
     "tasks.subtask_progress": "counts the subtasks of tasks its caller has just listed for the user",
     "notifications.notify": "the scheduler writing to the reminded person's own bell (no acting user)",
     "links.issue": "the scheduler signing links for the reminded person's own task (no acting user)",
+    "audit.record": "appends to the audit log what its caller has just done or refused (names, not reads)",
+    "instance.update": "writes instance settings for an admin its caller has just checked (admin service)",
 }
 
 

@@ -214,12 +214,23 @@ class Change:
         return f"{self.table} {self.key}: changed {moved}"
 
 
+PRESENCE = {"users": {"last_active_at"}, "auth_tokens": {"last_seen_at"}}
+"""When a signed-in person or session was last seen (issue 18): written by any authenticated request,
+at most once a minute; presence, not data, so never a change a refused request "stored"."""
+
+
+def _presence_only(table: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+    if old is None or new is None or table not in PRESENCE:
+        return False
+    return {k for k in new if old.get(k) != new[k]} <= PRESENCE[table]
+
+
 def changes(before: Snapshot, after: Snapshot) -> list[Change]:
     found = []
     for table in sorted(set(before) | set(after)):
         old, new = before.get(table, {}), after.get(table, {})
         for key in sorted(set(old) | set(new)):
-            if old.get(key) != new.get(key):
+            if old.get(key) != new.get(key) and not _presence_only(table, old.get(key), new.get(key)):
                 found.append(Change(table, key, old.get(key), new.get(key)))
     return found
 
