@@ -16,6 +16,8 @@ from app import routes
 from app.api.cors import restrict_socket_origins
 from app.api.headers import inline_script_hashes, page_policy
 from app.api.main import create_api
+from app.components.not_found import TITLE as NOT_FOUND_TITLE
+from app.components.not_found import not_found_view
 from app.core.config import get_settings
 from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
 from app.mcp_server import mcp_lifespan
@@ -143,6 +145,7 @@ app.add_page(
 app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · Ticked", on_load=AuthState.redirect_if_signed_in
 )
+app.add_page(not_found_view, route="404", title=NOT_FOUND_TITLE)
 app.add_page(
     chat_page,
     route=routes.CHAT,

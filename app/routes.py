@@ -9,6 +9,11 @@ SETTINGS = "/settings"
 LOGIN = "/login"
 SIGNUP = "/signup"
 PUBLIC = (LOGIN, SIGNUP)
+ADMIN = "/admin"
+ADMIN_SETTINGS = "/admin/settings"
+ADMIN_AUDIT = "/admin/audit"
+ADMIN_PAGES = (ADMIN, ADMIN_SETTINGS, ADMIN_AUDIT)
+"""The admin console (issue 18): to anyone but an admin, each looks exactly like a missing page."""
 
 
 def page_url(path: str, **query: str) -> str:

@@ -93,6 +93,7 @@ def header() -> rx.Component:
                     nav_link("Chat", routes.CHAT, "message-circle"),
                     nav_link("Tasks", routes.TASKS, "list-checks", NotificationsState.today),
                     nav_link("Settings", routes.SETTINGS, "settings"),
+                    rx.cond(AuthState.is_admin, nav_link("Admin", routes.ADMIN, "shield")),
                     spacing="1",
                 ),
                 aria_label="Main",

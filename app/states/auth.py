@@ -47,11 +47,11 @@ def _adopt_zone(user_id: uuid.UUID, browser_zone: str) -> str | None:
         return daily_settings.adopt_browser_zone(session, user_id=user_id, browser_zone=browser_zone)
 
 
-def _token_user(token: str) -> tuple[uuid.UUID, str, str] | None:
+def _token_user(token: str) -> tuple[uuid.UUID, str, str, bool] | None:
     try:
         with session_scope() as session:
             user = auth_service.user_for_token(session, token=token)
-            return user.id, user.email, user.name or ""
+            return user.id, user.email, user.name or "", user.is_admin
     except AuthError:
         return None
 
@@ -85,6 +85,9 @@ class AuthState(rx.State):
     auth_busy: bool = False
     browser_zone: str = ""
     """The browser's time zone, as the sign-in and sign-up forms found it (:data:`ZONE_SCRIPT`)."""
+    is_admin: bool = False
+    """Shows the Admin link. Only a hint for the page: every admin page, event and route asks the
+    service layer (``app.services.admin.require_admin``) again."""
 
     async def acting_user_id(self) -> uuid.UUID | None:
         """The user the stored token belongs to, or None when it is missing, expired or revoked."""
@@ -93,9 +96,13 @@ class AuthState(rx.State):
         found = await run_db(_token_user, self.token)
         if found is None:
             return None
-        user_id, email, name = found
-        if (self.user_email, self.user_name) != (email, name):  # unchanged: nothing to send
-            self.user_email, self.user_name = email, name
+        user_id, email, name, admin = found
+        if (self.user_email, self.user_name, self.is_admin) != (
+            email,
+            name,
+            admin,
+        ):  # unchanged: nothing sent
+            self.user_email, self.user_name, self.is_admin = email, name, admin
         return user_id
 
     @staticmethod
