@@ -121,7 +121,7 @@ def header() -> rx.Component:
                 aria_label="Sign out",
             ),
             align="center",
-            spacing="3",
+            spacing=["2", "3"],  # a phone's 390 px holds four links, the bell, the mode and sign-out
             width="100%",
             max_width="1200px",
             margin_x="auto",
