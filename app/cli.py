@@ -243,9 +243,12 @@ def cmd_mcp(args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     from app.services import account as account_service
+    from app.services import audit
 
     with session_scope() as session:
-        data = account_service.export(session, user_id=_user(session, args.user).id)
+        person = _user(session, args.user)
+        cli_actor = audit.Actor(user_id=person.id, email=person.email, surface="cli")
+        data = account_service.export(session, user_id=person.id, actor=cli_actor)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if not args.output or args.output == "-":
         print(text)
