@@ -180,6 +180,8 @@ def rows(events: list[AuditEvent], *, time_zone: str) -> list[dict[str, str]]:
     out = []
     for e in events:
         target = e.target_label or (f"{e.target_type} {e.target_id}" if e.target_id else e.target_type or "")
+        if not e.target_label and e.target_type == "user" and e.actor_id and e.target_id == str(e.actor_id):
+            target = "their own account"
         out.append(
             {
                 "id": str(e.id),

@@ -39,7 +39,7 @@ def known_zone(name: str) -> str | None:
 
 def _sign_in(email: str, password: str, client: str) -> tuple[str, str, str, uuid.UUID]:
     with sign_in_throttle.attempt(email=email, client=client), session_scope() as session:
-        user, token = auth_service.sign_in(session, email=email, password=password)
+        user, token = auth_service.sign_in(session, email=email, password=password, ip=client or None)
         return user.email, user.name or "", token, user.id
 
 

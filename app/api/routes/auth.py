@@ -22,7 +22,9 @@ def create_token(body: TokenRequest, request: Request) -> TokenResponse:
     peer = request.client.host if request.client else None
     client = client_address(peer, request.headers.get("x-forwarded-for"))
     with sign_in_throttle.attempt(email=body.email, client=client), session_scope() as session:
-        _user, token = auth_service.sign_in(session, email=body.email, password=body.password, source="api")
+        _user, token = auth_service.sign_in(
+            session, email=body.email, password=body.password, source="api", ip=client or None
+        )
     return TokenResponse(access_token=token, expires_at=decode_token(token).expires_at)
 
 
