@@ -72,13 +72,25 @@ def filters() -> rx.Component:
             _field(
                 "From",
                 "audit-since",
-                rx.input(id="audit-since", name="since", type="date", default_value=AdminAuditState.since),
+                rx.input(
+                    id="audit-since",
+                    name="since",
+                    type="date",
+                    default_value=AdminAuditState.since,
+                    width="100%",
+                ),
                 width="10em",
             ),
             _field(
                 "To",
                 "audit-until",
-                rx.input(id="audit-until", name="until", type="date", default_value=AdminAuditState.until),
+                rx.input(
+                    id="audit-until",
+                    name="until",
+                    type="date",
+                    default_value=AdminAuditState.until,
+                    width="100%",
+                ),
                 width="10em",
             ),
             rx.hstack(
@@ -109,11 +121,38 @@ def _row(row: AuditRow) -> rx.Component:
         _cell(row.target, class_name="ticked-wrap"),
         _cell(row.ip, white_space="nowrap"),
         _cell(row.surface),
-        _cell(
-            rx.badge(row.outcome, color_scheme=rx.cond(row.outcome == "ok", "green", "red"), variant="soft"),
-        ),
+        _cell(_outcome(row)),
         _cell(row.details, class_name="ticked-wrap", size="1", color=rx.color("gray", 11)),
         data_event=row.id,
+    )
+
+
+def _outcome(row: AuditRow) -> rx.Component:
+    return rx.badge(row.outcome, color_scheme=rx.cond(row.outcome == "ok", "green", "red"), variant="soft")
+
+
+def _card(row: AuditRow) -> rx.Component:
+    """One event on a narrow screen: the table's columns as lines (no sideways scrolling)."""
+    muted = rx.color("gray", 11)
+    return rx.el.li(
+        rx.vstack(
+            rx.hstack(
+                rx.text(row.action, weight="medium", size="2", title=row.code),
+                _outcome(row),
+                justify="between",
+                width="100%",
+            ),
+            rx.text(row.person, size="2", class_name="ticked-wrap"),
+            rx.cond(row.target != "", rx.text("Target: ", row.target, size="1", class_name="ticked-wrap")),
+            rx.text(
+                row.at, " · ", row.surface, rx.cond(row.ip != "", " · " + row.ip, ""), size="1", color=muted
+            ),
+            rx.cond(row.details != "", rx.text(row.details, size="1", color=muted, class_name="ticked-wrap")),
+            spacing="1",
+            width="100%",
+        ),
+        data_event=row.id,
+        style={"padding": "0.75em 0", "border-bottom": "1px solid var(--gray-a5)", "list-style": "none"},
     )
 
 
@@ -121,18 +160,30 @@ def events_table() -> rx.Component:
     return rx.cond(
         AdminAuditState.rows.length() > 0,
         rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(c) for c in COLUMNS])),
-                rx.table.body(rx.foreach(AdminAuditState.rows, _row)),
-                size="1",
-                variant="surface",
-                min_width="960px",
+            rx.tablet_and_desktop(
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(c) for c in COLUMNS])),
+                        rx.table.body(rx.foreach(AdminAuditState.rows, _row)),
+                        size="1",
+                        variant="surface",
+                        min_width="960px",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                    tab_index=0,
+                    role="region",
+                    aria_label="Audit events",
+                ),
             ),
-            overflow_x="auto",
+            rx.mobile_only(
+                rx.el.ul(
+                    rx.foreach(AdminAuditState.rows, _card),
+                    aria_label="Audit events",
+                    style={"margin": "0", "padding": "0"},
+                ),
+            ),
             width="100%",
-            tab_index=0,
-            role="region",
-            aria_label="Audit events",
         ),
         rx.text("No events match these filters.", color=rx.color("gray", 11), role="status"),
     )
@@ -220,9 +271,11 @@ def audit_content() -> rx.Component:
                 ),
                 aria_labelledby="audit-log-title",
                 width="100%",
+                min_width="0",
             ),
             spacing="4",
             width="100%",
+            min_width="0",
             max_width="1200px",
             margin_x="auto",
             padding=["1em", "1.5em"],
