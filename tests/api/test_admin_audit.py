@@ -60,6 +60,10 @@ def test_admin_audit_is_an_unknown_address_for_anyone_but_an_admin(
         assert resp.status_code == 404
         assert resp.json() == unknown.json()
         assert "WWW-Authenticate" not in resp.headers
+    for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS"):  # no 405 naming GET either
+        resp = api.request(method, path, headers=member.headers)
+        assert (resp.status_code, resp.json()) == (404, unknown.json())
+        assert "Allow" not in resp.headers
     assert "/api/admin/audit" not in api.get("/api/openapi.json").text
 
 

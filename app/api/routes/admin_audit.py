@@ -50,6 +50,7 @@ def admin_user(
 
 
 Admin = Annotated[User, Depends(admin_user)]
+OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def filters(
@@ -98,6 +99,13 @@ def list_audit(
     return AuditEventsPage.model_validate(
         {"events": audit.summarise(found.events), "next_before": found.next_before}
     )
+
+
+@router.api_route("/audit", methods=OTHER_METHODS, include_in_schema=False)
+@router.api_route("/audit.csv", methods=OTHER_METHODS, include_in_schema=False)
+def other_methods() -> None:
+    """Any other method is an unknown address too: a 405 naming GET would tell that the route exists."""
+    raise NotFoundError(NOT_HERE)
 
 
 def _stream(query: audit.AuditQuery) -> Iterator[str]:
