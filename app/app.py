@@ -23,11 +23,14 @@ from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
 from app.mcp_server import mcp_lifespan
 from app.orchestration.reminders import run_scheduler
 from app.orchestration.runner import recover_at_start_up
+from app.pages.admin_audit import admin_audit_page
 from app.pages.chat import chat_page
 from app.pages.login import login_page, signup_page
 from app.pages.settings import settings_page
 from app.pages.tasks import tasks_page
+from app.services.audit_retention import prune_daily as prune_audit_daily
 from app.services.retention import purge_daily
+from app.states.admin_audit import AdminAuditState
 from app.states.auth import AuthState
 from app.states.chat import ChatState
 from app.states.live import LiveState, refreshes
@@ -164,11 +167,15 @@ app.add_page(
     title="Settings · Ticked",
     on_load=[AuthState.require_auth, SettingsState.on_load],
 )
+app.add_page(  # issue 18: admins only; anyone else sees the missing page (no sign-in redirect)
+    admin_audit_page, route=routes.ADMIN_AUDIT, title=NOT_FOUND_TITLE, on_load=AdminAuditState.on_load
+)
 
 
 app.register_lifespan_task(recover_at_start_up)
 app.register_lifespan_task(mcp_lifespan)
 app.register_lifespan_task(purge_daily)  # chat retention: at start-up, then every 24 h
+app.register_lifespan_task(prune_audit_daily)  # audit log retention: at start-up, then every 24 h
 app.register_lifespan_task(run_scheduler)  # reminders and digests: each sent once across instances
 refreshes(ChatState)
 refreshes(TasksState)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from app.agent.offline.attributes import extract_attributes
 from app.core.db import session_scope
+from app.services import audit, importer
 from app.services import auth as auth_service
-from app.services import importer
 from app.services.errors import InvalidInputError, NotFoundError
 
 _CLOCK = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE)
@@ -89,5 +89,6 @@ def run_cli(path: str, email: str, *, dry_run: bool = False, project: str | None
         )
         if dry_run:
             return importer.preview_text(plan) + "\nNothing was written (--dry-run)."
-        report = importer.apply(session, user_id=user.id, plan=plan)
+        actor = audit.Actor(user_id=user.id, email=user.email, surface="cli")
+        report = importer.apply(session, user_id=user.id, plan=plan, actor=actor)
         return report.text()

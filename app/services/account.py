@@ -45,8 +45,8 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.project import PROJECT_NAME_MAX, name_key
 from app.services import activity as activity_service
+from app.services import audit, live
 from app.services import auth as auth_service
-from app.services import live
 from app.services import projects as project_service
 from app.services.errors import ForbiddenError, InvalidInputError, NotFoundError, require_text
 from app.services.operations import PAGE, Origin, record_change
@@ -193,7 +193,7 @@ def _widget(widget: Widget) -> dict[str, Any]:
     return data
 
 
-def export(session: Session, *, user_id: uuid.UUID) -> dict[str, Any]:
+def export(session: Session, *, user_id: uuid.UUID, actor: audit.Actor | None = None) -> dict[str, Any]:
     """Everything a person has here, once, as one JSON-ready dict (no password hash, no token hashes).
 
     It holds the profile and preferences; every task, in full; every conversation with every
@@ -252,7 +252,7 @@ def export(session: Session, *, user_id: uuid.UUID) -> dict[str, Any]:
     sessions = session.exec(
         select(AuthToken).where(AuthToken.user_id == user_id).order_by(col(AuthToken.created_at))
     ).all()
-    return {
+    data = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "exported_at": utcnow().isoformat(),
@@ -270,6 +270,17 @@ def export(session: Session, *, user_id: uuid.UUID) -> dict[str, Any]:
         "sessions": [_row(s, drop=("fingerprint",)) for s in sessions],
         **_teamwork(session, user_id),
     }
+    counts = {part: len(data[part]) for part in ("tasks", "threads", "messages")}
+    audit.record(
+        session,
+        actor=audit.actor_for(session, user_id=user_id, actor=actor),
+        action="account.export",
+        target_type="user",
+        target_id=user_id,
+        target_label=user.email,
+        details={"format": EXPORT_FORMAT, "version": EXPORT_VERSION, **counts},
+    )
+    return data
 
 
 def _teamwork(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
@@ -305,7 +316,9 @@ def _teamwork(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def delete_all_chats(session: Session, *, user_id: uuid.UUID, password: str) -> dict[str, int]:
+def delete_all_chats(
+    session: Session, *, user_id: uuid.UUID, password: str, actor: audit.Actor | None = None
+) -> dict[str, int]:
     """Delete every conversation of the user (tasks stay); returns how many threads and messages went."""
     user = _user(session, user_id)
     confirm_password(user, password, message="That password is not right. Nothing was deleted.")
@@ -315,7 +328,17 @@ def delete_all_chats(session: Session, *, user_id: uuid.UUID, password: str) -> 
     user.last_chat_thread_id = None
     session.add(user)
     session.flush()
-    return {"threads": int(threads), "messages": int(messages)}
+    counts = {"threads": int(threads), "messages": int(messages)}
+    audit.record(
+        session,
+        actor=audit.actor_for(session, user_id=user_id, actor=actor),
+        action="account.delete_chats",
+        target_type="user",
+        target_id=user_id,
+        target_label=user.email,
+        details=counts,
+    )
+    return counts
 
 
 PASSES, STAYS, DELETED = "passes", "stays", "deleted"
@@ -460,7 +483,14 @@ def _hand_over(session: Session, user: User, fate: ProjectFate, origin: Origin) 
         )
 
 
-def delete_account(session: Session, *, user_id: uuid.UUID, password: str, origin: Origin = PAGE) -> None:
+def delete_account(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    password: str,
+    origin: Origin = PAGE,
+    actor: audit.Actor | None = None,
+) -> None:
     """Delete the account and everything it owns; every token it had stops working.
 
     Shared work stays (:func:`deletion_preview` says how, before): each project it owns with
@@ -470,7 +500,20 @@ def delete_account(session: Session, *, user_id: uuid.UUID, password: str, origi
     """
     user = _user(session, user_id)
     confirm_password(user, password, message="That password is not right. Your account was not deleted.")
-    for fate in _fates(session, user_id):
+    fates = _fates(session, user_id)
+    audit.record(
+        session,
+        actor=audit.actor_for(session, user_id=user_id, actor=actor, surface=audit.surface_of(origin.source)),
+        action="account.delete",
+        target_type="user",
+        target_id=user_id,
+        target_label=user.email,
+        details={
+            "projects_passed": sum(1 for f in fates if f.heir is not None),
+            "projects_deleted": sum(1 for f in fates if f.heir is None),
+        },
+    )
+    for fate in fates:
         _hand_over(session, user, fate, origin)
     inbox = project_service.inbox(session, user_id=user_id)
     owner = sa.select(col(Project.owner_id)).where(col(Project.id) == col(Task.project_id)).scalar_subquery()
@@ -515,6 +558,7 @@ def change_password(
     current_password: str,
     new_password: str,
     keep_token: str | None = None,
+    actor: audit.Actor | None = None,
 ) -> int:
     """Set a new password and sign out every other session; returns how many were signed out.
 
@@ -530,4 +574,13 @@ def change_password(
     session.add(user)
     revoked = auth_service.revoke_all_tokens(session, user_id=user_id, keep_jti=_jti(keep_token, user_id))
     session.flush()
+    audit.record(
+        session,
+        actor=audit.actor_for(session, user_id=user_id, actor=actor),
+        action="account.password_change",
+        target_type="user",
+        target_id=user_id,
+        target_label=user.email,
+        details={"signed_out_sessions": revoked},
+    )
     return revoked

@@ -23,7 +23,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.core.db import begin_write
-from app.models import AuditEvent
+from app.models import AuditEvent, User
 from app.models.base import utcnow
 
 GENESIS = "0" * 64
@@ -53,6 +53,28 @@ class Actor:
     @classmethod
     def system(cls) -> Actor:
         return cls(surface="system")
+
+
+SOURCE_SURFACES = {"api": "api", "mcp": "mcp", "cli": "cli"}
+"""An :class:`~app.services.operations.Origin` source's surface; every other source is the web app."""
+
+
+def surface_of(source: str | None) -> str:
+    """The surface a change came from, given its origin's ``source`` (``page``, ``chat``, ``api``...)."""
+    return SOURCE_SURFACES.get(source or "", "web")
+
+
+def actor_for(
+    session: Session, *, user_id: uuid.UUID, actor: Actor | None = None, surface: str = "web"
+) -> Actor:
+    """The person ``user_id`` acting, as ``actor`` says where from (IP, surface) when the caller knows,
+    else on ``surface``; with their email, read in the caller's transaction (before any deletion)."""
+    base = actor or Actor(surface=surface)
+    who = base.user_id or user_id
+    if base.email is None or base.user_id is None:
+        user = session.get(User, who)
+        base = replace(base, user_id=who, email=base.email or (user.email if user else None))
+    return base
 
 
 def row_hash(prev_hash: str, event: AuditEvent) -> str:

@@ -184,8 +184,8 @@ def _touch(session: Session, record: AuthToken, user: User) -> None:
         session.execute(update(User).where(col(User.id) == user.id).values(last_active_at=now))
 
 
-def revoke_token(session: Session, *, token: str) -> bool:
-    """Revoke one token (sign-out). Returns whether a live token was revoked."""
+def revoke_token(session: Session, *, token: str, actor: audit.Actor | None = None) -> bool:
+    """Revoke one token (sign-out: an ``auth.sign_out`` event). Returns whether a live token was revoked."""
     try:
         claims = decode_token(token)
     except TokenError:
@@ -195,6 +195,13 @@ def revoke_token(session: Session, *, token: str) -> bool:
         return False
     record.revoked_at = utcnow()
     session.add(record)
+    audit.record(
+        session,
+        actor=audit.actor_for(session, user_id=record.user_id, actor=actor),
+        action="auth.sign_out",
+        target_type="session",
+        target_id=record.id,
+    )
     return True
 
 

@@ -41,6 +41,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Project, Task, User
 from app.models.task import DAY_START
+from app.services import audit
 from app.services.clock import DEFAULT_ZONE, zone
 from app.services.errors import NotFoundError
 from app.services.reminders import to_utc
@@ -73,26 +74,41 @@ def _user(session: Session, user_id: uuid.UUID) -> User:
     return user
 
 
-def turn_on(session: Session, *, user_id: uuid.UUID) -> str:
+def _audit(session: Session, user: User, action: str, actor: audit.Actor | None) -> None:
+    audit.record(
+        session,
+        actor=audit.actor_for(session, user_id=user.id, actor=actor),
+        action=action,
+        target_type="user",
+        target_id=user.id,
+        target_label=user.email,
+    )
+
+
+def turn_on(session: Session, *, user_id: uuid.UUID, actor: audit.Actor | None = None) -> str:
     """Give the person a new feed secret and return it (the only time it can be read).
 
     Also regenerates: the previous secret, if any, stops working in the same transaction.
     """
     user = _user(session, user_id)
     secret = secrets.token_urlsafe(32)
+    regenerated = user.calendar_token is not None
     user.calendar_token = hash_secret(secret)
     session.add(user)
     session.flush()
+    _audit(session, user, "calendar_feed.regenerate" if regenerated else "calendar_feed.create", actor)
     return secret
 
 
-def turn_off(session: Session, *, user_id: uuid.UUID) -> bool:
+def turn_off(session: Session, *, user_id: uuid.UUID, actor: audit.Actor | None = None) -> bool:
     """Stop the feed (its URL answers 404 from now on); whether it was on."""
     user = _user(session, user_id)
     was_on = user.calendar_token is not None
     user.calendar_token = None
     session.add(user)
     session.flush()
+    if was_on:
+        _audit(session, user, "calendar_feed.revoke", actor)
     return was_on
 
 

@@ -60,6 +60,7 @@ from sqlmodel import Session, col, func, select
 from app.models import Membership, Project, Task, TaskCreate
 from app.models.project import INBOX_NAME, PROJECT_COLORS, PROJECT_NAME_MAX, ProjectRole
 from app.models.task import DEPTH_MAX, DESCRIPTION_MAX, TAG_MAX, TITLE_MAX
+from app.services import audit
 from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services.clock import user_today
@@ -717,8 +718,18 @@ def preview(
     return plan
 
 
-def apply(session: Session, *, user_id: uuid.UUID, plan: ImportPlan, origin: Origin = IMPORT) -> ImportReport:
-    """Write ``plan`` (from :func:`preview`) in the caller's transaction: every task, or none."""
+def apply(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    plan: ImportPlan,
+    origin: Origin = IMPORT,
+    actor: audit.Actor | None = None,
+) -> ImportReport:
+    """Write ``plan`` (from :func:`preview`) in the caller's transaction: every task, or none.
+
+    The import is one ``import`` audit event with its counts only (no file name, title or project name).
+    """
     created_projects: list[str] = []
     project_ids: dict[str | None, uuid.UUID] = {}
     if plan.kind == "ticked":
@@ -754,6 +765,20 @@ def apply(session: Session, *, user_id: uuid.UUID, plan: ImportPlan, origin: Ori
                 project_service.update_project(
                     session, user_id=user_id, project_id=project_ids[p.old_id], archived=True, origin=origin
                 )
+    audit.record(
+        session,
+        actor=audit.actor_for(session, user_id=user_id, actor=actor),
+        action="import",
+        target_type="user",
+        target_id=user_id,
+        details={
+            "kind": plan.kind,
+            "tasks": len(made),
+            "subtasks": sum(1 for r in plan.rows if r.parent is not None),
+            "projects_created": len(created_projects),
+            "skipped": len(plan.skipped),
+        },
+    )
     return ImportReport(
         kind=plan.kind,
         created=len(made),

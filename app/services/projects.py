@@ -48,7 +48,7 @@ from app.models.project import (
     name_key,
 )
 from app.models.user import EMAIL_RE
-from app.services import live
+from app.services import audit, live
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError, require_text
 from app.services.operations import PAGE, Origin, record_change
 
@@ -282,6 +282,34 @@ def _journal(
     )
 
 
+def _audit(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    origin: Origin,
+    actor: audit.Actor | None,
+    action: str,
+    project_id: uuid.UUID,
+    details: dict[str, Any],
+    target_label: str | None = None,
+) -> None:
+    """A sharing change in the audit log (issue 18): ids, roles and emails, never the project's content."""
+    audit.record(
+        session,
+        actor=audit.actor_for(session, user_id=user_id, actor=actor, surface=audit.surface_of(origin.source)),
+        action=action,
+        target_type="project",
+        target_id=project_id,
+        target_label=target_label,
+        details=details,
+    )
+
+
+def _email_of(session: Session, user_id: uuid.UUID) -> str | None:
+    person = session.get(User, user_id)
+    return person.email if person else None
+
+
 def create_project(
     session: Session, *, user_id: uuid.UUID, name: str, color: str | None = None, origin: Origin = PAGE
 ) -> Project:
@@ -417,6 +445,7 @@ def share_project(
     email: str,
     role: str = ProjectRole.editor.value,
     origin: Origin = PAGE,
+    actor: audit.Actor | None = None,
 ) -> ShareResult:
     """Share a project with an email (owners only; never the Inbox).
 
@@ -432,6 +461,7 @@ def share_project(
         raise InvalidInputError("Enter a valid email address, like name@example.com.")
     clean_role = _clean_role(role)
     other = _user_by_email(session, address)
+    before: str | None = None
     if other is not None and other.id == user_id:
         raise InvalidInputError("You are already the owner of this project.")
     if other is None:
@@ -441,6 +471,7 @@ def share_project(
         if invitation is None:
             session.add(Invitation(project_id=project.id, email=address, role=clean_role, invited_by=user_id))
         else:
+            before = invitation.role
             invitation.role = clean_role
             session.add(invitation)
         outcome = "invited"
@@ -453,11 +484,13 @@ def share_project(
                 Membership(project_id=project.id, user_id=other.id, role=clean_role, added_by=user_id)
             )
         elif membership.role == ProjectRole.owner.value:
+            before = membership.role
             _keep_an_owner(session, project.id, leaving=other.id)
             membership.role = clean_role
             session.add(membership)
             _move_primary_owner(session, project)
         else:
+            before = membership.role
             membership.role = clean_role
             session.add(membership)
         outcome = "member"
@@ -469,6 +502,21 @@ def share_project(
         kind=OperationType.member,
         project_id=project.id,
         command={"action": "share", "email": address, "role": clean_role, "outcome": outcome},
+    )
+    details: dict[str, Any] = {"email": address, "role": clean_role}
+    if other is not None:
+        details["member_id"] = str(other.id)
+    if before is not None:
+        details["before"] = before
+    _audit(
+        session,
+        user_id=user_id,
+        origin=origin,
+        actor=actor,
+        action="project.invite" if outcome == "invited" else "project.share",
+        project_id=project.id,
+        details=details,
+        target_label=address,
     )
     return ShareResult(outcome=outcome, email=address, role=clean_role, project=project)
 
@@ -510,6 +558,7 @@ def set_role(
     member_id: uuid.UUID | str,
     role: str,
     origin: Origin = PAGE,
+    actor: audit.Actor | None = None,
 ) -> Membership:
     """Change a member's role (owners only); making someone ``owner`` keeps the others' roles."""
     project = get_project(session, user_id=user_id, project_id=project_id, need=OWN)
@@ -536,6 +585,17 @@ def set_role(
             "role": clean_role,
         },
     )
+    email = _email_of(session, membership.user_id)
+    _audit(
+        session,
+        user_id=user_id,
+        origin=origin,
+        actor=actor,
+        action="project.role_change",
+        project_id=project.id,
+        details={"member_id": str(membership.user_id), "email": email, "before": before, "role": clean_role},
+        target_label=email,
+    )
     return membership
 
 
@@ -546,6 +606,7 @@ def transfer_ownership(
     project_id: uuid.UUID | str,
     to_user_id: uuid.UUID | str,
     origin: Origin = PAGE,
+    actor: audit.Actor | None = None,
 ) -> Project:
     """Make another member the owner and step down to editor."""
     project = get_project(session, user_id=user_id, project_id=project_id, need=OWN)
@@ -573,6 +634,17 @@ def transfer_ownership(
         kind=OperationType.member,
         project_id=project.id,
         command={"action": "transfer", "to": str(target.user_id)},
+    )
+    email = _email_of(session, target.user_id)
+    _audit(
+        session,
+        user_id=user_id,
+        origin=origin,
+        actor=actor,
+        action="project.transfer",
+        project_id=project.id,
+        details={"member_id": str(target.user_id), "email": email, "role": ProjectRole.owner.value},
+        target_label=email,
     )
     return project
 
@@ -610,6 +682,7 @@ def remove_member(
     project_id: uuid.UUID | str,
     member_id: uuid.UUID | str,
     origin: Origin = PAGE,
+    actor: audit.Actor | None = None,
 ) -> None:
     """Remove a member (owners), or leave (anyone, ``member_id`` = self); the last owner can't leave.
 
@@ -640,10 +713,27 @@ def remove_member(
         project_id=project.id,
         command={"action": "leave" if leaving else "remove", "member_id": str(membership.user_id)},
     )
+    email = _email_of(session, membership.user_id)
+    _audit(
+        session,
+        user_id=user_id,
+        origin=origin,
+        actor=actor,
+        action="project.leave" if leaving else "project.unshare",
+        project_id=project.id,
+        details={"member_id": str(membership.user_id), "email": email, "role": membership.role},
+        target_label=email,
+    )
 
 
 def cancel_invitation(
-    session: Session, *, user_id: uuid.UUID, project_id: uuid.UUID | str, email: str, origin: Origin = PAGE
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    project_id: uuid.UUID | str,
+    email: str,
+    origin: Origin = PAGE,
+    actor: audit.Actor | None = None,
 ) -> None:
     """Withdraw a pending invitation (owners only)."""
     project = get_project(session, user_id=user_id, project_id=project_id, need=OWN)
@@ -665,6 +755,16 @@ def cancel_invitation(
         kind=OperationType.member,
         project_id=project.id,
         command={"action": "cancel_invitation", "email": address},
+    )
+    _audit(
+        session,
+        user_id=user_id,
+        origin=origin,
+        actor=actor,
+        action="project.invite_cancel",
+        project_id=project.id,
+        details={"email": address, "role": invitation.role},
+        target_label=address,
     )
 
 
@@ -697,6 +797,14 @@ def accept_invitations(session: Session, *, user: User) -> int:
                 kind=OperationType.member,
                 project_id=invitation.project_id,
                 command={"action": "join", "member_id": str(user.id), "role": invitation.role},
+            )
+            audit.record(
+                session,
+                actor=audit.Actor(user_id=user.id, email=user.email),
+                action="project.join",
+                target_type="project",
+                target_id=invitation.project_id,
+                details={"role": invitation.role, "invited_by": str(invitation.invited_by)},
             )
     session.flush()
     return len(pending)

@@ -14,10 +14,11 @@ import reflex as rx
 
 from app import routes
 from app.core.db import session_scope
+from app.services import audit, clock, daily_settings
 from app.services import auth as auth_service
-from app.services import clock, daily_settings
 from app.services.errors import AuthError, InvalidInputError, ServiceError
 from app.services.throttle import client_address, sign_in_throttle
+from app.states.actor import web_actor
 from app.states.focus import COMPOSER, focus_first
 from app.states.workers import run_db, run_password_work
 
@@ -38,7 +39,7 @@ def known_zone(name: str) -> str | None:
 
 def _sign_in(email: str, password: str, client: str) -> tuple[str, str, str, uuid.UUID]:
     with sign_in_throttle.attempt(email=email, client=client), session_scope() as session:
-        user, token = auth_service.sign_in(session, email=email, password=password)
+        user, token = auth_service.sign_in(session, email=email, password=password, ip=client or None)
         return user.email, user.name or "", token, user.id
 
 
@@ -63,9 +64,9 @@ def user_id_for_token(token: str) -> uuid.UUID | None:
     return found[0] if found else None
 
 
-def _revoke(token: str) -> None:
+def _revoke(token: str, actor: audit.Actor | None = None) -> None:
     with session_scope() as session:
-        auth_service.revoke_token(session, token=token)
+        auth_service.revoke_token(session, token=token, actor=actor)
 
 
 def _sign_up(email: str, password: str, name: str | None, time_zone: str | None) -> tuple[str, str, str]:
@@ -198,7 +199,7 @@ class AuthState(rx.State):
     @rx.event
     async def sign_out(self):
         if self.token:
-            await run_db(_revoke, self.token)
+            await run_db(_revoke, self.token, web_actor(self))
         self.token, self.signed_in, self.user_email, self.user_name = "", False, "", ""
         return rx.redirect(routes.sign_in_url(), replace=True)
 

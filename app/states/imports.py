@@ -17,8 +17,9 @@ import reflex as rx
 from app import routes
 from app.core.db import session_scope
 from app.orchestration import importing
-from app.services import calendar_feed, importer
+from app.services import audit, calendar_feed, importer
 from app.services.errors import ServiceError
+from app.states.actor import web_actor
 from app.states.auth import current_user_id
 from app.states.workers import run_db
 
@@ -31,14 +32,14 @@ def _feed_is_on(user_id: uuid.UUID) -> bool:
         return calendar_feed.is_on(session, user_id=user_id)
 
 
-def _turn_on(user_id: uuid.UUID) -> str:
+def _turn_on(user_id: uuid.UUID, actor: audit.Actor) -> str:
     with session_scope() as session:
-        return calendar_feed.turn_on(session, user_id=user_id)
+        return calendar_feed.turn_on(session, user_id=user_id, actor=actor)
 
 
-def _turn_off(user_id: uuid.UUID) -> None:
+def _turn_off(user_id: uuid.UUID, actor: audit.Actor) -> None:
     with session_scope() as session:
-        calendar_feed.turn_off(session, user_id=user_id)
+        calendar_feed.turn_off(session, user_id=user_id, actor=actor)
 
 
 def _preview(user_id: uuid.UUID, data: bytes, filename: str, project: str) -> dict[str, Any]:
@@ -54,7 +55,9 @@ def _preview(user_id: uuid.UUID, data: bytes, filename: str, project: str) -> di
         return {**plan.to_json(), "text": importer.preview_text(plan).splitlines()[0]}
 
 
-def _import(user_id: uuid.UUID, data: bytes, filename: str, project: str) -> dict[str, Any]:
+def _import(
+    user_id: uuid.UUID, data: bytes, filename: str, project: str, actor: audit.Actor
+) -> dict[str, Any]:
     with session_scope() as session:
         plan = importer.preview(
             session,
@@ -64,7 +67,7 @@ def _import(user_id: uuid.UUID, data: bytes, filename: str, project: str) -> dic
             project=project or None,
             read_date=importing.read_date,
         )
-        return importer.apply(session, user_id=user_id, plan=plan).to_json()
+        return importer.apply(session, user_id=user_id, plan=plan, actor=actor).to_json()
 
 
 def feed_url(secret: str) -> str:
@@ -130,7 +133,7 @@ class ImportState(rx.State):
         self.feed_busy = True
         yield
         try:
-            secret = await run_db(_turn_on, user_id)
+            secret = await run_db(_turn_on, user_id, web_actor(self, user_id))
         except ServiceError as exc:
             self.feed_error = exc.message
             return
@@ -157,7 +160,7 @@ class ImportState(rx.State):
         if user_id is None:
             return self._to_sign_in()
         try:
-            await run_db(_turn_off, user_id)
+            await run_db(_turn_off, user_id, web_actor(self, user_id))
         except ServiceError as exc:
             self.feed_error = exc.message
             return None
@@ -238,7 +241,9 @@ class ImportState(rx.State):
         self.import_busy = True
         yield
         try:
-            report = await run_db(_import, user_id, self._data, self.file_name, self.project)
+            report = await run_db(
+                _import, user_id, self._data, self.file_name, self.project, web_actor(self, user_id)
+            )
         except ServiceError as exc:
             self.import_error = exc.message + " Nothing was imported."
             return

@@ -37,6 +37,7 @@ from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services.errors import ServiceError
 from app.services.operations import PAGE
+from app.states.actor import web_actor
 from app.states.auth import current_user_id
 from app.states.focus import focus_first
 from app.states.workers import run_db
@@ -474,9 +475,10 @@ class ProjectsState(rx.State):
                 lambda s, uid: project_service.delete_project(s, user_id=uid, project_id=pid, origin=PAGE)
             )
         else:
+            actor = web_actor(self)
             result, error = await self._write(
                 lambda s, uid: project_service.remove_member(
-                    s, user_id=uid, project_id=pid, member_id=uid, origin=PAGE
+                    s, user_id=uid, project_id=pid, member_id=uid, origin=PAGE, actor=actor
                 )
             )
         if error:
@@ -521,9 +523,10 @@ class ProjectsState(rx.State):
         if not email:
             self.share_error = "Type the email address of the person to invite."
             return focus_first("#share-email")
+        actor = web_actor(self)
         result, error = await self._write(
             lambda s, uid: project_service.share_project(
-                s, user_id=uid, project_id=pid, email=email, role=role, origin=PAGE
+                s, user_id=uid, project_id=pid, email=email, role=role, origin=PAGE, actor=actor
             )
         )
         if error:
@@ -545,9 +548,10 @@ class ProjectsState(rx.State):
     @rx.event
     async def change_role(self, member_id: str, role: str):
         pid = self.current.id
+        actor = web_actor(self)
         _, error = await self._write(
             lambda s, uid: project_service.set_role(
-                s, user_id=uid, project_id=pid, member_id=member_id, role=role, origin=PAGE
+                s, user_id=uid, project_id=pid, member_id=member_id, role=role, origin=PAGE, actor=actor
             )
         )
         self._go(pid)
@@ -562,9 +566,10 @@ class ProjectsState(rx.State):
     async def remove(self, member_id: str):
         pid = self.current.id
         person = next((m.name for m in self.current.members if m.user_id == member_id), "That person")
+        actor = web_actor(self)
         _, error = await self._write(
             lambda s, uid: project_service.remove_member(
-                s, user_id=uid, project_id=pid, member_id=member_id, origin=PAGE
+                s, user_id=uid, project_id=pid, member_id=member_id, origin=PAGE, actor=actor
             )
         )
         if error:
@@ -580,9 +585,10 @@ class ProjectsState(rx.State):
     @rx.event
     async def cancel_invite(self, email: str):
         pid = self.current.id
+        actor = web_actor(self)
         _, error = await self._write(
             lambda s, uid: project_service.cancel_invitation(
-                s, user_id=uid, project_id=pid, email=email, origin=PAGE
+                s, user_id=uid, project_id=pid, email=email, origin=PAGE, actor=actor
             )
         )
         if error:

@@ -20,11 +20,12 @@ import reflex as rx
 from app import routes
 from app.core.db import session_scope
 from app.services import account as account_service
+from app.services import audit, daily_settings
 from app.services import auth as auth_service
-from app.services import daily_settings
 from app.services import preferences as preference_service
 from app.services.daily_settings import DailySettings
 from app.services.errors import ServiceError
+from app.states.actor import web_actor
 from app.states.auth import AuthState, current_user_id, known_zone
 from app.states.focus import focus_first
 from app.states.workers import run_db, run_password_work
@@ -84,27 +85,32 @@ def _update_daily(user_id: uuid.UUID, changes: dict[str, Any]) -> DailySettings:
         return daily_settings.update_settings(session, user_id=user_id, **changes)
 
 
-def _change_password(user_id: uuid.UUID, current: str, new: str, token: str) -> int:
+def _change_password(user_id: uuid.UUID, current: str, new: str, token: str, actor: audit.Actor) -> int:
     with session_scope() as session:
         return account_service.change_password(
-            session, user_id=user_id, current_password=current, new_password=new, keep_token=token
+            session,
+            user_id=user_id,
+            current_password=current,
+            new_password=new,
+            keep_token=token,
+            actor=actor,
         )
 
 
-def _export(user_id: uuid.UUID) -> str:
+def _export(user_id: uuid.UUID, actor: audit.Actor) -> str:
     with session_scope() as session:
-        data = account_service.export(session, user_id=user_id)
+        data = account_service.export(session, user_id=user_id, actor=actor)
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def _delete_chats(user_id: uuid.UUID, password: str) -> dict[str, int]:
+def _delete_chats(user_id: uuid.UUID, password: str, actor: audit.Actor) -> dict[str, int]:
     with session_scope() as session:
-        return account_service.delete_all_chats(session, user_id=user_id, password=password)
+        return account_service.delete_all_chats(session, user_id=user_id, password=password, actor=actor)
 
 
-def _delete_account(user_id: uuid.UUID, password: str) -> None:
+def _delete_account(user_id: uuid.UUID, password: str, actor: audit.Actor) -> None:
     with session_scope() as session:
-        account_service.delete_account(session, user_id=user_id, password=password)
+        account_service.delete_account(session, user_id=user_id, password=password, actor=actor)
 
 
 def _deletion_lines(user_id: uuid.UUID) -> list[str]:
@@ -360,7 +366,9 @@ class SettingsState(rx.State):
         self.password_busy = True
         yield
         try:
-            signed_out = await run_password_work(_change_password, user_id, current, new, auth.token)
+            signed_out = await run_password_work(
+                _change_password, user_id, current, new, auth.token, web_actor(self, user_id)
+            )
         except ServiceError as exc:
             self.password_error = exc.message
             return
@@ -382,7 +390,7 @@ class SettingsState(rx.State):
         self.download_busy = True
         yield
         try:
-            text = await run_db(_export, user_id)
+            text = await run_db(_export, user_id, web_actor(self, user_id))
         except ServiceError as exc:
             self.data_status = exc.message
             return
@@ -441,7 +449,7 @@ class SettingsState(rx.State):
         self.dialog_busy = True
         yield
         try:
-            counts = await run_password_work(_delete_chats, user_id, password)
+            counts = await run_password_work(_delete_chats, user_id, password, web_actor(self, user_id))
         except ServiceError as exc:
             self.dialog_error = exc.message
             return
@@ -462,7 +470,7 @@ class SettingsState(rx.State):
         self.dialog_busy = True
         yield
         try:
-            await run_password_work(_delete_account, user_id, password)
+            await run_password_work(_delete_account, user_id, password, web_actor(self, user_id))
         except ServiceError as exc:
             self.dialog_error = exc.message
             return

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.actor import ApiActor
 from app.api.deps import CurrentUser, SessionDep, Token
 from app.api.schemas import ERRORS, TASK_EXAMPLE, OkResponse
 from app.core.inputs import Text
@@ -151,8 +152,8 @@ class DeletionPreview(BaseModel):
     response_model_exclude_unset=True,  # exactly the parts the service wrote, none made up here
     summary="Download everything stored about you",
 )
-def export(session: SessionDep, user: CurrentUser, response: Response) -> dict[str, Any]:
-    data = account_service.export(session, user_id=user.id)
+def export(session: SessionDep, user: CurrentUser, actor: ApiActor, response: Response) -> dict[str, Any]:
+    data = account_service.export(session, user_id=user.id, actor=actor)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     response.headers["Content-Disposition"] = f'attachment; filename="ticked-data-{stamp}.json"'
     return data
@@ -162,7 +163,7 @@ def export(session: SessionDep, user: CurrentUser, response: Response) -> dict[s
     "/password", response_model=PasswordChanged, summary="Change your password (signs out other sessions)"
 )
 def change_password(
-    body: PasswordChange, session: SessionDep, user: CurrentUser, token: Token
+    body: PasswordChange, session: SessionDep, user: CurrentUser, token: Token, actor: ApiActor
 ) -> PasswordChanged:
     revoked = account_service.change_password(
         session,
@@ -170,13 +171,16 @@ def change_password(
         current_password=body.current_password,
         new_password=body.new_password,
         keep_token=token,
+        actor=actor,
     )
     return PasswordChanged(signed_out_sessions=revoked)
 
 
 @router.delete("/chats", response_model=ChatsDeleted, summary="Delete all your conversations (tasks stay)")
-def delete_chats(body: PasswordConfirm, session: SessionDep, user: CurrentUser) -> ChatsDeleted:
-    counts = account_service.delete_all_chats(session, user_id=user.id, password=body.password)
+def delete_chats(
+    body: PasswordConfirm, session: SessionDep, user: CurrentUser, actor: ApiActor
+) -> ChatsDeleted:
+    counts = account_service.delete_all_chats(session, user_id=user.id, password=body.password, actor=actor)
     return ChatsDeleted(**counts)
 
 
@@ -191,8 +195,10 @@ def deletion_preview(session: SessionDep, user: CurrentUser) -> DeletionPreview:
 
 
 @router.delete("", response_model=OkResponse, summary="Delete your account and everything in it")
-def delete_account(body: PasswordConfirm, session: SessionDep, user: CurrentUser) -> OkResponse:
-    account_service.delete_account(session, user_id=user.id, password=body.password)
+def delete_account(
+    body: PasswordConfirm, session: SessionDep, user: CurrentUser, actor: ApiActor
+) -> OkResponse:
+    account_service.delete_account(session, user_id=user.id, password=body.password, actor=actor)
     return OkResponse()
 
 

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
+from app.api.actor import ApiActor
 from app.api.deps import CurrentUser, SessionDep
 from app.api.paging import decode_cursor, encode_cursor
 from app.api.schemas import (
@@ -111,9 +112,17 @@ def list_members(project_id: str, session: SessionDep, user: CurrentUser) -> Mem
     status_code=201,
     summary="Share a project with an email (owners): a member now, or an invitation until they sign up",
 )
-def share_project(project_id: str, body: ShareRequest, session: SessionDep, user: CurrentUser) -> ShareOut:
+def share_project(
+    project_id: str, body: ShareRequest, session: SessionDep, user: CurrentUser, actor: ApiActor
+) -> ShareOut:
     result = project_service.share_project(
-        session, user_id=user.id, project_id=project_id, email=body.email, role=body.role, origin=API
+        session,
+        user_id=user.id,
+        project_id=project_id,
+        email=body.email,
+        role=body.role,
+        origin=API,
+        actor=actor,
     )
     shared = {"outcome": result.outcome, "email": result.email, "role": result.role}
     return ShareOut.model_validate({**shared, "project_id": result.project.id})
@@ -123,10 +132,16 @@ def share_project(project_id: str, body: ShareRequest, session: SessionDep, user
     "/{project_id}/members/{user_id}", response_model=MemberOut, summary="Change a member's role (owners)"
 )
 def set_role(
-    project_id: str, user_id: str, body: RoleRequest, session: SessionDep, user: CurrentUser
+    project_id: str, user_id: str, body: RoleRequest, session: SessionDep, user: CurrentUser, actor: ApiActor
 ) -> MemberOut:
     membership = project_service.set_role(
-        session, user_id=user.id, project_id=project_id, member_id=user_id, role=body.role, origin=API
+        session,
+        user_id=user.id,
+        project_id=project_id,
+        member_id=user_id,
+        role=body.role,
+        origin=API,
+        actor=actor,
     )
     view = project_service.project_view(session, user_id=user.id, project_id=membership.project_id)
     member = next(m for m in view.members if m["user_id"] == str(membership.user_id))
@@ -139,9 +154,11 @@ def set_role(
     response_class=Response,
     summary="Remove a member (owners), or leave with your own id",
 )
-def remove_member(project_id: str, user_id: str, session: SessionDep, user: CurrentUser) -> Response:
+def remove_member(
+    project_id: str, user_id: str, session: SessionDep, user: CurrentUser, actor: ApiActor
+) -> Response:
     project_service.remove_member(
-        session, user_id=user.id, project_id=project_id, member_id=user_id, origin=API
+        session, user_id=user.id, project_id=project_id, member_id=user_id, origin=API, actor=actor
     )
     return Response(status_code=204)
 
@@ -152,10 +169,10 @@ def remove_member(project_id: str, user_id: str, session: SessionDep, user: Curr
     summary="Make another member the owner (owners); you become an editor",
 )
 def transfer_ownership(
-    project_id: str, body: TransferRequest, session: SessionDep, user: CurrentUser
+    project_id: str, body: TransferRequest, session: SessionDep, user: CurrentUser, actor: ApiActor
 ) -> ProjectDetail:
     project = project_service.transfer_ownership(
-        session, user_id=user.id, project_id=project_id, to_user_id=body.user_id, origin=API
+        session, user_id=user.id, project_id=project_id, to_user_id=body.user_id, origin=API, actor=actor
     )
     return _detail(session, user.id, project.id)
 
@@ -166,9 +183,11 @@ def transfer_ownership(
     response_class=Response,
     summary="Withdraw a pending invitation (owners)",
 )
-def cancel_invitation(project_id: str, email: str, session: SessionDep, user: CurrentUser) -> Response:
+def cancel_invitation(
+    project_id: str, email: str, session: SessionDep, user: CurrentUser, actor: ApiActor
+) -> Response:
     project_service.cancel_invitation(
-        session, user_id=user.id, project_id=project_id, email=email, origin=API
+        session, user_id=user.id, project_id=project_id, email=email, origin=API, actor=actor
     )
     return Response(status_code=204)
 
