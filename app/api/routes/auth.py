@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from app.api.deps import Token
+from app.api.deps import Token, authenticate
 from app.api.schemas import ERRORS, OkResponse, TokenRequest, TokenResponse
 from app.core.db import session_scope
 from app.core.security import decode_token
+from app.services import access_tokens
 from app.services import auth as auth_service
 from app.services.throttle import client_address, sign_in_throttle
 
@@ -25,8 +26,16 @@ def create_token(body: TokenRequest, request: Request) -> TokenResponse:
 
 
 @router.post("/logout", response_model=OkResponse, summary="Revoke this token")
-def logout(token: Token) -> OkResponse:
+def logout(token: Token, request: Request) -> OkResponse:
+    """Revokes the sign-in token, or the access token, the request came with."""
+    peer = request.client.host if request.client else None
     with session_scope() as session:
-        auth_service.user_for_token(session, token=token)
-        auth_service.revoke_token(session, token=token)
+        caller = authenticate(session, token, request.method)
+        if caller.grant is None:
+            auth_service.revoke_token(session, token=token)
+        else:
+            ip = client_address(peer, request.headers.get("x-forwarded-for"))
+            access_tokens.revoke(
+                session, user_id=caller.user.id, token_id=caller.grant.token_id, surface="api", ip=ip
+            )
     return OkResponse()
