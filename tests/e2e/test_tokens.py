@@ -119,7 +119,7 @@ def test_tokens_write_token_by_keyboard(page: Page, app_url: str) -> None:
     page.keyboard.press("Tab")
     expect(region.get_by_label("Scope")).to_be_focused()
     region.get_by_label("Scope").select_option("write")
-    # the first account of a fresh server is its admin: admins may make admin tokens too
+    # (an admin also sees Admin: the server's first account, which may be another test's)
     options = region.get_by_label("Scope").locator("option").all_inner_texts()
     assert options[:2] == ["Read", "Write"]
     region.get_by_label("Expires after").select_option("never")

@@ -270,3 +270,13 @@ def test_access_token_read_only_check() -> None:
     access_tokens.check_read_only(write, writes=True)
     with pytest.raises(ForbiddenError, match=r"read-only \(scope read\)"):
         access_tokens.check_read_only(read, writes=True)
+
+
+def test_access_token_never_reaches_a_log_line(session: Session, user: User) -> None:
+    from app.core.logging_scrub import scrub
+
+    _, secret = access_tokens.create(session, user_id=user.id, name="ci", scope="read", expires_days=30)
+    for line in (f"client sent {secret} twice", f"GET /api/tasks?x={secret}", f"bad: {secret}."):
+        assert secret not in scrub(line), line
+        assert secret[3:20] not in scrub(line), line
+    assert scrub("the tk_ prefix alone") == "the tk_ prefix alone"
