@@ -26,7 +26,7 @@ def _new_secret() -> rx.Component:
     """The token just made: once, to copy."""
     return rx.cond(
         TokensState.new_secret != "",
-        rx.callout.root(
+        rx.box(
             rx.vstack(
                 rx.text("Your new token ", rx.el.strong(TokensState.new_name), size="2", weight="medium"),
                 rx.el.label("Token", html_for=SECRET_ID, style=_LABEL),
@@ -68,8 +68,10 @@ def _new_secret() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
-            color_scheme="green",
-            size="1",
+            background=rx.color("green", 2),
+            border=f"1px solid {rx.color('green', 6)}",
+            border_radius="var(--radius-3)",
+            padding="0.9em",
             width="100%",
         ),
     )
@@ -254,6 +256,7 @@ def _revoke_dialog() -> rx.Component:
                     "Revoke token",
                     type="button",
                     color_scheme="red",
+                    high_contrast=True,  # white on red-9 is below AA contrast
                     loading=TokensState.revoke_busy,
                     on_click=TokensState.confirm_revoke,
                 ),
