@@ -145,6 +145,10 @@ def _info(row: AccessToken, max_days: int | None) -> TokenInfo:
     )
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def _actor(user: User, surface: str, ip: str | None) -> audit.Actor:
     return audit.Actor(user_id=user.id, email=user.email, ip=ip, surface=surface)
 
@@ -249,7 +253,12 @@ def create(
         target_type="access_token",
         target_id=row.id,
         target_label=clean_name,
-        details={"name": clean_name, "scope": row.scope, "expires_days": days},
+        details={
+            "name": clean_name,
+            "scope": row.scope,
+            "expires": _iso(row.expires_at),
+            "expires_days": days,
+        },
     )
     return _info(row, max_days), secret
 
@@ -307,11 +316,7 @@ def revoke(
             target_type="access_token",
             target_id=row.id,
             target_label=row.name,
-            details={
-                "name": row.name,
-                "scope": row.scope,
-                "expires": row.expires_at.isoformat() if row.expires_at else None,
-            },
+            details={"name": row.name, "scope": row.scope, "expires": _iso(row.expires_at)},
         )
     return _info(row, instance.get(session).token_max_days)
 

@@ -200,7 +200,12 @@ def test_access_token_revoke(session: Session, user: User) -> None:
     access_tokens.revoke(session, user_id=user.id, token_id=info.id)
     events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()  # type: ignore[arg-type]
     assert [(e.action, e.surface) for e in events] == [("token.create", "web"), ("token.revoke", "cli")]
-    assert events[0].details == {"name": "ci", "scope": "write", "expires_days": 30}
+    assert events[0].details == {
+        "name": "ci",
+        "scope": "write",
+        "expires": info.expires_at.isoformat() if info.expires_at else "",
+        "expires_days": 30,
+    }
     assert events[1].details["name"] == "ci"
     assert events[1].details["scope"] == "write"
     assert events[1].details["expires"]
