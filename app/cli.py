@@ -21,8 +21,8 @@ from app.core.inputs import MAX_JSON_DEPTH
 from app.models import Task, User
 from app.models.project import PROJECT_COLORS
 from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STATUS_FILTERS
+from app.services import access_tokens, clock
 from app.services import auth as auth_service
-from app.services import clock
 from app.services import projects as project_service
 from app.services import reminders as reminder_service
 from app.services import tasks as task_service
@@ -296,6 +296,74 @@ def cmd_rotate_key(args: argparse.Namespace) -> None:
     print(report.message)
 
 
+def cmd_token_create(args: argparse.Namespace) -> None:
+    """Prints the new token alone on one line (``TOKEN=$(python -m app.cli token create ...)``)."""
+    with session_scope() as session:
+        user = _user(session, args.user)
+        _info, secret = access_tokens.create(
+            session,
+            user_id=user.id,
+            name=args.name,
+            scope=args.scope,
+            expires_days=args.expires_days,
+            surface="cli",
+        )
+    print(secret)
+
+
+def cmd_token_list(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        user = _user(session, args.user)
+        rows = [t.to_json() for t in access_tokens.list_tokens(session, user_id=user.id)]
+    if args.json:
+        _print_json(rows)
+        return
+    if not rows:
+        print("No access tokens.")
+    for row in rows:
+        expires = (row["expires_at"] or "never")[:10]
+        used = (row["last_used_at"] or "never")[:16].replace("T", " ")
+        print(
+            f"{row['id']}  {row['name']} ({row['scope']}, {row['prefix']}...) {row['status']}, "
+            f"expires {expires}, last used {used}"
+        )
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        user = _user(session, args.user)
+        if args.id:
+            info = access_tokens.revoke(session, user_id=user.id, token_id=args.id, surface="cli")
+        else:
+            info = access_tokens.revoke_by_name(session, user_id=user.id, name=args.name, surface="cli")
+    print(f"Revoked {info.name} ({info.prefix}...).")
+
+
+def _add_token_commands(sub: Any) -> None:
+    """``token create|list|revoke``: personal access tokens for scripts and MCP clients (issue 18)."""
+    token = sub.add_parser("token", help="manage a user's personal access tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    tcreate = token.add_parser("create", help="make an access token and print it (only this once)")
+    tcreate.add_argument("--user", required=True, help="the user's email")
+    tcreate.add_argument("--name", required=True, help="what it is for, e.g. 'laptop MCP client'")
+    tcreate.add_argument("--scope", choices=access_tokens.SCOPES, default="write")
+    tcreate.add_argument(
+        "--expires-days", type=int, help="days until it stops working (default: never, if the server allows)"
+    )
+    tcreate.set_defaults(func=cmd_token_create)
+    tlist = token.add_parser("list", help="list a user's access tokens (never the tokens themselves)")
+    tlist.add_argument("--user", required=True, help="the user's email")
+    tlist.add_argument("--json", action="store_true")
+    tlist.set_defaults(func=cmd_token_list)
+    trevoke = token.add_parser("revoke", help="revoke one of a user's access tokens")
+    trevoke.add_argument("--user", required=True, help="the user's email")
+    which = trevoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", help="the token's id (from token list)")
+    which.add_argument("--name", help="the token's name")
+    trevoke.set_defaults(func=cmd_token_revoke)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Ticked from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -416,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--json", action="store_true", help="print the report as JSON")
     rotate.set_defaults(func=cmd_rotate_key)
     _add_audit_commands(sub)
+    _add_token_commands(sub)
     return parser
 
 

@@ -12,8 +12,11 @@ stdio, for one user (nothing but protocol on stdout)::
 
     python -m app.cli mcp --user you@example.com
 
-Streamable HTTP, inside a FastAPI app; each request needs ``Authorization: Bearer <jwt>``
-(a Ticked session token, checked with ``auth.user_for_token``) and acts as its user::
+Streamable HTTP, inside a FastAPI app; each request needs ``Authorization: Bearer <token>``
+(a personal access token ``tk_...`` or a sign-in JWT, checked as the REST API checks them:
+``access_tokens.resolve`` or ``auth.user_for_token``) and acts as its user. A ``read`` access
+token lists and calls only the tools that read (:func:`is_read_tool`); any other call is an
+``isError`` result saying the token is read-only, and nothing is journaled::
 
     from fastapi import FastAPI
     from app.mcp_server import build_http_app, mcp_lifespan
@@ -53,6 +56,8 @@ from starlette.types import Receive, Scope, Send
 from app.agent import registry
 from app.agent.types import ToolError
 from app.core.db import session_scope
+from app.models import OperationType
+from app.services import access_tokens
 from app.services import auth as auth_service
 from app.services.errors import ServiceError
 
@@ -140,6 +145,8 @@ _ANNOTATIONS: dict[str, types.ToolAnnotations] = {
 
 USER_SCOPE_KEY = "ticked.user_id"
 """ASGI scope key under which the HTTP auth layer passes the token's user id to the tool handlers."""
+READ_ONLY_SCOPE_KEY = "ticked.read_only"
+"""ASGI scope key: True when the request came with a ``read`` access token (only read tools then)."""
 
 INTERNAL_ERROR_MESSAGE = "Something went wrong on the server; the change was not made."
 
@@ -166,17 +173,28 @@ def _input_schema(name: str) -> Mapping[str, Any] | None:
     return registry.get_tool(name).json_schema() if name in MCP_TOOLS else None
 
 
+def is_read_tool(name: str) -> bool:
+    """Whether a tool only reads (its registry operation is a search): what a read token may call."""
+    return name in MCP_TOOLS and registry.get_tool(name).operation_type == OperationType.search
+
+
 def _error_result(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
 
 
-def call_tool(name: str, arguments: Any, *, user_id: uuid.UUID) -> types.CallToolResult:
+def call_tool(
+    name: str, arguments: Any, *, user_id: uuid.UUID, read_only: bool = False
+) -> types.CallToolResult:
     """Run one MCP tool call for ``user_id`` through the registry (blocking: database work).
 
-    Refusals come back as an ``isError`` result carrying the registry's message.
+    Refusals come back as an ``isError`` result carrying the registry's message. With
+    ``read_only`` (a ``read`` access token) a tool that is not a read is refused before anything
+    is journaled.
     """
     if name not in MCP_TOOLS:
         return _error_result(f"Unknown tool '{name}'.")
+    if read_only and not is_read_tool(name):
+        return _error_result(access_tokens.READ_ONLY)
     try:
         result = registry.execute(
             name, arguments if arguments is not None else {}, user_id=user_id, source=SOURCE
@@ -189,6 +207,12 @@ def call_tool(name: str, arguments: Any, *, user_id: uuid.UUID) -> types.CallToo
         return _error_result(INTERNAL_ERROR_MESSAGE)
     text = json.dumps(result, ensure_ascii=False, default=str)
     return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=json.loads(text))
+
+
+def _read_only(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """Whether the HTTP request came with a ``read`` access token (stdio: never)."""
+    scope = getattr(ctx.request, "scope", None)
+    return bool(scope is not None and scope.get(READ_ONLY_SCOPE_KEY))
 
 
 def _request_user(ctx: ServerRequestContext[Any, Any], fixed_user_id: uuid.UUID | None) -> uuid.UUID | None:
@@ -211,7 +235,10 @@ def build_server(user_id: uuid.UUID | None = None) -> Server[Any]:
     async def on_list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=mcp_tools())
+        tools = mcp_tools()
+        if _read_only(ctx):
+            tools = [tool for tool in tools if is_read_tool(tool.name)]
+        return types.ListToolsResult(tools=tools)
 
     async def on_call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -220,7 +247,9 @@ def build_server(user_id: uuid.UUID | None = None) -> Server[Any]:
         if acting is None:
             return _error_result("Not signed in.")
         return await anyio.to_thread.run_sync(
-            functools.partial(call_tool, params.name, params.arguments, user_id=acting)
+            functools.partial(
+                call_tool, params.name, params.arguments, user_id=acting, read_only=_read_only(ctx)
+            )
         )
 
     return Server(
@@ -312,9 +341,13 @@ def _bearer_token(scope: Scope) -> str | None:
     return None
 
 
-def _user_id_for_token(token: str) -> uuid.UUID:
+def _user_for_token(token: str) -> tuple[uuid.UUID, bool]:
+    """The bearer's user id, and whether the token is a read-only access token."""
     with session_scope() as session:
-        return auth_service.user_for_token(session, token=token).id
+        if access_tokens.looks_like_token(token):
+            grant = access_tokens.resolve(session, secret=token)
+            return grant.user.id, grant.read_only
+        return auth_service.user_for_token(session, token=token).id, False
 
 
 class _McpHttpApp:
@@ -337,7 +370,7 @@ class _McpHttpApp:
             await _json_error(send, 401, "unauthorized", message, challenge)
             return
         try:
-            user_id = await anyio.to_thread.run_sync(_user_id_for_token, token)
+            user_id, read_only = await anyio.to_thread.run_sync(_user_for_token, token)
         except ServiceError as exc:
             await _json_error(send, 401, "unauthorized", exc.message, challenge)
             return
@@ -350,7 +383,8 @@ class _McpHttpApp:
             message = "The MCP server is not running (the host app must enter mcp_lifespan())."
             await _json_error(send, 503, "unavailable", message)
             return
-        await manager.handle_request({**scope, USER_SCOPE_KEY: str(user_id)}, receive, send)
+        request_scope = {**scope, USER_SCOPE_KEY: str(user_id), READ_ONLY_SCOPE_KEY: read_only}
+        await manager.handle_request(request_scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         async with AsyncExitStack() as stack:
@@ -374,7 +408,7 @@ def build_http_app() -> _McpHttpApp:
     """The streamable-HTTP MCP endpoint as an ASGI app, to mount at ``/mcp`` (see the module doc).
 
     Every request is a POST (any other method: 405 ``method_not_allowed``) with
-    ``Authorization: Bearer <jwt>`` valid for ``auth.user_for_token``; otherwise 401
+    ``Authorization: Bearer <token>``, an access token or a sign-in JWT; otherwise 401
     ``{"error": {"code": "unauthorized", "message": ...}}``. Tool calls act as
     the token's user. Requests are served by the manager :func:`mcp_lifespan` runs (503 until
     then). Served on its own (``uvicorn --factory app.mcp_server:build_http_app``) it runs

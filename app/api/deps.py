@@ -8,24 +8,43 @@ already sent for a change that was then lost. An error rolls it back.
 Endpoints that hand the request to the orchestration (a chat turn, a widget action), which opens
 transactions of its own and may run for seconds, take ``UserId`` instead: the user is looked up
 in a short transaction of its own, so no connection is held while the turn runs.
+
+The bearer credential is a sign-in JWT (``POST /api/auth/token``, the browser's session) or a
+personal access token (``tk_...``, :mod:`app.services.access_tokens`); both come through
+:func:`authenticate`, the one place that also enforces a token's scope:
+
+- a ``read`` token is refused (403) on every request that is not GET, HEAD or OPTIONS, here and not
+  route by route, so a route added later is covered too (the API has no POST that only reads);
+- the admin API needs the ``admin`` scope: admin routes depend on ``require_scope(TokenScope.admin)``
+  (or ``AdminCaller``), which answers anyone who is not an active admin with the admin console's
+  404 and an admin's ``read``/``write`` token with 403. A sign-in JWT counts as every scope (a
+  person in the browser can do whatever their account can).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.core.db import session_scope
-from app.models import User
+from app.models import TokenScope, User
+from app.services import access_tokens, admin_guard
 from app.services import auth as auth_service
-from app.services.errors import AuthError
+from app.services.errors import AuthError, ForbiddenError
 
-bearer = HTTPBearer(auto_error=False, description="A token from POST /api/auth/token")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A personal access token (tk_..., made in Settings or with `python -m app.cli token "
+    "create`) or a sign-in token from POST /api/auth/token",
+)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""What a ``read`` access token may send: the API changes nothing on these."""
 
 
 def bearer_token(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
@@ -44,16 +63,71 @@ Token = Annotated[str, Depends(bearer_token)]
 SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 
 
-def current_user(session: SessionDep, token: Token) -> User:
-    """The token's user; expired, revoked, tampered or malformed tokens are refused (401)."""
-    return auth_service.user_for_token(session, token=token)
+@dataclass(frozen=True)
+class Caller:
+    """Who sent the request and with what: a sign-in session (``grant`` None: every scope) or an
+    access token's grant."""
+
+    user: User
+    grant: access_tokens.Grant | None = None
+
+    def has_scope(self, scope: TokenScope) -> bool:
+        if self.grant is None:
+            return True
+        order = (TokenScope.read, TokenScope.write, TokenScope.admin)
+        return order.index(self.grant.scope) >= order.index(scope)
 
 
-def current_user_id(token: Token) -> uuid.UUID:
-    """The token's user id, looked up in a transaction of its own (see the module docstring)."""
+def authenticate(session: Session, token: str, method: str) -> Caller:
+    """The bearer's user, and the one scope check: a read-only token changes nothing.
+
+    Expired, revoked, tampered or malformed credentials are refused (401); a ``read`` token on a
+    method other than GET/HEAD/OPTIONS is refused (403) before the endpoint runs.
+    """
+    if access_tokens.looks_like_token(token):
+        grant = access_tokens.resolve(session, secret=token)
+        access_tokens.check_read_only(grant, writes=method.upper() not in READ_METHODS)
+        return Caller(grant.user, grant)
+    return Caller(auth_service.user_for_token(session, token=token))
+
+
+def current_caller(request: Request, session: SessionDep, token: Token) -> Caller:
+    return authenticate(session, token, request.method)
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def current_user(caller: CurrentCaller) -> User:
+    """The bearer's user; expired, revoked, tampered or malformed tokens are refused (401)."""
+    return caller.user
+
+
+def current_user_id(request: Request, token: Token) -> uuid.UUID:
+    """The bearer's user id, looked up in a transaction of its own (see the module docstring)."""
     with session_scope() as session:
-        return auth_service.user_for_token(session, token=token).id
+        return authenticate(session, token, request.method).user.id
+
+
+def require_scope(scope: TokenScope) -> Callable[..., Caller]:
+    """A dependency: the caller, when their credential reaches ``scope``.
+
+    ``admin``: anyone but an active admin gets the admin console's 404 (``admin_guard``), whatever
+    the token; an admin's ``read`` or ``write`` token gets 403. Other scopes: 403 when the token's
+    scope is lower. Use it on a route (``caller: Annotated[Caller, Depends(require_scope(...))]``)
+    or a router (``APIRouter(dependencies=[Depends(require_scope(TokenScope.admin))])``).
+    """
+
+    def check(caller: CurrentCaller, session: SessionDep) -> Caller:
+        if scope == TokenScope.admin:
+            admin_guard.require_admin(session, user_id=caller.user.id)
+        if not caller.has_scope(scope):
+            raise ForbiddenError(f"This access token can't do this: it needs the {scope.value} scope.")
+        return caller
+
+    return check
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 UserId = Annotated[uuid.UUID, Depends(current_user_id)]
+AdminCaller = Annotated[Caller, Depends(require_scope(TokenScope.admin))]

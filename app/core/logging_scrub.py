@@ -42,7 +42,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"(?<![\w-])(?:sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
-            r"|(?:AKIA|ASIA)[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}|[rsp]k_(?:live|test)_[A-Za-z0-9]{16,})"
+            r"|(?:AKIA|ASIA)[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}|[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}"
+            r"|tk_[A-Za-z0-9_-]{20,})"  # Ticked's own personal access tokens
         ),
         REDACTED,
     ),
@@ -51,7 +52,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 _TRIGGERS = (
     "bearer", "basic", "passw", "pwd", "passphrase", "secret", "token", "key", "authorization", "jwt",
-    "session", "sig", "code=", "eyj", "sk-", "gh", "akia", "asia", "xox", "k_live_", "k_test_",
+    "session", "sig", "code=", "eyj", "sk-", "gh", "akia", "asia", "xox", "k_live_", "k_test_", "tk_",
 )  # fmt: skip
 """A cheap first look (lower case): a text without any of these holds nothing the patterns replace."""
 

@@ -11,6 +11,7 @@ from app.components.alerts import error_callout
 from app.components.bell import bell_permission_offer
 from app.components.layout import app_layout, section
 from app.components.settings_data import calendar_section, import_section
+from app.components.tokens_section import tokens_section
 from app.states.auth import ZONE_SCRIPT
 from app.states.settings import REMINDER_OPTIONS, RETENTION_OPTIONS, SettingsState
 
@@ -562,6 +563,7 @@ def settings_page() -> rx.Component:
                     reminders_section(),
                     *calendar_sections(),
                     chat_history_section(),
+                    tokens_section(),
                     your_data_section(),
                     spacing="4",
                     width="100%",

@@ -35,6 +35,7 @@ from sqlmodel import Session
 import app.services
 from app.core.db import session_scope
 from app.models import Message, Thread
+from app.services import access_tokens as access_token_service
 from app.services import activity as activity_service
 from app.services import comments as comment_service
 from app.services import messages as message_service
@@ -160,6 +161,12 @@ FUZZED: dict[str, Fuzzed] = {
         lambda s, u, v: operation_service.last_undoable(s, user_id=u, thread_id=v),
         "nothing",
         typed=True,
+    ),
+    "access_tokens.get_token": Fuzzed(
+        "access_token", lambda s, u, v: access_token_service.get_token(s, user_id=u, token_id=v), "raises"
+    ),
+    "access_tokens.revoke": Fuzzed(
+        "access_token", lambda s, u, v: access_token_service.revoke(s, user_id=u, token_id=v), "raises"
     ),
     "retention.delete_threads": Fuzzed(
         "thread",

@@ -24,10 +24,10 @@ from app.core.security import hash_password
 from app.models import Action, Message, MessageStatus, TaskOperation, User, Widget
 from app.orchestration import runner
 from app.orchestration import widget_actions as widget_actions
+from app.services import access_tokens, notifications
 from app.services import auth as auth_service
 from app.services import comments as comment_service
 from app.services import messages as message_service
-from app.services import notifications
 from app.services import projects as project_service
 from app.services import tasks as task_service
 
@@ -65,12 +65,15 @@ class Holdings:
     """A comment on one of their tasks."""
     notification_ids: list[str] = field(default_factory=list)
     """A line in their bell about one of their tasks (issue 17)."""
+    access_token_ids: list[str] = field(default_factory=list)
+    """A personal access token of theirs (issue 18)."""
 
     def ids(self, kind: str) -> list[str]:
         return {
             "project": self.project_ids,
             "comment": self.comment_ids,
             "notification": self.notification_ids,
+            "access_token": self.access_token_ids,
             "task": self.task_ids,
             "thread": self.thread_ids,
             "message": self.message_ids,
@@ -167,6 +170,10 @@ def hold_data(label: str) -> Holdings:
             session, user_id=user_id, kind="reminder", title=f"{label}'s reminder", task_id=uuid.UUID(done_id)
         )
         held.notification_ids = [str(bell.id)]
+        token, _secret = access_tokens.create(
+            session, user_id=user_id, name=f"{label}'s script", scope="write", expires_days=30
+        )
+        held.access_token_ids = [str(token.id)]
     assert len(held.task_ids) >= 3
     assert len(held.widget_ids) >= 3
     assert held.operation_ids
@@ -214,9 +221,10 @@ class Change:
         return f"{self.table} {self.key}: changed {moved}"
 
 
-PRESENCE = {"users": {"last_active_at"}, "auth_tokens": {"last_seen_at"}}
-"""When a signed-in person or session was last seen (issue 18): written by any authenticated request,
-at most once a minute; presence, not data, so never a change a refused request "stored"."""
+PRESENCE = {"users": {"last_active_at"}, "auth_tokens": {"last_seen_at"}, "access_tokens": {"last_used_at"}}
+"""When a signed-in person, session or access token was last seen (issue 18): written by any
+authenticated request, at most once a minute; presence, not data, so never a change a refused
+request "stored"."""
 
 
 def _presence_only(table: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.api.actor import request_ip
-from app.api.deps import Token
+from app.api.deps import Token, authenticate
 from app.api.schemas import ERRORS, OkResponse, TokenRequest, TokenResponse
 from app.core.db import session_scope
 from app.core.security import decode_token
-from app.services import audit
+from app.services import access_tokens, audit
 from app.services import auth as auth_service
 from app.services.throttle import client_address, sign_in_throttle
 
@@ -30,8 +30,14 @@ def create_token(body: TokenRequest, request: Request) -> TokenResponse:
 
 @router.post("/logout", response_model=OkResponse, summary="Revoke this token")
 def logout(token: Token, request: Request) -> OkResponse:
-    actor = audit.Actor(ip=request_ip(request), surface="api")
+    """Revokes the sign-in token, or the access token, the request came with."""
+    ip = request_ip(request)
     with session_scope() as session:
-        auth_service.user_for_token(session, token=token)
-        auth_service.revoke_token(session, token=token, actor=actor)
+        caller = authenticate(session, token, request.method)
+        if caller.grant is None:
+            auth_service.revoke_token(session, token=token, actor=audit.Actor(ip=ip, surface="api"))
+        else:
+            access_tokens.revoke(
+                session, user_id=caller.user.id, token_id=caller.grant.token_id, surface="api", ip=ip
+            )
     return OkResponse()
