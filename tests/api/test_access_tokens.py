@@ -114,6 +114,11 @@ def test_access_token_logout_revokes_it(api: TestClient, alice: ApiUser) -> None
 NO_BEARER: dict[tuple[str, str], str] = {
     ("POST", "/api/auth/token"): "signs in with an email and password; a bearer token plays no part",
     ("POST", "/api/links/{token}"): "a signed email link: the link in the path is the credential",
+    **{
+        (method, path): "changes nothing: answers the unmatched address's 404 (these paths take GET only)"
+        for method in ("POST", "PUT", "PATCH", "DELETE")
+        for path in ("/api/admin/audit", "/api/admin/audit.csv")
+    },
 }
 """Routes that change something without the bearer token (so no token scope applies to them)."""
 
