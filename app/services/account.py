@@ -470,6 +470,13 @@ def delete_account(session: Session, *, user_id: uuid.UUID, password: str, origi
     """
     user = _user(session, user_id)
     confirm_password(user, password, message="That password is not right. Your account was not deleted.")
+    erase(session, user=user, origin=origin)
+
+
+def erase(session: Session, *, user: User, origin: Origin = PAGE) -> None:
+    """Remove ``user`` and what it owns, as :func:`delete_account` does once the password is right
+    (also an admin deleting someone, :mod:`app.services.admin`, after checking the admin's own)."""
+    user_id = user.id
     for fate in _fates(session, user_id):
         _hand_over(session, user, fate, origin)
     inbox = project_service.inbox(session, user_id=user_id)
