@@ -17,6 +17,10 @@ from app.components.layout import app_layout
 from app.components.not_found import not_found_view
 from app.states.admin import AdminState
 
+NARROW_ONLY = ["block", "block", "none"]
+WIDE_ONLY = ["none", "none", "table-cell"]
+"""Below 768 px the actions menu moves into the first column (the rest of the row scrolls)."""
+
 
 def _cell(text: rx.Var | str, **props) -> rx.Component:
     return rx.table.cell(rx.text(text, size="2"), **props)
@@ -66,10 +70,17 @@ def _actions(row: rx.Var) -> rx.Component:
 def _user_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.vstack(
-                rx.text(row["email"], size="2", weight="medium"),
-                rx.cond(row["name"] != "", rx.text(row["name"], size="1", color=rx.color("gray", 11))),
-                spacing="0",
+            rx.hstack(
+                rx.vstack(
+                    rx.text(row["email"], size="2", weight="medium"),
+                    rx.cond(row["name"] != "", rx.text(row["name"], size="1", color=rx.color("gray", 11))),
+                    spacing="0",
+                ),
+                # On a phone the table scrolls sideways: the menu sits by the email, always in reach.
+                rx.box(_actions(row), display=NARROW_ONLY),
+                justify="between",
+                align="center",
+                spacing="2",
             ),
         ),
         rx.table.cell(_badge(row["role"], row["admin"] != "", "indigo")),
@@ -78,7 +89,7 @@ def _user_row(row: rx.Var) -> rx.Component:
         _cell(row["tasks"], text_align="right"),
         _cell(row["threads"], text_align="right"),
         rx.table.cell(_badge(row["two_factor"], row["two_factor_on"] != "", "green")),
-        rx.table.cell(_actions(row)),
+        rx.table.cell(_actions(row), display=WIDE_ONLY),
         align="center",
     )
 
@@ -99,7 +110,7 @@ def users_table() -> rx.Component:
                     _head("Tasks", text_align="right"),
                     _head("Chats", text_align="right"),
                     _head("2FA"),
-                    rx.table.column_header_cell(rx.el.span("Actions", class_name="rt-sr-only")),
+                    rx.table.column_header_cell("Actions", display=WIDE_ONLY),
                 )
             ),
             rx.table.body(rx.foreach(AdminState.rows, _user_row)),
