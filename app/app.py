@@ -23,18 +23,22 @@ from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
 from app.mcp_server import mcp_lifespan
 from app.orchestration.reminders import run_scheduler
 from app.orchestration.runner import recover_at_start_up
+from app.pages.admin import admin_page
 from app.pages.admin_audit import admin_audit_page
 from app.pages.chat import chat_page
 from app.pages.login import login_page, signup_page
+from app.pages.reset import reset_page
 from app.pages.settings import settings_page
 from app.pages.tasks import tasks_page
 from app.services.audit_retention import prune_daily as prune_audit_daily
 from app.services.retention import purge_daily
+from app.states.admin import AdminState
 from app.states.admin_audit import AdminAuditState
 from app.states.auth import AuthState
 from app.states.chat import ChatState
 from app.states.live import LiveState, refreshes
 from app.states.live import listen as listen_live
+from app.states.reset import ResetState
 from app.states.settings import SettingsState
 from app.states.tasks import TasksState
 
@@ -165,11 +169,16 @@ app.add_page(
     settings_page,
     route=routes.SETTINGS,
     title="Settings · Ticked",
-    on_load=[AuthState.require_auth, SettingsState.on_load],
+    on_load=[AuthState.require_auth, SettingsState.on_load, LiveState.watch],
 )
 app.add_page(  # issue 18: admins only; anyone else sees the missing page (no sign-in redirect)
     admin_audit_page, route=routes.ADMIN_AUDIT, title=NOT_FOUND_TITLE, on_load=AdminAuditState.on_load
 )
+# The admin console (issue 18): anyone but an admin, signed out too, gets the missing page.
+app.add_page(
+    admin_page, route=routes.ADMIN, title=NOT_FOUND_TITLE, on_load=[AdminState.on_load, LiveState.watch]
+)
+app.add_page(reset_page, route=routes.RESET, title="Set a new password · Ticked", on_load=ResetState.on_load)
 
 
 app.register_lifespan_task(recover_at_start_up)
@@ -178,6 +187,7 @@ app.register_lifespan_task(purge_daily)  # chat retention: at start-up, then eve
 app.register_lifespan_task(prune_audit_daily)  # audit log retention: at start-up, then every 24 h
 app.register_lifespan_task(run_scheduler)  # reminders and digests: each sent once across instances
 refreshes(ChatState)
+refreshes(AuthState)  # a disabled person's open tabs go to sign-in (issue 18)
 refreshes(TasksState)
 app.register_lifespan_task(listen_live)  # rx.App given as `app`; teammates' changes refresh open pages
 

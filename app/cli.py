@@ -22,6 +22,7 @@ from app.models import Task, User
 from app.models.project import PROJECT_COLORS
 from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STATUS_FILTERS
 from app.services import access_tokens, clock
+from app.services import admin as admin_service
 from app.services import auth as auth_service
 from app.services import projects as project_service
 from app.services import reminders as reminder_service
@@ -55,7 +56,39 @@ def cmd_user_create(args: argparse.Namespace) -> None:
         user = auth_service.register(
             session, email=args.email, password=args.password, name=args.name, time_zone=args.tz
         )
-        _print_json({"id": str(user.id), "email": user.email, "name": user.name, "time_zone": user.time_zone})
+        if getattr(args, "admin", False) and not user.is_admin:
+            admin_service.system_set_admin(session, email=user.email, make_admin=True)
+        out = {"id": str(user.id), "email": user.email, "name": user.name, "time_zone": user.time_zone}
+        _print_json(out | {"is_admin": user.is_admin})
+
+
+def cmd_user_role(args: argparse.Namespace) -> None:
+    """``user promote|demote|disable|enable --email E`` (issue 18): the server's operator needs no admin."""
+    with session_scope() as session:
+        if args.user_command in ("promote", "demote"):
+            user = admin_service.system_set_admin(
+                session, email=args.email, make_admin=args.user_command == "promote"
+            )
+        else:
+            user = admin_service.system_set_active(
+                session, email=args.email, active=args.user_command == "enable"
+            )
+        _print_json(
+            {"id": str(user.id), "email": user.email, "is_admin": user.is_admin, "is_active": user.is_active}
+        )
+
+
+def _add_user_admin_commands(user: Any) -> None:
+    helps = {
+        "promote": "make a user an admin",
+        "demote": "make an admin a normal user (never the last admin)",
+        "disable": "disable a user: every session and access token ends (never the last admin)",
+        "enable": "enable a disabled user",
+    }
+    for name, text in helps.items():
+        command = user.add_parser(name, help=text)
+        command.add_argument("--email", required=True)
+        command.set_defaults(func=cmd_user_role)
 
 
 def cmd_tasks_add(args: argparse.Namespace) -> None:
@@ -378,7 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", required=True)
     create.add_argument("--name")
     create.add_argument("--tz", help="the person's IANA time zone, e.g. Europe/Paris (default UTC)")
+    create.add_argument("--admin", action="store_true", help="make the new user an admin")
     create.set_defaults(func=cmd_user_create)
+    _add_user_admin_commands(user)
 
     tasks = sub.add_parser("tasks", help="manage a user's tasks").add_subparsers(
         dest="tasks_command", required=True

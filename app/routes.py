@@ -8,6 +8,8 @@ TASKS = "/tasks"
 SETTINGS = "/settings"
 LOGIN = "/login"
 SIGNUP = "/signup"
+RESET = "/reset"
+"""Set a new password from an admin's reset link (issue 18): public, the link is the credential."""
 PUBLIC = (LOGIN, SIGNUP)
 ADMIN = "/admin"
 ADMIN_SETTINGS = "/admin/settings"

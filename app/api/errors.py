@@ -45,6 +45,8 @@ CODES = {
 }
 
 RETRY_AFTER_SECONDS = 5
+NOTHING_HERE = "There is nothing at this address (the API is described at /api/docs)."
+"""The 404 of an address no route answers; the admin routes answer anyone but an admin with it too."""
 
 STATUSES: dict[type[ServiceError], int] = {
     ServiceError: 400,
@@ -110,9 +112,7 @@ class Unmatched:
             message = f"{scope['method']} is not allowed here; this address takes {allow}."
             response = error_response(405, message, headers={"Allow": allow})
         else:
-            response = error_response(
-                404, "There is nothing at this address (the API is described at /api/docs)."
-            )
+            response = error_response(404, NOTHING_HERE)
         await response(scope, receive, send)
 
 

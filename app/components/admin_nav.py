@@ -1,5 +1,5 @@
-"""STUB (audit-log helper, issue 18): the admin console's tabs. Another helper owns this module;
-their version replaces this one at merge. ``admin_tabs(current)`` marks the current tab."""
+"""The admin console's tabs (issue 18): Users, Settings, Audit log, as plain links so each tab is
+its own address (bookmarkable, back button works) and every admin page shows the same row."""
 
 from __future__ import annotations
 
@@ -10,22 +10,32 @@ from app import routes
 TABS = (("Users", routes.ADMIN), ("Settings", routes.ADMIN_SETTINGS), ("Audit log", routes.ADMIN_AUDIT))
 
 
-def admin_tabs(current: str) -> rx.Component:
+def _tab(label: str, href: str, current: bool) -> rx.Component:
+    return rx.link(
+        label,
+        href=href,
+        underline="none",
+        size="2",
+        weight="medium",
+        padding_x="0.8em",
+        padding_y="0.45em",
+        color=rx.color("accent", 11) if current else rx.color("gray", 11),
+        border_bottom=f"2px solid {rx.color('accent', 9)}" if current else "2px solid transparent",
+        _hover={"color": rx.color("gray", 12)},
+        aria_current="page" if current else None,
+    )
+
+
+def admin_tabs(current_route: str) -> rx.Component:
+    """The tab row; ``current_route`` (one of ``routes.ADMIN_PAGES``) is marked as the current page."""
     return rx.el.nav(
         rx.hstack(
-            *[
-                rx.link(
-                    label,
-                    href=href,
-                    aria_current="page" if href == current else None,
-                    weight="bold" if href == current else "regular",
-                    underline="always" if href == current else "hover",
-                    size="3",
-                )
-                for label, href in TABS
-            ],
-            spacing="5",
-            wrap="wrap",
+            *(_tab(label, href, href == current_route) for label, href in TABS),
+            spacing="1",
+            border_bottom=f"1px solid {rx.color('gray', 5)}",
+            width="100%",
+            overflow_x="auto",
         ),
         aria_label="Admin",
+        width="100%",
     )

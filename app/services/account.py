@@ -513,7 +513,14 @@ def delete_account(
             "projects_deleted": sum(1 for f in fates if f.heir is None),
         },
     )
-    for fate in fates:
+    erase(session, user=user, origin=origin)
+
+
+def erase(session: Session, *, user: User, origin: Origin = PAGE) -> None:
+    """Remove ``user`` and what it owns, as :func:`delete_account` does once the password is right
+    (also an admin deleting someone, :mod:`app.services.admin`, after checking the admin's own)."""
+    user_id = user.id
+    for fate in _fates(session, user_id):
         _hand_over(session, user, fate, origin)
     inbox = project_service.inbox(session, user_id=user_id)
     owner = sa.select(col(Project.owner_id)).where(col(Project.id) == col(Task.project_id)).scalar_subquery()

@@ -178,6 +178,32 @@ def reminder_email(
     )
 
 
+def reset_email(*, sender: str, to: str, url: str) -> Message:
+    """A password-reset link an admin sent (issue 18): single use, valid for one hour."""
+    text = "\n".join(
+        [
+            "An admin of your Ticked sent you a link to set a new password.",
+            "",
+            f"Set a new password: {url}",
+            "",
+            "The link works once and expires in one hour. If you did not ask for it, ignore this email.",
+        ]
+    )
+    inner = (
+        '<h1 style="font-size: 20px">Set a new password</h1>'
+        "<p>An admin of your Ticked sent you a link to set a new password.</p>"
+        f'<p><a href="{html.escape(url, quote=True)}">Set a new password</a></p>'
+        '<p style="color: #60646c; font-size: 13px">The link works once and expires in one hour. '
+        "If you did not ask for it, ignore this email.</p>"
+    )
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Set a new password</title></head>'
+        '<body style="font-family: system-ui, sans-serif; color: #1c2024; line-height: 1.5">'
+        f"{inner}</body></html>"
+    )
+    return _message(sender=sender, to=to, subject="Set a new password for Ticked", text=text, html_body=page)
+
+
 @dataclass(frozen=True)
 class DigestLine:
     """One task in a digest."""

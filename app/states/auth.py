@@ -133,6 +133,13 @@ class AuthState(rx.State):
         self.signed_in = True
         return None
 
+    async def live_refresh(self):
+        """A live signal for this person (``app.states.live``: disabled, demoted, signed out
+        everywhere): check the session again; a tab whose session has ended is sent to sign-in."""
+        if self.signed_in and await self.acting_user_id() is None:
+            return AuthState.require_auth  # run by the tab, on its page: sign-in, then back here
+        return None
+
     @rx.event
     async def redirect_if_signed_in(self):
         """``on_load`` of sign-in and sign-up: a signed-in person goes straight to the app."""

@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import reflex as rx
+from reflex.event import Event
+from reflex.state import StateUpdate
 
 from app.services import live
 from app.states.auth import current_user_id
@@ -80,12 +82,16 @@ def tabs_of(users: Iterable[str], connected: set[str]) -> list[str]:
 
 
 async def refresh_tab(app: Any, token: str) -> None:
-    """Call ``live_refresh`` on each registered page state of one tab."""
+    """Call ``live_refresh`` on each registered page state of one tab; events one returns (as an
+    event handler would) are sent to the tab to run (a session that ended goes to sign-in)."""
     for cls in REFRESHED:
         try:
             async with app.modify_state(rx.BaseStateToken(ident=token, cls=cls)) as root:
                 state = await root.get_state(cls)
-                await state.live_refresh()
+                events = await state.live_refresh()
+            if events:
+                update = StateUpdate(events=Event.from_event_type(events))
+                await app.event_namespace.emit_update(update=update, token=token)
         except Exception:  # one tab's failure must not stop the others' refresh
             logger.warning("live refresh of a tab failed", exc_info=True)
 

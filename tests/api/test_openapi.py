@@ -41,6 +41,9 @@ EXPECTED = {
     "/api/me/settings": {"get", "patch"},
     "/api/me/notifications": {"get"},
     "/api/me/notifications/read": {"post"},
+    "/api/admin/users": {"get"},
+    "/api/admin/users/{user_id}": {"patch", "delete"},
+    "/api/admin/users/{user_id}/reset-link": {"post"},
 }
 PUBLIC = {("/api/auth/token", "post"), ("/api/health/live", "get"), ("/api/health/ready", "get")}
 

@@ -84,7 +84,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
 
 def test_schemathesis_covers_every_operation() -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 47
+    assert len(operations) == 51
 
 
 @schema.parametrize()

@@ -76,6 +76,12 @@ PATH_ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/threads/{thread_id}/retry"): Route("thread", lambda a, b: {}),
     # Anyone's user id but one's own is refused alike (403), whether the account exists or not.
     ("POST", "/api/{user_id}/chat"): Route("user", lambda a, b: {"message": "delete all my tasks"}, 403),
+    # The admin routes (issue 18): a non-admin gets the unmatched address's 404 for every id.
+    ("PATCH", "/api/admin/users/{user_id}"): Route(
+        "user", lambda a, b: {"is_active": False, "is_admin": True}
+    ),
+    ("DELETE", "/api/admin/users/{user_id}"): Route("user", lambda a, b: {"password": "correct-horse-42"}),
+    ("POST", "/api/admin/users/{user_id}/reset-link"): Route("user"),
 }
 
 

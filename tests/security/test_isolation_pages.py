@@ -159,6 +159,26 @@ BELL = {
 }
 """The bell (issue 17): a click on someone else's notification marks nothing and opens nothing."""
 TALK_STATE = f"{ROOT_STATE}.app___states___projects____task_talk_state"
+ADMIN_STATE = f"{ROOT_STATE}.app___states___admin____admin_state"
+ADMIN = {
+    "set_active": PageCase(
+        ADMIN_STATE, "/admin", "user", lambda v: [("set_active", {"user_id": v, "active": False})]
+    ),
+    "set_admin": PageCase(
+        ADMIN_STATE, "/admin", "user", lambda v: [("set_admin", {"user_id": v, "make_admin": True})]
+    ),
+    "reset_two_factor": PageCase(
+        ADMIN_STATE, "/admin", "user", lambda v: [("reset_two_factor", {"user_id": v})]
+    ),
+    "reset_link": PageCase(ADMIN_STATE, "/admin", "user", lambda v: [("reset_link", {"user_id": v})]),
+    "ask_delete+delete": PageCase(
+        ADMIN_STATE,
+        "/admin",
+        "user",
+        lambda v: [("ask_delete", {"user_id": v}), ("delete", {"form": {"password": PASSWORD}})],
+    ),
+}
+"""The admin console (issue 18): Bob is no admin, so each is the missing page, whoever it names."""
 
 
 def team_cases(bob: Holdings, mine: str) -> dict[str, PageCase]:
@@ -222,6 +242,11 @@ HANDLERS = {
     ("TaskTalkState", "ask_delete"),
     ("TaskTalkState", "delete_comment"),
     ("NotificationsState", "open_item"),
+    ("AdminState", "set_active"),
+    ("AdminState", "set_admin"),
+    ("AdminState", "reset_two_factor"),
+    ("AdminState", "reset_link"),
+    ("AdminState", "ask_delete"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
 FENCES = {
@@ -231,6 +256,7 @@ FENCES = {
     PROJECTS_STATE: (PROJECTS_STATE, "set_share_email", "share_email"),
     TALK_STATE: (TALK_STATE, "set_draft", "draft"),
     NOTIFICATIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
+    ADMIN_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
 }
 """A state's fence: (state, setter, var) of a cheap event whose echo proves the events before it ran
 (one tab's events run in order, whichever state they are for)."""
@@ -332,7 +358,7 @@ def test_isolation_pages_over_websocket(web_app: Server) -> None:
                 await tab.connect("/login")
                 token = await tab.sign_in(bob.email, PASSWORD)
                 assert token, tab.var(AUTH_STATE, "auth_error")
-                for group, cases in (("/", {**CHAT, **BELL}), ("/tasks", tasks_cases)):
+                for group, cases in (("/", {**CHAT, **BELL}), ("/tasks", tasks_cases), ("/admin", ADMIN)):
                     await tab.open_page(group, token)
                     for name, case in cases.items():
                         await _fuzz(tab, web_app, name, case, (alice, bob), engine)

@@ -37,6 +37,7 @@ from app.core.db import session_scope
 from app.models import Message, Thread
 from app.services import access_tokens as access_token_service
 from app.services import activity as activity_service
+from app.services import admin as admin_service
 from app.services import comments as comment_service
 from app.services import messages as message_service
 from app.services import operations as operation_service
@@ -51,6 +52,7 @@ from tests.security.team import MODES, Team, build_team
 from tests.security.world import (
     COUNTS,
     GARBAGE,
+    PASSWORD,
     Holdings,
     IdCase,
     assert_untouched,
@@ -173,6 +175,30 @@ FUZZED: dict[str, Fuzzed] = {
         lambda s, u, v: retention_service.delete_threads(s, user_id=u, thread_ids=[v]),
         "nothing",
         typed=True,
+    ),
+    # The admin console (issue 18): Bob is no admin (Alice, the first account, is), so every call
+    # of his is a missing thing, whoever it names; nothing changes.
+    "admin.list_users": Fuzzed(
+        "user", lambda s, u, v: admin_service.list_users(s, admin_id=u, query=v), "raises"
+    ),
+    "admin.set_active": Fuzzed(
+        "user", lambda s, u, v: admin_service.set_active(s, admin_id=u, user_id=v, active=False), "raises"
+    ),
+    "admin.set_admin": Fuzzed(
+        "user", lambda s, u, v: admin_service.set_admin(s, admin_id=u, user_id=v, make_admin=False), "raises"
+    ),
+    "admin.delete_user": Fuzzed(
+        "user",
+        lambda s, u, v: admin_service.delete_user(s, admin_id=u, user_id=v, password=PASSWORD),
+        "raises",
+    ),
+    "admin.reset_link": Fuzzed(
+        "user",
+        lambda s, u, v: admin_service.reset_link(s, admin_id=u, user_id=v, base_url="http://x"),
+        "raises",
+    ),
+    "admin.reset_two_factor": Fuzzed(
+        "user", lambda s, u, v: admin_service.reset_two_factor(s, admin_id=u, user_id=v), "raises"
     ),
 }
 
