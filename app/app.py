@@ -24,7 +24,7 @@ from app.mcp_server import mcp_lifespan
 from app.orchestration.reminders import run_scheduler
 from app.orchestration.runner import recover_at_start_up
 from app.pages.chat import chat_page
-from app.pages.login import login_page, signup_page
+from app.pages.login import login_page, signup_page, sso_page
 from app.pages.settings import settings_page
 from app.pages.tasks import tasks_page
 from app.services.retention import purge_daily
@@ -33,6 +33,7 @@ from app.states.chat import ChatState
 from app.states.live import LiveState, refreshes
 from app.states.live import listen as listen_live
 from app.states.settings import SettingsState
+from app.states.sso import SsoState
 from app.states.tasks import TasksState
 
 
@@ -140,8 +141,12 @@ app = TickedApp(
 # The websocket takes the app's own pages and CORS_ALLOWED_ORIGINS only (see app/api/cors.py).
 restrict_socket_origins(app.sio, get_settings().cors_origins, own_origins)
 app.add_page(
-    login_page, route=routes.LOGIN, title="Sign in · Ticked", on_load=AuthState.redirect_if_signed_in
+    login_page,
+    route=routes.LOGIN,
+    title="Sign in · Ticked",
+    on_load=[AuthState.redirect_if_signed_in, SsoState.load_login],
 )
+app.add_page(sso_page, route=routes.SSO, title="Signing in · Ticked", on_load=SsoState.redeem)
 app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · Ticked", on_load=AuthState.redirect_if_signed_in
 )

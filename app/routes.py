@@ -8,7 +8,9 @@ TASKS = "/tasks"
 SETTINGS = "/settings"
 LOGIN = "/login"
 SIGNUP = "/signup"
-PUBLIC = (LOGIN, SIGNUP)
+SSO = "/sso"
+"""Where single sign-on lands: redeems the one-time code from /api/auth/oidc/callback (issue 18)."""
+PUBLIC = (LOGIN, SIGNUP, SSO)
 ADMIN = "/admin"
 ADMIN_SETTINGS = "/admin/settings"
 ADMIN_AUDIT = "/admin/audit"
