@@ -76,24 +76,32 @@ def test_start_asks_for_code_with_pkce_state_and_nonce(provider: MockProvider):
     assert query["response_type"] == "code"
     assert query["client_id"] == "ticked-test"
     assert query["redirect_uri"] == "http://testserver/api/auth/oidc/callback"
-    assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
-    assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32
+    assert query["code_challenge_method"] == "S256"
+    assert len(query["code_challenge"]) == 43
+    assert len(query["state"]) >= 32
+    assert len(query["nonce"]) >= 32
     assert set(query["scope"].split()) == {"openid", "email", "profile"}
     assert begun.cookie_name == oidc.cookie_name(query["state"])
     # The cookie is sealed: neither the verifier nor the nonce can be read from it.
-    assert begun.cookie_value.startswith("enc1:") and query["nonce"] not in begun.cookie_value
+    assert begun.cookie_value.startswith("enc1:")
+    assert query["nonce"] not in begun.cookie_value
 
 
 def test_a_new_person_gets_an_account_and_an_identity(session: Session, provider: MockProvider):
     sub = unique("new")
     provider.set_user(sub, email=f"{sub}@example.com", email_verified=True, name="Nia New")
     outcome = sign_in(session, provider, sub)
-    assert outcome.created and not outcome.linked and outcome.next_path == "/tasks"
+    assert outcome.created
+    assert not outcome.linked
+    assert outcome.next_path == "/tasks"
     user = session.get(User, outcome.user_id)
-    assert user is not None and user.email == f"{sub}@example.com" and user.name == "Nia New"
+    assert user is not None
+    assert user.email == f"{sub}@example.com"
+    assert user.name == "Nia New"
     assert user.is_admin  # the instance's first account, like a password sign-up
     identity = session.exec(select(UserIdentity).where(UserIdentity.subject == sub)).one()
-    assert identity.user_id == user.id and identity.issuer == provider.url
+    assert identity.user_id == user.id
+    assert identity.issuer == provider.url
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.sign_in")).one()
     assert (event.surface, event.outcome, event.ip, event.actor_id) == ("sso", "ok", "203.0.113.9", user.id)
     assert event.details["created"] is True
@@ -108,11 +116,15 @@ def test_a_verified_email_links_the_existing_account_then_the_identity_is_enough
     existing = auth.register(session, email=f"{sub}@example.com", password=PASSWORD)
     provider.set_user(sub, email=f"{sub}@example.com", email_verified=True)
     first = sign_in(session, provider, sub)
-    assert first.user_id == existing.id and first.linked and not first.created
+    assert first.user_id == existing.id
+    assert first.linked
+    assert not first.created
     # The provider now says another email: the (issuer, subject) identity still finds the account.
     provider.set_user(sub, email=f"{sub}-renamed@example.com", email_verified=False)
     second = sign_in(session, provider, sub)
-    assert second.user_id == existing.id and not second.linked and not second.created
+    assert second.user_id == existing.id
+    assert not second.linked
+    assert not second.created
     assert len(session.exec(select(UserIdentity).where(UserIdentity.user_id == existing.id)).all()) == 1
     assert len(session.exec(select(User)).all()) == 1
 
@@ -140,9 +152,11 @@ def test_a_bad_state_is_refused(session: Session, provider: MockProvider):
         callback.__class__(state=callback.state, code=callback.code, error=None, cookie=other.cookie_value),
         callback.__class__(state=callback.state, code=callback.code, error=None, cookie=None),
         callback.__class__(
-            state=callback.state, code=callback.code, error=None, cookie='{"s": "%s"}' % callback.state
+            state=callback.state, code=callback.code, error=None, cookie=f'{{"s": "{callback.state}"}}'
         ),
-        callback.__class__(state="x" + (callback.state or ""), code=callback.code, error=None, cookie=callback.cookie),
+        callback.__class__(
+            state="x" + (callback.state or ""), code=callback.code, error=None, cookie=callback.cookie
+        ),
     ):
         assert refused(session, config, wrong) == "bad_state"
     # The right one works once; the same state again is refused (single use).
@@ -190,7 +204,8 @@ def test_the_crafting_provider_accepts_our_pkce_and_secret(session: Session, cra
     config = config_for(crafted.url)
     begun = oidc.start(config)
     outcome = oidc.complete(session, config=config, callback=callback_from(follow(begun.url), begun))
-    assert outcome.email == "crafted@example.com" and outcome.created
+    assert outcome.email == "crafted@example.com"
+    assert outcome.created
     assert crafted.token_requests[-1]["code_verifier"]  # checked against the S256 challenge there
     # A code that was already exchanged (a replayed callback with a fresh state) gets nothing.
     assert not crafted.codes
@@ -215,13 +230,15 @@ def test_the_admin_group_grants_and_ends_admin_but_never_the_last(session: Sessi
     provider.set_user(sub, email=f"{sub}@example.com", email_verified=True, groups=["ticked-admins"])
     outcome = sign_in(session, provider, sub, admin_group="ticked-admins")
     user = session.get(User, outcome.user_id)
-    assert user is not None and user.is_admin
+    assert user is not None
+    assert user.is_admin
     provider.set_user(sub, email=f"{sub}@example.com", email_verified=True, groups=[])
     sign_in(session, provider, sub, admin_group="ticked-admins")
     session.refresh(user)
     assert not user.is_admin
     actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
-    assert "admin.user.promote" in actions and "admin.user.demote" in actions
+    assert "admin.user.promote" in actions
+    assert "admin.user.demote" in actions
     # The only admin leaving the group keeps the rights: someone must run the server.
     first.is_admin = False
     session.add(first)
@@ -260,7 +277,9 @@ def test_the_sign_up_policy_applies_to_new_accounts(session: Session, provider: 
     provider.set_user(sub, email=f"{sub}@example.com", email_verified=True, groups=["ticked"])
     assert sign_in(session, provider, sub, allowed_groups=("ticked",)).created
     # Allowed domains: checked on a verified email only.
-    instance.update(session, admin_id=owner.id, changes={"signup_policy": "open", "signup_allowed_domains": "corp.test"})
+    instance.update(
+        session, admin_id=owner.id, changes={"signup_policy": "open", "signup_allowed_domains": "corp.test"}
+    )
     other = unique("domain")
     provider.set_user(other, email=f"{other}@example.com", email_verified=True)
     begun = oidc.start(config)
@@ -282,9 +301,14 @@ def test_the_hand_off_code_signs_in_once(session: Session, provider: MockProvide
     with pytest.raises(SsoError) as again:
         oidc.redeem_handoff(session, code=outcome.handoff)
     assert again.value.reason == "bad_code"
-    for forged in ("", "enc1:nope:nope", '{"u": "%s", "x": 9999999999, "i": "a"}' % user.id):
+    for forged in ("", "enc1:nope:nope", f'{{"u": "{user.id}", "x": 9999999999, "i": "a"}}'):
         with pytest.raises(SsoError):
             oidc.redeem_handoff(session, code=forged)
+
+
+def sign_in_with_password(email: str, password: str) -> None:
+    with session_scope() as session:
+        auth.sign_in(session, email=email, password=password)
 
 
 def test_sso_only_turns_password_sign_in_off_except_for_admins(
@@ -302,9 +326,10 @@ def test_sso_only_turns_password_sign_in_off_except_for_admins(
     monkeypatch.setenv("OIDC_CLIENT_ID", "ticked-test")
     get_settings.cache_clear()
     for password in (PASSWORD, "wrong-password-1"):  # one answer: nothing learnt about the password
-        with pytest.raises(sso_policy.PasswordSignInOff) as off, session_scope() as session:
+        with session_scope() as session:
             assert sso_policy.sso_only(session)
-            auth.sign_in(session, email=member.email, password=password)
+        with pytest.raises(sso_policy.PasswordSignInOff) as off:
+            sign_in_with_password(member.email, password)
         assert off.value.message == sso_policy.PASSWORD_OFF
         assert isinstance(off.value, AuthError)  # the sign-in throttle counts it
     with session_scope() as session:

@@ -76,7 +76,8 @@ def mock_provider() -> Iterator[MockProvider]:
 def approve(authorization_url: str, sub: str) -> str:
     """Sign in as ``sub`` on oidc-provider-mock's page; the callback URL the provider redirects to."""
     page = httpx.get(authorization_url, timeout=10)
-    assert page.status_code == 200 and 'name="sub"' in page.text, page.text[:500]
+    assert page.status_code == 200, page.text[:500]
+    assert 'name="sub"' in page.text, page.text[:500]
     resp = httpx.post(authorization_url, data={"sub": sub}, timeout=10, follow_redirects=False)
     assert resp.status_code in (302, 303), resp.text[:500]
     return resp.headers["location"]
@@ -181,11 +182,15 @@ class CraftingProvider:
                     self._json({"error": "invalid_grant"}, 400)
                     return
                 challenge = _b64(hashlib.sha256(form.get("code_verifier", "").encode()).digest())
-                if request.get("code_challenge_method") != "S256" or challenge != request.get("code_challenge"):
+                if request.get("code_challenge_method") != "S256" or challenge != request.get(
+                    "code_challenge"
+                ):
                     self._json({"error": "invalid_grant", "error_description": "PKCE"}, 400)
                     return
                 token = provider.id_token(nonce=request.get("nonce"))
-                self._json({"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": token})
+                self._json(
+                    {"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": token}
+                )
 
         return Handler
 
