@@ -34,6 +34,9 @@ def sso_options() -> rx.Component:
                         SsoState.sso_label,
                         href=SsoState.sso_href,
                         id="sso-sign-in",
+                        # A full page load: the address is the server's (a redirect to the
+                        # provider), not one of the app's pages for the client-side router.
+                        custom_attrs={"reloadDocument": True},
                     ),
                     as_child=True,
                     size="3",
