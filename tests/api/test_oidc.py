@@ -164,8 +164,17 @@ def test_sign_in_starts_on_the_public_address_where_the_callback_comes_back(
     monkeypatch.setenv("PUBLIC_URL", "https://tasks.example.com")
     get_settings.cache_clear()
     resp = api.get("/api/auth/oidc/login", params={"next": "/settings"}, follow_redirects=False)
-    assert resp.headers["location"] == "https://tasks.example.com/api/auth/oidc/login?next=%2Fsettings"
+    assert resp.headers["location"] == "https://tasks.example.com/api/auth/oidc/login?next=%2Fsettings&hop=1"
     assert "set-cookie" not in resp.headers
+    # Arrived there (a proxy may still show this server another Host): no second hop, a loop never.
+    resp = api.get("/api/auth/oidc/login", params={"next": "/settings", "hop": "1"}, follow_redirects=False)
+    assert resp.headers["location"].startswith(f"{provider.url}/oauth2/authorize?")
+    assert resp.headers["set-cookie"].startswith(oidc.COOKIE_PREFIX)
+    # The same host behind a proxy that ends TLS (http here, https in PUBLIC_URL) is no other host.
+    monkeypatch.setenv("PUBLIC_URL", "https://testserver")
+    get_settings.cache_clear()
+    resp = api.get("/api/auth/oidc/login", follow_redirects=False)
+    assert resp.headers["location"].startswith(f"{provider.url}/oauth2/authorize?")
 
 
 def test_the_token_endpoint_refuses_passwords_with_sso_only_except_for_admins(

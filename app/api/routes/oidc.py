@@ -36,15 +36,17 @@ def _to_login(reason: str) -> RedirectResponse:
 
 
 @router.get("/login")
-def login(request: Request, next: str = "") -> RedirectResponse:
+def login(request: Request, next: str = "", hop: str = "") -> RedirectResponse:
     config = oidc_config()
     if config is None:
         return _to_login("not_configured")
-    # The callback comes back to PUBLIC_URL: start there, so the attempt's cookie is sent with it.
+    # The callback comes back to PUBLIC_URL: start there, so the attempt's cookie is sent with it
+    # (a page opened at localhost while PUBLIC_URL says 127.0.0.1). Hosts only: behind a proxy that
+    # ends TLS the scheme seen here is http; once only (``hop``): a proxy that rewrites Host must
+    # not make this a loop.
     public = oidc.host_of(config.redirect_uri)
-    here = f"{request.url.scheme}://{request.url.netloc}"
-    if public != here and urlsplit(public).scheme in ("http", "https"):
-        return RedirectResponse(public + page_url(LOGIN_PATH, next=next), status_code=303)
+    if not hop and urlsplit(public).netloc.lower() != request.url.netloc.lower():
+        return RedirectResponse(public + page_url(LOGIN_PATH, next=next, hop="1"), status_code=303)
     try:
         begun = oidc.start(config, next_path=next)
     except SsoError as exc:
