@@ -26,7 +26,7 @@ from app.orchestration.runner import recover_at_start_up
 from app.pages.admin import admin_page
 from app.pages.admin_audit import admin_audit_page
 from app.pages.chat import chat_page
-from app.pages.login import login_page, signup_page
+from app.pages.login import login_page, signup_page, sso_page
 from app.pages.reset import reset_page
 from app.pages.settings import settings_page
 from app.pages.tasks import tasks_page
@@ -40,6 +40,7 @@ from app.states.live import LiveState, refreshes
 from app.states.live import listen as listen_live
 from app.states.reset import ResetState
 from app.states.settings import SettingsState
+from app.states.sso import SsoState
 from app.states.tasks import TasksState
 
 
@@ -147,8 +148,12 @@ app = TickedApp(
 # The websocket takes the app's own pages and CORS_ALLOWED_ORIGINS only (see app/api/cors.py).
 restrict_socket_origins(app.sio, get_settings().cors_origins, own_origins)
 app.add_page(
-    login_page, route=routes.LOGIN, title="Sign in · Ticked", on_load=AuthState.redirect_if_signed_in
+    login_page,
+    route=routes.LOGIN,
+    title="Sign in · Ticked",
+    on_load=[AuthState.redirect_if_signed_in, SsoState.load_login],
 )
+app.add_page(sso_page, route=routes.SSO, title="Signing in · Ticked", on_load=SsoState.redeem)
 app.add_page(
     signup_page, route=routes.SIGNUP, title="Sign up · Ticked", on_load=AuthState.redirect_if_signed_in
 )

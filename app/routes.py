@@ -10,7 +10,9 @@ LOGIN = "/login"
 SIGNUP = "/signup"
 RESET = "/reset"
 """Set a new password from an admin's reset link (issue 18): public, the link is the credential."""
-PUBLIC = (LOGIN, SIGNUP)
+SSO = "/sso"
+"""Where single sign-on lands: redeems the one-time code from /api/auth/oidc/callback (issue 18)."""
+PUBLIC = (LOGIN, SIGNUP, SSO, RESET)
 ADMIN = "/admin"
 ADMIN_SETTINGS = "/admin/settings"
 ADMIN_AUDIT = "/admin/audit"

@@ -7,7 +7,9 @@ import reflex as rx
 from app import routes
 from app.components.alerts import error_callout
 from app.components.layout import auth_card
+from app.components.sso import password_form, sso_options
 from app.states.auth import ZONE_SCRIPT, AuthState
+from app.states.sso import SsoState
 
 
 def _field(
@@ -50,22 +52,28 @@ def login_page() -> rx.Component:
         rx.heading("Sign in", size="6", as_="h1"),
         rx.text("Welcome back. Your tasks and chats are waiting.", color=rx.color("gray", 11), size="2"),
         _error(),
-        rx.form(
-            rx.vstack(
-                _field("Email", "email", type_="email", autocomplete="username"),
-                _field("Password", "password", type_="password", autocomplete="current-password"),
-                rx.button("Sign in", type="submit", size="3", width="100%"),
-                spacing="3",
+        sso_options(),
+        password_form(
+            rx.form(
+                rx.vstack(
+                    _field("Email", "email", type_="email", autocomplete="username"),
+                    _field("Password", "password", type_="password", autocomplete="current-password"),
+                    rx.button("Sign in", type="submit", size="3", width="100%"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=AuthState.sign_in,
+                on_mount=_detect_zone(),
                 width="100%",
             ),
-            on_submit=AuthState.sign_in,
-            on_mount=_detect_zone(),
-            width="100%",
         ),
-        rx.text(
-            "New to Ticked? ",
-            rx.link("Create an account", href=routes.SIGNUP, underline="always"),
-            size="2",
+        rx.cond(
+            ~SsoState.sso_only,
+            rx.text(
+                "New to Ticked? ",
+                rx.link("Create an account", href=routes.SIGNUP, underline="always"),
+                size="2",
+            ),
         ),
     )
 
@@ -96,5 +104,18 @@ def signup_page() -> rx.Component:
         ),
         rx.text(
             "Already have an account? ", rx.link("Sign in", href=routes.LOGIN, underline="always"), size="2"
+        ),
+    )
+
+
+def sso_page() -> rx.Component:
+    """Where single sign-on lands: ``SsoState.redeem`` (on load) signs this browser in and moves on."""
+    return auth_card(
+        rx.heading("Signing you in", size="6", as_="h1"),
+        rx.hstack(
+            rx.spinner(size="2"),
+            rx.text("Finishing single sign-on…", color=rx.color("gray", 11), size="2"),
+            align="center",
+            spacing="2",
         ),
     )

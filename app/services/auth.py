@@ -28,7 +28,7 @@ from app.core.security import (
 )
 from app.models import AuthToken, User, UserCreate
 from app.models.base import utcnow
-from app.services import audit, clock, projects
+from app.services import audit, clock, projects, sso_policy
 from app.services.errors import AuthError, ConflictError, invalid, require_text
 
 WRONG_CREDENTIALS = "Incorrect email or password."
@@ -132,10 +132,16 @@ def sign_in(
     user_agent: str | None = None,
 ) -> tuple[User, str]:
     """Authenticate and issue a token in one step; both outcomes are audit events."""
+    sso_only = sso_policy.sso_only(session)
     try:
         user = authenticate(session, email=email, password=password)
-    except AuthError:
-        record_failed_sign_in(email=email, ip=ip, surface=_surface(source), reason="bad_credentials")
+        if sso_policy.password_sign_in_off(session, is_admin=user.is_admin):
+            raise sso_policy.PasswordSignInOff(sso_policy.PASSWORD_OFF)
+    except AuthError as exc:
+        reason = "sso_only" if sso_only else "bad_credentials"
+        record_failed_sign_in(email=email, ip=ip, surface=_surface(source), reason=reason)
+        if sso_only:  # one answer, right password or wrong: it says nothing about the password
+            raise sso_policy.PasswordSignInOff(sso_policy.PASSWORD_OFF) from exc
         raise
     actor = audit.Actor(user_id=user.id, email=user.email, ip=ip, surface=_surface(source))
     audit.record(session, actor=actor, action="auth.sign_in", target_type="user", target_id=user.id)
