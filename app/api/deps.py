@@ -32,11 +32,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from app.api.errors import NOTHING_HERE
 from app.core.db import session_scope
 from app.models import TokenScope, User
 from app.services import access_tokens, admin_guard
 from app.services import auth as auth_service
-from app.services.errors import AuthError, ForbiddenError
+from app.services.errors import AuthError, ForbiddenError, NotFoundError
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -109,6 +110,33 @@ def current_user_id(request: Request, token: Token) -> uuid.UUID:
         return authenticate(session, token, request.method).user.id
 
 
+def admin_caller(
+    request: Request,
+    session: SessionDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """The acting admin, for every ``/api/admin`` route: anyone else (no token, a bad or revoked one,
+    a member, a disabled admin) gets exactly the unmatched address's 404, before a body is read, so
+    the admin API does not show that it exists. An admin's access token needs the ``admin`` scope
+    (403 otherwise: they know the console exists); a sign-in token counts as every scope."""
+    grant: access_tokens.Grant | None = None
+    try:
+        if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+            raise AuthError("no token")
+        if access_tokens.looks_like_token(creds.credentials):
+            grant = access_tokens.resolve(session, secret=creds.credentials)
+            user = grant.user
+        else:
+            user = auth_service.user_for_token(session, token=creds.credentials)
+        admin_guard.require_admin(session, user_id=user.id)
+    except (AuthError, NotFoundError) as exc:
+        raise NotFoundError(NOTHING_HERE) from exc
+    caller = Caller(user, grant)
+    if not caller.has_scope(TokenScope.admin):
+        raise ForbiddenError("This access token can't do this: it needs the admin scope.")
+    return caller
+
+
 def require_scope(scope: TokenScope) -> Callable[..., Caller]:
     """A dependency: the caller, when their credential reaches ``scope``.
 
@@ -130,4 +158,4 @@ def require_scope(scope: TokenScope) -> Callable[..., Caller]:
 
 CurrentUser = Annotated[User, Depends(current_user)]
 UserId = Annotated[uuid.UUID, Depends(current_user_id)]
-AdminCaller = Annotated[Caller, Depends(require_scope(TokenScope.admin))]
+AdminCaller = Annotated[Caller, Depends(admin_caller)]

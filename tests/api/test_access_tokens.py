@@ -15,7 +15,7 @@ from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
 
 from app.api import errors
-from app.api.deps import READ_METHODS, AdminCaller, Caller, CurrentUser, bearer_token
+from app.api.deps import READ_METHODS, AdminCaller, Caller, CurrentUser, admin_caller, bearer_token
 from app.api.main import create_api
 from app.core.db import get_engine, session_scope
 from app.models import AccessToken, TokenScope, User
@@ -124,7 +124,9 @@ NO_BEARER: dict[tuple[str, str], str] = {
 
 
 def _uses_bearer(dependant: Any) -> bool:
-    return dependant.call is bearer_token or any(_uses_bearer(d) for d in dependant.dependencies)
+    return dependant.call in (bearer_token, admin_caller) or any(
+        _uses_bearer(d) for d in dependant.dependencies
+    )
 
 
 def write_routes() -> list[tuple[str, str, bool]]:
@@ -209,7 +211,11 @@ def test_access_token_read_scope_cannot_change_anything(api: TestClient, alice: 
             }
         resp = api.request(method, _fill(path, ids), json=body, headers=headers)
         where = f"{method} {path}"
-        if takes_bearer:
+        if path.startswith("/api/admin/"):  # the admin API: the console's 404, or the admin scope's 403
+            assert resp.status_code in (403, 404), f"{where} answered {resp.status_code}"
+            if resp.status_code == 403:
+                assert "needs the admin scope" in assert_error(resp, 403, "forbidden"), where
+        elif takes_bearer:
             message = assert_error(resp, 403, "forbidden")
             assert message == "This access token is read-only (scope read).", where
         else:
@@ -274,7 +280,8 @@ def test_access_token_admin_scope_for_the_admin_api(api: TestClient) -> None:
     assert_error(probe.post("/api/admin/poke", headers=bearer(make_token(admin_id, "read"))), 403)
     # anyone else: the admin console's 404, whatever the token
     for headers in ({"Authorization": f"Bearer {user_jwt}"}, bearer(make_token(user_id, "write"))):
-        assert assert_error(probe.get("/api/admin/ping", headers=headers), 404, "not_found") == "Not found."
+        refused = assert_error(probe.get("/api/admin/ping", headers=headers), 404, "not_found")
+        assert refused == errors.NOTHING_HERE
     with session_scope() as session:
         session.execute(sa.update(User).where(User.id == admin_id).values(is_admin=False))  # type: ignore[arg-type]
     assert_error(probe.get("/api/admin/ping", headers=bearer(admin_token)), 404, "not_found")
@@ -291,3 +298,20 @@ def test_access_token_scope_order() -> None:
     assert [caller(TokenScope.read).has_scope(s) for s in TokenScope] == [True, False, False]
     assert [caller(TokenScope.write).has_scope(s) for s in TokenScope] == [True, True, False]
     assert all(caller(TokenScope.admin).has_scope(s) for s in TokenScope)
+
+
+def test_access_token_admin_scope_reaches_the_real_admin_api(api: TestClient) -> None:
+    """The admin console's routes (users, audit log) take an admin's ``admin`` token, refuse the
+XX
+    admin_id, _ = register()  # the first account: the admin
+    member_id, _ = register()
+    admin_token = bearer(make_token(admin_id, "admin"))
+    for path in ("/api/admin/users", "/api/admin/audit"):
+        assert api.get(path, headers=admin_token).status_code == 200, path
+        for scope in ("read", "write"):
+            message = assert_error(api.get(path, headers=bearer(make_token(admin_id, scope))), 403)
+            assert "needs the admin scope" in message
+        refused = assert_error(
+            api.get(path, headers=bearer(make_token(member_id, "write"))), 404, "not_found"
+        )
+        assert refused == errors.NOTHING_HERE

@@ -13,35 +13,24 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import SessionDep, bearer
+from app.api.deps import AdminCaller, SessionDep
 from app.api.errors import NOTHING_HERE
 from app.api.schemas import ERRORS, OkResponse
 from app.core.config import get_settings
 from app.core.inputs import Text
 from app.services import admin as admin_service
-from app.services import auth as auth_service
 from app.services.admin import UserSummary
-from app.services.admin_guard import require_admin
-from app.services.errors import AuthError, InvalidInputError, NotFoundError
+from app.services.errors import InvalidInputError, NotFoundError
 from app.services.throttle import client_address
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERRORS)
 
 
-def admin_id(
-    session: SessionDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> uuid.UUID:
-    """The acting admin; anyone else gets the unmatched address's 404 (never a 401 or 403)."""
-    try:
-        if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-            raise AuthError("no token")
-        user = auth_service.user_for_token(session, token=creds.credentials)
-        return require_admin(session, user_id=user.id).id
-    except (AuthError, NotFoundError) as exc:
-        raise NotFoundError(NOTHING_HERE) from exc
+def admin_id(caller: AdminCaller) -> uuid.UUID:
+    """The acting admin (:func:`app.api.deps.admin_caller`: anyone else gets the unmatched 404)."""
+    return caller.user.id
 
 
 AdminId = Annotated[uuid.UUID, Depends(admin_id)]

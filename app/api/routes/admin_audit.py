@@ -15,17 +15,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 
 from app.api.actor import request_ip
-from app.api.deps import SessionDep, bearer
+from app.api.deps import AdminCaller, SessionDep
 from app.core.db import session_scope
 from app.models import User
 from app.services import audit, audit_view
-from app.services import auth as auth_service
-from app.services.admin_guard import require_admin
-from app.services.errors import AuthError, NotFoundError
+from app.services.errors import NotFoundError
 
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 
@@ -33,20 +30,9 @@ NOT_HERE = "There is nothing at this address (the API is described at /api/docs)
 """The words of :class:`app.api.errors.Unmatched`'s 404 (a test keeps the two bodies equal)."""
 
 
-def admin_user(
-    session: SessionDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> User:
-    """The acting admin; anyone else is answered like an unknown address."""
-    user = None
-    if creds is not None and creds.scheme.lower() == "bearer" and creds.credentials:
-        try:
-            user = auth_service.user_for_token(session, token=creds.credentials)
-        except AuthError:
-            user = None
-    try:
-        return require_admin(session, user_id=user.id if user else None)
-    except NotFoundError:
-        raise NotFoundError(NOT_HERE) from None
+def admin_user(caller: AdminCaller) -> User:
+    """The acting admin (:func:`app.api.deps.admin_caller`: anyone else gets the unmatched 404)."""
+    return caller.user
 
 
 Admin = Annotated[User, Depends(admin_user)]
