@@ -302,7 +302,7 @@ def test_access_token_scope_order() -> None:
 
 def test_access_token_admin_scope_reaches_the_real_admin_api(api: TestClient) -> None:
     """The admin console's routes (users, audit log) take an admin's ``admin`` token, refuse the
-XX
+    admin's lesser tokens with 403, and answer a member's token with the unmatched address's 404."""
     admin_id, _ = register()  # the first account: the admin
     member_id, _ = register()
     admin_token = bearer(make_token(admin_id, "admin"))
