@@ -23,6 +23,7 @@ from sqlmodel import Session
 from app.core.db import session_scope
 from app.models import User
 from app.services import auth as auth_service
+from app.services import two_factor
 from app.services.errors import AuthError
 
 bearer = HTTPBearer(auto_error=False, description="A token from POST /api/auth/token")
@@ -45,14 +46,19 @@ SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 
 
 def current_user(session: SessionDep, token: Token) -> User:
-    """The token's user; expired, revoked, tampered or malformed tokens are refused (401)."""
-    return auth_service.user_for_token(session, token=token)
+    """The token's user; expired, revoked, tampered or malformed tokens are refused (401), and an
+    account the instance requires to set up two-factor sign-in first gets 403 until it has."""
+    user = auth_service.user_for_token(session, token=token)
+    two_factor.require_setup_done(session, user)
+    return user
 
 
 def current_user_id(token: Token) -> uuid.UUID:
     """The token's user id, looked up in a transaction of its own (see the module docstring)."""
     with session_scope() as session:
-        return auth_service.user_for_token(session, token=token).id
+        user = auth_service.user_for_token(session, token=token)
+        two_factor.require_setup_done(session, user)
+        return user.id
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
