@@ -9,6 +9,8 @@ SETTINGS = "/settings"
 LOGIN = "/login"
 SIGNUP = "/signup"
 PUBLIC = (LOGIN, SIGNUP)
+TWO_FACTOR_SETUP = SETTINGS + "#two-factor"
+"""Where an account the instance requires to set up two-factor sign-in is sent (issue 18)."""
 ADMIN = "/admin"
 ADMIN_SETTINGS = "/admin/settings"
 ADMIN_AUDIT = "/admin/audit"

@@ -188,7 +188,11 @@ def _second_factor(session: Session, *, user: User, code: str, ip: str | None, s
     try:
         return two_factor.verify(session, user=user, code=code, ip=ip, surface=surface)
     except AuthError:
-        record_failed_sign_in(email=user.email, ip=ip, surface=surface, reason="second_factor")
+        # The attempt fails whole: let go of what it wrote (the password step's last-login time)
+        # first, so SQLite's one writer is free for the refusal's own transaction.
+        email = user.email
+        session.rollback()
+        record_failed_sign_in(email=email, ip=ip, surface=surface, reason="second_factor")
         raise
 
 

@@ -15,7 +15,9 @@ from app.services import auth, sessions
 from app.services.errors import AuthError, NotFoundError
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
-IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile Safari/604.1"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 " + "Mobile Safari/604.1"
+)
 
 
 @pytest.mark.parametrize(
@@ -50,20 +52,24 @@ def test_list_marks_this_device_and_hides_ended_sessions(session, user, other):
     assert [s.current for s in listed] == [True, False]
     assert [s.ip for s in listed] == ["10.0.0.1", "10.0.0.2"]
     ids = {s.id for s in listed}
-    assert decode_token(theirs).jti not in ids and decode_token(phone).jti in ids
+    assert decode_token(theirs).jti not in ids
+    assert decode_token(phone).jti in ids
 
 
 def test_sign_out_one_session_ends_only_that_one(session, user):
     mine = auth.issue_token(session, user=user)
     phone = auth.issue_token(session, user=user, user_agent=IPHONE)
     session.commit()
-    sessions.sign_out_session(session, user_id=user.id, session_id=str(decode_token(phone).jti), ip="10.0.0.9")
+    sessions.sign_out_session(
+        session, user_id=user.id, session_id=str(decode_token(phone).jti), ip="10.0.0.9"
+    )
     session.commit()
     with pytest.raises(AuthError):
         auth.user_for_token(session, token=phone)
     assert auth.user_for_token(session, token=mine).id == user.id
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.sign_out")).one()
-    assert event.target_label == "Safari on iOS" and event.ip == "10.0.0.9"
+    assert event.target_label == "Safari on iOS"
+    assert event.ip == "10.0.0.9"
     with pytest.raises(NotFoundError, match="Session not found"):  # already ended
         sessions.sign_out_session(session, user_id=user.id, session_id=decode_token(phone).jti)
 

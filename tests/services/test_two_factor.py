@@ -77,7 +77,8 @@ def test_confirm_turns_on_with_ten_hashed_single_use_codes(session):
     assert len(stored) == 10
     assert not {c.code_hash for c in stored} & {c.replace("-", "") for c in codes}
     status = two_factor.status(session, user_id=user.id)
-    assert status.enabled and status.recovery_left == 10
+    assert status.enabled
+    assert status.recovery_left == 10
     actions = session.exec(select(AuditEvent.action).where(AuditEvent.actor_id == user.id)).all()
     assert "2fa.enable" in actions
     with pytest.raises(ConflictError):
@@ -102,7 +103,9 @@ def test_verify_app_code_once_within_its_window(session):
 def test_recovery_code_works_once_any_spelling(session):
     user = make_user(session)
     _, codes = enrol(session, user)
-    assert two_factor.verify(session, user=user, code=f"  {codes[0].upper().replace('-', ' ')} ") == "recovery"
+    assert (
+        two_factor.verify(session, user=user, code=f"  {codes[0].upper().replace('-', ' ')} ") == "recovery"
+    )
     session.commit()
     with pytest.raises(AuthError, match="used already"):
         two_factor.verify(session, user=user, code=codes[0])
@@ -138,10 +141,13 @@ def test_regenerate_replaces_codes_and_needs_app_code(session):
     user = make_user(session)
     secret, old = enrol(session, user)
     with pytest.raises(InvalidInputError):
-        two_factor.regenerate_recovery_codes(session, user_id=user.id, code=old[0])  # a recovery code won't do
+        two_factor.regenerate_recovery_codes(
+            session, user_id=user.id, code=old[0]
+        )  # a recovery code won't do
     new = two_factor.regenerate_recovery_codes(session, user_id=user.id, code=code_at(secret))
     session.commit()
-    assert len(new) == 10 and not set(new) & set(old)
+    assert len(new) == 10
+    assert not set(new) & set(old)
     with pytest.raises(AuthError):
         two_factor.verify(session, user=user, code=old[1])
     assert two_factor.verify(session, user=user, code=new[1]) == "recovery"
@@ -180,15 +186,16 @@ def test_sign_in_asks_second_factor_before_any_token(app_db):
     assert asked.value.code == "two_factor_required"
     with session_scope() as session:
         assert session.exec(select(AuthToken)).all() == []
-        user, token = auth.complete_sign_in(
+        _user, token = auth.complete_sign_in(
             session, challenge=asked.value.challenge, code=code_at(secret), ip="10.0.0.7", user_agent="UA"
         )
     with session_scope() as session:
         assert auth.user_for_token(session, token=token).email == "ann@example.com"
         row = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.sign_in")).one()
-        assert row.details == {"second_factor": "totp"} and row.ip == "10.0.0.7"
+        assert row.details == {"second_factor": "totp"}
+        assert row.ip == "10.0.0.7"
         # the one-step form (the API's): password and code together
-        user, token = auth.sign_in(session, email="ann@example.com", password=PASSWORD, otp=codes[3])
+        _user, token = auth.sign_in(session, email="ann@example.com", password=PASSWORD, otp=codes[3])
         assert token
 
 
@@ -204,9 +211,12 @@ def test_wrong_second_factor_is_audited_and_counts_like_a_password(app_db):
             session_scope() as session,
         ):
             auth.complete_sign_in(session, challenge=asked.value.challenge, code=wrong, ip="1.2.3.4")
-    with pytest.raises(TooManyAttempts):
-        with sign_in_throttle.attempt(email="bob@example.com", client="1.2.3.4"), session_scope() as session:
-            auth.complete_sign_in(session, challenge=asked.value.challenge, code=code_at(secret))
+    with (
+        pytest.raises(TooManyAttempts),
+        sign_in_throttle.attempt(email="bob@example.com", client="1.2.3.4"),
+        session_scope() as session,
+    ):
+        auth.complete_sign_in(session, challenge=asked.value.challenge, code=code_at(secret))
     with session_scope() as session:
         failed = session.exec(select(AuditEvent).where(AuditEvent.outcome == "failed")).all()
         assert len(failed) == MAX_FAILURES
