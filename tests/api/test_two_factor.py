@@ -69,7 +69,8 @@ def test_wrong_otp_is_throttled_like_a_password(api: TestClient) -> None:
 def test_wrong_password_with_otp_is_still_wrong_password(api: TestClient) -> None:
     email, secret, _ = _enrolled()
     resp = api.post(
-        "/api/auth/token", json={"email": email, "password": "nope-nope-nope", "otp": pyotp.TOTP(secret).now()}
+        "/api/auth/token",
+        json={"email": email, "password": "nope-nope-nope", "otp": pyotp.TOTP(secret).now()},
     )
     assert_error(resp, 401, "unauthorized")
 

@@ -148,6 +148,16 @@ TASKS = {
 }
 PROJECTS_STATE = f"{ROOT_STATE}.app___states___projects____projects_state"
 NOTIFICATIONS_STATE = f"{ROOT_STATE}.app___states___notifications____notifications_state"
+SESSIONS_STATE = f"{ROOT_STATE}.app___states___sessions____sessions_state"
+SETTINGS = {
+    "sign_out_session": PageCase(
+        SESSIONS_STATE,
+        "/settings",
+        "session",
+        lambda v: [("sign_out_session", {"session_id": v})],
+        masked=("sessions",),  # Bob's own list, sent again after each try (its "last seen" may tick)
+    ),
+}
 BELL = {
     "open_item": PageCase(
         NOTIFICATIONS_STATE,
@@ -222,6 +232,7 @@ HANDLERS = {
     ("TaskTalkState", "ask_delete"),
     ("TaskTalkState", "delete_comment"),
     ("NotificationsState", "open_item"),
+    ("SessionsState", "sign_out_session"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
 FENCES = {
@@ -231,6 +242,7 @@ FENCES = {
     PROJECTS_STATE: (PROJECTS_STATE, "set_share_email", "share_email"),
     TALK_STATE: (TALK_STATE, "set_draft", "draft"),
     NOTIFICATIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
+    SESSIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
 }
 """A state's fence: (state, setter, var) of a cheap event whose echo proves the events before it ran
 (one tab's events run in order, whichever state they are for)."""
@@ -332,7 +344,11 @@ def test_isolation_pages_over_websocket(web_app: Server) -> None:
                 await tab.connect("/login")
                 token = await tab.sign_in(bob.email, PASSWORD)
                 assert token, tab.var(AUTH_STATE, "auth_error")
-                for group, cases in (("/", {**CHAT, **BELL}), ("/tasks", tasks_cases)):
+                for group, cases in (
+                    ("/", {**CHAT, **BELL}),
+                    ("/tasks", tasks_cases),
+                    ("/settings", SETTINGS),
+                ):
                     await tab.open_page(group, token)
                     for name, case in cases.items():
                         await _fuzz(tab, web_app, name, case, (alice, bob), engine)
