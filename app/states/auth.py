@@ -162,7 +162,7 @@ class AuthState(rx.State):
             query = self.router.url.query
             return rx.redirect(routes.sign_in_url(here + (f"?{query}" if query else "")), replace=True)
         self.signed_in = True
-        if self.two_factor_setup and (self.router.url.path or "") != routes.SETTINGS:
+        if self.two_factor_setup and (self.router.url.path or "").rstrip("/") != routes.SETTINGS:
             return rx.redirect(routes.TWO_FACTOR_SETUP, replace=True)
         return None
 
