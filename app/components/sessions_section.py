@@ -22,9 +22,9 @@ def _row(item: rx.Var) -> rx.Component:
                     align="center",
                     wrap="wrap",
                 ),
+                rx.text("From ", item["ip"], size="1", color=rx.color("gray", 11)),
                 rx.text(
-                    item["ip"],
-                    " · signed in ",
+                    "Signed in ",
                     item["signed_in"],
                     " · last seen ",
                     item["last_seen"],
