@@ -94,3 +94,17 @@ def test_required_two_factor_blocks_api_until_set_up(api: TestClient) -> None:
         assert api.post("/api/auth/logout", headers=headers).status_code == 200  # /api/auth/* still works
     finally:
         instance.clear_cache()
+
+
+def test_asking_for_the_code_is_not_a_failure(api: TestClient) -> None:
+    """A right password without ``otp`` is not a failed sign-in: asking again never locks anyone out."""
+    email, secret, _ = _enrolled()
+    for _ in range(MAX_FAILURES + 1):
+        asked = api.post("/api/auth/token", json={"email": email, "password": PASSWORD})
+        assert_error(asked, 401, "two_factor_required")
+    ok = api.post(
+        "/api/auth/token", json={"email": email, "password": PASSWORD, "otp": pyotp.TOTP(secret).now()}
+    )
+    assert ok.status_code == 200, ok.text
+    with session_scope() as session:
+        assert session.exec(select(AuditEvent).where(AuditEvent.outcome == "failed")).all() == []
