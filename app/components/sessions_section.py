@@ -69,13 +69,17 @@ def sessions_section() -> rx.Component:
             aria_label="Your sessions",
             style={"list-style": "none", "padding": "0", "margin": "0", "width": "100%"},
         ),
-        rx.button(
-            "Sign out everywhere else",
-            size="2",
-            variant="soft",
-            color_scheme="red",
-            on_click=SessionsState.sign_out_others,
-            disabled=SessionsState.sessions.length() < 2,  # type: ignore[attr-defined]
+        rx.cond(
+            SessionsState.sessions.length() > 1,  # type: ignore[attr-defined]
+            rx.button(
+                "Sign out everywhere else",
+                size="2",
+                variant="soft",
+                color_scheme="red",
+                on_click=SessionsState.sign_out_others,
+                width=rx.breakpoints(initial="100%", sm="auto"),
+            ),
+            rx.text("You are signed in only here.", size="2", color=rx.color("gray", 11)),
         ),
         error_callout(SessionsState.error, size="1", width="100%"),
         rx.cond(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pyotp
 from playwright.sync_api import Browser, Page, expect
@@ -44,6 +45,11 @@ def _enrol(page: Page, app_url: str) -> tuple[str, list[str]]:
     expect(listed).to_have_count(10)
     codes = [c.strip() for c in listed.all_inner_texts()]
     assert all(re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}", c) for c in codes), codes
+    with page.expect_download() as download:
+        section.get_by_role("button", name="Download .txt").click()
+    assert download.value.suggested_filename == "ticked-recovery-codes.txt"
+    saved = Path(download.value.path()).read_text()
+    assert all(code in saved for code in codes)
     section.get_by_role("button", name="I saved them").click()
     expect(listed).to_have_count(0)
     expect(section.get_by_text("10 recovery codes left")).to_be_visible()
