@@ -13,6 +13,8 @@ RESET = "/reset"
 SSO = "/sso"
 """Where single sign-on lands: redeems the one-time code from /api/auth/oidc/callback (issue 18)."""
 PUBLIC = (LOGIN, SIGNUP, SSO, RESET)
+TWO_FACTOR_SETUP = SETTINGS + "#two-factor"
+"""Where an account the instance requires to set up two-factor sign-in is sent (issue 18)."""
 ADMIN = "/admin"
 ADMIN_SETTINGS = "/admin/settings"
 ADMIN_AUDIT = "/admin/audit"

@@ -35,7 +35,7 @@ from sqlmodel import Session
 from app.api.errors import NOTHING_HERE
 from app.core.db import session_scope
 from app.models import TokenScope, User
-from app.services import access_tokens, admin_guard
+from app.services import access_tokens, admin_guard, two_factor
 from app.services import auth as auth_service
 from app.services.errors import AuthError, ForbiddenError, NotFoundError
 
@@ -93,7 +93,11 @@ def authenticate(session: Session, token: str, method: str) -> Caller:
 
 
 def current_caller(request: Request, session: SessionDep, token: Token) -> Caller:
-    return authenticate(session, token, request.method)
+    """The caller; an account the instance requires to set up two-factor sign-in first gets 403
+    until it has (``/api/auth/*`` does not ask for this)."""
+    caller = authenticate(session, token, request.method)
+    two_factor.require_setup_done(session, caller.user)
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
@@ -107,7 +111,9 @@ def current_user(caller: CurrentCaller) -> User:
 def current_user_id(request: Request, token: Token) -> uuid.UUID:
     """The bearer's user id, looked up in a transaction of its own (see the module docstring)."""
     with session_scope() as session:
-        return authenticate(session, token, request.method).user.id
+        user = authenticate(session, token, request.method).user
+        two_factor.require_setup_done(session, user)
+        return user.id
 
 
 def admin_caller(

@@ -27,6 +27,7 @@ from app.services.errors import (
     StillProcessingError,
 )
 from app.services.throttle import TooManyAttempts
+from app.services.two_factor import SecondFactorRequired
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ STATUSES: dict[type[ServiceError], int] = {
     StillProcessingError: 409,
     InvalidInputError: 422,
     TooManyAttempts: 429,
+    SecondFactorRequired: 401,
 }
 """The HTTP status of each kind of refusal the services raise; a subclass not listed takes its
 nearest listed base's (``WrongPasswordError`` is a ``ForbiddenError``: 403)."""

@@ -38,6 +38,12 @@ class TokenRequest(BaseModel):
     model_config = _examples({"email": "ann@example.com", "password": "correct-horse-42"})
     email: Text = Field(max_length=320)
     password: Text = Field(max_length=128)
+    otp: Text | None = Field(
+        default=None,
+        max_length=32,
+        description="For an account with two-factor sign-in: the 6-digit code from the authenticator "
+        "app, or a recovery code (xxxx-xxxx). Without it such an account gets 401 `two_factor_required`.",
+    )
 
 
 class TokenResponse(BaseModel):

@@ -120,3 +120,39 @@ def decode_token(token: str) -> TokenClaims:
 def token_fingerprint(token: str) -> str:
     """SHA-256 of a token: what we store instead of the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_challenge(subject: uuid.UUID, *, purpose: str, minutes: int) -> str:
+    """A short-lived signed statement "``subject`` has passed step one of ``purpose``".
+
+    Not a session token: it has no ``jti``, so :func:`decode_token` refuses it, and a session
+    token has no ``purpose``, so :func:`decode_challenge` refuses that.
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+    payload = {
+        "sub": str(subject),
+        "purpose": purpose,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+    }
+    return jwt.encode(payload, get_settings().effective_jwt_secret, algorithm=ALGORITHM)
+
+
+def decode_challenge(token: str, *, purpose: str) -> uuid.UUID:
+    """The subject of a valid, unexpired challenge for ``purpose``, or :class:`TokenError`."""
+    if not token or not isinstance(token, str):
+        raise TokenError("Missing challenge.")
+    try:
+        payload = jwt.decode(
+            token,
+            get_settings().effective_jwt_secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "purpose", "exp", "iat"]},
+        )
+        if payload["purpose"] != purpose:
+            raise TokenError("Invalid challenge.")
+        return uuid.UUID(payload["sub"])
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("That took too long. Please sign in again.") from exc
+    except (jwt.InvalidTokenError, ValueError, TypeError, KeyError) as exc:
+        raise TokenError("Invalid challenge.") from exc

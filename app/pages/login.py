@@ -47,8 +47,83 @@ def _error() -> rx.Component:
     return error_callout(AuthState.auth_error, width="100%")
 
 
+def _second_step() -> rx.Component:
+    """The two-factor code after a right password: the app's 6 digits, or a recovery code."""
+    return rx.fragment(
+        rx.heading("Two-factor code", size="6", as_="h1"),
+        rx.text(
+            rx.cond(
+                AuthState.use_recovery,
+                "Enter one of the recovery codes you saved when you turned on two-factor sign-in. "
+                "Each works once.",
+                "Enter the 6-digit code from your authenticator app.",
+            ),
+            color=rx.color("gray", 11),
+            size="2",
+        ),
+        _error(),
+        rx.form(
+            rx.vstack(
+                rx.vstack(
+                    rx.el.label(
+                        rx.cond(AuthState.use_recovery, "Recovery code", "Code from your app"),
+                        html_for="otp",
+                        style={"font-size": "var(--font-size-2)", "font-weight": "500"},
+                    ),
+                    rx.input(
+                        id="otp",
+                        name="code",
+                        required=True,
+                        auto_complete="one-time-code",
+                        input_mode=rx.cond(AuthState.use_recovery, "text", "numeric"),
+                        placeholder=rx.cond(AuthState.use_recovery, "xxxx-xxxx", "123456"),
+                        max_length=32,
+                        spell_check=False,
+                        size="3",
+                        width="100%",
+                        style={"letter-spacing": "0.15em", "font-family": "var(--code-font-family)"},
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.button("Verify", type="submit", size="3", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AuthState.verify_code,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        rx.flex(
+            rx.button(
+                rx.cond(AuthState.use_recovery, "Use a code from your app", "Use a recovery code"),
+                type="button",
+                variant="ghost",
+                size="2",
+                on_click=AuthState.toggle_recovery,
+            ),
+            rx.button(
+                "Back",
+                type="button",
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                on_click=AuthState.back_to_password,
+            ),
+            justify="between",
+            wrap="wrap",
+            gap="2",
+            width="100%",
+        ),
+    )
+
+
 def login_page() -> rx.Component:
-    return auth_card(
+    return auth_card(rx.cond(AuthState.second_step, _second_step(), _password_step()))
+
+
+def _password_step() -> rx.Component:
+    return rx.fragment(
         rx.heading("Sign in", size="6", as_="h1"),
         rx.text("Welcome back. Your tasks and chats are waiting.", color=rx.color("gray", 11), size="2"),
         _error(),

@@ -10,8 +10,10 @@ import reflex as rx
 from app.components.alerts import error_callout
 from app.components.bell import bell_permission_offer
 from app.components.layout import app_layout, section
+from app.components.sessions_section import sessions_section
 from app.components.settings_data import calendar_section, import_section
 from app.components.tokens_section import tokens_section
+from app.components.two_factor_section import two_factor_section
 from app.states.auth import ZONE_SCRIPT
 from app.states.settings import REMINDER_OPTIONS, RETENTION_OPTIONS, SettingsState
 
@@ -543,6 +545,11 @@ def confirm_dialog(
     )
 
 
+def team_sections() -> list[rx.Component]:
+    """Sign-in security (issue 18): two-factor sign-in and the list of signed-in sessions."""
+    return [two_factor_section(), sessions_section()]
+
+
 def settings_page() -> rx.Component:
     return app_layout(
         rx.vstack(
@@ -559,6 +566,7 @@ def settings_page() -> rx.Component:
                 SettingsState.loaded,
                 rx.vstack(
                     account_section(),
+                    *team_sections(),
                     time_zone_section(),
                     reminders_section(),
                     *calendar_sections(),

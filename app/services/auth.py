@@ -21,6 +21,7 @@ from app.core.db import session_scope
 from app.core.security import (
     TokenError,
     create_token,
+    decode_challenge,
     decode_token,
     hash_password,
     token_fingerprint,
@@ -28,7 +29,7 @@ from app.core.security import (
 )
 from app.models import AuthToken, User, UserCreate
 from app.models.base import utcnow
-from app.services import audit, clock, projects, sso_policy
+from app.services import audit, clock, projects, sso_policy, two_factor
 from app.services.errors import AuthError, ConflictError, invalid, require_text
 
 WRONG_CREDENTIALS = "Incorrect email or password."
@@ -130,8 +131,15 @@ def sign_in(
     source: str = "web",
     ip: str | None = None,
     user_agent: str | None = None,
+    otp: str | None = None,
 ) -> tuple[User, str]:
-    """Authenticate and issue a token in one step; both outcomes are audit events."""
+    """Authenticate and issue a token in one step; both outcomes are audit events.
+
+    For an account with two-factor sign-in, a right password without ``otp`` raises
+    :class:`~app.services.two_factor.SecondFactorRequired` (no token yet; its ``challenge`` lets the
+    sign-in page ask for the code, see :func:`complete_sign_in`); with ``otp`` (an app code or a
+    recovery code) the code is checked too, and a wrong one is an :class:`AuthError`.
+    """
     sso_only = sso_policy.sso_only(session)
     try:
         user = authenticate(session, email=email, password=password)
@@ -143,9 +151,74 @@ def sign_in(
         if sso_only:  # one answer, right password or wrong: it says nothing about the password
             raise sso_policy.PasswordSignInOff(sso_policy.PASSWORD_OFF) from exc
         raise
+    method = None
+    if two_factor.is_enabled(user):
+        if otp is None or not str(otp).strip():
+            message = two_factor.API_SECOND_STEP if source == "api" else "Enter the code from your app."
+            raise two_factor.SecondFactorRequired(message, challenge=two_factor.challenge_for(user))
+        method = _second_factor(session, user=user, code=otp, ip=ip, surface=_surface(source))
+    return user, _signed_in(session, user, source=source, ip=ip, user_agent=user_agent, second_factor=method)
+
+
+def complete_sign_in(
+    session: Session,
+    *,
+    challenge: str,
+    code: str,
+    source: str = "web",
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> tuple[User, str]:
+    """The sign-in page's second step: the challenge from :func:`sign_in` and a code give a token.
+
+    An expired or forged challenge is a :class:`ChallengeExpired` (the page goes back to step one).
+    """
+    try:
+        user_id = decode_challenge(challenge, purpose=two_factor.CHALLENGE_PURPOSE)
+    except TokenError as exc:
+        raise ChallengeExpired(str(exc)) from exc
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or not two_factor.is_enabled(user):
+        raise ChallengeExpired("Please sign in again.")
+    method = _second_factor(session, user=user, code=code, ip=ip, surface=_surface(source))
+    return user, _signed_in(session, user, source=source, ip=ip, user_agent=user_agent, second_factor=method)
+
+
+class ChallengeExpired(AuthError):
+    """The five minutes between password and code ran out (or the challenge is not ours)."""
+
+    code = "challenge_expired"
+
+
+def _second_factor(session: Session, *, user: User, code: str, ip: str | None, surface: str) -> str:
+    try:
+        return two_factor.verify(session, user=user, code=code, ip=ip, surface=surface)
+    except AuthError:
+        # The attempt fails whole: let go of what it wrote (the password step's last-login time)
+        # first, so SQLite's one writer is free for the refusal's own transaction.
+        email = user.email
+        session.rollback()
+        record_failed_sign_in(email=email, ip=ip, surface=surface, reason="second_factor")
+        raise
+
+
+def _signed_in(
+    session: Session,
+    user: User,
+    *,
+    source: str,
+    ip: str | None,
+    user_agent: str | None,
+    second_factor: str | None,
+) -> str:
     actor = audit.Actor(user_id=user.id, email=user.email, ip=ip, surface=_surface(source))
-    audit.record(session, actor=actor, action="auth.sign_in", target_type="user", target_id=user.id)
-    return user, issue_token(session, user=user, source=source, ip=ip, user_agent=user_agent)
+    details = {"second_factor": second_factor} if second_factor else None
+    audit.record(
+        session, actor=actor, action="auth.sign_in", target_type="user", target_id=user.id, details=details
+    )
+    user.last_login_at = utcnow()
+    session.add(user)
+    return issue_token(session, user=user, source=source, ip=ip, user_agent=user_agent)
 
 
 def record_failed_sign_in(*, email: str, ip: str | None, surface: str, reason: str) -> None:

@@ -14,7 +14,7 @@ import reflex as rx
 
 from app import routes
 from app.core.db import session_scope
-from app.services import audit, clock, daily_settings
+from app.services import audit, clock, daily_settings, two_factor
 from app.services import auth as auth_service
 from app.services.errors import AuthError, InvalidInputError, ServiceError
 from app.services.throttle import client_address, sign_in_throttle
@@ -37,10 +37,26 @@ def known_zone(name: str) -> str | None:
         return None
 
 
-def _sign_in(email: str, password: str, client: str) -> tuple[str, str, str, uuid.UUID]:
+def _sign_in(
+    email: str, password: str, client: str, user_agent: str = ""
+) -> tuple[str, str, str, uuid.UUID, bool]:
+    """Raises ``SecondFactorRequired`` (with the challenge) for an account with two-factor sign-in."""
     with sign_in_throttle.attempt(email=email, client=client), session_scope() as session:
-        user, token = auth_service.sign_in(session, email=email, password=password, ip=client or None)
-        return user.email, user.name or "", token, user.id
+        user, token = auth_service.sign_in(
+            session, email=email, password=password, ip=client or None, user_agent=user_agent
+        )
+        return user.email, user.name or "", token, user.id, two_factor.setup_required(session, user)
+
+
+def _second_step(
+    email: str, challenge: str, code: str, client: str, user_agent: str
+) -> tuple[str, str, str, uuid.UUID, bool]:
+    """The code after the password: counted by the same throttle as the password (email, client)."""
+    with sign_in_throttle.attempt(email=email, client=client), session_scope() as session:
+        user, token = auth_service.complete_sign_in(
+            session, challenge=challenge, code=code, ip=client or None, user_agent=user_agent
+        )
+        return user.email, user.name or "", token, user.id, False
 
 
 def _adopt_zone(user_id: uuid.UUID, browser_zone: str) -> str | None:
@@ -48,11 +64,12 @@ def _adopt_zone(user_id: uuid.UUID, browser_zone: str) -> str | None:
         return daily_settings.adopt_browser_zone(session, user_id=user_id, browser_zone=browser_zone)
 
 
-def _token_user(token: str) -> tuple[uuid.UUID, str, str, bool] | None:
+def _token_user(token: str) -> tuple[uuid.UUID, str, str, bool, bool] | None:
     try:
         with session_scope() as session:
             user = auth_service.user_for_token(session, token=token)
-            return user.id, user.email, user.name or "", user.is_admin
+            setup = two_factor.setup_required(session, user)
+            return user.id, user.email, user.name or "", user.is_admin, setup
     except AuthError:
         return None
 
@@ -69,10 +86,13 @@ def _revoke(token: str, actor: audit.Actor | None = None) -> None:
         auth_service.revoke_token(session, token=token, actor=actor)
 
 
-def _sign_up(email: str, password: str, name: str | None, time_zone: str | None) -> tuple[str, str, str]:
+def _sign_up(
+    email: str, password: str, name: str | None, time_zone: str | None, ip: str = "", user_agent: str = ""
+) -> tuple[str, str, str]:
     with session_scope() as session:
         user = auth_service.register(session, email=email, password=password, name=name, time_zone=time_zone)
-        return user.email, user.name or "", auth_service.issue_token(session, user=user)
+        token = auth_service.issue_token(session, user=user, ip=ip, user_agent=user_agent)
+        return user.email, user.name or "", token
 
 
 class AuthState(rx.State):
@@ -89,6 +109,16 @@ class AuthState(rx.State):
     is_admin: bool = False
     """Shows the Admin link. Only a hint for the page: every admin page, event and route asks the
     service layer (``app.services.admin.require_admin``) again."""
+    two_factor_setup: bool = False
+    """The instance requires two-factor sign-in and this account has none yet: every page but
+    Settings sends the person there (:meth:`require_auth`)."""
+    second_step: bool = False
+    """The password was right; the sign-in form now asks for the two-factor code."""
+    use_recovery: bool = False
+    """The second step takes a recovery code instead of the app's code."""
+    _challenge: str = ""
+    """The signed 5-minute proof of the password step (never in the browser)."""
+    _pending_email: str = ""
 
     async def acting_user_id(self) -> uuid.UUID | None:
         """The user the stored token belongs to, or None when it is missing, expired or revoked."""
@@ -97,13 +127,15 @@ class AuthState(rx.State):
         found = await run_db(_token_user, self.token)
         if found is None:
             return None
-        user_id, email, name, admin = found
+        user_id, email, name, admin, setup = found
         if (self.user_email, self.user_name, self.is_admin) != (
             email,
             name,
             admin,
         ):  # unchanged: nothing sent
             self.user_email, self.user_name, self.is_admin = email, name, admin
+        if self.two_factor_setup != setup:
+            self.two_factor_setup = setup
         return user_id
 
     @staticmethod
@@ -131,6 +163,8 @@ class AuthState(rx.State):
             query = self.router.url.query
             return rx.redirect(routes.sign_in_url(here + (f"?{query}" if query else "")), replace=True)
         self.signed_in = True
+        if self.two_factor_setup and (self.router.url.path or "").rstrip("/") != routes.SETTINGS:
+            return rx.redirect(routes.TWO_FACTOR_SETUP, replace=True)
         return None
 
     async def live_refresh(self):
@@ -145,6 +179,7 @@ class AuthState(rx.State):
         """``on_load`` of sign-in and sign-up: a signed-in person goes straight to the app."""
         self.auth_error = ""
         self.auth_busy = False
+        self._leave_second_step()
         if await self.acting_user_id() is not None:
             self.signed_in = True
             return rx.redirect(self._next_path(), replace=True)
@@ -154,6 +189,27 @@ class AuthState(rx.State):
     def set_browser_zone(self, value: str):
         self.browser_zone = known_zone(str(value or "")[:64]) or ""
 
+    def _client(self) -> tuple[str, str]:
+        """The client's address (as the throttle counts it) and its User-Agent."""
+        headers = self.router.headers.raw_headers
+        client = client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
+        return client, (self.router.headers.user_agent or "")[:300]
+
+    def _leave_second_step(self) -> None:
+        self.second_step = self.use_recovery = False
+        self._challenge = self._pending_email = ""
+
+    @rx.event
+    def back_to_password(self):
+        """Leave the code step for the password form (another account, or start again)."""
+        self._leave_second_step()
+        self.auth_error = ""
+
+    @rx.event
+    def toggle_recovery(self):
+        self.use_recovery = not self.use_recovery
+        self.auth_error = ""
+
     @rx.event
     async def sign_in(self, form: dict):
         self.auth_error = ""
@@ -161,18 +217,52 @@ class AuthState(rx.State):
         if not email or not password:
             self.auth_error = "Enter your email and password."
             return None
+        client, agent = self._client()
         try:
             # Password hashing is deliberately slow: run it off the event loop so other people's
             # events keep flowing while it works.
-            headers = self.router.headers.raw_headers
-            client = client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
-            signed_in = await run_password_work(_sign_in, email, password, client)
-            self.user_email, self.user_name, token, user_id = signed_in
+            signed_in = await run_password_work(_sign_in, email, password, client, agent)
+        except two_factor.SecondFactorRequired as exc:
+            # No token yet: the proof of the password stays here, on the server, for 5 minutes.
+            self._challenge, self._pending_email = exc.challenge, email
+            self.second_step, self.use_recovery = True, False
+            return focus_first("main input#otp")
         except ServiceError as exc:
             self.auth_error = exc.message
             return None
-        self.token, self.signed_in = token, True
-        landing = self._land(self._next_path(), leaving=routes.LOGIN)
+        return await self._signed_in(signed_in)
+
+    @rx.event
+    async def verify_code(self, form: dict):
+        """The second step: a code from the app, or a recovery code, gives the session token."""
+        self.auth_error = ""
+        code = str(form.get("code", "")).strip()
+        if not self._challenge:
+            self._leave_second_step()
+            self.auth_error = "Please sign in again."
+            return None
+        if not code:
+            self.auth_error = "Enter a recovery code." if self.use_recovery else "Enter the 6-digit code."
+            return None
+        client, agent = self._client()
+        try:
+            signed_in = await run_password_work(
+                _second_step, self._pending_email, self._challenge, code[:64], client, agent
+            )
+        except auth_service.ChallengeExpired as exc:
+            self._leave_second_step()
+            self.auth_error = exc.message
+            return None
+        except ServiceError as exc:
+            self.auth_error = exc.message
+            return None
+        self._leave_second_step()
+        return await self._signed_in(signed_in)
+
+    async def _signed_in(self, signed_in: tuple[str, str, str, uuid.UUID, bool]):
+        self.user_email, self.user_name, token, user_id, setup = signed_in
+        self.token, self.signed_in, self.two_factor_setup = token, True, setup
+        landing = self._land(routes.TWO_FACTOR_SETUP if setup else self._next_path(), leaving=routes.LOGIN)
         # An account still on the default UTC takes the browser's zone; a chosen zone stays (travel).
         adopted = await run_db(_adopt_zone, user_id, self.browser_zone) if self.browser_zone else None
         if adopted:
@@ -193,9 +283,10 @@ class AuthState(rx.State):
         if password != str(form.get("confirm", password)):
             self.auth_error = "The two passwords don't match."
             return None
+        client, agent = self._client()
         try:
             self.user_email, self.user_name, token = await run_password_work(
-                _sign_up, email, password, name, self.browser_zone or None
+                _sign_up, email, password, name, self.browser_zone or None, client, agent
             )
         except ServiceError as exc:
             self.auth_error = exc.message

@@ -148,6 +148,16 @@ TASKS = {
 }
 PROJECTS_STATE = f"{ROOT_STATE}.app___states___projects____projects_state"
 NOTIFICATIONS_STATE = f"{ROOT_STATE}.app___states___notifications____notifications_state"
+SESSIONS_STATE = f"{ROOT_STATE}.app___states___sessions____sessions_state"
+SETTINGS = {
+    "sign_out_session": PageCase(
+        SESSIONS_STATE,
+        "/settings",
+        "session",
+        lambda v: [("sign_out_session", {"session_id": v})],
+        masked=("sessions",),  # Bob's own list, sent again after each try (its "last seen" may tick)
+    ),
+}
 BELL = {
     "open_item": PageCase(
         NOTIFICATIONS_STATE,
@@ -247,6 +257,7 @@ HANDLERS = {
     ("AdminState", "reset_two_factor"),
     ("AdminState", "reset_link"),
     ("AdminState", "ask_delete"),
+    ("SessionsState", "sign_out_session"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
 FENCES = {
@@ -257,6 +268,7 @@ FENCES = {
     TALK_STATE: (TALK_STATE, "set_draft", "draft"),
     NOTIFICATIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
     ADMIN_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
+    SESSIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
 }
 """A state's fence: (state, setter, var) of a cheap event whose echo proves the events before it ran
 (one tab's events run in order, whichever state they are for)."""
@@ -358,7 +370,12 @@ def test_isolation_pages_over_websocket(web_app: Server) -> None:
                 await tab.connect("/login")
                 token = await tab.sign_in(bob.email, PASSWORD)
                 assert token, tab.var(AUTH_STATE, "auth_error")
-                for group, cases in (("/", {**CHAT, **BELL}), ("/tasks", tasks_cases), ("/admin", ADMIN)):
+                for group, cases in (
+                    ("/", {**CHAT, **BELL}),
+                    ("/tasks", tasks_cases),
+                    ("/admin", ADMIN),
+                    ("/settings", SETTINGS),
+                ):
                     await tab.open_page(group, token)
                     for name, case in cases.items():
                         await _fuzz(tab, web_app, name, case, (alice, bob), engine)

@@ -43,6 +43,7 @@ from app.services import messages as message_service
 from app.services import operations as operation_service
 from app.services import projects as project_service
 from app.services import retention as retention_service
+from app.services import sessions as session_service
 from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
@@ -75,6 +76,9 @@ class Fuzzed:
 
 
 FUZZED: dict[str, Fuzzed] = {
+    "sessions.sign_out_session": Fuzzed(
+        "session", lambda s, u, v: session_service.sign_out_session(s, user_id=u, session_id=v), "raises"
+    ),
     "tasks.get_task": Fuzzed(
         "task", lambda s, u, v: task_service.get_task(s, user_id=u, task_id=v), "raises"
     ),

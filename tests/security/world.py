@@ -20,7 +20,7 @@ from sqlmodel import SQLModel, select
 
 import app.models  # noqa: F401 - every table on the metadata
 from app.core.db import session_scope
-from app.core.security import hash_password
+from app.core.security import decode_token, hash_password
 from app.models import Action, Message, MessageStatus, TaskOperation, User, Widget
 from app.orchestration import runner
 from app.orchestration import widget_actions as widget_actions
@@ -67,6 +67,8 @@ class Holdings:
     """A line in their bell about one of their tasks (issue 17)."""
     access_token_ids: list[str] = field(default_factory=list)
     """A personal access token of theirs (issue 18)."""
+    session_ids: list[str] = field(default_factory=list)
+    """Their signed-in session (the row of ``token``; issue 18)."""
 
     def ids(self, kind: str) -> list[str]:
         return {
@@ -74,6 +76,7 @@ class Holdings:
             "comment": self.comment_ids,
             "notification": self.notification_ids,
             "access_token": self.access_token_ids,
+            "session": self.session_ids,
             "task": self.task_ids,
             "thread": self.thread_ids,
             "message": self.message_ids,
@@ -107,7 +110,7 @@ def hold_data(label: str) -> Holdings:
         session.flush()
         user_id = user.id
         token = auth_service.issue_token(session, user=user, source="api")
-    held = Holdings(user_id=user_id, email=email, token=token)
+    held = Holdings(user_id=user_id, email=email, token=token, session_ids=[str(decode_token(token).jti)])
 
     first = runner.run_turn(user_id=user_id, text=f"add {label} pays rent tomorrow, high priority #home")
     thread = first.thread_id

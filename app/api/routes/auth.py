@@ -18,12 +18,22 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
 
 @router.post("/token", response_model=TokenResponse, summary="Sign in and get a bearer token")
 def create_token(body: TokenRequest, request: Request) -> TokenResponse:
-    """Throttled with the sign-in page (:mod:`app.services.throttle`): 429 while this client must wait."""
+    """Throttled with the sign-in page (:mod:`app.services.throttle`): 429 while this client must wait.
+
+    An account with two-factor sign-in answers 401 ``two_factor_required`` until the request also
+    carries ``otp`` (an app code or a recovery code); a wrong code counts like a wrong password.
+    """
     peer = request.client.host if request.client else None
     client = client_address(peer, request.headers.get("x-forwarded-for"))
     with sign_in_throttle.attempt(email=body.email, client=client), session_scope() as session:
         _user, token = auth_service.sign_in(
-            session, email=body.email, password=body.password, source="api", ip=client or None
+            session,
+            email=body.email,
+            password=body.password,
+            source="api",
+            ip=client or None,
+            user_agent=request.headers.get("user-agent"),
+            otp=body.otp,
         )
     return TokenResponse(access_token=token, expires_at=decode_token(token).expires_at)
 
