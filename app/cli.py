@@ -53,7 +53,13 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_user_create(args: argparse.Namespace) -> None:
     with session_scope() as session:
         user = auth_service.register(
-            session, email=args.email, password=args.password, name=args.name, time_zone=args.tz
+            session,
+            email=args.email,
+            password=args.password,
+            name=args.name,
+            time_zone=args.tz,
+            surface="cli",
+            by_admin=True,  # the admin adding someone: the sign-up policy is for people signing up
         )
         _print_json({"id": str(user.id), "email": user.email, "name": user.name, "time_zone": user.time_zone})
 
