@@ -16,7 +16,18 @@ from app.api import errors
 from app.api.cors import OriginGuard, OwnOrigins
 from app.api.errors import error_response
 from app.api.headers import PAGE_HEADERS, SECURITY_HEADERS
-from app.api.routes import auth, calendar, chat, comments, health, me, projects, tasks, threads
+from app.api.routes import (
+    admin_settings,
+    auth,
+    calendar,
+    chat,
+    comments,
+    health,
+    me,
+    projects,
+    tasks,
+    threads,
+)
 from app.api.routes import links as link_pages
 from app.core.config import get_settings
 from app.core.logging_scrub import install_log_scrubber
@@ -97,6 +108,7 @@ def create_api(
     for module in routers:
         api.include_router(module.router, prefix="/api")
     api.include_router(link_pages.router, prefix="/api")  # the reminder emails' Complete/Snooze pages
+    api.include_router(admin_settings.router, prefix="/api")  # issue 18: instance settings, invitations
     _enum_examples(api)
     # MCP over streamable HTTP, same bearer tokens; its session manager runs in the host's lifespan
     # (``mcp_lifespan``, registered in app/app.py: a mounted app's own lifespan never runs). Exactly

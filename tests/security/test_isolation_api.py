@@ -76,6 +76,8 @@ PATH_ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/threads/{thread_id}/retry"): Route("thread", lambda a, b: {}),
     # Anyone's user id but one's own is refused alike (403), whether the account exists or not.
     ("POST", "/api/{user_id}/chat"): Route("user", lambda a, b: {"message": "delete all my tasks"}, 403),
+    # issue 18: to a non-admin the admin API is a missing address, whatever the id
+    ("DELETE", "/api/admin/invites/{invite_id}"): Route("user"),
 }
 
 
