@@ -23,11 +23,13 @@ from app.core.db import UNAVAILABLE_MESSAGE, is_database_outage
 from app.mcp_server import mcp_lifespan
 from app.orchestration.reminders import run_scheduler
 from app.orchestration.runner import recover_at_start_up
+from app.pages.admin_settings import admin_settings_page
 from app.pages.chat import chat_page
 from app.pages.login import login_page, signup_page
 from app.pages.settings import settings_page
 from app.pages.tasks import tasks_page
 from app.services.retention import purge_daily
+from app.states.admin_settings import AdminSettingsState
 from app.states.auth import AuthState
 from app.states.chat import ChatState
 from app.states.live import LiveState, refreshes
@@ -140,10 +142,16 @@ app = TickedApp(
 # The websocket takes the app's own pages and CORS_ALLOWED_ORIGINS only (see app/api/cors.py).
 restrict_socket_origins(app.sio, get_settings().cors_origins, own_origins)
 app.add_page(
-    login_page, route=routes.LOGIN, title="Sign in · Ticked", on_load=AuthState.redirect_if_signed_in
+    login_page,
+    route=routes.LOGIN,
+    title="Sign in · Ticked",
+    on_load=[AuthState.redirect_if_signed_in, AuthState.load_signup_policy],
 )
 app.add_page(
-    signup_page, route=routes.SIGNUP, title="Sign up · Ticked", on_load=AuthState.redirect_if_signed_in
+    signup_page,
+    route=routes.SIGNUP,
+    title="Sign up · Ticked",
+    on_load=[AuthState.redirect_if_signed_in, AuthState.load_signup_policy],
 )
 app.add_page(not_found_view, route="404", title=NOT_FOUND_TITLE)
 app.add_page(
@@ -157,6 +165,12 @@ app.add_page(
     route=routes.TASKS,
     title="Tasks · Ticked",
     on_load=[AuthState.require_auth, TasksState.on_load, LiveState.watch],
+)
+app.add_page(  # issue 18: anyone but an admin sees the missing page (its title too)
+    admin_settings_page,
+    route=routes.ADMIN_SETTINGS,
+    title=NOT_FOUND_TITLE,
+    on_load=AdminSettingsState.on_load,
 )
 app.add_page(
     settings_page,

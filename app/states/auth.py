@@ -16,6 +16,7 @@ from app import routes
 from app.core.db import session_scope
 from app.services import auth as auth_service
 from app.services import clock, daily_settings
+from app.services import signup as signup_service
 from app.services.errors import AuthError, InvalidInputError, ServiceError
 from app.services.throttle import client_address, sign_in_throttle
 from app.states.focus import COMPOSER, focus_first
@@ -68,10 +69,25 @@ def _revoke(token: str) -> None:
         auth_service.revoke_token(session, token=token)
 
 
-def _sign_up(email: str, password: str, name: str | None, time_zone: str | None) -> tuple[str, str, str]:
+def _sign_up(
+    email: str, password: str, name: str | None, time_zone: str | None, invite: str, ip: str
+) -> tuple[str, str, str]:
     with session_scope() as session:
-        user = auth_service.register(session, email=email, password=password, name=name, time_zone=time_zone)
+        user = auth_service.register(
+            session,
+            email=email,
+            password=password,
+            name=name,
+            time_zone=time_zone,
+            invite=invite or None,
+            ip=ip,
+        )
         return user.email, user.name or "", auth_service.issue_token(session, user=user)
+
+
+def _signup_policy() -> str:
+    with session_scope() as session:
+        return signup_service.page_policy(session)
 
 
 class AuthState(rx.State):
@@ -85,6 +101,11 @@ class AuthState(rx.State):
     auth_busy: bool = False
     browser_zone: str = ""
     """The browser's time zone, as the sign-in and sign-up forms found it (:data:`ZONE_SCRIPT`)."""
+    signup_policy: str = ""
+    """The sign-up policy the sign-in and sign-up pages show ("open", "invite", "closed"; "" until
+    asked). Only what the page shows: ``auth.register`` decides."""
+    has_invite: bool = False
+    """The sign-up page's address carries an invitation (``?invite=``)."""
     is_admin: bool = False
     """Shows the Admin link. Only a hint for the page: every admin page, event and route asks the
     service layer (``app.services.admin.require_admin``) again."""
@@ -143,6 +164,12 @@ class AuthState(rx.State):
         return None
 
     @rx.event
+    async def load_signup_policy(self):
+        """``on_load`` of sign-in and sign-up: what to offer (no sign-up link or form when closed)."""
+        self.has_invite = bool(self.router.url.query_parameters.get("invite", ""))
+        self.signup_policy = await run_db(_signup_policy)
+
+    @rx.event
     def set_browser_zone(self, value: str):
         self.browser_zone = known_zone(str(value or "")[:64]) or ""
 
@@ -185,9 +212,12 @@ class AuthState(rx.State):
         if password != str(form.get("confirm", password)):
             self.auth_error = "The two passwords don't match."
             return None
+        invite = str(self.router.url.query_parameters.get("invite", ""))[:200]
+        headers = self.router.headers.raw_headers
+        ip = client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
         try:
             self.user_email, self.user_name, token = await run_password_work(
-                _sign_up, email, password, name, self.browser_zone or None
+                _sign_up, email, password, name, self.browser_zone or None, invite, ip
             )
         except ServiceError as exc:
             self.auth_error = exc.message

@@ -159,6 +159,16 @@ BELL = {
 }
 """The bell (issue 17): a click on someone else's notification marks nothing and opens nothing."""
 TALK_STATE = f"{ROOT_STATE}.app___states___projects____task_talk_state"
+ADMIN_SETTINGS_STATE = f"{ROOT_STATE}.app___states___admin_settings____admin_settings_state"
+ADMIN = {
+    "revoke_invite": PageCase(
+        ADMIN_SETTINGS_STATE,
+        "/admin/settings",
+        "user",
+        lambda v: [("revoke_invite", {"invite_id": v})],
+    ),
+}
+"""The admin console (issue 18): to Bob, no admin, revoking any id is revoking nothing."""
 
 
 def team_cases(bob: Holdings, mine: str) -> dict[str, PageCase]:
@@ -222,6 +232,7 @@ HANDLERS = {
     ("TaskTalkState", "ask_delete"),
     ("TaskTalkState", "delete_comment"),
     ("NotificationsState", "open_item"),
+    ("AdminSettingsState", "revoke_invite"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
 FENCES = {
@@ -231,6 +242,7 @@ FENCES = {
     PROJECTS_STATE: (PROJECTS_STATE, "set_share_email", "share_email"),
     TALK_STATE: (TALK_STATE, "set_draft", "draft"),
     NOTIFICATIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
+    ADMIN_SETTINGS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
 }
 """A state's fence: (state, setter, var) of a cheap event whose echo proves the events before it ran
 (one tab's events run in order, whichever state they are for)."""
@@ -332,7 +344,8 @@ def test_isolation_pages_over_websocket(web_app: Server) -> None:
                 await tab.connect("/login")
                 token = await tab.sign_in(bob.email, PASSWORD)
                 assert token, tab.var(AUTH_STATE, "auth_error")
-                for group, cases in (("/", {**CHAT, **BELL}), ("/tasks", tasks_cases)):
+                groups = (("/", {**CHAT, **BELL}), ("/tasks", tasks_cases), ("/admin/settings", ADMIN))
+                for group, cases in groups:
                     await tab.open_page(group, token)
                     for name, case in cases.items():
                         await _fuzz(tab, web_app, name, case, (alice, bob), engine)
