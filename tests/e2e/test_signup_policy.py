@@ -67,7 +67,8 @@ def test_signup_invite_only_refuses_a_stranger_and_admits_an_invitee(
 
         page.goto(f"{app_url}/admin/settings")
         expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
-        expect(page.get_by_role("link", name="Settings")).to_have_attribute("aria-current", "page")
+        tabs = page.get_by_role("navigation", name="Admin")
+        expect(tabs.get_by_role("link", name="Settings")).to_have_attribute("aria-current", "page")
         invitations = page.get_by_role("region", name="Invitations")
         invitations.get_by_role("button", name="Create invitation link").click()
         link_box = invitations.get_by_role("textbox", name="Invitation link")
