@@ -57,7 +57,14 @@ def _policy_option(value: str, label: str, description: str) -> rx.Component:
             ),
             rx.vstack(
                 rx.text(label, size="2", weight="medium"),
-                _hint(description),
+                rx.text(
+                    *[
+                        rx.code(part, size="1") if i % 2 else part
+                        for i, part in enumerate(description.split("`"))
+                    ],
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
                 spacing="0",
                 min_width="0",
             ),
@@ -90,11 +97,12 @@ def signup_section() -> rx.Component:
                     key=AdminSettingsState.policy,  # a saved change from elsewhere re-checks the radio
                 ),
                 rx.vstack(
-                    rx.hstack(
+                    rx.flex(
                         _label("Allowed email domains", "signup-domains"),
                         _from_env(AdminSettingsState.domains_from_env),
                         spacing="2",
                         align="center",
+                        wrap="wrap",
                     ),
                     rx.input(
                         id="signup-domains",
