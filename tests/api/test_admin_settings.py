@@ -61,6 +61,9 @@ def test_admin_api_is_a_missing_address_to_everyone_but_an_admin(
     with session_scope() as session:
         assert instance.get(session, fresh=True).signup_policy == "open"  # bob's PATCH changed nothing
     assert _events("admin.settings.update") == []
+    schema = api.get("/api/openapi.json").text
+    assert "/api/admin/settings" not in schema
+    assert "/api/admin/invites" not in schema
 
 
 def test_admin_api_settings_read_and_change(api: TestClient, alice: ApiUser) -> None:

@@ -41,9 +41,6 @@ EXPECTED = {
     "/api/me/settings": {"get", "patch"},
     "/api/me/notifications": {"get"},
     "/api/me/notifications/read": {"post"},
-    "/api/admin/settings": {"get", "patch"},
-    "/api/admin/invites": {"get", "post"},
-    "/api/admin/invites/{invite_id}": {"delete"},
 }
 PUBLIC = {("/api/auth/token", "post"), ("/api/health/live", "get"), ("/api/health/ready", "get")}
 
