@@ -345,3 +345,22 @@ def test_chat_retention_follows_the_instance_setting(
     _set(admin, default_chat_retention_days=0)
     with session_scope() as session:
         assert preferences.effective_retention_days(prefs, session=session) == 365
+
+
+def test_signup_cli_user_create_is_not_subject_to_the_policy(
+    app_db: sa.Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.utils.cli import run_cli
+
+    monkeypatch.setenv("SIGNUP_POLICY", "closed")
+    monkeypatch.setenv("SIGNUP_ALLOWED_DOMAINS", "corp.test")
+    get_settings.cache_clear()
+    _admin()
+    _refused("outsider@example.com", signup.CLOSED)
+    code, out, err = run_cli(
+        ["user", "create", "--email", "outsider@example.com", "--password", PASSWORD], capsys
+    )
+    assert (code, err) == (0, "")
+    assert "outsider@example.com" in out
+    event = _events("auth.sign_up")[-1]
+    assert (event.outcome, event.surface, event.details) == ("ok", "cli", {"via": "admin"})
