@@ -25,6 +25,7 @@ from app.orchestration.reminders import run_scheduler
 from app.orchestration.runner import recover_at_start_up
 from app.pages.admin import admin_page
 from app.pages.admin_audit import admin_audit_page
+from app.pages.admin_settings import admin_settings_page
 from app.pages.chat import chat_page
 from app.pages.login import login_page, signup_page, sso_page
 from app.pages.reset import reset_page
@@ -34,6 +35,7 @@ from app.services.audit_retention import prune_daily as prune_audit_daily
 from app.services.retention import purge_daily
 from app.states.admin import AdminState
 from app.states.admin_audit import AdminAuditState
+from app.states.admin_settings import AdminSettingsState
 from app.states.auth import AuthState
 from app.states.chat import ChatState
 from app.states.live import LiveState, refreshes
@@ -151,11 +153,14 @@ app.add_page(
     login_page,
     route=routes.LOGIN,
     title="Sign in · Ticked",
-    on_load=[AuthState.redirect_if_signed_in, SsoState.load_login],
+    on_load=[AuthState.redirect_if_signed_in, SsoState.load_login, AuthState.load_signup_policy],
 )
 app.add_page(sso_page, route=routes.SSO, title="Signing in · Ticked", on_load=SsoState.redeem)
 app.add_page(
-    signup_page, route=routes.SIGNUP, title="Sign up · Ticked", on_load=AuthState.redirect_if_signed_in
+    signup_page,
+    route=routes.SIGNUP,
+    title="Sign up · Ticked",
+    on_load=[AuthState.redirect_if_signed_in, AuthState.load_signup_policy],
 )
 app.add_page(not_found_view, route="404", title=NOT_FOUND_TITLE)
 app.add_page(
@@ -169,6 +174,12 @@ app.add_page(
     route=routes.TASKS,
     title="Tasks · Ticked",
     on_load=[AuthState.require_auth, TasksState.on_load, LiveState.watch],
+)
+app.add_page(  # issue 18: anyone but an admin sees the missing page (its title too)
+    admin_settings_page,
+    route=routes.ADMIN_SETTINGS,
+    title=NOT_FOUND_TITLE,
+    on_load=AdminSettingsState.on_load,
 )
 app.add_page(
     settings_page,

@@ -54,7 +54,13 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_user_create(args: argparse.Namespace) -> None:
     with session_scope() as session:
         user = auth_service.register(
-            session, email=args.email, password=args.password, name=args.name, time_zone=args.tz
+            session,
+            email=args.email,
+            password=args.password,
+            name=args.name,
+            time_zone=args.tz,
+            surface="cli",
+            by_admin=True,  # the admin adding someone: the sign-up policy is for people signing up
         )
         if getattr(args, "admin", False) and not user.is_admin:
             admin_service.system_set_admin(session, email=user.email, make_admin=True)

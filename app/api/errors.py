@@ -81,6 +81,13 @@ def error_response(
     )
 
 
+NOTHING_HERE = "There is nothing at this address (the API is described at /api/docs)."
+"""What an address no route takes answers (404); the admin routes answer it to anyone but an admin."""
+HIDDEN_PREFIXES = ("/api/admin",)
+"""Paths whose routes must not show they exist: a wrong method there is a 404 as for a missing
+path, not a 405 naming the methods (which would tell a non-admin the admin API is there)."""
+
+
 class Unmatched:
     """The last route under a prefix (``/api``, ``/mcp``): what no route there answers, in the one shape.
 
@@ -109,7 +116,8 @@ class Unmatched:
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if allowed := self._allowed(scope):
+        hidden = str(scope.get("path", "")).startswith(HIDDEN_PREFIXES)
+        if not hidden and (allowed := self._allowed(scope)):
             allow = ", ".join(allowed)
             message = f"{scope['method']} is not allowed here; this address takes {allow}."
             response = error_response(405, message, headers={"Allow": allow})

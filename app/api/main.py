@@ -17,7 +17,19 @@ from app.api.cors import OriginGuard, OwnOrigins
 from app.api.errors import error_response
 from app.api.headers import PAGE_HEADERS, SECURITY_HEADERS
 from app.api.routes import admin as admin_routes
-from app.api.routes import admin_audit, auth, calendar, chat, comments, health, me, projects, tasks, threads
+from app.api.routes import (
+    admin_audit,
+    admin_settings,
+    auth,
+    calendar,
+    chat,
+    comments,
+    health,
+    me,
+    projects,
+    tasks,
+    threads,
+)
 from app.api.routes import links as link_pages
 from app.api.routes import oidc as oidc_routes
 from app.core.config import get_settings
@@ -102,6 +114,7 @@ def create_api(
     api.include_router(admin_audit.router, prefix="/api")  # issue 18: the audit log, admins only
     api.include_router(admin_routes.router, prefix="/api")  # the admin console's users (issue 18)
     api.include_router(oidc_routes.router, prefix="/api")  # single sign-on's browser redirects
+    api.include_router(admin_settings.router, prefix="/api")  # issue 18: instance settings, invitations
     _enum_examples(api)
     # MCP over streamable HTTP, same bearer tokens; its session manager runs in the host's lifespan
     # (``mcp_lifespan``, registered in app/app.py: a mounted app's own lifespan never runs). Exactly

@@ -8,6 +8,7 @@ from app import routes
 from app.components.alerts import error_callout
 from app.components.layout import auth_card
 from app.components.sso import password_form, sso_options
+from app.services.signup import CLOSED, INVITE_ONLY
 from app.states.auth import ZONE_SCRIPT, AuthState
 from app.states.sso import SsoState
 
@@ -143,7 +144,7 @@ def _password_step() -> rx.Component:
             ),
         ),
         rx.cond(
-            ~SsoState.sso_only,
+            ~SsoState.sso_only & (AuthState.signup_policy != "closed"),
             rx.text(
                 "New to Ticked? ",
                 rx.link("Create an account", href=routes.SIGNUP, underline="always"),
@@ -153,10 +154,43 @@ def _password_step() -> rx.Component:
     )
 
 
+def _policy_note() -> rx.Component:
+    """What the policy asks of this visitor: an invitation, or that they signed in with one."""
+    return rx.cond(
+        AuthState.signup_policy == "invite",
+        rx.cond(
+            AuthState.has_invite,
+            rx.callout(
+                "You were invited: create your account below.",
+                icon="mail-check",
+                color_scheme="green",
+                size="1",
+                width="100%",
+            ),
+            rx.callout(INVITE_ONLY, icon="info", color_scheme="blue", size="1", width="100%"),
+        ),
+    )
+
+
+def _closed() -> rx.Component:
+    return auth_card(
+        rx.heading("Sign-up is closed", size="6", as_="h1"),
+        rx.callout(CLOSED, icon="lock", color_scheme="gray", width="100%"),
+        rx.text(
+            "Already have an account? ", rx.link("Sign in", href=routes.LOGIN, underline="always"), size="2"
+        ),
+    )
+
+
 def signup_page() -> rx.Component:
+    return rx.cond(AuthState.signup_policy == "closed", _closed(), _signup_form())
+
+
+def _signup_form() -> rx.Component:
     return auth_card(
         rx.heading("Create your account", size="6", as_="h1"),
         rx.text("Plan your day by typing it. It takes ten seconds.", color=rx.color("gray", 11), size="2"),
+        _policy_note(),
         _error(),
         rx.form(
             rx.vstack(

@@ -259,7 +259,7 @@ def export(session: Session, *, user_id: uuid.UUID, actor: audit.Actor | None = 
         "profile": _row(user, drop=("hashed_password", "chat_preferences")),
         "preferences": {
             **prefs.model_dump(mode="json"),
-            "effective_retention_days": effective_retention_days(prefs),
+            "effective_retention_days": effective_retention_days(prefs, session=session),
         },
         "tasks": [to_public(t).to_json() for t in tasks],
         "threads": [_thread(t) for t in threads],

@@ -29,24 +29,44 @@ from app.core.security import (
 )
 from app.models import AuthToken, User, UserCreate
 from app.models.base import utcnow
-from app.services import audit, clock, projects, sso_policy, two_factor
+from app.services import audit, clock, invites, projects, signup, sso_policy, two_factor
 from app.services.errors import AuthError, ConflictError, invalid, require_text
 
 WRONG_CREDENTIALS = "Incorrect email or password."
 
 
 def register(
-    session: Session, *, email: str, password: str, name: str | None = None, time_zone: str | None = None
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str | None = None,
+    time_zone: str | None = None,
+    invite: str | None = None,
+    ip: str | None = None,
+    surface: str = "web",
+    by_admin: bool = False,
 ) -> User:
     """Create an account; a taken email or weak password gets a clear message.
 
     ``time_zone`` (an IANA name, UTC when not given) decides what "today" is for this person.
+    The instance's sign-up policy decides who may (:mod:`app.services.signup`): ``invite`` is the
+    token of an invitation link, used up here. ``by_admin`` (the CLI's ``user create``; single
+    sign-on, which applies the policy as it stands for SSO itself) skips the policy. A refusal is
+    an audit event in a transaction of its own; a success one in this one.
     """
     zone_name = clock.check_zone(time_zone)
     try:
         data = UserCreate(email=email, password=password, name=name)
     except ValidationError as exc:
         raise invalid(exc) from exc
+    admission = None
+    if not by_admin:
+        try:  # before the email check: a refused stranger learns nothing of who has an account
+            admission = signup.admit(session, email=data.email, invite_token=invite)
+        except signup.SignUpRefused as exc:
+            record_refused_sign_up(email=data.email, ip=ip, surface=surface, reason=exc.reason)
+            raise
     if get_user_by_email(session, email=data.email):
         raise ConflictError("An account with this email already exists.")
     first = session.exec(select(User.id).limit(1)).first() is None
@@ -63,9 +83,40 @@ def register(
     except IntegrityError as exc:  # a concurrent sign-up with the same email
         session.rollback()
         raise ConflictError("An account with this email already exists.") from exc
+    used = admission.invite if admission is not None else None
+    if (
+        admission is not None
+        and used is not None
+        and not invites.redeem(session, invite_id=used.id, new_user_id=user.id)
+    ):
+        try:  # another sign-up used the link a moment ago
+            admission = signup.after_redeem_failed(session, email=data.email, admission=admission)
+        except signup.SignUpRefused as exc:
+            session.rollback()  # not this account: the link let someone else in
+            record_refused_sign_up(email=data.email, ip=ip, surface=surface, reason=exc.reason)
+            raise
     projects.inbox(session, user_id=user.id)
     projects.accept_invitations(session, user=user)
+    details = (
+        admission.details() if admission is not None else {"via": "sso" if surface == "sso" else "admin"}
+    )
+    audit.record(
+        session,
+        actor=audit.Actor(user_id=user.id, email=user.email, ip=ip, surface=surface),
+        action="auth.sign_up",
+        target_type="user",
+        target_id=user.id,
+        details={**details, "admin": first} if first else details,
+    )
     return user
+
+
+def record_refused_sign_up(*, email: str, ip: str | None, surface: str, reason: str) -> None:
+    """A refused sign-up as an audit event, in a transaction of its own (the attempt's rolls back)."""
+    typed = (email or "").strip().lower()[:320]
+    with session_scope() as own:
+        actor = audit.Actor(user_id=None, email=typed or None, ip=ip, surface=surface)
+        audit.record(own, actor=actor, action="auth.sign_up", outcome="refused", details={"reason": reason})
 
 
 def get_user_by_email(session: Session, *, email: str) -> User | None:

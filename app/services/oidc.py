@@ -506,7 +506,10 @@ def _new_account(session: Session, email: str, claims: Mapping[str, Any]) -> Use
     try:
         # A random password nobody knows: the account signs in through the provider (or after a
         # password reset by an admin). register() also makes the instance's first account admin.
-        return auth_service.register(session, email=email, password=secrets.token_urlsafe(32), name=name)
+        # by_admin: _may_sign_up has applied the sign-up policy as it stands for single sign-on
+        return auth_service.register(
+            session, email=email, password=secrets.token_urlsafe(32), name=name, surface="sso", by_admin=True
+        )
     except InvalidInputError as exc:
         raise SsoError("no_email", email) from exc
     except ConflictError as exc:  # someone signed up with this email a moment ago

@@ -4,7 +4,8 @@ Seed 000 gives the user a free-form ``chat_preferences`` JSON; we give it a sche
 interface reads the same choices with the same defaults:
 
 - ``retention_days``: how long chats are kept (``None`` = forever, or 30, 90, 365 days); the
-  server's ``CHAT_RETENTION_DAYS`` caps it (see :func:`effective_retention_days`).
+  server's maximum caps it (the admin console's chat retention, ``CHAT_RETENTION_DAYS`` until an
+  admin sets it; see :func:`effective_retention_days`).
 - ``redact_sensitive``: before context leaves the machine (the OpenAI backend), replace emails,
   phone numbers, card numbers, IBANs and secret-looking keys by placeholders. On by default.
 
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from app.core.config import get_settings
 from app.models import User
 from app.models.base import utcnow
+from app.services import instance
 from app.services.errors import NotFoundError, invalid
 
 RetentionDays = Literal[30, 90, 365] | None
@@ -82,13 +84,20 @@ def update_preferences(session: Session, *, user_id: uuid.UUID, **changes: Any) 
     return current
 
 
-def server_retention_days() -> int | None:
-    """The server's maximum age of chats in days (``CHAT_RETENTION_DAYS``), or None when there is none."""
+def server_retention_days(session: Session | None = None) -> int | None:
+    """The server's maximum age of chats in days, or None when there is none.
+
+    With a ``session``, the instance setting an admin controls (``default_chat_retention_days``,
+    read fresh: the retention job and the settings page must agree on every instance); it is
+    ``CHAT_RETENTION_DAYS`` until an admin changes it, so without a session, that.
+    """
+    if session is not None:
+        return instance.get(session, fresh=True).default_chat_retention_days or None
     return get_settings().chat_retention_days or None
 
 
-def effective_retention_days(preferences: ChatPreferences) -> int | None:
+def effective_retention_days(preferences: ChatPreferences, *, session: Session | None = None) -> int | None:
     """Days after which a user's chats are deleted: the user's choice capped by the server's maximum."""
-    server = server_retention_days()
+    server = server_retention_days(session)
     choices = [d for d in (preferences.retention_days, server) if d]
     return min(choices) if choices else None

@@ -34,7 +34,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.core.db import session_scope
 from app.models import Message, Thread, User
 from app.models.base import utcnow
-from app.services.preferences import effective_retention_days, read_preferences
+from app.services.preferences import read_preferences, server_retention_days
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +114,14 @@ def count_under(session: Session, *, thread_ids: list[uuid.UUID]) -> Counter[str
     return counts
 
 
-def cutoff_for(user: User, now: datetime) -> datetime | None:
-    """The moment before which this user's conversations expire, or None to keep them."""
-    days = effective_retention_days(read_preferences(user))
+def cutoff_for(user: User, now: datetime, server_days: int | None = None) -> datetime | None:
+    """The moment before which this user's conversations expire, or None to keep them.
+
+    ``server_days`` is the instance's maximum (``preferences.server_retention_days``), or None.
+    """
+    prefs = read_preferences(user)
+    choices = [d for d in (prefs.retention_days, server_days) if d]
+    days = min(choices) if choices else None
     return now - timedelta(days=days) if days else None
 
 
@@ -201,7 +206,8 @@ def _users_page(after: uuid.UUID | None) -> list[tuple[uuid.UUID, datetime | Non
         stmt = select(User).order_by(col(User.id)).limit(USER_PAGE)
         if after is not None:
             stmt = stmt.where(col(User.id) > after)
-        return [(user.id, cutoff_for(user, now)) for user in session.exec(stmt).all()]
+        server_days = server_retention_days(session)
+        return [(user.id, cutoff_for(user, now, server_days)) for user in session.exec(stmt).all()]
 
 
 def purge_expired_chats(*, dry_run: bool = False, batch_size: int = BATCH_SIZE) -> PurgeReport:

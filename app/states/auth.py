@@ -16,6 +16,7 @@ from app import routes
 from app.core.db import session_scope
 from app.services import audit, clock, daily_settings, two_factor
 from app.services import auth as auth_service
+from app.services import signup as signup_service
 from app.services.errors import AuthError, InvalidInputError, ServiceError
 from app.services.throttle import client_address, sign_in_throttle
 from app.states.actor import web_actor
@@ -87,12 +88,31 @@ def _revoke(token: str, actor: audit.Actor | None = None) -> None:
 
 
 def _sign_up(
-    email: str, password: str, name: str | None, time_zone: str | None, ip: str = "", user_agent: str = ""
+    email: str,
+    password: str,
+    name: str | None,
+    time_zone: str | None,
+    invite: str,
+    ip: str = "",
+    user_agent: str = "",
 ) -> tuple[str, str, str]:
     with session_scope() as session:
-        user = auth_service.register(session, email=email, password=password, name=name, time_zone=time_zone)
-        token = auth_service.issue_token(session, user=user, ip=ip, user_agent=user_agent)
+        user = auth_service.register(
+            session,
+            email=email,
+            password=password,
+            name=name,
+            time_zone=time_zone,
+            invite=invite or None,
+            ip=ip or None,
+        )
+        token = auth_service.issue_token(session, user=user, ip=ip or None, user_agent=user_agent)
         return user.email, user.name or "", token
+
+
+def _signup_policy() -> str:
+    with session_scope() as session:
+        return signup_service.page_policy(session)
 
 
 class AuthState(rx.State):
@@ -106,6 +126,11 @@ class AuthState(rx.State):
     auth_busy: bool = False
     browser_zone: str = ""
     """The browser's time zone, as the sign-in and sign-up forms found it (:data:`ZONE_SCRIPT`)."""
+    signup_policy: str = ""
+    """The sign-up policy the sign-in and sign-up pages show ("open", "invite", "closed"; "" until
+    asked). Only what the page shows: ``auth.register`` decides."""
+    has_invite: bool = False
+    """The sign-up page's address carries an invitation (``?invite=``)."""
     is_admin: bool = False
     """Shows the Admin link. Only a hint for the page: every admin page, event and route asks the
     service layer (``app.services.admin.require_admin``) again."""
@@ -184,6 +209,12 @@ class AuthState(rx.State):
             self.signed_in = True
             return rx.redirect(self._next_path(), replace=True)
         return None
+
+    @rx.event
+    async def load_signup_policy(self):
+        """``on_load`` of sign-in and sign-up: what to offer (no sign-up link or form when closed)."""
+        self.has_invite = bool(self.router.url.query_parameters.get("invite", ""))
+        self.signup_policy = await run_db(_signup_policy)
 
     @rx.event
     def set_browser_zone(self, value: str):
@@ -283,10 +314,11 @@ class AuthState(rx.State):
         if password != str(form.get("confirm", password)):
             self.auth_error = "The two passwords don't match."
             return None
+        invite = str(self.router.url.query_parameters.get("invite", ""))[:200]
         client, agent = self._client()
         try:
             self.user_email, self.user_name, token = await run_password_work(
-                _sign_up, email, password, name, self.browser_zone or None, client, agent
+                _sign_up, email, password, name, self.browser_zone or None, invite, client, agent
             )
         except ServiceError as exc:
             self.auth_error = exc.message

@@ -68,8 +68,8 @@ def _snapshot(user_id: uuid.UUID) -> _Snapshot:
             name=user.name or "",
             retention_days=prefs.retention_days,
             redact_sensitive=prefs.redact_sensitive,
-            server_days=preference_service.server_retention_days(),
-            effective_days=preference_service.effective_retention_days(prefs),
+            server_days=preference_service.server_retention_days(session),
+            effective_days=preference_service.effective_retention_days(prefs, session=session),
             daily=daily_settings.read_settings(user),
         )
 
@@ -77,7 +77,7 @@ def _snapshot(user_id: uuid.UUID) -> _Snapshot:
 def _update_preferences(user_id: uuid.UUID, changes: dict[str, Any]) -> int | None:
     with session_scope() as session:
         prefs = preference_service.update_preferences(session, user_id=user_id, **changes)
-        return preference_service.effective_retention_days(prefs)
+        return preference_service.effective_retention_days(prefs, session=session)
 
 
 def _update_daily(user_id: uuid.UUID, changes: dict[str, Any]) -> DailySettings:

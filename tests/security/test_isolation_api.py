@@ -82,6 +82,8 @@ PATH_ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("DELETE", "/api/admin/users/{user_id}"): Route("user", lambda a, b: {"password": "correct-horse-42"}),
     ("POST", "/api/admin/users/{user_id}/reset-link"): Route("user"),
+    # issue 18: to a non-admin the admin API is a missing address, whatever the id
+    ("DELETE", "/api/admin/invites/{invite_id}"): Route("user"),
 }
 
 

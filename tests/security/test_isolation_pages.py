@@ -189,6 +189,16 @@ ADMIN = {
     ),
 }
 """The admin console (issue 18): Bob is no admin, so each is the missing page, whoever it names."""
+ADMIN_SETTINGS_STATE = f"{ROOT_STATE}.app___states___admin_settings____admin_settings_state"
+ADMIN_SETTINGS = {
+    "revoke_invite": PageCase(
+        ADMIN_SETTINGS_STATE,
+        "/admin/settings",
+        "user",
+        lambda v: [("revoke_invite", {"invite_id": v})],
+    ),
+}
+"""The admin console (issue 18): to Bob, no admin, revoking any id is revoking nothing."""
 
 
 def team_cases(bob: Holdings, mine: str) -> dict[str, PageCase]:
@@ -258,6 +268,7 @@ HANDLERS = {
     ("AdminState", "reset_link"),
     ("AdminState", "ask_delete"),
     ("SessionsState", "sign_out_session"),
+    ("AdminSettingsState", "revoke_invite"),
 }
 """Every page handler taking an id, each fuzzed by a case above (``on_load``'s ``?thread=`` too)."""
 FENCES = {
@@ -269,6 +280,7 @@ FENCES = {
     NOTIFICATIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
     ADMIN_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
     SESSIONS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
+    ADMIN_SETTINGS_STATE: (THREADS_STATE, "set_rename_text", "rename_text"),
 }
 """A state's fence: (state, setter, var) of a cheap event whose echo proves the events before it ran
 (one tab's events run in order, whichever state they are for)."""
@@ -374,6 +386,7 @@ def test_isolation_pages_over_websocket(web_app: Server) -> None:
                     ("/", {**CHAT, **BELL}),
                     ("/tasks", tasks_cases),
                     ("/admin", ADMIN),
+                    ("/admin/settings", ADMIN_SETTINGS),
                     ("/settings", SETTINGS),
                 ):
                     await tab.open_page(group, token)

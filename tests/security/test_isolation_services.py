@@ -39,6 +39,7 @@ from app.services import access_tokens as access_token_service
 from app.services import activity as activity_service
 from app.services import admin as admin_service
 from app.services import comments as comment_service
+from app.services import invites as invite_service
 from app.services import messages as message_service
 from app.services import operations as operation_service
 from app.services import projects as project_service
@@ -204,6 +205,10 @@ FUZZED: dict[str, Fuzzed] = {
     "admin.reset_two_factor": Fuzzed(
         "user", lambda s, u, v: admin_service.reset_two_factor(s, admin_id=u, user_id=v), "raises"
     ),
+    # issue 18: a non-admin (Bob) revoking an invitation gets what a missing one gets
+    "invites.revoke": Fuzzed(
+        "task", lambda s, u, v: invite_service.revoke(s, user_id=u, invite_id=v), "raises"
+    ),
 }
 
 INTERNAL: dict[str, str] = {
@@ -231,6 +236,7 @@ INTERNAL: dict[str, str] = {
     "links.issue": "the scheduler signing links for the reminded person's own task (no acting user)",
     "audit.record": "appends to the audit log what its caller has just done or refused (names, not reads)",
     "instance.update": "writes instance settings for an admin its caller has just checked (admin service)",
+    "invites.redeem": "uses up a sign-up link for the account register() has just created (no acting user)",
 }
 
 
