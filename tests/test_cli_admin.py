@@ -65,7 +65,11 @@ def test_cli_admin_create_promote_demote_disable(app_db, capsys) -> None:
         events = list(session.exec(select(AuditEvent).order_by(col(AuditEvent.at))))
         admins = {u.email for u in session.exec(select(User).where(col(User.is_admin).is_(True)))}
     assert admins == {"boss@example.com", "plain@example.com"}
-    cli = [(e.action, e.target_label) for e in events if e.surface == "cli"]
+    created = [(e.actor_email, e.details.get("via")) for e in events if e.action == "auth.sign_up"]
+    assert created == [(f"{n}@example.com", "admin") for n in ("first", "plain", "boss")], (
+        "sign-ups, by the CLI"
+    )
+    cli = [(e.action, e.target_label) for e in events if e.surface == "cli" and e.action.startswith("admin.")]
     assert cli == [
         ("admin.user.promote", "boss@example.com"),
         ("admin.user.demote", "first@example.com"),
@@ -73,4 +77,5 @@ def test_cli_admin_create_promote_demote_disable(app_db, capsys) -> None:
         ("admin.user.disable", "plain@example.com"),
         ("admin.user.enable", "plain@example.com"),
     ]
-    assert all(e.actor_id is None for e in events if e.surface == "cli")
+    # the admin actions name no acting person (the server's operator); a sign-up is the new account's
+    assert all(e.actor_id is None for e in events if e.surface == "cli" and e.action.startswith("admin."))

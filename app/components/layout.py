@@ -121,7 +121,7 @@ def header() -> rx.Component:
                 aria_label="Sign out",
             ),
             align="center",
-            spacing=["2", "3"],  # a phone's 390 px holds four links, the bell, the mode and sign-out
+            spacing=rx.breakpoints(initial="2", sm="3"),  # 390 px holds four links, bell, mode, sign-out
             width="100%",
             max_width="1200px",
             margin_x="auto",

@@ -306,7 +306,7 @@ def test_access_token_admin_scope_reaches_the_real_admin_api(api: TestClient) ->
     admin_id, _ = register()  # the first account: the admin
     member_id, _ = register()
     admin_token = bearer(make_token(admin_id, "admin"))
-    for path in ("/api/admin/users", "/api/admin/audit"):
+    for path in ("/api/admin/users", "/api/admin/audit", "/api/admin/settings"):
         assert api.get(path, headers=admin_token).status_code == 200, path
         for scope in ("read", "write"):
             message = assert_error(api.get(path, headers=bearer(make_token(admin_id, scope))), 403)

@@ -13,34 +13,21 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from app.api.deps import SessionDep, bearer
-from app.api.errors import NOTHING_HERE
+from app.api.deps import AdminCaller, SessionDep
 from app.api.schemas import ERRORS, OkResponse
 from app.core.config import get_settings
 from app.core.inputs import Bool, Text
 from app.services import admin_settings, invites
-from app.services import auth as auth_service
-from app.services.admin_guard import require_admin
-from app.services.errors import AuthError, NotFoundError
 from app.services.throttle import client_address
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERRORS, include_in_schema=False)
 
 
-def admin_id(
-    session: SessionDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> uuid.UUID:
-    """The acting admin; anyone else gets the unmatched address's 404."""
-    try:
-        if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-            raise NotFoundError(NOTHING_HERE)
-        user = auth_service.user_for_token(session, token=creds.credentials)
-        return require_admin(session, user_id=user.id).id
-    except (AuthError, NotFoundError) as exc:
-        raise NotFoundError(NOTHING_HERE) from exc
+def admin_id(caller: AdminCaller) -> uuid.UUID:
+    """The acting admin (:func:`app.api.deps.admin_caller`: anyone else gets the unmatched 404)."""
+    return caller.user.id
 
 
 AdminId = Annotated[uuid.UUID, Depends(admin_id)]
