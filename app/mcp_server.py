@@ -57,7 +57,7 @@ from app.agent import registry
 from app.agent.types import ToolError
 from app.core.db import session_scope
 from app.models import OperationType
-from app.services import access_tokens
+from app.services import access_tokens, two_factor
 from app.services import auth as auth_service
 from app.services.errors import ServiceError
 
@@ -346,8 +346,11 @@ def _user_for_token(token: str) -> tuple[uuid.UUID, bool]:
     with session_scope() as session:
         if access_tokens.looks_like_token(token):
             grant = access_tokens.resolve(session, secret=token)
-            return grant.user.id, grant.read_only
-        return auth_service.user_for_token(session, token=token).id, False
+            user, read_only = grant.user, grant.read_only
+        else:
+            user, read_only = auth_service.user_for_token(session, token=token), False
+        two_factor.require_setup_done(session, user)  # the instance asks for 2FA first: 403
+        return user.id, read_only
 
 
 class _McpHttpApp:
@@ -371,6 +374,9 @@ class _McpHttpApp:
             return
         try:
             user_id, read_only = await anyio.to_thread.run_sync(_user_for_token, token)
+        except two_factor.TwoFactorSetupRequired as exc:
+            await _json_error(send, 403, exc.code, exc.message)
+            return
         except ServiceError as exc:
             await _json_error(send, 401, "unauthorized", exc.message, challenge)
             return

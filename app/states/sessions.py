@@ -9,20 +9,25 @@ from datetime import datetime
 import reflex as rx
 
 from app.core.db import session_scope
+from app.models import User
 from app.services import sessions as session_service
 from app.services.errors import ServiceError
 from app.services.throttle import client_address
 from app.states.auth import AuthState
 from app.states.workers import run_db
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+from app.views.notifications import when_words
 
 
 def _list(user_id: uuid.UUID, token: str) -> list[dict[str, str | bool]]:
+    """The sessions, their times in words on the person's own clock ("just now", "Today 09:12")."""
     with session_scope() as session:
         found = session_service.list_sessions(session, user_id=user_id, current_token=token)
+        person = session.get(User, user_id)
+        zone_name = person.time_zone if person else None
+
+    def _when(moment: datetime | None) -> str:
+        return when_words(moment, zone_name) if moment else "—"
+
     return [
         {
             "id": str(s.id),

@@ -110,7 +110,36 @@ def settings(page: Page, app_url: str) -> None:
     expect(page.get_by_role("heading", name="Your data")).to_be_visible()
 
 
+def _admin_page(path: str, ready: str) -> Callable[[Page, str], None]:
+    """An admin console page, as an admin (the signed-up account promoted in-process) sees it."""
+
+    def show(page: Page, app_url: str) -> None:
+        from app.core.db import session_scope
+        from app.services import auth
+
+        email = sign_up(page, app_url)
+        with session_scope() as session:
+            user = auth.get_user_by_email(session, email=email)
+            assert user is not None
+            user.is_admin = True
+            session.add(user)
+        page.goto(f"{app_url}{path}")
+        expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
+        expect(page.get_by_text(ready).first).to_be_visible()
+
+    return show
+
+
+def not_found(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/no-such-page")
+    expect(page.get_by_role("heading", name="Page not found", level=1)).to_be_visible()
+
+
 PAGES: dict[str, Callable[[Page, str], None]] = {
+    "admin-users": _admin_page("/admin", "Last active"),
+    "admin-settings": _admin_page("/admin/settings", "Invitations"),
+    "admin-audit": _admin_page("/admin/audit", "Export CSV"),
+    "not-found": not_found,
     "sign-in": sign_in_page,
     "sign-up": sign_up_page,
     "chat-empty": chat_empty,
