@@ -11,10 +11,16 @@ from app.services import audit
 from app.services.throttle import client_address
 
 
-def request_ip(request: Request) -> str | None:
-    """The client's address (behind a trusted proxy, its ``X-Forwarded-For``)."""
+def client_ip(request: Request) -> str:
+    """The client's address as the sign-in throttle counts it (behind a trusted proxy, its
+    ``X-Forwarded-For``); every route asks this one function."""
     peer = request.client.host if request.client else None
-    return client_address(peer, request.headers.get("x-forwarded-for")) or None
+    return client_address(peer, request.headers.get("x-forwarded-for"))
+
+
+def request_ip(request: Request) -> str | None:
+    """:func:`client_ip`, or None when there is none (what the audit log stores)."""
+    return client_ip(request) or None
 
 
 def api_actor(request: Request, user: CurrentUser) -> audit.Actor:

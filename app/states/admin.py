@@ -20,7 +20,7 @@ from app.services import auth as auth_service
 from app.services.admin import UserPage, UserSummary
 from app.services.admin_guard import is_admin
 from app.services.errors import NotFoundError, ServiceError
-from app.services.throttle import client_address
+from app.states.actor import tab_ip
 from app.states.auth import AuthState, current_user_id
 from app.states.workers import run_db, run_password_work
 from app.views.notifications import when_words
@@ -132,8 +132,7 @@ class AdminState(rx.State):
     _dialog_user: str = ""
 
     def _ip(self) -> str | None:
-        headers = self.router.headers.raw_headers
-        return client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
+        return tab_ip(self)
 
     def _deny(self) -> None:
         """What anyone but an admin gets: the missing page, and nothing of the console."""

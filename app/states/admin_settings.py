@@ -21,7 +21,7 @@ from app.core.db import session_scope
 from app.services import admin_settings, invites
 from app.services.admin_guard import is_admin
 from app.services.errors import ServiceError
-from app.services.throttle import client_address
+from app.states.actor import tab_ip
 from app.states.auth import AuthState, current_user_id
 from app.states.workers import run_db
 
@@ -142,8 +142,7 @@ class AdminSettingsState(rx.State):
     retention_status: str = ""
 
     def _ip(self) -> str:
-        headers = self.router.headers.raw_headers
-        return client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
+        return tab_ip(self)
 
     def _origin(self) -> str:
         parts = urlsplit(str(self.router.url))

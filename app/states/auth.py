@@ -18,8 +18,8 @@ from app.services import audit, clock, daily_settings, two_factor
 from app.services import auth as auth_service
 from app.services import signup as signup_service
 from app.services.errors import AuthError, InvalidInputError, ServiceError
-from app.services.throttle import client_address, sign_in_throttle
-from app.states.actor import web_actor
+from app.services.throttle import sign_in_throttle
+from app.states.actor import tab_ip, web_actor
 from app.states.focus import COMPOSER, focus_first
 from app.states.workers import run_db, run_password_work
 
@@ -222,9 +222,7 @@ class AuthState(rx.State):
 
     def _client(self) -> tuple[str, str]:
         """The client's address (as the throttle counts it) and its User-Agent."""
-        headers = self.router.headers.raw_headers
-        client = client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
-        return client, (self.router.headers.user_agent or "")[:300]
+        return tab_ip(self), (self.router.headers.user_agent or "")[:300]
 
     def _leave_second_step(self) -> None:
         self.second_step = self.use_recovery = False

@@ -9,7 +9,7 @@ import reflex as rx
 from app.core.db import session_scope
 from app.services import password_reset
 from app.services.errors import ServiceError
-from app.services.throttle import client_address
+from app.states.actor import tab_ip
 from app.states.workers import run_db, run_password_work
 
 
@@ -49,8 +49,7 @@ class ResetState(rx.State):
             return
         self.busy = True
         yield
-        headers = self.router.headers.raw_headers
-        ip = client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
+        ip = tab_ip(self)
         try:
             await run_password_work(_reset, self._token, password, ip)
         except password_reset.ResetLinkError as exc:

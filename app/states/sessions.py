@@ -12,7 +12,7 @@ from app.core.db import session_scope
 from app.models import User
 from app.services import sessions as session_service
 from app.services.errors import ServiceError
-from app.services.throttle import client_address
+from app.states.actor import tab_ip
 from app.states.auth import AuthState
 from app.states.workers import run_db
 from app.views.notifications import when_words
@@ -58,9 +58,7 @@ class SessionsState(rx.State):
 
     async def _context(self) -> tuple[uuid.UUID | None, str, str]:
         auth = await self.get_state(AuthState)
-        headers = self.router.headers.raw_headers
-        ip = client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
-        return await auth.acting_user_id(), auth.token, ip
+        return await auth.acting_user_id(), auth.token, tab_ip(self)
 
     @rx.event
     async def load(self):

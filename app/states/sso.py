@@ -14,7 +14,7 @@ from app import routes
 from app.core.db import session_scope
 from app.services import oidc, sso_policy
 from app.services.errors import ServiceError
-from app.services.throttle import client_address
+from app.states.actor import tab_ip
 from app.states.auth import AuthState
 from app.states.workers import run_db
 
@@ -66,7 +66,7 @@ class SsoState(rx.State):
         query = self.router.url.query_parameters
         code, back = str(query.get("code", "")), oidc.safe_next(str(query.get("next", "")))
         headers = self.router.headers
-        ip = client_address(self.router.session.client_ip, headers.raw_headers.get("x-forwarded-for"))
+        ip = tab_ip(self)
         try:
             email, name, token, admin = await run_db(_redeem, code, ip, headers.user_agent or "")
         except ServiceError as exc:

@@ -21,7 +21,7 @@ from app.core.db import session_scope
 from app.models import User
 from app.services import access_tokens, admin_guard, clock, instance
 from app.services.errors import ServiceError
-from app.services.throttle import client_address
+from app.states.actor import tab_ip
 from app.states.auth import current_user_id
 from app.states.focus import focus_first
 from app.states.workers import run_db
@@ -126,8 +126,7 @@ class TokensState(rx.State):
     _revoke_id: str = ""
 
     def _client(self) -> str | None:
-        headers = self.router.headers.raw_headers
-        return client_address(self.router.session.client_ip, headers.get("x-forwarded-for")) or None
+        return tab_ip(self) or None
 
     async def _refresh(self, user_id: uuid.UUID) -> None:
         data = await run_db(_load, user_id)

@@ -16,7 +16,7 @@ import reflex as rx
 from app.core.db import session_scope
 from app.services import two_factor
 from app.services.errors import ServiceError
-from app.services.throttle import client_address
+from app.states.actor import tab_ip
 from app.states.auth import AuthState, current_user_id
 from app.states.focus import focus_id
 from app.states.workers import run_db, run_password_work
@@ -71,8 +71,7 @@ class TwoFactorState(rx.State):
     dialog_error: str = ""
 
     def _ip(self) -> str:
-        headers = self.router.headers.raw_headers
-        return client_address(self.router.session.client_ip, headers.get("x-forwarded-for"))
+        return tab_ip(self)
 
     def _show(self, status: two_factor.Status) -> None:
         self.enabled, self.required = status.enabled, status.required

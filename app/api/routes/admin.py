@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.actor import client_ip
 from app.api.deps import AdminCaller, SessionDep
 from app.api.errors import NOTHING_HERE
 from app.api.schemas import ERRORS, OkResponse
@@ -23,7 +24,6 @@ from app.core.inputs import Text
 from app.services import admin as admin_service
 from app.services.admin import UserSummary
 from app.services.errors import InvalidInputError, NotFoundError
-from app.services.throttle import client_address
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERRORS)
 
@@ -34,11 +34,6 @@ def admin_id(caller: AdminCaller) -> uuid.UUID:
 
 
 AdminId = Annotated[uuid.UUID, Depends(admin_id)]
-
-
-def _ip(request: Request) -> str | None:
-    peer = request.client.host if request.client else None
-    return client_address(peer, request.headers.get("x-forwarded-for"))
 
 
 class AdminUser(BaseModel):
@@ -180,7 +175,12 @@ def update_user(
     with _AsNothingHere():
         if body.is_active is not None:
             row = admin_service.set_active(
-                session, admin_id=admin, user_id=target, active=body.is_active, ip=_ip(request), surface="api"
+                session,
+                admin_id=admin,
+                user_id=target,
+                active=body.is_active,
+                ip=client_ip(request),
+                surface="api",
             )
         if body.is_admin is not None:
             row = admin_service.set_admin(
@@ -188,7 +188,7 @@ def update_user(
                 admin_id=admin,
                 user_id=target,
                 make_admin=body.is_admin,
-                ip=_ip(request),
+                ip=client_ip(request),
                 surface="api",
             )
     assert row is not None
@@ -202,7 +202,12 @@ def delete_user(
     target = _hidden(user_id)
     with _AsNothingHere():
         admin_service.delete_user(
-            session, admin_id=admin, user_id=target, password=body.password, ip=_ip(request), surface="api"
+            session,
+            admin_id=admin,
+            user_id=target,
+            password=body.password,
+            ip=client_ip(request),
+            surface="api",
         )
     return OkResponse()
 
@@ -224,7 +229,7 @@ def reset_link(user_id: str, session: SessionDep, admin: AdminId, request: Reque
             base_url=settings.link_base_url,
             smtp_url=settings.smtp_url,
             mail_from=settings.mail_from,
-            ip=_ip(request),
+            ip=client_ip(request),
             surface="api",
         )
     return ResetLinkOut(

@@ -15,12 +15,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from app.api.actor import client_ip
 from app.api.deps import AdminCaller, SessionDep
 from app.api.schemas import ERRORS, OkResponse
 from app.core.config import get_settings
 from app.core.inputs import Bool, Text
 from app.services import admin_settings, invites
-from app.services.throttle import client_address
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERRORS, include_in_schema=False)
 
@@ -31,11 +31,6 @@ def admin_id(caller: AdminCaller) -> uuid.UUID:
 
 
 AdminId = Annotated[uuid.UUID, Depends(admin_id)]
-
-
-def _ip(request: Request) -> str:
-    peer = request.client.host if request.client else None
-    return client_address(peer, request.headers.get("x-forwarded-for"))
 
 
 SETTINGS_EXAMPLE: dict[str, Any] = {
@@ -160,7 +155,9 @@ def change_settings(
     if changes.get("token_max_days") == 0:
         changes["token_max_days"] = None
     changes = {k: v for k, v in changes.items() if v is not None or k == "token_max_days"}
-    found = admin_settings.update(session, user_id=user_id, changes=changes, ip=_ip(request), surface="api")
+    found = admin_settings.update(
+        session, user_id=user_id, changes=changes, ip=client_ip(request), surface="api"
+    )
     return found.to_json()
 
 
@@ -176,7 +173,7 @@ def create_invite(
     body: InviteCreate, request: Request, session: SessionDep, user_id: AdminId
 ) -> dict[str, Any]:
     made = invites.create(
-        session, user_id=user_id, email=body.email, days=body.days, ip=_ip(request), surface="api"
+        session, user_id=user_id, email=body.email, days=body.days, ip=client_ip(request), surface="api"
     )
     return {
         "invite": made.invite.to_json(),
@@ -187,5 +184,5 @@ def create_invite(
 
 @router.delete("/invites/{invite_id}", response_model=OkResponse, summary="Revoke a sign-up invitation")
 def revoke_invite(invite_id: str, request: Request, session: SessionDep, user_id: AdminId) -> OkResponse:
-    invites.revoke(session, user_id=user_id, invite_id=invite_id, ip=_ip(request), surface="api")
+    invites.revoke(session, user_id=user_id, invite_id=invite_id, ip=client_ip(request), surface="api")
     return OkResponse()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from app.api.actor import request_ip
+from app.api.actor import client_ip, request_ip
 from app.api.deps import Token, authenticate
 from app.api.schemas import ERRORS, OkResponse, TokenRequest, TokenResponse
 from app.core.db import session_scope
 from app.core.security import decode_token
 from app.services import access_tokens, audit
 from app.services import auth as auth_service
-from app.services.throttle import client_address, sign_in_throttle
+from app.services.throttle import sign_in_throttle
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
 
@@ -23,8 +23,7 @@ def create_token(body: TokenRequest, request: Request) -> TokenResponse:
     An account with two-factor sign-in answers 401 ``two_factor_required`` until the request also
     carries ``otp`` (an app code or a recovery code); a wrong code counts like a wrong password.
     """
-    peer = request.client.host if request.client else None
-    client = client_address(peer, request.headers.get("x-forwarded-for"))
+    client = client_ip(request)
     with sign_in_throttle.attempt(email=body.email, client=client), session_scope() as session:
         _user, token = auth_service.sign_in(
             session,

@@ -15,20 +15,15 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from app.api.actor import client_ip
 from app.core.db import session_scope
 from app.routes import LOGIN, SSO, page_url
 from app.services import oidc
 from app.services.oidc import Callback, SsoError
 from app.services.sso_policy import LOGIN_PATH, oidc_config
-from app.services.throttle import client_address
 
 router = APIRouter(prefix="/auth/oidc", tags=["auth"], include_in_schema=False)
 COOKIE_PATH = "/api/auth/oidc"
-
-
-def _client_ip(request: Request) -> str:
-    peer = request.client.host if request.client else None
-    return client_address(peer, request.headers.get("x-forwarded-for"))
 
 
 def _to_login(reason: str) -> RedirectResponse:
@@ -69,7 +64,7 @@ def callback(request: Request, state: str = "", code: str = "", error: str = "")
     config = oidc_config()
     if config is None:
         return _to_login("not_configured")
-    ip = _client_ip(request)
+    ip = client_ip(request)
     name = oidc.cookie_name(state) if state else ""
     answer = Callback(
         state=state or None, code=code or None, error=error or None, cookie=request.cookies.get(name)
