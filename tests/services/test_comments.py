@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.crypto import PREFIX
 from app.models import Comment, TaskOperation
@@ -142,7 +142,11 @@ def test_comments_are_encrypted_at_rest_and_journaled_without_their_text(session
     ).scalar_one()
     assert raw.startswith(PREFIX)
     assert "zq" not in raw
-    ops = session.exec(select(TaskOperation).where(TaskOperation.operation_type == "comment")).all()
+    ops = session.exec(  # in the order they happened (PostgreSQL returns rows in no set order)
+        select(TaskOperation)
+        .where(TaskOperation.operation_type == "comment")
+        .order_by(col(TaskOperation.created_at))
+    ).all()
     assert [op.structured_command["action"] for op in ops] == ["comment", "edit_comment"]
     assert all(op.project_id == groceries.id and op.task_id == milk.id for op in ops)
     assert "zq" not in repr([(op.structured_command, op.undo_state, op.input_text) for op in ops])
