@@ -15,6 +15,7 @@ document.addEventListener("keydown", (event) => {
   const CHAT = "/";
   const SEQUENCE_MS = 1500;
   const WAIT_MS = 8000;
+  const HOLD_MS = 3000; // how long a page that has just opened may take to settle its fields
 
   const SHORTCUTS = [
     [
@@ -39,7 +40,6 @@ document.addEventListener("keydown", (event) => {
   ];
 
   let pendingG = 0; // the time "g" was pressed, waiting for its second key
-  let quickPending = false; // "q" went to the task page: focus quick add once it is there
 
   // ----- what is on the page ---------------------------------------------------------------
 
@@ -125,6 +125,34 @@ document.addEventListener("keydown", (event) => {
     if (typeof field.select === "function") field.select();
   }
 
+  // Focus the field `find` returns once it is there, and keep it focused while the page settles:
+  // a page that has just opened may draw the field again (a new element), which leaves focus on
+  // <body>. Stops after HOLD_MS, or as soon as the person puts focus somewhere else.
+  function holdFocus(find, onFocus) {
+    whenThere(find, (field) => {
+      focusField(field);
+      if (onFocus) onFocus(field);
+      const until = Date.now() + HOLD_MS;
+      const check = () => {
+        if (Date.now() > until) return stop();
+        const active = document.activeElement;
+        if (active && active !== document.body) {
+          if (active !== find()) stop(); // the person moved on
+          return;
+        }
+        const again = find();
+        if (again) again.focus(); // the page drew it again: same place, nothing selected
+      };
+      const observer = new MutationObserver(check);
+      const timer = window.setTimeout(() => stop(), HOLD_MS);
+      function stop() {
+        observer.disconnect();
+        window.clearTimeout(timer);
+      }
+      observer.observe(document.body, { childList: true, subtree: true });
+    });
+  }
+
   function quickAdd() {
     if (onTasksPage()) {
       const field = quickAddField();
@@ -133,15 +161,8 @@ document.addEventListener("keydown", (event) => {
     }
     const link = navLink(TASKS);
     if (!link) return;
-    quickPending = true;
     link.click();
-    whenThere(
-      () => (onTasksPage() ? quickAddField() : null),
-      (field) => {
-        if (quickPending) focusField(field);
-        quickPending = false;
-      },
-    );
+    holdFocus(() => (onTasksPage() ? quickAddField() : null));
   }
 
   function search() {
@@ -155,7 +176,7 @@ document.addEventListener("keydown", (event) => {
         const toggle = document.querySelector('button[aria-controls="task-filters"]');
         if (toggle && toggle.getAttribute("aria-expanded") !== "true") toggle.click();
       }
-      whenThere(find, focusField);
+      holdFocus(find);
     } else if (onChatPage()) {
       const find = () =>
         [...document.querySelectorAll('input[aria-label="Search conversations"]')].find(visible) || null;
@@ -164,7 +185,7 @@ document.addEventListener("keydown", (event) => {
         const toggle = document.querySelector('button[aria-label="Show conversations"]');
         if (visible(toggle)) toggle.click();
       }
-      whenThere(find, focusField);
+      holdFocus(find);
     }
   }
 
@@ -361,8 +382,7 @@ document.addEventListener("keydown", (event) => {
   function quickFromUrl() {
     const url = new URL(window.location.href);
     if (!onTasksPage() || url.searchParams.get("quick") !== "1") return;
-    whenThere(quickAddField, (field) => {
-      focusField(field);
+    holdFocus(quickAddField, () => {
       url.searchParams.delete("quick");
       window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
     });

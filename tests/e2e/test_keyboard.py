@@ -61,6 +61,31 @@ def sheet(page: Page) -> Locator:
     return page.get_by_role("dialog", name="Keyboard shortcuts")
 
 
+def test_q_keeps_quick_add_focused_when_the_opening_page_draws_the_field_again(page: Page, app_url: str) -> None:
+    """A page that has just opened may draw its fields again (a new element) after "q" focused the
+    first one; focus must not be left on <body>. Here the field is swapped for a fresh copy the
+    moment it first gets focus, as a re-render would."""
+    sign_up(page, app_url)
+    page.evaluate(
+        """() => {
+          let swapped = false;
+          document.addEventListener("focusin", (event) => {
+            const field = event.target;
+            if (swapped || field.id !== "new-task-title") return;
+            swapped = true;
+            setTimeout(() => field.replaceWith(field.cloneNode(true)), 50);
+          });
+          window.__swapped = () => swapped;
+        }"""
+    )
+    press_away_from_fields(page)
+    page.keyboard.press("q")
+    expect(tasks_heading(page)).to_be_visible()
+    page.wait_for_function("() => window.__swapped()")
+    expect(quick_add_field(page)).to_have_count(1)
+    expect(quick_add_field(page)).to_be_focused()
+
+
 def test_question_mark_shows_the_sheet_and_escape_or_close_gives_focus_back(page: Page, app_url: str) -> None:
     sign_up(page, app_url)
     tasks_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks")
