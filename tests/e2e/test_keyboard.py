@@ -61,7 +61,7 @@ def sheet(page: Page) -> Locator:
     return page.get_by_role("dialog", name="Keyboard shortcuts")
 
 
-def test_q_keeps_quick_add_focused_when_the_opening_page_draws_the_field_again(page: Page, app_url: str) -> None:
+def test_q_keeps_quick_add_focused_when_the_page_draws_the_field_again(page: Page, app_url: str) -> None:
     """A page that has just opened may draw its fields again (a new element) after "q" focused the
     first one; focus must not be left on <body>. Here the field is swapped for a fresh copy the
     moment it first gets focus, as a re-render would."""
