@@ -15,7 +15,7 @@ document.addEventListener("keydown", (event) => {
   const CHAT = "/";
   const SEQUENCE_MS = 1500;
   const WAIT_MS = 8000;
-  const HOLD_MS = 3000; // how long a page that has just opened may take to settle its fields
+  const HOLD_MS = 5000; // how long a page that has just opened may take to settle its fields
 
   const SHORTCUTS = [
     [
@@ -126,30 +126,38 @@ document.addEventListener("keydown", (event) => {
   }
 
   // Focus the field `find` returns once it is there, and keep it focused while the page settles:
-  // a page that has just opened may draw the field again (a new element), which leaves focus on
-  // <body>. Stops after HOLD_MS, or as soon as the person puts focus somewhere else.
+  // a page that has just opened may draw the field again (a new element) or finish loading in a
+  // way that drops the focus to <body>. Until the person does something (a key, a click or a tap)
+  // or focuses something else, at most HOLD_MS, focus that falls to <body> goes back to the field.
   function holdFocus(find, onFocus) {
     whenThere(find, (field) => {
       focusField(field);
       if (onFocus) onFocus(field);
-      const until = Date.now() + HOLD_MS;
       const check = () => {
-        if (Date.now() > until) return stop();
         const active = document.activeElement;
         if (active && active !== document.body) {
           if (active !== find()) stop(); // the person moved on
           return;
         }
         const again = find();
-        if (again) again.focus(); // the page drew it again: same place, nothing selected
+        if (again) again.focus(); // back to the field: the same place, nothing selected
       };
       const observer = new MutationObserver(check);
       const timer = window.setTimeout(() => stop(), HOLD_MS);
+      const acted = ["keydown", "pointerdown"];
       function stop() {
         observer.disconnect();
         window.clearTimeout(timer);
+        for (const type of acted) document.removeEventListener(type, stop, true);
+        document.removeEventListener("focusout", later, true);
       }
-      observer.observe(document.body, { childList: true, subtree: true });
+      // A focus drop with no page change after it is caught on the next turn of the event loop.
+      function later() {
+        window.setTimeout(check, 0);
+      }
+      for (const type of acted) document.addEventListener(type, stop, true);
+      document.addEventListener("focusout", later, true);
+      observer.observe(document.body, { childList: true, subtree: true, attributes: true });
     });
   }
 

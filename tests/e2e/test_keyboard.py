@@ -54,7 +54,12 @@ def seed_tasks(email: str, titles: list[str]) -> None:
 
 def press_away_from_fields(page: Page) -> None:
     """Leave any field (a click on the page's plain background), as a person does before a shortcut."""
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.evaluate(
+        """() => {
+          document.body.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true }));
+          if (document.activeElement) document.activeElement.blur();
+        }"""
+    )
 
 
 def sheet(page: Page) -> Locator:
@@ -84,6 +89,14 @@ def test_q_keeps_quick_add_focused_when_the_page_draws_the_field_again(page: Pag
     page.wait_for_function("() => window.__swapped()")
     expect(quick_add_field(page)).to_have_count(1)
     expect(quick_add_field(page)).to_be_focused()
+
+    # Leaving the field is the person's choice: after a click on the page's background, the page
+    # changing next does not pull focus back, and "/" then goes to the search.
+    press_away_from_fields(page)
+    expect(quick_add_field(page)).not_to_be_focused()
+    page.evaluate("() => document.body.append(document.createElement('div'))")
+    page.keyboard.press("/")
+    expect(page.get_by_role("searchbox", name="Search tasks")).to_be_focused()
 
 
 def test_question_mark_shows_the_sheet_and_escape_or_close_gives_focus_back(page: Page, app_url: str) -> None:
