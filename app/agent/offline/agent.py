@@ -172,7 +172,9 @@ def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, to
         text=result.text,
         memory=memory,
         confirmation=result.confirmation,
-        listed=result.listed,
+        # Said, never guessed from the tool calls: finding the task a command names reads every
+        # task, and a reply that lists none must not come with a card of all of them.
+        listed=result.listed if result.listed is not None else [],
         title=result.title,
     )
 
@@ -668,7 +670,7 @@ def _problem(turn: _Turn, intent: Intent, found: Targets, what: str) -> _Result 
         turn.memory.choice = PendingChoice(text=intent.text, ids=[str(t.get("id")) for t in found.candidates])
         turn.memory.last_list = [str(t.get("id")) for t in found.candidates]
         turn.focus(found.candidates)
-        return _Result(replies.ask_which(found.candidates, turn.today))
+        return _Result(replies.ask_which(found.candidates, turn.today), listed=found.candidates)
     if found.problem == "empty":
         return _Result(f"Which task do you mean? I'm not sure what to {what}.")
     if found.problem == "stale":
