@@ -34,7 +34,7 @@ class Chip:
     """One thing the line said, with the words that said it.
 
     Attributes:
-        kind: ``due``, ``priority``, ``tag``, ``recurrence`` or ``time`` (a note: times are not kept).
+        kind: ``due``, ``priority``, ``tag``, ``recurrence`` or ``time`` (the due time, or a reminder).
         label: what it means, for a person ("tomorrow", "high", "work", "weekly", "at 3pm").
         phrase: the words it came from, as typed; removing the chip keeps them in the title.
     """
