@@ -43,6 +43,35 @@ def test_every_page_has_landmarks_and_one_h1(page: Page, app_url: str):
     expect_landmarks(page, signed_in=True)
 
 
+def test_pages_added_since_have_landmarks_and_one_h1(page: Page, app_url: str):
+    """The reset page, the missing page and the admin console (issue 18) keep item 11's rule."""
+    from app.core.db import session_scope
+    from app.services import auth
+
+    page.goto(f"{app_url}/reset?token=not-a-token")
+    expect(page.get_by_role("heading", name="Set a new password", level=1)).to_be_visible()
+    expect_landmarks(page, signed_in=False)
+    page.goto(f"{app_url}/no-such-page")
+    expect(page.get_by_role("heading", name="Page not found", level=1)).to_be_visible()
+    expect_landmarks(page, signed_in=False)
+
+    email = sign_up(page, app_url)
+    with session_scope() as session:
+        user = auth.get_user_by_email(session, email=email)
+        assert user is not None
+        user.is_admin = True
+        session.add(user)
+    for path, ready in (
+        ("/admin", "Last active"),
+        ("/admin/settings", "Invitations"),
+        ("/admin/audit", "Export CSV"),
+    ):
+        page.goto(f"{app_url}{path}")
+        expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
+        expect(page.get_by_text(ready).first).to_be_visible()
+        expect_landmarks(page, signed_in=True)
+
+
 def test_a_reply_with_markdown_headings_keeps_one_h1(page: Page, app_url: str):
     from app.core.db import session_scope
     from app.services import auth, messages, threads
