@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_up, unique_email
+from tests.e2e.test_admin_audit import promote
 from tests.e2e.test_chat_page import last_reply, send
 
 
@@ -24,13 +25,16 @@ def expect_landmarks(page: Page, *, signed_in: bool) -> None:
         assert page.locator("header nav[aria-label='Main']").count() == 1
 
 
+def expect_signed_out_pages(page: Page, app_url: str, headings: dict[str, str]) -> None:
+    """Each path shows its h1 (by name) and the signed-out landmarks."""
+    for path, heading in headings.items():
+        page.goto(f"{app_url}{path}")
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        expect_landmarks(page, signed_in=False)
+
+
 def test_every_page_has_landmarks_and_one_h1(page: Page, app_url: str):
-    page.goto(f"{app_url}/login")
-    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
-    expect_landmarks(page, signed_in=False)
-    page.goto(f"{app_url}/signup")
-    expect(page.get_by_role("heading", name="Create your account", level=1)).to_be_visible()
-    expect_landmarks(page, signed_in=False)
+    expect_signed_out_pages(page, app_url, {"/login": "Sign in", "/signup": "Create your account"})
 
     sign_up(page, app_url)
     expect(page.get_by_role("main").get_by_role("heading", name="New chat", level=1)).to_be_visible()
@@ -45,22 +49,10 @@ def test_every_page_has_landmarks_and_one_h1(page: Page, app_url: str):
 
 def test_pages_added_since_have_landmarks_and_one_h1(page: Page, app_url: str):
     """The reset page, the missing page and the admin console (issue 18) keep item 11's rule."""
-    from app.core.db import session_scope
-    from app.services import auth
+    pages = {"/reset?token=not-a-token": "Set a new password", "/no-such-page": "Page not found"}
+    expect_signed_out_pages(page, app_url, pages)
 
-    page.goto(f"{app_url}/reset?token=not-a-token")
-    expect(page.get_by_role("heading", name="Set a new password", level=1)).to_be_visible()
-    expect_landmarks(page, signed_in=False)
-    page.goto(f"{app_url}/no-such-page")
-    expect(page.get_by_role("heading", name="Page not found", level=1)).to_be_visible()
-    expect_landmarks(page, signed_in=False)
-
-    email = sign_up(page, app_url)
-    with session_scope() as session:
-        user = auth.get_user_by_email(session, email=email)
-        assert user is not None
-        user.is_admin = True
-        session.add(user)
+    promote(sign_up(page, app_url))
     for path, ready in (
         ("/admin", "Last active"),
         ("/admin/settings", "Invitations"),

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.test_admin_audit import promote
 from tests.utils.browser import last_reply, send, sign_up, unique_email
 
 AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
@@ -114,15 +115,7 @@ def _admin_page(path: str, ready: str) -> Callable[[Page, str], None]:
     """An admin console page, as an admin (the signed-up account promoted in-process) sees it."""
 
     def show(page: Page, app_url: str) -> None:
-        from app.core.db import session_scope
-        from app.services import auth
-
-        email = sign_up(page, app_url)
-        with session_scope() as session:
-            user = auth.get_user_by_email(session, email=email)
-            assert user is not None
-            user.is_admin = True
-            session.add(user)
+        promote(sign_up(page, app_url))
         page.goto(f"{app_url}{path}")
         expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
         expect(page.get_by_text(ready).first).to_be_visible()
