@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -116,6 +117,21 @@ def describe_validation_error(exc: ValidationError) -> str:
         parts.append(f"{field}: {message}" if field else message)
     separator = " " if parts and all(p.endswith(".") for p in parts) else "; "
     return separator.join(parts) or "Invalid input."
+
+
+_FIELD_THEN_SENTENCE = re.compile(r"^[a-z_]+(?:\.[a-z0-9_]+)*: (?=[A-Z])")
+
+
+def for_a_person(message: str) -> str:
+    """A service's ``message`` as a page shows it: "Tag 'a b' may only hold letters, ..." rather
+    than the ``tags: Tag 'a b' ...`` the API and the agent's tools get, when the validator's own
+    sentence follows the field's name (it names the field itself), and ending with a full stop.
+    Any other message is returned as it is."""
+    found = _FIELD_THEN_SENTENCE.match(message)
+    if found is None:
+        return message
+    rest = message[found.end() :]
+    return rest if rest.endswith((".", "!", "?")) else f"{rest}."
 
 
 def invalid(exc: ValidationError) -> InvalidInputError:

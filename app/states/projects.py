@@ -37,6 +37,7 @@ from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services.errors import ServiceError
 from app.services.operations import PAGE
+from app.services.presentation import human_date
 from app.states.actor import web_actor
 from app.states.auth import current_user_id
 from app.states.focus import focus_first
@@ -70,7 +71,8 @@ def tone_of(user_id: str) -> str:
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:
-    """ "just now", "2 min ago", "3 h ago", "yesterday", "4 days ago", else the date ("Mar 3")."""
+    """ "just now", "2 min ago", "3 h ago", "yesterday", "4 days ago", else the date as Ticked
+    writes every date ("Tue 3 Mar", see presentation.human_date)."""
     if when is None:
         return ""
     seconds = max(0.0, ((now or utcnow()) - when).total_seconds())
@@ -85,7 +87,7 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
         return "yesterday"
     if days < 7:
         return f"{days} days ago"
-    return when.strftime("%b %-d, %Y") if when.year != (now or utcnow()).year else when.strftime("%b %-d")
+    return human_date(when.date(), (now or utcnow()).date())
 
 
 @dataclasses.dataclass

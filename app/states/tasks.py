@@ -38,7 +38,7 @@ from app.models.task import DUE_FILTERS, PRIORITIES, SORT_KEYS, STATUS_FILTERS
 from app.services import clock
 from app.services import projects as project_service
 from app.services import tasks as task_service
-from app.services.errors import ServiceError
+from app.services.errors import ServiceError, for_a_person
 from app.services.operations import PAGE
 from app.services.presentation import isolate, relative_due
 from app.states.auth import current_user_id
@@ -841,7 +841,7 @@ class TasksState(rx.State):
         try:
             await run_db(_apply, action, user_id)
         except ServiceError as exc:
-            self.error = exc.message
+            self.error = for_a_person(exc.message)
             return None
         self.flash = success
         await self._reload()
@@ -937,7 +937,7 @@ class TasksState(rx.State):
         try:
             title, completed, below = await run_db(_completion_facts, user_id, task_id)
         except ServiceError as exc:
-            self.error = exc.message
+            self.error = for_a_person(exc.message)
             return None
         if not completed and below:
             self.confirm_id = task_id
@@ -975,7 +975,7 @@ class TasksState(rx.State):
         try:
             title, completed, below = await run_db(_completion_facts, user_id, task_id)
         except ServiceError as exc:
-            self.error = exc.message
+            self.error = for_a_person(exc.message)
             return None
         if completed:
             return None
@@ -1006,7 +1006,7 @@ class TasksState(rx.State):
             title, _, _ = await run_db(_completion_facts, user_id, task_id)
             below = await run_db(_count_below, user_id, task_id)
         except ServiceError as exc:
-            self.error = exc.message
+            self.error = for_a_person(exc.message)
             return None
         result = await self._change(
             lambda s, uid: task_service.delete_task(s, user_id=uid, task_id=task_id, origin=PAGE)
@@ -1113,7 +1113,7 @@ class TasksState(rx.State):
         try:
             detail = await run_db(_fetch_detail, user_id, task_id)
         except ServiceError as exc:
-            self.error = exc.message
+            self.error = for_a_person(exc.message)
             return None
         self._show_detail(detail)
         self.detail_id, self.detail_changes, self.detail_error = task_id, [], ""
@@ -1170,7 +1170,7 @@ class TasksState(rx.State):
         try:
             row, op_id = await run_db(_update_journaled, user_id, self.detail_id, data)
         except ServiceError as exc:
-            self.detail_error = exc.message
+            self.detail_error = for_a_person(exc.message)
             self.detail_version += 1  # put the fields back to what is saved
             return None
         self.detail = row
@@ -1229,7 +1229,7 @@ class TasksState(rx.State):
                 user_id,
             )
         except ServiceError as exc:
-            self.detail_error = exc.message
+            self.detail_error = for_a_person(exc.message)
             return None
         await self._reload_detail(user_id, keep_fields=True)
         await self._reload()
@@ -1294,7 +1294,7 @@ class TasksState(rx.State):
         try:
             await run_db(_undo_change, user_id, self.detail_id, op_id, change.field)
         except ServiceError as exc:
-            self.detail_error = exc.message
+            self.detail_error = for_a_person(exc.message)
             return None
         self.detail_changes = [
             dataclasses.replace(c, undone=True) if c.op_id == op_id else c for c in self.detail_changes

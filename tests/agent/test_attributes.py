@@ -91,3 +91,15 @@ def test_extract_attributes_drops_time_of_day() -> None:
     attrs, rest = extract_attributes("call Bob at 5pm tomorrow", TODAY)
     assert attrs.due == dt.date(2025, 11, 20)
     assert clean_title(rest) == "call Bob"
+
+
+@pytest.mark.parametrize(
+    ("today", "first"),
+    [(dt.date(2026, 12, 6), dt.date(2026, 12, 8)), (dt.date(2026, 12, 9), dt.date(2026, 12, 10))],
+)
+def test_two_weekdays_start_on_the_first_to_come(today: dt.date, first: dt.date) -> None:
+    """ "every tuesday and thursday" is read as weekly (and the reply says so); its first day is the
+    one that comes first: on a Sunday it was the Thursday, two days after the Tuesday it also named."""
+    attrs, rest = extract_attributes("gym every tuesday and thursday at 7am", today)
+    assert (attrs.recurrence, attrs.due, attrs.at) == ("weekly", first, "07:00")
+    assert clean_title(rest) == "gym"

@@ -141,3 +141,38 @@ def test_a_memory_stored_before_the_new_fields_still_loads() -> None:
     assert memory.pending is not None
     assert memory.pending.text == ""
     assert memory.pending.calls == []
+
+
+def _day(offset: int) -> str:
+    return (TODAY + dt.timedelta(days=offset)).isoformat()
+
+
+def test_moving_all_my_tasks_leaves_completed_ones_alone() -> None:
+    """ "all my tasks" selects the open ones, as a listing does, unless completed ones are asked for
+    (it asked to move 7 tasks where 5 were open, and moved the finished ones too)."""
+    tools = FakeTools()
+    tools.seed("open one")
+    tools.seed("open two", due=TODAY)
+    tools.seed("finished", due=TODAY - dt.timedelta(days=3), done=True)
+    reply = _say(tools, "move all my tasks to tomorrow")
+    assert reply.confirmation is None, reply.text
+    assert reply.text == 'Moved "open one" and "open two" to tomorrow.'
+    assert tools.by_title("finished")["due_date"] == _day(-3)
+    moved = _say(tools, "move all completed tasks to friday")
+    assert tools.by_title("finished")["due_date"] != _day(-3), moved.text
+
+
+def test_pushing_everything_back_a_day_moves_the_dated_open_tasks() -> None:
+    """A task with no date has none to push back: "push everything back a day" gave it tomorrow."""
+    tools = FakeTools()
+    tools.seed("today thing", due=TODAY)
+    tools.seed("later thing", due=TODAY + dt.timedelta(days=2))
+    tools.seed("someday thing")
+    tools.seed("done thing", due=TODAY - dt.timedelta(days=1), done=True)
+    reply = _say(tools, "push everything back a day")
+    assert reply.confirmation is None, reply.text
+    assert reply.text.startswith('Moved "today thing" and "later thing" 1 day later.'), reply.text
+    assert tools.by_title("today thing")["due_date"] == _day(1)
+    assert tools.by_title("later thing")["due_date"] == _day(3)
+    assert tools.by_title("someday thing")["due_date"] is None
+    assert tools.by_title("done thing")["due_date"] == _day(-1)

@@ -115,3 +115,18 @@ def test_quick_add_only_attributes_leaves_an_empty_title():
     result = parse_quick_add("tomorrow p1", TODAY)
     assert result.title == ""
     assert [c.kind for c in result.chips] == ["due", "priority"]
+
+
+def test_quick_add_reads_a_misspelt_day_as_the_agent_does():
+    """The agent reads "call bob on firday" as due Friday (its typo tolerance, issue 15 item 4);
+    quick add made "call bob on firday" the title with no date. The chip shows the words as typed,
+    so removing it keeps them."""
+    from app.agent.offline.parse import parse_intent
+
+    (draft,) = parse_intent("add call bob on firday", TODAY).drafts
+    result = parse_quick_add("call bob on firday #work", TODAY)
+    assert (result.title, result.due) == (draft.title, draft.due) == ("call bob", dt.date(2026, 12, 11))
+    assert kinds(result) == [("due", "Fri 11 Dec", "on firday"), ("tag", "work", "#work")]
+    kept = parse_quick_add("call bob on firday #work", TODAY, keep=["on firday"])
+    assert (kept.title, kept.due) == ("call bob on firday", None)
+    assert parse_quick_add("water the tanks wensday", TODAY).title == "water the tanks"  # real words stay

@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_up, unique_email
+from tests.e2e.test_admin_audit import promote
 from tests.e2e.test_chat_page import last_reply, send
 
 
@@ -24,13 +25,16 @@ def expect_landmarks(page: Page, *, signed_in: bool) -> None:
         assert page.locator("header nav[aria-label='Main']").count() == 1
 
 
+def expect_signed_out_pages(page: Page, app_url: str, headings: dict[str, str]) -> None:
+    """Each path shows its h1 (by name) and the signed-out landmarks."""
+    for path, heading in headings.items():
+        page.goto(f"{app_url}{path}")
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        expect_landmarks(page, signed_in=False)
+
+
 def test_every_page_has_landmarks_and_one_h1(page: Page, app_url: str):
-    page.goto(f"{app_url}/login")
-    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
-    expect_landmarks(page, signed_in=False)
-    page.goto(f"{app_url}/signup")
-    expect(page.get_by_role("heading", name="Create your account", level=1)).to_be_visible()
-    expect_landmarks(page, signed_in=False)
+    expect_signed_out_pages(page, app_url, {"/login": "Sign in", "/signup": "Create your account"})
 
     sign_up(page, app_url)
     expect(page.get_by_role("main").get_by_role("heading", name="New chat", level=1)).to_be_visible()
@@ -41,6 +45,23 @@ def test_every_page_has_landmarks_and_one_h1(page: Page, app_url: str):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
     expect(page.get_by_role("main").get_by_role("heading", name="Settings", level=1)).to_be_visible()
     expect_landmarks(page, signed_in=True)
+
+
+def test_pages_added_since_have_landmarks_and_one_h1(page: Page, app_url: str):
+    """The reset page, the missing page and the admin console (issue 18) keep item 11's rule."""
+    pages = {"/reset?token=not-a-token": "Set a new password", "/no-such-page": "Page not found"}
+    expect_signed_out_pages(page, app_url, pages)
+
+    promote(sign_up(page, app_url))
+    for path, ready in (
+        ("/admin", "Last active"),
+        ("/admin/settings", "Invitations"),
+        ("/admin/audit", "Export CSV"),
+    ):
+        page.goto(f"{app_url}{path}")
+        expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
+        expect(page.get_by_text(ready).first).to_be_visible()
+        expect_landmarks(page, signed_in=True)
 
 
 def test_a_reply_with_markdown_headings_keeps_one_h1(page: Page, app_url: str):

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.utils.browser import last_reply, send, sign_up
+from tests.e2e.test_admin_audit import promote
+from tests.utils.browser import last_reply, send, sign_up, unique_email
 
 AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
@@ -114,20 +115,38 @@ def _admin_page(path: str, ready: str) -> Callable[[Page, str], None]:
     """An admin console page, as an admin (the signed-up account promoted in-process) sees it."""
 
     def show(page: Page, app_url: str) -> None:
-        from app.core.db import session_scope
-        from app.services import auth
-
-        email = sign_up(page, app_url)
-        with session_scope() as session:
-            user = auth.get_user_by_email(session, email=email)
-            assert user is not None
-            user.is_admin = True
-            session.add(user)
+        promote(sign_up(page, app_url))
         page.goto(f"{app_url}{path}")
         expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
         expect(page.get_by_text(ready).first).to_be_visible()
 
     return show
+
+
+def reset_form(page: Page, app_url: str) -> None:
+    """The password-reset page a valid link opens (issue 18), with its two password fields."""
+    from app.core.db import session_scope
+    from app.services import auth, password_reset
+
+    with session_scope() as session:
+        user = auth.register(session, email=unique_email(), password="a-good-password-1", name="Rosa")
+        token = password_reset.issue(session, user=user)
+    page.goto(f"{app_url}/reset?token={token}")
+    expect(page.get_by_role("heading", name="Set a new password", level=1)).to_be_visible()
+    expect(page.get_by_label("New password", exact=True)).to_be_visible()
+
+
+def reset_bad_link(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/reset?token=not-a-token")
+    expect(page.get_by_role("heading", name="Set a new password", level=1)).to_be_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+def sign_in_after_a_failed_sso(page: Page, app_url: str) -> None:
+    """Where /sso sends a browser whose single sign-on failed: sign-in, saying what happened."""
+    page.goto(f"{app_url}/sso?code=no-such-code")
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+    expect(page.get_by_text("already used or has expired")).to_be_visible()
 
 
 def not_found(page: Page, app_url: str) -> None:
@@ -142,6 +161,9 @@ PAGES: dict[str, Callable[[Page, str], None]] = {
     "not-found": not_found,
     "sign-in": sign_in_page,
     "sign-up": sign_up_page,
+    "reset": reset_form,
+    "reset-bad-link": reset_bad_link,
+    "sign-in-sso-failed": sign_in_after_a_failed_sso,
     "chat-empty": chat_empty,
     "chat-with-card": chat_with_card,
     "tasks": tasks_with_tasks,

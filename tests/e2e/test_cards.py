@@ -50,6 +50,34 @@ def test_multi_add_is_one_compact_card_with_edit_on_demand_and_undo_all(page: Pa
     expect(page.get_by_text("No tasks yet.")).to_be_visible()
 
 
+def test_undo_after_editing_an_added_task_reverts_and_says_only_the_edit(page: Page, app_url: str):
+    """The issue's case: Undo on an Added card whose form was used said "Undone: take out the trash."
+    while the task still existed (only the edit was reverted). It says what it reverted now, the task
+    stays, and the add itself can still be undone."""
+    sign_up(page, app_url)
+    send(page, "add take out the trash")
+    card = last_reply(page).get_by_role("group")
+    expect(card.get_by_text("Added · Medium")).to_be_visible()
+    card.get_by_role("button", name="Edit take out the trash").click()
+    card.get_by_role("textbox", name="Title").fill("take out the recycling")
+    card.get_by_role("button", name="Save changes").click()
+    expect(card.get_by_text("Added, then edited · Medium")).to_be_visible()
+    card.get_by_role("button", name="Undo take out the recycling").click()
+    expect(card).to_contain_text("Undone: editing “take out the trash”.")  # named as it is again
+    expect(card.get_by_text("take out the trash", exact=True)).to_be_visible()
+    undo_add = card.get_by_role("button", name="Undo take out the trash")
+    expect(undo_add).to_have_count(1)
+    page.goto(f"{app_url}/tasks?view=all")
+    expect(tasks_page_row(page, "take out the trash")).to_be_visible()
+    page.get_by_role("link", name="Chat").click()
+    card = last_reply(page).get_by_role("group")
+    expect(card).to_contain_text("Undone: editing “take out the trash”.")  # after a reload too
+    card.get_by_role("button", name="Undo take out the trash").click()
+    expect(card.get_by_text("Added, then edited · deleted")).to_be_visible()
+    expect(card).to_contain_text("Undone: adding “take out the trash”.")
+    expect(card.get_by_role("button")).to_have_count(0)
+
+
 def test_confirmation_answered_no_in_text_settles(page: Page, app_url: str):
     sign_up(page, app_url)
     send(page, "add tasks: one, two, three")

@@ -96,3 +96,26 @@ def test_inline_title_edit_saves_on_click_away_and_escape_returns_focus(page: Pa
     expect(saved).to_be_focused()
     page.reload()
     expect(page.get_by_role("button", name="Edit Buy bread", exact=True)).to_be_visible()
+
+
+def test_detail_panel_is_a_drawer_on_a_desktop_and_a_full_sheet_on_a_phone(page: Page, app_url: str):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_tasks(page, app_url)
+    add_task(page, "Plan trip")
+    dialog = page.get_by_role("dialog", name="Task details")
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.get_by_role("button", name="Open Plan trip").click()
+        expect(dialog).to_be_visible()
+        page.wait_for_timeout(400)  # it slides in
+        box = dialog.bounding_box()
+        assert box is not None
+        assert abs(box["x"] + box["width"] - width) <= 1, box  # against the right edge
+        assert abs(box["y"]) <= 1, box  # from the top
+        assert abs(box["height"] - height) <= 1, box  # to the bottom
+        if width == 390:
+            assert box["x"] <= 1, box  # a full sheet
+        else:
+            assert 400 <= box["width"] <= 481, box  # a drawer beside the list
+        page.keyboard.press("Escape")
+        expect(dialog).to_have_count(0)

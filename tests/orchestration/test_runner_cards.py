@@ -34,3 +34,31 @@ def test_a_turn_that_asks_first_answers_with_a_live_question(uid: uuid.UUID) -> 
     [card] = [w for w in asked.widgets if w["payload"].get("confirm")]
     assert card["payload"]["confirm"]["label"] == "Delete"
     assert "Cancelled" not in str(card["payload"])
+
+
+def _list_rows(widgets: list[dict]) -> list[list[str]]:
+    """The row keys (task ids) of each list card a turn answered with."""
+    return [
+        [str(item["key"]) for item in w["payload"].get("children") or []]
+        for w in widgets
+        if w["type"] == "ListView"
+    ]
+
+
+def test_a_lookup_that_lists_nothing_answers_without_a_list_card(uid: uuid.UUID) -> None:
+    """Finding the task a command names is not a listing: a reply that only says something ("no
+    such task", who a task is assigned to, subtasks need a model) has no card of every task (it
+    showed all of them, completed first, under replies that list none; issue 15, items 1 and 4)."""
+    first = runner.run_turn(user_id=uid, text="add tasks: buy milk, pay rent")
+    runner.run_turn(user_id=uid, text="complete pay rent", thread_id=first.thread_id)
+    for text in ("complete the dentist", "who is buy milk assigned to?", "break down buy milk"):
+        turn = runner.run_turn(user_id=uid, text=text, thread_id=first.thread_id)
+        assert _list_rows(turn.widgets) == [], (text, turn.widgets)
+
+
+def test_an_ambiguous_name_lists_only_the_tasks_it_could_mean(uid: uuid.UUID) -> None:
+    first = runner.run_turn(user_id=uid, text="add tasks: buy milk, buy oat milk, pay rent")
+    asked = runner.run_turn(user_id=uid, text="complete milk", thread_id=first.thread_id)
+    assert "Which one do you mean?" in asked.reply
+    [rows] = _list_rows(asked.widgets)
+    assert len(rows) == 2, "the two milk tasks the reply numbers, not every task"

@@ -319,6 +319,16 @@ def test_ago_reads_like_a_person():
     assert initials("sam.lee@example.com") == "SL"
 
 
+def test_ago_writes_an_older_day_as_every_other_date_is_written():
+    """A comment or activity line from last month reads "Fri 20 Nov" like the rows and cards beside
+    it (presentation.human_date), not "Nov 20" (issue 15, item 6)."""
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    assert ago(datetime(2026, 11, 20, 9, 30, tzinfo=UTC), now) == "Fri 20 Nov"
+    assert ago(datetime(2025, 12, 20, 9, 30, tzinfo=UTC), now) == "Sat 20 Dec 2025"
+
+
 def test_tasks_state_live_refresh_shows_a_teammates_changes_and_keeps_what_is_typed(app_db):
     alice, _alice_id = sign_up(app_db)
     bob, bob_id = sign_up(app_db)

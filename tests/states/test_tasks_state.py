@@ -89,6 +89,31 @@ def test_tasks_state_quick_add_with_only_attributes_asks_for_a_title(app_db):
         assert s.exec(select(Task).where(Task.user_id == user_id)).all() == []
 
 
+def test_tasks_state_problems_read_as_sentences_without_a_field_name(app_db):
+    """A tag too long in quick add, or one with a space in the panel, is said as a sentence (it said
+    "tags: Tag '…' is too long (at most 32 characters).", the API's form; issue 15, item 15)."""
+    token, user_id = sign_up(app_db)
+    with Session(app_db) as s:
+        task_id = str(task_service.create_task(s, user_id=user_id, data={"title": "Plan trip"}).id)
+        s.commit()
+
+    async def work(root: rx.State) -> tuple[str, str, str]:
+        state = await root.get_state(TasksState)
+        await state.on_load()
+        await state.add_task({"title": "buy milk #" + "x" * 40})
+        quick = state.error
+        await state.open_detail(task_id)
+        await state.save_field("tags", "home, a!b")
+        tags = state.detail_error
+        await state.save_field("title", "   ")
+        return quick, tags, state.detail_error
+
+    quick, tags, title = in_tab(token, work)
+    assert quick == f"Tag '{'x' * 40}' is too long (at most 32 characters)."
+    assert tags.startswith("Tag 'a!b' may only hold letters"), tags
+    assert title == "Title can't be empty."
+
+
 def test_tasks_state_detail_undo_reverts_only_its_own_change(app_db):
     token, user_id = sign_up(app_db)
     with Session(app_db) as s:

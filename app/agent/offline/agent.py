@@ -172,7 +172,9 @@ def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, to
         text=result.text,
         memory=memory,
         confirmation=result.confirmation,
-        listed=result.listed,
+        # Said, never guessed from the tool calls: finding the task a command names reads every
+        # task, and a reply that lists none must not come with a card of all of them.
+        listed=result.listed if result.listed is not None else [],
         title=result.title,
     )
 
@@ -668,7 +670,7 @@ def _problem(turn: _Turn, intent: Intent, found: Targets, what: str) -> _Result 
         turn.memory.choice = PendingChoice(text=intent.text, ids=[str(t.get("id")) for t in found.candidates])
         turn.memory.last_list = [str(t.get("id")) for t in found.candidates]
         turn.focus(found.candidates)
-        return _Result(replies.ask_which(found.candidates, turn.today))
+        return _Result(replies.ask_which(found.candidates, turn.today), listed=found.candidates)
     if found.problem == "empty":
         return _Result(f"Which task do you mean? I'm not sure what to {what}.")
     if found.problem == "stale":
@@ -864,6 +866,8 @@ def _delete(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
 def _update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
     changes = intent.changes or Changes()
     found = _targets(turn, intent, forced, prefer_completed=None)
+    if forced is None and intent.query is not None:
+        found.tasks = _editable_selection(found.tasks, intent.query, changes)
     problem = _problem(turn, intent, found, "change")
     if problem:
         return problem
@@ -895,6 +899,17 @@ def _update(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
             verb = "already looks" if len(same) == 1 else "already look"
             parts.append(f"{replies.who(same)} {verb} like that; nothing to change.")
     return _Result(" ".join(parts), title=_title(turn, intent, [t for t, _ in changed] or found.tasks))
+
+
+def _editable_selection(tasks: list[TaskDict], query: TaskQuery, changes: Changes) -> list[TaskDict]:
+    """The tasks a selection ("all my tasks", "everything") changes: the open ones, as a listing
+    shows, unless it named a status ("completed tasks"); and for "push everything back a day" only
+    those with a date to move (an undated task would get one it never had)."""
+    if not query.explicit_status:
+        tasks = [t for t in tasks if not t.get("completed")]
+    if changes.shift_days:
+        tasks = [t for t in tasks if t.get("due_date")]
+    return tasks
 
 
 def _reschedule(turn: _Turn, intent: Intent, planned: list[tuple[TaskDict, str, dict[str, Any]]]) -> _Result:

@@ -372,4 +372,6 @@ def extract_attributes(text: str, today: dt.date, *, tags: bool = True) -> tuple
         attrs.due, text = extract_date(text, today)
     if attrs.due is None:
         attrs.due = implied_due
+    elif implied_due is not None and " and " in (attrs.recurrence_said or "").lower():
+        attrs.due = min(attrs.due, implied_due)  # "every tuesday and thursday": whichever comes first
     return attrs, text

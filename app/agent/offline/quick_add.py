@@ -20,6 +20,7 @@ from typing import Literal
 
 from app.agent.offline.attributes import extract_attributes
 from app.agent.offline.text import clean_title
+from app.agent.offline.typos import TOKEN, fix_keywords
 from app.services.presentation import human_date
 
 ChipKind = Literal["due", "priority", "tag", "recurrence", "time"]
@@ -33,7 +34,7 @@ class Chip:
     """One thing the line said, with the words that said it.
 
     Attributes:
-        kind: ``due``, ``priority``, ``tag``, ``recurrence`` or ``time`` (a note: times are not kept).
+        kind: ``due``, ``priority``, ``tag``, ``recurrence`` or ``time`` (the due time, or a reminder).
         label: what it means, for a person ("tomorrow", "high", "work", "weekly", "at 3pm").
         phrase: the words it came from, as typed; removing the chip keeps them in the title.
     """
@@ -136,8 +137,9 @@ def _consumed(phrase: str, today: dt.date) -> bool:
     return not clean_title(rest)
 
 
-def _phrases(text: str, rest: str, today: dt.date) -> list[str]:
-    """Split the cut-out words into phrases the grammar reads on their own ("tomorrow", "at 3pm")."""
+def _phrases(text: str, rest: str, today: dt.date) -> list[tuple[int, int]]:
+    """Split the cut-out words into phrases the grammar reads on their own ("tomorrow", "at 3pm"),
+    as spans of ``text``."""
     spans: list[tuple[int, int]] = []
     for run in _removed_runs(text, rest):
         first = len(spans)
@@ -160,7 +162,27 @@ def _phrases(text: str, rest: str, today: dt.date) -> list[str]:
                 end += 1
             spans.append((run[i][0], run[end][1]))
             i = end + 1
-    return [text[start:end] for start, end in spans]
+    return spans
+
+
+def _fix_days(text: str, today: dt.date) -> tuple[str, list[int]]:
+    """``text`` with each day word spelled nearly right as it is meant ("firday" -> "friday"), the
+    local agent's typo tolerance (:func:`fix_keywords`) limited to words that then say a date on
+    their own; and, for each position of the result (and its end), the position in ``text``, so
+    a chip can show the words as typed."""
+    out: list[str] = []
+    back: list[int] = []
+    last = 0
+    for m in TOKEN.finditer(text):
+        fixed = fix_keywords(m.group(0))
+        if fixed == m.group(0) or not _consumed(fixed, today):
+            continue
+        out += [text[last : m.start()], fixed]
+        back += [*range(last, m.start()), *[m.start()] * len(fixed)]
+        last = m.end()
+    out.append(text[last:])
+    back += [*range(last, len(text) + 1)]
+    return "".join(out), back
 
 
 def parse_quick_add(text: str, today: dt.date, *, keep: Sequence[str] = ()) -> QuickAdd:
@@ -175,7 +197,8 @@ def parse_quick_add(text: str, today: dt.date, *, keep: Sequence[str] = ()) -> Q
         The task it describes and one chip per phrase read. ``title`` is empty when the line
         holds nothing but attributes ("tomorrow p1"); the caller asks for a title then.
     """
-    protected, placeholders = _protect(text, keep)
+    typed, placeholders = _protect(text, keep)
+    protected, back = _fix_days(typed, today)
     attrs, rest = extract_attributes(protected, today)
     result = QuickAdd(
         title=_restore(clean_title(rest), placeholders),
@@ -187,8 +210,9 @@ def parse_quick_add(text: str, today: dt.date, *, keep: Sequence[str] = ()) -> Q
         before=attrs.before,
     )
     times: list[str] = []
-    for phrase in _phrases(protected, rest, today):
-        shown = _restore(phrase, placeholders)
+    for start, end in _phrases(protected, rest, today):
+        phrase = protected[start:end]
+        shown = _restore(typed[back[start] : back[end]], placeholders)
         own, _ = extract_attributes(phrase, today)
         if own.recurrence:
             label = attrs.recurrence or own.recurrence

@@ -102,7 +102,8 @@ _REAL_WORDS = _word_set(
     augusta nonmember
     """
 )
-_TOKEN = re.compile(r"[A-Za-z']+")
+TOKEN = re.compile(r"[A-Za-z']+")
+"""A word as the typo fixes see one (letters and apostrophes)."""
 
 
 def distance(a: str, b: str, limit: int) -> int:
@@ -157,12 +158,12 @@ def fix_keywords(text: str) -> str:
     def fix(m: re.Match[str]) -> str:
         return closest(m.group(0), _DATE_WORDS, min_length=4) or m.group(0)
 
-    return _TOKEN.sub(fix, text)
+    return TOKEN.sub(fix, text)
 
 
 def fix_verb(text: str) -> str:
     """The first word as the command verb it nearly spells ("shwo" -> "show", "ad" -> "add"), else as is."""
-    m = _TOKEN.match(text)
+    m = TOKEN.match(text)
     if m is None:
         return text
     verb = closest(m.group(0), _VERBS, min_length=2)
