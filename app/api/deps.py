@@ -9,6 +9,11 @@ Endpoints that hand the request to the orchestration (a chat turn, a widget acti
 transactions of its own and may run for seconds, take ``UserId`` instead: the user is looked up
 in a short transaction of its own, so no connection is held while the turn runs.
 
+The hot reads (the threads list, opening a thread, its messages) take ``UserWorkDep``: the same
+token check, the work and the commit in one transaction and one worker thread (issue 19). Their
+query parameters are validated before the token is checked, so a request with a bad token and a
+bad parameter gets the 422; without any token it is still the 401.
+
 The bearer credential is a sign-in JWT (``POST /api/auth/token``, the browser's session) or a
 personal access token (``tk_...``, :mod:`app.services.access_tokens`); both come through
 :func:`authenticate`, the one place that also enforces a token's scope:
