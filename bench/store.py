@@ -59,8 +59,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa
+from _server import pg_admin, scratch_pg_database
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -78,7 +80,6 @@ from app.services.threads import list_threads
 FULL = os.environ.get("BENCH_SCALE") == "full"
 TEAM_ONLY = os.environ.get("BENCH_ONLY") == "team"
 SIZES = [1_000] if TEAM_ONLY else [1_000, 10_000, 100_000] if FULL else [1_000, 10_000]
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 USERS = 100
 TASK_USERS = 5
 TASKS_PER_USER = 1_000
@@ -626,33 +627,21 @@ def run_sqlite(rng: random.Random) -> dict[int, list[Result]]:
 
 
 def run_postgres(rng: random.Random) -> dict[int, list[Result]] | None:
-    admin = sa.create_engine(
-        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}, poolclass=sa.NullPool
-    )
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except sa.exc.OperationalError as exc:
-        print(f"\nNOTE: PostgreSQL skipped, {PG_ADMIN_URL} unreachable: {str(exc).splitlines()[0]}")
+    admin = pg_admin()
+    if admin is None:
         return None
-    base = sa.make_url(PG_ADMIN_URL)
     prefix = f"ticked_bench_{uuid.uuid4().hex[:8]}"
     out = {}
     for size in SIZES:
-        name = f"{prefix}_{size}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = base.set(database=name).render_as_string(hide_password=False)
-        engine = None
-        try:
-            migrations.upgrade(url)
-            engine = make_engine(url)
-            out[size] = run_size(engine, "postgresql", size, rng)
-        finally:
-            if engine is not None:
-                engine.dispose()
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_pg_database(admin, f"{prefix}_{size}") as url:
+            engine = None
+            try:
+                migrations.upgrade(url)
+                engine = make_engine(url)
+                out[size] = run_size(engine, "postgresql", size, rng)
+            finally:
+                if engine is not None:
+                    engine.dispose()
     admin.dispose()
     return out
 

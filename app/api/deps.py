@@ -9,6 +9,11 @@ Endpoints that hand the request to the orchestration (a chat turn, a widget acti
 transactions of its own and may run for seconds, take ``UserId`` instead: the user is looked up
 in a short transaction of its own, so no connection is held while the turn runs.
 
+The hot reads (the threads list, opening a thread, its messages) take ``UserWorkDep``: the same
+token check, the work and the commit in one transaction and one worker thread (issue 19). Their
+query parameters are validated before the token is checked, so a request with a bad token and a
+bad parameter gets the 422; without any token it is still the 401.
+
 The bearer credential is a sign-in JWT (``POST /api/auth/token``, the browser's session) or a
 personal access token (``tk_...``, :mod:`app.services.access_tokens`); both come through
 :func:`authenticate`, the one place that also enforces a token's scope:
@@ -24,16 +29,18 @@ personal access token (``tk_...``, :mod:`app.services.access_tokens`); both come
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.api.errors import NOTHING_HERE
-from app.core.db import session_scope
+from app.core.db import get_engine, session_scope
 from app.models import TokenScope, User
 from app.services import access_tokens, admin_guard, two_factor
 from app.services import auth as auth_service
@@ -44,20 +51,58 @@ bearer = HTTPBearer(
     description="A personal access token (tk_..., made in Settings or with `python -m app.cli token "
     "create`) or a sign-in token from POST /api/auth/token",
 )
+T = TypeVar("T")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """What a ``read`` access token may send: the API changes nothing on these."""
 
 
-def bearer_token(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+# The cheap dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in a worker
+# thread, and each such hop (queue, wake-up, back to the event loop) cost more than the work itself
+# (issue 19: six hops were a third of a request's time). Only what waits on the database stays in a
+# thread: the caller's look-up, the endpoint and the commit.
+
+
+async def bearer_token(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise AuthError("Missing bearer token. Send `Authorization: Bearer <token>`.")
     return creds.credentials
 
 
-def request_session() -> Iterator[Session]:
-    """The request's transaction: committed as the endpoint returns, rolled back on an error."""
-    with session_scope() as session:
+_ENDS = anyio.CapacityLimiter(8)
+"""Threads for ending transactions, apart from the endpoints': a commit never waits behind a full pool."""
+
+
+async def request_session() -> AsyncIterator[Session]:
+    """The request's transaction: committed as the endpoint returns, rolled back on an error.
+
+    The session opens no connection until its first query, so it is made here on the event loop;
+    the commit or rollback (database I/O) runs in a thread, shielded so that it always runs.
+    """
+    session = Session(get_engine(), expire_on_commit=False)
+    try:
         yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_end, session, False, limiter=_ENDS)
+        raise
+    if session.in_transaction():
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_end, session, True, limiter=_ENDS)
+    else:
+        session.close()  # never queried: nothing to end
+
+
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 Token = Annotated[str, Depends(bearer_token)]
@@ -95,15 +140,44 @@ def authenticate(session: Session, token: str, method: str) -> Caller:
 def current_caller(request: Request, session: SessionDep, token: Token) -> Caller:
     """The caller; an account the instance requires to set up two-factor sign-in first gets 403
     until it has (``/api/auth/*`` does not ask for this)."""
-    caller = authenticate(session, token, request.method)
+    return _caller(session, token, request.method)
+
+
+def _caller(session: Session, token: str, method: str) -> Caller:
+    caller = authenticate(session, token, method)
     two_factor.require_setup_done(session, caller.user)
     return caller
+
+
+@dataclass(frozen=True)
+class UserWork:
+    """A request's whole database work in one worker thread: the caller's look-up, the work and the
+    commit, in one transaction, as ``CurrentUser`` + ``SessionDep`` + a plain ``def`` route would do
+    in four thread hops (each one a queue, a wake-up and a wait for the interpreter lock).
+
+    For the hot reads (the sidebar, opening a conversation): the route is ``async def`` and returns
+    ``await work.run(lambda session, user: ...)``; the token is checked exactly as ``CurrentUser``.
+    """
+
+    token: str
+    method: str
+
+    async def run(self, work: Callable[[Session, User], T]) -> T:
+        def job() -> T:
+            with session_scope() as session:
+                return work(session, _caller(session, self.token, self.method).user)
+
+        return await anyio.to_thread.run_sync(job)
+
+
+async def user_work(request: Request, token: Token) -> UserWork:
+    return UserWork(token, request.method)
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
-def current_user(caller: CurrentCaller) -> User:
+async def current_user(caller: CurrentCaller) -> User:
     """The bearer's user; expired, revoked, tampered or malformed tokens are refused (401)."""
     return caller.user
 
@@ -165,3 +239,4 @@ def require_scope(scope: TokenScope) -> Callable[..., Caller]:
 CurrentUser = Annotated[User, Depends(current_user)]
 UserId = Annotated[uuid.UUID, Depends(current_user_id)]
 AdminCaller = Annotated[Caller, Depends(admin_caller)]
+UserWorkDep = Annotated[UserWork, Depends(user_work)]

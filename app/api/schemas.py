@@ -216,6 +216,22 @@ class MessagePage(BaseModel):
     next_before: str | None = None
 
 
+class ThreadDetail(ThreadOut):
+    """A conversation and, with ``?messages=N``, its newest messages (as ChatKit's thread read)."""
+
+    model_config = _examples(
+        {
+            **ThreadOut.model_config["json_schema_extra"]["examples"][0],
+            "messages": MessagePage.model_config["json_schema_extra"]["examples"][0],
+        }
+    )
+    messages: MessagePage | None = Field(
+        default=None,
+        description="The newest `messages` messages, oldest first, with their widgets: exactly what "
+        "`GET /threads/{id}/messages?limit=N` returns (page back with its `before`). Null when not asked.",
+    )
+
+
 class ActionIn(BaseModel):
     model_config = _examples({"type": "task.complete", "payload": {"task_id": TASK_EXAMPLE["id"]}})
     type: Text = Field(min_length=1, max_length=64)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from app.core.db import session_scope
 from app.models import Message
-from app.orchestration import live_cards, runner, widget_actions
+from app.orchestration import live_cards, runner, thread_read, widget_actions
 from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
@@ -170,10 +170,10 @@ def earlier_messages(*, user_id: uuid.UUID, thread_id: str, first: MessageView) 
     """The page of messages just before ``first`` (the oldest one shown)."""
     before = (datetime.fromisoformat(first.created_at), uuid.UUID(first.id))
     with session_scope() as session:
-        page = message_service.page_messages(
-            session, user_id=user_id, thread_id=thread_id, limit=MESSAGES_PAGE, before=before
+        read = thread_read.read_thread(
+            session, user_id=user_id, thread_id=thread_id, messages=MESSAGES_PAGE, before=before, shown=True
         )
-        return MessagePage(_message_views(session, user_id, page.messages), page.has_earlier)
+        return MessagePage(_views(read), read.page.has_earlier)
 
 
 def turn_views(*, user_id: uuid.UUID, message_ids: list[uuid.UUID]) -> list[MessageView]:
@@ -190,28 +190,31 @@ def turn_views(*, user_id: uuid.UUID, message_ids: list[uuid.UUID]) -> list[Mess
 
 
 def _open(session: Session, user_id: uuid.UUID, thread_id: str) -> OpenThread | None:
+    """The conversation as ``GET /api/threads/{id}?messages=50`` reads it (one read for both)."""
     try:
-        thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+        read = thread_read.read_thread(
+            session, user_id=user_id, thread_id=thread_id, messages=MESSAGES_PAGE, shown=True
+        )
     except ServiceError:
         return None
-    page = message_service.page_messages(session, user_id=user_id, thread_id=thread.id, limit=MESSAGES_PAGE)
+    thread = read.thread
     thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)
     return OpenThread(
         thread_id=str(thread.id),
         title=thread.title,
         archived=thread.status == "archived",
-        messages=_message_views(session, user_id, page.messages),
-        has_earlier=page.has_earlier,
+        messages=_views(read),
+        has_earlier=read.page.has_earlier,
     )
+
+
+def _views(read: thread_read.ThreadRead) -> list[MessageView]:
+    return [message_view(m, read.widgets.get(m.id), read.live) for m in read.messages]
 
 
 def _message_views(session: Session, user_id: uuid.UUID, rows: list[Message]) -> list[MessageView]:
     """Message views with their widgets; widgets shown for the first time become ``rendered``."""
-    widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
-    fresh = [w.id for ws in widgets.values() for w in ws if w.state == "pending"]
-    widget_service.mark_rendered(session, user_id=user_id, widget_ids=fresh)
-    every = [w for ws in widgets.values() for w in ws]
-    live = live_cards.live_payloads(session, user_id=user_id, widgets=every)
+    widgets, live = thread_read.widgets_of(session, user_id=user_id, rows=rows, shown=True)
     return [message_view(m, widgets.get(m.id), live) for m in rows]
 
 

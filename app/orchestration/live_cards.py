@@ -91,6 +91,8 @@ def live_payloads(
     session: Session, *, user_id: uuid.UUID, widgets: Sequence[Widget]
 ) -> dict[str, dict[str, Any]]:
     """Every widget's payload as it reads now, by widget id; stale confirmations are settled first."""
+    if not widgets:  # most messages have no card: no queries (the user's "today" is one)
+        return {}
     settle_stale(session, user_id=user_id, widgets=widgets)
     payloads = [w.payload for w in widgets]
     tasks = current_tasks(session, user_id=user_id, payloads=payloads)

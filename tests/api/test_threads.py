@@ -498,3 +498,76 @@ def test_threads_messages_show_cards_as_their_tasks_are_now(api: TestClient, ali
     assert "task.complete" not in done_actions
     assert declared_actions(rows[gone["id"]]) == []
     assert "deleted" in str(rows[gone["id"]]).lower()
+
+
+def test_threads_get_with_messages_is_the_thread_and_its_messages_page(
+    api: TestClient, alice: ApiUser
+) -> None:
+    """``?messages=N`` (issue 19): the thread and its newest N messages with their widgets in one call,
+    exactly what ``GET /messages?limit=N`` returns; without it (or with 0) no messages are read."""
+    tid = chat(api, alice, "add pay rent")["sessionId"]
+    chat(api, alice, "add call mom", session_id=tid)
+    chat(api, alice, "show my tasks", session_id=tid)
+    url = f"/api/threads/{tid}"
+    plain = api.get(url, headers=alice.headers).json()
+    assert plain["messages"] is None
+    assert api.get(url, params={"messages": 0}, headers=alice.headers).json() == plain
+    for n in (50, 4, 1, 100):
+        resp = api.get(url, params={"messages": n}, headers=alice.headers)
+        assert resp.status_code == 200, resp.text
+        read = resp.json()
+        listed = api.get(f"{url}/messages", params={"limit": n}, headers=alice.headers).json()
+        assert read["messages"] == listed, n
+        assert {k: v for k, v in read.items() if k != "messages"} == {
+            k: v for k, v in plain.items() if k != "messages"
+        }
+    last = api.get(url, params={"messages": 4}, headers=alice.headers).json()["messages"]
+    assert (len(last["data"]), last["has_more"]) == (4, True)
+    assert last["data"][-1]["widgets"][0]["type"] == "ListView"
+    earlier = api.get(f"{url}/messages", params={"before": last["next_before"]}, headers=alice.headers).json()
+    assert earlier["has_more"] is False
+    every = api.get(url, params={"messages": 50}, headers=alice.headers).json()["messages"]["data"]
+    assert [m["id"] for m in earlier["data"] + last["data"]] == [m["id"] for m in every]
+    assert every[0]["content"] == "add pay rent"
+
+
+def test_threads_get_with_messages_invalid_422(api: TestClient, alice: ApiUser) -> None:
+    [tid] = make_threads(alice, ["Empty"])
+    for value in ("-1", "101", "ten", "1.5", ""):
+        resp = api.get(f"/api/threads/{tid}", params={"messages": value}, headers=alice.headers)
+        assert_error(resp, 422, "invalid")
+    empty = api.get(f"/api/threads/{tid}", params={"messages": 100}, headers=alice.headers).json()
+    assert empty["messages"] == {"data": [], "has_more": False, "next_before": None}
+
+
+def test_threads_get_with_messages_of_another_users_thread_is_a_missing_one(
+    api: TestClient, alice: ApiUser, bob: ApiUser
+) -> None:
+    """Bob asking for Alice's thread with its messages gets exactly the answer a missing id gets."""
+    tid = chat(api, alice, "add pay rent")["sessionId"]
+    theirs = api.get(f"/api/threads/{tid}", params={"messages": 50}, headers=bob.headers)
+    missing = api.get(f"/api/threads/{uuid.uuid4()}", params={"messages": 50}, headers=bob.headers)
+    assert_error(theirs, 404, "not_found")
+    assert (theirs.status_code, theirs.json()) == (missing.status_code, missing.json())
+    assert "pay rent" not in theirs.text
+
+
+def test_threads_the_chat_page_opens_a_thread_as_the_api_reads_it(api: TestClient, alice: ApiUser) -> None:
+    """The chat page and ``GET /api/threads/{id}?messages=50`` read a conversation with one call
+    (``app.orchestration.thread_read``): the same messages, cards and paging."""
+    from app.orchestration import chat_session
+
+    tid = chat(api, alice, "add pay rent")["sessionId"]
+    chat(api, alice, "show my tasks", session_id=tid)
+    read = api.get(
+        f"/api/threads/{tid}", params={"messages": chat_session.MESSAGES_PAGE}, headers=alice.headers
+    )
+    opened = chat_session.open_thread(user_id=alice.id, thread_id=tid)
+    assert opened is not None
+    page = read.json()["messages"]
+    assert [(m.id, m.content) for m in opened.messages] == [(m["id"], m["content"]) for m in page["data"]]
+    assert [[w.widget_id for w in m.widgets] for m in opened.messages] == [
+        [w["id"] for w in m["widgets"]] for m in page["data"]
+    ]
+    assert opened.has_earlier is page["has_more"]
+    assert opened.title == read.json()["title"]

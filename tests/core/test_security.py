@@ -103,3 +103,25 @@ def test_jwt_secret_generated_once_into_data_dir(tmp_path, monkeypatch):
         assert (tmp_path / "jwt_secret").stat().st_mode & 0o077 == 0
     finally:
         get_settings.cache_clear()
+
+
+def test_tokens_follow_a_changed_secret_and_an_asymmetric_key_is_still_refused(monkeypatch):
+    """The HMAC key is prepared once per secret (issue 19), not once per process: a token signed
+    before the secret changed is refused after, and a secret that is a public key is refused
+    every time it is used, as PyJWT refuses it."""
+    token, _ = security.create_token(uuid.uuid4())
+    monkeypatch.setenv("JWT_SECRET", "a-rotated-secret-of-enough-length-0123456789")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(security.TokenError, match="Invalid"):
+            security.decode_token(token)
+        fresh, claims = security.create_token(uuid.uuid4())
+        assert security.decode_token(fresh).jti == claims.jti
+        pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+        monkeypatch.setenv("JWT_SECRET", pem)
+        get_settings.cache_clear()
+        for _ in range(2):
+            with pytest.raises(jwt.InvalidKeyError):
+                security.create_token(uuid.uuid4())
+    finally:
+        get_settings.cache_clear()

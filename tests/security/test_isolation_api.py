@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -87,6 +87,14 @@ PATH_ROUTES: dict[tuple[str, str], Route] = {
 }
 
 
+QUERIES: dict[tuple[str, str], list[dict[str, Any]]] = {
+    # issue 19: the thread read with its messages and widgets (one call to open a conversation)
+    ("GET", "/api/threads/{thread_id}"): [{"messages": 50}, {"messages": 1}],
+    ("GET", "/api/threads/{thread_id}/messages"): [{"limit": 100}],
+}
+"""Query parameters that make a route read more of what the id names: each swept again with them."""
+
+
 def _path_routes() -> set[tuple[str, str]]:
     """(method, path) of every route of the API whose path has a parameter, included routers too."""
     routes = create_api().routes
@@ -132,6 +140,7 @@ def test_isolation_api_every_id_route_is_covered() -> None:
     assert not missing, f"/api routes taking an id with no isolation case here or on the team: {missing}"
     stale = sorted(set(PATH_ROUTES) - found)
     assert not stale, f"listed here but gone from the app: {stale}"
+    assert set(QUERIES) <= set(PATH_ROUTES), "a query variant of a route that is not swept"
 
 
 @pytest.fixture
@@ -156,14 +165,17 @@ def _routable(value: str) -> bool:
 
 def test_isolation_api_path_ids(api: TestClient, app_db: sa.Engine, alice: Holdings, bob: Holdings) -> None:
     dialect = app_db.dialect.name
-    for (method, template), route in PATH_ROUTES.items():
+    sweeps = [(key, route, None) for key, route in PATH_ROUTES.items()]
+    sweeps += [(key, PATH_ROUTES[key], params) for key, variants in QUERIES.items() for params in variants]
+    for (method, template), route, params in sweeps:
         name = template.split("{")[1].split("}")[0]
         before = snapshot(app_db)
         body = route.body(alice, bob) if route.body else None
+        label = f"{method} {template}" + (f"?{urlencode(params)}" if params else "")
 
         def send(value: str, *, method: str = method, template: str = template, name: str = name) -> Any:
             path = template.replace("{" + name + "}", quote(value, safe=""))
-            return api.request(method, path, json=body, headers=_headers(bob))  # noqa: B023 - called now
+            return api.request(method, path, json=body, params=params, headers=_headers(bob))  # noqa: B023
 
         missing = send(random_id(route.kind))
         assert_error(missing, route.status)
@@ -177,9 +189,9 @@ def test_isolation_api_path_ids(api: TestClient, app_db: sa.Engine, alice: Holdi
                 continue
             assert_error(resp, route.status)
             if case.shaped:
-                assert _answer(resp) == _answer(missing), f"{method} {template} with {case.label}"
-        assert_untouched(app_db, before, bob.user_id, f"{method} {template}")
-        COUNTS.add(f"REST ({dialect})", f"{method} {template}", len(cases))
+                assert _answer(resp) == _answer(missing), f"{label} with {case.label}"
+        assert_untouched(app_db, before, bob.user_id, label)
+        COUNTS.add(f"REST ({dialect})", label, len(cases))
 
 
 def _own_action_forged(bob: Holdings, value: str) -> dict[str, Any]:

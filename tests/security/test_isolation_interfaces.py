@@ -24,6 +24,7 @@ from app.cli import build_parser
 from app.core.db import session_scope
 from app.mcp_server import MCP_TOOLS, call_tool
 from app.models import Widget
+from app.orchestration import chat_session, thread_read
 from app.orchestration import widget_actions as widget_actions
 from app.services.errors import ServiceError
 from tests.security.world import (
@@ -261,6 +262,37 @@ def test_isolation_widget_actions(app_db: sa.Engine, alice: Holdings, bob: Holdi
     assert_untouched(app_db, before, bob.user_id, "widget actions")
     COUNTS.add(f"widget actions ({_dialect(app_db)})", "perform: other user's widget", total)
     COUNTS.add(f"widget actions ({_dialect(app_db)})", "perform: forged payload ids", forged_total)
+
+
+# ----- reading a conversation (the chat page and GET /api/threads/{id}?messages=N) ---------------------
+
+
+def _read(user_id: uuid.UUID, thread_id: str) -> str:
+    with session_scope() as session:
+        try:
+            read = thread_read.read_thread(
+                session, user_id=user_id, thread_id=thread_id, messages=50, shown=True
+            )
+        except ServiceError as exc:
+            return f"{type(exc).__name__}: {exc}"
+    return f"read {read.thread.id} with {len(read.messages)} messages"
+
+
+def test_isolation_thread_read(app_db: sa.Engine, alice: Holdings, bob: Holdings) -> None:
+    """The one read behind opening a conversation (issue 19): Bob gets Alice's thread as a missing one,
+    marks none of her widgets as shown, and the chat page opens nothing."""
+    before = snapshot(app_db)
+    missing = _read(bob.user_id, random_id("thread"))
+    assert missing == "NotFoundError: Conversation not found."
+    cases = id_cases("thread", alice)
+    for case in cases:
+        assert _read(bob.user_id, case.value) == missing, case.label
+        assert chat_session.open_thread(user_id=bob.user_id, thread_id=case.value) is None, case.label
+    assert_untouched(app_db, before, bob.user_id, "thread read")
+    assert _read(alice.user_id, alice.thread_ids[0]).startswith("read ")
+    COUNTS.add(
+        f"thread read ({_dialect(app_db)})", "read_thread / open_thread: other user's thread", len(cases)
+    )
 
 
 # ----- the CLI -----------------------------------------------------------------------------------------

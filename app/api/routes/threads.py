@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
+from sqlmodel import Session
 
-from app.api.deps import CurrentUser, SessionDep, UserId
+from app.api.deps import CurrentUser, SessionDep, UserId, UserWorkDep
 from app.api.paging import decode_cursor, encode_cursor
 from app.api.schemas import (
     ERRORS,
@@ -14,63 +15,81 @@ from app.api.schemas import (
     ActionResponse,
     MessageOut,
     MessagePage,
+    ThreadDetail,
     ThreadOut,
     ThreadPage,
     ThreadPatch,
     WidgetOut,
 )
 from app.core.db import session_scope
-from app.models import Message, Thread
-from app.orchestration import live_cards
+from app.models import Message, Thread, User, Widget
+from app.orchestration import thread_read
 from app.orchestration import widget_actions as widget_actions
-from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import InvalidInputError, NotFoundError
 
 router = APIRouter(prefix="/threads", tags=["threads"], responses=ERRORS)
 
+MESSAGES_MAX = 100
+"""The most messages one call returns (a page of ``/messages``, or with the thread)."""
+
+
+def _thread_fields(thread: Thread) -> dict[str, Any]:
+    return {
+        "id": thread.id,
+        "title": thread.title,
+        "status": thread.status,
+        "is_active": thread.is_active(),
+        "created_at": thread.created_at,
+        "updated_at": thread.updated_at,
+        "metadata": {k: v for k, v in (thread.meta or {}).items() if k != "agent_memory"},
+    }
+
 
 def _thread_out(thread: Thread) -> ThreadOut:
-    meta = {k: v for k, v in (thread.meta or {}).items() if k != "agent_memory"}
-    return ThreadOut(
-        id=thread.id,
-        title=thread.title,
-        status=thread.status,
-        is_active=thread.is_active(),
-        created_at=thread.created_at,
-        updated_at=thread.updated_at,
-        metadata=meta,
-    )
+    return ThreadOut(**_thread_fields(thread))
 
 
 @router.get("", response_model=ThreadPage, summary="List conversations, most recent first")
-def list_threads(
-    session: SessionDep,
-    user: CurrentUser,
+async def list_threads(
+    db: UserWorkDep,
     after: Annotated[str | None, Query(max_length=200, description="Cursor from next_after")] = None,
     limit: Annotated[int, Query(ge=1, le=thread_service.THREADS_PAGE_MAX)] = 20,
     order: Literal["desc", "asc"] = "desc",
     archived: bool = False,
     q: Annotated[str | None, Query(max_length=200, description="Search titles and messages")] = None,
 ) -> ThreadPage:
-    page = thread_service.page_threads(
-        session,
-        user_id=user.id,
-        archived=archived,
-        search=q,
-        limit=limit,
-        after=thread_service.ThreadCursor.decode(after),
-        order=order,
-    )
-    data = [_thread_out(t) for t in page.threads]
-    cursor = page.next_after
-    return ThreadPage(data=data, has_more=page.has_more, next_after=cursor.encode() if cursor else None)
+    def work(session: Session, user: User) -> ThreadPage:
+        position = thread_service.ThreadCursor.decode(after)
+        page = thread_service.page_threads(
+            session, user_id=user.id, archived=archived, search=q, limit=limit, after=position, order=order
+        )
+        cursor = page.next_after
+        return ThreadPage(
+            data=[_thread_out(t) for t in page.threads],
+            has_more=page.has_more,
+            next_after=cursor.encode() if cursor else None,
+        )
+
+    return await db.run(work)
 
 
-@router.get("/{thread_id}", response_model=ThreadOut, summary="One conversation")
-def get_thread(thread_id: str, session: SessionDep, user: CurrentUser) -> ThreadOut:
-    return _thread_out(thread_service.get_thread(session, user_id=user.id, thread_id=thread_id))
+@router.get("/{thread_id}", response_model=ThreadDetail, summary="One conversation (and its messages)")
+async def get_thread(
+    thread_id: str,
+    db: UserWorkDep,
+    messages: Annotated[
+        int,
+        Query(ge=0, le=MESSAGES_MAX, description="Also return the newest N messages with their widgets"),
+    ] = 0,
+) -> ThreadDetail:
+    def work(session: Session, user: User) -> ThreadDetail:
+        read = thread_read.read_thread(session, user_id=user.id, thread_id=thread_id, messages=messages)
+        page = _message_page(read) if messages else None
+        return ThreadDetail(**_thread_fields(read.thread), messages=page)
+
+    return await db.run(work)
 
 
 @router.patch("/{thread_id}", response_model=ThreadOut, summary="Rename or archive a conversation")
@@ -99,7 +118,7 @@ def delete_thread(thread_id: str, session: SessionDep, user: CurrentUser) -> Res
     return Response(status_code=204)
 
 
-def _message_out(message: Message, widgets: list, live: dict[str, dict[str, Any]]) -> MessageOut:
+def _message_out(message: Message, widgets: list[Widget], live: dict[str, dict[str, Any]]) -> MessageOut:
     return MessageOut(
         id=message.id,
         role=message.role,
@@ -114,30 +133,33 @@ def _message_out(message: Message, widgets: list, live: dict[str, dict[str, Any]
     )
 
 
+def _message_page(read: thread_read.ThreadRead) -> MessagePage:
+    """Messages with their cards as they read now (rows follow their tasks, answered questions are
+    settled), as on the page."""
+    data = [_message_out(m, read.widgets.get(m.id, []), read.live) for m in read.messages]
+    cursor = read.page.next_before
+    return MessagePage(
+        data=data, has_more=read.page.has_earlier, next_before=encode_cursor(*cursor) if cursor else None
+    )
+
+
 @router.get(
     "/{thread_id}/messages", response_model=MessagePage, summary="A conversation's messages, oldest first"
 )
-def list_messages(
+async def list_messages(
     thread_id: str,
-    session: SessionDep,
-    user: CurrentUser,
+    db: UserWorkDep,
     before: Annotated[str | None, Query(max_length=200, description="Cursor from next_before")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MESSAGES_MAX)] = 50,
 ) -> MessagePage:
-    page = message_service.page_messages(
-        session, user_id=user.id, thread_id=thread_id, limit=limit, before=decode_cursor(before)
-    )
-    widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in page.messages])
-    # Cards as they read now (rows follow their tasks, answered questions are settled), as on the page.
-    shown = [w for ws in widgets.values() for w in ws]
-    live = live_cards.live_payloads(session, user_id=user.id, widgets=shown)
-    data = [_message_out(m, widgets.get(m.id, []), live) for m in page.messages]
-    cursor = page.next_before
-    return MessagePage(
-        data=data,
-        has_more=page.has_earlier,
-        next_before=encode_cursor(*cursor) if cursor else None,
-    )
+    def work(session: Session, user: User) -> MessagePage:
+        position = decode_cursor(before)
+        read = thread_read.read_thread(
+            session, user_id=user.id, thread_id=thread_id, messages=limit, before=position
+        )
+        return _message_page(read)
+
+    return await db.run(work)
 
 
 @router.post(

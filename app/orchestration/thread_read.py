@@ -1,0 +1,79 @@
+"""Reading a conversation: the thread and a page of its messages with their widgets, in one call.
+
+One function for every reader: the chat page opening a conversation (and "Load earlier"),
+``GET /api/threads/{id}?messages=N`` and ``GET /api/threads/{id}/messages``. Each shapes the same
+read into its own form (page views, API schemas), so a message reads the same everywhere, cards
+as they are now (``live_cards``), and another user's thread is "not found" like a missing one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from app.models import Message, Thread, Widget
+from app.orchestration import live_cards
+from app.services import messages as message_service
+from app.services import threads as thread_service
+from app.services import widgets as widget_service
+
+
+@dataclass(frozen=True)
+class ThreadRead:
+    """A thread and, when asked for, its newest messages (oldest first) before a cursor."""
+
+    thread: Thread
+    page: message_service.MessagePage = field(
+        default_factory=lambda: message_service.MessagePage(messages=[], has_earlier=False)
+    )
+    """The messages (``page.messages``), whether earlier ones remain, and where they end."""
+    widgets: dict[uuid.UUID, list[Widget]] = field(default_factory=dict)
+    """Each message's widgets, in creation order."""
+    live: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each widget's payload as it reads now, by widget id (show this, not the stored payload)."""
+
+    @property
+    def messages(self) -> list[Message]:
+        return self.page.messages
+
+
+def read_thread(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    thread_id: uuid.UUID | str,
+    messages: int,
+    before: tuple[datetime, uuid.UUID] | None = None,
+    shown: bool = False,
+) -> ThreadRead:
+    """The user's thread with its newest ``messages`` (0: none; else 1-200) before ``before``.
+
+    ``shown``: the messages are being displayed to the person (the chat page), so their widgets
+    shown for the first time become ``rendered``. Raises ``NotFoundError`` for a thread that is
+    missing or someone else's (one answer for both).
+    """
+    thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+    if messages == 0:
+        return ThreadRead(thread=thread)
+    page = message_service.page_messages(
+        session, user_id=user_id, thread_id=thread.id, limit=messages, before=before
+    )
+    widgets, live = widgets_of(session, user_id=user_id, rows=page.messages, shown=shown)
+    return ThreadRead(thread, page, widgets, live)
+
+
+def widgets_of(
+    session: Session, *, user_id: uuid.UUID, rows: list[Message], shown: bool = False
+) -> tuple[dict[uuid.UUID, list[Widget]], dict[str, dict[str, Any]]]:
+    """The widgets of these (the user's) messages by message id, and each one's payload as it
+    reads now by widget id; ``shown`` as in :func:`read_thread`."""
+    widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
+    every = [w for ws in widgets.values() for w in ws]
+    if shown:
+        fresh = [w.id for w in every if w.state == "pending"]
+        widget_service.mark_rendered(session, user_id=user_id, widget_ids=fresh)
+    return widgets, live_cards.live_payloads(session, user_id=user_id, widgets=every)
