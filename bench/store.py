@@ -10,6 +10,7 @@ times the real service functions, each call in a fresh session as a request woul
     load earlier   list_messages(limit=50, before=<oldest shown>)
     search rare    list_threads(search=<word in ~0.15% of messages>): scans all the user's threads
     search common  list_threads(search=<word in ~5% of messages>): stops after 30 hits
+    search two     list_threads(search=<that word and a frequent one>)
     tasks          list_tasks(TaskQuery(status="pending", priority="high", sort="due_date"))
 
 Then a shared project (issue 16), in the same database: 50 members (an owner and 49 editors), 10,000
@@ -34,6 +35,11 @@ shared project's list and "assigned to me" < 10 ms, by index scans.
     BENCH_SCALE=full .venv/bin/python bench/store.py    # adds 100k threads / 1M messages
     BENCH_ONLY=team .venv/bin/python bench/store.py     # only the shared project (1k threads)
     BENCH_PG_ADMIN_URL=postgresql+psycopg://... .venv/bin/python bench/store.py
+    BENCH_SIZES=2000,10000 BENCH_MESSAGES=20 .venv/bin/python bench/store.py   # these sizes, 20 messages
+                                                        # a thread (no shared project)
+    BENCH_INDEX=0 ...                                   # seed without the search index (no searches)
+
+Each size prints the bytes of ``messages`` and of the search index (each table with its indexes).
 
 PostgreSQL runs in a database the script creates (``ticked_bench_<random>_<size>``) and drops
 at the end; it is skipped with a note when the server is unreachable.
@@ -78,6 +84,12 @@ from app.services.threads import list_threads
 FULL = os.environ.get("BENCH_SCALE") == "full"
 TEAM_ONLY = os.environ.get("BENCH_ONLY") == "team"
 SIZES = [1_000] if TEAM_ONLY else [1_000, 10_000, 100_000] if FULL else [1_000, 10_000]
+if os.environ.get("BENCH_SIZES"):  # e.g. "2000,10000": these thread counts instead
+    SIZES = [int(n) for n in os.environ["BENCH_SIZES"].split(",")]
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "0"))
+"""Messages in every thread but the long ones (0: 4-14 at random, ~10 on average)."""
+INDEX = os.environ.get("BENCH_INDEX", "1") != "0"
+"""0: seed without the search index (to time seeding without it; searches are then skipped)."""
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 USERS = 100
 TASK_USERS = 5
@@ -87,7 +99,7 @@ REPS = 500 if FULL else 300
 BUDGET_S = 4.0 if FULL else 1.5  # per operation; at least MIN_REPS are timed regardless
 MIN_REPS = 50
 CHUNK_THREADS = 2_000
-RARE, COMMON = "quokka", "groceries"
+RARE, COMMON, TWO = "quokka", "groceries", "weekend"
 SMALL_GOAL_MS, SEARCH_GOAL_MS, SEARCH_GOAL_SIZE = 5.0, 25.0, 100_000
 TEAM_MEMBERS, TEAM_TASKS, TEAM_GOAL_MS, PAGE = 50, 10_000, 10.0, 50
 PROPOSED_INDEXES: dict[str, str] = {}
@@ -167,7 +179,7 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
             for t in range(first, min(first + CHUNK_THREADS, n_threads)):
                 user_id = out.users[t % USERS]
                 thread_id = uuid.uuid4()
-                count = LONG_THREAD_MESSAGES if t < n_long else rng.randint(4, 14)
+                count = LONG_THREAD_MESSAGES if t < n_long else MESSAGES or rng.randint(4, 14)
                 stamp = now - timedelta(days=1 + rng.random() * 364)
                 first_text = ""
                 for m in range(count):
@@ -201,13 +213,15 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
                 )
                 if t < n_long:
                     out.long_threads.append((user_id, thread_id))
-                texts = [m["content"] for m in messages[-count:]]
-                terms += thread_rows(
-                    key, user_id=user_id, thread_id=thread_id, title=threads[-1]["title"], texts=texts
-                )
+                if INDEX:
+                    texts = [m["content"] for m in messages[-count:]]
+                    terms += thread_rows(
+                        key, user_id=user_id, thread_id=thread_id, title=threads[-1]["title"], texts=texts
+                    )
             conn.execute(sa.insert(Thread.__table__), threads)
             conn.execute(sa.insert(Message.__table__), messages)
-            conn.execute(sa.insert(SearchTerm.__table__), terms)
+            if terms:
+                conn.execute(sa.insert(SearchTerm.__table__), terms)
             out.threads += len(threads)
             out.messages += len(messages)
             out.terms += len(terms)
@@ -244,6 +258,20 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
         conn.exec_driver_sql("ANALYZE")  # planner statistics, as a live database would have
     out.seconds = time.perf_counter() - started
     return out
+
+
+def table_mb(engine: Engine, table: str) -> float:
+    """A table's bytes on disk with its indexes (and TOAST on PostgreSQL), in MB."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            # every b-tree of the table: the table itself, its indexes and automatic indexes
+            sql = (
+                "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN "
+                "(SELECT name FROM sqlite_master WHERE tbl_name = :t)"
+            )
+        else:
+            sql = "SELECT pg_total_relation_size(CAST(:t AS regclass))"
+        return int(conn.execute(sa.text(sql), {"t": table}).scalar_one()) / 1e6
 
 
 def _inboxes(conn: sa.Connection, users: list[uuid.UUID], now: datetime) -> dict[uuid.UUID, uuid.UUID]:
@@ -545,6 +573,10 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
         f"\n== {backend}: {data.threads:,} threads, {data.messages:,} messages, {data.tasks:,} tasks, "
         f"{data.terms:,} search terms, {USERS} users (seeded in {data.seconds:.1f} s) =="
     )
+    print(
+        f"sizes: messages {table_mb(engine, 'messages'):.1f} MB, search index "
+        f"{table_mb(engine, SearchTerm.__tablename__):.1f} MB (tables with their indexes)"
+    )
     cursors = []
     for owner, tid in data.long_threads:
         with Session(engine) as session:
@@ -570,6 +602,9 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
     def search_common(s: Session, i: int) -> int:
         return len(list_threads(s, user_id=users[i % USERS], search=COMMON))
 
+    def search_two(s: Session, i: int) -> int:
+        return len(list_threads(s, user_id=users[i % USERS], search=f"{COMMON} {TWO}"))
+
     def tasks(s: Session, i: int) -> int:
         return len(list_tasks(s, user_id=task_users[i % TASK_USERS], query=task_query))
 
@@ -579,11 +614,14 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
         ("load earlier (before)", earlier, SMALL_GOAL_MS),
         (f"search rare '{RARE}'", search_rare, SEARCH_GOAL_MS),
         (f"search common '{COMMON}'", search_common, SEARCH_GOAL_MS),
+        (f"search two '{COMMON} {TWO}'", search_two, SEARCH_GOAL_MS),
         ("tasks pending+high by due", tasks, None),
     ]
+    if not INDEX:
+        ops = [op for op in ops if not op[0].startswith("search")]
     results = [] if TEAM_ONLY else [measure(engine, name, op, goal, size) for name, op, goal in ops]
     _report(results, backend)
-    if size == SIZES[0]:
+    if size == SIZES[0] and not os.environ.get("BENCH_SIZES"):
         results += run_team(engine, backend, rng)
     return results
 
