@@ -74,10 +74,10 @@ from sqlmodel import Session
 from app import migrations
 from app.core.crypto import get_keyring
 from app.core.db import make_engine
-from app.models import Membership, Message, Project, SearchTerm, Task, Thread, User
+from app.models import Membership, Message, Project, Task, Thread, ThreadTerms, User
 from app.models.project import INBOX_NAME, name_key
 from app.services.messages import list_messages
-from app.services.search_index import thread_rows
+from app.services.search_index import HashCache, thread_row
 from app.services.tasks import TaskQuery, count_by_status, list_tasks
 from app.services.threads import list_threads
 
@@ -129,7 +129,7 @@ class Seeded:
     threads: int = 0
     messages: int = 0
     tasks: int = 0
-    terms: int = 0
+    terms: int = 0  # search index rows
     seconds: float = 0.0
     users: list[uuid.UUID] = field(default_factory=list)
     long_threads: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)  # (owner, thread)
@@ -176,6 +176,7 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
             threads: list[dict[str, Any]] = []
             messages: list[dict[str, Any]] = []
             terms: list[dict[str, Any]] = []
+            cache: HashCache = {}  # as the migration does: each person's recurring words hashed once
             for t in range(first, min(first + CHUNK_THREADS, n_threads)):
                 user_id = out.users[t % USERS]
                 thread_id = uuid.uuid4()
@@ -215,13 +216,20 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
                     out.long_threads.append((user_id, thread_id))
                 if INDEX:
                     texts = [m["content"] for m in messages[-count:]]
-                    terms += thread_rows(
-                        key, user_id=user_id, thread_id=thread_id, title=threads[-1]["title"], texts=texts
+                    terms.append(
+                        thread_row(
+                            key,
+                            user_id=user_id,
+                            thread_id=thread_id,
+                            title=threads[-1]["title"],
+                            texts=texts,
+                            cache=cache,
+                        )
                     )
             conn.execute(sa.insert(Thread.__table__), threads)
             conn.execute(sa.insert(Message.__table__), messages)
             if terms:
-                conn.execute(sa.insert(SearchTerm.__table__), terms)
+                conn.execute(sa.insert(ThreadTerms.__table__), terms)
             out.threads += len(threads)
             out.messages += len(messages)
             out.terms += len(terms)
@@ -260,17 +268,16 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
     return out
 
 
-def table_mb(engine: Engine, table: str) -> float:
-    """A table's bytes on disk with its indexes (and TOAST on PostgreSQL), in MB."""
+def table_mb(engine: Engine, table: str, indexes: bool = True) -> float:
+    """A table's bytes on disk, with its indexes unless ``indexes`` is false (TOAST included), in MB."""
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            # every b-tree of the table: the table itself, its indexes and automatic indexes
-            sql = (
-                "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN "
-                "(SELECT name FROM sqlite_master WHERE tbl_name = :t)"
-            )
-        else:
+        if engine.dialect.name == "sqlite":  # the table's b-tree, and its indexes' (automatic ones too)
+            names = "SELECT name FROM sqlite_master WHERE tbl_name = :t" if indexes else "SELECT :t"
+            sql = f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({names})"
+        elif indexes:
             sql = "SELECT pg_total_relation_size(CAST(:t AS regclass))"
+        else:
+            sql = "SELECT pg_table_size(CAST(:t AS regclass))"
         return int(conn.execute(sa.text(sql), {"t": table}).scalar_one()) / 1e6
 
 
@@ -571,11 +578,12 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
     data = seed(engine, size, rng)
     print(
         f"\n== {backend}: {data.threads:,} threads, {data.messages:,} messages, {data.tasks:,} tasks, "
-        f"{data.terms:,} search terms, {USERS} users (seeded in {data.seconds:.1f} s) =="
+        f"{data.terms:,} search index rows, {USERS} users (seeded in {data.seconds:.1f} s) =="
     )
     print(
-        f"sizes: messages {table_mb(engine, 'messages'):.1f} MB, search index "
-        f"{table_mb(engine, SearchTerm.__tablename__):.1f} MB (tables with their indexes)"
+        f"sizes: messages {table_mb(engine, 'messages', indexes=False):.1f} MB "
+        f"({table_mb(engine, 'messages'):.1f} MB with its indexes), search index "
+        f"{table_mb(engine, ThreadTerms.__tablename__):.1f} MB with its indexes"
     )
     cursors = []
     for owner, tid in data.long_threads:
