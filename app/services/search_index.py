@@ -58,6 +58,8 @@ _TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
 
 def normalize(text: str) -> str:
     """Fold case, compatibility forms and accents, the same for indexed text and queries."""
+    if text.isascii():  # nothing to decompose or recompose: only the case folds (as casefold would)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFKC", stripped.casefold())
@@ -72,15 +74,18 @@ def _is_word(token: str) -> bool:
     return token[0].isalnum()
 
 
+def _token_terms(token: str) -> list[str]:
+    """The terms one token stands for: a short word or a symbol whole, a longer word's prefixes."""
+    if not _is_word(token) or len(token) < PREFIX_MIN:
+        return [token]
+    return [token[:end] for end in range(PREFIX_MIN, min(len(token), PREFIX_MAX) + 1)]
+
+
 def index_terms(text: str) -> set[str]:
     """Every term of ``text`` the index keeps: short words whole, longer ones as their prefixes."""
     terms: set[str] = set()
     for token in tokens(text):
-        if not _is_word(token) or len(token) < PREFIX_MIN:
-            terms.add(token)
-            continue
-        for end in range(PREFIX_MIN, min(len(token), PREFIX_MAX) + 1):
-            terms.add(token[:end])
+        terms.update(_token_terms(token))
     return terms
 
 
@@ -99,20 +104,25 @@ def term_hash(key: DataKey, user_id: uuid.UUID, term: str) -> bytes:
     return hmac.digest(key.search_key, user_id.bytes + term.encode("utf-8"), "sha256")[:TERM_BYTES]
 
 
-HashCache = dict[tuple[uuid.UUID, str], bytes]
-"""(owner, term) -> hash under one key: bulk builds hash each person's recurring words once."""
+HashCache = dict[uuid.UUID, dict[str, tuple[bytes, ...]]]
+"""owner -> token -> its terms' hashes, under one key: bulk builds hash each recurring word once."""
 
 
 def text_hashes(key: DataKey, user_id: uuid.UUID, text: str, cache: HashCache | None = None) -> set[bytes]:
     """The hashes of every term of ``text`` (see :func:`index_terms`)."""
+    return _token_hashes(key, user_id, set(tokens(text)), cache)
+
+
+def _token_hashes(key: DataKey, user_id: uuid.UUID, words: set[str], cache: HashCache | None) -> set[bytes]:
     if cache is None:
-        return {term_hash(key, user_id, term) for term in index_terms(text)}
+        return {term_hash(key, user_id, term) for token in words for term in _token_terms(token)}
+    mine = cache.setdefault(user_id, {})
     out: set[bytes] = set()
-    for term in index_terms(text):
-        digest = cache.get((user_id, term))
-        if digest is None:
-            digest = cache[(user_id, term)] = term_hash(key, user_id, term)
-        out.add(digest)
+    for token in words:
+        hashes = mine.get(token)
+        if hashes is None:
+            hashes = mine[token] = tuple(term_hash(key, user_id, term) for term in _token_terms(token))
+        out.update(hashes)
     return out
 
 
@@ -137,13 +147,13 @@ def thread_row(
     cache: HashCache | None = None,
 ) -> dict[str, Any]:
     """The index row of one whole thread (for bulk loads, the migration and key rotation)."""
-    messages: set[bytes] = set()
+    words: set[str] = set()
     for text in texts:
-        messages |= text_hashes(key, user_id, text, cache)
+        words.update(tokens(text))
     return {
         "thread_id": thread_id,
         "title_terms": pack(text_hashes(key, user_id, title or "", cache)),
-        "message_terms": pack(messages),
+        "message_terms": pack(_token_hashes(key, user_id, words, cache)),
     }
 
 
