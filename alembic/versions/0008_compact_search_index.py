@@ -6,11 +6,12 @@ Create Date: 2026-12-06
 
 Upgrade (issue 19): ``search_terms`` had a row per (term, thread) with a 64-bit hash, its
 primary key and a thread index; at 2,000 threads of 20 messages it was ~4x the size of the
-encrypted messages. It becomes one row per thread: ``title_terms`` and ``message_terms``, each
-the sorted 48-bit hashes of the terms concatenated (``app.services.search_index``; same terms,
-same word-start matching). The table is rebuilt from every thread's title and messages (they
-are decrypted here, so the key must be configured), a page of threads at a time. On PostgreSQL
-both columns are ``STORAGE MAIN``: hashes don't compress, and inline rows scan without TOAST.
+encrypted messages. It becomes one row per thread: ``title_terms`` and the messages' terms by
+length (``terms_1_2``, ``terms_3`` ... ``terms_8``, ``terms_9_12``), each the sorted 48-bit hashes
+of its terms concatenated (``app.services.search_index``; same terms, same word-start matching).
+The table is rebuilt from every thread's title and messages (they are decrypted here, so the key
+must be configured), a page of threads at a time. On PostgreSQL
+the terms columns are ``STORAGE MAIN``: hashes don't compress, and inline rows scan without TOAST.
 
 Downgrade rebuilds the per-term table of revisions 0002-0007 the same way.
 """
@@ -29,6 +30,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PAGE = 500
+TERMS_COLUMNS = (
+    "title_terms",
+    "terms_1_2",
+    "terms_3",
+    "terms_4",
+    "terms_5",
+    "terms_6",
+    "terms_7",
+    "terms_8",
+    "terms_9_12",
+)
 
 THREADS = sa.table("threads", sa.column("id", sa.Uuid()), sa.column("user_id", sa.Uuid()), sa.column("title"))
 MESSAGES = sa.table("messages", sa.column("thread_id", sa.Uuid()), sa.column("content"))
@@ -66,21 +78,17 @@ def upgrade() -> None:
     op.create_table(
         "search_terms",
         sa.Column("thread_id", sa.Uuid(), nullable=False),
-        sa.Column("title_terms", sa.LargeBinary(), nullable=False),
-        sa.Column("message_terms", sa.LargeBinary(), nullable=False),
+        *(sa.Column(name, sa.LargeBinary(), nullable=False) for name in TERMS_COLUMNS),
         sa.ForeignKeyConstraint(["thread_id"], ["threads.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("thread_id"),
     )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "ALTER TABLE search_terms ALTER COLUMN title_terms SET STORAGE MAIN, "
-            "ALTER COLUMN message_terms SET STORAGE MAIN"
-        )
+        storage = ", ".join(f"ALTER COLUMN {name} SET STORAGE MAIN" for name in TERMS_COLUMNS)
+        op.execute(f"ALTER TABLE search_terms {storage}")
     terms = sa.table(
         "search_terms",
         sa.column("thread_id", sa.Uuid()),
-        sa.column("title_terms", sa.LargeBinary()),
-        sa.column("message_terms", sa.LargeBinary()),
+        *(sa.column(name, sa.LargeBinary()) for name in TERMS_COLUMNS),
     )
     key = get_keyring().primary
     for page in _threads():

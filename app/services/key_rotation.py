@@ -149,7 +149,7 @@ def reindex(keyring: Keyring, *, batch_size: int = BATCH_SIZE, progress: Progres
             last = threads[-1][0]
             ids = [tid for tid, _, _ in threads]
             session.execute(
-                sa.update(table).where(table.c.thread_id.in_(ids)).values(message_terms=table.c.message_terms)
+                sa.update(table).where(table.c.thread_id.in_(ids)).values(title_terms=table.c.title_terms)
             )
             texts: dict[Any, list[str]] = {tid: [] for tid in ids}
             for thread_id, content in session.exec(

@@ -39,11 +39,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.core.crypto import DataKey, get_keyring
 from app.core.db import begin_write
-from app.models.search_term import SEARCH_TERMS, ThreadTerms
+from app.models.search_term import MESSAGE_COLUMNS, SEARCH_TERMS
 
 PREFIX_MIN = 3
 PREFIX_MAX = 12
@@ -104,26 +104,35 @@ def term_hash(key: DataKey, user_id: uuid.UUID, term: str) -> bytes:
     return hmac.digest(key.search_key, user_id.bytes + term.encode("utf-8"), "sha256")[:TERM_BYTES]
 
 
-HashCache = dict[uuid.UUID, dict[str, tuple[bytes, ...]]]
-"""owner -> token -> its terms' hashes, under one key: bulk builds hash each recurring word once."""
+HashCache = dict[uuid.UUID, dict[str, tuple[tuple[str, bytes], ...]]]
+"""owner -> token -> its terms' (column, hash), under one key: bulk builds hash a recurring word once."""
+
+Grouped = dict[str, set[bytes]]
+"""Hashes by the message column that holds them (by term length; see ``MESSAGE_COLUMNS``)."""
+
+
+def column_of(term: str) -> str:
+    """The message column of a term: 1-2 characters, 3, 4, 5, 6, 7, 8, or 9-12 (``MESSAGE_COLUMNS``)."""
+    return MESSAGE_COLUMNS[0 if len(term) <= 2 else min(len(term), 9) - 2]
+
+
+def _grouped(key: DataKey, user_id: uuid.UUID, words: Iterable[str], cache: HashCache | None) -> Grouped:
+    mine = cache.setdefault(user_id, {}) if cache is not None else {}
+    out: Grouped = {}
+    for token in words:
+        pairs = mine.get(token)
+        if pairs is None:
+            pairs = mine[token] = tuple(
+                (column_of(term), term_hash(key, user_id, term)) for term in _token_terms(token)
+            )
+        for column, digest in pairs:
+            out.setdefault(column, set()).add(digest)
+    return out
 
 
 def text_hashes(key: DataKey, user_id: uuid.UUID, text: str, cache: HashCache | None = None) -> set[bytes]:
-    """The hashes of every term of ``text`` (see :func:`index_terms`)."""
-    return _token_hashes(key, user_id, set(tokens(text)), cache)
-
-
-def _token_hashes(key: DataKey, user_id: uuid.UUID, words: set[str], cache: HashCache | None) -> set[bytes]:
-    if cache is None:
-        return {term_hash(key, user_id, term) for token in words for term in _token_terms(token)}
-    mine = cache.setdefault(user_id, {})
-    out: set[bytes] = set()
-    for token in words:
-        hashes = mine.get(token)
-        if hashes is None:
-            hashes = mine[token] = tuple(term_hash(key, user_id, term) for term in _token_terms(token))
-        out.update(hashes)
-    return out
+    """The hashes of every term of ``text`` (see :func:`index_terms`), whatever their column."""
+    return set().union(*_grouped(key, user_id, set(tokens(text)), cache).values())
 
 
 def pack(hashes: Iterable[bytes]) -> bytes:
@@ -150,10 +159,11 @@ def thread_row(
     words: set[str] = set()
     for text in texts:
         words.update(tokens(text))
+    grouped = _grouped(key, user_id, words, cache)
     return {
         "thread_id": thread_id,
         "title_terms": pack(text_hashes(key, user_id, title or "", cache)),
-        "message_terms": pack(_token_hashes(key, user_id, words, cache)),
+        **{column: pack(grouped.get(column, ())) for column in MESSAGE_COLUMNS},
     }
 
 
@@ -169,9 +179,12 @@ def _dialect(bind: Session | Connection) -> str:
     return bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
 
 
+_EMPTY = dict.fromkeys(("title_terms", *MESSAGE_COLUMNS), b"")
+
+
 def insert_rows(bind: Session | Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Write whole rows (see :func:`thread_row`), replacing the threads' rows already there."""
-    statement = _upsert_statement(_dialect(bind), ["title_terms", "message_terms"])
+    statement = _upsert_statement(_dialect(bind), list(_EMPTY))
     ordered = sorted(rows, key=lambda r: str(r["thread_id"]))  # concurrent writers lock in one order
     for start in range(0, len(ordered), INSERT_CHUNK):
         bind.execute(statement, ordered[start : start + INSERT_CHUNK])
@@ -182,36 +195,40 @@ def add_message_text(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UU
 
     Read, merge, write: the row is locked first (``FOR UPDATE``; SQLite's write lock), so two
     writers of one thread merge one after the other instead of one losing the other's terms.
-    Nothing is written when the thread has every term already, as later messages mostly do.
+    Only columns that gain a term are written; nothing when the thread has every term already,
+    as later messages mostly do.
     """
-    new = text_hashes(get_keyring().primary, user_id, text)
+    new = _grouped(get_keyring().primary, user_id, set(tokens(text)), None)
     if not new:
         return
     begin_write(session)
     table = SEARCH_TERMS
-    read = sa.select(table.c.message_terms).where(table.c.thread_id == thread_id).with_for_update()
-    stored = session.execute(read).scalar_one_or_none()
+    read = sa.select(*(table.c[c] for c in MESSAGE_COLUMNS)).where(table.c.thread_id == thread_id)
+    stored = session.execute(read.with_for_update()).first()
     if stored is None:  # a thread made outside create_thread (bulk loads, tests): give it its row
         insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
         session.execute(
             insert(table)
-            .values(thread_id=thread_id, title_terms=b"", message_terms=b"")
+            .values(thread_id=thread_id, **_EMPTY)
             .on_conflict_do_nothing(index_elements=["thread_id"])
         )
-        stored = session.execute(read).scalar_one()
-    have = unpack(stored)
-    if new <= have:
-        return
-    session.execute(
-        sa.update(table).where(table.c.thread_id == thread_id).values(message_terms=pack(have | new))
-    )
+        stored = session.execute(read.with_for_update()).one()
+    changed: dict[str, bytes] = {}
+    for column, packed in zip(MESSAGE_COLUMNS, stored, strict=True):
+        hashes = new.get(column)
+        if hashes:
+            have = unpack(packed)
+            if not hashes <= have:
+                changed[column] = pack(have | hashes)
+    if changed:
+        session.execute(sa.update(table).where(table.c.thread_id == thread_id).values(**changed))
 
 
 def set_title(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID, title: str) -> None:
     """Index a thread's (new) title in place of the old one; the messages' terms stay."""
     statement = _upsert_statement(_dialect(session), ["title_terms"])
     terms = pack(text_hashes(get_keyring().primary, user_id, title))
-    session.execute(statement, [{"thread_id": thread_id, "title_terms": terms, "message_terms": b""}])
+    session.execute(statement, [{**_EMPTY, "thread_id": thread_id, "title_terms": terms}])
 
 
 class _HasBytes(sa.sql.functions.FunctionElement[bool]):
@@ -245,14 +262,15 @@ def thread_filters(user_id: uuid.UUID, query: str, thread_id: Any) -> list[sa.Co
     them are found too. An empty list means the query holds nothing searchable (no filter).
     """
     keys = get_keyring().keys
-    title, messages = col(ThreadTerms.title_terms), col(ThreadTerms.message_terms)
+    table = SEARCH_TERMS
     wanted: list[sa.ColumnElement[bool]] = []
     for term in query_terms(query):
         hashes = sorted({term_hash(key, user_id, term) for key in keys})
-        wanted.append(sa.or_(*(_has_bytes(column, h) for h in hashes for column in (title, messages))))
+        columns = (table.c.title_terms, table.c[column_of(term)])
+        wanted.append(sa.or_(*(_has_bytes(column, h) for h in hashes for column in columns)))
     if not wanted:
         return []
-    return [sa.exists().where(col(ThreadTerms.thread_id) == thread_id, *wanted)]
+    return [sa.exists().where(table.c.thread_id == thread_id, *wanted)]
 
 
 # --- the index of migrations 0002-0007 (their upgrade, and 0008's downgrade) ---------------------

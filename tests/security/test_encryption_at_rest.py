@@ -26,6 +26,7 @@ from app.core.crypto import PREFIX, get_keyring
 from app.core.db import make_engine, session_scope
 from app.models import Action, Message, TaskOperation, Thread, ThreadTerms, User, Widget
 from app.models.base import EncryptedJSON, EncryptedText
+from app.models.search_term import MESSAGE_COLUMNS
 from app.orchestration.runner import run_turn
 from app.orchestration.widget_actions import perform
 from app.services import comments as comment_service
@@ -439,7 +440,15 @@ def test_migration_0008_packs_the_index_per_thread_and_downgrade_restores_the_te
             (row,) = session.exec(select(ThreadTerms)).all()
             assert row.thread_id == ids["thread"]
             terms = set().union(*(search_index.index_terms(t) for t in texts))
-            assert len(row.message_terms) == search_index.TERM_BYTES * len(terms)
+            stored = {column: bytes(getattr(row, column)) for column in MESSAGE_COLUMNS}
+            assert sum(map(len, stored.values())) == search_index.TERM_BYTES * len(terms)  # 6 bytes a term
+            for column, packed in stored.items():  # each term in the column of its length
+                want = {
+                    search_index.term_hash(key, ids["user"], t)
+                    for t in terms
+                    if search_index.column_of(t) == column
+                }
+                assert search_index.unpack(packed) == want, column
             assert search_index.unpack(row.title_terms) == search_index.text_hashes(
                 key, ids["user"], "Old pelican trip"
             )
