@@ -10,6 +10,7 @@ times the real service functions, each call in a fresh session as a request woul
     load earlier   list_messages(limit=50, before=<oldest shown>)
     search rare    list_threads(search=<word in ~0.15% of messages>): scans all the user's threads
     search common  list_threads(search=<word in ~5% of messages>): stops after 30 hits
+    search two     list_threads(search=<that word and a frequent one>)
     tasks          list_tasks(TaskQuery(status="pending", priority="high", sort="due_date"))
 
 Then a shared project (issue 16), in the same database: 50 members (an owner and 49 editors), 10,000
@@ -34,6 +35,11 @@ shared project's list and "assigned to me" < 10 ms, by index scans.
     BENCH_SCALE=full .venv/bin/python bench/store.py    # adds 100k threads / 1M messages
     BENCH_ONLY=team .venv/bin/python bench/store.py     # only the shared project (1k threads)
     BENCH_PG_ADMIN_URL=postgresql+psycopg://... .venv/bin/python bench/store.py
+    BENCH_SIZES=2000,10000 BENCH_MESSAGES=20 .venv/bin/python bench/store.py   # these sizes, 20 messages
+                                                        # a thread (no shared project)
+    BENCH_INDEX=0 ...                                   # seed without the search index (no searches)
+
+Each size prints the bytes of ``messages`` and of the search index (each table with its indexes).
 
 PostgreSQL runs in a database the script creates (``ticked_bench_<random>_<size>``) and drops
 at the end; it is skipped with a note when the server is unreachable.
@@ -70,16 +76,22 @@ from sqlmodel import Session
 from app import migrations
 from app.core.crypto import get_keyring
 from app.core.db import make_engine
-from app.models import Membership, Message, Project, SearchTerm, Task, Thread, User
+from app.models import Membership, Message, Project, Task, Thread, ThreadTerms, User
 from app.models.project import INBOX_NAME, name_key
 from app.services.messages import list_messages
-from app.services.search_index import thread_rows
+from app.services.search_index import HashCache, thread_row
 from app.services.tasks import TaskQuery, count_by_status, list_tasks
 from app.services.threads import list_threads
 
 FULL = os.environ.get("BENCH_SCALE") == "full"
 TEAM_ONLY = os.environ.get("BENCH_ONLY") == "team"
 SIZES = [1_000] if TEAM_ONLY else [1_000, 10_000, 100_000] if FULL else [1_000, 10_000]
+if os.environ.get("BENCH_SIZES"):  # e.g. "2000,10000": these thread counts instead
+    SIZES = [int(n) for n in os.environ["BENCH_SIZES"].split(",")]
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "0"))
+"""Messages in every thread but the long ones (0: 4-14 at random, ~10 on average)."""
+INDEX = os.environ.get("BENCH_INDEX", "1") != "0"
+"""0: seed without the search index (to time seeding without it; searches are then skipped)."""
 USERS = 100
 TASK_USERS = 5
 TASKS_PER_USER = 1_000
@@ -88,7 +100,7 @@ REPS = 500 if FULL else 300
 BUDGET_S = 4.0 if FULL else 1.5  # per operation; at least MIN_REPS are timed regardless
 MIN_REPS = 50
 CHUNK_THREADS = 2_000
-RARE, COMMON = "quokka", "groceries"
+RARE, COMMON, TWO = "quokka", "groceries", "weekend"
 SMALL_GOAL_MS, SEARCH_GOAL_MS, SEARCH_GOAL_SIZE = 5.0, 25.0, 100_000
 TEAM_MEMBERS, TEAM_TASKS, TEAM_GOAL_MS, PAGE = 50, 10_000, 10.0, 50
 PROPOSED_INDEXES: dict[str, str] = {}
@@ -118,7 +130,7 @@ class Seeded:
     threads: int = 0
     messages: int = 0
     tasks: int = 0
-    terms: int = 0
+    terms: int = 0  # search index rows
     seconds: float = 0.0
     users: list[uuid.UUID] = field(default_factory=list)
     long_threads: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)  # (owner, thread)
@@ -165,10 +177,11 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
             threads: list[dict[str, Any]] = []
             messages: list[dict[str, Any]] = []
             terms: list[dict[str, Any]] = []
+            cache: HashCache = {}  # as the migration does: each person's recurring words hashed once
             for t in range(first, min(first + CHUNK_THREADS, n_threads)):
                 user_id = out.users[t % USERS]
                 thread_id = uuid.uuid4()
-                count = LONG_THREAD_MESSAGES if t < n_long else rng.randint(4, 14)
+                count = LONG_THREAD_MESSAGES if t < n_long else MESSAGES or rng.randint(4, 14)
                 stamp = now - timedelta(days=1 + rng.random() * 364)
                 first_text = ""
                 for m in range(count):
@@ -202,13 +215,22 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
                 )
                 if t < n_long:
                     out.long_threads.append((user_id, thread_id))
-                texts = [m["content"] for m in messages[-count:]]
-                terms += thread_rows(
-                    key, user_id=user_id, thread_id=thread_id, title=threads[-1]["title"], texts=texts
-                )
+                if INDEX:
+                    texts = [m["content"] for m in messages[-count:]]
+                    terms.append(
+                        thread_row(
+                            key,
+                            user_id=user_id,
+                            thread_id=thread_id,
+                            title=threads[-1]["title"],
+                            texts=texts,
+                            cache=cache,
+                        )
+                    )
             conn.execute(sa.insert(Thread.__table__), threads)
             conn.execute(sa.insert(Message.__table__), messages)
-            conn.execute(sa.insert(SearchTerm.__table__), terms)
+            if terms:
+                conn.execute(sa.insert(ThreadTerms.__table__), terms)
             out.threads += len(threads)
             out.messages += len(messages)
             out.terms += len(terms)
@@ -245,6 +267,19 @@ def seed(engine: Engine, n_threads: int, rng: random.Random) -> Seeded:
         conn.exec_driver_sql("ANALYZE")  # planner statistics, as a live database would have
     out.seconds = time.perf_counter() - started
     return out
+
+
+def table_mb(engine: Engine, table: str, indexes: bool = True) -> float:
+    """A table's bytes on disk, with its indexes unless ``indexes`` is false (TOAST included), in MB."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":  # the table's b-tree, and its indexes' (automatic ones too)
+            names = "SELECT name FROM sqlite_master WHERE tbl_name = :t" if indexes else "SELECT :t"
+            sql = f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({names})"
+        elif indexes:
+            sql = "SELECT pg_total_relation_size(CAST(:t AS regclass))"
+        else:
+            sql = "SELECT pg_table_size(CAST(:t AS regclass))"
+        return int(conn.execute(sa.text(sql), {"t": table}).scalar_one()) / 1e6
 
 
 def _inboxes(conn: sa.Connection, users: list[uuid.UUID], now: datetime) -> dict[uuid.UUID, uuid.UUID]:
@@ -544,7 +579,12 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
     data = seed(engine, size, rng)
     print(
         f"\n== {backend}: {data.threads:,} threads, {data.messages:,} messages, {data.tasks:,} tasks, "
-        f"{data.terms:,} search terms, {USERS} users (seeded in {data.seconds:.1f} s) =="
+        f"{data.terms:,} search index rows, {USERS} users (seeded in {data.seconds:.1f} s) =="
+    )
+    print(
+        f"sizes: messages {table_mb(engine, 'messages', indexes=False):.1f} MB "
+        f"({table_mb(engine, 'messages'):.1f} MB with its indexes), search index "
+        f"{table_mb(engine, ThreadTerms.__tablename__):.1f} MB with its indexes"
     )
     cursors = []
     for owner, tid in data.long_threads:
@@ -571,6 +611,9 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
     def search_common(s: Session, i: int) -> int:
         return len(list_threads(s, user_id=users[i % USERS], search=COMMON))
 
+    def search_two(s: Session, i: int) -> int:
+        return len(list_threads(s, user_id=users[i % USERS], search=f"{COMMON} {TWO}"))
+
     def tasks(s: Session, i: int) -> int:
         return len(list_tasks(s, user_id=task_users[i % TASK_USERS], query=task_query))
 
@@ -580,11 +623,14 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
         ("load earlier (before)", earlier, SMALL_GOAL_MS),
         (f"search rare '{RARE}'", search_rare, SEARCH_GOAL_MS),
         (f"search common '{COMMON}'", search_common, SEARCH_GOAL_MS),
+        (f"search two '{COMMON} {TWO}'", search_two, SEARCH_GOAL_MS),
         ("tasks pending+high by due", tasks, None),
     ]
+    if not INDEX:
+        ops = [op for op in ops if not op[0].startswith("search")]
     results = [] if TEAM_ONLY else [measure(engine, name, op, goal, size) for name, op, goal in ops]
     _report(results, backend)
-    if size == SIZES[0]:
+    if size == SIZES[0] and not os.environ.get("BENCH_SIZES"):
         results += run_team(engine, backend, rng)
     return results
 

@@ -134,7 +134,7 @@ def _rewrite(encrypt: bool) -> None:
 
 def _build_search_index() -> None:
     """Index every thread's title and messages (see app.services.search_index for the terms)."""
-    from app.services.search_index import thread_rows
+    from app.services.search_index import v1_thread_rows as thread_rows
 
     conn = op.get_bind()
     keyring = get_keyring()

@@ -25,6 +25,8 @@ from app.core.config import Settings, get_settings
 
 PG_CONNECT_TIMEOUT_S = 10
 """Seconds libpq waits to open a connection (unless the URL sets ``connect_timeout``)."""
+SQLITE_MMAP_BYTES = 1 << 30
+"""Up to 1 GiB of the database file mapped into memory (address space, shared with the OS page cache)."""
 
 UNAVAILABLE_MESSAGE = (
     "The service is unavailable right now (its database can't be reached). Try again in a moment."
@@ -62,6 +64,10 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Reads map the file instead of copying pages through each connection's 2 MB page
+            # cache: a search tests ~2 KB of index per thread of the person, and at 1,000 threads
+            # that cache thrashed (a rare word: 22 ms p50 with the default, 4.7 ms mapped).
+            cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             cursor.close()
 
         return engine

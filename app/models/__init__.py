@@ -7,7 +7,7 @@ from app.models.comment import Comment
 from app.models.message import Message, MessageStatus, Role
 from app.models.project import Invitation, Membership, Project, ProjectRole, _insert_parents_first
 from app.models.reminder import Notification, NotificationKind, Reminder, ReminderStatus
-from app.models.search_term import SearchTerm
+from app.models.search_term import ThreadTerms
 from app.models.task import Priority, Recurrence, Task, TaskCreate, TaskPublic, TaskUpdate
 from app.models.task_operation import OperationStatus, OperationType, TaskOperation
 from app.models.team_admin import (
@@ -50,7 +50,6 @@ __all__ = [
     "Reminder",
     "ReminderStatus",
     "Role",
-    "SearchTerm",
     "SignupInvite",
     "Task",
     "TaskCreate",
@@ -59,6 +58,7 @@ __all__ = [
     "TaskUpdate",
     "Thread",
     "ThreadStatus",
+    "ThreadTerms",
     "TokenScope",
     "User",
     "UserCreate",

@@ -1,60 +1,76 @@
-"""The search index of encrypted conversations: keyed hashes of the words in titles and messages.
+"""The search index of encrypted conversations: each thread's set of keyed term hashes, in one row.
 
-Titles and messages are encrypted at rest, so SQL cannot ``LIKE`` them. Instead each thread
-keeps one row per distinct term of its title and messages, where a term is a normalised word,
-each of its prefixes from 3 characters, or a punctuation mark (``app.services.search_index``
-says exactly what), stored as the first 64 bits of HMAC-SHA256 under a key derived from the
-encryption key and bound to the owner's id. Without the key a term can't be guessed by hashing a
-dictionary, and the same word hashes differently for two people, so rows reveal nothing across
-users; what they do reveal is which of one person's threads share a term.
+Titles and messages are encrypted at rest, so SQL cannot ``LIKE`` them. Instead each thread has
+one row holding the distinct terms of its title and of its messages, where a term is a
+normalised word, each of its prefixes from 3 characters, or a punctuation mark
+(``app.services.search_index`` says exactly what), each stored as the first 48 bits of
+HMAC-SHA256 under a key derived from the encryption key and bound to the owner's id. Without the
+key a term can't be guessed by hashing a dictionary, and the same word hashes differently for two
+people, so rows reveal nothing across users; what they do reveal is which of one person's threads
+share a term.
 
-Design choices:
-- One row per (term, thread), not per message: a 200-message thread repeats most of its words,
-  and rows per message made the index about twice as large in the store benchmark. Messages are
-  never edited once written (only filled in while produced), so their terms are only ever added.
-  ``sources`` says where a term occurs (1 = title, 2 = messages) so a rename can drop the old
-  title's terms and keep those the messages still have.
-- No ``user_id`` column: the owner is inside the hash, and the search query still filters
-  ``threads.user_id``, so a hash collision can never show someone else's thread.
-- The primary key (term_hash, thread_id) is the lookup index; on SQLite the table is
-  WITHOUT ROWID, so the index is the table. ``ix_search_terms_thread_id`` serves deletes and
-  the foreign key's cascade when a thread goes.
-
-The price is space. ``bench/store.py``'s synthetic chats (random words from a 190-word list,
-~10 messages a thread) give ~260 terms per thread, ~110-125 bytes each with the indexes: at 10k
-threads 2.6M rows, 286 MB on SQLite and 321 MB on PostgreSQL, against ~45-50 MB of messages.
-Real conversations repeat their words far more. If that ever matters more than exact results, a
-per-thread Bloom filter scanned in Python would take ~1/30 of the space, at the cost of false
-matches and of search time growing with the number of a person's threads.
+Design choices (issue 19: the index was 4x the size of the messages it indexes):
+- One row per thread, the terms packed as sorted 6-byte hashes (``TERM_BYTES``): ~6 bytes a term,
+  where a row per (term, thread) cost ~110 bytes a term on SQLite and more on PostgreSQL (row
+  header, the primary key index and the thread index each repeated the thread's UUID).
+- Search scans the person's own threads, newest first, and tests each row for every query hash
+  (``instr`` / ``position``): no lookup by term, so its cost grows with the number of one person's
+  threads, and a common word stops at the first page.
+- The messages' terms in eight columns by term length (1-2 characters, 3, 4, ... 8, 9-12;
+  ``MESSAGE_COLUMNS``): a query term is known to be of one length, so each row tests only the
+  column of that length, about an eighth of the thread's hashes (a scan 4-8x shorter).
+- ``title_terms`` apart from the messages': a rename replaces the title's terms and keeps
+  those of the messages. Messages are never edited once written (only filled in while produced),
+  so the message columns only ever gain terms.
+- No ``user_id``: the search joins ``threads`` on its owner, so a row can only match its owner's
+  own search; the primary key is the foreign key, and a thread's row goes with it (CASCADE).
+- On PostgreSQL every terms column is ``STORAGE MAIN`` (migration 0008): hashes don't compress, and a
+  row kept inline is scanned without a TOAST lookup.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-IN_TITLE = 1
-IN_MESSAGES = 2
+MESSAGE_COLUMNS = (
+    "terms_1_2",
+    "terms_3",
+    "terms_4",
+    "terms_5",
+    "terms_6",
+    "terms_7",
+    "terms_8",
+    "terms_9_12",
+)
+"""The messages' terms by length in characters: a query term is only looked for among its own length."""
 
 
-class SearchTerm(SQLModel, table=True):
-    """One term of one thread (see the module docstring)."""
+def _terms() -> Any:
+    return Field(default=b"", sa_type=sa.LargeBinary, nullable=False)
+
+
+class ThreadTerms(SQLModel, table=True):
+    """The hashed terms of one thread (see the module docstring)."""
 
     __tablename__ = "search_terms"
 
-    term_hash: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
     thread_id: uuid.UUID = Field(
         primary_key=True, sa_column_args=[sa.ForeignKey("threads.id", ondelete="CASCADE")]
     )
-    sources: int = Field(default=IN_MESSAGES, sa_type=sa.SmallInteger, nullable=False)
+    title_terms: bytes = _terms()
+    terms_1_2: bytes = _terms()
+    terms_3: bytes = _terms()
+    terms_4: bytes = _terms()
+    terms_5: bytes = _terms()
+    terms_6: bytes = _terms()
+    terms_7: bytes = _terms()
+    terms_8: bytes = _terms()
+    terms_9_12: bytes = _terms()
 
-    __table_args__ = (
-        sa.Index("ix_search_terms_thread_id", "thread_id"),
-        {"sqlite_with_rowid": False},
-    )
 
-
-SEARCH_TERMS: sa.Table = SearchTerm.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy, undeclared by SQLModel
-"""The table itself, for the bulk upserts and deletes (Core statements: no ORM objects per term)."""
+SEARCH_TERMS: sa.Table = ThreadTerms.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy, undeclared by SQLModel
+"""The table itself, for the Core upserts (no ORM objects on the write path)."""

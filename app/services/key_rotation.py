@@ -131,8 +131,9 @@ def count_stale(keyring: Keyring) -> int:
 def reindex(keyring: Keyring, *, batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> int:
     """Rebuild every thread's search terms under the primary key; one transaction per batch of threads.
 
-    Within a batch the old rows go first, then the messages are read: a message committed by a
-    writer meanwhile is either read here or indexed by that writer (upserts merge), never lost.
+    Within a batch the rows are locked first (an UPDATE that changes nothing), then the messages
+    are read: a writer that indexed a message before the lock is read here, one after it waits and
+    merges into the rebuilt row, so no message is lost.
     """
     done = 0
     last: Any = None
@@ -147,18 +148,22 @@ def reindex(keyring: Keyring, *, batch_size: int = BATCH_SIZE, progress: Progres
                 break
             last = threads[-1][0]
             ids = [tid for tid, _, _ in threads]
-            session.execute(sa.delete(table).where(table.c.thread_id.in_(ids)))
+            session.execute(
+                sa.update(table).where(table.c.thread_id.in_(ids)).values(title_terms=table.c.title_terms)
+            )
             texts: dict[Any, list[str]] = {tid: [] for tid in ids}
             for thread_id, content in session.exec(
                 select(Message.thread_id, Message.content).where(col(Message.thread_id).in_(ids))
             ).all():
                 texts[thread_id].append(content)
             key = keyring.primary
-            rows: list[dict[str, Any]] = []
-            for tid, owner, title in threads:
-                rows += search_index.thread_rows(
-                    key, user_id=owner, thread_id=tid, title=title, texts=texts[tid]
+            cache: search_index.HashCache = {}
+            rows = [
+                search_index.thread_row(
+                    key, user_id=owner, thread_id=tid, title=title, texts=texts[tid], cache=cache
                 )
+                for tid, owner, title in threads
+            ]
             search_index.insert_rows(session, rows)
             done += len(threads)
     if progress:

@@ -82,7 +82,7 @@ def create_thread(session: Session, *, user_id: uuid.UUID, title: str = DEFAULT_
     thread = Thread(user_id=user_id, title=clean_title(title))
     session.add(thread)
     session.flush()
-    search_index.set_title(session, user_id=user_id, thread_id=thread.id, title=thread.title, new=True)
+    search_index.set_title(session, user_id=user_id, thread_id=thread.id, title=thread.title)
     return thread
 
 

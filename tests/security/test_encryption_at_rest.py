@@ -24,8 +24,9 @@ from sqlmodel import Session, SQLModel, select
 from app import migrations
 from app.core.crypto import PREFIX, get_keyring
 from app.core.db import make_engine, session_scope
-from app.models import Action, Message, SearchTerm, TaskOperation, Thread, User, Widget
+from app.models import Action, Message, TaskOperation, Thread, ThreadTerms, User, Widget
 from app.models.base import EncryptedJSON, EncryptedText
+from app.models.search_term import MESSAGE_COLUMNS
 from app.orchestration.runner import run_turn
 from app.orchestration.widget_actions import perform
 from app.services import comments as comment_service
@@ -276,12 +277,12 @@ def test_search_respects_archived_and_paging(session, user):
 def test_deleting_a_thread_deletes_its_terms(session, user):
     t = chat(session, user, "Temporary", "throwaway words here")
     assert session.exec(
-        select(sa.func.count()).select_from(SearchTerm).where(SearchTerm.thread_id == t.id)
+        select(sa.func.count()).select_from(ThreadTerms).where(ThreadTerms.thread_id == t.id)
     ).one()
     thread_service.delete_thread(session, user_id=user.id, thread_id=t.id)
     session.commit()
     left = session.exec(
-        select(sa.func.count()).select_from(SearchTerm).where(SearchTerm.thread_id == t.id)
+        select(sa.func.count()).select_from(ThreadTerms).where(ThreadTerms.thread_id == t.id)
     ).one()
     assert left == 0
 
@@ -409,6 +410,60 @@ def test_upgrade_encrypts_existing_rows_and_downgrade_restores_them(empty_url):
         engine.dispose()
         with Session(engine) as session:
             assert session.get(Message, ids["m1"]).content == "remember the albatross"
+    finally:
+        engine.dispose()
+
+
+def test_migration_0008_packs_the_index_per_thread_and_downgrade_restores_the_term_rows(empty_url):
+    """0008 rebuilds the index from the stored messages (one row a thread, 6 bytes a term) and search
+    keeps finding the old conversation; its downgrade writes the per-term rows 0002-0007 read."""
+    migrations.upgrade(empty_url, "0001")
+    engine = make_engine(empty_url)
+    key = get_keyring().primary
+    texts = ["remember the albatross", "Noted the cormorant."]
+    try:
+        ids = _legacy_rows(engine)
+        migrations.upgrade(empty_url, "0007")
+        engine.dispose()
+        with engine.connect() as conn:
+            v1_before = {
+                tuple(r) for r in conn.execute(sa.text("SELECT term_hash, sources FROM search_terms"))
+            }
+        expected_v1 = search_index.v1_thread_rows(
+            key, user_id=ids["user"], thread_id=ids["thread"], title="Old pelican trip", texts=texts
+        )
+        assert v1_before == {(r["term_hash"], r["sources"]) for r in expected_v1}
+
+        migrations.upgrade(empty_url)
+        engine.dispose()
+        with Session(engine) as session:
+            (row,) = session.exec(select(ThreadTerms)).all()
+            assert row.thread_id == ids["thread"]
+            terms = set().union(*(search_index.index_terms(t) for t in texts))
+            stored = {column: bytes(getattr(row, column)) for column in MESSAGE_COLUMNS}
+            assert sum(map(len, stored.values())) == search_index.TERM_BYTES * len(terms)  # 6 bytes a term
+            for column, packed in stored.items():  # each term in the column of its length
+                want = {
+                    search_index.term_hash(key, ids["user"], t)
+                    for t in terms
+                    if search_index.column_of(t) == column
+                }
+                assert search_index.unpack(packed) == want, column
+            assert search_index.unpack(row.title_terms) == search_index.text_hashes(
+                key, ids["user"], "Old pelican trip"
+            )
+            for query in ("pelican", "albatross", "albat", "cormorant albatross", "old trip"):
+                hits = thread_service.list_threads(session, user_id=ids["user"], search=query)
+                assert [t.id for t in hits] == [ids["thread"]], query
+            assert thread_service.list_threads(session, user_id=ids["user"], search="heron") == []
+
+        migrations.downgrade(empty_url, "0007")
+        engine.dispose()
+        with engine.connect() as conn:
+            v1_after = {
+                tuple(r) for r in conn.execute(sa.text("SELECT term_hash, sources FROM search_terms"))
+            }
+        assert v1_after == v1_before
     finally:
         engine.dispose()
 

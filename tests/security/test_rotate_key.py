@@ -27,7 +27,8 @@ from app import cli
 from app.core.config import PROJECT_ROOT, get_settings
 from app.core.crypto import PREFIX, get_keyring, reset_keyring
 from app.core.db import session_scope
-from app.models import Message, SearchTerm, Thread, User
+from app.models import Message, Thread, User
+from app.models.search_term import SEARCH_TERMS
 from app.orchestration.runner import run_turn
 from app.services import messages as message_service
 from app.services import search_index
@@ -98,14 +99,19 @@ def index_matches_a_rebuild(engine: sa.Engine) -> bool:
     """The search table holds exactly what a rebuild under the primary key would write."""
     key = get_keyring().primary
     with Session(engine) as session:
-        expected: set[tuple[int, uuid.UUID, int]] = set()
-        for thread in session.exec(select(Thread)).all():
+        expected: list[dict[str, Any]] = []
+        for thread in session.exec(select(Thread).order_by(Thread.id)).all():
             texts = session.exec(select(Message.content).where(Message.thread_id == thread.id)).all()
-            rows = search_index.thread_rows(
-                key, user_id=thread.user_id, thread_id=thread.id, title=thread.title, texts=texts
+            expected.append(
+                search_index.thread_row(
+                    key, user_id=thread.user_id, thread_id=thread.id, title=thread.title, texts=texts
+                )
             )
-            expected |= {(r["term_hash"], r["thread_id"], r["sources"]) for r in rows}
-        actual = {(t.term_hash, t.thread_id, t.sources) for t in session.exec(select(SearchTerm)).all()}
+        stored = session.execute(sa.select(SEARCH_TERMS).order_by(SEARCH_TERMS.c.thread_id)).mappings().all()
+        actual = [
+            {name: bytes(v) if isinstance(v, bytes | memoryview) else v for name, v in r.items()}
+            for r in stored
+        ]
     return actual == expected
 
 
