@@ -51,10 +51,17 @@ def prod_server(
     """A migrated database (a scratch SQLite file unless ``db_url``) and ``reflex run --env prod``
     on a free port, torn down after; ``backend_only``: the backend (pages' state, /api) alone."""
     manager = os.environ.get("BENCH_STATE_MANAGER")
+    # BENCH_REDIS_URL: the production layout for several workers (state in Redis, and Reflex then
+    # starts 2 x cores + 1 granian workers), as `make run-prod` runs with REDIS_URL set.
+    redis = os.environ.get("BENCH_REDIS_URL")
     return shared.prod_server(
         db_url,
         backend_only=backend_only,
-        extra_env={**({"REFLEX_STATE_MANAGER_MODE": manager} if manager else {}), **(extra_env or {})},
+        extra_env={
+            **({"REFLEX_STATE_MANAGER_MODE": manager} if manager else {}),
+            **({"REDIS_URL": redis} if redis else {}),
+            **(extra_env or {}),
+        },
         jwt_secret=JWT_SECRET,
         probe="/ping",
         start_timeout=START_TIMEOUT,

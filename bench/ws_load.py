@@ -37,6 +37,7 @@ Goal at N=200 on the 2-core machine: p95 < 250 ms on every step, zero errors, no
     BENCH_CLIENTS=10,20 BENCH_SPREAD=1 .venv/bin/python bench/ws_load.py
     BENCH_PROFILE=/tmp/prof .venv/bin/python bench/ws_load.py  # py-spy stacks per step (see Profiler)
     BENCH_STATE_MANAGER=disk .venv/bin/python bench/ws_load.py  # another Reflex state manager
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/11 .venv/bin/python bench/ws_load.py  # several workers
 
 Server CPU per phase (utime + stime of the server's processes, /proc) is printed per round: it
 is what a step costs, independent of how busy the machine is.
