@@ -16,8 +16,12 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 # Dev-mode hot reload must not watch the SQLite files (their WAL changes on every write) or tests.
-export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := data:tests:bench
-export PYTHONDONTWRITEBYTECODE := 1
+export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := data:tests:bench:.pycache
+# Compiled modules (and pytest's assertion-rewritten test modules) go to one cache outside the source
+# tree, shared by every process a run starts: compiling them again in each pytest worker, CLI, MCP
+# and server process cost about 15 s of CPU per pytest process. The tree itself gets no __pycache__.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/.pycache
 
 .PHONY: setup run run-prod migrate test test-fast lint format chromium bench clean eval
 
@@ -62,16 +66,20 @@ EVAL := ../shared/agent-eval/run.py
 
 # The suite in two pytest runs. First everything that needs no browser and no production build, on
 # $(TEST_WORKERS) workers (pytest-xdist; each has its own PostgreSQL database, data directory and SQLite
-# files: tests/conftest.py). Then the browser and production-app tests (markers web, e2e), one at a
-# time: they share .web, and tests/conftest.py orders them. Both always run; the target fails if either
-# exits non-zero (5, nothing collected, too). Together the two runs are the whole suite.
+# files: tests/conftest.py). Then the browser and production-app tests (markers web, e2e), on
+# $(BROWSER_WORKERS) workers, a test file each at a time: each worker has its own Chromium, its own
+# servers (on a loopback address of its own, 127.0.0.N) and databases; the run makes one production
+# build, which every worker's servers serve (tests/utils/server.py). Both always run; the target fails
+# if either exits non-zero (5, nothing collected, too). Together the two runs are the whole suite.
 TEST_WORKERS ?= 4
+BROWSER_WORKERS ?= 2
 PYTEST_FAST := $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not e2e and not web"
+PYTEST_BROWSER := $(PY) -m pytest -q -n $(BROWSER_WORKERS) --dist loadfile -m "e2e or web"
 
 test: setup chromium lint
 	status=0; \
 	$(PYTEST_FAST) || status=$$?; \
-	$(PY) -m pytest -q -m "e2e or web" || status=$$?; \
+	$(PYTEST_BROWSER) || status=$$?; \
 	exit $$status
 	@$(MAKE) --no-print-directory eval
 
@@ -98,4 +106,4 @@ bench: migrate
 	$(PY) bench/store.py
 
 clean:
-	rm -rf .web .states .pytest_cache .ruff_cache .import_linter_cache .mypy_cache
+	rm -rf .web .states .pytest_cache .ruff_cache .import_linter_cache .mypy_cache .pycache .web-build.lock

@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.utils import server
+
 _TMP = Path(tempfile.mkdtemp(prefix="ticked-tests-"))
 # Under pytest-xdist (``-n 4``) each worker imports this file again, with the environment of the
 # controller, which imported it first: where a value is still the one the controller defaulted here,
@@ -31,6 +33,14 @@ os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
 os.environ.setdefault("ENCRYPTION_KEY", "test-encryption-key-" + uuid.uuid4().hex)
 os.environ["AGENT_BACKEND"] = os.environ.get("TEST_AGENT_BACKEND", "local")
 os.environ.pop("OPENAI_API_KEY", None)
+# The production servers of the browser tests (tests/utils/server.py): the run's one build, for one
+# public port chosen here (before pytest-xdist starts its workers, which inherit both), and under
+# xdist a loopback address per worker, so that each worker's servers can listen on that port.
+if not _WORKER:
+    os.environ.setdefault(server.RUN_VAR, uuid.uuid4().hex)
+    os.environ.setdefault(server.PUBLIC_PORT_VAR, str(server.free_port("0.0.0.0")))
+elif _WORKER.removeprefix("gw").isdigit():
+    os.environ[server.HOST_VAR] = f"127.0.0.{int(_WORKER.removeprefix('gw')) + 1}"
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -68,11 +78,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: pytest-playwright keeps an event loop running in the main thread for the
     rest of the session, which async tests (anyio, the MCP client) cannot share.
 
-    Every production server with a frontend serves the session's one build on one port, one server
-    at a time (``tests/utils/server.py``): tests are grouped by the server they use, so each starts
-    about once. First those without a browser (mostly on ``prod_app``), then the browser tests on
-    ``prod_app``, then those on the e2e app (``tests/e2e`` and others that use ``app_harness``),
-    then those with a server of their own, then the deployment test. Everything that builds or
+    Every production server with a frontend serves the run's one build on one port, one server per
+    process (pytest-xdist worker) at a time (``tests/utils/server.py``): tests are grouped by the
+    server they use, so each starts about once per worker. First those without a browser (mostly on
+    ``prod_app``), then the browser tests on ``prod_app``, then those on the e2e app (``tests/e2e``
+    and others that use ``app_harness``), then those with a server of their own, then the
+    deployment test. Everything that builds or
     starts the production app is marked ``web`` (``make test-fast`` skips it), everything on
     PostgreSQL ``postgres``.
     """
@@ -82,12 +93,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = set(getattr(item, "fixturenames", ()))
         browser = "tests/e2e/" in path or "page" in names or item.get_closest_marker("e2e") is not None
         if names & {"prod_app", "browser_app", "web_app"}:
-            server = 0
+            which = 0
         elif "tests/e2e/" in path or "app_harness" in names:
-            server = 1
+            which = 1
         else:
-            server = 2
-        return ("tests/deploy/" in path, browser, server)
+            which = 2
+        return ("tests/deploy/" in path, browser, which)
 
     for item in items:
         names = set(getattr(item, "fixturenames", ()))

@@ -1,10 +1,10 @@
 """The test harness's own shortcuts keep what they stand in for: cheap password hashes behave like the
 app's, a copied SQLite database has every table, and a production server skips the frontend build
-only when ``.web`` holds this process's build for its address."""
+only when ``.web`` holds this run's build for its public port."""
 
 from __future__ import annotations
 
-import json
+import os
 from pathlib import Path
 
 import pytest
@@ -49,20 +49,36 @@ def test_sqlite_database_is_a_fresh_copy_with_every_table(tmp_path: Path) -> Non
     other.dispose()
 
 
-def test_the_build_is_reused_only_for_the_address_it_was_made_for(
+def test_the_build_is_reused_only_by_the_run_and_for_the_port_it_was_made_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(server, "ROOT", tmp_path)
+    monkeypatch.setattr(server, "BUILD_STAMP", tmp_path / ".web" / "ticked-build")
     monkeypatch.setattr(server, "_PUBLIC", server._Public())
-    url = "http://127.0.0.1:4321"
-    assert server.reflex_run_command(url, "--x")[:4] == [str(server.REFLEX), "run", "--env", "prod"]
+    monkeypatch.setenv(server.RUN_VAR, "run-1")
+    monkeypatch.setenv(server.PUBLIC_PORT_VAR, "4321")
+    assert server.build_url() == "http://localhost:4321"  # each page makes it its own host
+    assert not server.built()
     (tmp_path / ".web").mkdir()
-    (tmp_path / ".web" / "env.json").write_text(json.dumps({"EVENT": "ws://127.0.0.1:4321/_event"}))
-    assert server.reflex_run_command(url)[0] == str(server.REFLEX)  # not built by this process
-    server.mark_built(url)
-    command = server.reflex_run_command(url, "--x")
+    server.BUILD_STAMP.write_text("run-1 http://localhost:4321")
+    assert server.built()
+    monkeypatch.setenv(server.RUN_VAR, "run-2")  # the code may have changed since
+    assert not server.built()
+    monkeypatch.setenv(server.RUN_VAR, "run-1")
+    monkeypatch.setattr(server, "_PUBLIC", server._Public())
+    monkeypatch.setenv(server.PUBLIC_PORT_VAR, "4322")
+    assert not server.built()
+
+
+def test_a_server_skips_compile_and_build_unless_it_makes_the_build() -> None:
+    assert server.reflex_run_command("--x", build=True) == [str(server.REFLEX), "run", "--env", "prod", "--x"]
+    command = server.reflex_run_command("--x")
     assert command[:3] == [server.sys.executable, "-c", server.SERVE_BUILT]
     assert command[3:] == ["run", "--env", "prod", "--x"]
-    assert server.reflex_run_command("http://127.0.0.1:4322")[0] == str(server.REFLEX)
-    (tmp_path / ".web" / "env.json").write_text(json.dumps({"EVENT": "ws://127.0.0.1:9999/_event"}))
-    assert server.reflex_run_command(url)[0] == str(server.REFLEX)  # another build replaced ours
+
+
+def test_each_xdist_worker_has_a_loopback_address_of_its_own_and_the_run_one_public_port() -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    expected = f"127.0.0.{int(worker.removeprefix('gw')) + 1}" if worker else "127.0.0.1"
+    assert server.server_host() == expected
+    assert server.public_port() == int(os.environ[server.PUBLIC_PORT_VAR])
+    assert os.environ[server.RUN_VAR]

@@ -40,12 +40,14 @@ from tests.utils.server import (
     REFLEX,
     app_env,
     claim_public_port,
+    ensure_built,
     free_port,
-    mark_built,
     port_open,
     public_port,
     reflex_run_command,
     release_public_port,
+    server_host,
+    start_process,
     stop_group,
     tail,
 )
@@ -102,13 +104,13 @@ def readme_nginx_example() -> str:
     return textwrap.dedent(block.group(1))
 
 
-def nginx_conf(prefix: Path, proxy_port: int, ports: tuple[int, int]) -> str:
+def nginx_conf(prefix: Path, proxy: str, ports: tuple[int, int]) -> str:
     """A complete nginx.conf whose ``http {}`` is README's example with our ports."""
     example = readme_nginx_example()
     for pattern, value in (
         (r"127\.0\.0\.1:3001\b", f"127.0.0.1:{ports[0]}"),
         (r"127\.0\.0\.1:3002\b", f"127.0.0.1:{ports[1]}"),
-        (r"\blisten\s+80\s*;", f"listen 127.0.0.1:{proxy_port};"),
+        (r"\blisten\s+80\s*;", f"listen {proxy};"),
     ):
         example, count = re.subn(pattern, value, example)
         assert count == 1, f"README's nginx example changed: expected one {pattern!r}, found {count}"
@@ -166,19 +168,10 @@ class Instance:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self, env: dict[str, str]) -> None:
-        """Serves the session's build (made by the first instance if no other server made it)."""
-        assert not port_open(self.port), f"port {self.port} is already taken"
-        api_url = env["REFLEX_API_URL"]
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                reflex_run_command(api_url, *self.port_args),
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        """Serves the run's build (made first if no other server made it)."""
+        assert not port_open(self.port, "127.0.0.1"), f"port {self.port} is already taken"
+        ensure_built(env, self.log, START_TIMEOUT)
+        self.proc = start_process(reflex_run_command(*self.port_args), env, self.log)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -190,7 +183,6 @@ class Instance:
                     httpx.get(f"{self.url}/ping", timeout=2).status_code == 200
                     and httpx.get(f"{self.url}/", timeout=5).status_code == 200
                 ):
-                    mark_built(api_url)
                     return
             time.sleep(0.5)
         raise RuntimeError(f"instance {self.number} not up after {START_TIMEOUT:.0f}s:\n{tail(self.log)}")
@@ -200,7 +192,7 @@ class Instance:
             stop_group(self.proc)
             self.proc = None
         deadline = time.monotonic() + 10
-        while port_open(self.port) and time.monotonic() < deadline:
+        while port_open(self.port, "127.0.0.1") and time.monotonic() < deadline:
             time.sleep(0.2)
 
 
@@ -209,7 +201,8 @@ class Deployment:
         self.tmp, self.db_url = tmp, db_url
         # The session's public port: the build bakes the address pages connect to, here nginx's.
         self.proxy_port = public_port()
-        self.proxy_url = f"http://127.0.0.1:{self.proxy_port}"
+        self.proxy_address = f"{server_host()}:{self.proxy_port}"
+        self.proxy_url = f"http://{self.proxy_address}"
         self.instances = [Instance(n, free_port(), tmp / f"instance{n}.log") for n in (1, 2)]
         self.nginx_dir = tmp / "nginx"
         self.access_log = self.nginx_dir / "access.log"
@@ -277,7 +270,9 @@ class Deployment:
 def _start_nginx(dep: Deployment, stack: contextlib.ExitStack) -> None:
     dep.nginx_dir.mkdir()
     conf = dep.nginx_dir / "nginx.conf"
-    conf.write_text(nginx_conf(dep.nginx_dir, dep.proxy_port, (dep.instances[0].port, dep.instances[1].port)))
+    conf.write_text(
+        nginx_conf(dep.nginx_dir, dep.proxy_address, (dep.instances[0].port, dep.instances[1].port))
+    )
     cmd = [NGINX, "-p", f"{dep.nginx_dir}/", "-e", str(dep.nginx_dir / "error.log"), "-c", str(conf)]
     check = subprocess.run([*cmd, "-t"], capture_output=True, text=True, timeout=30)
     assert check.returncode == 0, f"nginx -t rejected the config:\n{check.stderr}\n{conf.read_text()}"

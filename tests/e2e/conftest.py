@@ -1,11 +1,12 @@
-"""Browser tests: the real app in production mode, built once per session, driven by Chromium.
+"""Browser tests: the real app in production mode, built once per run, driven by Chromium.
 
 The app is ``reflex run --env prod`` in a process of its own (``tests/utils/server.py``), on the
 database, data directory and secrets the root conftest set for this process (its SQLite file,
-migrated with the CLI first), so a test can seed and read what the pages show in-process. It
-builds ``.web`` in that process too: building or importing the app inside pytest left the build
-without ``app_components/app/components/widget.jsx`` in a fresh clone. The build is the session's
-one production build, shared with every other production server (``public_port``).
+migrated with the CLI first), so a test can seed and read what the pages show in-process. The
+run's one production build is made in such a process too (``ensure_built``): building or importing
+the app inside pytest left the build without ``app_components/app/components/widget.jsx`` in a fresh
+clone. Every production server of the run serves it (``public_port``), each pytest-xdist worker's on
+a loopback address of its own (``server_host``).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ def app_harness() -> Iterator[SharedServer]:
         yield app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def app_url(app_harness: SharedServer) -> str:
+    """The e2e app's address, with the app running there: another server on this process's public
+    port (a test's own) may have displaced it since the last test (``SharedServer``)."""
     return app_harness.url
 
 

@@ -49,7 +49,7 @@ def test_page_headers_on_the_prod_server(prod_app: Server) -> None:
             assert "'unsafe-inline'" not in csp["script-src"], path  # inline scripts by their hashes
             assert any(v.startswith("'sha256-") for v in csp["script-src"]), path
             assert csp["object-src"] == ["'none'"], path
-            assert {"'self'", f"ws://127.0.0.1:{prod_app.port}"} <= set(csp["connect-src"]), path
+            assert {"'self'", f"ws://{prod_app.host}:{prod_app.port}"} <= set(csp["connect-src"]), path
         asset = client.get("/ticked.js")
         assert asset.headers["x-content-type-options"] == "nosniff"
 

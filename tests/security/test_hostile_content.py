@@ -27,6 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from tests.e2e.conftest import PASSWORD
 from tests.security.browser_harness import *  # noqa: F403 - the browser fixtures, registered by import
 from tests.security.hostile_corpus import CORPUS, HOSTILE_TAGS, PWN_SELECTOR, SEARCH_PAYLOAD, titles
+from tests.utils.server import SharedServer
 
 pytestmark = pytest.mark.e2e
 
@@ -137,7 +138,7 @@ class Watch:
 
 
 @pytest.fixture(scope="module")
-def seeded(app_url: str) -> Seeded:
+def seeded(app_harness: SharedServer) -> Seeded:
     """One user with every hostile string stored, through the services, in the running app's database."""
     from app.core.db import session_scope
     from app.orchestration import runner

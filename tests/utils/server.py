@@ -9,12 +9,17 @@ build) in a new session (process group), stopped afterwards with SIGTERM to the 
 (SIGKILL after a grace period), even when the caller fails. It builds the app in the shared
 ``.web`` directory, so tests that use it run under ``flock /tmp/ticked-web.lock``.
 
-One production build per process: the build bakes the server's address into ``.web/env.json``,
-so every server with a frontend listens on the process's one public port (``public_port``), one
-at a time (starting one stops the one before; ``SharedServer`` starts a displaced one again), and
-only the first ``reflex run`` of the process builds: the later ones run ``reflex run`` with its
-compile and build steps skipped (``reflex_run_command``), serving the build already in ``.web``.
-A build took about a minute; the browser tests used to make six.
+One production build per run: the build bakes the backend's address into the pages
+(``.web/env.json``), and it is baked as ``http://localhost:PORT``, which a page served from any
+loopback address turns into its own host (Reflex's ``getBackendURL``) but not its own port. So every
+server with a frontend listens on the run's one public port (``public_port``), each process on an
+address of its own (``server_host``: ``127.0.0.1``, or one per pytest-xdist worker, so browser tests
+run side by side), one server per process at a time (starting one stops the one before;
+``SharedServer`` starts a displaced one again). The first ``reflex run`` of a run builds, under a
+lock the run's other processes wait on (``build_lock``), then comes up again on the build as every
+later one does: ``reflex run`` with its compile and build steps skipped (``reflex_run_command``)
+and the server's own address as its ``REFLEX_API_URL``. A build took about a minute; the browser
+tests used to make six.
 
 Nothing here imports the app, so ``bench/`` scripts run it standalone (``python bench/x.py``).
 """
@@ -22,7 +27,7 @@ Nothing here imports the app, so ``bench/`` scripts run it standalone (``python 
 from __future__ import annotations
 
 import contextlib
-import json
+import fcntl
 import os
 import shutil
 import signal
@@ -32,6 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,29 +60,48 @@ DROPPED = {
 
 
 SERVE_BUILT = """
+import socket
 import sys
 from reflex import reflex
-from reflex.utils import build
+from reflex.utils import build, processes
 
 reflex._compile_app = lambda **_: None
 build.setup_frontend_prod = lambda _root: None
+host = sys.argv[sys.argv.index("--backend-host") + 1] if "--backend-host" in sys.argv else ""
+processes.is_process_on_port = lambda port, *_: not processes._can_bind_at_port(socket.AF_INET, host, port)
 sys.argv[0] = "reflex"
 sys.exit(reflex.cli())
 """
 """``reflex run`` without its compile and frontend build steps (``reflex/reflex.py``'s ``_run_prod``
-does both, then starts the backend with the compiled app mounted): the rest runs as always."""
+does both, then starts the backend with the compiled app mounted): the rest runs as always, except
+that the port must be free on the address it will listen on (``--backend-host``), not on every one
+(other processes' servers listen on the same port at their own addresses)."""
+
+RUN_VAR = "TICKED_TEST_RUN"
+"""Names the run whose build ``.web`` holds; tests/conftest.py sets it once for pytest and its workers."""
+PUBLIC_PORT_VAR = "TICKED_PUBLIC_PORT"
+"""The run's public port, chosen by the first process that needs it and inherited by the others."""
+HOST_VAR = "TICKED_SERVER_HOST"
+"""This process's loopback address for production servers (tests/conftest.py: one per xdist worker)."""
+BUILD_STAMP = ROOT / ".web" / "ticked-build"
+"""The run and public port the build in ``.web`` was made for."""
 
 
-def free_port() -> int:
+def server_host() -> str:
+    """The loopback address this process's production servers listen on."""
+    return os.environ.get(HOST_VAR, "127.0.0.1")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
-def port_open(port: int) -> bool:
+def port_open(port: int, host: str | None = None) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        return s.connect_ex((host or server_host(), port)) == 0
 
 
 def tail(path: Path, lines: int = 60) -> str:
@@ -157,8 +182,9 @@ def app_env(
         DATA_DIR=str(data_dir),
         JWT_SECRET=jwt_secret,
         AGENT_BACKEND="local",
-        PYTHONDONTWRITEBYTECODE="1",
     )
+    if not env.get("PYTHONPYCACHEPREFIX"):  # no shared cache (the Makefile's): no __pycache__ in the tree
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra or {})
     return env
 
@@ -170,16 +196,18 @@ def app_env(
 class _Public:
     port: int | None = None
     holder: Callable[[], None] | None = None
-    built_for: str | None = None  # the api_url of the build this process made in .web
 
 
 _PUBLIC = _Public()
 
 
 def public_port() -> int:
-    """The port every production server with a frontend listens on in this process (chosen once)."""
+    """The port every production server with a frontend listens on in this run (chosen once: free on
+    every address, and handed to the processes this one starts, pytest-xdist's workers among them)."""
     if _PUBLIC.port is None:
-        _PUBLIC.port = free_port()
+        if not os.environ.get(PUBLIC_PORT_VAR):
+            os.environ[PUBLIC_PORT_VAR] = str(free_port("0.0.0.0"))
+        _PUBLIC.port = int(os.environ[PUBLIC_PORT_VAR])
     return _PUBLIC.port
 
 
@@ -200,28 +228,46 @@ def release_public_port(stop: Callable[[], None]) -> None:
         _PUBLIC.holder = None
 
 
-def built_api_url() -> str:
-    """The api_url the frontend in ``.web`` was built for ("" without a build)."""
-    env = ROOT / ".web" / "env.json"
+def run_id() -> str:
+    """This run's name (made here for a process outside pytest, such as a ``bench/`` script)."""
+    if not os.environ.get(RUN_VAR):
+        os.environ[RUN_VAR] = uuid.uuid4().hex
+    return os.environ[RUN_VAR]
+
+
+def build_url() -> str:
+    """The backend address the run's build bakes into its pages (see the module doc)."""
+    return f"http://localhost:{public_port()}"
+
+
+def _stamp() -> str:
+    return f"{run_id()} {build_url()}"
+
+
+def built() -> bool:
+    """``.web`` holds this run's build."""
     try:
-        event = json.loads(env.read_text()).get("EVENT", "")
-    except (OSError, ValueError):
-        return ""
-    return event.removesuffix("/_event").replace("ws://", "http://", 1).replace("wss://", "https://", 1)
+        return BUILD_STAMP.read_text() == _stamp()
+    except OSError:
+        return False
 
 
-def reflex_run_command(api_url: str, *args: str) -> list[str]:
-    """``reflex run --env prod *args``, skipping compile and build when this process already built
-    ``.web`` for ``api_url`` (and it is still there: ``env.json`` says so)."""
-    if _PUBLIC.built_for == api_url and built_api_url() == api_url:
-        return [sys.executable, "-c", SERVE_BUILT, "run", "--env", "prod", *args]
-    return [str(REFLEX), "run", "--env", "prod", *args]
+@contextlib.contextmanager
+def build_lock() -> Iterator[None]:
+    """Held while a process checks for the run's build and makes it: the others wait, then use it."""
+    with (ROOT / ".web-build.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def mark_built(api_url: str) -> None:
-    """A ``reflex run`` with a frontend came up: ``.web`` holds this process's build for ``api_url``."""
-    if built_api_url() == api_url:
-        _PUBLIC.built_for = api_url
+def reflex_run_command(*args: str, build: bool = False) -> list[str]:
+    """``reflex run --env prod *args``; without ``build``, its compile and build steps skipped."""
+    if build:
+        return [str(REFLEX), "run", "--env", "prod", *args]
+    return [sys.executable, "-c", SERVE_BUILT, "run", "--env", "prod", *args]
 
 
 @dataclass
@@ -232,10 +278,11 @@ class Server:
     log: Path
     tmp: Path
     proc: subprocess.Popen | None = None
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -248,6 +295,38 @@ class Server:
 
     def cpu_seconds(self) -> float:
         return group_cpu_seconds(self.proc.pid) if self.proc is not None else 0.0
+
+
+def start_process(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``command`` in the project directory, in a new process group, its output appended to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def ensure_built(env: dict[str, str], log: Path, timeout: float = START_TIMEOUT) -> None:
+    """Make the run's build in ``.web`` unless it is there: ``reflex run`` with its compile and
+    build steps, for ``build_url()``, on a spare port, stopped once it serves its first page.
+    ``env`` is the caller's server's (a migrated database); the run's other processes wait."""
+    with build_lock():
+        if built():
+            return
+        port = free_port()
+        ports = ["--frontend-port", str(port), "--backend-port", str(port), "--backend-host", "127.0.0.1"]
+        build_env = {**env, "REFLEX_API_URL": build_url()}
+        proc = start_process(reflex_run_command(*ports, build=True), build_env, log)
+        try:
+            _wait_until_up(proc, f"http://127.0.0.1:{port}/", log, timeout)
+        finally:
+            stop_group(proc)
+        BUILD_STAMP.write_text(_stamp())
 
 
 @contextlib.contextmanager
@@ -266,20 +345,20 @@ def prod_server(
 ) -> Iterator[Server]:
     """A migrated database (a scratch SQLite file unless ``db_url``) and the prod app serving it.
 
-    With a frontend it listens on the public port (stopping the server there before) and builds
-    ``.web`` only if this process has not yet; ``--backend-only`` takes a free port of its own. Up
-    once ``probe`` answers 200 (``/ping`` for the backend alone, else the page at ``/``). ``keep``
-    leaves the scratch directory (database, data, log) behind.
+    With a frontend it listens on the public port at ``server_host()`` (stopping this process's
+    server there before) and serves the run's build (``ensure_built``); ``--backend-only`` takes a
+    free port of its own. Up once ``probe`` answers 200 (``/ping`` for the backend alone, else the
+    page at ``/``). ``keep`` leaves the scratch directory (database, data, log) behind.
     """
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    server = Server(port=0, db_url="", env={}, log=tmp / "server.log", tmp=tmp)
+    server = Server(port=0, db_url="", env={}, log=tmp / "server.log", tmp=tmp, host=server_host())
 
     def stop() -> None:
         if server.proc is not None:
             stop_group(server.proc)
 
     try:
-        server.port = free_port() if backend_only else claim_public_port(stop)
+        server.port = free_port(server.host) if backend_only else claim_public_port(stop)
         server.db_url = db_url or f"sqlite:///{tmp / 'app.db'}"
         server.env = app_env(
             data_dir=data_dir or tmp / "data",
@@ -299,23 +378,14 @@ def prod_server(
             )
             if done.returncode != 0:
                 raise RuntimeError(f"migrate failed: {done.stderr or done.stdout}")
-        ports = ["--backend-port", str(server.port)]
-        if not backend_only:
-            ports = ["--frontend-port", str(server.port), *ports]
-        command = reflex_run_command(server.url, *(["--backend-only"] if backend_only else []), *ports)
-        with server.log.open("ab") as out:
-            server.proc = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=server.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        args = ["--backend-port", str(server.port), "--backend-host", server.host]
+        if backend_only:
+            command = reflex_run_command("--backend-only", *args, build=True)  # compiles no frontend
+        else:
+            ensure_built(server.env, server.log, start_timeout)
+            command = reflex_run_command("--frontend-port", str(server.port), *args)
+        server.proc = start_process(command, server.env, server.log)
         wait_until_up(server, probe or ("/ping" if backend_only else "/"), start_timeout)
-        if not backend_only:
-            mark_built(server.url)
         yield server
     finally:
         stop()
@@ -324,19 +394,23 @@ def prod_server(
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def wait_until_up(server: Server, probe: str, timeout: float = START_TIMEOUT) -> None:
-    """Until ``probe`` answers 200; fails with the log's last lines if the server exits or times out."""
-    assert server.proc is not None
+def _wait_until_up(proc: subprocess.Popen, url: str, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"server exited with {server.proc.returncode}:\n{server.log_tail()}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(server.url + probe, timeout=3) as resp:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{tail(log)}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=3) as resp:
             if resp.status == 200:
                 return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"server not up after {timeout:.0f}s:\n{server.log_tail()}")
+            raise RuntimeError(f"server not up after {timeout:.0f}s:\n{tail(log)}")
         time.sleep(0.5)
+
+
+def wait_until_up(server: Server, probe: str, timeout: float = START_TIMEOUT) -> None:
+    """Until ``probe`` answers 200; fails with the log's last lines if the server exits or times out."""
+    assert server.proc is not None
+    _wait_until_up(server.proc, server.url + probe, server.log, timeout)
 
 
 class SharedServer:
