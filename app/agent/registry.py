@@ -5,8 +5,9 @@ task page, REST and the CLI call directly; the registry adds the exactly-once re
 
 A call is validated against the tool's pydantic model, recorded as a TaskOperation
 (pending -> processing -> completed|failed), and run for the acting user in one
-transaction: it commits whole or rolls back whole. Refusals become :class:`ToolError`
-with a message fit for a person; the failed operation row is still recorded.
+transaction with its journal row: the work commits whole or rolls back whole. Refusals
+become :class:`ToolError` with a message fit for a person; the failed operation row is
+still recorded.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 
 from app.agent.tools import TOOLS
 from app.agent.types import Tool, ToolContext, ToolError
@@ -63,6 +65,11 @@ def execute(
 
     Arguments that are not plain JSON within the limits (too deep, too big, text that is not
     valid Unicode) are refused before anything is stored: they could not be journaled.
+
+    One transaction: the journal row is written first, the work runs in a savepoint after it, and a
+    refusal rolls back the work alone, leaving the row marked failed with the reason; both commit
+    together (one commit, where a row committed before the work cost a second one per call). Any
+    other error rolls back everything, and the failed row is then written on its own.
     """
     tool = get_tool(name)
     try:
@@ -70,62 +77,89 @@ def execute(
     except InputError as exc:
         raise ToolError(f"Invalid arguments for {name}: {exc}") from exc
     command = {"tool": name, "args": args if isinstance(args, dict) else {"raw": str(args)[:2000]}}
-    with session_scope() as session:
-        op = TaskOperation(
-            user_id=user_id,
-            thread_id=thread_id,
-            message_id=message_id,
-            source=source,
-            tool_name=name,
-            input_text=input_text[:10_000],
-            operation_type=tool.operation_type,
-            structured_command=command,
-            status=OperationStatus.pending.value,
-        )
-        session.add(op)
-    op_id = op.id
+    journal = {
+        "id": uuid.uuid4(),
+        "user_id": user_id,
+        "thread_id": thread_id,
+        "message_id": message_id,
+        "source": source,
+        "tool_name": name,
+        "input_text": input_text[:10_000],
+        "operation_type": tool.operation_type,
+        "structured_command": command,
+    }
+    refusal: ToolError | ServiceError | None = None
+    result: dict[str, Any] = {}
     try:
-        parsed = validate_args(tool, args)
         with session_scope() as session:
-            op = session.get(TaskOperation, op_id)
-            assert op is not None
-            op.status = OperationStatus.processing.value
-            origin = Origin(
-                source=source,
-                thread_id=thread_id,
-                message_id=message_id,
-                input_text=input_text,
-                tool_name=name,
-                operation=op,
-            )
-            context = ToolContext(session=session, user_id=user_id, origin=origin)
-            result = tool.handler(context, parsed).to_json()
-            op.status = OperationStatus.completed.value
-            op.result = result
-            if op.task_id is None and result.get("task_id"):
-                op.task_id = uuid.UUID(str(result["task_id"]))
-            if op.undo_state is not None:
-                result = {**result, "operation_id": str(op.id)}
-                op.result = result
-            op.updated_at = utcnow()
+            op = TaskOperation(**journal, status=OperationStatus.pending.value)
             session.add(op)
-        return result
-    except (ToolError, ServiceError) as exc:
-        message = exc.message if isinstance(exc, ServiceError) else str(exc)
-        _record_failure(op_id, message)
-        raise ToolError(message) from exc
+            try:
+                parsed = validate_args(tool, args)
+            except ToolError as exc:
+                refusal = exc
+            else:
+                op.status = OperationStatus.processing.value
+                work = session.begin_nested()  # flushes the journal row: a refusal rolls back to it
+                try:
+                    result = _run(tool, parsed, session, op, user_id=user_id, origin=journal)
+                    work.commit()
+                except (ToolError, ServiceError) as exc:
+                    work.rollback()
+                    refusal = exc
+            if refusal is not None:
+                _mark_failed(op, _reason(refusal))
     except Exception as exc:
-        # Not a refusal (a bug, a database error): still close the journal row, then re-raise.
-        _record_failure(op_id, f"Internal error ({exc.__class__.__name__}).")
+        if refusal is None:  # not a refusal (a bug, a database error): nothing was stored
+            _record_failure(journal, f"Internal error ({exc.__class__.__name__}).")
         raise
+    if refusal is not None:
+        raise ToolError(_reason(refusal)) from refusal
+    return result
 
 
-def _record_failure(op_id: uuid.UUID, message: str) -> None:
+def _run(
+    tool: Tool, parsed: BaseModel, session: Session, op: TaskOperation, *, user_id: uuid.UUID, origin: dict
+) -> dict[str, Any]:
+    """The tool's work in ``session``, and its outcome on the journal row ``op``."""
+    context = ToolContext(
+        session=session,
+        user_id=user_id,
+        origin=Origin(
+            source=origin["source"],
+            thread_id=origin["thread_id"],
+            message_id=origin["message_id"],
+            input_text=origin["input_text"],
+            tool_name=origin["tool_name"],
+            operation=op,
+        ),
+    )
+    result = tool.handler(context, parsed).to_json()
+    op.status = OperationStatus.completed.value
+    op.result = result
+    if op.task_id is None and result.get("task_id"):
+        op.task_id = uuid.UUID(str(result["task_id"]))
+    if op.undo_state is not None:
+        result = {**result, "operation_id": str(op.id)}
+        op.result = result
+    op.updated_at = utcnow()
+    return result
+
+
+def _reason(refusal: ToolError | ServiceError) -> str:
+    return refusal.message if isinstance(refusal, ServiceError) else str(refusal)
+
+
+def _mark_failed(op: TaskOperation, message: str) -> None:
+    op.status = OperationStatus.failed.value
+    op.result = {"error": message}
+    op.undo_state = None
+    op.updated_at = utcnow()
+
+
+def _record_failure(journal: dict[str, Any], message: str) -> None:
+    """The failed journal row on its own, after the call's transaction rolled back whole."""
     with session_scope() as session:
-        op = session.get(TaskOperation, op_id)
-        if op is not None:
-            op.status = OperationStatus.failed.value
-            op.result = {"error": message}
-            op.undo_state = None
-            op.updated_at = utcnow()
-            session.add(op)
+        op = TaskOperation(**journal, status=OperationStatus.pending.value)
+        _mark_failed(op, message)
+        session.add(op)

@@ -10,6 +10,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.agent import registry
@@ -18,6 +19,7 @@ from app.models import OperationStatus, Task, TaskCreate, TaskOperation, TaskUpd
 from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STATUS_FILTERS
 from app.services import tasks as task_service
 from app.services import threads as thread_service
+from app.services.errors import InvalidInputError
 
 DUE = date(2030, 5, 17)
 
@@ -451,6 +453,43 @@ def test_registry_execute_unexpected_error_closes_op_as_failed(app_db, uid, monk
     assert (op.tool_name, op.status, op.undo_state) == ("crash", "failed", None)
     assert op.result == {"error": "Internal error (RuntimeError)."}
     assert tasks_of(app_db, uid) == {}  # the handler's partial change was rolled back
+
+
+def test_registry_execute_is_one_commit_and_a_late_refusal_keeps_only_the_failed_row(
+    app_db, uid, monkeypatch
+):
+    """The journal row and the work commit together (one commit per call); a refusal raised after
+    the tool already wrote rolls back that write alone, and the row records the refusal."""
+    registry.all_tools()
+    commits: list[int] = []
+
+    def count(_conn) -> None:
+        commits.append(1)
+
+    sa.event.listen(app_db, "commit", count)
+    try:
+        run("add_task", {"title": "Water plants"}, uid)
+        assert len(commits) == 1
+
+        def late_refusal(ctx, args):
+            task_service.create_task(ctx.session, user_id=ctx.user_id, data={"title": "half done"})
+            raise InvalidInputError("That list is full.")
+
+        tool = registry.Tool(
+            "late", "Refuses late.", registry.get_tool("list_tasks").args_model, "search", late_refusal
+        )
+        monkeypatch.setitem(registry.REGISTRY, "late", tool)
+        commits.clear()
+        with pytest.raises(ToolError, match=r"^That list is full\.$"):
+            run("late", {}, uid)
+        assert len(commits) == 1
+    finally:
+        sa.event.remove(app_db, "commit", count)
+    titles = {t["title"] for t in tasks_of(app_db, uid).values()}
+    assert titles == {"Water plants"}  # "half done" was rolled back with the refusal
+    late = ops(app_db)[-1]
+    assert (late.tool_name, late.status, late.undo_state) == ("late", "failed", None)
+    assert late.result == {"error": "That list is full."}
 
 
 def test_registry_execute_failed_op_is_not_undone(app_db, uid):
