@@ -1265,7 +1265,8 @@ class TasksState(rx.State):
             self.detail_error = "That reminder is already there."
             return None
         result = await self._save("reminders", {"reminders": [*specs, spec]})
-        if not self.detail_error:
+        if not self.detail_error and at:
+            # Only the form that was sent: the other may hold a time the person is typing meanwhile.
             return [rx.set_value("new-reminder-at", "")]
         return result
 
