@@ -489,7 +489,7 @@ def fmt_ms(v: float) -> str:
 
 def ratio(a: float, b: float) -> str:
     r = a / b
-    return f"{r:.0f}x" if r >= 10 else f"{r:.2g}x"
+    return f"{r:.0f}x" if r >= 10 else f"{r:.1f}x" if r >= 1 else f"{r:.2f}x"
 
 
 def main() -> None:
@@ -583,4 +583,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        shutil.rmtree(os.environ["DATA_DIR"], ignore_errors=True)
