@@ -21,7 +21,16 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: tests.utils
 
 from tests.utils import server as shared
-from tests.utils.server import ROOT, Server, free_port, group_cpu_seconds, group_rss_mb, stop_group
+from tests.utils.server import (
+    ROOT,
+    Server,
+    free_port,
+    group_cpu_seconds,
+    group_rss_mb,
+    start_process,
+    stop_group,
+    wait_until_url_up,
+)
 
 __all__ = [
     "ROOT",
@@ -32,7 +41,9 @@ __all__ = [
     "pg_admin",
     "prod_server",
     "scratch_pg_database",
+    "start_process",
     "stop_group",
+    "wait_until_url_up",
 ]
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -69,7 +69,7 @@ os.environ.update(
 )
 
 import sqlalchemy as sa  # noqa: E402
-from _server import free_port, prod_server, stop_group  # noqa: E402
+from _server import free_port, prod_server, start_process, stop_group, wait_until_url_up  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
 from app.core.crypto import get_keyring, reset_keyring  # noqa: E402
@@ -188,18 +188,6 @@ def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
         return json.loads(resp.read())
 
 
-def wait_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as resp:
-            if resp.status == 200:
-                return
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not up after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
 # -- Open WebUI ------------------------------------------------------------------------------------
 
 
@@ -238,16 +226,7 @@ def openwebui_server() -> Iterator[OpenWebUI]:
         "PORT": str(port),
     }
     log = tmp / "server.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [OPENWEBUI_BIN, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=tmp,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = start_process([OPENWEBUI_BIN, "serve", "--host", "127.0.0.1", "--port", str(port)], env, log, tmp)
     try:
         yield OpenWebUI(proc=proc, port=port, data_dir=tmp / "data", log=log, started=time.perf_counter())
     finally:
@@ -289,7 +268,7 @@ def owui_chat(chat: Chat, stamp: int) -> dict[str, Any]:
 
 def seed_openwebui(owui: OpenWebUI, chats: list[Chat]) -> float:
     """Sign up (the first user is the admin) and create every chat; returns the seconds it took."""
-    wait_up(f"{owui.url}/health", owui.proc, owui.log, START_TIMEOUT)
+    wait_until_url_up(owui.proc, f"{owui.url}/health", owui.log, START_TIMEOUT, request_timeout=5)
     print(f"  Open WebUI up in {time.perf_counter() - owui.started:.0f} s")
     owui.token = post_json(
         f"{owui.url}/api/v1/auths/signup", {"name": NAME, "email": EMAIL, "password": PASSWORD}

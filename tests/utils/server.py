@@ -297,12 +297,13 @@ class Server:
         return group_cpu_seconds(self.proc.pid) if self.proc is not None else 0.0
 
 
-def start_process(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """``command`` in the project directory, in a new process group, its output appended to ``log``."""
+def start_process(command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> subprocess.Popen:
+    """``command`` in ``cwd`` (the project directory), in a new process group, its output appended
+    to ``log``."""
     with log.open("ab") as out:
         return subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -323,7 +324,7 @@ def ensure_built(env: dict[str, str], log: Path, timeout: float = START_TIMEOUT)
         build_env = {**env, "REFLEX_API_URL": build_url()}
         proc = start_process(reflex_run_command(*ports, build=True), build_env, log)
         try:
-            _wait_until_up(proc, f"http://127.0.0.1:{port}/", log, timeout)
+            wait_until_url_up(proc, f"http://127.0.0.1:{port}/", log, timeout)
         finally:
             stop_group(proc)
         BUILD_STAMP.write_text(_stamp())
@@ -394,12 +395,15 @@ def prod_server(
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _wait_until_up(proc: subprocess.Popen, url: str, log: Path, timeout: float) -> None:
+def wait_until_url_up(
+    proc: subprocess.Popen, url: str, log: Path, timeout: float, request_timeout: float = 3
+) -> None:
+    """Until ``url`` answers 200; fails with ``log``'s last lines if ``proc`` exits or times out."""
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}:\n{tail(log)}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=3) as resp:
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=request_timeout) as resp:
             if resp.status == 200:
                 return
         if time.monotonic() > deadline:
@@ -410,7 +414,7 @@ def _wait_until_up(proc: subprocess.Popen, url: str, log: Path, timeout: float) 
 def wait_until_up(server: Server, probe: str, timeout: float = START_TIMEOUT) -> None:
     """Until ``probe`` answers 200; fails with the log's last lines if the server exits or times out."""
     assert server.proc is not None
-    _wait_until_up(server.proc, server.url + probe, server.log, timeout)
+    wait_until_url_up(server.proc, server.url + probe, server.log, timeout)
 
 
 class SharedServer:
