@@ -435,18 +435,23 @@ def test_registry_execute_unknown_tool(app_db, uid):
     assert ops(app_db) == []
 
 
+def add_tool(monkeypatch, name, handler) -> None:
+    """A tool ``name`` running ``handler`` (list_tasks' arguments) in the registry for one test."""
+    registry.all_tools()  # load the real tools first
+    tool = registry.Tool(
+        name, f"Test tool {name}.", registry.get_tool("list_tasks").args_model, "search", handler
+    )
+    monkeypatch.setitem(registry.REGISTRY, name, tool)
+
+
 def test_registry_execute_unexpected_error_closes_op_as_failed(app_db, uid, monkeypatch):
     """A crash that is not a refusal still closes the journal row (no op left pending)."""
-    registry.all_tools()  # load the real tools first
 
     def crash(ctx, args):
         task_service.create_task(ctx.session, user_id=ctx.user_id, data={"title": "half done"})
         raise RuntimeError("bug in a tool")
 
-    tool = registry.Tool(
-        "crash", "Always fails.", registry.get_tool("list_tasks").args_model, "search", crash
-    )
-    monkeypatch.setitem(registry.REGISTRY, "crash", tool)
+    add_tool(monkeypatch, "crash", crash)
     with pytest.raises(RuntimeError, match="bug in a tool"):
         run("crash", {}, uid)
     [op] = ops(app_db)
@@ -460,7 +465,6 @@ def test_registry_execute_is_one_commit_and_a_late_refusal_keeps_only_the_failed
 ):
     """The journal row and the work commit together (one commit per call); a refusal raised after
     the tool already wrote rolls back that write alone, and the row records the refusal."""
-    registry.all_tools()
     commits: list[int] = []
 
     def count(_conn) -> None:
@@ -475,10 +479,7 @@ def test_registry_execute_is_one_commit_and_a_late_refusal_keeps_only_the_failed
             task_service.create_task(ctx.session, user_id=ctx.user_id, data={"title": "half done"})
             raise InvalidInputError("That list is full.")
 
-        tool = registry.Tool(
-            "late", "Refuses late.", registry.get_tool("list_tasks").args_model, "search", late_refusal
-        )
-        monkeypatch.setitem(registry.REGISTRY, "late", tool)
+        add_tool(monkeypatch, "late", late_refusal)
         commits.clear()
         with pytest.raises(ToolError, match=r"^That list is full\.$"):
             run("late", {}, uid)
