@@ -34,6 +34,7 @@ from app.orchestration import chat_session, runner
 from app.orchestration.chat_session import ActionDone, OpenThread
 from app.services import messages as message_service
 from app.services.errors import ServiceError, StillProcessingError
+from app.states.address import replace_address
 from app.states.auth import AuthState, current_user_id, user_id_for_token
 from app.states.threads import ThreadsState
 from app.states.workers import run_db
@@ -179,8 +180,7 @@ class ChatState(rx.State):
                 return
 
     def _sync_url(self):
-        url = routes.page_url(routes.CHAT, thread=self.thread_id)
-        return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
+        return replace_address(routes.page_url(routes.CHAT, thread=self.thread_id))
 
     def _scroll(self):
         return rx.call_script(

@@ -40,6 +40,7 @@ from app.services.operations import PAGE
 from app.services.presentation import human_date
 from app.states.actor import web_actor
 from app.states.auth import current_user_id
+from app.states.fields import clear_if_still
 from app.states.focus import focus_first
 from app.states.workers import run_db
 
@@ -545,7 +546,7 @@ class ProjectsState(rx.State):
             if outcome == "member"
             else f"Invited {address} as {given}: they join when they sign up with that email."
         )
-        return [rx.toast.success(said), rx.set_value("share-email", ""), focus_first("#share-email")]
+        return [rx.toast.success(said), clear_if_still("share-email", email), focus_first("#share-email")]
 
     @rx.event
     async def change_role(self, member_id: str, role: str):
@@ -725,7 +726,7 @@ class TaskTalkState(rx.State):
             )
         ):
             self.draft = ""
-            return [rx.set_value("comment-draft", ""), focus_first("#comment-draft")]
+            return [clear_if_still("comment-draft", body), focus_first("#comment-draft")]
         return None
 
     @rx.event

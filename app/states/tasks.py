@@ -41,7 +41,9 @@ from app.services import tasks as task_service
 from app.services.errors import ServiceError, for_a_person
 from app.services.operations import PAGE
 from app.services.presentation import isolate, relative_due
+from app.states.address import replace_address
 from app.states.auth import current_user_id
+from app.states.fields import clear_if_still
 from app.states.projects import (
     ALL,
     ASSIGNED,
@@ -504,15 +506,6 @@ def _count_below(user_id: uuid.UUID, task_id: str) -> int:
         return len(task_service.descendants(session, [task.id]))
 
 
-def _clear_if_still(line: str):
-    """Empty the quick-add box, unless the next task is already being typed in it: the answer
-    arrives after the new row is drawn, and a fast typist (or a test) may have started again."""
-    return rx.call_script(
-        "(() => { const el = document.getElementById('new-task-title');"
-        f" if (el && el.value.trim() === {json.dumps(line)}) el.value = ''; }})()"
-    )
-
-
 class TasksState(rx.State):
     """The task page's list, filters, quick add and detail panel (projects: ``ProjectsState``)."""
 
@@ -684,7 +677,7 @@ class TasksState(rx.State):
         return routes.page_url(routes.TASKS, **changed)
 
     def _sync_url(self):
-        return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(self._url())})")
+        return replace_address(self._url())
 
     @rx.event
     async def on_load(self):
@@ -907,7 +900,7 @@ class TasksState(rx.State):
         if not self.error:
             self.quick_text, self.quick_keep, self.quick_chips, self.quick_title = "", [], [], ""
             return [
-                _clear_if_still(line),
+                clear_if_still("new-task-title", line),
                 rx.set_value("new-task-tags", ""),
                 rx.set_value("new-task-due", ""),
                 rx.set_value("new-task-priority", "medium"),
@@ -1207,7 +1200,8 @@ class TasksState(rx.State):
     @rx.event
     async def add_subtask(self, form: dict):
         """Add a subtask to the open task; the line is read like quick add ("buy candles friday")."""
-        line = str(form.get("subtask", "")).strip()[:200]
+        sent = str(form.get("subtask", "")).strip()
+        line = sent[:200]
         if not self.detail_id:
             return None
         if not line:
@@ -1233,7 +1227,7 @@ class TasksState(rx.State):
             return None
         await self._reload_detail(user_id, keep_fields=True)
         await self._reload()
-        return [rx.set_value("new-subtask-title", ""), self._focus("new-subtask-title")]
+        return [clear_if_still("new-subtask-title", sent), self._focus("new-subtask-title")]
 
     def _reminder_specs(self) -> list[dict]:
         return [
@@ -1267,7 +1261,7 @@ class TasksState(rx.State):
         result = await self._save("reminders", {"reminders": [*specs, spec]})
         if not self.detail_error and at:
             # Only the form that was sent: the other may hold a time the person is typing meanwhile.
-            return [rx.set_value("new-reminder-at", "")]
+            return [clear_if_still("new-reminder-at", at)]
         return result
 
     @rx.event

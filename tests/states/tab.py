@@ -41,3 +41,13 @@ def in_tab(token: str, work: Callable[[rx.State], Coroutine[Any, Any, Any]]) -> 
 def redirect_path(spec: Any) -> str:
     """Where an ``rx.redirect(...)`` a handler returned goes."""
     return json.loads({str(k): str(v) for k, v in spec.args}["path"])
+
+
+def scripts(events: object) -> list[str]:
+    """The code of every ``rx.call_script`` among a handler's returned events."""
+    found = []
+    for event in events if isinstance(events, list | tuple) else [events]:
+        for name, value in getattr(event, "args", ()):
+            if str(name) == "javascript_code":
+                found.append(value._var_value)
+    return found

@@ -19,10 +19,11 @@ from sqlmodel import Session
 
 from app import routes
 from app.models import Thread, User
+from app.states.address import replace_address_script
 from app.states.auth import AuthState, current_user_id
 from app.states.chat import ChatState
 from app.states.threads import ThreadsState
-from tests.states.tab import in_tab, redirect_path, sign_up
+from tests.states.tab import in_tab, redirect_path, scripts, sign_up
 from tests.utils.factories import make_thread
 
 
@@ -95,7 +96,9 @@ def test_renaming_the_open_conversation_renames_its_header(app_db, signed_in):
 
     async def check(tab: Tab) -> None:
         await tab.chat.on_load()
-        await tab.chat.select_thread(thread_id)
+        events = await tab.chat.select_thread(thread_id)
+        # the address follows, unless the person has left the chat page by the time this arrives
+        assert replace_address_script(f"/?thread={thread_id}") in scripts(events)
         tab.threads.start_rename(thread_id)
         assert tab.threads.rename_text == "Old title"
         tab.threads.set_rename_text("  New   title ")

@@ -12,9 +12,11 @@ from sqlmodel import Session, select
 from app.models import Reminder, Task, User
 from app.services import tasks as task_service
 from app.services.clock import user_today
+from app.states.address import replace_address_script
+from app.states.fields import clear_if_still_script
 from app.states.tasks import TasksState
 from app.views import daily
-from tests.states.tab import in_tab, sign_up
+from tests.states.tab import in_tab, scripts, sign_up
 
 
 def seed(engine, user_id: uuid.UUID, rows: list[dict]) -> dict[str, str]:
@@ -55,8 +57,9 @@ def test_page_opens_on_the_open_list_when_nothing_is_due_and_views_live_in_the_u
         assert (state.view, state.tab) == ("all", "pending")  # nothing due: the open tasks
         assert state.counts["today"] == 0
         assert state.counts["upcoming"] == 2
-        await state.set_tab("upcoming")
+        events = await state.set_tab("upcoming")
         assert state._url() == "/tasks?view=upcoming"
+        assert scripts(events) == [replace_address_script("/tasks?view=upcoming")]
         assert [g.key for g in state.groups] == [
             (today + timedelta(days=3)).isoformat(),
             (today + timedelta(days=14)).isoformat(),
@@ -148,8 +151,10 @@ def test_subtasks_progress_confirmation_before_completing_a_parent_and_one_undo(
         # the panel lists the direct subtasks, and adds one read like quick add
         await state.open_detail(ids["Plan the party"])
         assert [s.title for s in state.detail_subtasks] == ["Invite friends", "Order cake", "Book a room"]
-        await state.add_subtask({"subtask": "Buy candles p1"})
+        events = await state.add_subtask({"subtask": "Buy candles p1"})
         assert state.detail_error == ""
+        # the field empties only if it still holds what was sent (the next one may be typed already)
+        assert clear_if_still_script("new-subtask-title", "Buy candles p1") in scripts(events)
         assert [s.title for s in state.detail_subtasks][-1] == "Buy candles"
         assert state.detail_subtasks[-1].priority == "high"
         assert state.detail.progress == "1/4"
@@ -228,7 +233,8 @@ def test_reminders_in_the_panel_add_at_a_time_or_before_and_remove(app_db):
         await state.on_load()
         await state.open_detail(ids["Report"])
         await state.add_reminder({"before": "30"})
-        await state.add_reminder({"at": f"{tomorrow.isoformat()}T09:15"})
+        events = await state.add_reminder({"at": f"{tomorrow.isoformat()}T09:15"})
+        assert scripts(events) == [clear_if_still_script("new-reminder-at", f"{tomorrow.isoformat()}T09:15")]
         assert [(r.label, r.note) for r in state.detail_reminders] == [
             ("Tomorrow 09:15", ""),
             ("Tomorrow 14:30", "30 minutes before"),
