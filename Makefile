@@ -64,22 +64,30 @@ format: setup
 
 EVAL := ../shared/agent-eval/run.py
 
-# The suite in two pytest runs. First everything that needs no browser and no production build, on
-# $(TEST_WORKERS) workers (pytest-xdist; each has its own PostgreSQL database, data directory and SQLite
-# files: tests/conftest.py). Then the browser and production-app tests (markers web, e2e), on
-# $(BROWSER_WORKERS) workers, a test file each at a time: each worker has its own Chromium, its own
-# servers (on a loopback address of its own, 127.0.0.N) and databases; the run makes one production
-# build, which every worker's servers serve (tests/utils/server.py). Both always run; the target fails
-# if either exits non-zero (5, nothing collected, too). Together the two runs are the whole suite.
-TEST_WORKERS ?= 4
+# The suite in two pytest runs, at the same time. Everything that needs no browser and no production
+# build, on $(TEST_WORKERS) workers (pytest-xdist; each has its own PostgreSQL database, data directory
+# and SQLite files: tests/conftest.py). Beside it, the browser and production-app tests (markers web,
+# e2e), on $(BROWSER_WORKERS) workers, a test file each at a time: each worker has its own Chromium,
+# its own servers (on a loopback address of its own, 127.0.0.N) and databases; the run makes one
+# production build, which every worker's servers serve (tests/utils/server.py). The browser run
+# mostly waits on pages (about 0.7 of a core), so the two together take about 2 minutes less than one
+# after the other; its output is shown when both are done. Both always run; the target fails if either
+# exits non-zero (5, nothing collected, too). Together the two runs are the whole suite.
+TEST_WORKERS ?= 3
 BROWSER_WORKERS ?= 2
-PYTEST_FAST := $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not e2e and not web"
+FAST_WORKERS ?= 4
+pytest_fast = $(PY) -m pytest -q -n $(1) -m "not e2e and not web"
+PYTEST_FAST := $(call pytest_fast,$(TEST_WORKERS))
 PYTEST_BROWSER := $(PY) -m pytest -q -n $(BROWSER_WORKERS) --dist loadfile -m "e2e or web"
 
 test: setup chromium lint
-	status=0; \
+	@status=0; log=$$(mktemp); \
+	echo "browser and production-server tests: started beside the others, shown when done"; \
+	$(PYTEST_BROWSER) > $$log 2>&1 & browser=$$!; \
+	echo "tests without a browser:"; \
 	$(PYTEST_FAST) || status=$$?; \
-	$(PYTEST_BROWSER) || status=$$?; \
+	wait $$browser || status=$$?; \
+	echo "--- browser and production-server tests ---"; cat $$log; rm -f $$log; \
 	exit $$status
 	@$(MAKE) --no-print-directory eval
 
@@ -97,8 +105,9 @@ eval: migrate
 	elif [ "$$CI" = "true" ]; then echo "missing $(EVAL)"; exit 1; \
 	else echo "skipping agent-eval: $(EVAL) not found"; fi
 
+# Alone, the fast tests take every core: $(FAST_WORKERS) workers.
 test-fast: setup
-	$(PYTEST_FAST)
+	$(call pytest_fast,$(FAST_WORKERS))
 
 bench: migrate
 	$(PY) bench/agent_turn.py

@@ -19,6 +19,7 @@ from app.core.config import PROJECT_ROOT
 from app.views.widget import ICON_MAP, to_view
 from app.widgets.models import ICON_NAMES
 from app.widgets.validate import dump, validate_widget
+from tests.utils.server import build_lock
 
 _PROBE = r"""
 import json, re
@@ -84,7 +85,8 @@ def test_every_accepted_icon_renders(name: str, compiled: dict[str, Any]) -> Non
 
 def test_icon_modules_exist_in_the_installed_lucide_react(compiled: dict[str, Any]) -> None:
     package = PROJECT_ROOT / ".web" / "node_modules" / "lucide-react"
-    if not (package / "dist" / "esm" / "icons").is_dir():
-        pytest.skip("the frontend is not built (.web/node_modules)")
-    missing = sorted(p for p in compiled["rendered"].values() if not (package / p.lstrip("/")).is_file())
+    with build_lock():  # the browser tests, run beside this one, may be making the build right now
+        if not (package / "dist" / "esm" / "icons").is_dir():
+            pytest.skip("the frontend is not built (.web/node_modules)")
+        missing = sorted(p for p in compiled["rendered"].values() if not (package / p.lstrip("/")).is_file())
     assert missing == []
