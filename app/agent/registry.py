@@ -102,7 +102,7 @@ def execute(
                 op.status = OperationStatus.processing.value
                 work = session.begin_nested()  # flushes the journal row: a refusal rolls back to it
                 try:
-                    result = _run(tool, parsed, session, op, user_id=user_id, origin=journal)
+                    result = _run(tool, parsed, session, op)
                     work.commit()
                 except (ToolError, ServiceError) as exc:
                     work.rollback()
@@ -118,22 +118,18 @@ def execute(
     return result
 
 
-def _run(
-    tool: Tool, parsed: BaseModel, session: Session, op: TaskOperation, *, user_id: uuid.UUID, origin: dict
-) -> dict[str, Any]:
-    """The tool's work in ``session``, and its outcome on the journal row ``op``."""
-    context = ToolContext(
-        session=session,
-        user_id=user_id,
-        origin=Origin(
-            source=origin["source"],
-            thread_id=origin["thread_id"],
-            message_id=origin["message_id"],
-            input_text=origin["input_text"],
-            tool_name=origin["tool_name"],
-            operation=op,
-        ),
+def _run(tool: Tool, parsed: BaseModel, session: Session, op: TaskOperation) -> dict[str, Any]:
+    """The tool's work in ``session`` for the journal row ``op``'s user and origin, and its outcome
+    on ``op``."""
+    origin = Origin(
+        source=op.source,
+        thread_id=op.thread_id,
+        message_id=op.message_id,
+        input_text=op.input_text,
+        tool_name=op.tool_name,
+        operation=op,
     )
+    context = ToolContext(session=session, user_id=op.user_id, origin=origin)
     result = tool.handler(context, parsed).to_json()
     op.status = OperationStatus.completed.value
     op.result = result
