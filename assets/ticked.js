@@ -15,9 +15,8 @@ document.addEventListener("keydown", (event) => {
   const CHAT = "/";
   const SEQUENCE_MS = 1500;
   const WAIT_MS = 8000;
-  // How long a page that has just opened may take to settle its fields. A busy server answers the
-  // page's load late (5 s was not enough on a loaded 2-core machine: the focus fell to <body> after
-  // the hold had ended); the hold ends anyway as soon as the person acts or focuses something else.
+  // How long a page that has just opened may take to settle its fields: a busy server answers the
+  // page's load late. The hold ends anyway as soon as the person acts or focuses something else.
   const HOLD_MS = 15000;
 
   const SHORTCUTS = [

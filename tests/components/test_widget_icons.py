@@ -85,7 +85,7 @@ def test_every_accepted_icon_renders(name: str, compiled: dict[str, Any]) -> Non
 
 def test_icon_modules_exist_in_the_installed_lucide_react(compiled: dict[str, Any]) -> None:
     package = PROJECT_ROOT / ".web" / "node_modules" / "lucide-react"
-    with build_lock():  # the browser tests, run beside this one, may be making the build right now
+    with build_lock():  # a browser-test run started beside this one may be making the build now
         if not (package / "dist" / "esm" / "icons").is_dir():
             pytest.skip("the frontend is not built (.web/node_modules)")
         missing = sorted(p for p in compiled["rendered"].values() if not (package / p.lstrip("/")).is_file())
