@@ -65,10 +65,22 @@ def openai_env(base_url: str, timeout_s: float = 30) -> dict[str, str]:
     }
 
 
+USE_OPENAI_TIMEOUT_S = 10
+"""The client's timeout in ``use_openai``: well above the pauses a loaded 2-core machine puts between
+the scripted server's bytes (a 1 s timeout turned a scripted 500 into a timeout there). The test of
+timeouts sets a short one of its own (``model_timeout``)."""
+
+
+def model_timeout(seconds: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on in this test, the agent's OpenAI client gives up after ``seconds``."""
+    monkeypatch.setenv("OPENAI_TIMEOUT_SECONDS", str(seconds))
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def use_openai(app_db: sa.Engine, fake: FaultyOpenAI, monkeypatch: pytest.MonkeyPatch) -> FaultyOpenAI:
-    """This process's agent is the OpenAI backend talking to ``fake`` (1 s timeout)."""
-    for name, value in openai_env(fake.base_url, timeout_s=1).items():
+    """This process's agent is the OpenAI backend talking to ``fake``."""
+    for name, value in openai_env(fake.base_url, timeout_s=USE_OPENAI_TIMEOUT_S).items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     return fake

@@ -21,7 +21,7 @@ from app.models import Message
 from app.orchestration import runner
 from app.services import messages as message_service
 from app.services import tasks as task_service
-from tests.reliability.conftest import Account, operations, thread_messages, user_tasks
+from tests.reliability.conftest import Account, model_timeout, operations, thread_messages, user_tasks
 from tests.reliability.faulty_openai import FaultyOpenAI
 
 ATTEMPTS = openai_backend.MAX_RETRIES + 1
@@ -51,7 +51,8 @@ def assert_takes_new_turn(fake: FaultyOpenAI, account: Account, thread_id: str) 
     assert (again.status, again.reply) == ("completed", "Back again.")
 
 
-def test_model_timeout_retried_then_clear_error(app_db, use_openai, account):
+def test_model_timeout_retried_then_clear_error(app_db, use_openai, account, monkeypatch):
+    model_timeout(1, monkeypatch)
     use_openai.script = [{"delay": 1.6, "text": "late"}] * ATTEMPTS
     result = runner.run_turn(user_id=account.id, text="add pay rent")
     assert_closed(app_db, result, "error", "timeout")
