@@ -23,6 +23,7 @@ from app.services import access_tokens, admin_guard, clock, instance
 from app.services.errors import ServiceError
 from app.states.actor import tab_ip
 from app.states.auth import current_user_id
+from app.states.fields import clear_if_still
 from app.states.focus import focus_first
 from app.states.workers import run_db
 
@@ -182,7 +183,7 @@ class TokensState(rx.State):
         finally:
             self.busy = False
         await self._refresh(user_id)
-        yield [rx.set_value(NEW_NAME_ID, ""), focus_first(f"#{SECRET_ID}")]
+        yield [clear_if_still(NEW_NAME_ID, name), focus_first(f"#{SECRET_ID}")]
 
     @rx.event
     def copy_secret(self):

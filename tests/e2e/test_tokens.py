@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
 from tests.e2e.test_tasks_axe import serious_violations
+from tests.utils.browser import signed_in
 
 TOKEN_RE = re.compile(r"^tk_[A-Za-z0-9_-]{43}$")
 
@@ -35,7 +35,7 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 def test_tokens_create_see_once_use_and_revoke(page: Page, app_url: str) -> None:
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     region = open_tokens(page, app_url)
     expect(region.get_by_text("You have no access tokens.")).to_be_visible()
 
@@ -112,7 +112,7 @@ def test_tokens_create_see_once_use_and_revoke(page: Page, app_url: str) -> None
 
 def test_tokens_write_token_by_keyboard(page: Page, app_url: str) -> None:
     """Everything by keyboard: type a name, choose write and never, Enter makes it; it can write."""
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     region = open_tokens(page, app_url)
     region.get_by_label("Name").focus()
     page.keyboard.type("Backup script")
@@ -140,12 +140,13 @@ def test_tokens_section_fits_passes_axe_and_screenshots(page: Page, app_url: str
     shots.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": width, "height": 900})
     page.emulate_media(color_scheme=mode)
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     region = open_tokens(page, app_url)
     for name, scope in (("Laptop MCP client", "read"), ("Nightly backup", "write")):
         region.get_by_label("Name").fill(name)
         region.get_by_label("Scope").select_option(scope)
         region.get_by_role("button", name="Create token").click()
+        expect(region.get_by_role("button", name=f"Revoke token {name}")).to_be_visible()
         expect(region.get_by_label("Token", exact=True)).to_be_visible()
     overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     assert page.evaluate(overflow) <= 0

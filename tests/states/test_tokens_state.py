@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 from app.models import AccessToken, User
 from app.services import access_tokens, instance
 from app.services.errors import AuthError
-from app.states.tokens import TokensState, expiry_options
-from tests.states.tab import in_tab, sign_up
+from app.states.fields import clear_if_still_script
+from app.states.tokens import NEW_NAME_ID, TokensState, expiry_options
+from tests.states.tab import in_tab, scripts, sign_up
 
 
 async def _run(handler) -> list:
@@ -38,8 +39,10 @@ def test_tokens_state_create_shows_the_secret_once_and_revokes(app_db):
         assert state.new_secret == ""
         state.set_scope("write")
         state.set_expiry("365")
-        await _run(state.create({"name": "Backup"}))
+        events = await _run(state.create({"name": "Backup"}))
         assert state.error == ""
+        # The name field is emptied only if it still holds "Backup" (the next one may be typed).
+        assert clear_if_still_script(NEW_NAME_ID, "Backup") in scripts(events)
         assert state.new_secret.startswith("tk_")
         assert state.new_name == "Backup"
         [row] = state.tokens
