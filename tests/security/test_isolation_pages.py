@@ -68,7 +68,11 @@ class PageCase:
     page: str
     kind: str
     steps: Callable[[str], list[Step]]
-    background: bool = False
+    busy: str = ""
+    """For a handler whose work goes on in the background: the busy flag that work always clears
+    in its last state update, the sign its answer is in (it may come before the fence's echo)."""
+    busy_first: bool = False
+    """The handler sets ``busy`` before it starts that work, and may decline: nothing set, no work."""
     masked: tuple[str, ...] = field(default=())
     """State vars that only echo what was sent (not an answer), left out of the comparison."""
     warm: bool = False
@@ -88,13 +92,20 @@ CHAT = {
         THREADS_STATE, "/", "thread", lambda v: [("ask_delete", {"thread_id": v}), ("confirm_delete", {})]
     ),
     "delete_thread": PageCase(THREADS_STATE, "/", "thread", lambda v: [("delete_thread", {"thread_id": v})]),
-    "retry": PageCase(CHAT_STATE, "/", "message", lambda v: [("retry", {"message_id": v})], background=True),
+    "retry": PageCase(
+        CHAT_STATE,
+        "/",
+        "message",
+        lambda v: [("retry", {"message_id": v})],
+        busy="sending",
+        busy_first=True,
+    ),
     "run_turn": PageCase(
         CHAT_STATE,
         "/",
         "message",
         lambda v: [("run_turn", {"text": "", "retry_message_id": v})],
-        background=True,
+        busy="sending",
     ),
     "expand_widget": PageCase(
         CHAT_STATE,
@@ -108,7 +119,8 @@ CHAT = {
         "/",
         "widget",
         lambda v: [("widget_click", {"widget_id": v, "path": COMPLETE_PATH, "version": 0})],
-        background=True,
+        busy="busy_widget",
+        busy_first=True,
     ),
     "widget_submit": PageCase(
         CHAT_STATE,
@@ -120,7 +132,8 @@ CHAT = {
                 {"form_data": {"title": "hijacked"}, "widget_id": v, "path": SUBMIT_PATH, "version": 0},
             )
         ],
-        background=True,
+        busy="busy_widget",
+        busy_first=True,
     ),
     "toggle_form": PageCase(
         CHAT_STATE,
@@ -134,7 +147,7 @@ CHAT = {
         "/",
         "widget",
         lambda v: [("run_widget_action", {"widget_id": v, "path": COMPLETE_PATH, "version": 0, "form": {}})],
-        background=True,
+        busy="busy_widget",
     ),
 }
 TASKS = {
@@ -346,9 +359,17 @@ async def _do(tab: Tab, case: PageCase, value: str) -> Received:
     for handler, payload in case.steps(value):
         name = handler if handler.startswith(ROOT_STATE) else f"{case.state}.{handler}"
         await tab.call(name, payload, case.page, fence=FENCES[case.state])
-    if case.background:
-        await tab.quiet(0.4)  # background work answers within milliseconds here
+    if case.busy:
+        await tab.wait_for(lambda: _settled(tab.since(mark), case), what=f"{name}'s background work")
+        await tab.quiet(0.1)  # a toast it yields comes right after its last update
     return tab.since(mark)
+
+
+def _settled(received: Received, case: PageCase) -> bool:
+    flags = [delta[case.busy] for delta in received.deltas(case.state) if case.busy in delta]
+    if case.busy_first and not flags:
+        return True  # declined (the fence's echo shows the handler's own update has come)
+    return bool(flags) and not flags[-1]
 
 
 async def _load_with_thread(tab: Tab, value: str) -> Received:
