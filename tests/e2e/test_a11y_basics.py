@@ -7,9 +7,10 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up, unique_email
+from tests.e2e.conftest import unique_email
 from tests.e2e.test_admin_audit import promote
 from tests.e2e.test_chat_page import last_reply, send
+from tests.utils.browser import create_account, open_signed_in, signed_in
 
 
 def expect_landmarks(page: Page, *, signed_in: bool) -> None:
@@ -36,7 +37,7 @@ def expect_signed_out_pages(page: Page, app_url: str, headings: dict[str, str]) 
 def test_every_page_has_landmarks_and_one_h1(page: Page, app_url: str):
     expect_signed_out_pages(page, app_url, {"/login": "Sign in", "/signup": "Create your account"})
 
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     expect(page.get_by_role("main").get_by_role("heading", name="New chat", level=1)).to_be_visible()
     expect_landmarks(page, signed_in=True)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
@@ -52,7 +53,7 @@ def test_pages_added_since_have_landmarks_and_one_h1(page: Page, app_url: str):
     pages = {"/reset?token=not-a-token": "Set a new password", "/no-such-page": "Page not found"}
     expect_signed_out_pages(page, app_url, pages)
 
-    promote(sign_up(page, app_url))
+    promote(signed_in(page, app_url))
     for path, ready in (
         ("/admin", "Last active"),
         ("/admin/settings", "Invitations"),
@@ -68,7 +69,7 @@ def test_a_reply_with_markdown_headings_keeps_one_h1(page: Page, app_url: str):
     from app.core.db import session_scope
     from app.services import auth, messages, threads
 
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     with session_scope() as session:
         user = auth.get_user_by_email(session, email=email)
         thread = threads.create_thread(session, user_id=user.id, title="Planning")
@@ -84,7 +85,7 @@ def test_a_reply_with_markdown_headings_keeps_one_h1(page: Page, app_url: str):
 
 
 def test_card_buttons_are_named_after_their_task(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add tasks: buy milk, walk the dog")
     expect(last_reply(page)).to_contain_text("Added 2 tasks")
     send(page, "show my tasks")
@@ -145,7 +146,7 @@ def test_favicon_and_manifest_load_on_every_page_without_a_404(page: Page, app_u
         assert answer.ok, path
         assert answer.headers["content-type"].startswith("image/"), (path, answer.headers["content-type"])
 
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     for link in ("Tasks", "Settings", "Chat"):
         page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_be_visible()
@@ -162,9 +163,9 @@ def test_a_phone_has_a_new_chat_button_in_the_chat_header(page: Page, app_url: s
     from tests.e2e.test_dialogs import seed_thread
 
     page.set_viewport_size({"width": 390, "height": 844})
-    email = sign_up(page, app_url)
+    email, token = create_account()
     thread_id = seed_thread(email, "Groceries")
-    page.goto(f"{app_url}/?thread={thread_id}")
+    open_signed_in(page, app_url, token, f"/?thread={thread_id}")
     expect(page.get_by_role("heading", name="Groceries", level=1)).to_be_visible()
     expect(page.get_by_role("article")).to_have_count(2)
 

@@ -14,7 +14,8 @@ import time
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PASSWORD, sign_up, unique_email
+from tests.e2e.conftest import PASSWORD, unique_email
+from tests.utils.browser import create_account, open_signed_in, signed_in
 
 
 def promote(email: str) -> None:
@@ -37,10 +38,10 @@ def test_admin_console_for_admins_and_the_missing_page_for_everyone_else(browser
     boss, member = browser.new_context(), browser.new_context()
     try:
         admin_page, member_page = boss.new_page(), member.new_page()
-        boss_email = sign_up(admin_page, app_url)
-        member_email = sign_up(member_page, app_url)
+        boss_email, boss_token = create_account()
+        member_email = signed_in(member_page, app_url)
         promote(boss_email)
-        admin_page.reload()
+        open_signed_in(admin_page, app_url, boss_token)
         admin_page.get_by_role("link", name="Admin").click()
         expect(admin_page).to_have_url(re.compile(r"/admin/?$"))
         expect(admin_page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
@@ -108,8 +109,8 @@ def test_admin_disabling_a_signed_in_person_ends_their_open_session_within_2_s(
     boss, victim = browser.new_context(), browser.new_context()
     try:
         admin_page, victim_page = boss.new_page(), victim.new_page()
-        boss_email = sign_up(admin_page, app_url)
-        victim_email = sign_up(victim_page, app_url, email=unique_email())
+        boss_email = signed_in(admin_page, app_url)
+        victim_email = signed_in(victim_page, app_url, email=unique_email())
         promote(boss_email)
         open_console(admin_page, app_url, victim_email)
         expect(victim_page.get_by_role("textbox", name="Message")).to_be_visible()  # on the chat, signed in

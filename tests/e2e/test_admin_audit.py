@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import PASSWORD, sign_up, unique_email
+from tests.utils.browser import signed_in
 
 
 def promote(email: str) -> None:
@@ -82,7 +83,7 @@ def test_admin_audit_shows_sign_in_filters_and_exports_csv(page: Page, app_url: 
 def test_admin_audit_is_not_found_for_everyone_else(page: Page, app_url: str):
     page.goto(f"{app_url}/admin/audit")  # signed out: the missing page, no sign-in redirect
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
-    sign_up(page, app_url, unique_email("audit-nobody"))
+    signed_in(page, app_url, email=unique_email("audit-nobody"))
     page.goto(f"{app_url}/admin/audit")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     expect(page.get_by_text("Audit log")).to_have_count(0)

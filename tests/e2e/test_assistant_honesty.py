@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.utils.browser import last_reply, send, sign_up, thread_button
+from tests.utils.browser import last_reply, send, signed_in, thread_button
 
 
 def test_a_time_is_kept_and_the_thread_is_named_by_its_task(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "remind me at 5pm to take out the trash")
     reply = last_reply(page)
     expect(reply).to_contain_text('Added "take out the trash" (due today at 17:00')
@@ -27,7 +27,7 @@ def test_a_time_is_kept_and_the_thread_is_named_by_its_task(page: Page, app_url:
 
 
 def test_unclear_first_message_keeps_new_chat_until_a_turn_names_it(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "No")
     expect(page.get_by_role("button", name="Send")).to_be_enabled()
     expect(thread_button(page, "New chat")).to_be_visible()

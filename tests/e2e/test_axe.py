@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_admin_audit import promote
-from tests.utils.browser import last_reply, send, sign_up, unique_email
+from tests.utils.browser import create_account, last_reply, open_signed_in, send, signed_in, unique_email
 
 AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
@@ -64,13 +64,13 @@ def sign_up_page(page: Page, app_url: str) -> None:
 
 
 def chat_empty(page: Page, app_url: str) -> None:
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     expect(page.get_by_role("heading", name="What's on your list?")).to_be_visible()
 
 
 def chat_with_card(page: Page, app_url: str) -> None:
     """A conversation whose last reply carries a widget card (a list of tasks)."""
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add buy milk tomorrow")
     expect(last_reply(page)).to_contain_text("buy milk")
     send(page, "show my tasks")
@@ -83,7 +83,7 @@ def tasks_with_tasks(page: Page, app_url: str) -> None:
     from app.services import auth
     from app.services import tasks as task_service
 
-    email = sign_up(page, app_url)
+    email, token = create_account()
     today = date.today()
     with session_scope() as session:
         user_id = auth.get_user_by_email(session, email=email).id
@@ -100,14 +100,13 @@ def tasks_with_tasks(page: Page, app_url: str) -> None:
             )
         done = task_service.create_task(session, user_id=user_id, data={"title": "Water plants"})
         task_service.complete_task(session, user_id=user_id, task_id=done.id)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
+    open_signed_in(page, app_url, token, "/tasks")
     expect(page.get_by_role("heading", name="Tasks", level=1)).to_be_visible()
     expect(page.get_by_text("Pay rent")).to_be_visible()
 
 
 def settings(page: Page, app_url: str) -> None:
-    sign_up(page, app_url)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    signed_in(page, app_url, "/settings")
     expect(page.get_by_role("heading", name="Your data")).to_be_visible()
 
 
@@ -115,8 +114,9 @@ def _admin_page(path: str, ready: str) -> Callable[[Page, str], None]:
     """An admin console page, as an admin (the signed-up account promoted in-process) sees it."""
 
     def show(page: Page, app_url: str) -> None:
-        promote(sign_up(page, app_url))
-        page.goto(f"{app_url}{path}")
+        email, token = create_account()
+        promote(email)
+        open_signed_in(page, app_url, token, path)
         expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
         expect(page.get_by_text(ready).first).to_be_visible()
 

@@ -12,7 +12,8 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PASSWORD, sign_up, unique_email
+from tests.e2e.conftest import PASSWORD, unique_email
+from tests.utils.browser import sign_up, signed_in
 
 
 def user_of(email: str):
@@ -46,7 +47,7 @@ def bell(page: Page, unread: int | None):
 
 
 def test_bell_counts_opens_marks_read_and_leads_to_the_task(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     expect(bell(page, 0)).to_be_visible()
     notify(email, "Call mom", task_title="Call mom")
     notify(email, "Water the plants", kind="missed")
@@ -96,7 +97,7 @@ def test_bell_updates_by_itself_and_shows_a_desktop_notification(browser: Browse
     page.set_default_timeout(15_000)
     try:
         page.clock.install()
-        email = sign_up(page, app_url)
+        email = signed_in(page, app_url)
         page.get_by_role("link", name="Settings").click()
         reminders = page.get_by_role("region", name="Reminders")
         expect(reminders.get_by_text("On in this browser.")).to_be_visible()
@@ -157,7 +158,7 @@ def test_time_zone_comes_from_the_browser_at_sign_up_and_stays_when_travelling(
 
 
 def test_on_the_task_page_a_notification_opens_its_task_in_place(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     notify(email, "Renew passport", task_title="Renew passport")
     page.get_by_role("link", name="Tasks").click()
     expect(page).to_have_url(re.compile(r"/tasks"))

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.test_axe import axe_violations, in_mode
 from tests.e2e.test_bell import bell, notify
-from tests.utils.browser import sign_up
+from tests.utils.browser import create_account, open_signed_in
 
 
 @pytest.fixture
@@ -20,11 +20,11 @@ def browser_context_args(browser_context_args: dict) -> dict:
 def test_the_open_bell_has_no_serious_axe_violation(page: Page, app_url: str, mode: str, width: int):
     page.set_viewport_size({"width": width, "height": 860})
     in_mode(page, mode)
-    email = sign_up(page, app_url)
+    email, token = create_account()
     notify(email, "Call mom", task_title="Call mom")
     notify(email, "Water the plants", kind="missed")
     notify(email, "Pay rent", kind="failed")
-    page.reload()
+    open_signed_in(page, app_url, token)
     bell(page, 3).click()
     panel = page.get_by_role("dialog", name="Notifications")
     expect(panel.get_by_role("listitem")).to_have_count(3)

@@ -8,16 +8,15 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
 from tests.e2e.test_widgets import tasks_page_row
-from tests.utils.browser import last_reply, send
+from tests.utils.browser import last_reply, send, signed_in
 
 NAMES = ["wash car", "pay bills", "call bank", "fix bike", "buy stamps"]
 SHOTS = Path("/tmp/h/shots/bulk-confirm")
 
 
 def test_moving_five_tasks_asks_with_a_card_and_its_button_moves_them(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add tasks: " + ", ".join(NAMES))
     expect(last_reply(page).get_by_role("group")).to_contain_text("Added 5 tasks")
     send(page, "move all my tasks to tomorrow")

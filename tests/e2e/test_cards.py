@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
 from tests.e2e.test_widgets import tasks_page_row
-from tests.utils.browser import last_reply, send
+from tests.utils.browser import last_reply, send, signed_in
 
 SHOTS = Path("/tmp/h/shots/cards")
 
 
 def test_multi_add_is_one_compact_card_with_edit_on_demand_and_undo_all(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add tasks: eggs, bread and butter")
     reply = last_reply(page)
     card = reply.get_by_role("group")
@@ -54,7 +53,7 @@ def test_undo_after_editing_an_added_task_reverts_and_says_only_the_edit(page: P
     """The issue's case: Undo on an Added card whose form was used said "Undone: take out the trash."
     while the task still existed (only the edit was reverted). It says what it reverted now, the task
     stays, and the add itself can still be undone."""
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add take out the trash")
     card = last_reply(page).get_by_role("group")
     expect(card.get_by_text("Added · Medium")).to_be_visible()
@@ -79,7 +78,7 @@ def test_undo_after_editing_an_added_task_reverts_and_says_only_the_edit(page: P
 
 
 def test_confirmation_answered_no_in_text_settles(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add tasks: one, two, three")
     expect(last_reply(page).get_by_role("group")).to_contain_text("Added 3 tasks")
     send(page, "delete all my tasks")
@@ -102,7 +101,7 @@ def test_list_row_follows_a_task_completed_on_the_task_page_and_by_the_service(p
     from app.services import auth
     from app.services import tasks as task_service
 
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     send(page, "add tasks: alpha, beta")
     expect(last_reply(page).get_by_role("group")).to_contain_text("Added 2 tasks")
     send(page, "show my tasks")
@@ -140,7 +139,7 @@ def test_cards_screenshots(page: Page, app_url: str, width: int, mode: str):
     page.emulate_media(color_scheme=mode)
     page.add_init_script(f"window.localStorage.setItem('theme', '{mode}')")
     page.set_viewport_size({"width": width, "height": 1400 if width > 500 else 1600})
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add tasks: eggs, bread and butter")
     expect(last_reply(page).get_by_role("group")).to_contain_text("Added 3 tasks")
     last_reply(page).get_by_role("button", name="Edit eggs").click()

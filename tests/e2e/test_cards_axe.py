@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
 from tests.e2e.test_axe import axe_violations, in_mode
-from tests.utils.browser import last_reply, send
+from tests.utils.browser import last_reply, send, signed_in
 
 
 @pytest.fixture
@@ -22,7 +21,7 @@ def test_cards_pass_axe(page: Page, app_url: str, mode: str):
     """A summary card with an open Edit form, a settled confirmation and a list: no serious or
     critical axe violation (contrast included) in either colour mode."""
     in_mode(page, mode)
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add tasks: eggs, bread and butter")
     card = last_reply(page).get_by_role("group")
     expect(card).to_contain_text("Added 3 tasks")

@@ -6,19 +6,18 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
-from tests.utils.browser import add_by_chat_and_find_on_tasks_page, last_reply, send, thread_button
+from tests.utils.browser import add_by_chat_and_find_on_tasks_page, last_reply, send, signed_in, thread_button
 
 __all__ = ["last_reply", "send"]  # other e2e tests import these from here
 
 
 def test_add_task_by_chat_shows_reply_and_task_on_tasks_page(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     add_by_chat_and_find_on_tasks_page(page, "buy milk")
 
 
 def test_thread_in_sidebar_then_rename_archive_and_reload(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "remind me to call the dentist")
     expect(last_reply(page)).to_contain_text("call the dentist")
     expect(thread_button(page, "Call the dentist")).to_be_visible()
@@ -46,7 +45,7 @@ def test_thread_in_sidebar_then_rename_archive_and_reload(page: Page, app_url: s
 
 
 def test_delete_thread_asks_first(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add water the plants")
     expect(last_reply(page)).to_contain_text("water the plants")
     page.get_by_role("button", name="New chat").click()
@@ -71,7 +70,7 @@ def test_delete_thread_asks_first(page: Page, app_url: str):
 
 
 def test_shift_enter_makes_a_new_line_and_suggestions_send(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     box = page.get_by_role("textbox", name="Message")
     box.fill("first line")
     box.press("Shift+Enter")
@@ -84,7 +83,7 @@ def test_shift_enter_makes_a_new_line_and_suggestions_send(page: Page, app_url: 
 
 
 def test_last_thread_reopens_after_sign_in(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     send(page, "add renew passport in 3 days")
     expect(last_reply(page)).to_contain_text("renew passport")
     page.get_by_role("button", name="Sign out").click()
@@ -97,7 +96,7 @@ def test_last_thread_reopens_after_sign_in(page: Page, app_url: str):
 
 def test_long_reply_is_revealed_in_steps_then_stays_whole(page: Page, app_url: str):
     """The local agent's long replies type in (a few steps of one small var), then show whole."""
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     page.evaluate(
         """() => {
             window.__replyLengths = [];
@@ -128,7 +127,7 @@ def test_interrupted_reply_says_what_it_did_and_retry_finishes_it(page: Page, ap
     from app.services import messages as message_service
     from tests.agent.test_interrupted_turns import EIGHT, _Killed, crash_after
 
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     with session_scope() as session:
         user_id = auth.get_user_by_email(session, email=email).id
     start = runner.begin_turn(user_id=user_id, text=EIGHT.replace("milk", "[ok](http://evil.example/x)"))
@@ -159,7 +158,7 @@ def test_interrupted_reply_says_what_it_did_and_retry_finishes_it(page: Page, ap
 def test_a_later_turn_names_a_new_chat_without_a_reload(page: Page, app_url: str):
     """A first message that says nothing about tasks leaves "New chat"; the turn that does names the
     conversation at once, in the heading and the sidebar (issue 15, item 5)."""
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "hi")
     expect(last_reply(page)).to_contain_text("add")
     expect(page.get_by_role("heading", name="New chat")).to_be_visible()

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
 from tests.e2e.test_tasks_axe import AXE
 from tests.e2e.test_tasks_page import TASKS_LIST, add_task, listed_titles, open_tasks, row
+from tests.utils.browser import create_account, open_signed_in
 
 SHOTS = Path("/tmp/shots")
 
@@ -76,10 +76,10 @@ def day_specs(today: date) -> list[dict]:
 
 
 def test_today_upcoming_and_completed_views_live_in_the_url(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email, token = create_account()
     today = user_today(email)
     seed(email, day_specs(today))
-    page.goto(f"{app_url}/tasks")
+    open_signed_in(page, app_url, token, "/tasks")
     today_tab = page.get_by_role("tab", name=re.compile("^Today"))
     expect(today_tab).to_have_attribute("aria-selected", "true")
     expect(today_tab).to_contain_text("2")
@@ -162,17 +162,16 @@ def test_due_time_in_the_panel_shows_in_the_row_and_clears(page: Page, app_url: 
 def test_a_task_link_opens_its_panel_and_a_stranger_gets_nothing(page: Page, app_url: str):
     """``/tasks?task=<id>`` (where a notification leads) opens that task's panel; the address then
     drops it. Someone else's id opens nothing, like a missing one."""
-    email = sign_up(page, app_url)
+    email, token = create_account()
     ids = seed(email, [{"title": "Renew the permit", "due_date": user_today(email) + timedelta(days=2)}])
-    page.goto(f"{app_url}/tasks?task={ids['Renew the permit']}")
+    open_signed_in(page, app_url, token, f"/tasks?task={ids['Renew the permit']}")
     dialog = page.get_by_role("dialog", name="Task details")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Title", exact=True)).to_have_value("Renew the permit")
     expect(page).not_to_have_url(re.compile(r"task="))
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Sign out").click()
-    sign_up(page, app_url)
-    page.goto(f"{app_url}/tasks?task={ids['Renew the permit']}")
+    open_signed_in(page, app_url, create_account()[1], f"/tasks?task={ids['Renew the permit']}")
     expect(page.get_by_role("heading", name="Tasks", level=1)).to_be_visible()
     expect(page.get_by_text("Task not found.")).to_be_visible()
     expect(page.get_by_role("dialog", name="Task details")).to_have_count(0)
@@ -229,10 +228,10 @@ def test_subtasks_progress_completing_the_parent_asks_and_one_undo(page: Page, a
 
 
 def test_reminders_in_the_panel_add_and_remove(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email, token = create_account()
     tomorrow = user_today(email) + timedelta(days=1)
     seed(email, [{"title": "Send the report", "due_date": tomorrow, "due_time": "15:00"}])
-    page.goto(f"{app_url}/tasks?view=upcoming")
+    open_signed_in(page, app_url, token, "/tasks?view=upcoming")
     page.get_by_role("button", name="Open Send the report").click()
     dialog = page.get_by_role("dialog", name="Task details")
     expect(dialog.get_by_text("No reminders.")).to_be_visible()
@@ -264,7 +263,7 @@ def test_daily_views_screenshots_and_axe(page: Page, app_url: str, width: int, m
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": width, "height": 900})
     page.emulate_media(color_scheme=mode)
-    email = sign_up(page, app_url)
+    email, token = create_account()
     today = user_today(email)
     specs = [
         *day_specs(today),
@@ -281,7 +280,7 @@ def test_daily_views_screenshots_and_axe(page: Page, app_url: str, width: int, m
     ]
     seed(email, specs)
     overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    page.goto(f"{app_url}/tasks")
+    open_signed_in(page, app_url, token, "/tasks")
     expect(row(page, "Pay rent")).to_be_visible()
     page.wait_for_timeout(300)
     assert page.evaluate(overflow) <= 0

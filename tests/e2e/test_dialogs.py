@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.utils.browser import PASSWORD, sign_up, thread_button
+from tests.utils.browser import PASSWORD, create_account, open_signed_in, sign_up, signed_in, thread_button
 
 FOCUS_INSIDE = "(selector) => !!document.activeElement && !!document.activeElement.closest(selector)"
 
@@ -51,9 +51,9 @@ def open_delete_dialog(page: Page, title: str) -> Locator:
 
 
 def test_delete_conversation_dialog_traps_focus_and_gives_it_back(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email, token = create_account()
     thread_id = seed_thread(email, "Groceries")
-    page.goto(f"{app_url}/?thread={thread_id}")
+    open_signed_in(page, app_url, token, f"/?thread={thread_id}")
     options = page.get_by_role("button", name="Options for Groceries")
     expect(options).to_be_visible()
 
@@ -91,9 +91,9 @@ def test_delete_conversation_dialog_traps_focus_and_gives_it_back(page: Page, ap
 
 
 def test_rename_escape_and_enter_give_focus_back_to_the_conversation(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email, token = create_account()
     thread_id = seed_thread(email, "Groceries")
-    page.goto(f"{app_url}/?thread={thread_id}")
+    open_signed_in(page, app_url, token, f"/?thread={thread_id}")
 
     page.get_by_role("button", name="Options for Groceries").click()
     page.get_by_role("menuitem", name="Rename").click()
@@ -118,7 +118,7 @@ def open_settings(page: Page, app_url: str) -> None:
 
 
 def test_settings_dialogs_trap_focus_and_give_it_back(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     open_settings(page, app_url)
     for opener_name, title, field in (
         ("Delete all chats", "Delete all chats?", "confirm-chats-password"),

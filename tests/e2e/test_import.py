@@ -13,8 +13,8 @@ from sqlmodel import func, select
 
 from app.core.db import session_scope
 from app.models import Task, User
-from tests.e2e.conftest import sign_up
 from tests.e2e.test_axe import axe_violations
+from tests.utils.browser import signed_in
 
 SAMPLE = Path(__file__).resolve().parents[1] / "services" / "fixtures" / "Home [2203306141].csv"
 
@@ -44,7 +44,7 @@ def tasks_of(email: str) -> int:
 
 
 def test_import_a_todoist_csv_with_a_preview_first(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     open_settings(page)
     region = page.get_by_role("region", name="Import")
     region.locator("input[type=file]").set_input_files(str(SAMPLE))
@@ -67,7 +67,7 @@ def test_import_a_todoist_csv_with_a_preview_first(page: Page, app_url: str):
 
 
 def test_calendar_feed_url_works_without_sign_in_and_a_new_one_revokes_it(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     open_settings(page)
     region = page.get_by_role("region", name="Calendar feed")
     expect(region.get_by_text("Your feed is off.")).to_be_visible()

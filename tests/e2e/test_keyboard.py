@@ -21,7 +21,7 @@ from typing import Literal
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.utils.browser import sign_up
+from tests.utils.browser import signed_in
 
 AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -70,7 +70,7 @@ def test_q_keeps_quick_add_focused_when_the_page_draws_the_field_again(page: Pag
     """A page that has just opened may draw its fields again (a new element) after "q" focused the
     first one; focus must not be left on <body>. Here the field is swapped for a fresh copy the
     moment it first gets focus, as a re-render would."""
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     page.evaluate(
         """() => {
           let swapped = false;
@@ -100,7 +100,7 @@ def test_q_keeps_quick_add_focused_when_the_page_draws_the_field_again(page: Pag
 
 
 def test_question_mark_shows_the_sheet_and_escape_or_close_gives_focus_back(page: Page, app_url: str) -> None:
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     tasks_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks")
     tasks_link.focus()
     page.keyboard.press("?")
@@ -130,7 +130,7 @@ def test_question_mark_shows_the_sheet_and_escape_or_close_gives_focus_back(page
 
 
 def test_g_t_and_g_c_navigate_and_q_and_slash_focus_the_fields(page: Page, app_url: str) -> None:
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     press_away_from_fields(page)
     page.keyboard.press("g")
     page.keyboard.press("t")
@@ -184,7 +184,7 @@ def test_g_t_and_g_c_navigate_and_q_and_slash_focus_the_fields(page: Page, app_u
 
 
 def test_j_k_move_between_rows_x_completes_and_e_opens_the_details(page: Page, app_url: str) -> None:
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     seed_tasks(email, ["Alpha task", "Bravo task", "Charlie task"])
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
     # Alpha is due today: the page opens on Today, and the nav counts it beside Tasks
@@ -256,7 +256,7 @@ def test_the_sheet_fits_the_screen_in_both_colour_modes(
     page.set_viewport_size({"width": width, "height": height})
     page.emulate_media(color_scheme=mode)
     page.add_init_script(f"window.localStorage.setItem('theme', {json.dumps(mode)})")
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     expect(page.locator("html")).to_have_class(mode)
     press_away_from_fields(page)
     page.keyboard.press("?")
@@ -307,7 +307,7 @@ def test_the_sheet_fits_the_screen_in_both_colour_modes(
 
 def test_on_a_phone_slash_unfolds_the_search_it_focuses(page: Page, app_url: str) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     # The chat's conversations are folded away on a phone: "/" opens them with their search focused.
     press_away_from_fields(page)
     page.keyboard.press("/")

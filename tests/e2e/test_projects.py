@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import sign_up, unique_email
+from tests.e2e.conftest import unique_email
 from tests.e2e.test_tasks_axe import serious_violations
 from tests.e2e.test_tasks_page import add_task, row
+from tests.utils.browser import create_account, signed_in
 
 
 @pytest.fixture
@@ -71,8 +72,8 @@ def test_alice_shares_groceries_with_bob_who_completes_a_task_then_loses_access(
     bob = bob_context.new_page()
     bob.set_default_timeout(15_000)
     try:
-        sign_up(bob, app_url, bob_email)
-        sign_up(page, app_url)
+        signed_in(bob, app_url, email=bob_email)
+        signed_in(page, app_url)
         go_tasks(page, app_url)
         create_project(page, "Groceries")
         add_task(page, "Buy milk")
@@ -132,8 +133,8 @@ def test_open_pages_follow_a_teammates_changes_without_a_reload(page: Page, app_
     bob = bob_context.new_page()
     bob.set_default_timeout(15_000)
     try:
-        sign_up(bob, app_url, bob_email)
-        sign_up(page, app_url)
+        signed_in(bob, app_url, email=bob_email)
+        signed_in(page, app_url)
         go_tasks(page, app_url)
         create_project(page, "Groceries")
         add_task(page, "Buy milk")
@@ -166,13 +167,8 @@ def test_open_pages_follow_a_teammates_changes_without_a_reload(page: Page, app_
 
 def test_assignee_comments_and_activity_in_the_detail_panel(page: Page, app_url: str, browser: Browser):
     sam_email = unique_email("sam")
-    sam_context = browser.new_context()
-    sam = sam_context.new_page()
-    try:
-        sign_up(sam, app_url, sam_email)
-    finally:
-        sam_context.close()
-    sign_up(page, app_url)
+    create_account(sam_email)
+    signed_in(page, app_url)
     go_tasks(page, app_url)
     create_project(page, "Launch", "Purple")
     share(page, sam_email, "editor")
@@ -221,8 +217,8 @@ def test_viewer_sees_no_write_buttons_and_can_leave(page: Page, app_url: str, br
     vic_context = browser.new_context()
     vic = vic_context.new_page()
     try:
-        sign_up(vic, app_url, vic_email)
-        sign_up(page, app_url)
+        signed_in(vic, app_url, email=vic_email)
+        signed_in(page, app_url)
         go_tasks(page, app_url)
         create_project(page, "Handbook")
         add_task(page, "Review chapter 2")
@@ -261,7 +257,7 @@ def test_viewer_sees_no_write_buttons_and_can_leave(page: Page, app_url: str, br
 
 
 def test_owner_renames_then_deletes_after_confirming(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     go_tasks(page, app_url)
     create_project(page, "Garden")
     add_task(page, "Plant bulbs")
@@ -329,14 +325,10 @@ def test_project_page_fits_passes_axe_and_screenshots(
     shots = Path(os.environ.get("TICKED_SHOTS") or "/tmp/ticked-shots")
     shots.mkdir(parents=True, exist_ok=True)
     mate_email = unique_email("sam")
-    mate_context = browser.new_context()
-    try:
-        sign_up(mate_context.new_page(), app_url, mate_email)
-    finally:
-        mate_context.close()
+    create_account(mate_email)
     page.set_viewport_size({"width": width, "height": 900})
     page.emulate_media(color_scheme=mode)
-    owner_email = sign_up(page, app_url)
+    owner_email = signed_in(page, app_url)
     _seed_team(owner_email, mate_email)
     go_tasks(page, app_url)
     if width == 390:

@@ -8,7 +8,8 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PASSWORD, sign_up
+from tests.e2e.conftest import PASSWORD
+from tests.utils.browser import signed_in
 
 NEW_PASSWORD = "battery-staple-77"
 
@@ -38,7 +39,7 @@ def sign_in(page: Page, app_url: str, email: str, password: str) -> None:
 def test_settings_change_password_keeps_this_session_and_refuses_the_other(
     page: Page, app_url: str, app_harness, browser: Browser
 ):
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     laptop = browser.new_context()
     try:
         other = laptop.new_page()
@@ -82,7 +83,7 @@ def test_settings_change_password_keeps_this_session_and_refuses_the_other(
 
 
 def test_settings_preferences_are_saved(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     open_settings(page)
     history = page.get_by_role("region", name="Chat history")
     keep = history.get_by_label("Keep chats for")
@@ -104,7 +105,7 @@ def test_settings_preferences_are_saved(page: Page, app_url: str):
 
 
 def test_settings_download_and_delete_all_chats(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     page.get_by_role("textbox", name="Message").fill("add buy milk tomorrow")
     page.get_by_role("textbox", name="Message").press("Enter")
     expect(page.get_by_role("article", name="Assistant message").last).to_contain_text("buy milk")
@@ -139,7 +140,7 @@ def test_settings_download_and_delete_all_chats(page: Page, app_url: str):
 
 
 def test_settings_delete_account_signs_out_to_sign_in_page(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     open_settings(page)
     page.get_by_role("region", name="Your data").get_by_role("button", name="Delete my account").click()
     dialog = page.get_by_role("alertdialog", name="Delete your account?")
@@ -167,7 +168,7 @@ def test_the_delete_account_dialog_names_what_becomes_of_shared_projects(page: P
     from app.services import auth, projects
     from tests.e2e.conftest import unique_email
 
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     sam_email = unique_email("heir")
     with session_scope() as session:
         auth.register(session, email=sam_email, password=PASSWORD)
@@ -188,7 +189,7 @@ def test_the_delete_account_dialog_names_what_becomes_of_shared_projects(page: P
 
 def test_settings_time_zone_and_reminders_are_saved_and_survive_reload(page: Page, app_url: str):
     """Issue 17: the time zone (checked, with a clear refusal) and the Reminders section."""
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     open_settings(page)
     zone = page.get_by_role("region", name="Time zone")
     box = zone.get_by_label("Your time zone")

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
-from tests.utils.browser import last_reply
+from tests.utils.browser import create_account, last_reply, open_signed_in
 from tests.utils.fake_openai import fake_openai
 
 SHOTS = Path("/tmp/h/shots/subtask-proposal")
@@ -53,9 +52,9 @@ def _propose_in_process(email: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_proposed_subtasks_are_edited_on_the_card_and_added(page: Page, app_url: str, monkeypatch):
-    email = sign_up(page, app_url)
+    email, token = create_account()
     _propose_in_process(email, monkeypatch)
-    page.reload()
+    open_signed_in(page, app_url, token)
     card = last_reply(page).get_by_role("group")
     expect(card).to_contain_text("Add these subtasks to “Plan the party”?")
     expect(card.get_by_label("Subtask 1", exact=True)).to_have_value("Invite friends")

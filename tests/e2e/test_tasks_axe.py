@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
 from tests.e2e.test_tasks_page import seed
+from tests.utils.browser import create_account, open_signed_in
 
 AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -42,7 +42,7 @@ def serious_violations(page: Page) -> str:
 def test_tasks_page_parts_pass_axe(page: Page, app_url: str, width: int, mode: str):
     page.set_viewport_size({"width": width, "height": 844})
     page.emulate_media(color_scheme=mode)
-    email = sign_up(page, app_url)
+    email, token = create_account()
     today = date.today()
     seed(
         email,
@@ -52,7 +52,9 @@ def test_tasks_page_parts_pass_axe(page: Page, app_url: str, width: int, mode: s
             {"title": "Read a book"},
         ],
     )
-    page.goto(f"{app_url}/tasks?view=all")  # every task (the page would open on Today: one is overdue)
+    open_signed_in(
+        page, app_url, token, "/tasks?view=all"
+    )  # every task (the page would open on Today: one is overdue)
     expect(page.get_by_role("button", name="Edit File taxes")).to_be_visible()
     page.get_by_role("textbox", name="New task", exact=True).fill("Call Bob tomorrow at 3pm #work p1")
     expect(page.get_by_role("button", name="Remove tag work")).to_be_visible()

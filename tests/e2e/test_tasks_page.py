@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
+from tests.utils.browser import create_account, open_signed_in, signed_in
 
 TASKS_LIST = "Tasks"
 
@@ -25,8 +25,7 @@ def add_task(page: Page, title: str, *, priority: str = "", due: str = "", tags:
 
 
 def open_tasks(page: Page, app_url: str) -> None:
-    sign_up(page, app_url)
-    page.get_by_role("link", name="Tasks").click()
+    signed_in(page, app_url, "/tasks")
     expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
 
 
@@ -126,12 +125,12 @@ def test_long_lists_show_a_page_then_more(page: Page, app_url: str):
     from app.core.db import session_scope
     from app.services import auth, tasks
 
-    email = sign_up(page, app_url)
+    email, token = create_account()
     with session_scope() as session:
         user = auth.get_user_by_email(session, email=email)
         for i in range(55):
             tasks.create_task(session, user_id=user.id, data={"title": f"bulk task {i:02d}"})
-    page.goto(f"{app_url}/tasks")
+    open_signed_in(page, app_url, token, "/tasks")
     items = page.get_by_role("list", name="Tasks").get_by_role("listitem")
     expect(items).to_have_count(50)
     expect(page.get_by_role("tab", name=re.compile("^All"))).to_contain_text("55")
@@ -158,7 +157,7 @@ def listed_titles(page: Page) -> list[str]:
 
 
 def test_opens_on_today_then_open_tasks_by_due_date(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email, token = create_account()
     today = date.today()
     seed(
         email,
@@ -170,7 +169,7 @@ def test_opens_on_today_then_open_tasks_by_due_date(page: Page, app_url: str):
             {"title": "Overdue", "due_date": (today - timedelta(days=2)).isoformat()},
         ],
     )
-    page.goto(f"{app_url}/tasks")
+    open_signed_in(page, app_url, token, "/tasks")
     # Something is due: the page opens on Today (overdue, then today); Open has every open task.
     expect(page.get_by_role("tab", name=re.compile("^Today"))).to_have_attribute("aria-selected", "true")
     expect(row(page, "Overdue")).to_be_visible()
@@ -227,9 +226,9 @@ def test_complete_says_completed_with_undo(page: Page, app_url: str):
 
 def test_phone_first_task_above_the_fold_filters_in_one_button(page: Page, app_url: str):
     page.set_viewport_size({"width": 390, "height": 844})
-    email = sign_up(page, app_url)
+    email, token = create_account()
     seed(email, [{"title": f"Phone task {i}", "tags": ["home"]} for i in range(8)])
-    page.goto(f"{app_url}/tasks")
+    open_signed_in(page, app_url, token, "/tasks")
     first = page.get_by_role("list", name=TASKS_LIST).get_by_role("listitem").first
     expect(first).to_be_visible()
     box = first.bounding_box()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_dialogs import seed_thread
-from tests.utils.browser import sign_up
+from tests.utils.browser import create_account, open_signed_in
 
 TOAST = "[data-sonner-toast]"
 
@@ -34,10 +34,10 @@ def archive_from_the_sidebar(page: Page, title: str, *, phone: bool) -> None:
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_toast_keeps_clear_of_the_composer_and_goes_by_itself(page: Page, app_url: str, width: int):
     page.set_viewport_size({"width": width, "height": 844 if width == 390 else 900})
-    email = sign_up(page, app_url)
+    email, token = create_account()
     seed_thread(email, "Groceries")
     second = seed_thread(email, "Dentist")
-    page.goto(f"{app_url}/?thread={second}")
+    open_signed_in(page, app_url, token, f"/?thread={second}")
     expect(page.get_by_role("heading", name="Dentist", level=1)).to_be_visible()
 
     archive_from_the_sidebar(page, "Groceries", phone=width == 390)
@@ -66,9 +66,9 @@ def test_a_toast_keeps_clear_of_the_composer_and_goes_by_itself(page: Page, app_
 
 
 def test_a_toast_closes_with_its_close_button(page: Page, app_url: str):
-    email = sign_up(page, app_url)
+    email, token = create_account()
     seed_thread(email, "Groceries")
-    page.reload()
+    open_signed_in(page, app_url, token)
     archive_from_the_sidebar(page, "Groceries", phone=False)
     toast = page.locator(TOAST).filter(has_text="Conversation archived.")
     expect(toast).to_be_visible()

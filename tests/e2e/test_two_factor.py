@@ -12,7 +12,8 @@ from pathlib import Path
 import pyotp
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PASSWORD, sign_up
+from tests.e2e.conftest import PASSWORD
+from tests.utils.browser import sign_up, signed_in
 
 
 def _sign_out(page: Page) -> None:
@@ -57,7 +58,7 @@ def _enrol(page: Page, app_url: str) -> tuple[str, list[str]]:
 
 
 def test_two_factor_enrol_then_sign_in_with_code_and_recovery_code(page: Page, app_url: str) -> None:
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     secret, codes = _enrol(page, app_url)
     _sign_out(page)
 

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_up
 from tests.e2e.test_chat_page import last_reply, send
+from tests.utils.browser import signed_in
 
 
 def task_widget_rows(page: Page):
@@ -22,7 +22,7 @@ def tasks_page_row(page: Page, title: str):
 
 
 def test_list_widget_complete_second_row_persists(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add tasks: alpha, beta, gamma")
     expect(last_reply(page)).to_contain_text("Added 3 tasks")
     send(page, "show my tasks")
@@ -40,7 +40,7 @@ def test_list_widget_complete_second_row_persists(page: Page, app_url: str):
 
 
 def test_double_click_on_complete_toggles_once(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add water plants")
     expect(last_reply(page)).to_contain_text("water plants")
     send(page, "show my tasks")
@@ -55,7 +55,7 @@ def test_double_click_on_complete_toggles_once(page: Page, app_url: str):
 
 
 def test_confirm_card_cancel_keeps_then_confirm_deletes(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add tasks: one, two")
     expect(last_reply(page)).to_contain_text("Added 2 tasks")
     send(page, "delete all my tasks")
@@ -84,7 +84,7 @@ def test_confirm_card_cancel_keeps_then_confirm_deletes(page: Page, app_url: str
 
 
 def test_edit_form_changes_due_date(page: Page, app_url: str):
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add renew passport")
     card = last_reply(page).get_by_role("group")
     expect(card).to_contain_text("renew passport")
@@ -101,7 +101,7 @@ def test_edit_form_changes_due_date(page: Page, app_url: str):
 def test_hostile_title_renders_as_text(page: Page, app_url: str):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    sign_up(page, app_url)
+    signed_in(page, app_url)
     send(page, "add <img src=x onerror=alert(1)>")
     expect(last_reply(page)).to_contain_text("<img src=x onerror=alert(1)>")
     send(page, "add <script>alert(2)</script>")
@@ -125,7 +125,7 @@ def test_every_widget_icon_renders(page: Page, app_url: str):
     from app.widgets.models import ICON_NAMES
     from app.widgets.validate import dump, validate_widget
 
-    email = sign_up(page, app_url)
+    email = signed_in(page, app_url)
     card = {
         "type": "Card",
         "children": [
