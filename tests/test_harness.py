@@ -5,6 +5,7 @@ only when ``.web`` holds this run's build for its public port."""
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,16 @@ def test_each_xdist_worker_has_a_loopback_address_of_its_own_and_the_run_one_pub
     assert server.server_host() == expected
     assert server.public_port() == int(os.environ[server.PUBLIC_PORT_VAR])
     assert os.environ[server.RUN_VAR]
+
+
+def test_servers_on_the_public_port_each_hold_an_address_of_their_own() -> None:
+    """Several servers with a frontend stay up side by side (the e2e app, the security tests' app,
+    a deployment's nginx), on the one public port, each on a loopback address of its own."""
+    _a, _b, c, d = server.server_host().split(".")
+    with server.frontend_address() as first, server.frontend_address() as second:
+        assert first == server.server_host()
+        assert second == f"127.1.{c}.{d}"
+        with socket.socket() as listening:  # all of 127.0.0.0/8 is the loopback
+            listening.bind((second, server.public_port()))
+    with server.frontend_address() as again:
+        assert again == first  # given back

@@ -39,14 +39,12 @@ from tests.utils.server import (
     BIN_DIR,
     REFLEX,
     app_env,
-    claim_public_port,
     ensure_built,
     free_port,
+    frontend_address,
     port_open,
     public_port,
     reflex_run_command,
-    release_public_port,
-    server_host,
     start_process,
     stop_group,
     tail,
@@ -197,11 +195,11 @@ class Instance:
 
 
 class Deployment:
-    def __init__(self, tmp: Path, db_url: str) -> None:
+    def __init__(self, tmp: Path, db_url: str, proxy_host: str) -> None:
         self.tmp, self.db_url = tmp, db_url
         # The session's public port: the build bakes the address pages connect to, here nginx's.
-        self.proxy_port = public_port()
-        self.proxy_address = f"{server_host()}:{self.proxy_port}"
+        self.proxy_host, self.proxy_port = proxy_host, public_port()
+        self.proxy_address = f"{proxy_host}:{self.proxy_port}"
         self.proxy_url = f"http://{self.proxy_address}"
         self.instances = [Instance(n, free_port(), tmp / f"instance{n}.log") for n in (1, 2)]
         self.nginx_dir = tmp / "nginx"
@@ -282,8 +280,6 @@ def _start_nginx(dep: Deployment, stack: contextlib.ExitStack) -> None:
         while procs:
             stop_group(procs.pop(), signal.SIGTERM, 10.0)
 
-    claim_public_port(stop)  # stops the session's other server there
-    stack.callback(release_public_port, stop)
     stack.callback(stop)
     with (dep.nginx_dir / "nginx.out").open("ab") as out:
         proc = subprocess.Popen(
@@ -291,7 +287,7 @@ def _start_nginx(dep: Deployment, stack: contextlib.ExitStack) -> None:
         )
     procs.append(proc)
     deadline = time.monotonic() + 20
-    while not port_open(dep.proxy_port):
+    while not port_open(dep.proxy_port, dep.proxy_host):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"nginx did not start:\n{tail(dep.nginx_dir / 'error.log')}")
         time.sleep(0.1)
@@ -321,7 +317,8 @@ def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
         stack.callback(drop_database)
-        dep = Deployment(tmp, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        proxy_host = stack.enter_context(frontend_address())  # nginx's, on the public port
+        dep = Deployment(tmp, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", proxy_host)
         stack.callback(dep.engine.dispose)
 
         store = redis.Redis.from_url(REDIS_URL)

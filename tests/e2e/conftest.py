@@ -5,8 +5,8 @@ database, data directory and secrets the root conftest set for this process (its
 migrated with the CLI first), so a test can seed and read what the pages show in-process. The
 run's one production build is made in such a process too (``ensure_built``): building or importing
 the app inside pytest left the build without ``app_components/app/components/widget.jsx`` in a fresh
-clone. Every production server of the run serves it (``public_port``), each pytest-xdist worker's on
-a loopback address of its own (``server_host``).
+clone. Every production server of the run serves it on the run's one port (``public_port``), each on
+a loopback address of its own (``frontend_address``).
 """
 
 from __future__ import annotations
@@ -45,14 +45,13 @@ def app_harness() -> Iterator[SharedServer]:
 
 @pytest.fixture
 def app_url(app_harness: SharedServer) -> str:
-    """The e2e app's address, with the app running there: another server on this process's public
-    port (a test's own) may have displaced it since the last test (``SharedServer``)."""
+    """The e2e app's address, with the app running there (``SharedServer``)."""
     return app_harness.url
 
 
 @pytest.fixture
 def page(page: Page, app_harness: SharedServer) -> Page:
-    app_harness.get()  # started again (same address, no build) if another server took the public port
+    app_harness.get()  # started again (no build) if it stopped
     page.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)
     return page

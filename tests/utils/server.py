@@ -12,10 +12,11 @@ build) in a new session (process group), stopped afterwards with SIGTERM to the 
 One production build per run: the build bakes the backend's address into the pages
 (``.web/env.json``), and it is baked as ``http://localhost:PORT``, which a page served from any
 loopback address turns into its own host (Reflex's ``getBackendURL``) but not its own port. So every
-server with a frontend listens on the run's one public port (``public_port``), each process on an
-address of its own (``server_host``: ``127.0.0.1``, or one per pytest-xdist worker, so browser tests
-run side by side), one server per process at a time (starting one stops the one before;
-``SharedServer`` starts a displaced one again). The first ``reflex run`` of a run builds, under a
+server with a frontend listens on the run's one public port (``public_port``), each on a loopback
+address of its own (``frontend_address``: this process's ``server_host`` -- ``127.0.0.1``, or one
+per pytest-xdist worker -- then the same under 127.1, 127.2, ...), so a worker's e2e app and its
+security tests' app stay up side by side (one port per process, they took turns: each swap was a
+server start of ~10 s). The first ``reflex run`` of a run builds, under a
 lock the run's other processes wait on (``build_lock``), then comes up again on the build as every
 later one does: ``reflex run`` with its compile and build steps skipped (``reflex_run_command``)
 and the server's own address as its ``REFLEX_API_URL``. A build took about a minute; the browser
@@ -38,8 +39,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,7 +196,8 @@ def app_env(
 @dataclass
 class _Public:
     port: int | None = None
-    holder: Callable[[], None] | None = None
+    addresses: set[str] = field(default_factory=set)
+    """The loopback addresses this process's servers on the public port hold (``frontend_address``)."""
 
 
 _PUBLIC = _Public()
@@ -211,21 +213,21 @@ def public_port() -> int:
     return _PUBLIC.port
 
 
-def claim_public_port(stop: Callable[[], None]) -> int:
-    """Stop the server on the public port (another fixture's), wait until it is free; ``stop`` stops ours."""
-    if _PUBLIC.holder is not None and _PUBLIC.holder is not stop:
-        _PUBLIC.holder()
-    _PUBLIC.holder = stop
-    port = public_port()
-    deadline = time.monotonic() + 30
-    while port_open(port) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return port
-
-
-def release_public_port(stop: Callable[[], None]) -> None:
-    if _PUBLIC.holder is stop:
-        _PUBLIC.holder = None
+@contextlib.contextmanager
+def frontend_address() -> Iterator[str]:
+    """A loopback address of this process's for a server on the public port, free of its others
+    while held: ``server_host()`` first, then its last two parts under 127.1, 127.2, ... (Linux
+    answers on all of 127.0.0.0/8), so the addresses of the run's processes never meet."""
+    _a, _b, c, d = server_host().split(".")
+    host = next(h for k in range(256) if (h := f"127.{k}.{c}.{d}") not in _PUBLIC.addresses)
+    _PUBLIC.addresses.add(host)
+    try:
+        deadline = time.monotonic() + 30  # a server stopped there a moment ago may still be closing
+        while port_open(public_port(), host) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        yield host
+    finally:
+        _PUBLIC.addresses.discard(host)
 
 
 def run_id() -> str:
@@ -346,20 +348,26 @@ def prod_server(
 ) -> Iterator[Server]:
     """A migrated database (a scratch SQLite file unless ``db_url``) and the prod app serving it.
 
-    With a frontend it listens on the public port at ``server_host()`` (stopping this process's
-    server there before) and serves the run's build (``ensure_built``); ``--backend-only`` takes a
-    free port of its own. Up once ``probe`` answers 200 (``/ping`` for the backend alone, else the
+    With a frontend it listens on the public port at an address of its own (``frontend_address``)
+    and serves the run's build (``ensure_built``); ``--backend-only`` takes a free port at
+    ``server_host()``. Up once ``probe`` answers 200 (``/ping`` for the backend alone, else the
     page at ``/``). ``keep`` leaves the scratch directory (database, data, log) behind.
     """
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    server = Server(port=0, db_url="", env={}, log=tmp / "server.log", tmp=tmp, host=server_host())
+    server = Server(port=0, db_url="", env={}, log=tmp / "server.log", tmp=tmp)
+    address = contextlib.ExitStack()
 
     def stop() -> None:
         if server.proc is not None:
             stop_group(server.proc)
 
     try:
-        server.port = free_port(server.host) if backend_only else claim_public_port(stop)
+        if backend_only:
+            server.host = server_host()
+            server.port = free_port(server.host)
+        else:
+            server.host = address.enter_context(frontend_address())
+            server.port = public_port()
         server.db_url = db_url or f"sqlite:///{tmp / 'app.db'}"
         server.env = app_env(
             data_dir=data_dir or tmp / "data",
@@ -390,7 +398,7 @@ def prod_server(
         yield server
     finally:
         stop()
-        release_public_port(stop)
+        address.close()
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -418,8 +426,8 @@ def wait_until_up(server: Server, probe: str, timeout: float = START_TIMEOUT) ->
 
 
 class SharedServer:
-    """A production server that fixtures share across tests, started again (without building) when
-    another server took the public port: ``get()`` returns it running. Its address stays the same."""
+    """A production server that fixtures share across tests: ``get()`` returns it running (started
+    again, without building, if it stopped)."""
 
     def __init__(self, **options) -> None:
         self.options = options
