@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.core.db import read_rows
 from app.models import Message, MessageStatus, Role
 from app.models.base import UTCDateTime, utcnow
 from app.models.message import MESSAGE_MAX, OPEN_STATUSES
@@ -193,34 +194,30 @@ def _newest(
     params: dict[str, Any] = {"thread_id": thread_id, "limit": limit}
     if before is not None:
         params["before_at"], params["before_id"] = before
-    rows = session.execute(_newest_statement(before is not None), params).all()
+    rows = read_rows(session, _newest_statement(before is not None), params)
     return [MessageRow(*row) for row in reversed(rows)]
+
+
+_MESSAGES: sa.Table = Message.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy, undeclared by SQLModel
 
 
 @cache
 def _newest_statement(before: bool) -> sa.Select[*tuple[Any, ...]]:
     """A thread's newest messages, before a cursor when ``before`` (built once: building it cost as
     much as running it, issue 19)."""
-    stmt = sa.select(
-        col(Message.id),
-        col(Message.user_id),
-        col(Message.role),
-        col(Message.content),
-        col(Message.status),
-        col(Message.tool_calls),
-        col(Message.meta),
-        col(Message.created_at),
-    ).where(col(Message.thread_id) == sa.bindparam("thread_id"))  # fmt: skip
+    c = _MESSAGES.c
+    stmt = sa.select(c.id, c.user_id, c.role, c.content, c.status, c.tool_calls, c.metadata, c.created_at)
+    stmt = stmt.where(c.thread_id == sa.bindparam("thread_id"))
     if before:
         # A row comparison, not ``a < x OR (a = x AND b < y)``: both databases read it as one range
         # of the (thread_id, created_at, id) index, where PostgreSQL sorted the OR's rows.
         stmt = stmt.where(
-            sa.tuple_(col(Message.created_at), col(Message.id))
+            sa.tuple_(c.created_at, c.id)
             < sa.tuple_(
                 sa.bindparam("before_at", type_=UTCDateTime()), sa.bindparam("before_id", type_=sa.Uuid())
             )
         )
-    order = (col(Message.created_at).desc(), col(Message.id).desc())
+    order = (c.created_at.desc(), c.id.desc())
     return stmt.order_by(*order).limit(sa.bindparam("limit"))
 
 

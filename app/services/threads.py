@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from app.core.db import read_rows
 from app.models import AgentMemory, Thread, ThreadStatus, User
 from app.models.base import utcnow
 from app.models.thread import THREAD_TITLE_MAX, thread_is_active
@@ -116,14 +117,9 @@ class ThreadRow:
         return thread_is_active(self.status, self.updated_at, now)
 
 
-_ROW_COLUMNS = (
-    col(Thread.id),
-    col(Thread.user_id),
-    col(Thread.title),
-    col(Thread.status),
-    col(Thread.meta),
-    col(Thread.created_at),
-    col(Thread.updated_at),
+_THREADS: sa.Table = Thread.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy, undeclared by SQLModel
+_ROW_COLUMNS = tuple(
+    _THREADS.c[name] for name in ("id", "user_id", "title", "status", "metadata", "created_at", "updated_at")
 )
 """ThreadRow's columns, in its order."""
 
@@ -132,17 +128,17 @@ _ROW_COLUMNS = (
 def _row_statement() -> sa.Select[*tuple[Any, ...]]:
     """One thread of one user, as a row (built once: building a statement cost as much as running it)."""
     return sa.select(*_ROW_COLUMNS).where(
-        col(Thread.id) == sa.bindparam("thread_id"), col(Thread.user_id) == sa.bindparam("user_id")
+        _THREADS.c.id == sa.bindparam("thread_id"), _THREADS.c.user_id == sa.bindparam("user_id")
     )
 
 
 def get_thread_row(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID | str | None) -> ThreadRow:
     """:func:`get_thread` for reading: the same "not found" for a missing or someone else's thread."""
     tid = parse_id(thread_id)
-    row = session.execute(_row_statement(), {"thread_id": tid, "user_id": user_id}).first() if tid else None
-    if row is None:
+    rows = read_rows(session, _row_statement(), {"thread_id": tid, "user_id": user_id}) if tid else ()
+    if not rows:
         raise NotFoundError("Conversation not found.")
-    return ThreadRow(*row)
+    return ThreadRow(*rows[0])
 
 
 @dataclass(frozen=True)
@@ -237,21 +233,21 @@ def _threads(
     status = ThreadStatus.archived if archived else ThreadStatus.active
     stmt = _page_statement(order, after is not None)
     if search and search.strip():
-        for condition in search_index.thread_filters(user_id, search, col(Thread.id)):
+        for condition in search_index.thread_filters(user_id, search, _THREADS.c.id):
             stmt = stmt.where(condition)
     params: dict[str, Any] = {"user_id": user_id, "status": status.value, "limit": limit}
     if after is not None:
         params |= {"after_at": after.updated_at, "after_id": after.id}
-    return [ThreadRow(*row) for row in session.execute(stmt, params)]
+    return [ThreadRow(*row) for row in read_rows(session, stmt, params)]
 
 
 @cache
 def _page_statement(order: str, after: bool) -> sa.Select[*tuple[Any, ...]]:
     """A page of one user's threads in one status, ordered, after a cursor when ``after`` (built once
     per shape, values bound per call: building it cost as much as running it, issue 19)."""
-    at, tid = col(Thread.updated_at), col(Thread.id)
+    at, tid = _THREADS.c.updated_at, _THREADS.c.id
     stmt = sa.select(*_ROW_COLUMNS).where(
-        col(Thread.user_id) == sa.bindparam("user_id"), col(Thread.status) == sa.bindparam("status")
+        _THREADS.c.user_id == sa.bindparam("user_id"), _THREADS.c.status == sa.bindparam("status")
     )
     after_at: sa.BindParameter[datetime] = sa.bindparam("after_at")
     after_id: sa.BindParameter[uuid.UUID] = sa.bindparam("after_id")
