@@ -9,11 +9,12 @@ itself: dead pooled connections are replaced instead of failing the next request
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Row, Select, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -131,3 +132,16 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def read_rows(
+    session: Session, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """A Core select's rows (plain tuples) in the session's transaction, for the hot reads (issue 19).
+
+    A select of table columns skips the ORM's per-row loading, and so its autoflush: the session's
+    pending changes are flushed first, so a read after a change in the same transaction sees it,
+    as it would through the ORM.
+    """
+    session.flush()
+    return session.execute(statement, params).all()

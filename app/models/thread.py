@@ -65,4 +65,9 @@ class Thread(SQLModel, table=True):
 
     def is_active(self, now: datetime | None = None) -> bool:
         """Seed 001: active unless archived or idle for 24 hours."""
-        return self.status == ThreadStatus.active and (now or utcnow()) - self.updated_at < INACTIVE_AFTER
+        return thread_is_active(self.status, self.updated_at, now)
+
+
+def thread_is_active(status: str, updated_at: datetime, now: datetime | None = None) -> bool:
+    """Whether a thread with this status and last activity is active (:meth:`Thread.is_active`)."""
+    return status == ThreadStatus.active and (now or utcnow()) - updated_at < INACTIVE_AFTER

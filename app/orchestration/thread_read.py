@@ -9,13 +9,14 @@ as they are now (``live_cards``), and another user's thread is "not found" like 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from app.models import Message, Thread, Widget
+from app.models import Message, Widget
 from app.orchestration import live_cards
 from app.services import messages as message_service
 from app.services import threads as thread_service
@@ -26,7 +27,7 @@ from app.services import widgets as widget_service
 class ThreadRead:
     """A thread and, when asked for, its newest messages (oldest first) before a cursor."""
 
-    thread: Thread
+    thread: thread_service.ThreadRow
     page: message_service.MessagePage = field(
         default_factory=lambda: message_service.MessagePage(messages=[], has_earlier=False)
     )
@@ -37,7 +38,7 @@ class ThreadRead:
     """Each widget's payload as it reads now, by widget id (show this, not the stored payload)."""
 
     @property
-    def messages(self) -> list[Message]:
+    def messages(self) -> list[message_service.MessageRow]:
         return self.page.messages
 
 
@@ -56,18 +57,21 @@ def read_thread(
     shown for the first time become ``rendered``. Raises ``NotFoundError`` for a thread that is
     missing or someone else's (one answer for both).
     """
-    thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
     if messages == 0:
-        return ThreadRead(thread=thread)
-    page = message_service.page_messages(
-        session, user_id=user_id, thread_id=thread.id, limit=messages, before=before
+        return ThreadRead(thread=thread_service.get_thread_row(session, user_id=user_id, thread_id=thread_id))
+    thread, page = message_service.thread_with_page(
+        session, user_id=user_id, thread_id=thread_id, limit=messages, before=before
     )
     widgets, live = widgets_of(session, user_id=user_id, rows=page.messages, shown=shown)
     return ThreadRead(thread, page, widgets, live)
 
 
 def widgets_of(
-    session: Session, *, user_id: uuid.UUID, rows: list[Message], shown: bool = False
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    rows: Sequence[Message | message_service.MessageRow],
+    shown: bool = False,
 ) -> tuple[dict[uuid.UUID, list[Widget]], dict[str, dict[str, Any]]]:
     """The widgets of these (the user's) messages by message id, and each one's payload as it
     reads now by widget id; ``shown`` as in :func:`read_thread`."""

@@ -9,19 +9,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.core.db import read_rows
 from app.models import Message, MessageStatus, Role
 from app.models.base import UTCDateTime, utcnow
 from app.models.message import MESSAGE_MAX, OPEN_STATUSES
 from app.services import search_index, turn_journal
 from app.services.errors import BusyError, InvalidInputError, NotFoundError, require_text
 from app.services.projects import parse_id
-from app.services.threads import get_thread, touch
+from app.services.threads import ThreadRow, get_thread, get_thread_row, touch
 
 BUSY_MESSAGE = "The assistant is still answering in this conversation. Wait for it, or press Stop."
 INTERRUPTED = "interrupted"
@@ -116,6 +118,22 @@ def get_message(session: Session, *, user_id: uuid.UUID, message_id: uuid.UUID |
     return message
 
 
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """A message as readers see it (the chat page, the API, the assistant's history): its columns as
+    plain values, not an ORM object (as :class:`app.services.threads.ThreadRow`, issue 19); change
+    a message through :func:`get_message`'s ``Message``."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+    content: str
+    status: str
+    tool_calls: list[dict[str, Any]] | None
+    meta: dict[str, Any]
+    created_at: datetime
+
+
 def list_messages(
     session: Session,
     *,
@@ -123,21 +141,23 @@ def list_messages(
     thread_id: uuid.UUID | str,
     limit: int = 50,
     before: tuple[datetime, uuid.UUID] | None = None,
-) -> list[Message]:
+) -> list[MessageRow]:
     """The newest ``limit`` messages before a cursor, returned oldest first (chat order).
 
-    ``limit`` is held to 1-200; to page ("load earlier"), use :func:`page_messages`, which also
+    ``limit`` is held to 1-200; to page ("load earlier"), use :func:`thread_with_page`, which also
     says whether earlier messages remain.
     """
-    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
-    return _newest(session, thread.id, max(1, min(int(limit), MESSAGES_PAGE_MAX)), before)
+    limit = max(1, min(int(limit), MESSAGES_PAGE_MAX))
+    return thread_with_page(session, user_id=user_id, thread_id=thread_id, limit=limit, before=before)[
+        1
+    ].messages
 
 
 @dataclass(frozen=True)
 class MessagePage:
     """One page of a conversation's messages (oldest first), and whether earlier ones remain."""
 
-    messages: list[Message]
+    messages: list[MessageRow]
     has_earlier: bool
 
     @property
@@ -148,39 +168,57 @@ class MessagePage:
         return self.messages[0].created_at, self.messages[0].id
 
 
-def page_messages(
+def thread_with_page(
     session: Session,
     *,
     user_id: uuid.UUID,
     thread_id: uuid.UUID | str,
     limit: int = 50,
     before: tuple[datetime, uuid.UUID] | None = None,
-) -> MessagePage:
-    """The newest ``limit`` (1-200) messages before a cursor, and whether earlier ones remain.
+) -> tuple[ThreadRow, MessagePage]:
+    """The user's thread and its newest ``limit`` (1-200) messages before a cursor, with whether
+    earlier ones remain: opening a conversation, or a page of it ("load earlier").
 
     The look-ahead row that tells is fetched here, past the cap, so every allowed limit pages.
     """
     if not 1 <= limit <= MESSAGES_PAGE_MAX:
         raise InvalidInputError(f"limit must be between 1 and {MESSAGES_PAGE_MAX}.")
-    thread = get_thread(session, user_id=user_id, thread_id=thread_id)
+    thread = get_thread_row(session, user_id=user_id, thread_id=thread_id)
     rows = _newest(session, thread.id, limit + 1, before)
-    return MessagePage(messages=rows[-limit:], has_earlier=len(rows) > limit)
+    return thread, MessagePage(messages=rows[-limit:], has_earlier=len(rows) > limit)
 
 
 def _newest(
     session: Session, thread_id: uuid.UUID, limit: int, before: tuple[datetime, uuid.UUID] | None
-) -> list[Message]:
-    stmt = select(Message).where(Message.thread_id == thread_id)
+) -> list[MessageRow]:
+    params: dict[str, Any] = {"thread_id": thread_id, "limit": limit}
     if before is not None:
-        stamp, mid = before
+        params["before_at"], params["before_id"] = before
+    rows = read_rows(session, _newest_statement(before is not None), params)
+    return [MessageRow(*row) for row in reversed(rows)]
+
+
+_MESSAGES: sa.Table = Message.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy, undeclared by SQLModel
+
+
+@cache
+def _newest_statement(before: bool) -> sa.Select[*tuple[Any, ...]]:
+    """A thread's newest messages, before a cursor when ``before`` (built once: building it cost as
+    much as running it, issue 19)."""
+    c = _MESSAGES.c
+    stmt = sa.select(c.id, c.user_id, c.role, c.content, c.status, c.tool_calls, c.metadata, c.created_at)
+    stmt = stmt.where(c.thread_id == sa.bindparam("thread_id"))
+    if before:
         # A row comparison, not ``a < x OR (a = x AND b < y)``: both databases read it as one range
         # of the (thread_id, created_at, id) index, where PostgreSQL sorted the OR's rows.
         stmt = stmt.where(
-            sa.tuple_(col(Message.created_at), col(Message.id))
-            < sa.tuple_(sa.literal(stamp, UTCDateTime()), sa.literal(mid, sa.Uuid()))
+            sa.tuple_(c.created_at, c.id)
+            < sa.tuple_(
+                sa.bindparam("before_at", type_=UTCDateTime()), sa.bindparam("before_id", type_=sa.Uuid())
+            )
         )
-    stmt = stmt.order_by(col(Message.created_at).desc(), col(Message.id).desc()).limit(limit)
-    return list(reversed(session.exec(stmt).all()))
+    order = (c.created_at.desc(), c.id.desc())
+    return stmt.order_by(*order).limit(sa.bindparam("limit"))
 
 
 def user_message_before(session: Session, *, message: Message) -> Message | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.models import Thread, Widget, WidgetState
 from app.models.base import utcnow
@@ -51,13 +53,19 @@ def widgets_for_messages(
     """The widgets of these messages, in creation order, keyed by message id."""
     if not message_ids:
         return {}
-    rows = session.exec(
-        select(Widget).where(col(Widget.message_id).in_(list(message_ids))).order_by(col(Widget.created_at))
-    ).all()
+    rows = session.exec(_widgets_of_messages(), params={"ids": list(message_ids)}).all()
     out: dict[uuid.UUID, list[Widget]] = {}
     for row in rows:
         out.setdefault(row.message_id, []).append(row)
     return out
+
+
+@cache
+def _widgets_of_messages() -> SelectOfScalar[Widget]:
+    """The widgets of some messages, oldest first (built once: building the statement cost about as
+    much as running it, issue 19)."""
+    ids: sa.BindParameter[list[uuid.UUID]] = sa.bindparam("ids", expanding=True)
+    return select(Widget).where(col(Widget.message_id).in_(ids)).order_by(col(Widget.created_at))
 
 
 def mark_rendered(session: Session, *, user_id: uuid.UUID, widget_ids: Sequence[str]) -> int:

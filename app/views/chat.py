@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.models import Message, Thread, Widget
+from app.models import Message, Widget
 from app.models.base import utcnow
+from app.services.messages import MessageRow
+from app.services.threads import ThreadRow
 from app.views.widget import WNode, to_view
 
 GROUPS = ("Today", "Yesterday", "Previous 7 days", "Older")
@@ -36,7 +39,7 @@ class ThreadView:
     updated_at: str = ""
 
 
-def thread_views(threads: list[Thread], now: datetime | None = None) -> list[ThreadView]:
+def thread_views(threads: Sequence[ThreadRow], now: datetime | None = None) -> list[ThreadView]:
     views, last_group = [], None
     for thread in threads:
         group = recency_group(thread.updated_at, now)
@@ -68,7 +71,9 @@ class MessageView:
 
 
 def message_view(
-    message: Message, widgets: list[Widget] | None = None, live: dict[str, dict[str, Any]] | None = None
+    message: Message | MessageRow,
+    widgets: list[Widget] | None = None,
+    live: dict[str, dict[str, Any]] | None = None,
 ) -> MessageView:
     """A message and its widgets; ``live``: payloads to show instead of the stored ones, by widget id
     (cards read with their tasks as they are now, ``app.orchestration.live_cards``)."""

@@ -126,6 +126,9 @@ FUZZED: dict[str, Fuzzed] = {
     "threads.get_thread": Fuzzed(
         "thread", lambda s, u, v: thread_service.get_thread(s, user_id=u, thread_id=v), "raises"
     ),
+    "threads.get_thread_row": Fuzzed(
+        "thread", lambda s, u, v: thread_service.get_thread_row(s, user_id=u, thread_id=v), "raises"
+    ),
     "threads.rename_thread": Fuzzed(
         "thread",
         lambda s, u, v: thread_service.rename_thread(s, user_id=u, thread_id=v, title="hijacked"),
@@ -154,8 +157,8 @@ FUZZED: dict[str, Fuzzed] = {
     "messages.list_messages": Fuzzed(
         "thread", lambda s, u, v: message_service.list_messages(s, user_id=u, thread_id=v), "raises"
     ),
-    "messages.page_messages": Fuzzed(
-        "thread", lambda s, u, v: message_service.page_messages(s, user_id=u, thread_id=v), "raises"
+    "messages.thread_with_page": Fuzzed(
+        "thread", lambda s, u, v: message_service.thread_with_page(s, user_id=u, thread_id=v), "raises"
     ),
     "widgets.get_widget": Fuzzed(
         "widget", lambda s, u, v: widget_service.get_widget(s, user_id=u, widget_id=v), "raises"

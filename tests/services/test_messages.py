@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -368,10 +369,10 @@ def test_user_message_before_finds_question(session, user):
     assert a1.role == Role.assistant
 
 
-# --- page_messages: every allowed limit ---------------------------------------------------------
+# --- thread_with_page: every allowed limit ------------------------------------------------------
 
 
-def test_page_messages_every_limit_each_message_once(session, user):
+def test_thread_with_page_every_limit_each_message_once(session, user):
     """ "Load earlier" at every allowed limit (1-200): every message exactly once, oldest first."""
     thread = make_thread(session, user)
     base = datetime(2025, 3, 1, tzinfo=UTC)
@@ -392,7 +393,7 @@ def test_page_messages_every_limit_each_message_once(session, user):
         pages: list[list[uuid.UUID]] = []
         before = None
         while len(pages) <= len(rows):
-            page = messages.page_messages(
+            _, page = messages.thread_with_page(
                 session, user_id=user.id, thread_id=thread.id, limit=limit, before=before
             )
             pages.append([m.id for m in page.messages])
@@ -405,7 +406,51 @@ def test_page_messages_every_limit_each_message_once(session, user):
 
 
 @pytest.mark.parametrize("limit", [0, 201])
-def test_page_messages_limit_out_of_range_refused(session, user, limit):
+def test_thread_with_page_limit_out_of_range_refused(session, user, limit):
     thread = make_thread(session, user)
     with pytest.raises(InvalidInputError, match=r"limit must be between 1 and 200\."):
-        messages.page_messages(session, user_id=user.id, thread_id=thread.id, limit=limit)
+        messages.thread_with_page(session, user_id=user.id, thread_id=thread.id, limit=limit)
+
+
+# --- plain-row reads (issue 19) --------------------------------------------------------------
+
+
+def test_message_rows_read_as_the_orm_objects(engine, session, user):
+    """The page's and the API's plain message rows hold exactly what the ORM loads for them."""
+    thread = make_thread(session, user)
+    asked = messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="add milk – ü")
+    reply = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
+    messages.finish_assistant_message(
+        session,
+        message_id=reply.id,
+        content="Added milk.",
+        status=MessageStatus.completed,
+        tool_calls=[{"name": "add_task", "arguments": {"title": "milk"}}],
+        meta={"error": ""},
+    )
+    waiting = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
+    session.commit()
+    expected = [
+        {f.name: getattr(m, f.name) for f in dataclasses.fields(messages.MessageRow)}
+        for m in stored(engine, thread.id)
+    ]
+    assert [e["id"] for e in expected] == [asked.id, reply.id, waiting.id]
+    assert expected[1]["tool_calls"]
+    assert expected[2]["status"] == MessageStatus.pending
+
+    row, page = messages.thread_with_page(session, user_id=user.id, thread_id=str(thread.id), limit=2)
+    assert row == threads.get_thread_row(session, user_id=user.id, thread_id=thread.id)
+    assert [dataclasses.asdict(m) for m in page.messages] == expected[1:]
+    assert page.has_earlier
+    listed = messages.list_messages(session, user_id=user.id, thread_id=thread.id)
+    assert [dataclasses.asdict(m) for m in listed] == expected
+
+
+def test_message_rows_see_the_sessions_own_unflushed_changes(session, user):
+    thread = make_thread(session, user)
+    message = messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="hi")
+    session.commit()
+    message.status = MessageStatus.error.value
+    session.add(message)
+    _, page = messages.thread_with_page(session, user_id=user.id, thread_id=thread.id)
+    assert [m.status for m in page.messages] == [MessageStatus.error]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -504,3 +505,48 @@ def test_agent_memory_reads_rows_stored_before_it_had_a_type(session, user):
     threads.set_agent_memory(session, t, memory)
     session.commit()
     assert fresh(session.get_bind(), Thread, t.id).meta == {"agent_memory": {"focus": ["a"]}, "other": 1}
+
+
+# --- plain-row reads (issue 19) --------------------------------------------------------------
+
+
+def orm_fields(thread: Thread) -> dict:
+    return {f.name: getattr(thread, f.name) for f in dataclasses.fields(threads.ThreadRow)}
+
+
+def test_thread_rows_read_as_the_orm_objects(engine, session, user, other):
+    """The sidebar's and the API's plain rows hold exactly what the ORM loads for the same threads."""
+    base = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    named = make_thread(session, user, "Pay rent", updated_at=base)
+    threads.rename_thread(session, user_id=user.id, thread_id=named.id, title="Pay rent – ünïcode")
+    threads.set_agent_memory(session, named, AgentMemory(focus=[str(uuid.uuid4())]))
+    old = make_thread(session, user, "Old", updated_at=base - timedelta(days=3), status=ThreadStatus.archived)
+    make_thread(session, other, "Not mine")
+    session.commit()
+    expected = {t.id: orm_fields(fresh(engine, Thread, t.id)) for t in (named, old)}
+    assert expected[named.id]["meta"]["title_set_by_user"] is True
+
+    rows = threads.list_threads(session, user_id=user.id) + threads.list_threads(
+        session, user_id=user.id, archived=True
+    )
+    assert {r.id: dataclasses.asdict(r) for r in rows} == expected
+    for thread in (named, old):
+        row = threads.get_thread_row(session, user_id=user.id, thread_id=str(thread.id))
+        assert dataclasses.asdict(row) == expected[thread.id]
+        now = base + timedelta(hours=1)
+        assert row.is_active(now) == fresh(engine, Thread, thread.id).is_active(now)
+
+
+def test_thread_rows_see_the_sessions_own_unflushed_changes(session, user):
+    """A read after a change in the same transaction sees it, as the ORM's autoflush made it do."""
+    thread = make_thread(session, user, "Before")
+    thread.title = "After"
+    session.add(thread)
+    assert [t.title for t in threads.list_threads(session, user_id=user.id)] == ["After"]
+    assert threads.get_thread_row(session, user_id=user.id, thread_id=thread.id).title == "After"
+
+
+def test_get_thread_row_other_users_thread_is_not_found(session, user, other):
+    theirs = make_thread(session, other, "Theirs")
+    with pytest.raises(NotFoundError, match="Conversation not found"):
+        threads.get_thread_row(session, user_id=user.id, thread_id=theirs.id)

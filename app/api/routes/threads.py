@@ -22,9 +22,10 @@ from app.api.schemas import (
     WidgetOut,
 )
 from app.core.db import session_scope
-from app.models import Message, Thread, User, Widget
+from app.models import Thread, User, Widget
 from app.orchestration import thread_read
 from app.orchestration import widget_actions as widget_actions
+from app.services import messages as message_service
 from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import InvalidInputError, NotFoundError
@@ -35,7 +36,7 @@ MESSAGES_MAX = 100
 """The most messages one call returns (a page of ``/messages``, or with the thread)."""
 
 
-def _thread_fields(thread: Thread) -> dict[str, Any]:
+def _thread_fields(thread: Thread | thread_service.ThreadRow) -> dict[str, Any]:
     return {
         "id": thread.id,
         "title": thread.title,
@@ -47,7 +48,7 @@ def _thread_fields(thread: Thread) -> dict[str, Any]:
     }
 
 
-def _thread_out(thread: Thread) -> ThreadOut:
+def _thread_out(thread: Thread | thread_service.ThreadRow) -> ThreadOut:
     return ThreadOut(**_thread_fields(thread))
 
 
@@ -118,7 +119,9 @@ def delete_thread(thread_id: str, session: SessionDep, user: CurrentUser) -> Res
     return Response(status_code=204)
 
 
-def _message_out(message: Message, widgets: list[Widget], live: dict[str, dict[str, Any]]) -> MessageOut:
+def _message_out(
+    message: message_service.MessageRow, widgets: list[Widget], live: dict[str, dict[str, Any]]
+) -> MessageOut:
     return MessageOut(
         id=message.id,
         role=message.role,
