@@ -68,7 +68,7 @@ EVAL := ../shared/agent-eval/run.py
 # $(TEST_WORKERS) workers (pytest-xdist; each has its own PostgreSQL database, data directory and SQLite
 # files: tests/conftest.py). Then the browser and production-app tests (markers web, e2e), on
 # $(BROWSER_WORKERS) workers, a test file each at a time: each worker has its own Chromium, its own
-# servers (on a loopback address of its own, 127.0.0.N) and databases; the run makes one production
+# servers (each on a loopback address of its own, 127.K.0.N) and databases; the run makes one production
 # build, which every worker's servers serve (tests/utils/server.py). Both always run; the target fails
 # if either exits non-zero (5, nothing collected, too). Together the two runs are the whole suite.
 # (Run side by side instead, they saved 2 min with a warm .pycache and 30 s on a fresh clone: the
