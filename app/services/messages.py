@@ -148,9 +148,10 @@ def list_messages(
     says whether earlier messages remain.
     """
     limit = max(1, min(int(limit), MESSAGES_PAGE_MAX))
-    return thread_with_page(session, user_id=user_id, thread_id=thread_id, limit=limit, before=before)[
-        1
-    ].messages
+    _thread, page = thread_with_page(
+        session, user_id=user_id, thread_id=thread_id, limit=limit, before=before
+    )
+    return page.messages
 
 
 @dataclass(frozen=True)
