@@ -90,9 +90,15 @@ class ThreadsState(rx.State):
         self._set_threads(await run_db(chat_session.thread_page, user_id=user_id, listing=self._listing()))
 
     def _new_thread_first(self, thread_id: str, title: str) -> bool:
-        """A thread created by a turn tops the list: shown without asking the database again."""
+        """A thread created by a turn tops the list: shown without asking the database again.
+
+        Once only: a page load that read the list after the turn had created the thread lists it
+        already.
+        """
         if self.show_archived or self.thread_search:
             return False
+        if any(t.id == thread_id for t in self.threads):
+            return True
         if self.threads and self.threads[0].group == "Today":
             self.threads[0].first_in_group = False
         self.threads = [

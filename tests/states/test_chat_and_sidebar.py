@@ -91,6 +91,22 @@ def test_page_load_fills_the_sidebar_and_opens_the_last_conversation(app_db, sig
     run(check, signed_in)
 
 
+def test_a_page_load_while_a_turn_creates_its_thread_lists_it_once(app_db, signed_in):
+    """The first message of a new chat, sent while the page loads: the turn creates the thread,
+    the load reads the list (with it) and shows it, then the turn tops the list with it. Seen in a
+    browser as the same conversation twice in the sidebar."""
+
+    async def check(tab: Tab) -> None:
+        tab.chat._submit("remind me to call the dentist")  # what Send does, before the turn runs
+        created = _thread(app_db, tab.user_id, "Call the dentist")  # the turn's first database step
+        await tab.chat.on_load()
+        assert tab.chat.sending
+        assert tab.threads._new_thread_first(created, "Call the dentist")  # the turn's next step
+        assert [(t.id, t.first_in_group) for t in tab.threads.threads] == [(created, True)]
+
+    run(check, signed_in)
+
+
 def test_renaming_the_open_conversation_renames_its_header(app_db, signed_in):
     thread_id = _thread(app_db, signed_in[1], "Old title")
 
