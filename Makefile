@@ -47,10 +47,12 @@ run: migrate
 run-prod: migrate
 	.venv/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
-# Debian's Chromium for the browser tests and nginx for the two-instance deployment test.
+# Debian's Chromium (the headless shell for the tests, the desktop browser for bench/) and nginx for
+# the two-instance deployment test.
 chromium:
-	@{ test -x /usr/bin/chromium && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null; } || \
-	  { apt-get update -qq && apt-get install -y -qq chromium nginx >/dev/null; }
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/chromium-headless-shell && \
+	   { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null; } || \
+	  { apt-get update -qq && apt-get install -y -qq chromium chromium-headless-shell nginx >/dev/null; }
 
 lint: setup
 	.venv/bin/ruff check .

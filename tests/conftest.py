@@ -52,7 +52,7 @@ from app.core import db, security  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.db import make_engine  # noqa: E402
 from app.models import User  # noqa: E402
-from tests.utils.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.utils.chromium import CHROMIUM_ARGS, TEST_CHROMIUM  # noqa: E402
 from tests.utils.factories import quick_user  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -200,12 +200,12 @@ def session(engine: sa.Engine) -> Iterator[Session]:
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Every browser test's Chromium (pytest-playwright launches one browser per run). Where it is
     missing the browser tests skip with the reason, except under ``CI=true``, where they fail."""
-    if not os.access(CHROMIUM, os.X_OK):
-        reason = f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH, or run `make chromium`)"
+    if not os.access(TEST_CHROMIUM, os.X_OK):
+        reason = f"Chromium not found at {TEST_CHROMIUM} (set CHROMIUM_PATH, or run `make chromium`)"
         if IN_CI:
             pytest.fail(reason + " (CI=true: the browser tests must run)")
         pytest.skip(reason)
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": TEST_CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 class CheapPasswordHashing:
