@@ -1,56 +1,27 @@
 """axe-core on every page, in light and dark mode, at 1280 px (issue 15, item 14): no serious or
 critical violation, colour contrast included.
 
-axe-core comes from npm (``make setup`` installs it into ``.tools/node_modules``, next to bun) and
-is injected into the page with ``page.add_script_tag``; the pages' Content-Security-Policy allows
-only their own hashed inline scripts, so these tests' browser context bypasses CSP (nothing else
-here depends on it). The colour mode is the one the header's toggle stores (``localStorage``
-``theme``), set before the page loads, and checked on ``<html>``.
+axe-core, and both colour modes on one page load: ``tests/utils/axe.py``. Each page is set up once
+and checked in light, then in dark: a new account's pages follow the system's colour scheme,
+live. (The header's toggle, which stores a mode of its own, has its own test below.)
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_admin_audit import promote
+from tests.utils.axe import each_mode, serious_violations
 from tests.utils.browser import create_account, last_reply, open_signed_in, send, signed_in, unique_email
-
-AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
-SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "bypass_csp": True, "viewport": {"width": 1280, "height": 900}}
-
-
-def axe_violations(page: Page) -> list[dict]:
-    """The page's serious and critical axe violations (every rule axe runs by default)."""
-    assert AXE.is_file(), f"{AXE} is missing: run `make setup`"
-    page.add_script_tag(path=str(AXE))
-    page.wait_for_timeout(400)  # let transitions (colour mode, dialogs, cards) settle before contrast
-    found = page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {resultTypes: ["violations"]});
-            return result.violations.map((v) => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
-            }));
-        }"""
-    )
-    return [v for v in found if v["impact"] in SERIOUS]
-
-
-def in_mode(page: Page, mode: str) -> None:
-    """Every page load of this test in ``mode``, as the colour-mode toggle stores it."""
-    page.emulate_media(color_scheme=mode)
-    page.add_init_script(f"window.localStorage.setItem('theme', {json.dumps(mode)})")
 
 
 def sign_in_page(page: Page, app_url: str) -> None:
@@ -171,16 +142,29 @@ PAGES: dict[str, Callable[[Page, str], None]] = {
 }
 
 
-@pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_axe_finds_no_serious_violation(page: Page, app_url: str, name: str, mode: str):
-    in_mode(page, mode)
+def test_axe_finds_no_serious_violation(page: Page, app_url: str, name: str):
     PAGES[name](page, app_url)
-    expect(page.locator("html")).to_have_class(f"{mode}" if mode == "dark" else "light")
-    violations = axe_violations(page)
-    report = "\n".join(
-        f"{v['impact']} {v['id']} ({v['help']}): {n['target']} -- {n['summary']}"
-        for v in violations
-        for n in v["nodes"]
-    )
-    assert violations == [], f"{name} in {mode} mode:\n{report}"
+    for mode in each_mode(page):
+        assert serious_violations(page) == "", f"{name} in {mode} mode"
+
+
+def test_the_colour_mode_toggle_switches_and_is_remembered(page: Page, app_url: str):
+    """The header's toggle goes from the system's mode to the other one, and the page opens in the
+    chosen mode next time, whatever the system's is."""
+    page.emulate_media(color_scheme="light")
+    signed_in(page, app_url, "/tasks")
+    html = page.locator("html")
+    expect(html).to_have_class("light")
+    toggle = page.get_by_role("button", name="Toggle dark mode")
+    toggle.click()
+    expect(html).to_have_class("dark")
+    page.reload()
+    expect(page.get_by_role("heading", name="Tasks", level=1)).to_be_visible()
+    expect(html).to_have_class("dark")
+    page.get_by_role("button", name="Toggle dark mode").click()
+    expect(html).to_have_class("light")
+    page.emulate_media(color_scheme="dark")  # a chosen mode no longer follows the system's
+    page.reload()
+    expect(page.get_by_role("heading", name="Tasks", level=1)).to_be_visible()
+    expect(html).to_have_class("light")

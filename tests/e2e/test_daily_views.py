@@ -11,25 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_tasks_axe import AXE
 from tests.e2e.test_tasks_page import TASKS_LIST, add_task, listed_titles, open_tasks, row
+from tests.utils.axe import each_mode, serious_violations
 from tests.utils.browser import create_account, open_signed_in
 
 SHOTS = Path("/tmp/shots")
-
-
-def serious_violations(page: Page) -> str:
-    """axe-core's serious and critical findings, each with the element's HTML (to find it)."""
-    if not AXE.is_file():
-        pytest.skip(f"{AXE} is missing: run `make setup`")
-    page.add_script_tag(path=str(AXE))
-    page.wait_for_timeout(400)  # let transitions settle before colour contrast is measured
-    found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-            .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => v.id + ": " + v.nodes.map((n) => n.html.slice(0, 200)).join(" | "))"""
-    )
-    return "\n".join(found)
 
 
 @pytest.fixture
@@ -255,14 +241,13 @@ def test_reminders_in_the_panel_add_and_remove(page: Page, app_url: str):
     expect(row(page, "Send the report").get_by_label("1 reminder", exact=True)).to_be_visible()
 
 
-@pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_daily_views_screenshots_and_axe(page: Page, app_url: str, width: int, mode: str):
+def test_daily_views_screenshots_and_axe(page: Page, app_url: str, width: int):
     """Today, Upcoming, a panel with subtasks and reminders and the completion question: no
-    sideways overflow, nothing serious for axe-core, and a screenshot of each for a look."""
+    sideways overflow, nothing serious for axe-core in light or dark mode, and a screenshot of
+    each for a look."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": width, "height": 900})
-    page.emulate_media(color_scheme=mode)
     email, token = create_account()
     today = user_today(email)
     specs = [
@@ -280,40 +265,39 @@ def test_daily_views_screenshots_and_axe(page: Page, app_url: str, width: int, m
     ]
     seed(email, specs)
     overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+    def check(name: str, *, full_page: bool = True, fits: bool = True) -> None:
+        for mode in each_mode(page):
+            if fits:
+                assert page.evaluate(overflow) <= 0, f"{name} in {mode} mode overflows sideways"
+            page.screenshot(path=str(SHOTS / f"{name}-{width}-{mode}.png"), full_page=full_page)
+            assert serious_violations(page) == "", f"{name} in {mode} mode"
+
     open_signed_in(page, app_url, token, "/tasks")
     expect(row(page, "Pay rent")).to_be_visible()
-    page.wait_for_timeout(300)
-    assert page.evaluate(overflow) <= 0
-    page.screenshot(path=str(SHOTS / f"tasks-today-{width}-{mode}.png"), full_page=True)
-    assert serious_violations(page) == ""
+    check("tasks-today")
     page.get_by_role("tab", name=re.compile("^Upcoming")).click()
     expect(page.get_by_role("list", name=re.compile("^Tomorrow"))).to_be_visible()
-    page.wait_for_timeout(300)
-    assert page.evaluate(overflow) <= 0
-    page.screenshot(path=str(SHOTS / f"tasks-upcoming-{width}-{mode}.png"), full_page=True)
-    assert serious_violations(page) == ""
+    check("tasks-upcoming")
     page.get_by_role("button", name="Open Plan the party").click()
     dialog = page.get_by_role("dialog", name="Task details")
     expect(dialog.get_by_role("list", name="Reminders")).to_be_visible()
-    dialog.get_by_role("heading", name="Subtasks").evaluate("el => el.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(SHOTS / f"tasks-panel-{width}-{mode}.png"))
-    dialog.get_by_role("heading", name="Reminders").evaluate("el => el.scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(200)
-    page.screenshot(path=str(SHOTS / f"tasks-panel-reminders-{width}-{mode}.png"))
-    assert serious_violations(page) == ""
+    for mode in each_mode(page):
+        dialog.get_by_role("heading", name="Subtasks").evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / f"tasks-panel-{width}-{mode}.png"))
+        dialog.get_by_role("heading", name="Reminders").evaluate("el => el.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(SHOTS / f"tasks-panel-reminders-{width}-{mode}.png"))
+        assert serious_violations(page) == "", f"the panel in {mode} mode"
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     row(page, "Plan the party").get_by_role("checkbox", name="Complete Plan the party").click()
     ask = page.get_by_role("alertdialog")
     expect(ask).to_contain_text("and its 2 open subtasks?")
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(SHOTS / f"tasks-confirm-{width}-{mode}.png"))
-    assert serious_violations(page) == ""
+    check("tasks-confirm", full_page=False, fits=False)
     ask.get_by_role("button", name="Cancel").click()
     expect(ask).to_have_count(0)
     page.get_by_role("tab", name=re.compile("^Completed")).click()
     expect(row(page, "Invite friends").get_by_text(re.compile("^Done today"))).to_be_visible()
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(SHOTS / f"tasks-completed-{width}-{mode}.png"), full_page=True)
-    assert serious_violations(page) == ""
+    check("tasks-completed", fits=False)

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from app.core.db import session_scope
 from app.models import Task, User
-from tests.e2e.test_axe import axe_violations
+from tests.utils.axe import serious_violations
 from tests.utils.browser import signed_in
 
 SAMPLE = Path(__file__).resolve().parents[1] / "services" / "fixtures" / "Home [2203306141].csv"
@@ -26,9 +26,7 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 def fits_the_screen(page: Page) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    violations = axe_violations(page)
-    report = "\n".join(f"{v['id']}: {n['target']} -- {n['summary']}" for v in violations for n in v["nodes"])
-    assert violations == [], report
+    assert serious_violations(page) == ""
 
 
 def open_settings(page: Page) -> None:

@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import unique_email
-from tests.e2e.test_tasks_axe import serious_violations
 from tests.e2e.test_tasks_page import add_task, row
+from tests.utils.axe import each_mode, serious_violations
 from tests.utils.browser import create_account, signed_in
 
 
@@ -314,20 +314,16 @@ def _seed_team(owner_email: str, mate_email: str) -> None:
         task_service.complete_task(s, user_id=mate.id, task_id=done.id)
 
 
-@pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_project_page_fits_passes_axe_and_screenshots(
-    page: Page, app_url: str, browser: Browser, width: int, mode: str
-):
+def test_project_page_fits_passes_axe_and_screenshots(page: Page, app_url: str, browser: Browser, width: int):
     """Nothing overflows sideways; axe finds no serious violation in the list, the project header,
-    the Share and New project dialogs and the detail panel's comments and activity. Screenshots go
-    to $TICKED_SHOTS (default /tmp/ticked-shots)."""
+    the Share and New project dialogs and the detail panel's comments and activity, in light and
+    dark mode. Screenshots go to $TICKED_SHOTS (default /tmp/ticked-shots)."""
     shots = Path(os.environ.get("TICKED_SHOTS") or "/tmp/ticked-shots")
     shots.mkdir(parents=True, exist_ok=True)
     mate_email = unique_email("sam")
     create_account(mate_email)
     page.set_viewport_size({"width": width, "height": 900})
-    page.emulate_media(color_scheme=mode)
     owner_email = signed_in(page, app_url)
     _seed_team(owner_email, mate_email)
     go_tasks(page, app_url)
@@ -337,29 +333,32 @@ def test_project_page_fits_passes_axe_and_screenshots(
     expect(page.get_by_role("heading", name="Groceries", level=1)).to_be_visible()
     overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     assert page.evaluate(overflow) <= 0
-    page.screenshot(path=str(shots / f"project-{width}-{mode}.png"), full_page=True)
-    if width == 390:
-        page.get_by_role("button", name=re.compile("^Lists")).click()
-        expect(projects_nav(page)).to_be_visible()
-    assert serious_violations(page) == ""
-    if width == 390:
-        page.screenshot(path=str(shots / f"lists-{width}-{mode}.png"))
-        page.get_by_role("button", name=re.compile("^Lists")).click()
+    for mode in each_mode(page):
+        page.screenshot(path=str(shots / f"project-{width}-{mode}.png"), full_page=True)
+        if width == 390:
+            page.get_by_role("button", name=re.compile("^Lists")).click()
+            expect(projects_nav(page)).to_be_visible()
+        assert serious_violations(page) == "", f"the project page in {mode} mode"
+        if width == 390:
+            page.screenshot(path=str(shots / f"lists-{width}-{mode}.png"))
+            page.get_by_role("button", name=re.compile("^Lists")).click()
 
     page.get_by_role("button", name="Share").click()
     expect(page.get_by_role("dialog", name=re.compile("^Share"))).to_be_visible()
     expect(page.get_by_label("Email to invite")).to_be_focused()
     page.wait_for_timeout(300)
-    page.screenshot(path=str(shots / f"share-{width}-{mode}.png"))
-    assert serious_violations(page) == ""
+    for mode in each_mode(page):
+        page.screenshot(path=str(shots / f"share-{width}-{mode}.png"))
+        assert serious_violations(page) == "", f"the Share dialog in {mode} mode"
     page.keyboard.press("Escape")
 
     page.get_by_role("button", name="Project options").click()
     page.get_by_role("menuitem", name="Rename or recolour").click()
     expect(page.get_by_role("dialog", name="Rename project")).to_be_visible()
     expect(page.get_by_role("radio", name="Green")).to_be_checked()
-    page.screenshot(path=str(shots / f"rename-{width}-{mode}.png"))
-    assert serious_violations(page) == ""
+    for mode in each_mode(page):
+        page.screenshot(path=str(shots / f"rename-{width}-{mode}.png"))
+        assert serious_violations(page) == "", f"the Rename dialog in {mode} mode"
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Project options")).to_be_focused()
 
@@ -368,11 +367,13 @@ def test_project_page_fits_passes_axe_and_screenshots(
     expect(detail.get_by_role("list", name="Comments")).to_contain_text("2 litres")
     detail.get_by_role("heading", name="Comments").scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    page.screenshot(path=str(shots / f"detail-{width}-{mode}.png"))
-    assert serious_violations(page) == ""
+    for mode in each_mode(page):
+        page.screenshot(path=str(shots / f"detail-{width}-{mode}.png"))
+        assert serious_violations(page) == "", f"the detail panel in {mode} mode"
     page.keyboard.press("Escape")
 
     page.goto(f"{app_url}/tasks")
     expect(row(page, "Buy milk").get_by_text("Groceries")).to_be_visible()
     assert page.evaluate(overflow) <= 0
-    page.screenshot(path=str(shots / f"all-{width}-{mode}.png"), full_page=True)
+    for mode in each_mode(page):
+        page.screenshot(path=str(shots / f"all-{width}-{mode}.png"), full_page=True)
