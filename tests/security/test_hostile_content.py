@@ -252,18 +252,22 @@ def test_hostile_tasks_page_stays_inert_and_in_shape(page: Page, app_url: str, s
     filters = urlencode(
         {"status": "pending", "priority": "high", "tag": "שלום", "q": SEARCH_PAYLOAD, "sort": "title"}
     )
+    # The whole list, opened once and looked at in both widths (the layout follows the window).
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.goto(f"{app_url}/tasks")
+    expect(tasks_list.get_by_role("listitem").first).to_be_visible()
+    show_all(page, "Show more")
+    expect(page.get_by_role("button", name="Show more")).to_have_count(0)
+    assert tasks_list.get_by_role("listitem").count() >= len(titles())
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        page.goto(f"{app_url}/tasks")
-        expect(tasks_list.get_by_role("listitem").first).to_be_visible()
-        show_all(page, "Show more")
-        expect(page.get_by_role("button", name="Show more")).to_have_count(0)
-        assert tasks_list.get_by_role("listitem").count() >= len(titles())
         assert_inert_and_contained(page, f"/tasks @{width}", watch)
         assert_usable(page, *controls)
         rows = tasks_list.get_by_role("listitem")
         shoot(page, f"tasks-{width}", *(rows.filter(has_text=t) for t in TASK_SPOTS))
 
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{app_url}/tasks?{filters}")
         if width < 480:  # on a phone the filters fold behind one button (issue 15, item 10)
             page.get_by_role("button", name=re.compile(r"^Filters")).click()
@@ -296,19 +300,24 @@ def test_hostile_chat_page_stays_inert_and_in_shape(page: Page, app_url: str, se
         page.get_by_role("button", name="Send", exact=True),
     )
     links = 0
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        for n, thread_id in enumerate(seeded.chat_threads):
-            page.goto(f"{app_url}/?thread={thread_id}")
-            expect(log.get_by_role("article", name="Assistant message").first).to_be_visible()
-            show_all(page, "Show more")
-            assert log.evaluate(_STALE_FIELDS) == [], "an edit card shows another task's title"
+    for n, thread_id in enumerate(seeded.chat_threads):
+        # Each conversation is opened once and looked at in both widths (the layout follows the
+        # window: no reload in between).
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        page.goto(f"{app_url}/?thread={thread_id}")
+        expect(log.get_by_role("article", name="Assistant message").first).to_be_visible()
+        show_all(page, "Show more")
+        assert log.evaluate(_STALE_FIELDS) == [], "an edit card shows another task's title"
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
             found = assert_inert_and_contained(page, f"chat thread {n} @{width}", watch)
             links += found["markdownLinks"]
             assert_usable(page, *controls)
             articles = log.get_by_role("article")
             shoot(page, f"chat-{n}-{width}", *(articles.filter(has_text=t) for t in SPOTS))
 
+    for width in sorted(WIDTHS, reverse=True):  # the phone's drawer last: it stays open
+        page.set_viewport_size({"width": width, "height": 900})
         if width < 768:
             page.get_by_role("button", name="Show conversations").click()
         sidebar = page.get_by_role("list", name="Conversations").last
@@ -322,6 +331,7 @@ def test_hostile_chat_page_stays_inert_and_in_shape(page: Page, app_url: str, se
     assert links > 0, "the markdown link payloads rendered no link at all: the href check saw nothing"
 
     # Typed through the composer: the user's text and the assistant's echo (reply and card).
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{app_url}/")
     page.get_by_role("button", name="New chat").first.click()
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_enabled()
