@@ -75,9 +75,11 @@ EVAL := ../shared/agent-eval/run.py
 # if either exits non-zero (5, nothing collected, too). Together the two runs are the whole suite.
 # (Run side by side instead, they saved 2 min with a warm .pycache and 30 s on a fresh clone: the
 # machine is busy throughout either way, and the extra load made timing-sensitive tests flaky.)
-# The browser run waits on pages and servers more than it computes: on 2 cores its third worker
-# took it from 5:20 to 4:35 for the same CPU.
-TEST_WORKERS ?= 4
+# Three workers each, on 2 cores: the fast run took 4:04 on 2 workers (390 CPU-s), 3:53 on 3 (411)
+# and 4:04 on 4 (483: each worker collects and sets up again, and they contend). The browser run
+# waits on pages and servers more than it computes: its third worker took it from 5:20 to 4:35 for
+# the same CPU.
+TEST_WORKERS ?= 3
 BROWSER_WORKERS ?= 3
 PYTEST_FAST := $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not e2e and not web"
 PYTEST_BROWSER := $(PY) -m pytest -q -n $(BROWSER_WORKERS) --dist loadfile -m "e2e or web"
