@@ -78,14 +78,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: pytest-playwright keeps an event loop running in the main thread for the
     rest of the session, which async tests (anyio, the MCP client) cannot share.
 
-    Every production server with a frontend serves the run's one build on one port, one server per
-    process (pytest-xdist worker) at a time (``tests/utils/server.py``): tests are grouped by the
-    server they use, so each starts about once per worker. First those without a browser (mostly on
-    ``prod_app``), then the browser tests on ``prod_app``, then those on the e2e app (``tests/e2e``
-    and others that use ``app_harness``), then those with a server of their own, then the
-    deployment test. Everything that builds or
-    starts the production app is marked ``web`` (``make test-fast`` skips it), everything on
-    PostgreSQL ``postgres``.
+    Every production server with a frontend serves the run's one build on one port, each on a
+    loopback address of its own (``tests/utils/server.py``), and stays up once started. Tests are
+    grouped by the server they use: first those without a browser (mostly on ``prod_app``), then the
+    browser tests on ``prod_app``, then those on the e2e app (``tests/e2e`` and others that use
+    ``app_harness``), then those with a server of their own, then the deployment test. Everything
+    that builds or starts the production app is marked ``web`` (``make test-fast`` skips it),
+    everything on PostgreSQL ``postgres``.
     """
 
     def key(item: pytest.Item) -> tuple[bool, bool, int]:
