@@ -162,7 +162,7 @@ def test_the_colour_mode_toggle_switches_and_is_remembered(page: Page, app_url: 
     page.reload()
     expect(page.get_by_role("heading", name="Tasks", level=1)).to_be_visible()
     expect(html).to_have_class("dark")
-    page.get_by_role("button", name="Toggle dark mode").click()
+    toggle.click()
     expect(html).to_have_class("light")
     page.emulate_media(color_scheme="dark")  # a chosen mode no longer follows the system's
     page.reload()

@@ -21,9 +21,8 @@ from typing import Literal
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.utils.axe import AXE
 from tests.utils.browser import signed_in
-
-AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def tasks_heading(page: Page) -> Locator:

@@ -91,10 +91,10 @@ def _context() -> Any:
 
 
 def run_in_processes(fn: Callable[..., Any], args: list[tuple[Any, ...]], timeout: float = 240) -> list[Any]:
-    """``fn(*a, barrier, n)`` in one spawned process per ``a``, started together; their results.
+    """``fn(*a, barrier, n)`` in one child process per ``a``, started together; their results.
 
-    The barrier goes to the children at spawn (a multiprocessing barrier can't be pickled later),
-    so they all begin the contested part at the same moment.
+    The barrier goes to the children as they start (a multiprocessing barrier can't be pickled
+    later), so they all begin the contested part at the same moment.
     """
     ctx = _context()
     barrier = ctx.Barrier(len(args))
