@@ -188,6 +188,8 @@ def test_j_k_move_between_rows_x_completes_and_e_opens_the_details(page: Page, a
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
     # Alpha is due today: the page opens on Today, and the nav counts it beside Tasks
     expect(page.get_by_role("link", name=re.compile(r"^Tasks\s*, 1 due today$"))).to_be_visible()
+    # The Today list drawn means the page's load is done: a tab clicked earlier was undone by it
+    expect(page.get_by_role("button", name="Edit Alpha task")).to_be_visible()
     page.get_by_role("tab", name=re.compile("^Open")).click()
     expect(page.get_by_role("button", name="Edit Charlie task")).to_be_visible()
     press_away_from_fields(page)
