@@ -25,6 +25,7 @@ from app.core.db import reset_engine, session_scope
 from app.orchestration.widget_actions import declared_actions
 from app.services import auth as auth_service
 from app.services.throttle import sign_in_throttle
+from tests.utils.api_app import shared_api
 from tests.utils.asgi import serve
 
 PASSWORD = "correct-horse-42"
@@ -64,10 +65,11 @@ def release_app() -> None:
 
 @pytest.fixture
 def api(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """A TestClient of ``create_api()`` on this test's database (parametrised sqlite/postgres)."""
+    """A TestClient of ``create_api()`` on this test's database (parametrised sqlite/postgres); the
+    process's one app of it (``tests.utils.api_app``)."""
     point_app_at(engine.url.render_as_string(hide_password=False), monkeypatch)
     try:
-        with TestClient(create_api()) as client:
+        with TestClient(shared_api()) as client:
             yield client
     finally:
         release_app()

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.main import create_api
 from app.services.health import check_readiness
 from tests.api.conftest import point_app_at, release_app
+from tests.utils.api_app import shared_api
 
 REDIS_UP = "redis://127.0.0.1:6379/15"
 REDIS_DOWN = "redis://127.0.0.1:9/0"
@@ -47,7 +47,7 @@ def app_on(monkeypatch: pytest.MonkeyPatch) -> Iterator:
 
     def make(url: str) -> TestClient:
         point_app_at(url, monkeypatch)
-        client = TestClient(create_api())
+        client = TestClient(shared_api())
         clients.append(client)
         return client
 

@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, select
 
-from app.api.main import create_api
 from app.core import db
 from app.core.config import get_settings
 from app.core.db import UNAVAILABLE_MESSAGE
@@ -35,6 +34,7 @@ from tests.api.conftest import assert_error
 from tests.reliability.conftest import make_account, openai_env, thread_messages, user_tasks
 from tests.reliability.faulty_openai import FaultyOpenAI
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
+from tests.utils.api_app import shared_api
 from tests.utils.sse import sse_events
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def outage(pg_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ou
 
 @pytest.fixture
 def client(outage: Outage) -> Iterator[TestClient]:
-    with TestClient(create_api()) as c:
+    with TestClient(shared_api()) as c:
         yield c
 
 
@@ -142,7 +142,7 @@ def test_turn_caught_by_the_outage_is_closed_when_the_database_is_back(
     get_settings.cache_clear()
     account = make_account()
     fake.script = [{"text": "Hi."}, {"delay": 1.0, "tool_calls": [_add("pay rent")]}]
-    with TestClient(create_api()) as client:
+    with TestClient(shared_api()) as client:
         first = client.post("/api/chat", json={"message": "hello"}, headers=account.headers)
         session_id = first.json()["sessionId"]
         responses = []
@@ -189,7 +189,7 @@ def test_stream_caught_by_the_outage_ends_with_an_error_event(
     get_settings.cache_clear()
     account = make_account()
     fake.script = [{"delay": 1.0, "tool_calls": [_add("pay rent")]}]
-    with TestClient(create_api()) as client:
+    with TestClient(shared_api()) as client:
         events: list[tuple[str, dict]] = []
 
         def stream() -> None:

@@ -30,6 +30,7 @@ from app.services import throttle
 from app.services.throttle import CLIENT_MAX_FAILURES, MAX_FAILURES, client_address, sign_in_throttle
 from tests.api.conftest import assert_error
 from tests.security.world import PASSWORD, password_hash, snapshot
+from tests.utils.api_app import shared_api
 
 EVIL = "https://evil.example"
 
@@ -44,7 +45,7 @@ def _user(email: str | None = None) -> tuple[uuid.UUID, str]:
 
 
 def _client(peer: str = "10.0.0.1") -> TestClient:
-    return TestClient(create_api(), client=(peer, 40000))
+    return TestClient(shared_api(), client=(peer, 40000))
 
 
 def _sign_in(client: TestClient, email: str, password: str, **headers: str) -> httpx.Response:
@@ -213,7 +214,7 @@ def test_changed_jwt_secret_ends_old_tokens(app_db: sa.Engine, secret) -> None:
     user_id, _ = _user()
     with session_scope() as session:
         old = auth_service.issue_token(session, user=session.get(User, user_id), source="api")
-    with TestClient(create_api()) as api, TestClient(_mcp_app()) as mcp:
+    with TestClient(shared_api()) as api, TestClient(_mcp_app()) as mcp:
         assert api.get("/api/tasks", headers={"Authorization": f"Bearer {old}"}).status_code == 200
         assert (
             mcp.post(
@@ -406,7 +407,7 @@ def test_security_headers_on_every_api_answer(app_db: sa.Engine) -> None:
     with session_scope() as session:
         token = auth_service.issue_token(session, user=session.get(User, user_id), source="api")
     auth = {"Authorization": f"Bearer {token}"}
-    with TestClient(create_api()) as api:
+    with TestClient(shared_api()) as api:
         for _ in range(MAX_FAILURES):
             _sign_in(api, email, "wrong-password")
         answers = {

@@ -23,7 +23,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.api.main import create_api
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_BYTES, MAX_JSON_DEPTH
 from app.mcp_server import call_tool
@@ -36,6 +35,7 @@ from app.services import threads as thread_service
 from app.services.errors import InvalidInputError, ServiceError
 from tests.api.conftest import assert_error, find_action
 from tests.security.world import changes, snapshot
+from tests.utils.api_app import shared_api
 from tests.utils.cli import run_cli
 
 SURROGATE = "\ud800"
@@ -56,7 +56,7 @@ def raw_json(value: Any) -> bytes:
 
 @pytest.fixture
 def api(api_user) -> Iterator[TestClient]:
-    with TestClient(create_api()) as client:
+    with TestClient(shared_api()) as client:
         yield client
 
 

@@ -37,6 +37,7 @@ from tests.security.world import (
     random_id,
     snapshot,
 )
+from tests.utils.api_app import shared_api
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def test_isolation_api_every_id_route_is_covered() -> None:
 
 @pytest.fixture
 def api(app_db: sa.Engine) -> TestClient:
-    with TestClient(create_api()) as client:
+    with TestClient(shared_api()) as client:
         yield client
 
 

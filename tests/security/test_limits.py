@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.api.main import MAX_BODY_BYTES, create_api
+from app.api.main import MAX_BODY_BYTES
 from app.core.db import session_scope
 from app.mcp_server import call_tool
 from app.models.message import MESSAGE_MAX
@@ -29,6 +29,7 @@ from app.services import threads as thread_service
 from app.services.errors import InvalidInputError
 from tests.api.conftest import assert_error
 from tests.security.world import COUNTS, assert_untouched, snapshot
+from tests.utils.api_app import shared_api
 from tests.utils.cli import run_cli
 
 TAGS_AT = [f"t{i}" for i in range(TAGS_MAX - 1)] + ["y" * TAG_MAX]
@@ -138,7 +139,7 @@ def test_limits_services(app_db: sa.Engine, api_user) -> None:
 def test_limits_api(app_db: sa.Engine, api_user) -> None:
     user_id, _, token = api_user
     auth = {"Authorization": f"Bearer {token}"}
-    with TestClient(create_api()) as api:
+    with TestClient(shared_api()) as api:
         created = api.post("/api/tasks", json=AT, headers=auth)
         assert created.status_code == 201, created.text
         task_id = created.json()["id"]

@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.api.main import create_api
 from app.cli import main as cli_main
 from app.core.db import session_scope
 from app.models import User
@@ -33,6 +32,7 @@ from tests.api.conftest import (
     release_app,
     sign_in,
 )
+from tests.utils.api_app import shared_api
 
 NEW_PASSWORD = "battery-staple-77"
 
@@ -43,7 +43,7 @@ def api(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClie
     sign_in_throttle.reset()
     account.password_throttle.reset()
     try:
-        with TestClient(create_api()) as client:
+        with TestClient(shared_api()) as client:
             yield client
     finally:
         account.password_throttle.reset()
