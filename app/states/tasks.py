@@ -518,6 +518,10 @@ class TasksState(rx.State):
     _view_in_url: bool = False
     """The view was chosen (a tab, the address); else it was picked for the person on opening."""
     _view_auto: bool = False
+    _picked: dict[str, str] = {}
+    """The tab and filters picked on this page before its load ran, by name (``_note_pick``)."""
+    _picked_at: str = ""
+    """The address the page had when they were picked."""
     _today: str = ""
     """Today in the person's zone (ISO), for reading quick add's "tomorrow"."""
     tasks: list[TaskRow] = []
@@ -679,6 +683,27 @@ class TasksState(rx.State):
     def _sync_url(self):
         return replace_address(self._url())
 
+    def _note_pick(self, **values: str) -> None:
+        """Remember a tab or filter picked before the page's load ran, for :meth:`on_load` to keep.
+
+        The page draws its tabs and filters before its load runs, and a load reads the address as
+        it was when the page opened (the hydrate's), so a tab clicked in between was undone by it.
+        Once the page is loaded (``is_hydrated``) nothing is remembered.
+        """
+        if self.is_hydrated:
+            self._picked, self._picked_at = {}, ""
+            return
+        url = str(self.router.url)
+        if url != self._picked_at:
+            self._picked, self._picked_at = {}, url
+        self._picked = {**self._picked, **values}
+
+    def _take_picks(self) -> dict[str, str]:
+        """What :meth:`_note_pick` remembered for this address (then nothing)."""
+        picked = self._picked if self._picked_at == str(self.router.url) else {}
+        self._picked, self._picked_at = {}, ""
+        return picked
+
     @rx.event
     async def on_load(self):
         """Read the filters from the URL, then load; runs after the sign-in guard. ``?task=<id>``
@@ -702,6 +727,11 @@ class TasksState(rx.State):
         self.sort = sort if sort in SORT_KEYS else self._default_sort()
         self.tag = (params.get("tag") or ANY).strip().lower()[:32] or ANY
         self.search = (params.get("q") or "")[:200]
+        picked = self._take_picks()  # a tab or filter picked while the page was loading wins
+        for name, value in picked.items():
+            setattr(self, name, value)
+        if "view" in picked:
+            self._view_in_url, self._view_auto = True, False
         self.editing_id, self.error, self.undo_message = "", "", ""
         self.confirm_id, self.confirm_text = "", ""
         self.shown_limit = PAGE_SIZE
@@ -714,12 +744,13 @@ class TasksState(rx.State):
             return [TasksState.open_detail(task), self._sync_url()]
         return (
             self._sync_url()
-            if self.project == ALL and self.router.url.query_parameters.get("project")
+            if picked or (self.project == ALL and self.router.url.query_parameters.get("project"))
             else None
         )
 
     async def _set_filter(self, name: str, value: str):
         setattr(self, name, value)
+        self._note_pick(**{name: value})
         self.shown_limit = PAGE_SIZE
         await self._reload()
         return self._sync_url()
@@ -778,6 +809,7 @@ class TasksState(rx.State):
             self.status = value if value in STATUS_FILTERS else DEFAULT_STATUS
         if was_default:
             self.sort = self._default_sort()
+        self._note_pick(view=self.view, status=self.status, sort=self.sort)
         self.confirm_id = ""
         self.shown_limit = PAGE_SIZE
         await self._reload()

@@ -79,6 +79,35 @@ def test_page_opens_on_the_open_list_when_nothing_is_due_and_views_live_in_the_u
     in_tab(token, work)
 
 
+def test_a_tab_picked_while_the_page_loads_is_kept_by_the_load(app_db):
+    """The page draws its tabs before its load runs, and the load reads the address the page opened
+    with: a tab clicked in between stays picked (the load used to undo it: back to Today)."""
+    token, user_id = sign_up(app_db)
+    seed(
+        app_db, user_id, [{"title": "due today", "due_date": today_of(app_db, user_id)}, {"title": "someday"}]
+    )
+
+    async def work(root: rx.State) -> None:
+        state = await root.get_state(TasksState)
+        assert not root.is_hydrated  # the page is loading: its load has not run yet
+        await state.set_tab("pending")  # the Open tab
+        events = await state.on_load()
+        assert (state.view, state.tab) == ("all", "pending")
+        assert sorted(r.title for r in state.tasks) == ["due today", "someday"]
+        assert scripts(events) == [replace_address_script("/tasks?view=all")]
+        # Once loaded, a pick is the page's own: the next visit opens as its address says (Today,
+        # as something is due today), and a filter picked during that load is kept with it.
+        root.is_hydrated = True
+        await state.set_tab("upcoming")
+        root.is_hydrated = False  # another visit of /tasks, loading
+        await state.set_search("due")
+        events = await state.on_load()
+        assert (state.view, state.search) == ("today", "due")
+        assert scripts(events) == [replace_address_script("/tasks?q=due")]
+
+    in_tab(token, work)
+
+
 def test_adding_on_today_makes_it_due_today_with_its_time(app_db):
     token, user_id = sign_up(app_db)
     today = today_of(app_db, user_id)
