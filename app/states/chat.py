@@ -34,7 +34,7 @@ from app.orchestration import chat_session, runner
 from app.orchestration.chat_session import ActionDone, OpenThread
 from app.services import messages as message_service
 from app.services.errors import ServiceError, StillProcessingError
-from app.states.address import replace_address
+from app.states.address import LoadPicks, replace_address
 from app.states.auth import AuthState, current_user_id, user_id_for_token
 from app.states.threads import ThreadsState
 from app.states.workers import run_db
@@ -126,7 +126,7 @@ def _client_action(config: dict) -> rx.event.EventSpec | None:
     return None
 
 
-class ChatState(rx.State):
+class ChatState(LoadPicks, rx.State):
     """The open conversation and the turn in progress."""
 
     thread_id: str = ""
@@ -193,7 +193,9 @@ class ChatState(rx.State):
     @rx.event
     async def on_load(self):
         token = (await self.get_state(AuthState)).token
-        wanted = self.router.url.query_parameters.get("thread", "")
+        # A conversation (or New chat: "") picked while the page was loading wins over the address.
+        picked = self._take_picks().get("thread")
+        wanted = self.router.url.query_parameters.get("thread", "") if picked is None else picked
         loaded = await run_db(_as_user, token, chat_session.chat_page, wanted=wanted)
         if loaded is None:
             return None
@@ -202,7 +204,7 @@ class ChatState(rx.State):
         (await self.get_state(ThreadsState))._reset(page.sidebar)
         if self.sending:  # sent while the page was loading: that turn decides which thread is open
             return [self._scroll()]
-        if page.opened is None:
+        if page.opened is None or picked == "":
             self._reset_thread()
         else:
             self._show(page.opened)
@@ -222,12 +224,14 @@ class ChatState(rx.State):
             await threads._reload(user_id)
         else:
             self._show(opened)
+            self._note_pick(thread=self.thread_id)
         threads.sidebar_open = False
         return [self._sync_url(), self._scroll()]
 
     @rx.event
     async def new_chat(self):
         self._reset_thread()
+        self._note_pick(thread="")
         threads = await self.get_state(ThreadsState)
         threads.sidebar_open, threads.renaming_id = False, ""
         return [self._sync_url(), rx.set_focus("chat-input")]

@@ -41,7 +41,7 @@ from app.services import tasks as task_service
 from app.services.errors import ServiceError, for_a_person
 from app.services.operations import PAGE
 from app.services.presentation import isolate, relative_due
-from app.states.address import replace_address
+from app.states.address import LoadPicks, replace_address
 from app.states.auth import current_user_id
 from app.states.fields import clear_if_still
 from app.states.projects import (
@@ -506,7 +506,7 @@ def _count_below(user_id: uuid.UUID, task_id: str) -> int:
         return len(task_service.descendants(session, [task.id]))
 
 
-class TasksState(rx.State):
+class TasksState(LoadPicks, rx.State):
     """The task page's list, filters, quick add and detail panel (projects: ``ProjectsState``)."""
 
     project: str = ALL
@@ -518,10 +518,6 @@ class TasksState(rx.State):
     _view_in_url: bool = False
     """The view was chosen (a tab, the address); else it was picked for the person on opening."""
     _view_auto: bool = False
-    _picked: dict[str, str] = {}
-    """The tab and filters picked on this page before its load ran, by name (``_note_pick``)."""
-    _picked_at: str = ""
-    """The address the page had when they were picked."""
     _today: str = ""
     """Today in the person's zone (ISO), for reading quick add's "tomorrow"."""
     tasks: list[TaskRow] = []
@@ -682,27 +678,6 @@ class TasksState(rx.State):
 
     def _sync_url(self):
         return replace_address(self._url())
-
-    def _note_pick(self, **values: str) -> None:
-        """Remember a tab or filter picked before the page's load ran, for :meth:`on_load` to keep.
-
-        The page draws its tabs and filters before its load runs, and a load reads the address as
-        it was when the page opened (the hydrate's), so a tab clicked in between was undone by it.
-        Once the page is loaded (``is_hydrated``) nothing is remembered.
-        """
-        if self.is_hydrated:
-            self._picked, self._picked_at = {}, ""
-            return
-        url = str(self.router.url)
-        if url != self._picked_at:
-            self._picked, self._picked_at = {}, url
-        self._picked = {**self._picked, **values}
-
-    def _take_picks(self) -> dict[str, str]:
-        """What :meth:`_note_pick` remembered for this address (then nothing)."""
-        picked = self._picked if self._picked_at == str(self.router.url) else {}
-        self._picked, self._picked_at = {}, ""
-        return picked
 
     @rx.event
     async def on_load(self):

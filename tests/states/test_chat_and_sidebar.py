@@ -91,6 +91,37 @@ def test_page_load_fills_the_sidebar_and_opens_the_last_conversation(app_db, sig
     run(check, signed_in)
 
 
+def test_a_conversation_or_new_chat_picked_while_the_page_loads_stays(app_db, signed_in):
+    """The sidebar (from an earlier visit) and New chat can be clicked before the page's load runs,
+    which reads the address the page opened with and opens the last conversation: the pick stays."""
+    first = _thread(app_db, signed_in[1], "First")
+    _thread(app_db, signed_in[1], "Second")
+
+    async def check(tab: Tab) -> None:
+        root = tab.chat.parent_state
+        assert root is not None
+        assert not root.is_hydrated  # the page is loading
+        await tab.chat.new_chat()
+        events = await tab.chat.on_load()
+        assert tab.chat.thread_id == ""
+        assert scripts(events)[0] == replace_address_script(routes.CHAT)
+        assert [t.title for t in tab.threads.threads] == ["Second", "First"]
+        root.is_hydrated = True  # loaded: the next visit opens the last conversation again
+        await tab.chat.new_chat()
+        root.is_hydrated = False  # another visit, loading; "First" clicked in the sidebar meanwhile
+        await tab.chat.select_thread(first)
+        await tab.chat.new_chat()  # then New chat: the last pick wins
+        await tab.chat.on_load()
+        assert tab.chat.thread_id == ""
+        root.is_hydrated = True
+        await tab.chat.new_chat()
+        root.is_hydrated = False
+        await tab.chat.on_load()
+        assert tab.chat.thread_title == "First"  # the last one opened
+
+    run(check, signed_in)
+
+
 def test_a_page_load_while_a_turn_creates_its_thread_lists_it_once(app_db, signed_in):
     """The first message of a new chat, sent while the page loads: the turn creates the thread,
     the load reads the list (with it) and shows it, then the turn tops the list with it. Seen in a
