@@ -42,7 +42,7 @@ from sqlmodel import Session
 from app.api.errors import NOTHING_HERE
 from app.core.db import get_engine, session_scope
 from app.models import TokenScope, User
-from app.services import access_tokens, admin_guard, two_factor
+from app.services import access_tokens, admin_guard, presence, two_factor
 from app.services import auth as auth_service
 from app.services.errors import AuthError, ForbiddenError, NotFoundError
 
@@ -98,6 +98,7 @@ def _end(session: Session, commit: bool) -> None:
             session.commit()
         else:
             session.rollback()
+            presence.keep(session)  # a refused request still saw its caller
     except BaseException:
         session.rollback()
         raise
@@ -165,7 +166,12 @@ class UserWork:
     async def run(self, work: Callable[[Session, User], T]) -> T:
         def job() -> T:
             with session_scope() as session:
-                return work(session, _caller(session, self.token, self.method).user)
+                try:
+                    return work(session, _caller(session, self.token, self.method).user)
+                except BaseException:
+                    session.rollback()
+                    presence.keep(session)  # as ``request_session`` does
+                    raise
 
         return await anyio.to_thread.run_sync(job)
 

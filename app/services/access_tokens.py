@@ -35,7 +35,7 @@ from sqlmodel.sql.expression import Select
 
 from app.models import AccessToken, TokenScope, User
 from app.models.base import utcnow
-from app.services import admin_guard, audit, instance
+from app.services import admin_guard, audit, instance, presence
 from app.services.errors import (
     AuthError,
     ConflictError,
@@ -388,9 +388,11 @@ def _token_and_user() -> Select[AccessToken, User]:
 def _touch(session: Session, row: AccessToken, user: User, now: datetime) -> None:
     """Note the use (at most one write a minute each: a busy script must not write on every call)."""
     if row.last_used_at is None or now - row.last_used_at > USED_EVERY:
-        session.execute(sa.update(AccessToken).where(col(AccessToken.id) == row.id).values(last_used_at=now))
+        presence.write(
+            session, sa.update(AccessToken).where(col(AccessToken.id) == row.id).values(last_used_at=now)
+        )
     if user.last_active_at is None or now - user.last_active_at > USED_EVERY:
-        session.execute(sa.update(User).where(col(User.id) == user.id).values(last_active_at=now))
+        presence.write(session, sa.update(User).where(col(User.id) == user.id).values(last_active_at=now))
 
 
 def check_read_only(grant: Grant | None, *, writes: bool) -> None:

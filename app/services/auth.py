@@ -32,7 +32,7 @@ from app.core.security import (
 )
 from app.models import AuthToken, User, UserCreate
 from app.models.base import utcnow
-from app.services import audit, clock, invites, projects, signup, sso_policy, two_factor
+from app.services import audit, clock, invites, presence, projects, signup, sso_policy, two_factor
 from app.services.errors import AuthError, ConflictError, invalid, require_text
 
 WRONG_CREDENTIALS = "Incorrect email or password."
@@ -324,9 +324,11 @@ SEEN_EVERY = timedelta(minutes=1)
 def _touch(session: Session, record: AuthToken, user: User) -> None:
     now = utcnow()
     if record.last_seen_at is None or now - record.last_seen_at > SEEN_EVERY:
-        session.execute(update(AuthToken).where(col(AuthToken.id) == record.id).values(last_seen_at=now))
+        presence.write(
+            session, update(AuthToken).where(col(AuthToken.id) == record.id).values(last_seen_at=now)
+        )
     if user.last_active_at is None or now - user.last_active_at > SEEN_EVERY:
-        session.execute(update(User).where(col(User.id) == user.id).values(last_active_at=now))
+        presence.write(session, update(User).where(col(User.id) == user.id).values(last_active_at=now))
 
 
 def revoke_token(session: Session, *, token: str, actor: audit.Actor | None = None) -> bool:

@@ -13,12 +13,13 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
 from app.api import errors
 from app.api.deps import READ_METHODS, AdminCaller, Caller, CurrentUser, admin_caller, bearer_token
 from app.api.main import create_api
 from app.core.db import get_engine, session_scope
-from app.models import AccessToken, TokenScope, User
+from app.models import AccessToken, AuthToken, TokenScope, User
 from app.models.base import utcnow
 from app.services import access_tokens, instance
 from tests.api.conftest import PASSWORD, ApiUser, assert_error, chat, create_task, register, sign_in
@@ -315,3 +316,47 @@ def test_access_token_admin_scope_reaches_the_real_admin_api(api: TestClient) ->
             api.get(path, headers=bearer(make_token(member_id, "write"))), 404, "not_found"
         )
         assert refused == errors.NOTHING_HERE
+
+
+@pytest.mark.parametrize("kind", ["sign-in", "access token"])
+def test_a_refused_request_keeps_last_seen_and_the_next_ones_write_nothing(
+    api: TestClient, alice: ApiUser, kind: str
+) -> None:
+    """A refused request rolls its transaction back, and "last seen" with it: it is written again on
+    its own (``app.services.presence``), so the refused requests after it within the minute write
+    nothing (each one wrote it again, on SQLite under the write lock)."""
+    engine = get_engine()
+    headers = alice.headers if kind == "sign-in" else bearer(make_token(alice.id))
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    with Session(engine) as s:
+        s.execute(sa.update(AuthToken).values(last_seen_at=an_hour_ago))
+        s.execute(sa.update(AccessToken).values(last_used_at=an_hour_ago))
+        s.execute(sa.update(User).values(last_active_at=an_hour_ago))
+        s.commit()
+    updates: list[str] = []
+
+    def on_execute(conn, cursor, statement: str, *args) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        missing = f"/api/tasks/{uuid.uuid4()}"
+        assert api.get(missing, headers=headers).status_code == 404
+        with Session(engine) as s:
+            user = s.get(User, alice.id)
+            assert user is not None
+            assert user.last_active_at is not None
+            assert user.last_active_at > an_hour_ago
+            seen = [t.last_seen_at for t in s.exec(select(AuthToken)).all() if kind == "sign-in"] + [
+                t.last_used_at for t in s.exec(select(AccessToken)).all() if kind != "sign-in"
+            ]
+            assert any(at is not None and at > an_hour_ago for at in seen), seen
+        written = len(updates)
+        assert written >= 2  # the token's and the person's, then again on their own
+        for _ in range(3):
+            assert api.get(missing, headers=headers).status_code == 404
+            assert api.get("/api/threads/not-an-id", headers=headers).status_code == 404
+        assert len(updates) == written, updates[written:]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_execute)
