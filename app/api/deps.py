@@ -73,7 +73,8 @@ _ENDS = anyio.CapacityLimiter(8)
 
 
 async def request_session() -> AsyncIterator[Session]:
-    """The request's transaction: committed as the endpoint returns, rolled back on an error.
+    """The request's transaction: committed as the endpoint returns, rolled back on an error (its
+    caller's "last seen" then written on its own: ``app.services.presence``).
 
     The session opens no connection until its first query, so it is made here on the event loop;
     the commit or rollback (database I/O) runs in a thread, shielded so that it always runs.
