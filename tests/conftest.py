@@ -7,6 +7,7 @@ reachable they skip with the reason, except under ``CI=true``, where they fail.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 from tests.utils import server
 
 _TMP = Path(tempfile.mkdtemp(prefix="ticked-tests-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)  # each run used to leave its own behind
 # Under pytest-xdist (``-n 4``) each worker imports this file again, with the environment of the
 # controller, which imported it first: where a value is still the one the controller defaulted here,
 # a worker defaults it again for itself, so every worker has a data directory and SQLite file of its own.
