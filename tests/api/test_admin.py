@@ -38,7 +38,7 @@ def test_admin_api_everyone_else_gets_the_unmatched_404(
     with session_scope() as session:
         before = (
             len(session.exec(select(AuditEvent)).all()),
-            [(u.email, u.is_admin, u.is_active) for u in session.exec(select(User))],
+            sorted((u.email, u.is_admin, u.is_active) for u in session.exec(select(User))),
         )
     others: list[dict[str, str]] = [
         ann.headers,
@@ -72,7 +72,7 @@ def test_admin_api_everyone_else_gets_the_unmatched_404(
     with session_scope() as session:
         after = (
             len(session.exec(select(AuditEvent)).all()),
-            [(u.email, u.is_admin, u.is_active) for u in session.exec(select(User))],
+            sorted((u.email, u.is_admin, u.is_active) for u in session.exec(select(User))),
         )
     assert after == before
 

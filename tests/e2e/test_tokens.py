@@ -61,6 +61,8 @@ def test_tokens_create_see_once_use_and_revoke(page: Page, app_url: str) -> None
     expect(region.get_by_label("Name")).to_have_value("")
     region.get_by_role("button", name="Copy", exact=True).click()
     expect(region.get_by_role("status")).to_have_text(re.compile("Token copied"))
+    # The status comes with the answer; the page writes the clipboard right after it (asynchronously).
+    page.wait_for_function("async (s) => (await navigator.clipboard.readText()) === s", arg=secret)
     assert page.evaluate("() => navigator.clipboard.readText()") == secret
 
     row = region.get_by_role("listitem").filter(has_text="Laptop MCP")
