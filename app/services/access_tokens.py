@@ -56,8 +56,6 @@ MAX_ACTIVE = 50
 MAX_DAYS = 3650
 EXPIRY_CHOICES = (30, 90, 365)
 """The lifetimes the settings page offers (days), besides "never" when the server allows it."""
-USED_EVERY = timedelta(minutes=1)
-"""How stale ``last_used_at`` may get before a request writes it again."""
 
 NOT_FOUND = "Access token not found."
 INVALID = "Invalid access token."
@@ -370,7 +368,7 @@ def resolve(session: Session, *, secret: str) -> Grant:
         raise AuthError("This access token has expired. Make a new one in Settings.")
     if user is None or not user.is_active:
         raise AuthError(INVALID)
-    _touch(session, row, user, now)
+    presence.seen(session, row, user, now)
     return Grant(user=user, scope=TokenScope(row.scope), token_id=row.id)
 
 
@@ -383,16 +381,6 @@ def _token_and_user() -> Select[AccessToken, User]:
         .outerjoin(User, col(User.id) == col(AccessToken.user_id))
         .where(col(AccessToken.token_hash) == sa.bindparam("digest"))
     )
-
-
-def _touch(session: Session, row: AccessToken, user: User, now: datetime) -> None:
-    """Note the use (at most one write a minute each: a busy script must not write on every call)."""
-    if row.last_used_at is None or now - row.last_used_at > USED_EVERY:
-        presence.write(
-            session, sa.update(AccessToken).where(col(AccessToken.id) == row.id).values(last_used_at=now)
-        )
-    if user.last_active_at is None or now - user.last_active_at > USED_EVERY:
-        presence.write(session, sa.update(User).where(col(User.id) == user.id).values(last_active_at=now))
 
 
 def check_read_only(grant: Grant | None, *, writes: bool) -> None:

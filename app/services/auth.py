@@ -9,7 +9,6 @@ device and address it signed in from and when it was last used (at most one writ
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -302,7 +301,7 @@ def user_for_token(session: Session, *, token: str) -> User:
         raise AuthError("Your session has ended. Please sign in again.")
     if user is None or not user.is_active:
         raise AuthError("Invalid token.")
-    _touch(session, record, user)
+    presence.seen(session, record, user, utcnow())
     return user
 
 
@@ -315,20 +314,6 @@ def _token_and_user() -> Select[AuthToken, User]:
         .outerjoin(User, col(User.id) == col(AuthToken.user_id))
         .where(col(AuthToken.id) == sa.bindparam("jti"))
     )
-
-
-SEEN_EVERY = timedelta(minutes=1)
-"""How stale "last seen" may get before a request writes it again (one write a minute at most)."""
-
-
-def _touch(session: Session, record: AuthToken, user: User) -> None:
-    now = utcnow()
-    if record.last_seen_at is None or now - record.last_seen_at > SEEN_EVERY:
-        presence.write(
-            session, update(AuthToken).where(col(AuthToken.id) == record.id).values(last_seen_at=now)
-        )
-    if user.last_active_at is None or now - user.last_active_at > SEEN_EVERY:
-        presence.write(session, update(User).where(col(User.id) == user.id).values(last_active_at=now))
 
 
 def revoke_token(session: Session, *, token: str, actor: audit.Actor | None = None) -> bool:

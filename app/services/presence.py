@@ -1,31 +1,64 @@
 """When a person, a sign-in session or an access token was last seen (``users.last_active_at``,
-``auth_tokens.last_seen_at``, ``access_tokens.last_used_at``).
+``auth_tokens.last_seen_at``, ``access_tokens.last_used_at``): one rule for every surface.
 
-Any authenticated request writes them, at most once a minute each (``auth.SEEN_EVERY``,
-``access_tokens.USED_EVERY``), in the request's own transaction. A request that is then refused
+Any authenticated request notes its credential and its person as seen (:func:`seen`), at most once
+a minute each (:data:`EVERY`), in the request's own transaction. A request that is then refused
 (a 404, a 422, ...) rolls that transaction back, and with it the write: each refused request wrote
-it again, and on SQLite took the write lock for what was only a read. So the write is noted here,
-and after such a rollback the caller calls :func:`keep`, which writes it again in a transaction of
-its own: a refused request is still the person seen.
+it again, and on SQLite took the write lock for what was only a read. So the writes are noted on the
+session until it commits, and after such a rollback the caller calls :func:`keep`, which writes them
+again in a transaction of their own: a refused request is still the person seen.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql import Executable
-from sqlmodel import Session
+from sqlmodel import Session, col
+
+from app.models import AccessToken, AuthToken, User
 
 log = logging.getLogger(__name__)
 
+EVERY = timedelta(minutes=1)
+"""How stale "last seen" may get before a request writes it again: a busy script or a page polling
+must not write on every call."""
+
+_STAMP = {AuthToken: "last_seen_at", AccessToken: "last_used_at"}
+"""Each credential's "last seen" column."""
+
 _DUE = "ticked.presence"
-"""``session.info`` key: the presence statements the session's transaction has run."""
+"""``session.info`` key: the presence statements run since the session's last commit."""
 
 
-def write(session: Session, statement: Executable) -> None:
-    """Run a presence ``UPDATE`` in the session's transaction, noted for :func:`keep`."""
+def seen(session: Session, credential: AuthToken | AccessToken, user: User, now: datetime) -> None:
+    """Note ``credential`` and its ``user`` as seen at ``now``: each written when it is over
+    :data:`EVERY` old, in the session's transaction."""
+    kind = type(credential)
+    stamp = _STAMP[kind]
+    if _stale(getattr(credential, stamp), now):
+        _write(session, sa.update(kind).where(col(kind.id) == credential.id).values({stamp: now}))
+    if _stale(user.last_active_at, now):
+        _write(session, sa.update(User).where(col(User.id) == user.id).values(last_active_at=now))
+
+
+def _stale(last: datetime | None, now: datetime) -> bool:
+    return last is None or now - last > EVERY
+
+
+def _write(session: Session, statement: Executable) -> None:
     session.execute(statement)
     session.info.setdefault(_DUE, []).append(statement)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _kept(session: OrmSession) -> None:
+    """A commit kept them: a later rollback of the same session has nothing to write again."""
+    session.info.pop(_DUE, None)
 
 
 def keep(session: Session) -> None:
