@@ -780,7 +780,7 @@ def _since(ctx: ToolContext, period: str) -> datetime | None:
     days = {"today": 0, "yesterday": 1, "week": 6}.get(period)
     if days is None:
         return None
-    name = ctx.session.exec(select(User.time_zone).where(User.id == ctx.user_id)).first()
+    name = clock.user_zone(ctx.session, ctx.user_id)
     first = clock.today_in(name) - timedelta(days=days)
     return datetime.combine(first, time.min, tzinfo=clock.zone(name)).astimezone(UTC)
 

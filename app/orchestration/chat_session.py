@@ -176,9 +176,12 @@ def earlier_messages(*, user_id: uuid.UUID, thread_id: str, first: MessageView) 
         return MessagePage(_views(read), read.page.has_earlier)
 
 
-def turn_views(*, user_id: uuid.UUID, message_ids: list[uuid.UUID]) -> list[MessageView]:
+def turn_views(*, user_id: uuid.UUID, result: runner.TurnResult) -> list[MessageView]:
     """A finished turn's stored messages (question and reply), not the whole thread again; none
-    when one of them is gone (the conversation was deleted meanwhile)."""
+    when one of them is gone (the conversation was deleted meanwhile). The reply's cards show as
+    the turn read them when it stored them (``result.widgets``), not read a second time."""
+    message_ids = [uuid.UUID(result.user_message_id), uuid.UUID(result.message_id)]
+    cards = {w["id"]: w["payload"] for w in result.widgets}
     with session_scope() as session:
         try:
             rows = [
@@ -186,7 +189,7 @@ def turn_views(*, user_id: uuid.UUID, message_ids: list[uuid.UUID]) -> list[Mess
             ]
         except ServiceError:
             return []
-        return _message_views(session, user_id, rows)
+        return _message_views(session, user_id, rows, cards)
 
 
 def _open(session: Session, user_id: uuid.UUID, thread_id: str) -> OpenThread | None:
@@ -212,9 +215,12 @@ def _views(read: thread_read.ThreadRead) -> list[MessageView]:
     return [message_view(m, read.widgets.get(m.id), read.live) for m in read.messages]
 
 
-def _message_views(session: Session, user_id: uuid.UUID, rows: list[Message]) -> list[MessageView]:
-    """Message views with their widgets; widgets shown for the first time become ``rendered``."""
-    widgets, live = thread_read.widgets_of(session, user_id=user_id, rows=rows, shown=True)
+def _message_views(
+    session: Session, user_id: uuid.UUID, rows: list[Message], known: dict[str, dict[str, Any]] | None = None
+) -> list[MessageView]:
+    """Message views with their widgets; widgets shown for the first time become ``rendered``
+    (``known``: as in :func:`thread_read.widgets_of`)."""
+    widgets, live = thread_read.widgets_of(session, user_id=user_id, rows=rows, shown=True, known=known)
     return [message_view(m, widgets.get(m.id), live) for m in rows]
 
 
@@ -263,7 +269,7 @@ def begin_turn(
     begun = Begun(start=start)
     if answer:
         begun.result = runner.process_turn(start)
-        begun.views = turn_views(user_id=user_id, message_ids=[start.user_message_id, start.message_id])
+        begun.views = turn_views(user_id=user_id, result=begun.result)
     return begun
 
 
@@ -299,6 +305,9 @@ def perform_action(
     done = ActionDone()
     if outcome.status == "failed":
         done.error = str(outcome.result.get("error", "That didn't work."))
+    if outcome.version is not None:  # the card as this click stored it
+        done.widget = to_view(outcome.widget, widget_id=widget_id, version=outcome.version)
+        return done
     with session_scope() as session:
         fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
         live = live_cards.live_widget(session, user_id=user_id, widget=fresh)

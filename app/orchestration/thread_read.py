@@ -9,7 +9,7 @@ as they are now (``live_cards``), and another user's thread is "not found" like 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,12 +72,17 @@ def widgets_of(
     user_id: uuid.UUID,
     rows: Sequence[Message | message_service.MessageRow],
     shown: bool = False,
+    known: Mapping[str, dict[str, Any]] | None = None,
 ) -> tuple[dict[uuid.UUID, list[Widget]], dict[str, dict[str, Any]]]:
     """The widgets of these (the user's) messages by message id, and each one's payload as it
-    reads now by widget id; ``shown`` as in :func:`read_thread`."""
+    reads now by widget id; ``shown`` as in :func:`read_thread`. ``known``: payloads already read
+    as they are now, by widget id (a turn's own cards, read as it stored them), not read again."""
     widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
     every = [w for ws in widgets.values() for w in ws]
     if shown:
         fresh = [w.id for w in every if w.state == "pending"]
         widget_service.mark_rendered(session, user_id=user_id, widget_ids=fresh)
-    return widgets, live_cards.live_payloads(session, user_id=user_id, widgets=every)
+    known = known or {}
+    live = {w.id: known[w.id] for w in every if w.id in known}
+    unread = [w for w in every if w.id not in live]
+    return widgets, live | live_cards.live_payloads(session, user_id=user_id, widgets=unread)

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.agent import registry
 from app.agent.types import ToolError
@@ -75,9 +75,14 @@ class ActionOutcome:
     result: dict[str, Any]
     widget: dict[str, Any]
     replayed: bool = False
+    version: int | None = None
+    """The stored widget's version that ``widget`` shows, when this click stored it (not in the JSON:
+    the page's answer carries it, so it needn't read the widget back)."""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        found = asdict(self)
+        del found["version"]
+        return found
 
 
 def declared_actions(node: Any) -> list[dict[str, Any]]:
@@ -255,12 +260,13 @@ def _process(
         _settle(record.id, ActionStatus.failed, failure)
         return ActionOutcome(str(record.id), ActionStatus.failed.value, failure, payload_before)
     _settle(record.id, ActionStatus.completed, result)
-    stored = _update_widget(record.widget_id, user_id, new_payload)
-    return ActionOutcome(str(record.id), ActionStatus.completed.value, result, stored)
+    stored, version = _update_widget(record.widget_id, user_id, new_payload)
+    return ActionOutcome(str(record.id), ActionStatus.completed.value, result, stored, version=version)
 
 
-def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict[str, Any]:
-    """Store the widget's new payload (or a function of the current one); return what is stored.
+def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> tuple[dict[str, Any], int]:
+    """Store the widget's new payload (or a function of the current one); return what is stored,
+    as it reads now, and its version.
 
     The row is locked while the change is computed from it (``FOR UPDATE`` on PostgreSQL, the
     write lock on SQLite), so two actions on one list (two rows clicked at once) both land. The
@@ -271,20 +277,20 @@ def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict
     with session_scope() as session:
         begin_write(session)
         widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
-        if not new_payload:
-            return live_cards.live_widget(session, user_id=user_id, widget=widget)
-        try:
-            payload = dump(
-                validate_widget(new_payload(widget.payload) if callable(new_payload) else new_payload)
-            )
-        except WidgetError as exc:
-            log.error(
-                "Widget %s: its new payload is not a valid widget (%s); kept the stored one.", widget_id, exc
-            )
-            return live_cards.live_widget(session, user_id=user_id, widget=widget)
-        widget_service.replace_payload(session, widget=widget, payload=payload, state=WidgetState.updated)
-        session.refresh(widget)
-        return live_cards.live_widget(session, user_id=user_id, widget=widget)
+        if new_payload:
+            _store(session, widget, new_payload)
+        return live_cards.live_widget(session, user_id=user_id, widget=widget), widget.version
+
+
+def _store(session: Session, widget: Widget, new_payload: Any) -> None:
+    """The new payload through the validation gate, stored; an invalid one is logged and not stored."""
+    try:
+        payload = dump(validate_widget(new_payload(widget.payload) if callable(new_payload) else new_payload))
+    except WidgetError as exc:
+        log.error("Widget %s: its new payload is not a valid widget (%s); kept it as stored.", widget.id, exc)
+        return
+    widget_service.replace_payload(session, widget=widget, payload=payload, state=WidgetState.updated)
+    session.refresh(widget)
 
 
 @dataclass(frozen=True)

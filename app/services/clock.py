@@ -49,5 +49,9 @@ def today_in(name: str | None, now: datetime | None = None) -> date:
 
 def user_today(session: Session, *, user_id: uuid.UUID, now: datetime | None = None) -> date:
     """Today in ``user_id``'s time zone."""
-    name = session.exec(select(User.time_zone).where(User.id == user_id)).first()
-    return today_in(name, now)
+    return today_in(user_zone(session, user_id), now)
+
+
+def user_zone(session: Session, user_id: uuid.UUID) -> str | None:
+    """``user_id``'s time zone name (None: no such user; :func:`zone` reads that as UTC)."""
+    return session.exec(select(User.time_zone).where(User.id == user_id)).first()

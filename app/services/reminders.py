@@ -14,16 +14,16 @@ they just set in the past. The scheduler (:mod:`app.orchestration.reminders`) cl
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.models import Reminder, ReminderStatus, Task, User
+from app.models import Reminder, ReminderStatus, Task
 from app.models.base import utcnow
 from app.models.task import DAY_START
+from app.services import clock
 from app.services.clock import zone
 
 PAST_GRACE = timedelta(minutes=1)
@@ -76,10 +76,6 @@ def shift(specs: Iterable[dict[str, object]], days: int) -> list[dict[str, objec
     return out
 
 
-def _zone_of(session: Session, user_id: uuid.UUID) -> str | None:
-    return session.exec(select(User.time_zone).where(User.id == user_id)).first()
-
-
 def sync(session: Session, task: Task, *, now: datetime | None = None) -> None:
     """Make the task's pending reminder rows match its ``reminders`` (none when it is done)."""
     now = now or utcnow()
@@ -87,7 +83,7 @@ def sync(session: Session, task: Task, *, now: datetime | None = None) -> None:
     if task.completed or not task.reminders:
         session.execute(sa.delete(Reminder).where(col(Reminder.task_id) == task.id, pending))
         return
-    zone_name = _zone_of(session, task.user_id)
+    zone_name = clock.user_zone(session, task.user_id)
     recipient = task.assignee_id or task.user_id
     wanted: dict[tuple[str, datetime], str] = {}
     for key, local in local_times(task):

@@ -360,11 +360,7 @@ class ChatState(LoadPicks, rx.State):
             if turn.result is None:  # a model answers: stream its text as it comes
                 streamed = await self._stream_turn(start)
                 result, shown = streamed.result, streamed.any_delta
-                views = await run_db(
-                    chat_session.turn_views,
-                    user_id=user_id,
-                    message_ids=[start.user_message_id, start.message_id],
-                )
+                views = await run_db(chat_session.turn_views, user_id=user_id, result=result)
             else:
                 result, shown, views = turn.result, False, turn.views
             if not shown and result.status == "completed":

@@ -242,7 +242,7 @@ def _rows(session, user_id: uuid.UUID, tasks: list, today: date) -> list[TaskRow
         v.project.id: v.role for v in project_service.list_projects(session, user_id=user_id, archived=True)
     }
     now = daily.user_now(session, user_id)
-    zone_name = daily.user_zone(session, user_id)
+    zone_name = clock.user_zone(session, user_id)
     if now.date() != today:  # a caller's own "today" (tests, a day boundary): keep its date
         now = datetime.combine(today, now.time())
     progress = task_service.subtask_progress(session, [t.id for t in tasks])

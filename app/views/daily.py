@@ -19,7 +19,7 @@ from typing import Literal, TypeVar, get_args
 
 from sqlmodel import Session, col, func, select
 
-from app.models import Task, User
+from app.models import Task
 from app.services import clock, reminders
 from app.services import tasks as task_service
 from app.services.presentation import human_date, relative_due
@@ -48,7 +48,7 @@ def view_query(view: str, query: task_service.TaskQuery | None = None) -> task_s
 
 def user_now(session: Session, user_id: uuid.UUID, now: datetime | None = None) -> datetime:
     """The wall clock where the person is (naive: their zone's local time)."""
-    name = session.exec(select(User.time_zone).where(User.id == user_id)).first()
+    name = clock.user_zone(session, user_id)
     return (now or datetime.now(UTC)).astimezone(clock.zone(name)).replace(tzinfo=None)
 
 
@@ -59,10 +59,6 @@ def done_text(completed_at: datetime | None, zone_name: str | None, now: datetim
     aware = completed_at if completed_at.tzinfo else completed_at.replace(tzinfo=UTC)
     local = aware.astimezone(clock.zone(zone_name))
     return f"Done {human_date(local.date(), now.date())} {local.strftime('%H:%M')}"
-
-
-def user_zone(session: Session, user_id: uuid.UUID) -> str | None:
-    return session.exec(select(User.time_zone).where(User.id == user_id)).first()
 
 
 def hh_mm(value: time | None) -> str:
