@@ -12,6 +12,12 @@ times the real service functions, each call in a fresh session as a request woul
     search common  list_threads(search=<word in ~5% of messages>): stops after 30 hits
     search two     list_threads(search=<that word and a frequent one>)
     tasks          list_tasks(TaskQuery(status="pending", priority="high", sort="due_date"))
+    today          the task page's Today: open tasks due today or earlier (overdue first), one page
+                   (51 rows), and the nav's Today count
+    upcoming       the task page's Upcoming: open tasks due in the next 14 days, one page
+
+Each of the five task users has 1,000 tasks (10,000 with ``BENCH_SCALE=full``, or ``BENCH_TASKS``), 30 %
+done, 80 % due within -30..+60 days.
 
 Then a shared project (issue 16), in the same database: 50 members (an owner and 49 editors), 10,000
 tasks (30 % done, 80 % assigned, evenly over the members), among the seeded data; each call as a
@@ -82,6 +88,7 @@ from app.services.messages import list_messages
 from app.services.search_index import HashCache, thread_row
 from app.services.tasks import TaskQuery, count_by_status, list_tasks
 from app.services.threads import list_threads
+from app.views.daily import today_count, view_query
 
 FULL = os.environ.get("BENCH_SCALE") == "full"
 TEAM_ONLY = os.environ.get("BENCH_ONLY") == "team"
@@ -94,7 +101,7 @@ INDEX = os.environ.get("BENCH_INDEX", "1") != "0"
 """0: seed without the search index (to time seeding without it; searches are then skipped)."""
 USERS = 100
 TASK_USERS = 5
-TASKS_PER_USER = 1_000
+TASKS_PER_USER = int(os.environ.get("BENCH_TASKS", 10_000 if FULL else 1_000))
 LONG_THREAD_MESSAGES = 200
 REPS = 500 if FULL else 300
 BUDGET_S = 4.0 if FULL else 1.5  # per operation; at least MIN_REPS are timed regardless
@@ -617,6 +624,18 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
     def tasks(s: Session, i: int) -> int:
         return len(list_tasks(s, user_id=task_users[i % TASK_USERS], query=task_query))
 
+    today_page = view_query("today", TaskQuery(limit=PAGE + 1))
+    upcoming_page = view_query("upcoming", TaskQuery(limit=PAGE + 1))
+
+    def today(s: Session, i: int) -> int:
+        return len(list_tasks(s, user_id=task_users[i % TASK_USERS], query=today_page))
+
+    def today_nav_count(s: Session, i: int) -> int:
+        return today_count(s, user_id=task_users[i % TASK_USERS])
+
+    def upcoming(s: Session, i: int) -> int:
+        return len(list_tasks(s, user_id=task_users[i % TASK_USERS], query=upcoming_page))
+
     ops: list[tuple[str, Callable[[Session, int], int], float | None]] = [
         ("sidebar first page", sidebar, SMALL_GOAL_MS),
         ("last 50 messages", last_50, SMALL_GOAL_MS),
@@ -625,6 +644,9 @@ def run_size(engine: Engine, backend: str, size: int, rng: random.Random) -> lis
         (f"search common '{COMMON}'", search_common, SEARCH_GOAL_MS),
         (f"search two '{COMMON} {TWO}'", search_two, SEARCH_GOAL_MS),
         ("tasks pending+high by due", tasks, None),
+        ("today (first page)", today, None),
+        ("today count (nav)", today_nav_count, None),
+        ("upcoming (first page)", upcoming, None),
     ]
     if not INDEX:
         ops = [op for op in ops if not op[0].startswith("search")]
