@@ -241,8 +241,8 @@ def _rows(session, user_id: uuid.UUID, tasks: list, today: date) -> list[TaskRow
     roles = {
         v.project.id: v.role for v in project_service.list_projects(session, user_id=user_id, archived=True)
     }
-    now = daily.user_now(session, user_id)
     zone_name = clock.user_zone(session, user_id)
+    now = daily.local_now(zone_name)
     if now.date() != today:  # a caller's own "today" (tests, a day boundary): keep its date
         now = datetime.combine(today, now.time())
     progress = task_service.subtask_progress(session, [t.id for t in tasks])
@@ -428,8 +428,8 @@ def _fetch_detail(user_id: uuid.UUID, task_id: str) -> _Detail:
         children = session.exec(
             select(Task).where(Task.parent_id == task.id).order_by(col(Task.created_at), col(Task.id))
         ).all()
-        today = clock.user_today(session, user_id=user_id)
-        now = daily.user_now(session, user_id)
+        zone_name = clock.user_zone(session, user_id)
+        today, now = clock.today_in(zone_name), daily.local_now(zone_name)
         subtasks = [
             dataclasses.replace(r, parent_title="") for r in _rows(session, user_id, list(children), today)
         ]

@@ -46,10 +46,9 @@ def view_query(view: str, query: task_service.TaskQuery | None = None) -> task_s
     return query
 
 
-def user_now(session: Session, user_id: uuid.UUID, now: datetime | None = None) -> datetime:
-    """The wall clock where the person is (naive: their zone's local time)."""
-    name = clock.user_zone(session, user_id)
-    return (now or datetime.now(UTC)).astimezone(clock.zone(name)).replace(tzinfo=None)
+def local_now(zone_name: str | None, now: datetime | None = None) -> datetime:
+    """The wall clock in the zone ``zone_name`` (``clock.user_zone``: a person's), naive local time."""
+    return (now or datetime.now(UTC)).astimezone(clock.zone(zone_name)).replace(tzinfo=None)
 
 
 def done_text(completed_at: datetime | None, zone_name: str | None, now: datetime) -> str:
