@@ -88,16 +88,17 @@ def live_payload(
 
 
 def live_payloads(
-    session: Session, *, user_id: uuid.UUID, widgets: Sequence[Widget]
+    session: Session, *, user_id: uuid.UUID, widgets: Sequence[Widget], today: date | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Every widget's payload as it reads now, by widget id; stale confirmations are settled first."""
+    """Every widget's payload as it reads now, by widget id; stale confirmations are settled first.
+    ``today``: the person's, when the caller knows it (a turn does), else read."""
     if not widgets:  # most messages have no card: no queries (the user's "today" is one)
         return {}
     settle_stale(session, user_id=user_id, widgets=widgets)
     payloads = [w.payload for w in widgets]
     tasks = current_tasks(session, user_id=user_id, payloads=payloads)
     unshared = unshared_tasks(session, payloads=payloads, shown=tasks)
-    today = clock.user_today(session, user_id=user_id)
+    today = today or clock.user_today(session, user_id=user_id)
     return {w.id: live_payload(w.payload, tasks, today, unshared) for w in widgets}
 
 

@@ -318,7 +318,7 @@ def finish_turn(
         title = thread.title
         # The cards as they read (list rows with their tasks' dates and badges), as every later read
         # shows them: after the memory, so this turn's own question is still the open one.
-        live = live_cards.live_payloads(session, user_id=start.user_id, widgets=rows)
+        live = live_cards.live_payloads(session, user_id=start.user_id, widgets=rows, today=start.today)
         widgets = [{"id": w.id, "type": w.type, "payload": live.get(w.id, w.payload)} for w in rows]
     return TurnResult(
         thread_id=str(start.thread_id),
