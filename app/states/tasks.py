@@ -234,14 +234,17 @@ def _row(
     )
 
 
-def _rows(session, user_id: uuid.UUID, tasks: list, today: date) -> list[TaskRow]:
+def _rows(
+    session, user_id: uuid.UUID, tasks: list, zone_name: str | None, today: date | None = None
+) -> list[TaskRow]:
     """Rows with their project, assignee, subtask progress, parent, and whether this user may change
-    them; a subtask whose parent is listed too comes right under it, indented."""
+    them; a subtask whose parent is listed too comes right under it, indented. ``zone_name``: the
+    person's (``clock.user_zone``, read once by the caller); ``today`` there unless given."""
     labels = project_service.task_labels(session, tasks)
     roles = {
         v.project.id: v.role for v in project_service.list_projects(session, user_id=user_id, archived=True)
     }
-    zone_name = clock.user_zone(session, user_id)
+    today = today or clock.today_in(zone_name)
     now = daily.local_now(zone_name)
     if now.date() != today:  # a caller's own "today" (tests, a day boundary): keep its date
         now = datetime.combine(today, now.time())
@@ -334,7 +337,8 @@ def _list(
     """One page of the shown list with every tab's count. ``view`` ``auto`` (the page opened
     without ``?view=``) is Today when something is due today or overdue, else the open tasks."""
     with session_scope() as session:
-        today = clock.user_today(session, user_id=user_id)  # "today" and "overdue" where the person is
+        zone_name = clock.user_zone(session, user_id)
+        today = clock.today_in(zone_name)  # "today" and "overdue" where the person is
         query = _scoped(session, user_id, query, project, assignee)
         base = dataclasses.replace(query, due=None, sort="due_date")
         counts = task_service.count_by_status(session, user_id=user_id, query=query, today=today)
@@ -348,7 +352,7 @@ def _list(
         shown = daily.view_query(view, base) if view in (TODAY, UPCOMING) else query
         paged = dataclasses.replace(shown, limit=limit + 1)
         found = task_service.list_tasks(session, user_id=user_id, query=paged, today=today)
-        rows = _rows(session, user_id, found[:limit], today)
+        rows = _rows(session, user_id, found[:limit], zone_name, today)
         groups = _groups(rows, today) if view == UPCOMING else []
         if groups:
             rows = [r for g in groups for r in g.rows]
@@ -409,14 +413,15 @@ class _Detail:
 def _fetch(user_id: uuid.UUID, task_id: str) -> TaskRow:
     with session_scope() as session:
         task = task_service.get_task(session, user_id=user_id, task_id=task_id)
-        return _rows(session, user_id, [task], clock.user_today(session, user_id=user_id))[0]
+        return _rows(session, user_id, [task], clock.user_zone(session, user_id))[0]
 
 
 def _fetch_detail(user_id: uuid.UUID, task_id: str) -> _Detail:
     """The open task with its project's members (the assignee picker) and where it may move."""
     with session_scope() as session:
         task = task_service.get_task(session, user_id=user_id, task_id=task_id)
-        row = _rows(session, user_id, [task], clock.user_today(session, user_id=user_id))[0]
+        zone_name = clock.user_zone(session, user_id)
+        row = _rows(session, user_id, [task], zone_name)[0]
         view = project_service.project_view(session, user_id=user_id, project_id=task.project_id)
         moves = [
             ProjectChoice(id=str(v.project.id), name=v.project.name)
@@ -428,10 +433,9 @@ def _fetch_detail(user_id: uuid.UUID, task_id: str) -> _Detail:
         children = session.exec(
             select(Task).where(Task.parent_id == task.id).order_by(col(Task.created_at), col(Task.id))
         ).all()
-        zone_name = clock.user_zone(session, user_id)
-        today, now = clock.today_in(zone_name), daily.local_now(zone_name)
         subtasks = [
-            dataclasses.replace(r, parent_title="") for r in _rows(session, user_id, list(children), today)
+            dataclasses.replace(r, parent_title="")
+            for r in _rows(session, user_id, list(children), zone_name)
         ]
         parent = session.get(Task, task.parent_id) if task.parent_id else None
         return _Detail(
@@ -439,7 +443,10 @@ def _fetch_detail(user_id: uuid.UUID, task_id: str) -> _Detail:
             members=member_rows(view.members, user_id),
             moves=moves,
             subtasks=subtasks,
-            reminders=[ReminderRow(**dataclasses.asdict(v)) for v in daily.reminder_views(task, now)],
+            reminders=[
+                ReminderRow(**dataclasses.asdict(v))
+                for v in daily.reminder_views(task, daily.local_now(zone_name))
+            ],
             parent_title=parent.title if parent else "",
         )
 
@@ -452,7 +459,7 @@ def _update_journaled(user_id: uuid.UUID, task_id: str, data: dict) -> tuple[Tas
     with session_scope() as session:
         task = task_service.update_task(session, user_id=user_id, task_id=task_id, data=data, origin=PAGE)
         ops = [op for op in session.new if isinstance(op, TaskOperation) and op.undo_state]
-        row = _rows(session, user_id, [task], clock.user_today(session, user_id=user_id))[0]
+        row = _rows(session, user_id, [task], clock.user_zone(session, user_id))[0]
         return row, (str(ops[0].id) if ops else "")
 
 
