@@ -24,6 +24,7 @@ from app.models.base import utcnow
 from app.services import access_tokens, instance
 from tests.api.conftest import PASSWORD, ApiUser, assert_error, chat, create_task, register, sign_in
 from tests.security.world import changes, snapshot
+from tests.utils.sql_log import statements_run
 
 
 @pytest.fixture(autouse=True)
@@ -333,14 +334,7 @@ def test_a_refused_request_keeps_last_seen_and_the_next_ones_write_nothing(
         s.execute(sa.update(AccessToken).values(last_used_at=an_hour_ago))
         s.execute(sa.update(User).values(last_active_at=an_hour_ago))
         s.commit()
-    updates: list[str] = []
-
-    def on_execute(conn, cursor, statement: str, *args) -> None:
-        if statement.lstrip().upper().startswith("UPDATE"):
-            updates.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", on_execute)
-    try:
+    with statements_run(engine, "UPDATE") as updates:
         missing = f"/api/tasks/{uuid.uuid4()}"
         assert api.get(missing, headers=headers).status_code == 404
         with Session(engine) as s:
@@ -359,5 +353,3 @@ def test_a_refused_request_keeps_last_seen_and_the_next_ones_write_nothing(
             assert api.get(missing, headers=headers).status_code == 404
             assert api.get("/api/threads/not-an-id", headers=headers).status_code == 404
         assert len(updates) == written, updates[written:]
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", on_execute)

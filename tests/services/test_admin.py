@@ -19,6 +19,7 @@ from app.services import account, admin, auth, password_reset
 from app.services.errors import AuthError, ConflictError, InvalidInputError, NotFoundError
 from tests.utils.factories import make_task, make_thread, make_user
 from tests.utils.smtp import smtp_server
+from tests.utils.sql_log import statements_run
 
 
 def _admin(session: Session) -> User:
@@ -187,16 +188,8 @@ def test_admin_list_counts_in_a_fixed_number_of_queries(session: Session, engine
         user = make_user(session, email=f"n{i}@team.test")
         make_task(session, user, "t")
     session.commit()
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *rest) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run(engine) as statements:
         page = admin.list_users(session, admin_id=root.id, limit=25)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     assert sum(u.tasks for u in page.users) == 6
     assert len([s for s in statements if "FROM tasks" in s or "FROM threads" in s]) == 2
 

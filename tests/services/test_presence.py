@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.models import AccessToken, User
 from app.models.base import utcnow
 from app.services import access_tokens, presence
-
-
-@contextmanager
-def _updates(session: Session) -> Iterator[list[str]]:
-    """The UPDATE statements ``session``'s engine runs inside the block (the list grows as they run)."""
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement: str, *args) -> None:
-        if statement.lstrip().upper().startswith("UPDATE"):
-            seen.append(statement)
-
-    engine = session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", on_execute)
+from tests.utils.sql_log import statements_run
 
 
 def test_presence_is_kept_after_a_rollback_not_after_a_commit(session: Session, user: User) -> None:
@@ -38,7 +19,7 @@ def test_presence_is_kept_after_a_rollback_not_after_a_commit(session: Session, 
     an_hour_ago = utcnow() - timedelta(hours=1)
     row.last_used_at = user.last_active_at = an_hour_ago
     session.commit()
-    with _updates(session) as updates:
+    with statements_run(session.get_bind(), "UPDATE") as updates:
         now = utcnow()
         presence.seen(session, row, user, now)
         assert len(updates) == 2  # the token's and the person's
