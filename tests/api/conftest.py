@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
 from app.api.main import create_api
 from app.core.config import get_settings
@@ -27,6 +26,7 @@ from app.services import auth as auth_service
 from app.services.throttle import sign_in_throttle
 from tests.utils.api_app import shared_api
 from tests.utils.asgi import serve
+from tests.utils.test_client import TestClient
 
 PASSWORD = "correct-horse-42"
 TRACEBACK_MARKERS = ("Traceback", 'File "', "sqlalchemy.", "psycopg", "Error:")

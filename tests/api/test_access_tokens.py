@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI, routing
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.api import errors
@@ -25,6 +24,7 @@ from app.services import access_tokens, instance
 from tests.api.conftest import PASSWORD, ApiUser, assert_error, chat, create_task, register, sign_in
 from tests.security.world import changes, snapshot
 from tests.utils.sql_log import statements_run
+from tests.utils.test_client import TestClient
 
 
 @pytest.fixture(autouse=True)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.core.db import session_scope
 from app.models import AuditEvent, User
 from tests.api.conftest import PASSWORD, ApiUser
+from tests.utils.test_client import TestClient
 
 
 def _unmatched(api: TestClient, method: str = "GET") -> tuple[int, dict]:

@@ -10,12 +10,12 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.core.db import session_scope
 from app.models import User
 from app.services import audit
 from tests.api.conftest import ApiUser
+from tests.utils.test_client import TestClient
 
 ADMIN_PATHS = ["/api/admin/audit", "/api/admin/audit.csv"]
 

@@ -7,13 +7,13 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from app.core.db import session_scope
 from app.models import AuditEvent, User
 from app.services import auth, instance, signup
 from tests.api.conftest import PASSWORD, ApiUser, assert_error
+from tests.utils.test_client import TestClient
 
 ADMIN_ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/admin/settings", None),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi.testclient import TestClient
-
 from app.core.db import session_scope
 from app.core.security import decode_token
 from app.models import AuthToken, User
 from app.services import auth as auth_service
 from app.services.throttle import MAX_FAILURES
 from tests.api.conftest import MINUTES_RE, PASSWORD, ApiUser, assert_error, register, sign_in
+from tests.utils.test_client import TestClient
 
 
 def test_token_success_is_recorded_and_works(api: TestClient) -> None:

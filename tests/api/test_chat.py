@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from fastapi.testclient import TestClient
-
 from app.core.db import session_scope
 from app.models import Message
 from app.services import messages as message_service
 from tests.api.conftest import ApiUser, assert_error, chat
+from tests.utils.test_client import TestClient
 
 
 def test_chat_creates_task(api: TestClient, alice: ApiUser) -> None:

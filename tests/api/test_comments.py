@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
 
 from app.core.db import get_engine
 from tests.api.conftest import ApiUser, assert_error, create_task
 from tests.security.world import changes, snapshot
+from tests.utils.test_client import TestClient
 
 COMMENT_KEYS = {"id", "task_id", "author", "body", "created_at", "edited_at", "mine"}
 

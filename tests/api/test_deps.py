@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.core.db import get_engine
 from app.models import Task
+from tests.utils.test_client import TestClient
 
 
 @pytest.fixture

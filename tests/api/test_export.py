@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from app.core.db import session_scope
 from app.services import account as account_service
 from tests.api.conftest import ApiUser, create_task
+from tests.utils.test_client import TestClient
 
 
 def _service_export(user: ApiUser) -> dict[str, Any]:

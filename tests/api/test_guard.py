@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
-from fastapi.testclient import TestClient
 
 from app.api.main import MAX_BODY_BYTES, SECURITY_HEADERS
 from tests.api.conftest import ApiUser, assert_error
+from tests.utils.test_client import TestClient
 
 
 def assert_security_headers(resp: httpx.Response) -> None:

@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.services.health import check_readiness
 from tests.api.conftest import point_app_at, release_app
 from tests.utils.api_app import shared_api
+from tests.utils.test_client import TestClient
 
 REDIS_UP = "redis://127.0.0.1:6379/15"
 REDIS_DOWN = "redis://127.0.0.1:9/0"

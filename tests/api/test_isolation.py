@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from tests.api.conftest import ApiUser, assert_error, chat, create_task
+from tests.utils.test_client import TestClient
 
 
 def snapshot(client: TestClient, user: ApiUser, task_id: str, thread_id: str) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 from fastapi import routing
-from fastapi.testclient import TestClient
 
 from app.api.main import create_api
 from app.core.db import session_scope
@@ -34,6 +33,7 @@ from app.services import auth as auth_service
 from tests.api.conftest import assert_error
 from tests.security.team import MODES, Team, build_team
 from tests.security.world import COUNTS, GARBAGE, changes, snapshot
+from tests.utils.test_client import TestClient
 
 KINDS = ("project", "task", "comment", "user")
 Request = tuple[str, str, dict[str, str] | None, Any]

@@ -8,7 +8,6 @@ import re
 import uuid
 from datetime import timedelta
 
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.core.db import session_scope
@@ -16,6 +15,7 @@ from app.models import Reminder, Task, TaskOperation
 from app.models.base import utcnow
 from app.services import links
 from tests.api.conftest import ApiUser, create_task
+from tests.utils.test_client import TestClient
 
 
 def tokens_for(user: ApiUser, task_id: str, **kwargs) -> dict[str, str]:

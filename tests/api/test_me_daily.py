@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi.testclient import TestClient
-
 from app.core.db import session_scope
 from app.services import notifications
 from tests.api.conftest import ApiUser, assert_error, create_task
+from tests.utils.test_client import TestClient
 
 
 def test_settings_read_change_and_refuse_clearly(api: TestClient, alice: ApiUser, bob: ApiUser) -> None:

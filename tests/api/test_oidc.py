@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.core.config import get_settings
@@ -25,6 +24,7 @@ from tests.utils.oidc import (
     mock_provider,
     oidc_env,
 )
+from tests.utils.test_client import TestClient
 
 
 @pytest.fixture(scope="module")

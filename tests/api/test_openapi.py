@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
 from app.api.main import create_api
+from tests.utils.test_client import TestClient
 
 EXPECTED = {
     "/api/auth/token": {"post"},

@@ -14,13 +14,13 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlmodel import col
 
 from app.core.db import get_engine, session_scope
 from app.models import Invitation, TaskOperation
 from tests.api.conftest import PASSWORD, ApiUser, assert_error, create_task, sign_in
 from tests.security.world import changes, snapshot
+from tests.utils.test_client import TestClient
 
 PROJECT_KEYS = {"id", "name", "color", "inbox", "archived", "role", "open_tasks", "created_at", "updated_at"}
 

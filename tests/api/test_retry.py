@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.orchestration import runner
 from tests.agent.test_interrupted_turns import EIGHT, crash_a_turn
 from tests.api.conftest import ApiUser, assert_error, chat
+from tests.utils.test_client import TestClient
 
 
 def tasks(api: TestClient, user: ApiUser) -> list[str]:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from app.core.db import get_engine
 from tests.api.conftest import ApiUser, assert_error, chat, create_task, find_action
 from tests.security.world import changes, snapshot
+from tests.utils.test_client import TestClient
 
 WRONG_TASK_FIELDS: list[tuple[dict[str, Any], str]] = [
     ({"tags": [None, True, 1.5]}, "tags"),

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.api.conftest import ApiUser, assert_error, create_task
+from tests.utils.test_client import TestClient
 
 TASK_KEYS = {
     "id", "project_id", "assignee_id", "title", "description", "completed", "completed_at", "priority",

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.core.db import session_scope
@@ -17,6 +16,7 @@ from app.orchestration.widget_actions import declared_actions
 from app.services import threads as thread_service
 from tests.api.conftest import ApiUser, assert_error, chat, create_task, find_action
 from tests.utils.pauses import record_pauses
+from tests.utils.test_client import TestClient
 
 
 def make_threads(user: ApiUser, titles: list[str]) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pyotp
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.core.db import session_scope
@@ -14,6 +13,7 @@ from app.models import AuditEvent, AuthToken
 from app.services import instance, two_factor
 from app.services.throttle import MAX_FAILURES
 from tests.api.conftest import PASSWORD, assert_error, register, sign_in
+from tests.utils.test_client import TestClient
 
 
 def _enrolled(email: str | None = None) -> tuple[str, str, list[str]]:

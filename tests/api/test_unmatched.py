@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from fastapi.testclient import TestClient
 
 from tests.api.conftest import ApiUser, assert_error
+from tests.utils.test_client import TestClient
 
 TASK = str(uuid.uuid4())
 UNMATCHED: list[tuple[str, str, int, str | None]] = [

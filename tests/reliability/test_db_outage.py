@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, select
 
 from app.core import db
@@ -36,6 +35,7 @@ from tests.reliability.faulty_openai import FaultyOpenAI
 from tests.reliability.tcp_proxy import TcpProxy, tcp_proxy
 from tests.utils.api_app import shared_api
 from tests.utils.sse import sse_events
+from tests.utils.test_client import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from app.api.cors import origin_allowed, socket_origin_check
 from app.api.main import MAX_BODY_BYTES, SECURITY_HEADERS, create_api
@@ -31,6 +30,7 @@ from app.services.throttle import CLIENT_MAX_FAILURES, MAX_FAILURES, client_addr
 from tests.api.conftest import assert_error
 from tests.security.world import PASSWORD, password_hash, snapshot
 from tests.utils.api_app import shared_api
+from tests.utils.test_client import TestClient
 
 EVIL = "https://evil.example"
 

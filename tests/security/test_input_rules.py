@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
 from app.core.db import session_scope
 from app.core.inputs import MAX_JSON_BYTES, MAX_JSON_DEPTH
@@ -37,6 +36,7 @@ from tests.api.conftest import assert_error, find_action
 from tests.security.world import changes, snapshot
 from tests.utils.api_app import shared_api
 from tests.utils.cli import run_cli
+from tests.utils.test_client import TestClient
 
 SURROGATE = "\ud800"
 

@@ -20,7 +20,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import routing
-from fastapi.testclient import TestClient
 
 from app.api.errors import Unmatched
 from app.api.main import create_api
@@ -38,6 +37,7 @@ from tests.security.world import (
     snapshot,
 )
 from tests.utils.api_app import shared_api
+from tests.utils.test_client import TestClient
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
 from app.api.main import MAX_BODY_BYTES
 from app.core.db import session_scope
@@ -31,6 +30,7 @@ from tests.api.conftest import assert_error
 from tests.security.world import COUNTS, assert_untouched, snapshot
 from tests.utils.api_app import shared_api
 from tests.utils.cli import run_cli
+from tests.utils.test_client import TestClient
 
 TAGS_AT = [f"t{i}" for i in range(TAGS_MAX - 1)] + ["y" * TAG_MAX]
 OVER: dict[str, tuple[dict[str, Any], str]] = {

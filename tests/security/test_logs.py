@@ -18,7 +18,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
-from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -29,6 +28,7 @@ from app.models import User
 from app.services import auth as auth_service
 from tests.security.conftest import OPENAI_KEY, use_backend
 from tests.utils.fake_openai import FakeOpenAI
+from tests.utils.test_client import TestClient
 
 LOGGERS = (
     "app", "ticked", "httpx", "httpcore", "httpx2", "httpcore2", "openai", "uvicorn", "uvicorn.error",

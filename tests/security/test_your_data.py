@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
 from app.cli import main as cli_main
 from app.core.db import session_scope
@@ -33,6 +32,7 @@ from tests.api.conftest import (
     sign_in,
 )
 from tests.utils.api_app import shared_api
+from tests.utils.test_client import TestClient
 
 NEW_PASSWORD = "battery-staple-77"
 
