@@ -66,10 +66,13 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 import app.models  # noqa: E402,F401
 from app.core import db, security  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
-from app.core.db import make_engine  # noqa: E402
 from app.models import User  # noqa: E402
+from tests.utils import engines  # noqa: E402
 from tests.utils.chromium import CHROMIUM_ARGS, TEST_CHROMIUM  # noqa: E402
 from tests.utils.factories import quick_user  # noqa: E402
+
+engines.install()
+make_engine = engines.make_engine
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -182,20 +185,33 @@ _SQLITE_TEMPLATE = _TMP / "template.db"
 
 def sqlite_database(path: Path) -> str:
     """The URL of a new SQLite database at ``path`` with every table: a copy of one this process made
-    once (``create_all`` for each test cost ~20 times a file copy)."""
+    once (``create_all`` for each test cost ~20 times a file copy). A database already there is
+    replaced whole (a new file, its write-ahead log gone), its engine's connections closed first."""
     if not _SQLITE_TEMPLATE.exists():
         eng = make_engine(f"sqlite:///{_SQLITE_TEMPLATE}")
         SQLModel.metadata.create_all(eng)
         eng.dispose()  # the last connection checkpoints the WAL into the file
-    shutil.copyfile(_SQLITE_TEMPLATE, path)
-    return f"sqlite:///{path}"
+    url = f"sqlite:///{path}"
+    engines.dispose(url)
+    staged = path.with_name(path.name + ".new")
+    shutil.copyfile(_SQLITE_TEMPLATE, staged)
+    os.replace(staged, path)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    return url
+
+
+def fresh_sqlite(name: str) -> str:
+    """A new SQLite database for a test, at the same path in this process each time: its engine is
+    the one the last test on it used (``tests.utils.engines``), its compiled statements warm."""
+    return sqlite_database(_TMP / f"{name}.db")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+def engine(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
     """A fresh, empty database with every table, on each backend."""
     if request.param == "sqlite":
-        eng = make_engine(sqlite_database(tmp_path / "test.db"))
+        eng = make_engine(fresh_sqlite("test"))
         yield eng
         eng.dispose()
     else:
@@ -285,19 +301,14 @@ def settings():
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def app_db(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[sa.Engine]:
+def app_db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
     """A fresh, empty database on each backend, made the one ``session_scope()`` uses.
 
     Yields the app's own engine, for checking what was stored. On PostgreSQL it is the
     session's test database (``pg_database_url``), with every table created if missing and
     emptied: it does not go through ``pg_engine``, whose tables the migration tests drop.
     """
-    if request.param == "sqlite":
-        url = sqlite_database(tmp_path / "app.db")
-    else:
-        url = request.getfixturevalue("pg_database_url")
+    url = fresh_sqlite("app") if request.param == "sqlite" else request.getfixturevalue("pg_database_url")
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     db.reset_engine()
