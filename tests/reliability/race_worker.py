@@ -3,18 +3,18 @@
 Module-level functions, so ``multiprocessing`` can find them by name; each child opens its own
 engine from ``DATABASE_URL``, like a second app instance, CLI or MCP process would.
 
-The children are forked from a server process (``forkserver``) that imported the app once and
-holds nothing else: no engine, no connection, no thread of the test. A spawned interpreter each
-imported the app again, which was most of these tests' CPU (a second or more per child).
+The children are forked from the test process's fork server (:mod:`tests.utils.forkserver`),
+which imported the app once.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import uuid
 from collections.abc import Callable
 from typing import Any
+
+from tests.utils import forkserver
 
 
 def _use(database_url: str) -> None:
@@ -80,23 +80,13 @@ def _report(queue: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         queue.put(f"{exc.__class__.__name__}: {exc}")
 
 
-PRELOAD = ["app.orchestration.runner", "app.services.tasks", "app.core.db", "tests.reliability.writers"]
-"""What the fork server imports before its first child: all that the functions above use."""
-
-
-def _context() -> Any:
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([*PRELOAD, __name__])
-    return ctx
-
-
 def run_in_processes(fn: Callable[..., Any], args: list[tuple[Any, ...]], timeout: float = 240) -> list[Any]:
     """``fn(*a, barrier, n)`` in one child process per ``a``, started together; their results.
 
     The barrier goes to the children as they start (a multiprocessing barrier can't be pickled
     later), so they all begin the contested part at the same moment.
     """
-    ctx = _context()
+    ctx = forkserver.context()
     barrier = ctx.Barrier(len(args))
     queue = ctx.Queue()
     procs = [
