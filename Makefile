@@ -78,10 +78,12 @@ EVAL := ../shared/agent-eval/run.py
 # Three workers each, on 2 cores: the fast run took 4:04 on 2 workers (390 CPU-s), 3:53 on 3 (411)
 # and 4:04 on 4 (483: each worker collects and sets up again, and they contend). The browser run
 # waits on pages and servers more than it computes: its third worker took it from 5:20 to 4:35 for
-# the same CPU.
+# the same CPU. The fast run's workers steal work from each other (``--dist worksteal``): with xdist's
+# default each worker was given its share up front, and the one given the slow security sweeps ran
+# alone for the last ~44 s while the other two were idle (3:14 -> 2:54 on the same tree).
 TEST_WORKERS ?= 3
 BROWSER_WORKERS ?= 3
-PYTEST_FAST := $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not e2e and not web"
+PYTEST_FAST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not e2e and not web"
 PYTEST_BROWSER := $(PY) -m pytest -q -n $(BROWSER_WORKERS) --dist loadfile -m "e2e or web"
 
 test: setup chromium lint
