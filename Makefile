@@ -80,11 +80,13 @@ EVAL := ../shared/agent-eval/run.py
 # waits on pages and servers more than it computes: its third worker took it from 5:20 to 4:35 for
 # the same CPU. The fast run's workers steal work from each other (``--dist worksteal``): with xdist's
 # default each worker was given its share up front, and the one given the slow security sweeps ran
-# alone for the last ~44 s while the other two were idle (3:14 -> 2:54 on the same tree).
+# alone for the last ~44 s while the other two were idle (3:14 -> 2:54 on the same tree). The browser
+# run hands out its longest files first (tests/browser_file_seconds.json, kept in the order collected
+# by --no-loadscope-reorder): its workers ended 272 / 291 / 274 s in, now 270 / 268 / 268.
 TEST_WORKERS ?= 3
 BROWSER_WORKERS ?= 3
 PYTEST_FAST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not e2e and not web"
-PYTEST_BROWSER := $(PY) -m pytest -q -n $(BROWSER_WORKERS) --dist loadfile -m "e2e or web"
+PYTEST_BROWSER := $(PY) -m pytest -q -n $(BROWSER_WORKERS) --dist loadfile --no-loadscope-reorder -m "e2e or web"
 
 test: setup chromium lint
 	status=0; \

@@ -8,11 +8,13 @@ reachable they skip with the reason, except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import sys
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,7 +95,19 @@ def uses_postgres(item: pytest.Item) -> bool:
     return bool(names & PG_FIXTURES) or any(value == "postgres" for value in params)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+BROWSER_FILE_SECONDS = Path(__file__).with_name("browser_file_seconds.json")
+
+
+def longest_files_first(config: pytest.Config) -> bool:
+    """The browser run (``make test``): pytest-xdist hands each worker a whole file at a time, in the
+    order collected (``--dist loadfile --no-loadscope-reorder``). Its own order, by number of tests,
+    left a sweep of 3 tests and ~60 s to start last, and its worker ended ~20 s after the others;
+    this run hands out the longest files first (their seconds in ``BROWSER_FILE_SECONDS``). A worker
+    sees ``--no-loadscope-reorder``, not ``--dist`` (set to "no" there), and only that run passes it."""
+    return bool(_WORKER) and not getattr(config.option, "loadscopereorder", True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests last: pytest-playwright keeps an event loop running in the main thread for the
     rest of the session, which async tests (anyio, the MCP client) cannot share.
 
@@ -125,6 +139,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if uses_postgres(item) or "tests/deploy/" in str(item.fspath):
             item.add_marker(pytest.mark.postgres)
     items.sort(key=key)
+    if longest_files_first(config):
+        seconds = json.loads(BROWSER_FILE_SECONDS.read_text())
+        tests_in = Counter(item.nodeid.split("::")[0] for item in items)
+
+        def file_seconds(item: pytest.Item) -> float:
+            path = item.nodeid.split("::")[0]
+            return seconds.get(path, 3 * tests_in[path])  # a file not measured yet: ~3 s a test
+
+        items.sort(key=file_seconds, reverse=True)  # stable: each file keeps its order
 
 
 def _pg_unavailable_reason() -> str | None:
