@@ -244,8 +244,8 @@ def _rows(
     roles = {
         v.project.id: v.role for v in project_service.list_projects(session, user_id=user_id, archived=True)
     }
-    today = today or clock.today_in(zone_name)
     now = daily.local_now(zone_name)
+    today = today or now.date()
     if now.date() != today:  # a caller's own "today" (tests, a day boundary): keep its date
         now = datetime.combine(today, now.time())
     progress = task_service.subtask_progress(session, [t.id for t in tasks])
