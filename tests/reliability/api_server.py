@@ -56,16 +56,10 @@ def serve(env: dict[str, str], port: int, log_path: str) -> None:
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    os.environ.clear()
-    os.environ.update(env)
+    forkserver.take_environment(env)
     os.chdir(ROOT)
     import uvicorn
 
-    from app.core import db
-    from app.core.config import get_settings
-
-    get_settings.cache_clear()
-    db.reset_engine()
     uvicorn.run(create_app, factory=True, host="127.0.0.1", port=port, log_level="warning")
 
 

@@ -18,13 +18,7 @@ from tests.utils import forkserver
 
 
 def _use(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["AGENT_BACKEND"] = "local"
-    from app.core import db
-    from app.core.config import get_settings
-
-    get_settings.cache_clear()
-    db.reset_engine()
+    forkserver.take_environment({**os.environ, "DATABASE_URL": database_url, "AGENT_BACKEND": "local"})
 
 
 def claim_turn(database_url: str, user_id: str, thread_id: str, barrier: Any, n: int) -> str:

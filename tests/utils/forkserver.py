@@ -11,6 +11,8 @@ most of what the tests that start children spent. A child sets its own environme
 from __future__ import annotations
 
 import multiprocessing
+import os
+from collections.abc import Mapping
 from multiprocessing.context import ForkServerContext
 
 PRELOAD = [
@@ -30,3 +32,15 @@ def context() -> ForkServerContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)  # takes effect when this process's fork server starts
     return ctx
+
+
+def take_environment(env: Mapping[str, str]) -> None:
+    """A child's first step: ``env`` becomes its whole environment, and the settings and engine are
+    read from it at their next use (the fork server's own were never read; this makes sure)."""
+    from app.core import db
+    from app.core.config import get_settings
+
+    os.environ.clear()
+    os.environ.update(env)
+    get_settings.cache_clear()
+    db.reset_engine()
