@@ -7,7 +7,7 @@ from app.models.comment import Comment
 from app.models.message import Message, MessageStatus, Role
 from app.models.project import Invitation, Membership, Project, ProjectRole, _insert_parents_first
 from app.models.reminder import Notification, NotificationKind, Reminder, ReminderStatus
-from app.models.search_term import ThreadTerms
+from app.models.search_term import BlockBloom, ThreadTerms
 from app.models.task import Priority, Recurrence, Task, TaskCreate, TaskPublic, TaskUpdate
 from app.models.task_operation import OperationStatus, OperationType, TaskOperation
 from app.models.team_admin import (
@@ -32,6 +32,7 @@ __all__ = [
     "AgentMemory",
     "AuditEvent",
     "AuthToken",
+    "BlockBloom",
     "Comment",
     "InstanceSetting",
     "Invitation",

@@ -56,9 +56,13 @@ class Thread(SQLModel, table=True):
     meta: dict[str, Any] = json_field(name="metadata", encrypted="threads.metadata")
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
+    search_block: int | None = Field(default=None, nullable=True)
+    """The search index's block of the owner's threads this one belongs to (``app.models.search_term``);
+    set when the thread is made, none for rows loaded in bulk (searched without the block filter)."""
 
     __table_args__ = (
         sa.Index("ix_threads_user_updated", "user_id", sa.text("updated_at DESC")),
+        sa.Index("ix_threads_user_search_block", "user_id", "search_block"),
         sa.CheckConstraint("status IN ('active','archived')", name="ck_threads_status"),
         sa.CheckConstraint("length(title) >= 1", name="ck_threads_title_len"),
     )

@@ -134,6 +134,10 @@ def reindex(keyring: Keyring, *, batch_size: int = BATCH_SIZE, progress: Progres
     Within a batch the rows are locked first (an UPDATE that changes nothing), then the messages
     are read: a writer that indexed a message before the lock is read here, one after it waits and
     merges into the rebuilt row, so no message is lost.
+
+    Then every sealed block's filter is rebuilt from its rebuilt rows (one transaction a block).
+    Until then a filter holds the old key's bits, which a query hashed under the old key still
+    finds; a term a sealed thread gains meanwhile is added under the new key.
     """
     done = 0
     last: Any = None
@@ -166,8 +170,13 @@ def reindex(keyring: Keyring, *, batch_size: int = BATCH_SIZE, progress: Progres
             ]
             search_index.insert_rows(session, rows)
             done += len(threads)
+    with session_scope() as session:
+        blocks = search_index.sealed_blocks(session)
+    for owner, block in blocks:
+        with session_scope() as session:
+            search_index.seal(session, owner, block)
     if progress:
-        progress(f"search index: {done} conversations rebuilt")
+        progress(f"search index: {done} conversations and {len(blocks)} block filters rebuilt")
     return done
 
 

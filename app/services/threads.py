@@ -67,7 +67,9 @@ def propose_title(session: Session, thread: Thread, title: str | None, *, first_
         return False
     thread.title = clean_title(new)
     session.add(thread)
-    search_index.set_title(session, user_id=thread.user_id, thread_id=thread.id, title=thread.title)
+    search_index.set_title(
+        session, user_id=thread.user_id, thread_id=thread.id, title=thread.title, block=thread.search_block
+    )
     return True
 
 
@@ -82,10 +84,11 @@ def clean_title(title: str) -> str:
 
 
 def create_thread(session: Session, *, user_id: uuid.UUID, title: str = DEFAULT_TITLE) -> Thread:
-    thread = Thread(user_id=user_id, title=clean_title(title))
+    title = clean_title(title)
+    thread = Thread(user_id=user_id, title=title, search_block=search_index.open_block(session, user_id))
     session.add(thread)
     session.flush()
-    search_index.set_title(session, user_id=user_id, thread_id=thread.id, title=thread.title)
+    search_index.set_title(session, user_id=user_id, thread_id=thread.id, title=thread.title, block=None)
     return thread
 
 
@@ -233,7 +236,7 @@ def _threads(
     status = ThreadStatus.archived if archived else ThreadStatus.active
     stmt = _page_statement(order, after is not None)
     if search and search.strip():
-        for condition in search_index.thread_filters(user_id, search, _THREADS.c.id):
+        for condition in search_index.thread_filters(session, user_id, search, _THREADS):
             stmt = stmt.where(condition)
     params: dict[str, Any] = {"user_id": user_id, "status": status.value, "limit": limit}
     if after is not None:
@@ -266,7 +269,9 @@ def rename_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID 
     thread.title = clean_title(title)
     thread.meta = {**thread.meta, "title_set_by_user": True}
     session.add(thread)
-    search_index.set_title(session, user_id=user_id, thread_id=thread.id, title=thread.title)
+    search_index.set_title(
+        session, user_id=user_id, thread_id=thread.id, title=thread.title, block=thread.search_block
+    )
     return thread
 
 

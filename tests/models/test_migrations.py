@@ -31,13 +31,14 @@ EXPECTED_TABLES = {
     "task_operations",
     "auth_tokens",
     "search_terms",
+    "search_blooms",
     "projects",
     "project_members",
     "project_invitations",
     "comments",
 }
 EXPECTED_INDEXES = {
-    "threads": {"ix_threads_user_updated"},
+    "threads": {"ix_threads_user_updated", "ix_threads_user_search_block"},
     "messages": {"ix_messages_thread_created", "ux_messages_one_open_turn"},
     "tasks": {
         "ix_tasks_user_id",
@@ -230,3 +231,78 @@ def test_migration_0004_moves_every_task_into_its_owners_inbox_and_back(empty_db
             assert "projects" not in sa.inspect(conn).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_migration_0009_numbers_each_persons_threads_into_blocks_and_seals_all_but_the_last(empty_db_url):
+    """Upgrade with data: threads in blocks of BLOCK_THREADS oldest first, every block but the last
+    with its filter built from the stored hashes (no key needed); downgrade drops them again."""
+    from sqlmodel import Session
+
+    from app.core.crypto import get_keyring
+    from app.models.search_term import BLOCK_THREADS
+    from app.services import search_index
+
+    migrations.upgrade(empty_db_url, "0008")
+    engine = make_engine(empty_db_url)
+    person = uuid.uuid4()
+    key = get_keyring().primary
+    ids = [uuid.uuid4() for _ in range(4 * BLOCK_THREADS + 3)]
+    uid = sa.bindparam("id", type_=sa.Uuid())
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, hashed_password, is_active, chat_preferences, created_at,"
+                    " updated_at) VALUES (:id, 'p@example.com', 'x', true, '{}', '2026-12-01', '2026-12-01')"
+                ).bindparams(uid),
+                {"id": person},
+            )
+            for n, thread_id in enumerate(reversed(ids)):  # inserted newest first: blocks go by age
+                minute = len(ids) - 1 - n
+                stamp = f"2026-12-01 {10 + minute // 60:02d}:{minute % 60:02d}:00"
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO threads (id, user_id, title, status, metadata, created_at, updated_at)"
+                        " VALUES (:id, :user, 'x', 'active', '{}', :at, :at)"
+                    ).bindparams(uid, sa.bindparam("user", type_=sa.Uuid())),
+                    {"id": thread_id, "user": person, "at": stamp},
+                )
+            index = _search_terms_0008()
+            rows = [
+                search_index.thread_row(
+                    key, user_id=person, thread_id=t, title=f"Topic{i}z", texts=[f"about item{i}x"]
+                )
+                for i, t in enumerate(ids)
+            ]
+            conn.execute(sa.insert(index), rows)
+        migrations.upgrade(empty_db_url)
+        with Session(engine) as session:
+            read = sa.text("SELECT id, search_block FROM threads").columns(
+                id=sa.Uuid(), search_block=sa.Integer()
+            )
+            blocks = dict(session.execute(read).all())
+            assert [blocks[t] for t in ids] == [n // BLOCK_THREADS for n in range(len(ids))]
+            assert search_index.sealed_blocks(session) == [(person, n) for n in range(4)]
+            flags = session.execute(sa.text("SELECT count(*) FROM search_terms WHERE in_bloom")).scalar_one()
+            assert flags == 4 * BLOCK_THREADS
+            choice = search_index.block_choice(session, person, f"item{BLOCK_THREADS + 2}x")
+            assert choice == search_index.BlockChoice(blocks=[1], last_sealed=3)
+        migrations.downgrade(empty_db_url, "0008")
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            assert "search_blooms" not in inspector.get_table_names()
+            assert "search_block" not in {c["name"] for c in inspector.get_columns("threads")}
+            assert "in_bloom" not in {c["name"] for c in inspector.get_columns("search_terms")}
+    finally:
+        engine.dispose()
+
+
+def _search_terms_0008() -> sa.TableClause:
+    """``search_terms`` as migration 0008 left it (no ``in_bloom`` yet)."""
+    from app.models.search_term import MESSAGE_COLUMNS
+
+    return sa.table(
+        "search_terms",
+        sa.column("thread_id", sa.Uuid()),
+        *(sa.column(name, sa.LargeBinary()) for name in ("title_terms", *MESSAGE_COLUMNS)),
+    )

@@ -228,7 +228,7 @@ INTERNAL: dict[str, str] = {
     "search_index.set_title": "indexes a title the threads service has just set on a checked thread",
     "search_index.thread_row": "builds the index row of a thread being (re)indexed (migration, key rotation)",
     "search_index.v1_thread_rows": "builds the old per-term rows (0002 upgrade, 0008 downgrade)",
-    "search_index.thread_filters": "a query filter over the acting user's own hashed terms",
+    "search_index.number_blocks": "numbers owners' threads into search blocks (migration 0009, benches)",
     "turn_journal.last_reply": "the runner's retry reading the newest reply of a thread it has just checked",
     "turn_journal.applied_calls": "what a checked thread's unfinished turn applied (runner, recovery)",
     "projects.role_of": "the membership lookup the checks are built on: answers for the user it is given",

@@ -28,7 +28,7 @@ from app.core.config import PROJECT_ROOT, get_settings
 from app.core.crypto import PREFIX, get_keyring, reset_keyring
 from app.core.db import session_scope
 from app.models import Message, Thread, User
-from app.models.search_term import SEARCH_TERMS
+from app.models.search_term import BLOCK_THREADS, SEARCH_BLOOMS, SEARCH_TERMS
 from app.orchestration.runner import run_turn
 from app.services import messages as message_service
 from app.services import search_index
@@ -109,10 +109,35 @@ def index_matches_a_rebuild(engine: sa.Engine) -> bool:
             )
         stored = session.execute(sa.select(SEARCH_TERMS).order_by(SEARCH_TERMS.c.thread_id)).mappings().all()
         actual = [
-            {name: bytes(v) if isinstance(v, bytes | memoryview) else v for name, v in r.items()}
+            {
+                name: bytes(v) if isinstance(v, bytes | memoryview) else v
+                for name, v in r.items()
+                if name != "in_bloom"
+            }
             for r in stored
         ]
-    return actual == expected
+    return actual == expected and blooms_match_a_rebuild(engine)
+
+
+def blooms_match_a_rebuild(engine: sa.Engine) -> bool:
+    """Every sealed block's filter is exactly the one its threads' stored terms make."""
+    with Session(engine) as session:
+        for owner, block in search_index.sealed_blocks(session):
+            members = sa.select(Thread.id).where(Thread.user_id == owner, Thread.search_block == block)
+            rows = session.execute(
+                sa.select(*(SEARCH_TERMS.c[c] for c in search_index.TERMS_COLUMNS)).where(
+                    SEARCH_TERMS.c.thread_id.in_(members)
+                )
+            ).all()
+            stored = session.execute(
+                sa.select(SEARCH_BLOOMS.c.part, SEARCH_BLOOMS.c.bits)
+                .where(SEARCH_BLOOMS.c.user_id == owner, SEARCH_BLOOMS.c.block == block)
+                .order_by(SEARCH_BLOOMS.c.part)
+            ).all()
+            expected = search_index.bloom_rows(owner, block, rows)
+            if [(p, bytes(b)) for p, b in stored] != [(r["part"], r["bits"]) for r in expected]:
+                return False
+    return True
 
 
 def check(probe: Probe) -> None:
@@ -155,7 +180,9 @@ print(json.dumps({"reads": reads, "errors": errors[:5], "keys": [k.kid for k in 
 
 
 def test_rotation_under_load_never_disturbs_readers(key_file: Path, app_db: sa.Engine, tmp_path: Path):
-    probes = seed()
+    probes = seed(threads=2 * (BLOCK_THREADS + 8))  # each owner's first block sealed, with its filter
+    with Session(app_db) as session:
+        assert len(search_index.sealed_blocks(session)) == 2
     old_kid = get_keyring().primary.kid
     assert raw_key_ids(app_db) == {old_kid}
 
