@@ -371,11 +371,13 @@ class Undone(ToolResult):
     titles: list[str]
 
 
-def public_tasks(session: Any, tasks: list[Task]) -> list[dict[str, Any]]:
+def public_tasks(session: Any, tasks: list[Task], *, new: bool = False) -> list[dict[str, Any]]:
     """Tasks' public JSON with where they are and who has them: ``project`` (its name, "Inbox" for
     an inbox), ``assignee`` (email) and ``assignee_name``, as every surface shows a task; for the
     daily loop, ``parent`` (the parent task's title), ``subtasks`` (``{"done", "total"}`` of its
     direct subtasks, when it has any) and ``reminder_times`` (local ``YYYY-MM-DDTHH:MM``, soonest first).
+
+    ``new``: the tasks were just made, so none has subtasks yet (they are not counted).
     """
     labels = project_service.task_labels(session, tasks)
     parent_ids = {t.parent_id for t in tasks if t.parent_id is not None}
@@ -383,7 +385,7 @@ def public_tasks(session: Any, tasks: list[Task]) -> list[dict[str, Any]]:
     if parent_ids:
         rows = session.exec(select(Task.id, Task.title).where(col(Task.id).in_(list(parent_ids)))).all()
         parents = {tid: str(title) for tid, title in rows}
-    progress = task_service.subtask_progress(session, [t.id for t in tasks])
+    progress = {} if new else task_service.subtask_progress(session, [t.id for t in tasks])
     out = []
     for task in tasks:
         label = labels.get(task.id, {})
@@ -402,14 +404,15 @@ def public_tasks(session: Any, tasks: list[Task]) -> list[dict[str, Any]]:
     return out
 
 
-def _public(ctx: ToolContext, task: Task) -> dict[str, Any]:
-    return public_tasks(ctx.session, [task])[0]
+def _public(ctx: ToolContext, task: Task, *, new: bool = False) -> dict[str, Any]:
+    return public_tasks(ctx.session, [task], new=new)[0]
 
 
 def _changed(
     ctx: ToolContext, task: Task, status: Literal["created", "completed", "pending", "updated"]
 ) -> TaskChanged:
-    return TaskChanged(task_id=str(task.id), status=status, title=task.title, task=_public(ctx, task))
+    task_json = _public(ctx, task, new=status == "created")
+    return TaskChanged(task_id=str(task.id), status=status, title=task.title, task=task_json)
 
 
 # ----- names to ids: projects and people, through the membership rules of services/projects -----

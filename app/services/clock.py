@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
 from app.models import User
@@ -52,6 +53,24 @@ def user_today(session: Session, *, user_id: uuid.UUID, now: datetime | None = N
     return today_in(user_zone(session, user_id), now)
 
 
+_ZONES = "user_zones"
+"""``session.info`` key: the time zones :func:`user_zone` read in this session, by user."""
+
+
 def user_zone(session: Session, user_id: uuid.UUID) -> str | None:
-    """``user_id``'s time zone name (None: no such user; :func:`zone` reads that as UTC)."""
-    return session.exec(select(User.time_zone).where(User.id == user_id)).first()
+    """``user_id``'s time zone name (None: no such user; :func:`zone` reads that as UTC).
+
+    Read once per session: a turn's tools ask several times. The user's row, when the session
+    holds it, is asked first, so a zone changed in this transaction (``daily_settings``) is the
+    one returned.
+    """
+    user = session.identity_map.get(identity_key(User, user_id))
+    if user is not None and "time_zone" in user.__dict__:
+        return user.time_zone
+    known: dict[uuid.UUID, str] = session.info.setdefault(_ZONES, {})
+    if user_id in known:
+        return known[user_id]
+    name = session.exec(select(User.time_zone).where(User.id == user_id)).first()
+    if name is not None:
+        known[user_id] = name
+    return name

@@ -6,7 +6,8 @@ How it works, in one place:
 - The journal (:func:`app.services.operations.record_change`) calls :func:`touch` with the
   project a change happened in, and with anyone it concerns beyond the members (a removed member).
 - Before the commit, the members of each touched project are read in the same transaction
-  (a removed member is named explicitly: they are no longer a member when the commit lands).
+  (a removed member is named explicitly: they are no longer a member when the commit lands); an
+  Inbox the session holds is personal, so its owner is its member without a read.
 - After the commit (never after a rollback), one message ``{"users": [...], "projects": [...]}``
   is published: on Redis channel :data:`CHANNEL` when ``REDIS_URL`` is set, so every instance
   gets it; otherwise to this process's subscribers only (one instance).
@@ -30,10 +31,11 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
 from app.core.config import get_settings
-from app.models import Membership
+from app.models import Membership, Project
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +63,19 @@ def _gather(session: OrmSession) -> None:
         return
     if projects:
         session.flush()
-        users |= set(
-            session.execute(
-                select(Membership.user_id).where(col(Membership.project_id).in_(list(projects)))
-            ).scalars()
-        )
+        unknown = []
+        for pid in projects:
+            project = session.identity_map.get(identity_key(Project, pid))
+            if project is not None and project.is_inbox:  # personal: its owner is its one member
+                users.add(project.owner_id)
+            else:
+                unknown.append(pid)
+        if unknown:
+            users |= set(
+                session.execute(
+                    select(Membership.user_id).where(col(Membership.project_id).in_(unknown))
+                ).scalars()
+            )
     session.info[_READY] = {"users": sorted(map(str, users)), "projects": sorted(map(str, projects))}
 
 

@@ -29,10 +29,12 @@ and write (:mod:`app.services.tasks`) filters by.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, func, select
 
 from app.models import Invitation, Membership, OperationType, Project, ProjectRole, Task, User
@@ -54,6 +56,8 @@ from app.services.operations import PAGE, Origin, record_change
 
 NOT_FOUND = "Project not found."
 READ, WRITE, OWN = "read", "write", "own"
+_HELD = "held_projects"
+"""``session.info`` key: projects this session read and keeps (:func:`_hold`), by id."""
 _NEEDS = {READ: ROLES, WRITE: WRITE_ROLES, OWN: (ProjectRole.owner.value,)}
 
 
@@ -94,15 +98,43 @@ def get_project(
     project = session.get(Project, pid) if pid else None
     if project is None or role_of(session, user_id=user_id, project_id=project.id) not in _NEEDS[need]:
         raise NotFoundError(NOT_FOUND)
+    _hold(session, [project])
     return project
 
 
+def _loaded(session: Session, model: type[Project], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Project]:
+    """The rows of ``ids`` this session holds already (none is read)."""
+    found = {}
+    for ident in ids:
+        obj = session.identity_map.get(identity_key(model, ident))
+        if obj is not None:
+            found[ident] = obj
+    return found
+
+
+def _hold(session: Session, projects: Iterable[Project]) -> None:
+    """Keep ``projects`` in the session for its life (its identity map holds rows only while
+    something refers to them): a read later in the transaction finds them without a query."""
+    held: dict[uuid.UUID, Project] = session.info.setdefault(_HELD, {})
+    for project in projects:
+        held[project.id] = project
+
+
 def inbox(session: Session, *, user_id: uuid.UUID) -> Project:
-    """The user's Inbox (made on first use)."""
-    pid = inbox_id(session, user_id)
-    session.flush()
-    project = session.get(Project, pid)
-    assert project is not None
+    """The user's Inbox (made on first use), in one read.
+
+    The session keeps it (:func:`_hold`): the reads that follow a change in the Inbox (the task's
+    labels, the live push's members) then find it without a query.
+    """
+    with session.no_autoflush:
+        stmt = select(Project).where(Project.owner_id == user_id, col(Project.is_inbox))
+        project = session.exec(stmt).first()
+    if project is None:
+        pid = inbox_id(session, user_id)
+        session.flush()
+        project = session.get(Project, pid)
+        assert project is not None
+    _hold(session, [project])
     return project
 
 
@@ -857,11 +889,12 @@ def task_labels(session: Session, tasks: list[Task]) -> dict[uuid.UUID, dict[str
     """For each task, its project's name ("Inbox" for an inbox) and its assignee (email, name):
     what every surface shows beside a task."""
     pids = {t.project_id for t in tasks}
-    projects = (
-        {p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(list(pids)))).all()}
-        if pids
-        else {}
-    )
+    projects = _loaded(session, Project, pids)  # a task's project is often in the session already
+    if pids - projects.keys():
+        missing = list(pids - projects.keys())
+        read = session.exec(select(Project).where(col(Project.id).in_(missing))).all()
+        _hold(session, read)
+        projects |= {p.id: p for p in read}
     people = names_of(session, {t.assignee_id for t in tasks if t.assignee_id})
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for task in tasks:

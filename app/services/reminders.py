@@ -76,12 +76,16 @@ def shift(specs: Iterable[dict[str, object]], days: int) -> list[dict[str, objec
     return out
 
 
-def sync(session: Session, task: Task, *, now: datetime | None = None) -> None:
-    """Make the task's pending reminder rows match its ``reminders`` (none when it is done)."""
+def sync(session: Session, task: Task, *, now: datetime | None = None, new: bool = False) -> None:
+    """Make the task's pending reminder rows match its ``reminders`` (none when it is done).
+
+    ``new``: the task was made in this transaction, so it has no rows yet (none are read or deleted).
+    """
     now = now or utcnow()
     pending = col(Reminder.status) == ReminderStatus.pending.value
     if task.completed or not task.reminders:
-        session.execute(sa.delete(Reminder).where(col(Reminder.task_id) == task.id, pending))
+        if not new:
+            session.execute(sa.delete(Reminder).where(col(Reminder.task_id) == task.id, pending))
         return
     zone_name = clock.user_zone(session, task.user_id)
     recipient = task.assignee_id or task.user_id
@@ -90,7 +94,7 @@ def sync(session: Session, task: Task, *, now: datetime | None = None) -> None:
         fire = to_utc(local, zone_name)
         if fire >= now - PAST_GRACE:
             wanted[(key, fire)] = local.strftime("%Y-%m-%dT%H:%M")
-    rows = session.exec(select(Reminder).where(col(Reminder.task_id) == task.id)).all()
+    rows = [] if new else session.exec(select(Reminder).where(col(Reminder.task_id) == task.id)).all()
     have: set[tuple[str, datetime]] = set()
     for row in rows:
         have_key = (row.spec, row.fire_at)

@@ -333,7 +333,7 @@ def create_task(
     )
     session.add(task)
     session.flush()
-    reminders.sync(session, task)
+    reminders.sync(session, task, new=True)
     record_change(
         session,
         user_id=user_id,
@@ -613,7 +613,7 @@ def _complete_one(
         session.flush()
         before.append((nxt.id, None))
         added.append(nxt)
-        reminders.sync(session, nxt)
+        reminders.sync(session, nxt, new=True)
         before += _copy_subtasks(session, task, nxt, days, added)
     return before
 
@@ -650,7 +650,7 @@ def _copy_subtasks(
         copy.recurrence = None
         session.add(copy)
         session.flush()
-        reminders.sync(session, copy)
+        reminders.sync(session, copy, new=True)
         created.append((copy.id, None))
         added.append(copy)
         created += _copy_subtasks(session, child, copy, days, added)
