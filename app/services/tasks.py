@@ -37,6 +37,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from app.core.db import begin_write
@@ -883,7 +884,8 @@ def _claim_undo(session: Session, op: TaskOperation) -> bool:
     )
     if not result.rowcount:
         return False
-    op.undone_at, op.updated_at = now, now
+    for name in ("undone_at", "updated_at"):  # as stored by the update above: not written again
+        set_committed_value(op, name, now)
     return True
 
 
@@ -894,10 +896,18 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
     entries = op.undo_state or []
     rows = _lock_rows(session, [uuid.UUID(entry["id"]) for entry in entries])
     removed: list[Task] = []
+    writable: dict[str, bool] = {}  # project id -> may write it: asked once per project in an undo
+
+    def may_write(project_id: uuid.UUID | str | None) -> bool:
+        key = str(project_id)
+        if key not in writable:
+            writable[key] = _may_write(session, user_id, project_id)
+        return writable[key]
+
     for entry in entries:
         tid = uuid.UUID(entry["id"])
         current = rows.get(tid)
-        if current is not None and not _may_write(session, user_id, current.project_id):
+        if current is not None and not may_write(current.project_id):
             continue
         before = entry["before"]
         if before is None:
@@ -907,7 +917,7 @@ def _revert(session: Session, *, user_id: uuid.UUID, op: TaskOperation) -> UndoR
             continue
         values = TaskPublic.model_validate(before).model_dump()
         values.pop("id")
-        if values.get("project_id") is None or not _may_write(session, user_id, values["project_id"]):
+        if values.get("project_id") is None or not may_write(values["project_id"]):
             values["project_id"] = inbox(session, user_id=user_id).id  # the project went, or they left it
         if values.get("assignee_id") and not is_member(
             session, project_id=values["project_id"], user_id=values["assignee_id"]

@@ -642,3 +642,15 @@ def test_adding_a_task_reads_nothing_it_already_knows(app_db, uid):
     assert op.status == OperationStatus.completed
     assert op.undo_state
     assert op.undo_state[0]["before"] is None
+
+
+def test_an_undo_marks_the_change_undone_with_one_write(app_db, uid):
+    """The claim (a conditional update: of two racing undos one wins) is the only write of
+    ``undone_at``; the journal row it claims is not written again with the same values."""
+    run("add_task", {"title": "buy eggs"}, uid)
+    seen = _statements(app_db, lambda: run("undo", {}, uid))
+    claims = [s for s in seen if s.startswith("UPDATE task_operations SET undone_at")]
+    assert len(claims) == 1, claims
+    assert tasks_of(app_db, uid) == {}
+    (done,) = [o for o in ops(app_db, uid) if o.tool_name == "add_task"]
+    assert done.undone_at is not None
