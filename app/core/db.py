@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -145,3 +146,24 @@ def read_rows(
     """
     session.flush()
     return session.execute(statement, params).all()
+
+
+_TRANSACTION_CACHES = "transaction_caches"
+
+
+def transaction_cache(session: Session, name: str) -> dict[Any, Any]:
+    """A dict kept for the rest of the session's transaction, emptied when it commits or rolls back
+    (a savepoint's rollback too): what a transaction reads more than once (the person's time zone,
+    the projects its tasks are in), read once. Values read here stay as this transaction saw them."""
+    caches: dict[str, dict[Any, Any]] = session.info.setdefault(_TRANSACTION_CACHES, {})
+    return caches.setdefault(name, {})
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _forget_after_commit(session: OrmSession) -> None:
+    session.info.pop(_TRANSACTION_CACHES, None)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_after_rollback(session: OrmSession, previous_transaction: Any) -> None:
+    session.info.pop(_TRANSACTION_CACHES, None)

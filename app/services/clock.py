@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
+from app.core.db import transaction_cache
 from app.models import User
 from app.services.errors import InvalidInputError, require_text
 
@@ -53,21 +54,17 @@ def user_today(session: Session, *, user_id: uuid.UUID, now: datetime | None = N
     return today_in(user_zone(session, user_id), now)
 
 
-_ZONES = "user_zones"
-"""``session.info`` key: the time zones :func:`user_zone` read in this session, by user."""
-
-
 def user_zone(session: Session, user_id: uuid.UUID) -> str | None:
     """``user_id``'s time zone name (None: no such user; :func:`zone` reads that as UTC).
 
-    Read once per session: a turn's tools ask several times. The user's row, when the session
+    Read once per transaction (a tool call asks several times). The user's row, when the session
     holds it, is asked first, so a zone changed in this transaction (``daily_settings``) is the
     one returned.
     """
     user = session.identity_map.get(identity_key(User, user_id))
     if user is not None and "time_zone" in user.__dict__:
         return user.time_zone
-    known: dict[uuid.UUID, str] = session.info.setdefault(_ZONES, {})
+    known: dict[uuid.UUID, str] = transaction_cache(session, "user_zones")
     if user_id in known:
         return known[user_id]
     name = session.exec(select(User.time_zone).where(User.id == user_id)).first()

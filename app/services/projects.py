@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, func, select
 
+from app.core.db import transaction_cache
 from app.models import Invitation, Membership, OperationType, Project, ProjectRole, Task, User
 from app.models.base import utcnow
 from app.models.project import (
@@ -56,8 +57,6 @@ from app.services.operations import PAGE, Origin, record_change
 
 NOT_FOUND = "Project not found."
 READ, WRITE, OWN = "read", "write", "own"
-_HELD = "held_projects"
-"""``session.info`` key: projects this session read and keeps (:func:`_hold`), by id."""
 _NEEDS = {READ: ROLES, WRITE: WRITE_ROLES, OWN: (ProjectRole.owner.value,)}
 
 
@@ -113,9 +112,9 @@ def _loaded(session: Session, model: type[Project], ids: Iterable[uuid.UUID]) ->
 
 
 def _hold(session: Session, projects: Iterable[Project]) -> None:
-    """Keep ``projects`` in the session for its life (its identity map holds rows only while
-    something refers to them): a read later in the transaction finds them without a query."""
-    held: dict[uuid.UUID, Project] = session.info.setdefault(_HELD, {})
+    """Keep ``projects`` in the session for the rest of the transaction (its identity map holds rows
+    only while something refers to them): a read later in it finds them without a query."""
+    held: dict[uuid.UUID, Project] = transaction_cache(session, "projects")
     for project in projects:
         held[project.id] = project
 
@@ -123,8 +122,8 @@ def _hold(session: Session, projects: Iterable[Project]) -> None:
 def inbox(session: Session, *, user_id: uuid.UUID) -> Project:
     """The user's Inbox (made on first use), in one read.
 
-    The session keeps it (:func:`_hold`): the reads that follow a change in the Inbox (the task's
-    labels, the live push's members) then find it without a query.
+    The transaction keeps it (:func:`_hold`): the reads that follow a change in the Inbox (the
+    task's labels, the live push's members) then find it without a query.
     """
     with session.no_autoflush:
         stmt = select(Project).where(Project.owner_id == user_id, col(Project.is_inbox))

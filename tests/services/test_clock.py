@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.models import Task, User
@@ -84,3 +85,41 @@ def test_cli_user_create_takes_tz_and_refuses_an_unknown_one(app_db, capsys):
     assert "Unknown time zone 'Moon/Base'" in err
     with Session(app_db) as session:
         assert session.exec(select(User).where(User.email == "no@example.com")).first() is None
+
+
+def test_a_zone_is_read_once_per_transaction_and_again_after_it_ends(engine):
+    """``user_zone`` keeps what it read for the rest of the transaction only: a change another
+    session commits is seen once this session's transaction has ended (commit or rollback)."""
+    with Session(engine, expire_on_commit=False) as setup:
+        user = User(email="tz@example.com", hashed_password="-", time_zone=HONOLULU)
+        setup.add(user)
+        setup.commit()
+        uid = user.id
+
+    def move_to(zone: str) -> None:
+        with Session(engine) as other:
+            row = other.get(User, uid)
+            row.time_zone = zone
+            other.add(row)
+            other.commit()
+
+    with Session(engine) as reader:
+        assert clock.user_zone(reader, uid) == HONOLULU
+        statements: list[str] = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731 - a before_cursor_execute hook
+        sa.event.listen(engine, "before_cursor_execute", listen)
+        try:
+            assert clock.user_zone(reader, uid) == HONOLULU
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listen)
+        assert statements == []  # the second ask in one transaction reads nothing
+        reader.commit()
+        move_to(KIRITIMATI)
+        assert clock.user_zone(reader, uid) == KIRITIMATI
+        reader.rollback()
+        move_to("UTC")
+        assert clock.user_zone(reader, uid) == "UTC"
+        # the session's own row wins over what was read: a zone changed in this transaction
+        mine = reader.get(User, uid)
+        mine.time_zone = HONOLULU
+        assert clock.user_zone(reader, uid) == HONOLULU
