@@ -217,7 +217,7 @@ def _dialect(bind: Session | Connection) -> str:
     return bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
 
 
-_EMPTY = dict.fromkeys(("title_terms", *MESSAGE_COLUMNS), b"")
+_EMPTY = dict.fromkeys(TERMS_COLUMNS, b"")
 
 
 def insert_rows(bind: Session | Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -272,20 +272,18 @@ def add_message_text(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UU
             _add_to_bloom(session, user_id, block, gained)
 
 
-def set_title(
-    session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID, title: str, block: int | None
-) -> None:
+def set_title(session: Session, thread: Thread) -> None:
     """Index a thread's (new) title in place of the old one; the messages' terms stay.
 
-    ``block`` is the thread's ``search_block``: when its block is sealed, the title's terms go
-    into the block's filter as well (the old title's stay there, a harmless "maybe").
+    When the thread's block is sealed, the title's terms go into the block's filter as well (the
+    old title's stay there, a harmless "maybe").
     """
-    hashes = text_hashes(get_keyring().primary, user_id, title)
+    hashes = text_hashes(get_keyring().primary, thread.user_id, thread.title)
     statement = _upsert_statement(_dialect(session), ["title_terms"]).returning(SEARCH_TERMS.c.in_bloom)
-    values = {**_EMPTY, "thread_id": thread_id, "title_terms": pack(hashes)}
+    values = {**_EMPTY, "thread_id": thread.id, "title_terms": pack(hashes)}
     in_bloom = session.execute(statement, values).scalar_one()
-    if in_bloom and block is not None:
-        _add_to_bloom(session, user_id, block, hashes)
+    if in_bloom and thread.search_block is not None:
+        _add_to_bloom(session, thread.user_id, thread.search_block, hashes)
 
 
 # --- blocks and their Bloom filters --------------------------------------------------------------
@@ -368,14 +366,15 @@ def _add_to_bloom(session: Session, user_id: uuid.UUID, block: int, hashes: Iter
         session.execute(_bloom_upsert(_dialect(session)), rows)
 
 
-def seal(session: Session, user_id: uuid.UUID, block: int) -> None:
+def seal(bind: Session | Connection, user_id: uuid.UUID, block: int) -> None:
     """Write a block's filter from its threads' index rows and mark those rows ``in_bloom``.
 
     The rows are locked first, in order: a message written to one of them meanwhile either
     committed before (and is read here) or waits and then sees ``in_bloom`` and adds its terms to
     the filter itself. Sealing a sealed block again rebuilds its filter (key rotation does).
     """
-    begin_write(session)
+    if isinstance(bind, Session):
+        begin_write(bind)
     terms = SEARCH_TERMS
     members = sa.select(_THREADS.c.id).where(_THREADS.c.user_id == user_id, _THREADS.c.search_block == block)
     read = (
@@ -384,9 +383,9 @@ def seal(session: Session, user_id: uuid.UUID, block: int) -> None:
         .order_by(terms.c.thread_id)
         .with_for_update()
     )
-    rows = session.execute(read).all()
-    session.execute(sa.update(terms).where(terms.c.thread_id.in_(members)).values(in_bloom=True))
-    session.execute(_bloom_upsert(_dialect(session)), bloom_rows(user_id, block, rows))
+    rows = bind.execute(read).all()
+    bind.execute(sa.update(terms).where(terms.c.thread_id.in_(members)).values(in_bloom=True))
+    bind.execute(_bloom_upsert(_dialect(bind)), bloom_rows(user_id, block, rows))
 
 
 def open_block(session: Session, user_id: uuid.UUID) -> int:
@@ -425,7 +424,6 @@ def number_blocks(bind: Session | Connection, user_ids: Iterable[uuid.UUID] | No
     each person's last; for loads with nothing else writing (migration 0009, benchmarks). Returns
     the blocks sealed."""
     t, terms = _THREADS, SEARCH_TERMS
-    dialect = _dialect(bind)
     if user_ids is None:
         user_ids = bind.execute(sa.select(t.c.user_id).distinct()).scalars().all()
     sealed = 0
@@ -439,12 +437,11 @@ def number_blocks(bind: Session | Connection, user_ids: Iterable[uuid.UUID] | No
         bind.execute(sa.delete(SEARCH_BLOOMS).where(SEARCH_BLOOMS.c.user_id == user_id))
         for number, members in enumerate(blocks):
             bind.execute(sa.update(t).where(t.c.id.in_(members)).values(search_block=number))
-            full = number < len(blocks) - 1
-            bind.execute(sa.update(terms).where(terms.c.thread_id.in_(members)).values(in_bloom=full))
-            if full:
-                read = sa.select(*(terms.c[c] for c in TERMS_COLUMNS)).where(terms.c.thread_id.in_(members))
-                bind.execute(_bloom_upsert(dialect), bloom_rows(user_id, number, bind.execute(read).all()))
+            if number < len(blocks) - 1:
+                seal(bind, user_id, number)
                 sealed += 1
+            else:  # the open block: its rows are in no filter
+                bind.execute(sa.update(terms).where(terms.c.thread_id.in_(members)).values(in_bloom=False))
     return sealed
 
 

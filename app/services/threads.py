@@ -67,9 +67,7 @@ def propose_title(session: Session, thread: Thread, title: str | None, *, first_
         return False
     thread.title = clean_title(new)
     session.add(thread)
-    search_index.set_title(
-        session, user_id=thread.user_id, thread_id=thread.id, title=thread.title, block=thread.search_block
-    )
+    search_index.set_title(session, thread)
     return True
 
 
@@ -84,11 +82,12 @@ def clean_title(title: str) -> str:
 
 
 def create_thread(session: Session, *, user_id: uuid.UUID, title: str = DEFAULT_TITLE) -> Thread:
-    title = clean_title(title)
-    thread = Thread(user_id=user_id, title=title, search_block=search_index.open_block(session, user_id))
+    thread = Thread(
+        user_id=user_id, title=clean_title(title), search_block=search_index.open_block(session, user_id)
+    )
     session.add(thread)
     session.flush()
-    search_index.set_title(session, user_id=user_id, thread_id=thread.id, title=thread.title, block=None)
+    search_index.set_title(session, thread)
     return thread
 
 
@@ -269,9 +268,7 @@ def rename_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID 
     thread.title = clean_title(title)
     thread.meta = {**thread.meta, "title_set_by_user": True}
     session.add(thread)
-    search_index.set_title(
-        session, user_id=user_id, thread_id=thread.id, title=thread.title, block=thread.search_block
-    )
+    search_index.set_title(session, thread)
     return thread
 
 
