@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, event
 from sqlalchemy.engine import Engine, make_url
@@ -20,10 +20,13 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from app.core.config import Settings, get_settings
+
+_Model = TypeVar("_Model")
 
 PG_CONNECT_TIMEOUT_S = 10
 """Seconds libpq waits to open a connection (unless the URL sets ``connect_timeout``)."""
@@ -146,6 +149,13 @@ def read_rows(
     """
     session.flush()
     return session.execute(statement, params).all()
+
+
+def in_session(session: OrmSession, model: type[_Model], ident: Any) -> _Model | None:
+    """The row of ``model`` with primary key ``ident`` if the session holds it already (nothing is
+    read; the identity map holds a row only while something refers to it)."""
+    found: _Model | None = session.identity_map.get(identity_key(model, ident))
+    return found
 
 
 _TRANSACTION_CACHES = "transaction_caches"

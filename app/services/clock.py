@@ -11,10 +11,9 @@ import uuid
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
-from app.core.db import transaction_cache
+from app.core.db import in_session, transaction_cache
 from app.models import User
 from app.services.errors import InvalidInputError, require_text
 
@@ -61,7 +60,7 @@ def user_zone(session: Session, user_id: uuid.UUID) -> str | None:
     holds it, is asked first, so a zone changed in this transaction (``daily_settings``) is the
     one returned.
     """
-    user = session.identity_map.get(identity_key(User, user_id))
+    user = in_session(session, User, user_id)
     if user is not None and "time_zone" in user.__dict__:
         return user.time_zone
     known: dict[uuid.UUID, str] = transaction_cache(session, "user_zones")

@@ -31,10 +31,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
 from app.core.config import get_settings
+from app.core.db import in_session
 from app.models import Membership, Project
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def _gather(session: OrmSession) -> None:
         session.flush()
         unknown = []
         for pid in projects:
-            project = session.identity_map.get(identity_key(Project, pid))
+            project = in_session(session, Project, pid)
             if project is not None and project.is_inbox:  # personal: its owner is its one member
                 users.add(project.owner_id)
             else:

@@ -34,10 +34,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, func, select
 
-from app.core.db import transaction_cache
+from app.core.db import in_session, transaction_cache
 from app.models import Invitation, Membership, OperationType, Project, ProjectRole, Task, User
 from app.models.base import utcnow
 from app.models.project import (
@@ -99,16 +98,6 @@ def get_project(
         raise NotFoundError(NOT_FOUND)
     _hold(session, [project])
     return project
-
-
-def _loaded(session: Session, model: type[Project], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Project]:
-    """The rows of ``ids`` this session holds already (none is read)."""
-    found = {}
-    for ident in ids:
-        obj = session.identity_map.get(identity_key(model, ident))
-        if obj is not None:
-            found[ident] = obj
-    return found
 
 
 def _hold(session: Session, projects: Iterable[Project]) -> None:
@@ -888,7 +877,8 @@ def task_labels(session: Session, tasks: list[Task]) -> dict[uuid.UUID, dict[str
     """For each task, its project's name ("Inbox" for an inbox) and its assignee (email, name):
     what every surface shows beside a task."""
     pids = {t.project_id for t in tasks}
-    projects = _loaded(session, Project, pids)  # a task's project is often in the session already
+    held = {pid: in_session(session, Project, pid) for pid in pids}  # often in the session already
+    projects = {pid: project for pid, project in held.items() if project is not None}
     if pids - projects.keys():
         missing = list(pids - projects.keys())
         read = session.exec(select(Project).where(col(Project.id).in_(missing))).all()
