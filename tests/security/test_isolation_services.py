@@ -225,7 +225,6 @@ INTERNAL: dict[str, str] = {
     "retention.count_under": "the retention job counting what it deletes (no acting user)",
     "operations.record_change": "journals a change its calling service has just made to checked tasks",
     "search_index.add_message_text": "indexes a message the messages service has just stored",
-    "search_index.set_title": "indexes a title the threads service has just set on a checked thread",
     "search_index.thread_row": "builds the index row of a thread being (re)indexed (migration, key rotation)",
     "search_index.v1_thread_rows": "builds the old per-term rows (0002 upgrade, 0008 downgrade)",
     "search_index.number_blocks": "numbers owners' threads into search blocks (migration 0009, benches)",
