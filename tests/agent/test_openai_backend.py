@@ -17,6 +17,7 @@ from app.orchestration import runner
 from app.services import auth
 from app.services import threads as thread_service
 from tests.utils.fake_openai import FakeOpenAI, fake_openai
+from tests.utils.tls import count_tls_contexts
 
 
 @pytest.fixture
@@ -371,3 +372,14 @@ def test_openai_sets_a_due_time_and_reminder_through_the_registry(fake, user_id)
     with _session() as s:
         task = s.exec(select(Task).where(Task.title == "call mom")).one()
         assert (str(task.due_time), task.reminders) == ("17:00:00", [{"before": 0}])
+
+
+def test_openai_turns_share_one_client(fake, user_id, monkeypatch: pytest.MonkeyPatch):
+    """The SDK's client (its connection pool and TLS set-up) is made once per configuration, not
+    per turn: a second turn loads no CA certificates."""
+    runner.process_turn(runner.begin_turn(user_id=user_id, text="hi"))
+    made = count_tls_contexts(monkeypatch)
+    result = runner.process_turn(runner.begin_turn(user_id=user_id, text="hello again"))
+    assert result.status == "completed"
+    assert len(fake.requests) == 2
+    assert made == []

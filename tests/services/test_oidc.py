@@ -27,6 +27,7 @@ from tests.utils.oidc import (
     follow,
     mock_provider,
 )
+from tests.utils.tls import count_tls_contexts
 
 PASSWORD = "correct-horse-42"
 
@@ -107,6 +108,18 @@ def test_a_new_person_gets_an_account_and_an_identity(session: Session, provider
     assert event.details["created"] is True
     # The password nobody was told does not sign in.
     assert not verify_password(PASSWORD, user.hashed_password)[0]
+
+
+def test_sign_ins_share_one_tls_set_up(session: Session, provider: MockProvider, monkeypatch):
+    """Every request to the provider uses one TLS context made once per process: a sign-in after
+    the first loads no CA certificates (each load cost ~20 ms of CPU)."""
+    sub = unique("tls")
+    provider.set_user(sub, email=f"{sub}@example.com", email_verified=True)
+    sign_in(session, provider, sub)
+    made = count_tls_contexts(monkeypatch)
+    oidc.clear_cache()  # discovery and keys fetched again too
+    assert sign_in(session, provider, sub).user_id
+    assert made == []
 
 
 def test_a_verified_email_links_the_existing_account_then_the_identity_is_enough(

@@ -63,7 +63,7 @@ class MockProvider:
     url: str
 
     def set_user(self, sub: str, **claims: Any) -> None:
-        resp = httpx.put(f"{self.url}/users/{sub}", json=claims, timeout=10)
+        resp = httpx.put(f"{self.url}/users/{sub}", json=claims, timeout=10, verify=False)
         assert resp.status_code == 204, resp.text
 
 
@@ -74,11 +74,14 @@ def mock_provider() -> Iterator[MockProvider]:
 
 
 def approve(authorization_url: str, sub: str) -> str:
-    """Sign in as ``sub`` on oidc-provider-mock's page; the callback URL the provider redirects to."""
-    page = httpx.get(authorization_url, timeout=10)
+    """Sign in as ``sub`` on oidc-provider-mock's page; the callback URL the provider redirects to.
+
+    The browser's requests here (and ``follow``, ``set_user``) are plain HTTP: ``verify=False`` spares
+    each one a TLS context (the CA bundle loaded) it would never use."""
+    page = httpx.get(authorization_url, timeout=10, verify=False)
     assert page.status_code == 200, page.text[:500]
     assert 'name="sub"' in page.text, page.text[:500]
-    resp = httpx.post(authorization_url, data={"sub": sub}, timeout=10, follow_redirects=False)
+    resp = httpx.post(authorization_url, data={"sub": sub}, timeout=10, verify=False, follow_redirects=False)
     assert resp.status_code in (302, 303), resp.text[:500]
     return resp.headers["location"]
 
@@ -211,6 +214,6 @@ def crafting_provider() -> Iterator[CraftingProvider]:
 
 def follow(authorization_url: str) -> str:
     """The crafting provider approves at once: where it sends the browser back."""
-    resp = httpx.get(authorization_url, timeout=10, follow_redirects=False)
+    resp = httpx.get(authorization_url, timeout=10, verify=False, follow_redirects=False)
     assert resp.status_code == 302, resp.text
     return resp.headers["location"]
