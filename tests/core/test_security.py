@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime, timedelta
 
 import jwt
 import pytest
@@ -59,10 +60,45 @@ def test_create_token_decodes_to_same_claims():
 
 
 def test_decode_token_rejects_expired():
-    token, _ = security.create_token(uuid.uuid4(), expires_minutes=0)
-    time.sleep(1.1)
+    token, _ = security.create_token(uuid.uuid4(), expires_minutes=-1)  # expired a minute ago
     with pytest.raises(security.TokenError, match="expired"):
         security.decode_token(token)
+
+
+def test_a_token_is_verified_once_then_remembered():
+    token, claims = security.create_token(uuid.uuid4())
+    security.decode_token(token)
+    hits = security._verified.cache_info().hits
+    assert security.decode_token(token) == claims
+    assert security._verified.cache_info().hits == hits + 1
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch):
+    token, _ = security.create_token(uuid.uuid4(), expires_minutes=1)
+    assert security.decode_token(token).jti  # verified, and remembered
+
+    class TwoMinutesLater(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return datetime.now(tz) + timedelta(minutes=2)
+
+    monkeypatch.setattr(security, "datetime", TwoMinutesLater)
+    with pytest.raises(security.TokenError, match="expired"):
+        security.decode_token(token)
+
+
+def test_a_remembered_token_is_refused_once_the_secret_changes(monkeypatch: pytest.MonkeyPatch):
+    token, _ = security.create_token(uuid.uuid4())
+    assert security.decode_token(token).jti
+    monkeypatch.setenv("JWT_SECRET", "a-rotated-secret-of-enough-length-0123456789")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(security.TokenError, match="Invalid"):
+            security.decode_token(token)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert security.decode_token(token).jti  # the old secret back: valid again
 
 
 def test_decode_token_rejects_tampered_payload():
