@@ -41,7 +41,9 @@ async def connect(url: str, token: str, *, modern: bool = False) -> AsyncIterato
     """An SDK client session on ``url`` as the token's user (handshake era, or the 2026 per-request era)."""
     with anyio.fail_after(30):
         async with (
-            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=20) as http,
+            httpx2.AsyncClient(
+                headers={"Authorization": f"Bearer {token}"}, timeout=20, verify=False
+            ) as http,
             streamable_http_client(url, http_client=http) as (read, write),
             ClientSession(read, write) as session,
         ):
@@ -53,7 +55,9 @@ async def connect(url: str, token: str, *, modern: bool = False) -> AsyncIterato
 
 
 def post(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.post(url, json=INITIALIZE, headers={**MCP_HEADERS, **(headers or {})}, timeout=20)
+    return httpx.post(
+        url, json=INITIALIZE, headers={**MCP_HEADERS, **(headers or {})}, timeout=20, verify=False
+    )
 
 
 def assert_unauthorized(response: httpx.Response) -> str:

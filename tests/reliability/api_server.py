@@ -86,7 +86,7 @@ class ApiProcess:
             if self.proc.exitcode is not None:
                 raise RuntimeError(f"API process exited ({self.proc.exitcode}): {self.log()}")
             try:
-                if httpx.get(f"{self.url}/api/health/live", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/api/health/live", timeout=1, verify=False).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
