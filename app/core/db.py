@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Row, Select, event
 from sqlalchemy.engine import Engine, make_url
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, SingletonThreadPool
 from sqlmodel import Session, create_engine
 
 from app.core.config import Settings, get_settings
@@ -53,29 +54,7 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     """Create an engine for ``url`` with Ticked's connection rules."""
     settings = settings or get_settings()
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
-            hide_parameters=True,  # error texts (and so logged tracebacks) never quote row values
-        )
-        busy_ms = settings.sqlite_busy_timeout_ms
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(  # pragma: no cover - trivial
-            dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry
-        ) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            # Reads map the file instead of copying pages through each connection's 2 MB page
-            # cache: a search tests ~2 KB of index per thread of the person, and at 1,000 threads
-            # that cache thrashed (a rare word: 22 ms p50 with the default, 4.7 ms mapped).
-            cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
-            cursor.close()
-
-        return engine
+        return _sqlite_engine(url, settings)
     connect_args: dict[str, int] = {}
     if url.startswith("postgresql") and "connect_timeout" not in make_url(url).query:
         # libpq waits forever for a server that accepts TCP and never answers; a hung database
@@ -91,6 +70,35 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         pool_pre_ping=True,
         hide_parameters=True,
     )
+
+
+def _sqlite_engine(url: str, settings: Settings, *, read_only: bool = False, **pool: Any) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+        hide_parameters=True,  # error texts (and so logged tracebacks) never quote row values
+        **pool,
+    )
+    busy_ms = settings.sqlite_busy_timeout_ms
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(  # pragma: no cover - trivial
+        dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry
+    ) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # Reads map the file instead of copying pages through each connection's 2 MB page
+        # cache: a search tests ~2 KB of index per thread of the person, and at 1,000 threads
+        # that cache thrashed (a rare word: 22 ms p50 with the default, 4.7 ms mapped).
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    return engine
 
 
 @lru_cache
@@ -124,6 +132,43 @@ def begin_write(session: Session) -> None:
         return
     if not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reads_on_the_loop() -> bool:
+    """Whether the hot reads run on the event loop itself, in :func:`loop_read_scope` (SQLite)."""
+    return get_engine().dialect.name == "sqlite"
+
+
+@contextmanager
+def loop_read_scope() -> Iterator[Session]:
+    """A read-only transaction for code on the event loop, on SQLite (issue 19: the hot reads).
+
+    Handing a read of well under a millisecond to a worker thread and back cost about as much as
+    the read. In WAL mode a SQLite read never waits for a writer, and this session never waits for
+    a connection either: it has its own, one per thread (``SingletonThreadPool``), apart from the
+    pool the worker threads share. Its connection is ``query_only``: a write raises at once instead
+    of waiting for the write lock on the loop (so the callers defer theirs: ``presence.defer``).
+    Disposing the app's engine (a test replacing the file) closes it too.
+    """
+    engine = get_engine()
+    reader = _readers.get(engine)
+    if reader is None:
+        url = engine.url.render_as_string(hide_password=False)
+        reader = _readers[engine] = _sqlite_engine(
+            url, get_settings(), read_only=True, poolclass=SingletonThreadPool
+        )
+        event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+    with Session(reader, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+"""Each SQLite engine's reader for :func:`loop_read_scope`."""
 
 
 @contextmanager

@@ -33,6 +33,8 @@ _STAMP = {AuthToken: "last_seen_at", AccessToken: "last_used_at"}
 
 _DUE = "ticked.presence"
 """``session.info`` key: the presence statements run since the session's last commit."""
+_DEFERRED = "ticked.presence.deferred"
+"""``session.info`` key: the statements a deferring session noted instead of running (:func:`defer`)."""
 
 
 def seen(session: Session, credential: AuthToken | AccessToken, user: User, now: datetime) -> None:
@@ -51,8 +53,24 @@ def _stale(last: datetime | None, now: datetime) -> bool:
 
 
 def _write(session: Session, statement: Executable) -> None:
+    deferred = session.info.get(_DEFERRED)
+    if deferred is not None:
+        deferred.append(statement)
+        return
     session.execute(statement)
     session.info.setdefault(_DUE, []).append(statement)
+
+
+def defer(session: Session) -> None:
+    """Make :func:`seen` note its writes on ``session`` instead of running them, for a read-only
+    transaction (``app.core.db.loop_read_scope``); the caller takes them with :func:`deferred` and
+    runs them with :func:`write` where waiting for the write lock is harmless."""
+    session.info[_DEFERRED] = []
+
+
+def deferred(session: Session) -> list[Executable]:
+    """The writes ``session`` deferred (forgotten there: each is taken once)."""
+    return session.info.pop(_DEFERRED, None) or []
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -64,13 +82,18 @@ def _kept(session: OrmSession) -> None:
 def keep(session: Session) -> None:
     """After ``session`` rolled back: its presence writes again, committed on their own. Best effort:
     a failure (the database gone, as the refusal may have been) is logged and changes nothing else."""
-    due = session.info.pop(_DUE, None)
-    if not due:
+    write(session, session.info.pop(_DUE, None) or [])
+
+
+def write(session: Session, statements: list[Executable]) -> None:
+    """Run presence ``statements`` and commit them, on their own. Best effort: a failure (the
+    database gone, as a refusal may have been) is logged and changes nothing else."""
+    if not statements:
         return
     try:
-        for statement in due:
+        for statement in statements:
             session.execute(statement)
         session.commit()
     except Exception as exc:  # noqa: BLE001 - "last seen" must never turn into the request's error
         session.rollback()
-        log.info("presence not kept after a rollback: %s", exc.__class__.__name__)
+        log.info("presence not written: %s", exc.__class__.__name__)

@@ -39,3 +39,27 @@ def test_presence_is_kept_after_a_rollback_not_after_a_commit(session: Session, 
         presence.keep(session)  # the commit kept them: nothing to write again
         assert len(updates) == 6
         assert (row.last_used_at, user.last_active_at) == (later, later)
+
+
+def test_a_deferring_session_notes_its_writes_for_later(session: Session, user: User) -> None:
+    """A read-only transaction (``db.loop_read_scope``) defers them; they are written later, once."""
+    access_tokens.create(session, user_id=user.id, name="ci", scope="read", expires_days=30)
+    session.commit()
+    row = session.exec(select(AccessToken)).one()
+    row.last_used_at = user.last_active_at = utcnow() - timedelta(hours=1)
+    session.commit()
+    with statements_run(session.get_bind(), "UPDATE") as updates:
+        presence.defer(session)
+        now = utcnow()
+        presence.seen(session, row, user, now)
+        assert updates == []  # noted, not run
+        due = presence.deferred(session)
+        assert len(due) == 2
+        assert presence.deferred(session) == []  # taken once
+        session.rollback()
+        presence.write(session, due)
+        assert len(updates) == 2
+        session.expire_all()
+        assert (row.last_used_at, user.last_active_at) == (now, now)
+        presence.seen(session, row, user, now + presence.EVERY + timedelta(seconds=1))
+        assert len(updates) == 4  # the session no longer defers
