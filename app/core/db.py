@@ -158,13 +158,8 @@ def loop_read_scope() -> Iterator[Session]:
             url, get_settings(), read_only=True, poolclass=SingletonThreadPool
         )
         event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
-    with Session(reader, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with _scope(reader) as session:
+        yield session
 
 
 _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
@@ -174,7 +169,13 @@ _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with _scope(get_engine()) as session:
+        yield session
+
+
+@contextmanager
+def _scope(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
