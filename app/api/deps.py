@@ -12,7 +12,7 @@ in a short transaction of its own, so no connection is held while the turn runs.
 The hot reads (the threads list, opening a thread, its messages) take ``UserWorkDep``: the same
 token check, the work and the commit in one transaction and one worker thread (issue 19); on
 SQLite, on the event loop itself, read-only, with "last seen" written after it in a worker thread
-(``UserWork._on_the_loop``). Their
+(``UserWork._on_the_loop``; a search, unbounded by a page size, still goes to a worker thread). Their
 query parameters are validated before the token is checked, so a request with a bad token and a
 bad parameter gets the 422; without any token it is still the 401.
 
@@ -168,8 +168,10 @@ class UserWork:
     token: str
     method: str
 
-    async def run(self, work: Callable[[Session, User], T]) -> T:
-        if db.reads_on_the_loop():
+    async def run(self, work: Callable[[Session, User], T], *, bounded: bool = True) -> T:
+        """``work``'s answer. ``bounded``: its cost is capped by a page size (so, on SQLite, it may
+        run on the loop); a search, which may test a person's whole index, is not."""
+        if bounded and db.reads_on_the_loop():
             return await self._on_the_loop(work)
 
         def job() -> T:

@@ -2,7 +2,8 @@
 
 ``GET /api/threads``, ``GET /api/threads/{id}`` and its messages read in ``db.loop_read_scope``: a
 read-only connection of their own, no worker thread. "Last seen", when due, is written after the
-read in a worker thread, so a writer holding SQLite's write lock never holds up the loop. On
+read in a worker thread, so a writer holding SQLite's write lock never holds up the loop. A
+search (``?q=``), which may test the person's whole index, takes a worker thread too. On
 PostgreSQL the same reads take one worker thread, as before.
 """
 
@@ -47,7 +48,7 @@ def _last_seen(user: ApiUser) -> tuple:
         return token.last_seen_at, session.get(User, user.id).last_active_at
 
 
-def test_hot_reads_take_a_worker_thread_only_on_postgres_and_only_to_write_last_seen(
+def test_hot_reads_take_a_worker_thread_only_on_postgres_for_a_search_or_to_write_last_seen(
     api: TestClient, alice: ApiUser, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = _hot_paths(alice)
@@ -73,6 +74,11 @@ def test_hot_reads_take_a_worker_thread_only_on_postgres_and_only_to_write_last_
     token_seen, person_seen = _last_seen(alice)
     assert token_seen >= before  # written, and committed
     assert person_seen >= before
+
+    # A search may test the person's whole index: never on the loop.
+    hops.clear()
+    assert api.get("/api/threads", params={"q": "groceries"}, headers=alice.headers).json()["data"]
+    assert hops == ["job"]
 
 
 SQLITE_ONLY = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

@@ -73,7 +73,7 @@ async def list_threads(
             next_after=cursor.encode() if cursor else None,
         )
 
-    return await db.run(work)
+    return await db.run(work, bounded=not q)
 
 
 @router.get("/{thread_id}", response_model=ThreadDetail, summary="One conversation (and its messages)")
