@@ -7,6 +7,7 @@ environment (``DB_POOL_SIZE`` and friends) reach the engine's pool.
 
 from __future__ import annotations
 
+import select as io_select
 import threading
 import uuid
 from collections.abc import Iterator
@@ -153,9 +154,36 @@ def test_postgres_pool_settings_reach_the_engine(fresh_settings: pytest.MonkeyPa
         assert pool._max_overflow == 1
         assert pool._timeout == 0.5
         assert pool._recycle == 600
-        assert pool._pre_ping is True
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What ``pool_pre_ping`` did with a query per checkout, without one: a connection whose backend
+    was terminated (a restart, an outage) is not handed out; the next use just works."""
+    require_postgres()
+    engine = make_engine(PG_ADMIN_URL)
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    pings: list[object] = []
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(conn) or True)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            raw = conn.connection.dbapi_connection
+        with admin.connect() as conn:  # the pooled connection is idle now: end its backend
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        poller = io_select.poll()
+        poller.register(raw.fileno(), io_select.POLLIN)
+        assert poller.poll(10_000), "the server never closed the connection"
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
+        assert pings == []  # no query to the server at any checkout
+    finally:
+        engine.dispose()
+        admin.dispose()
 
 
 @pytest.mark.postgres
