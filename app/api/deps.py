@@ -188,7 +188,8 @@ class UserWork:
     async def _on_the_loop(self, work: Callable[[Session, User], T]) -> T:
         """SQLite: the read on the event loop itself (``db.loop_read_scope``: it never waits), and
         "last seen", when due (once a minute), written after it in a worker thread, where waiting
-        for the write lock holds up nobody else. The hop it spares cost as much as the read."""
+        for the write lock holds up nobody else. The hop it spares cost ~0.16 ms of CPU (a fifth of
+        the list's read) and two thread wake-ups."""
         writes: list[Executable] = []
         try:
             with db.loop_read_scope() as session:
