@@ -168,9 +168,10 @@ def loop_read_scope() -> Iterator[Session]:
     """A read-only transaction for code on the event loop, on SQLite (issue 19: the hot reads).
 
     Handing a read of under a millisecond to a worker thread and back cost ~0.16 ms of CPU and two
-    thread wake-ups (25-45 % of a list's or an open's time at the server, measured). In WAL mode a SQLite read never waits for a writer, and this session never waits for
-    a connection either: it has its own, one per thread (``SingletonThreadPool``), apart from the
-    pool the worker threads share. Its connection is ``query_only``: a write raises at once instead
+    thread wake-ups: without it the p50s at the server fell by 15-45 % (bench/RESULTS.md). In WAL
+    mode a SQLite read never waits for a writer, and this session never waits for a connection
+    either: it has its own, one per thread (``SingletonThreadPool``), apart from the pool the
+    worker threads share. Its connection is ``query_only``: a write raises at once instead
     of waiting for the write lock on the loop (so the callers defer theirs: ``presence.defer``).
     Disposing the app's engine (a test replacing the file) closes it too.
     """
