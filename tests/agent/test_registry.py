@@ -20,6 +20,7 @@ from app.models.task import DUE_FILTERS, PRIORITIES, RECURRENCES, SORT_KEYS, STA
 from app.services import tasks as task_service
 from app.services import threads as thread_service
 from app.services.errors import InvalidInputError
+from tests.utils.sql_log import statements_run
 
 DUE = date(2030, 5, 17)
 
@@ -610,17 +611,10 @@ def test_registry_execute_results_keep_their_json_shape(app_db, uid):
 
 
 def _statements(engine: sa.Engine, call) -> list[str]:
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(" ".join(statement.split()))
-
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
+    """The statements ``call`` runs on ``engine``, each on one line."""
+    with statements_run(engine) as seen:
         call()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
-    return seen
+    return [" ".join(statement.split()) for statement in seen]
 
 
 def test_adding_a_task_reads_nothing_it_already_knows(app_db, uid):
