@@ -8,6 +8,7 @@ reachable they skip with the reason, except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import shutil
@@ -32,6 +33,14 @@ def _end_worker_now() -> None:
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     atexit.register(_end_worker_now)  # registered first: atexit runs it after every later handler
+
+# The cyclic garbage collector, tuned for a test process: Python's default young-generation threshold
+# (700 allocations) had it scan this process's million-odd long-lived objects (the app, SQLAlchemy,
+# pydantic, Reflex, every collected test) over and over. A collection every 50,000 allocations, and
+# what collection built moved out of its way (``gc.freeze`` in ``pytest_collection_finish``), cut
+# ~15 % of the tests' CPU (tests/services, agent and widgets: 39.5-41.9 s -> 32.9 s of user time).
+# Cycles are still collected, just in bigger batches; the app's own processes keep the defaults.
+gc.set_threshold(50_000, 100, 100)
 
 _TMP = Path(tempfile.mkdtemp(prefix="ticked-tests-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)  # each run used to leave its own behind
@@ -148,6 +157,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             return seconds.get(path, 3 * tests_in[path])  # a file not measured yet: ~3 s a test
 
         items.sort(key=file_seconds, reverse=True)  # stable: each file keeps its order
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What import and collection built lives to the end of the run: out of the collector's way."""
+    gc.collect()
+    gc.freeze()
 
 
 def _pg_unavailable_reason() -> str | None:
