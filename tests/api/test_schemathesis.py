@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -21,10 +20,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlmodel import SQLModel
 
 from app.api.main import create_api
-from app.core.db import get_engine, session_scope
+from app.core.db import session_scope
 from app.models import User
 from app.services import auth as auth_service
 from app.services import comments as comment_service
@@ -32,6 +30,7 @@ from app.services import projects as project_service
 from app.services import tasks as task_service
 from app.services import threads as thread_service
 from tests.api.conftest import point_app_at, release_app
+from tests.conftest import fresh_sqlite
 
 APP = create_api()
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
@@ -55,9 +54,8 @@ class Seeded:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
-    point_app_at(f"sqlite:///{tmp_path / 'fuzz.db'}", monkeypatch)
-    SQLModel.metadata.create_all(get_engine())
+def seeded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
+    point_app_at(fresh_sqlite("fuzz"), monkeypatch)
     try:
         with session_scope() as session:
             user = auth_service.register(session, email="fuzz@example.com", password="correct-horse-42")
