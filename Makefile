@@ -75,15 +75,19 @@ EVAL := ../shared/agent-eval/run.py
 # if either exits non-zero (5, nothing collected, too). Together the two runs are the whole suite.
 # (Run side by side instead, they saved 2 min with a warm .pycache and 30 s on a fresh clone: the
 # machine is busy throughout either way, and the extra load made timing-sensitive tests flaky.)
-# Three workers each, on 2 cores: the fast run took 4:04 on 2 workers (390 CPU-s), 3:53 on 3 (411)
-# and 4:04 on 4 (483: each worker collects and sets up again, and they contend). The browser run
+# Workers on 2 cores: the fast run has 4, the browser run 3. The fast run is CPU-bound (the cores were
+# 1 % idle over a run on 4 workers): with a fourth worker, the others keep both cores busy while one
+# waits on a subprocess, a server or a timeout (3 workers left 31 s of a core idle, 4 workers 9 s:
+# 1:53 -> 1:47, session 17's machine). Each worker collects the whole suite for itself (~4 s of CPU
+# since the test processes' garbage collector was tuned, tests/conftest.py; ~8 s before, when a fourth
+# worker was slower: 4:04 against 3:53 on an earlier machine). The browser run
 # waits on pages and servers more than it computes: its third worker took it from 5:20 to 4:35 for
 # the same CPU. The fast run's workers steal work from each other (``--dist worksteal``): with xdist's
 # default each worker was given its share up front, and the one given the slow security sweeps ran
 # alone for the last ~44 s while the other two were idle (3:14 -> 2:54 on the same tree). The browser
 # run hands out its longest files first (tests/browser_file_seconds.json, kept in the order collected
 # by --no-loadscope-reorder): its workers ended 272 / 291 / 274 s in, now 270 / 268 / 268.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 BROWSER_WORKERS ?= 3
 PYTEST_FAST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not e2e and not web"
 PYTEST_BROWSER := $(PY) -m pytest -q -n $(BROWSER_WORKERS) --dist loadfile --no-loadscope-reorder -m "e2e or web"
