@@ -2,7 +2,8 @@
 
 Titles keep the person's own words and casing; dates, priorities, tags and repeat rules are
 cut out wherever they appear. A comma list (or "tasks:") makes several tasks, and only then
-is "and" a separator, so "buy salt and pepper" stays one task.
+is "and" a separator, so "buy salt and pepper" stays one task (but "call mom and buy flowers",
+two actions, is two).
 """
 
 from __future__ import annotations
@@ -55,13 +56,32 @@ _FILLER_PIECE = re.compile(
 )
 _ITEM_SPLIT = re.compile(r"\s*(?:,|;|\n)\s*(?:and\s+|then\s+)?", _F)
 _AND_SPLIT = re.compile(r"\s+(?:and|&|plus|then)\s+", _F)
+_ACTION_VERBS = frozenset(
+    str.split(
+        "ask bake book bring buy call cancel change check clean collect cook drop email feed "
+        "file fill finish fix get hang install iron mail make meet message mow order pack paint "
+        "pay phone pick plan post prepare print read renew repair reply return review schedule "
+        "send sign submit take text tidy update vacuum visit walk wash water write"
+    )
+)
+"""Verbs that start a task. "call mom and buy flowers" is two tasks because both halves start with one;
+"buy salt and pepper" stays one."""
+
+
+def _two_actions(title: str) -> bool:
+    """Whether ``title`` is two tasks joined by "and", each a verb and what it acts on."""
+    parts = re.split(r"\s+and\s+", title, flags=_F)
+    return len(parts) == 2 and all(
+        len(words := part.split()) >= 2 and words[0].lower() in _ACTION_VERBS for part in parts
+    )
 
 
 def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
     """Split a creation body into one or more drafts, each with its own attributes.
 
     Commas (or an explicit "tasks:") make it a list, and then the last item may be split on
-    "and" too; without them "buy salt and pepper" stays one task.
+    "and" too; without them "buy salt and pepper" stays one task, but two actions joined by "and"
+    ("call mom and buy flowers") are two.
     """
     body = _LIST_TAIL.sub(" ", _LIST_LEAD.sub("", body))
     listed_tags, body = extract_tag_list(body)
@@ -89,7 +109,7 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
                 before=attrs.before,
             )
         )
-    if plural or len(drafts) >= 2:
+    if plural or len(drafts) >= 2 or (len(drafts) == 1 and _two_actions(drafts[0].title)):
         split: list[Draft] = []
         for draft in drafts:
             parts = [clean_title(p) for p in _AND_SPLIT.split(draft.title)]

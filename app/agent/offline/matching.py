@@ -90,8 +90,55 @@ def clean_reference(text: str) -> str:
     return text
 
 
+IRREGULAR_PAST = {
+    "ate": "eat",
+    "bought": "buy",
+    "brought": "bring",
+    "built": "build",
+    "caught": "catch",
+    "chose": "choose",
+    "drew": "draw",
+    "drove": "drive",
+    "dug": "dig",
+    "fed": "feed",
+    "found": "find",
+    "gave": "give",
+    "got": "get",
+    "grew": "grow",
+    "hung": "hang",
+    "kept": "keep",
+    "left": "leave",
+    "lent": "lend",
+    "made": "make",
+    "met": "meet",
+    "paid": "pay",
+    "ran": "run",
+    "rode": "ride",
+    "sent": "send",
+    "slept": "sleep",
+    "sold": "sell",
+    "spent": "spend",
+    "spoke": "speak",
+    "swept": "sweep",
+    "swam": "swim",
+    "taught": "teach",
+    "threw": "throw",
+    "told": "tell",
+    "took": "take",
+    "went": "go",
+    "woke": "wake",
+    "won": "win",
+    "wore": "wear",
+    "wrote": "write",
+}
+"""Irregular past tenses and their present: "I paid the rent" names the task "pay rent". Only forms
+that are not also the present ("read", "put", "set" are left out)."""
+
+
 def _stem(word: str) -> str:
     word = word.removesuffix("'s")
+    if word in IRREGULAR_PAST:
+        return IRREGULAR_PAST[word]
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + keep

@@ -13,6 +13,7 @@ import re
 from app.agent.offline import edits
 from app.agent.offline.create import parse_create, parse_set_reminder
 from app.agent.offline.intents import Changes, Draft, Intent, IntentKind, targeted
+from app.agent.offline.matching import IRREGULAR_PAST
 from app.agent.offline.queries import DAY_VIEW, TaskQuery, parse_query
 from app.agent.offline.subtasks import parse_subtasks
 from app.agent.offline.text import squash, strip_discourse
@@ -71,7 +72,7 @@ _QUESTION = re.compile(
     _F,
 )
 _LIST_WORDS = re.compile(
-    r"\b(?:tasks?|todos?|to-?dos?|to\s+do|due|overdue|left|remaining|remains?|pending|finished|completed?|done|agenda|plate|"
+    r"\b(?:tasks?|todos?|to-?dos?|to\s+do|due|overdue|late|behind|past\s+due|left|remaining|remains?|pending|finished|completed?|done|agenda|plate|"
     r"lists?|scheduled|priority|tagged|tags?|urgent|important|open|outstanding|upcoming|today|tomorrow|week|"
     r"my\s+day|agenda|schedule)\b|#",
     _F,
@@ -103,9 +104,12 @@ _COMPLETE = [
         _F,
     ),
 ]
-# "I walked the dog" / "I called mom": a past-tense report completes the task it names.
+# "I walked the dog" / "I paid the rent": a past-tense report completes the task it names.
 _PAST_TENSE = re.compile(
-    r"^i\s+(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)?(?P<verb>[a-z]{3,}ed)\s+(?P<rest>.+)$", _F
+    r"^i\s+(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)?(?P<verb>[a-z]{3,}ed|"
+    + "|".join(sorted(IRREGULAR_PAST))
+    + r")\s+(?P<rest>.+)$",
+    _F,
 )
 _REOPEN = [
     re.compile(
@@ -125,6 +129,18 @@ _REOPEN = [
     re.compile(
         r"^(?:i\s+)?(?:didn't|did\s+not|haven't|have\s+not)\s+(?:actually\s+)?(?:finish|do|complete)\s+(?P<ref>.+)$",
         _F,
+    ),
+]
+# "I don't need buy milk anymore" / "I no longer need to call Bob": the task goes (undo brings it back).
+_NO_LONGER_NEEDED = [
+    re.compile(
+        r"^(?:i\s+|we\s+)?(?:don't|dont|do\s+not)\s+need\s+(?:to\s+)?(?P<ref>.+?)\s+"
+        r"(?:anymore|any\s+more|any\s+longer)$",
+        _F,
+    ),
+    re.compile(r"^(?:i\s+|we\s+)?no\s+longer\s+need\s+(?:to\s+)?(?P<ref>.+)$", _F),
+    re.compile(
+        r"^(?P<ref>.+?)\s+(?:is|are|'s)\s+(?:no\s+longer\s+needed|not\s+needed\s+(?:anymore|any\s+more))$", _F
     ),
 ]
 _DELETE = re.compile(
@@ -293,7 +309,7 @@ def _parse_status(core: str, today: dt.date) -> Intent | None:
         if m:
             ref = m.group("ref") if m.groupdict().get("ref") else m.group("ref2")
             return targeted("reopen", ref, core, today, default_status="completed")
-    m = _DELETE.match(core)
+    m = _DELETE.match(core) or next(filter(None, (p.match(core) for p in _NO_LONGER_NEEDED)), None)
     if m:
         return targeted("delete", m.group("ref"), core, today, default_status="all")
     for pattern in _COMPLETE:
