@@ -37,7 +37,8 @@ _NO = re.compile(
     _F,
 )
 _UNDO = re.compile(
-    r"^(?:undo|revert|rollback|roll\s+back|take\s+(?:that|it)\s+back|reverse)(?:\s+(?:that|it|this|please|"
+    r"^(?:never\s*mind\W*\s*)?(?:undo|revert|rollback|roll\s+back|take\s+(?:that|it)\s+back|reverse|"
+    r"(?:bring|put|get)\s+(?:it|that|them|this)\s+back|scratch\s+(?:that|this))(?:\s+(?:that|it|this|please|"
     r"(?:the\s+|my\s+)?last(?:\s+(?:change|action|thing|step|one|edit|operation))?|(?:what\s+)?i\s+just\s+did|"
     r"the\s+(?:last\s+)?(?:change|action|delete|deletion|completion|edit|update)))*$|^(?:oops|whoops|my\s+bad)$",
     _F,
@@ -105,10 +106,13 @@ _COMPLETE = [
     ),
 ]
 # "I walked the dog" / "I paid the rent": a past-tense report completes the task it names.
+_IRREGULAR = "|".join(sorted(IRREGULAR_PAST))
 _PAST_TENSE = re.compile(
-    r"^i\s+(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)?(?P<verb>[a-z]{3,}ed|"
-    + "|".join(sorted(IRREGULAR_PAST))
-    + r")\s+(?P<rest>.+)$",
+    r"^(?:i\s+(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)?(?P<verb>[a-z]{3,}ed|"
+    + _IRREGULAR
+    + r")|(?:just\s+|already\s+|finally\s+)?(?P<bare>"  # "bought the milk": an irregular form alone is clear
+    + _IRREGULAR
+    + r"))\s+(?P<rest>.+)$",
     _F,
 )
 _REOPEN = [
@@ -122,8 +126,8 @@ _REOPEN = [
     ),
     re.compile(
         r"^(?P<ref>.+?)\s+(?:is|are|was|were|'s)\s*(?:not|n't)\s+(?:actually\s+|really\s+)?(?:done|complete|completed|"
-        r"finished)(?:\s+(?:yet|after\s+all))?$|^(?P<ref2>.+?)\s+(?:isn't|isnt|aren't|wasn't)\s+(?:actually\s+|"
-        r"really\s+)?(?:done|complete|completed|finished)(?:\s+(?:yet|after\s+all))?$",
+        r"finished)(?:\s+(?:yet|after\s+all|actually))?$|^(?P<ref2>.+?)\s+(?:isn't|isnt|aren't|wasn't)\s+(?:actually\s+|"
+        r"really\s+)?(?:done|complete|completed|finished)(?:\s+(?:yet|after\s+all|actually))?$",
         _F,
     ),
     re.compile(
@@ -144,7 +148,7 @@ _NO_LONGER_NEEDED = [
     ),
 ]
 _DELETE = re.compile(
-    r"^(?:delete|remove|erase|drop|trash|discard|scrap|ditch|bin|cancel|kill|purge|clear(?:\s+out)?|nuke|wipe|"
+    r"^(?:delete|remove|erase|drop|trash|discard|scrap|scratch|ditch|bin|cancel|kill|purge|clear(?:\s+out)?|nuke|wipe|"
     r"get\s+rid\s+of|throw\s+(?:away|out)|take\s+out|forget(?:\s+about)?|cross\s+out|strike)\s+(?P<ref>.+?)"
     r"(?:\s+(?:from|off)\s+(?:my|the)\s+(?:to-?do\s+|task\s+)?(?:list|tasks))?$",
     _F,
@@ -317,6 +321,7 @@ def _parse_status(core: str, today: dt.date) -> Intent | None:
         if m:
             return targeted("complete", m.group("ref"), core, today, default_status="pending")
     m = _PAST_TENSE.match(core)
-    if m and m.group("verb").lower() not in _NOT_COMPLETIONS:
-        return Intent("complete", ref=f"{m.group('verb')} {m.group('rest')}", text=core)
+    verb = m and (m.group("verb") or m.group("bare"))
+    if m and verb and verb.lower() not in _NOT_COMPLETIONS:
+        return Intent("complete", ref=f"{verb} {m.group('rest')}", text=core)
     return None
