@@ -21,7 +21,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -370,6 +370,7 @@ class OpenAIAgent:
             call_tool=turn.call_tool,
             context=context,
             today=turn.today,
+            now=turn.now,
             on_delta=turn.on_delta,
             should_stop=turn.should_stop,
             user_id=turn.user_id,
@@ -384,6 +385,7 @@ def run_openai_agent(
     call_tool: ToolCaller,
     context: list[dict[str, Any]],
     today: date,
+    now: datetime | None = None,
     on_delta: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     user_id: uuid.UUID | None = None,
@@ -396,10 +398,13 @@ def run_openai_agent(
     With ``wants_title`` the model is asked to name the conversation through :data:`TITLE_TOOL`
     (answered here, never run as a task tool); the reply carries that title. ``pending``: the
     question the last turn asked (a share), which a call with the same arguments now applies; a
-    new share is asked with a confirmation card instead of run (:func:`_share_call`).
+    new share is asked with a confirmation card instead of run (:func:`_share_call`). ``now``: the
+    person's clock, told to the model so that "in an hour" has a time to count from.
     """
     redactor = redactor_for(user_id)
     system = SYSTEM_PROMPT.format(today=today.isoformat(), weekday=today.strftime("%A"))
+    if now is not None:
+        system += f"\nIt is {now:%H:%M} on the person's clock."
     if wants_title:
         system += "\n" + TITLE_PROMPT
     messages: list[dict[str, Any]] = [

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -94,6 +94,8 @@ class AgentTurn:
         should_stop: polled while answering; True stops the answer (backends that stream).
         wants_title: the thread's title is still automatic, so the backend should propose one
             (:attr:`AgentReply.title`); the model is only asked for it then.
+        now: the person's clock (their zone) when the turn began: what "in an hour" counts from
+            (None: relative times of day are not read).
     """
 
     text: str
@@ -107,6 +109,7 @@ class AgentTurn:
     on_delta: Callable[[str], None] | None = None
     should_stop: Callable[[], bool] | None = None
     wants_title: bool = False
+    now: datetime | None = None
 
 
 class AgentBackend(Protocol):

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -90,6 +90,8 @@ class TurnStart:
     """The thread's title is still the assistant's to give (new, or neutral and never renamed)."""
     today: date = field(default_factory=date.today)
     """Today in the person's time zone: what "today" and "tomorrow" mean in this turn."""
+    now: datetime | None = None
+    """The person's clock at the start of the turn (their zone): what "in an hour" counts from."""
 
 
 @dataclass
@@ -114,7 +116,8 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
     """Store the user's message (creating the thread on the first one) and claim the turn."""
     content = message_service.clean_content(text)
     with session_scope() as session:
-        today = clock.user_today(session, user_id=user_id)
+        now = clock.user_now(session, user_id=user_id)
+        today = now.date()
         title = _early_title(content, today) if thread_id is None else None
         created = thread_id is None
         if created:
@@ -142,6 +145,7 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
             created_thread=created,
             title_automatic=created or thread_service.title_is_automatic(thread),
             today=today,
+            now=now,
         )
 
 
@@ -203,7 +207,8 @@ def begin_retry(
             created_thread=False,
             done_before=done_before,
             title_automatic=thread_service.title_is_automatic(thread),
-            today=clock.user_today(session, user_id=user_id),
+            today=(now := clock.user_now(session, user_id=user_id)).date(),
+            now=now,
         )
 
 
@@ -262,6 +267,7 @@ def run_agent(
         text=start.text,
         call_tool=recorder,
         today=start.today,
+        now=start.now,
         user_id=start.user_id,
         thread_id=start.thread_id,
         message_id=start.message_id,

@@ -48,6 +48,11 @@ def today_in(name: str | None, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(zone(name)).date()
 
 
+def user_now(session: Session, *, user_id: uuid.UUID) -> datetime:
+    """The time it is now on ``user_id``'s clock (an aware datetime in their zone)."""
+    return datetime.now(UTC).astimezone(zone(user_zone(session, user_id)))
+
+
 def user_today(session: Session, *, user_id: uuid.UUID, now: datetime | None = None) -> date:
     """Today in ``user_id``'s time zone."""
     return today_in(user_zone(session, user_id), now)

@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from app.agent.offline.dates import add_months, coming_weekday, describe_date, extract_date, find_date
+from app.agent.offline.dates import (
+    add_months,
+    clock_offsets,
+    coming_weekday,
+    describe_date,
+    extract_date,
+    find_date,
+)
 
 TODAY = dt.date(2025, 11, 19)  # Wednesday
 FRIDAY = dt.date(2025, 12, 5)  # a Friday that is also 5 December
@@ -86,3 +93,33 @@ def test_describe_date_words() -> None:
     assert describe_date(TODAY, TODAY) == "today"
     assert describe_date(dt.date(2025, 11, 20), TODAY) == "tomorrow"
     assert describe_date(dt.date(2026, 1, 2), TODAY).endswith("2026")
+
+
+NOW = dt.datetime(2026, 12, 7, 14, 50)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("remind me to check the oven in 1 hour", "remind me to check the oven today at 15:50"),
+        ("call bob in 30 minutes", "call bob today at 15:20"),
+        ("in half an hour take the pills", "today at 15:20 take the pills"),
+        ("add stretch in an hour and a half", "add stretch today at 16:20"),
+        ("add tea in a few minutes", "add tea today at 14:53"),
+        ("add water the plants 2 hours from now", "add water the plants today at 16:50"),
+        ("add sleep in 10 hours", "add sleep tomorrow at 00:50"),
+    ],
+)
+def test_clock_offsets_write_the_time_they_come_to(text: str, expected: str) -> None:
+    assert clock_offsets(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["add renew lease in 3 days", "add plan in 100 hours", "add minutes of the meeting"]
+)
+def test_clock_offsets_leave_dates_and_far_times_alone(text: str) -> None:
+    assert clock_offsets(text, NOW) == text
+
+
+def test_clock_offsets_need_a_clock() -> None:
+    assert clock_offsets("call bob in 30 minutes", None) == "call bob in 30 minutes"

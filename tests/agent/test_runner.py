@@ -7,14 +7,15 @@ them at the test's database, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, col, func, select
 
 from app.core.config import get_settings
-from app.models import Message, MessageStatus, Task, TaskOperation, Thread, User, Widget
+from app.models import Message, MessageStatus, Reminder, Task, TaskOperation, Thread, User, Widget
 from app.models.base import utcnow
 from app.orchestration import runner
 from app.services import messages as message_service
@@ -432,3 +433,25 @@ def test_process_turn_never_leaves_turn_open_on_crash(app_db, uid, monkeypatch):
     assert reply.meta["error"] == "RuntimeError"
     with Session(app_db) as s:
         assert not message_service.has_open_turn(s, thread_id=start.thread_id)
+
+
+def test_in_an_hour_counts_from_the_persons_clock(app_db, uid) -> None:
+    """ "in 1 hour" is a due time an hour after the turn began, on the person's clock (their zone)."""
+    with Session(app_db) as s:
+        user = s.get(User, uid)
+        user.time_zone = "Asia/Kolkata"  # +05:30: a zone far from UTC, with half hours
+        s.add(user)
+        s.commit()
+    before = datetime.now(ZoneInfo("Asia/Kolkata")).replace(second=0, microsecond=0)
+    result = runner.run_turn(user_id=uid, text="remind me to check the oven in 1 hour")
+    after = datetime.now(ZoneInfo("Asia/Kolkata"))
+    assert result.status == "completed", result.reply
+    with Session(app_db) as s:
+        task = s.exec(select(Task).where(Task.user_id == uid)).one()
+    assert task.title == "check the oven"
+    due = datetime.combine(task.due_date, task.due_time, ZoneInfo("Asia/Kolkata"))
+    assert before + timedelta(hours=1) <= due <= after + timedelta(hours=1), (due, before, after)
+    with Session(app_db) as s:
+        reminder = s.exec(select(Reminder).where(Reminder.task_id == task.id)).one()
+    assert reminder.local_at == f"{due:%Y-%m-%dT%H:%M}"  # "remind me": at that time
+    assert reminder.fire_at == due.astimezone(UTC)

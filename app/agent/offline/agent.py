@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.agent.offline import replies, team, titles
-from app.agent.offline.dates import describe_date
+from app.agent.offline.dates import clock_offsets, describe_date
 from app.agent.offline.intents import Changes, Intent, IntentKind
 from app.agent.offline.parse import parse_intent
 from app.agent.offline.queries import TaskQuery, listing_words, matches
@@ -119,7 +119,9 @@ class LocalAgent:
     """The local, offline assistant as an :class:`AgentBackend` (it neither streams nor stops)."""
 
     def answer(self, turn: AgentTurn) -> AgentReply:
-        return run_local_agent(turn.text, call_tool=turn.call_tool, memory=turn.memory, today=turn.today)
+        return run_local_agent(
+            turn.text, call_tool=turn.call_tool, memory=turn.memory, today=turn.today, now=turn.now
+        )
 
     def early_title(self, text: str, today: dt.date) -> str | None:
         """A conversation title from the message alone (before answering), or None."""
@@ -130,7 +132,14 @@ class LocalAgent:
             return None
 
 
-def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, today: dt.date) -> AgentReply:
+def run_local_agent(
+    text: str,
+    *,
+    call_tool: ToolCaller,
+    memory: AgentMemory,
+    today: dt.date,
+    now: dt.datetime | None = None,
+) -> AgentReply:
     """Understand one message, act on it through tools, and reply.
 
     Args:
@@ -139,13 +148,14 @@ def run_local_agent(text: str, *, call_tool: ToolCaller, memory: AgentMemory, to
         memory: what the previous turn of this thread returned (``AgentMemory()`` to start);
             left as it is (the reply carries the next one).
         today: the date relative phrases resolve against.
+        now: the person's clock, for times relative to it ("in an hour": :func:`dates.clock_offsets`).
 
     Returns:
         The reply text, the memory for the next turn, and a Confirmation when it asks before
         deleting several tasks or changing more than :data:`BULK_MAX` (nothing happens until the
         next turn says yes).
     """
-    text = text[:MAX_CHARS]
+    text = clock_offsets(text[:MAX_CHARS], now)
     memory = memory.model_copy(deep=True)
     pending, choice = memory.pending, memory.choice  # a question holds for one turn only
     memory.pending = None

@@ -204,6 +204,38 @@ def number_in(text: str) -> int:
     return int(last) if last.isdigit() else NUMBER_WORDS.get(last, 1)
 
 
+_CLOCK_OFFSET = re.compile(
+    r"\b(?:in\s+(?:(?P<half>half\s+an\s+hour)|(?P<n>" + _NUM + r")\s+(?P<unit>minutes?|mins?|hours?|hrs?)"
+    r"(?:\s+and\s+a\s+half)?)|(?P<n2>" + _NUM + r")\s+(?P<unit2>minutes?|mins?|hours?|hrs?)\s+from\s+now)\b",
+    re.IGNORECASE,
+)
+
+
+def clock_offsets(text: str, now: dt.datetime | None) -> str:
+    """ "in 30 minutes", "in an hour", "in half an hour", "2 hours from now": written as the time they
+    come to, counted from ``now`` (the person's own clock), e.g. "today at 15:42" ("tomorrow at 00:12"
+    past midnight), which the rest of the grammar reads as a due date and time. Unchanged without
+    ``now``.
+    """
+    if now is None:
+        return text
+
+    def at(m: re.Match[str]) -> str:
+        if m.group("half"):
+            minutes = 30
+        else:
+            n, unit = (m.group("n"), m.group("unit")) if m.group("n") else (m.group("n2"), m.group("unit2"))
+            per = 60 if unit.lower().startswith("h") else 1
+            minutes = number_in(n) * per + (30 if "and a half" in m.group(0).lower() and per == 60 else 0)
+        then = now + dt.timedelta(minutes=minutes)
+        if (then.date() - now.date()).days > 1:
+            return m.group(0)  # further out than tomorrow: read as said
+        day = "today" if then.date() == now.date() else "tomorrow"
+        return f"{day} at {then:%H:%M}"
+
+    return _CLOCK_OFFSET.sub(at, text)
+
+
 def _span(today: dt.date, n: int, unit: str) -> dt.date:
     unit = unit.lower()
     if unit == "day":
