@@ -46,6 +46,28 @@ def test_parse_intent_create_and_without_list_stays_one() -> None:
     assert [d.title for d in parse_intent("add buy salt and pepper", TODAY).drafts] == ["buy salt and pepper"]
 
 
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ("i need toothpaste", ["toothpaste"]),
+        ("need toothpaste", []),
+        ("have tomatoes for lunch", []),
+        ("mustard", []),
+        ("newspaper subscription", []),
+        ("todo:buy milk", ["buy milk"]),
+        ("add-milk", ["milk"]),
+    ],
+)
+def test_parse_intent_create_lead_ends_at_a_word_end(text: str, titles: list[str]) -> None:
+    """A creation lead is whole words: "need to" never takes the "to" of "toothpaste"."""
+    assert [d.title for d in parse_intent(text, TODAY).drafts] == titles
+
+
+@pytest.mark.parametrize("text", ["got anything due today?", "got tofu", "left tasks"])
+def test_parse_intent_got_and_left_alone_are_not_completions(text: str) -> None:
+    assert _kind(text) != "complete"
+
+
 def test_parse_intent_create_attributes() -> None:
     (draft,) = parse_intent("add finish tax return by friday #finance, high priority", TODAY).drafts
     assert (draft.title, draft.due, draft.tags, draft.priority) == (

@@ -28,6 +28,8 @@ _CREATE = re.compile(
     r"|(?P<remind>remind\s+me)(?:\s+(?P<about>about|of)\b|\s+(?:to|that)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to|about)"
     r"|(?:i|we)\s+(?:really\s+|still\s+|also\s+)?(?:need|have|want|got|ought|'ve\s+got|gotta|must|should|"
     r"should\s+really|have\s+got)(?:\s+to)?|i'll\s+need\s+to|i\s+gotta|(?:need|have|got|ought)\s+to|gotta|must|remember\s+to|note\s+to\s+self\s*:?)"
+    # The lead ends where a word does: "i need toothpaste" is not "i need to" + "othpaste".
+    r"(?:(?<=\W)|(?!\w))"
     r"\s*(?P<body>.*)$",
     _F,
 )

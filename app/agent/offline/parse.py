@@ -107,11 +107,14 @@ _COMPLETE = [
 ]
 # "I walked the dog" / "I paid the rent": a past-tense report completes the task it names.
 _IRREGULAR = "|".join(sorted(IRREGULAR_PAST))
+_BARE_PAST = "|".join(sorted(set(IRREGULAR_PAST) - {"got", "left"}))
+"""Irregular pasts that report a deed even without "I" ("bought the milk"); not "got" and "left",
+which start questions and listings ("got anything due today?", "left to do")."""
 _PAST_TENSE = re.compile(
     r"^(?:i\s+(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)?(?P<verb>[a-z]{3,}ed|"
     + _IRREGULAR
-    + r")|(?:just\s+|already\s+|finally\s+)?(?P<bare>"  # "bought the milk": an irregular form alone is clear
-    + _IRREGULAR
+    + r")|(?:just\s+|already\s+|finally\s+)?(?P<bare>"
+    + _BARE_PAST
     + r"))\s+(?P<rest>.+)$",
     _F,
 )
