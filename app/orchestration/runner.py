@@ -196,6 +196,7 @@ def begin_retry(
         assistant.meta = {**(assistant.meta or {}), "answers": str(question.id)}
         session.add(assistant)
         thread_service.touch(session, thread)
+        now = clock.user_now(session, user_id=user_id)
         return TurnStart(
             user_id=user_id,
             thread_id=thread.id,
@@ -207,7 +208,7 @@ def begin_retry(
             created_thread=False,
             done_before=done_before,
             title_automatic=thread_service.title_is_automatic(thread),
-            today=(now := clock.user_now(session, user_id=user_id)).date(),
+            today=now.date(),
             now=now,
         )
 

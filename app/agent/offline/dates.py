@@ -206,7 +206,9 @@ def number_in(text: str) -> int:
 
 _CLOCK_OFFSET = re.compile(
     r"\b(?:in\s+(?:(?P<half>half\s+an\s+hour)|(?P<n>" + _NUM + r")\s+(?P<unit>minutes?|mins?|hours?|hrs?)"
-    r"(?:\s+and\s+a\s+half)?)|(?P<n2>" + _NUM + r")\s+(?P<unit2>minutes?|mins?|hours?|hrs?)\s+from\s+now)\b",
+    r"(?P<and_half>\s+and\s+a\s+half)?)|(?P<n2>"
+    + _NUM
+    + r")\s+(?P<unit2>minutes?|mins?|hours?|hrs?)\s+from\s+now)\b",
     re.IGNORECASE,
 )
 
@@ -226,7 +228,7 @@ def clock_offsets(text: str, now: dt.datetime | None) -> str:
         else:
             n, unit = (m.group("n"), m.group("unit")) if m.group("n") else (m.group("n2"), m.group("unit2"))
             per = 60 if unit.lower().startswith("h") else 1
-            minutes = number_in(n) * per + (30 if "and a half" in m.group(0).lower() and per == 60 else 0)
+            minutes = number_in(n) * per + (30 if m.group("and_half") and per == 60 else 0)
         then = now + dt.timedelta(minutes=minutes)
         if (then.date() - now.date()).days > 1:
             return m.group(0)  # further out than tomorrow: read as said

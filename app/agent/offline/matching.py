@@ -137,8 +137,8 @@ that are not also the present ("read", "put", "set" are left out)."""
 
 def _stem(word: str) -> str:
     word = word.removesuffix("'s")
-    if word in IRREGULAR_PAST:
-        return IRREGULAR_PAST[word]
+    if present := IRREGULAR_PAST.get(word):
+        return present
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + keep

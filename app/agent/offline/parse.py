@@ -156,6 +156,7 @@ _DELETE = re.compile(
     r"(?:\s+(?:from|off)\s+(?:my|the)\s+(?:to-?do\s+|task\s+)?(?:list|tasks))?$",
     _F,
 )
+_DELETES = [_DELETE, *_NO_LONGER_NEEDED]
 
 
 def parse_intent(text: str, today: dt.date, *, expecting_answer: bool = False) -> Intent:
@@ -316,15 +317,15 @@ def _parse_status(core: str, today: dt.date) -> Intent | None:
         if m:
             ref = m.group("ref") if m.groupdict().get("ref") else m.group("ref2")
             return targeted("reopen", ref, core, today, default_status="completed")
-    m = _DELETE.match(core) or next(filter(None, (p.match(core) for p in _NO_LONGER_NEEDED)), None)
-    if m:
-        return targeted("delete", m.group("ref"), core, today, default_status="all")
+    for pattern in _DELETES:
+        m = pattern.match(core)
+        if m:
+            return targeted("delete", m.group("ref"), core, today, default_status="all")
     for pattern in _COMPLETE:
         m = pattern.match(core)
         if m:
             return targeted("complete", m.group("ref"), core, today, default_status="pending")
     m = _PAST_TENSE.match(core)
-    verb = m and (m.group("verb") or m.group("bare"))
-    if m and verb and verb.lower() not in _NOT_COMPLETIONS:
+    if m and (verb := m.group("verb") or m.group("bare")).lower() not in _NOT_COMPLETIONS:
         return Intent("complete", ref=f"{verb} {m.group('rest')}", text=core)
     return None
