@@ -60,6 +60,7 @@ def execute(
     thread_id: uuid.UUID | None = None,
     message_id: uuid.UUID | None = None,
     input_text: str = "",
+    session: Session | None = None,
 ) -> dict[str, Any]:
     """Run one tool call for ``user_id``, journaled as a TaskOperation; raise ToolError on refusal.
 
@@ -70,6 +71,11 @@ def execute(
     refusal rolls back the work alone, leaving the row marked failed with the reason; both commit
     together (one commit, where a row committed before the work cost a second one per call). Any
     other error rolls back everything, and the failed row is then written on its own.
+
+    ``session``: the caller's transaction (a widget click's, which records the click, runs the tool
+    and stores the card in one). The call then runs in it, in the same savepoint, and commits with
+    it; any other error rolls back the caller's transaction too, whose caller sees it (nothing is
+    recorded on its own: the caller's transaction may hold SQLite's write lock).
     """
     tool = get_tool(name)
     try:
@@ -88,34 +94,47 @@ def execute(
         "operation_type": tool.operation_type,
         "structured_command": command,
     }
-    refusal: ToolError | ServiceError | None = None
-    result: dict[str, Any] = {}
-    try:
-        with session_scope() as session:
-            op = TaskOperation(**journal, status=OperationStatus.pending.value)
-            session.add(op)
-            try:
-                parsed = validate_args(tool, args)
-            except ToolError as exc:
-                refusal = exc
-            else:
-                op.status = OperationStatus.processing.value
-                work = session.begin_nested()  # flushes the journal row: a refusal rolls back to it
-                try:
-                    result = _run(tool, parsed, session, op)
-                    work.commit()
-                except (ToolError, ServiceError) as exc:
-                    work.rollback()
-                    refusal = exc
-            if refusal is not None:
-                _mark_failed(op, _reason(refusal))
-    except Exception as exc:
-        if refusal is None:  # not a refusal (a bug, a database error): nothing was stored
-            _record_failure(journal, f"Internal error ({exc.__class__.__name__}).")
-        raise
+    if session is not None:
+        result, refusal = _journaled(session, tool, args, journal)
+    else:
+        refusal = None
+        try:
+            with session_scope() as own:
+                result, refusal = _journaled(own, tool, args, journal)
+        except Exception as exc:
+            if refusal is None:  # not a refusal (a bug, a database error): nothing was stored
+                _record_failure(journal, f"Internal error ({exc.__class__.__name__}).")
+            raise
     if refusal is not None:
         raise ToolError(_reason(refusal)) from refusal
     return result
+
+
+def _journaled(
+    session: Session, tool: Tool, args: Any, journal: dict[str, Any]
+) -> tuple[dict[str, Any], ToolError | ServiceError | None]:
+    """The journal row and the tool's work in a savepoint after it: the result, or the refusal
+    (the work rolled back, the row marked failed with the reason)."""
+    refusal: ToolError | ServiceError | None = None
+    result: dict[str, Any] = {}
+    op = TaskOperation(**journal, status=OperationStatus.pending.value)
+    session.add(op)
+    try:
+        parsed = validate_args(tool, args)
+    except ToolError as exc:
+        refusal = exc
+    else:
+        op.status = OperationStatus.processing.value
+        work = session.begin_nested()  # flushes the journal row: a refusal rolls back to it
+        try:
+            result = _run(tool, parsed, session, op)
+            work.commit()
+        except (ToolError, ServiceError) as exc:
+            work.rollback()
+            refusal = exc
+    if refusal is not None:
+        _mark_failed(op, _reason(refusal))
+    return result, refusal
 
 
 def _run(tool: Tool, parsed: BaseModel, session: Session, op: TaskOperation) -> dict[str, Any]:

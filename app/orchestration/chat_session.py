@@ -26,8 +26,7 @@ from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import ServiceError
 from app.views.chat import MessageView, ThreadView, message_view, thread_views
-from app.views.widget import WNode, action_at, to_view
-from app.widgets import build
+from app.views.widget import WNode, to_view
 
 PAGE_SIZE = 30
 """Conversations per sidebar page ("Load more" asks for the next)."""
@@ -180,16 +179,18 @@ def turn_views(*, user_id: uuid.UUID, result: runner.TurnResult) -> list[Message
     """A finished turn's stored messages (question and reply), not the whole thread again; none
     when one of them is gone (the conversation was deleted meanwhile). The reply's cards show as
     the turn read them when it stored them (``result.widgets``), not read a second time."""
+    with session_scope() as session:
+        return _turn_views(session, user_id, result)
+
+
+def _turn_views(session: Session, user_id: uuid.UUID, result: runner.TurnResult) -> list[MessageView]:
     message_ids = [uuid.UUID(result.user_message_id), uuid.UUID(result.message_id)]
     cards = {w["id"]: w["payload"] for w in result.widgets}
-    with session_scope() as session:
-        try:
-            rows = [
-                message_service.get_message(session, user_id=user_id, message_id=mid) for mid in message_ids
-            ]
-        except ServiceError:
-            return []
-        return _message_views(session, user_id, rows, cards)
+    try:
+        rows = [message_service.get_message(session, user_id=user_id, message_id=mid) for mid in message_ids]
+    except ServiceError:
+        return []
+    return _message_views(session, user_id, rows, cards)
 
 
 def _open(session: Session, user_id: uuid.UUID, thread_id: str) -> OpenThread | None:
@@ -268,8 +269,9 @@ def begin_turn(
         start = runner.begin_turn(user_id=user_id, text=text, thread_id=thread_id)
     begun = Begun(start=start)
     if answer:
-        begun.result = runner.process_turn(start)
-        begun.views = turn_views(user_id=user_id, result=begun.result)
+        begun.result, begun.views = runner.answer_at_once(
+            start, then=lambda session, result: _turn_views(session, user_id, result)
+        )
     return begun
 
 
@@ -279,35 +281,34 @@ def perform_action(
     """The click on the node at ``path`` of the widget, exactly once: the key is what this client
     saw (node and widget version). Never waits for the same click processed elsewhere: it raises
     :class:`StillProcessingError` and the caller decides how long to ask again."""
-    with session_scope() as session:
-        widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
-        stale = live_cards.settle_stale(session, user_id=user_id, widgets=[widget])
-        live = live_cards.live_widget(session, user_id=user_id, widget=widget)
-        config = None if stale else action_at(live, path)
-        if config is None:  # answered or changed since it was shown: say so, and show it as it is
-            says = live_cards.card_says(live)
-            answered = stale or build.is_settled_confirmation(live)
-            note = f"Already answered: {says}" if answered else ""
-            return ActionDone(
-                error=note or "This card changed since it was shown; here it is as it is now.",
-                widget=to_view(live, widget_id=widget.id, version=widget.version),
-            )
-    if config.get("handler") == "client":
-        return ActionDone(client=config)
-    outcome = widget_actions.perform(
+    outcome = widget_actions.click(
         user_id=user_id,
         widget_id=widget_id,
-        action={"type": config["type"], "payload": config.get("payload")},
+        path=path,
         idempotency_key=click_key(path, version, form),
         form=form or None,
         wait_seconds=0,
     )
+    if isinstance(outcome, widget_actions.ClientAction):
+        return ActionDone(client=outcome.config)
+    if isinstance(outcome, widget_actions.Unavailable):  # answered or changed since it was shown
+        says = live_cards.card_says(outcome.widget)
+        note = f"Already answered: {says}" if outcome.answered else ""
+        return ActionDone(
+            error=note or "This card changed since it was shown; here it is as it is now.",
+            widget=to_view(outcome.widget, widget_id=widget_id, version=outcome.version),
+        )
     done = ActionDone()
     if outcome.status == "failed":
         done.error = str(outcome.result.get("error", "That didn't work."))
-    if outcome.version is not None:  # the card as this click stored it
+    if outcome.version is not None:  # the card as this click read it
         done.widget = to_view(outcome.widget, widget_id=widget_id, version=outcome.version)
         return done
+    with session_scope() as session:  # a replay: the card as it reads now
+        fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
+        live = live_cards.live_widget(session, user_id=user_id, widget=fresh)
+        done.widget = to_view(live, widget_id=fresh.id, version=fresh.version)
+    return done
     with session_scope() as session:
         fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
         live = live_cards.live_widget(session, user_id=user_id, widget=fresh)

@@ -14,12 +14,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from app.agent import registry
 from app.agent.types import AgentBackend, AgentError, AgentMemory, AgentReply, AgentTurn, ToolError
@@ -37,6 +38,8 @@ from app.services import widgets as widget_service
 from app.services.errors import BusyError, ConflictError, NotFoundError, ServiceError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 TURN_HEARTBEAT = timedelta(seconds=15)
 """How often a running turn refreshes its assistant message's ``updated_at`` (its lease)."""
@@ -221,6 +224,15 @@ class ToolRecorder:
         self.source = source
         self.calls: list[dict[str, Any]] = []
         self._replayable = list(start.done_before)
+        self.session: Session | None = None
+        """The turn's own transaction when it is answered in one (:func:`answer_at_once`)."""
+
+    def rolled_back(self) -> None:
+        """The turn's transaction rolled back: none of its calls was applied."""
+        for entry in self.calls:
+            if "result" in entry:
+                del entry["result"]
+                entry["error"] = "Not applied: the turn was cut short."
 
     def _replay(self, name: str, args: dict[str, Any]) -> dict[str, Any] | None:
         """The stored result of the same call an interrupted attempt already applied, used up once."""
@@ -245,6 +257,7 @@ class ToolRecorder:
                 thread_id=self.start.thread_id,
                 message_id=self.start.message_id,
                 input_text=self.start.text,
+                session=self.session,
             )
         except ToolError as exc:
             entry["error"] = str(exc)
@@ -295,7 +308,8 @@ def agent_backend() -> AgentBackend:
 def finish_turn(
     start: TurnStart, reply: AgentReply | None, recorder: ToolRecorder, *, error: AgentError | None = None
 ) -> TurnResult:
-    """Store the reply (or the error) on the assistant message and the agent's memory on the thread."""
+    """Store the reply (or the error) on the assistant message and the agent's memory on the thread
+    (in the turn's transaction when it has one, :func:`answer_at_once`)."""
     status = MessageStatus.completed if error is None else MessageStatus.error
     text = reply.text if reply is not None else (error.message if error else "No answer.")
     meta: dict[str, Any] = {}
@@ -304,7 +318,7 @@ def finish_turn(
     if reply is not None and reply.confirmation is not None:
         meta["confirmation"] = reply.confirmation.model_dump(mode="json")
     payloads = _widgets(start, reply, recorder)
-    with session_scope() as session:
+    with nullcontext(recorder.session) if recorder.session else session_scope() as session:
         message_service.finish_assistant_message(
             session,
             message_id=start.message_id,
@@ -373,6 +387,29 @@ def process_turn(
         raise
 
 
+def answer_at_once(
+    start: TurnStart, source: str = "chat", *, then: Callable[[Session, TurnResult], T]
+) -> tuple[TurnResult, T]:
+    """:func:`process_turn` in one transaction, for an agent that answers in milliseconds (the
+    local one): the turn marked processing, its tool calls with their journal rows, the stored
+    reply and ``then(session, result)`` (what the page shows of it) commit together. No lease
+    heartbeat: nothing waits on a model. If the transaction fails, none of it was applied and the
+    turn is closed as failed on its own (:func:`process_turn`'s promise: never left open)."""
+    recorder = ToolRecorder(start, source)
+    try:
+        with session_scope() as session:
+            recorder.session = session
+            _mark_processing(start, session)
+            reply, error = _agent_reply(start, recorder, None, None)
+            result = finish_turn(start, reply, recorder, error=error)
+            return result, then(session, result)
+    except Exception:
+        recorder.session = None
+        recorder.rolled_back()
+        _close_when_possible(start, recorder)
+        raise
+
+
 def _answer(
     start: TurnStart,
     recorder: ToolRecorder,
@@ -380,9 +417,23 @@ def _answer(
     should_stop: Callable[[], bool] | None,
 ) -> tuple[AgentReply | None, AgentError | None]:
     """The agent's reply, or the error to show instead; the turn's lease is renewed meanwhile."""
-    _mark_processing(start)
+    with session_scope() as session:
+        _mark_processing(start, session)
     heartbeat = _Heartbeat(start.message_id)
     heartbeat.start()
+    try:
+        return _agent_reply(start, recorder, on_delta, should_stop)
+    finally:
+        heartbeat.stop()
+
+
+def _agent_reply(
+    start: TurnStart,
+    recorder: ToolRecorder,
+    on_delta: Callable[[str], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[AgentReply | None, AgentError | None]:
+    """The agent's reply, or the error to show instead (a crash included: the turn must close)."""
     try:
         return run_agent(start, recorder, on_delta=on_delta, should_stop=should_stop), None
     except AgentError as exc:
@@ -393,13 +444,10 @@ def _answer(
         return None, AgentError(
             "Sorry, something went wrong while answering. Try again.", exc.__class__.__name__
         )
-    finally:
-        heartbeat.stop()
 
 
-def _mark_processing(start: TurnStart) -> None:
-    with session_scope() as session:
-        message_service.set_status(session, message_id=start.message_id, status=MessageStatus.processing)
+def _mark_processing(start: TurnStart, session: Session) -> None:
+    message_service.set_status(session, message_id=start.message_id, status=MessageStatus.processing)
 
 
 def _renew_lease(message_id: uuid.UUID) -> int:

@@ -1,10 +1,11 @@
 """Widget actions, processed exactly once through the tool registry.
 
-A click (or submit) is first recorded as an Action row; the unique key
-(``widget_id``, ``idempotency_key``) in the database turns a double click, a replayed event
-or a second tab into a read of the first result, on any app instance. Only actions the
-widget itself declares can run (the client names a declared action, it cannot invent one),
-and only on the acting user's own widgets.
+A click (or submit) is recorded as an Action row; the unique key (``widget_id``,
+``idempotency_key``) in the database turns a double click, a replayed event or a second tab into
+a read of the first result, on any app instance. Only actions the widget itself declares can run
+(the client names a declared action, it cannot invent one), and only on the acting user's own
+widgets. A click is one transaction with the card locked: its record, the tool's change with its
+journal row, the settled record and the card's new version commit together, or none of them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import InvalidInputError, NotFoundError, ServiceError, StillProcessingError
 from app.services.presentation import undone_verb
+from app.views.widget import action_at
 from app.widgets import build
 from app.widgets.actions import (
     AddSubtasks,
@@ -76,8 +78,8 @@ class ActionOutcome:
     widget: dict[str, Any]
     replayed: bool = False
     version: int | None = None
-    """The stored widget's version that ``widget`` shows, when this click stored it (not in the JSON:
-    the page's answer carries it, so it needn't read the widget back)."""
+    """The stored widget's version that ``widget`` shows, when this click read it in its own
+    transaction (not in the JSON: the page's answer carries it, so it needn't read it back)."""
 
     def to_json(self) -> dict[str, Any]:
         found = asdict(self)
@@ -116,6 +118,23 @@ def default_key(widget: Widget, action: dict[str, Any]) -> str:
     return f"v{widget.version}:{action.get('type')}:{digest}"
 
 
+@dataclass
+class Unavailable:
+    """A click on a node that declares no server action now: the card changed since it was shown,
+    or answered its question (``answered``). ``widget`` is the card as it reads, at ``version``."""
+
+    widget: dict[str, Any]
+    version: int
+    answered: bool
+
+
+@dataclass
+class ClientAction:
+    """A click on a node whose action runs in the browser (``handler: client``): nothing recorded."""
+
+    config: dict[str, Any]
+
+
 def perform(
     *,
     user_id: uuid.UUID,
@@ -135,44 +154,102 @@ def perform(
     """
     if not isinstance(action, dict) or not isinstance(action.get("type"), str):
         raise InvalidInputError("An action needs a 'type' (and usually a 'payload').")
-    if form is not None and not isinstance(form, dict):
-        raise InvalidInputError("An action's form must be a JSON object.")
     try:  # before anything is stored: the action row keeps its payload and form
         check_json(list(action), "action")  # its keys
         for name, value in action.items():
             check_json(value, f"action.{name}")
+    except InputError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    outcome = _perform(user_id, widget_id, action, None, idempotency_key, form, source, wait_seconds)
+    assert isinstance(outcome, ActionOutcome)  # only a click by path finds no action to run
+    return outcome
+
+
+def click(
+    *,
+    user_id: uuid.UUID,
+    widget_id: str,
+    path: str,
+    idempotency_key: str,
+    form: dict[str, Any] | None = None,
+    source: str = "action",
+    wait_seconds: float | None = None,
+) -> ActionOutcome | Unavailable | ClientAction:
+    """:func:`perform` for the node at ``path`` of the card as it reads now (the chat page's click):
+    the action is the one that node declares, read in the click's own transaction."""
+    return _perform(user_id, widget_id, None, path, idempotency_key, form, source, wait_seconds)
+
+
+def _perform(
+    user_id: uuid.UUID,
+    widget_id: str,
+    action: dict[str, Any] | None,
+    path: str | None,
+    idempotency_key: str | None,
+    form: dict[str, Any] | None,
+    source: str,
+    wait_seconds: float | None,
+) -> ActionOutcome | Unavailable | ClientAction:
+    """The click in one transaction: the card locked, the click recorded under its key, the action
+    run through the registry, the click settled and the card stored, all committed together (a
+    crash leaves nothing half done, and the next click with the key runs it). A click whose key is
+    recorded already is a replay: the first one's result."""
+    if form is not None and not isinstance(form, dict):
+        raise InvalidInputError("An action's form must be a JSON object.")
+    try:
         check_json(form, "form")
     except InputError as exc:
         raise InvalidInputError(str(exc)) from exc
-    with session_scope() as session:
-        widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
-        key = (idempotency_key or default_key(widget, action)).strip()[:128]
-        if not key:
-            raise InvalidInputError("The idempotency key can't be empty.")
-        existing = _find(session, widget.id, key)
-    wait = WAIT_FOR_OTHER_SECONDS if wait_seconds is None else wait_seconds
-    if existing is not None:
-        if _take_over_stale(existing):
-            return _process(existing, user_id=user_id, action=action, form=form or {}, source=source)
-        return _replay(existing, user_id, wait)
-    record = Action(
-        widget_id=widget.id,
-        thread_id=widget.thread_id,
-        user_id=user_id,
-        type=str(action["type"])[:64],
-        payload={"action": action.get("payload"), "form": form} if form else (action.get("payload") or {}),
-        idempotency_key=key,
-    )
+    form = form or {}
+    key = ""
     try:
         with session_scope() as session:
-            session.add(record)
-    except IntegrityError:
-        with session_scope() as session:
+            begin_write(session)
+            widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
+            live = None
+            if action is None:  # by path: what that node of the card, as it reads now, declares
+                stale = live_cards.settle_stale(session, user_id=user_id, widgets=[widget])
+                live = live_cards.live_widget(session, user_id=user_id, widget=widget)
+                config = None if stale else action_at(live, path or "")
+                if config is None:
+                    answered = bool(stale) or build.is_settled_confirmation(live)
+                    return Unavailable(live, widget.version, answered)
+                if config.get("handler") == "client":
+                    return ClientAction(config)
+                action = {"type": config["type"], "payload": config.get("payload")}
+            key = (idempotency_key or default_key(widget, action)).strip()[:128]
+            if not key:
+                raise InvalidInputError("The idempotency key can't be empty.")
             existing = _find(session, widget.id, key)
+            if existing is None:
+                asked = action.get("payload")
+                record = Action(
+                    widget_id=widget.id,
+                    thread_id=widget.thread_id,
+                    user_id=user_id,
+                    type=str(action["type"])[:64],
+                    payload={"action": asked, "form": form} if form else (asked or {}),
+                    idempotency_key=key,
+                )
+                session.add(record)
+                session.flush()
+                return _process(session, record, widget, user_id=user_id, action=action, form=form,
+                                source=source, live=live)  # fmt: skip
+    except IntegrityError:  # the same key recorded by another transaction meanwhile
+        if not key:
+            raise
+        with session_scope() as session:
+            existing = _find(session, str(widget_id)[:64], key)
         if existing is None:
             raise
-        return _replay(existing, user_id, wait)
-    return _process(record, user_id=user_id, action=action, form=form or {}, source=source)
+    wait = WAIT_FOR_OTHER_SECONDS if wait_seconds is None else wait_seconds
+    if _take_over_stale(existing):
+        with session_scope() as session:
+            begin_write(session)
+            widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
+            record = session.get(Action, existing.id) or existing
+            return _process(session, record, widget, user_id=user_id, action=action, form=form, source=source)
+    return _replay(existing, user_id, wait)
 
 
 def _find(session, widget_id: str, key: str) -> Action | None:
@@ -227,59 +304,48 @@ def _replay(existing: Action, user_id: uuid.UUID, wait_seconds: float) -> Action
         time.sleep(0.05)
 
 
-def _settle(action_id: uuid.UUID, status: ActionStatus, result: dict[str, Any]) -> None:
-    with session_scope() as session:
-        row = session.get(Action, action_id)
-        if row is not None:
-            row.status, row.result, row.processed_at = status.value, result, utcnow()
-            session.add(row)
+def _settle(record: Action, status: ActionStatus, result: dict[str, Any]) -> None:
+    record.status, record.result, record.processed_at = status.value, result, utcnow()
 
 
 def _process(
-    record: Action, *, user_id: uuid.UUID, action: dict[str, Any], form: dict[str, Any], source: str
+    session: Session,
+    record: Action,
+    widget: Widget,
+    *,
+    user_id: uuid.UUID,
+    action: dict[str, Any],
+    form: dict[str, Any],
+    source: str,
+    live: dict[str, Any] | None = None,
 ) -> ActionOutcome:
-    with session_scope() as session:
-        widget = widget_service.get_widget(session, user_id=user_id, widget_id=record.widget_id)
+    """Run the recorded click on the locked ``widget`` (``live``: the card as it reads, when the
+    caller has read it in this transaction), settle it and store the card's new payload."""
+    stale: list[Widget] = []
+    if live is None:
         stale = live_cards.settle_stale(session, user_id=user_id, widgets=[widget])
         live = live_cards.live_widget(session, user_id=user_id, widget=widget)
-        config = find_declared(live, action)
-        if widget.state in (WidgetState.pending.value, WidgetState.rendered.value):
-            widget.state = WidgetState.interacted.value
-            session.add(widget)
-        payload_before = live
+    config = find_declared(live, action)
+    if widget.state in (WidgetState.pending.value, WidgetState.rendered.value):
+        widget.state = WidgetState.interacted.value
+        session.add(widget)
     try:
         if stale or (config is None and build.is_settled_confirmation(live)):
             # a question answered meanwhile (in text, another tab): say how, change nothing
             raise InvalidInputError(f"Already answered: {live_cards.card_says(live)}")
         if config is None:
             raise InvalidInputError("This action is no longer available on that card.")
-        result, new_payload = _run(config, form, user_id=user_id, widget=widget, source=source)
+        result, new_payload = _run(session, config, form, user_id=user_id, widget=widget, source=source)
     except (ServiceError, ToolError) as exc:
         message = exc.message if isinstance(exc, ServiceError) else str(exc)
         failure = {"status": "failed", "error": message}
-        _settle(record.id, ActionStatus.failed, failure)
-        return ActionOutcome(str(record.id), ActionStatus.failed.value, failure, payload_before)
-    _settle(record.id, ActionStatus.completed, result)
-    stored, version = _update_widget(record.widget_id, user_id, new_payload)
-    return ActionOutcome(str(record.id), ActionStatus.completed.value, result, stored, version=version)
-
-
-def _update_widget(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> tuple[dict[str, Any], int]:
-    """Store the widget's new payload (or a function of the current one); return what is stored,
-    as it reads now, and its version.
-
-    The row is locked while the change is computed from it (``FOR UPDATE`` on PostgreSQL, the
-    write lock on SQLite), so two actions on one list (two rows clicked at once) both land. The
-    new payload passes the one validation gate (:mod:`app.widgets.validate`) before it is stored;
-    one that does not, or that the database did not take, is not shown either: the answer is the
-    payload as stored, so what the user sees is what a reload shows.
-    """
-    with session_scope() as session:
-        begin_write(session)
-        widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
-        if new_payload:
-            _store(session, widget, new_payload)
-        return live_cards.live_widget(session, user_id=user_id, widget=widget), widget.version
+        _settle(record, ActionStatus.failed, failure)
+        return ActionOutcome(str(record.id), ActionStatus.failed.value, failure, live, version=widget.version)
+    _settle(record, ActionStatus.completed, result)
+    if new_payload:
+        _store(session, widget, new_payload)
+    stored = live_cards.live_widget(session, user_id=user_id, widget=widget)
+    return ActionOutcome(str(record.id), ActionStatus.completed.value, result, stored, version=widget.version)
 
 
 def _store(session: Session, widget: Widget, new_payload: Any) -> None:
@@ -297,6 +363,7 @@ def _store(session: Session, widget: Widget, new_payload: Any) -> None:
 class _Click:
     """Who clicked which widget, how, and with what form: what every handler needs besides its action."""
 
+    session: Session
     user_id: uuid.UUID
     widget: Widget
     source: str
@@ -317,6 +384,7 @@ class _Click:
             thread_id=self.widget.thread_id,
             message_id=self.widget.message_id,
             input_text=f"widget action {name}",
+            session=self.session,
         )
 
 
@@ -324,14 +392,12 @@ Outcome = tuple[dict[str, Any], Any]
 """A handler's answer: the action's result and the widget's new payload (or a function of it, or None)."""
 
 
-def _current_task(user_id: uuid.UUID, task_id: str) -> dict[str, Any] | None:
-    with session_scope() as session:
-        try:
-            return task_service.to_public(
-                task_service.get_task(session, user_id=user_id, task_id=task_id)
-            ).to_json()
-        except ServiceError:
-            return None
+def _current_task(click: _Click, task_id: str) -> dict[str, Any] | None:
+    try:
+        task = task_service.get_task(click.session, user_id=click.user_id, task_id=task_id)
+    except ServiceError:
+        return None
+    return task_service.to_public(task).to_json()
 
 
 def _same(payload: dict[str, Any]) -> dict[str, Any]:
@@ -443,7 +509,7 @@ def _update_task(action: UpdateTask, click: _Click) -> Outcome:
             return build.change_skeleton(change, undo=[*row.undo, *([op] if op else [])])
 
         return result, lambda payload: build.with_change(payload, task_id, push)
-    if _current_task(click.user_id, str(result["task_id"])) is None:  # deleted just after (a race)
+    if _current_task(click, str(result["task_id"])) is None:  # deleted just after (a race)
         return result, None
     change = build.Change(
         str(result["task_id"]), str(result.get("title", "")), "Updated", (op,) if op else ()
@@ -452,7 +518,7 @@ def _update_task(action: UpdateTask, click: _Click) -> Outcome:
 
 
 def _delete_tasks(action: DeleteTasks, click: _Click) -> Outcome:
-    _forget_pending_confirmation(click.user_id, click.widget)
+    _forget_pending_confirmation(click)
     result = click.tool("delete_tasks", {"task_ids": action.payload.task_ids})
     return result, build.settled_confirmation(
         "delete", done=result["titles"], operation_id=result.get("operation_id")
@@ -462,7 +528,7 @@ def _delete_tasks(action: DeleteTasks, click: _Click) -> Outcome:
 def _apply_task_changes(action: ApplyTaskChanges, click: _Click) -> Outcome:
     """A bulk change confirmed on its card: each listed task's change, as this user, through the
     registry (which refuses another person's task); the card then shows the changes, with Undo all."""
-    _forget_pending_confirmation(click.user_id, click.widget)
+    _forget_pending_confirmation(click)
     asked = build.pending_confirmation(click.widget.payload)
     spec = build.CONFIRMATIONS.get(asked[0] if asked else "", build.CONFIRMATIONS["update"])
     rows: list[build.Change] = []
@@ -489,7 +555,7 @@ def _add_subtasks(action: AddSubtasks, click: _Click) -> Outcome:
     added under the task through the registry in one change; the card then says what was added."""
     titles = _proposal_titles(click.form)
     result = click.tool("add_subtasks", {"parent_id": action.payload.task_id, "titles": titles})
-    _forget_pending_confirmation(click.user_id, click.widget)
+    _forget_pending_confirmation(click)
     return result, build.settled_confirmation(
         "subtasks", done=[str(t) for t in result.get("titles") or []], operation_id=result.get("operation_id")
     )
@@ -513,13 +579,13 @@ def _proposal_titles(form: dict[str, Any]) -> list[str]:
 def _share_project(action: ShareProject, click: _Click) -> Outcome:
     """A share confirmed on its card: shared through the registry as this user (owners only; the
     services refuse anyone else like a missing project); the card then says what happened."""
-    _forget_pending_confirmation(click.user_id, click.widget)
+    _forget_pending_confirmation(click)
     result = click.tool("share_project", action.payload.model_dump())
     return result, build.settled_share(result)
 
 
 def _cancel_delete_tasks(action: CancelDeleteTasks, click: _Click) -> Outcome:
-    _forget_pending_confirmation(click.user_id, click.widget)
+    _forget_pending_confirmation(click)
     asked = build.pending_confirmation(click.widget.payload)
     return {"status": "cancelled"}, build.settled_confirmation(asked[0] if asked else "delete", done=[])
 
@@ -541,7 +607,13 @@ HANDLERS: dict[type[WidgetAction], Callable[[Any, _Click], Outcome]] = {
 
 
 def _run(
-    config: dict[str, Any], form: dict[str, Any], *, user_id: uuid.UUID, widget: Widget, source: str
+    session: Session,
+    config: dict[str, Any],
+    form: dict[str, Any],
+    *,
+    user_id: uuid.UUID,
+    widget: Widget,
+    source: str,
 ) -> Outcome:
     """Run a declared action; return its result and the widget's new payload (or a function of it).
 
@@ -552,20 +624,18 @@ def _run(
         action = parse_server_action(config)
     except ValueError as exc:  # NotAServerAction included: its message is the one to show
         raise InvalidInputError(str(exc)) from exc
-    with session_scope() as session:  # today in the person's time zone
-        today = clock.user_today(session, user_id=user_id)
-    click = _Click(user_id=user_id, widget=widget, source=source, form=form, today=today)
+    today = clock.user_today(session, user_id=user_id)  # in the person's time zone
+    click = _Click(session=session, user_id=user_id, widget=widget, source=source, form=form, today=today)
     return HANDLERS[type(action)](action, click)
 
 
-def _forget_pending_confirmation(user_id: uuid.UUID, widget: Widget) -> None:
+def _forget_pending_confirmation(click: _Click) -> None:
     """The card answered the question the chat asked, so a later "yes" must not delete again."""
-    with session_scope() as session:
-        thread = thread_service.get_thread(session, user_id=user_id, thread_id=widget.thread_id)
-        memory = thread_service.agent_memory(thread)
-        if memory.pending is not None:
-            memory.pending = None
-            thread_service.set_agent_memory(session, thread, memory)
+    thread = thread_service.get_thread(click.session, user_id=click.user_id, thread_id=click.widget.thread_id)
+    memory = thread_service.agent_memory(thread)
+    if memory.pending is not None:
+        memory.pending = None
+        thread_service.set_agent_memory(click.session, thread, memory)
 
 
 def _form_changes(form: dict[str, Any]) -> dict[str, Any]:

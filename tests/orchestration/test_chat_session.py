@@ -8,13 +8,14 @@ every row exactly once, in order.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from app.models import Message, Task, Thread, User
+from app.models import Action, Message, Task, TaskOperation, Thread, User
 from app.orchestration import chat_session
 from app.orchestration.chat_session import PAGE_SIZE, SidebarFilter
 from app.services.errors import ServiceError
@@ -166,6 +167,55 @@ def test_begin_turn_answered_at_once_returns_the_stored_question_and_reply(app_d
         assert [t.title for t in s.exec(select(Task).where(Task.user_id == uid))] == ["pay rent"]
 
 
+def _commits(engine: sa.Engine) -> tuple[list[int], Callable[[], None]]:
+    """A list that grows by one at each commit on ``engine``, and how to stop counting."""
+    commits: list[int] = []
+
+    def count(_conn: sa.Connection) -> None:
+        commits.append(1)
+
+    sa.event.listen(engine, "commit", count)
+    return commits, lambda: sa.event.remove(engine, "commit", count)
+
+
+def test_a_turn_answered_at_once_commits_the_question_then_the_answer(app_db, uid):
+    """The question is stored on its own (kept whatever happens next); the answer, its tools with
+    their journal rows, the reply and its cards as the page shows them commit together."""
+    commits, stop = _commits(app_db)
+    try:
+        begun = chat_session.begin_turn(user_id=uid, text="add pay rent", thread_id=None, answer=True)
+    finally:
+        stop()
+    assert begun.result is not None
+    assert begun.result.status == "completed"
+    assert len(commits) == 2
+
+
+def test_an_answer_cut_short_applies_none_of_its_tools_and_closes_the_turn(app_db, uid, monkeypatch):
+    """An unexpected error while the answer is stored (the database going away) rolls the tools
+    back with it: no task added, and the turn is closed as failed with its calls marked not applied,
+    so a retry runs them again instead of replaying results that never landed."""
+    from app.services import widgets as widget_service
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(widget_service, "store_widgets", broken)
+    with pytest.raises(RuntimeError):
+        chat_session.begin_turn(user_id=uid, text="add pay rent", thread_id=None, answer=True)
+    with Session(app_db) as s:
+        assert list(s.exec(select(Task).where(Task.user_id == uid))) == []
+        [question, reply] = s.exec(
+            select(Message).where(Message.user_id == uid).order_by(Message.created_at, Message.role.desc())
+        ).all()
+        assert (question.role, question.content) == ("user", "add pay rent")
+        assert reply.status == "error"
+        [call] = reply.tool_calls
+        assert call["name"] == "add_task"
+        assert "result" not in call
+        assert call["error"] == "Not applied: the turn was cut short."
+
+
 def test_begin_turn_for_a_model_only_stores_the_question(app_db, uid):
     begun = chat_session.begin_turn(user_id=uid, text="add pay rent", thread_id=None)
     assert (begun.result, begun.views) == (None, [])
@@ -195,6 +245,54 @@ def test_perform_action_runs_the_click_once_and_answers_with_the_new_widget(app_
     again = chat_session.perform_action(user_id=uid, widget_id=widget_id, path=COMPLETE_PATH, version=version)
     assert again.widget is not None
     assert again.widget.version == done.widget.version  # the same click: replayed
+    with Session(app_db) as s:
+        [task] = s.exec(select(Task).where(Task.user_id == uid)).all()
+        assert task.completed
+
+
+def test_a_click_is_one_transaction(app_db, uid):
+    """The click's record, the task's change with its journal row and the card's new version commit
+    together, once (the click used to commit six times, one after another)."""
+    widget_id, version = _task_list(app_db, uid)
+    commits, stop = _commits(app_db)
+    try:
+        done = chat_session.perform_action(
+            user_id=uid, widget_id=widget_id, path=COMPLETE_PATH, version=version
+        )
+    finally:
+        stop()
+    assert done.error == ""
+    assert done.widget is not None
+    assert len(commits) == 1
+
+
+def test_a_click_cut_short_leaves_nothing_and_runs_when_clicked_again(app_db, uid, monkeypatch):
+    """An unexpected error mid-click (a bug, the database going away) rolls the whole click back: no
+    click recorded, no journal row, the task as it was. Clicked again, it runs (no "still being
+    processed" for a click that never finished)."""
+    from app.orchestration import widget_actions
+
+    widget_id, version = _task_list(app_db, uid)
+    with Session(app_db) as s:
+        journal = s.exec(select(TaskOperation).where(TaskOperation.user_id == uid)).all()
+    store = widget_actions._store
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(widget_actions, "_store", broken)
+    with pytest.raises(RuntimeError):
+        chat_session.perform_action(user_id=uid, widget_id=widget_id, path=COMPLETE_PATH, version=version)
+    with Session(app_db) as s:
+        assert s.exec(select(Action)).all() == []
+        assert s.exec(select(TaskOperation).where(TaskOperation.user_id == uid)).all() == journal
+        [task] = s.exec(select(Task).where(Task.user_id == uid)).all()
+        assert not task.completed
+    monkeypatch.setattr(widget_actions, "_store", store)
+    done = chat_session.perform_action(user_id=uid, widget_id=widget_id, path=COMPLETE_PATH, version=version)
+    assert done.error == ""
+    assert done.widget is not None
+    assert done.widget.version > version
     with Session(app_db) as s:
         [task] = s.exec(select(Task).where(Task.user_id == uid)).all()
         assert task.completed

@@ -516,21 +516,29 @@ def test_actions_row_replacements_pass_the_validation_gate(scene: Scene) -> None
     assert keys == shown[: len(keys)]  # only rows from the end were left off
 
 
-def test_actions_task_update_when_the_task_is_deleted_just_after(
+def test_actions_task_update_and_a_delete_from_another_tab_meanwhile(
     scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The edit lands, then the task is deleted (another tab) before the card is rebuilt: the
-    action still answers, with the card as stored, instead of crashing on the missing task."""
+    """The edit, the click's record and the card are one transaction: another tab's delete, asked
+    for while the card is being stored, waits for it. The click answers with the edited task, never
+    a half-done card, and the delete lands after (the next read shows the task deleted)."""
     card = scene.milk_card
     submit = first_action(card["payload"], "task.update")
-    store = actions_module._update_widget
+    store = actions_module._store
+    other_tab: list[threading.Thread] = []
 
-    def deleted_meanwhile(widget_id: str, user_id: uuid.UUID, new_payload: Any) -> dict[str, Any]:
+    def delete_milk() -> None:
         with session_scope() as session:
-            task_service.delete_task(session, user_id=user_id, task_id=scene.ids["buy milk"])
-        return store(widget_id, user_id, new_payload)
+            task_service.delete_task(session, user_id=scene.user, task_id=scene.ids["buy milk"])
 
-    monkeypatch.setattr(actions_module, "_update_widget", deleted_meanwhile)
+    def storing(session: Session, widget: Widget, new_payload: Any) -> None:
+        other_tab.append(threading.Thread(target=delete_milk))
+        other_tab[0].start()
+        other_tab[0].join(0.3)
+        assert other_tab[0].is_alive(), "the delete did not wait for the click's transaction"
+        store(session, widget, new_payload)
+
+    monkeypatch.setattr(actions_module, "_store", storing)
     out = perform(
         user_id=scene.user,
         widget_id=card["id"],
@@ -538,9 +546,11 @@ def test_actions_task_update_when_the_task_is_deleted_just_after(
         form={"title": "oat milk"},
         idempotency_key="d1",
     )
+    other_tab[0].join(30)
     assert out.status == "completed", out.result
-    assert out.widget == scene.live(card["id"])
-    assert "deleted" in str(out.widget)
+    assert "oat milk" in str(out.widget)
+    assert "deleted" not in str(out.widget)
+    assert "deleted" in str(scene.live(card["id"]))
     with Session(scene.engine) as s:
         titles = set(s.exec(select(Task.title).where(Task.user_id == scene.user)).all())
     assert titles == {"eggs", "bread"}  # renamed, then deleted by the other tab
