@@ -95,6 +95,9 @@ class TurnStart:
     """Today in the person's time zone: what "today" and "tomorrow" mean in this turn."""
     now: datetime | None = None
     """The person's clock at the start of the turn (their zone): what "in an hour" counts from."""
+    zone: str | None = None
+    """The person's time zone as stored, read when the turn was stored (its answer reads it again
+    only in a transaction of its own)."""
 
 
 @dataclass
@@ -119,7 +122,8 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
     """Store the user's message (creating the thread on the first one) and claim the turn."""
     content = message_service.clean_content(text)
     with session_scope() as session:
-        now = clock.user_now(session, user_id=user_id)
+        zone = clock.user_zone(session, user_id)
+        now = clock.now_in(zone)
         today = now.date()
         title = _early_title(content, today) if thread_id is None else None
         created = thread_id is None
@@ -149,6 +153,7 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
             title_automatic=created or thread_service.title_is_automatic(thread),
             today=today,
             now=now,
+            zone=zone,
         )
 
 
@@ -199,7 +204,8 @@ def begin_retry(
         assistant.meta = {**(assistant.meta or {}), "answers": str(question.id)}
         session.add(assistant)
         thread_service.touch(session, thread)
-        now = clock.user_now(session, user_id=user_id)
+        zone = clock.user_zone(session, user_id)
+        now = clock.now_in(zone)
         return TurnStart(
             user_id=user_id,
             thread_id=thread.id,
@@ -213,6 +219,7 @@ def begin_retry(
             title_automatic=thread_service.title_is_automatic(thread),
             today=now.date(),
             now=now,
+            zone=zone,
         )
 
 
@@ -399,10 +406,15 @@ def answer_at_once(
     try:
         with session_scope() as session:
             recorder.session = session
-            _mark_processing(start, session)
+            clock.remember_zone(session, start.user_id, start.zone)
+            # Held while the turn runs: the session's identity map keeps only rows something refers
+            # to, and the reply is read again when it is stored and when the page's views are made.
+            reply_row = _mark_processing(start, session)
             reply, error = _agent_reply(start, recorder, None, None)
             result = finish_turn(start, reply, recorder, error=error)
-            return result, then(session, result)
+            views = then(session, result)
+            del reply_row
+            return result, views
     except Exception:
         recorder.session = None
         recorder.rolled_back()
@@ -446,8 +458,8 @@ def _agent_reply(
         )
 
 
-def _mark_processing(start: TurnStart, session: Session) -> None:
-    message_service.set_status(session, message_id=start.message_id, status=MessageStatus.processing)
+def _mark_processing(start: TurnStart, session: Session) -> Message | None:
+    return message_service.set_status(session, message_id=start.message_id, status=MessageStatus.processing)
 
 
 def _renew_lease(message_id: uuid.UUID) -> int:

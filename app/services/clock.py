@@ -50,7 +50,12 @@ def today_in(name: str | None, now: datetime | None = None) -> date:
 
 def user_now(session: Session, *, user_id: uuid.UUID) -> datetime:
     """The time it is now on ``user_id``'s clock (an aware datetime in their zone)."""
-    return datetime.now(UTC).astimezone(zone(user_zone(session, user_id)))
+    return now_in(user_zone(session, user_id))
+
+
+def now_in(name: str | None) -> datetime:
+    """The time it is now in the zone ``name`` (an aware datetime; None: UTC)."""
+    return datetime.now(UTC).astimezone(zone(name))
 
 
 def user_today(session: Session, *, user_id: uuid.UUID, now: datetime | None = None) -> date:
@@ -72,6 +77,12 @@ def user_zone(session: Session, user_id: uuid.UUID) -> str | None:
     if user_id in known:
         return known[user_id]
     name = session.exec(select(User.time_zone).where(User.id == user_id)).first()
-    if name is not None:
-        known[user_id] = name
+    remember_zone(session, user_id, name)
     return name
+
+
+def remember_zone(session: Session, user_id: uuid.UUID, name: str | None) -> None:
+    """``user_id``'s zone as read a moment ago (by the transaction that stored a turn, for the one
+    that answers it), so this transaction's :func:`user_zone` need not read it again."""
+    if name is not None:
+        transaction_cache(session, "user_zones")[user_id] = name

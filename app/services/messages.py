@@ -78,12 +78,13 @@ def has_open_turn(session: Session, *, thread_id: uuid.UUID) -> bool:
     return session.exec(stmt.limit(1)).first() is not None
 
 
-def set_status(session: Session, *, message_id: uuid.UUID, status: MessageStatus) -> None:
+def set_status(session: Session, *, message_id: uuid.UUID, status: MessageStatus) -> Message | None:
     message = session.get(Message, message_id)
     if message is not None:
         message.status = status.value
         message.updated_at = utcnow()
         session.add(message)
+    return message
 
 
 def finish_assistant_message(

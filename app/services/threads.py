@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from app.core.db import read_rows
+from app.core.db import in_session, read_rows
 from app.models import AgentMemory, Thread, ThreadStatus, User
 from app.models.base import utcnow
 from app.models.thread import THREAD_TITLE_MAX, thread_is_active
@@ -311,10 +311,18 @@ def set_agent_memory(session: Session, thread: Thread, memory: AgentMemory) -> N
 def remember_last_thread(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID) -> None:
     """The thread to reopen after sign-in; only one of the user's own (else "not found")."""
     thread = get_thread(session, user_id=user_id, thread_id=thread_id)
-    user = session.get(User, user_id)
-    if user is not None and user.last_chat_thread_id != thread.id:
-        user.last_chat_thread_id = thread.id
-        session.add(user)
+    user = in_session(session, User, user_id)
+    if user is not None:  # held by this transaction: change it there
+        if user.last_chat_thread_id != thread.id:
+            user.last_chat_thread_id = thread.id
+            session.add(user)
+        return
+    # One statement, the row not read first (a turn asks every time; issue 19).
+    session.execute(
+        sa.update(User)
+        .where(col(User.id) == user_id, col(User.last_chat_thread_id).is_distinct_from(thread.id))
+        .values(last_chat_thread_id=thread.id)
+    )
 
 
 def last_thread_id(session: Session, *, user_id: uuid.UUID) -> uuid.UUID | None:

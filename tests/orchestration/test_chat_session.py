@@ -20,6 +20,7 @@ from app.orchestration import chat_session
 from app.orchestration.chat_session import PAGE_SIZE, SidebarFilter
 from app.services.errors import ServiceError
 from tests.utils.factories import make_task, make_thread
+from tests.utils.sql_log import statements_run
 from tests.utils.widget_paths import complete_path
 
 BASE = datetime(2025, 3, 1, tzinfo=UTC)
@@ -189,6 +190,21 @@ def test_a_turn_answered_at_once_commits_the_question_then_the_answer(app_db, ui
     assert begun.result is not None
     assert begun.result.status == "completed"
     assert len(commits) == 2
+
+
+def test_a_turn_answered_at_once_reads_what_it_knows_once(app_db, uid):
+    """The person's time zone, read when the question is stored, is not read again for the answer;
+    the reply's row is read once for its two changes and the page's view of it; remembering the
+    conversation to reopen after sign-in reads nothing (issue 19: fewer statements per turn)."""
+    with statements_run(app_db, "SELECT") as selects:
+        begun = chat_session.begin_turn(user_id=uid, text="show my tasks", thread_id=None, answer=True)
+    assert begun.result is not None
+    assert begun.result.status == "completed"
+    flat = [" ".join(s.split()) for s in selects]
+    assert len([s for s in flat if s.startswith("SELECT users.time_zone FROM users")]) == 1
+    assert [s for s in flat if s.startswith("SELECT users.id")] == []
+    by_id = [s for s in flat if s.startswith("SELECT messages.id") and "WHERE messages.id =" in s]
+    assert len(by_id) == 2  # the reply, and the question for the page's view
 
 
 def test_an_answer_cut_short_applies_none_of_its_tools_and_closes_the_turn(app_db, uid, monkeypatch):
