@@ -38,6 +38,7 @@ Goal at N=200 on the 2-core machine: p95 < 250 ms on every step, zero errors, no
     BENCH_PROFILE=/tmp/prof .venv/bin/python bench/ws_load.py  # py-spy stacks per step (see Profiler)
     BENCH_STATE_MANAGER=disk .venv/bin/python bench/ws_load.py  # another Reflex state manager
     BENCH_REDIS_URL=redis://127.0.0.1:6379/11 .venv/bin/python bench/ws_load.py  # several workers
+    BENCH_DATABASE=postgres .venv/bin/python bench/ws_load.py  # a scratch PostgreSQL database
 
 Server CPU per phase (utime + stime of the server's processes, /proc) is printed per round: it
 is what a step costs, independent of how busy the machine is.
@@ -48,6 +49,7 @@ Needs ``python-socketio[asyncio_client]`` and ``aiohttp`` in the venv (``BENCH_P
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -56,6 +58,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -65,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import socketio
-from _server import ROOT, Server, prod_server
+from _server import ROOT, Server, pg_admin, prod_server, scratch_pg_database
 
 from tests.utils.reflex_events import (  # the state names, checked against .web at start-up
     AUTH_STATE,
@@ -574,9 +577,23 @@ async def main_async(server: Server) -> list[Round]:
     return rounds
 
 
+@contextlib.contextmanager
+def database() -> Iterator[str | None]:
+    """``BENCH_DATABASE=postgres``: a scratch PostgreSQL database (dropped after); else None (a
+    scratch SQLite file, ``prod_server``'s default)."""
+    if os.environ.get("BENCH_DATABASE") != "postgres":
+        yield None
+        return
+    admin = pg_admin()
+    if admin is None:
+        raise SystemExit("BENCH_DATABASE=postgres: PostgreSQL unreachable")
+    with scratch_pg_database(admin, f"ticked_bench_ws_{os.getpid()}") as url:
+        yield url
+
+
 def main() -> None:
     started = time.perf_counter()
-    with prod_server() as server:
+    with database() as db_url, prod_server(db_url=db_url) as server:
         os.environ["DATABASE_URL"] = server.db_url
         os.environ["JWT_SECRET"] = server.env["JWT_SECRET"]
         os.environ["DATA_DIR"] = server.env["DATA_DIR"]
