@@ -234,15 +234,18 @@ _TRANSACTION_CACHES = "transaction_caches"
 
 def transaction_cache(session: Session, name: str) -> dict[Any, Any]:
     """A dict kept for the rest of the session's transaction, emptied when it commits or rolls back
-    (a savepoint's rollback too): what a transaction reads more than once (the person's time zone,
-    the projects its tasks are in), read once. Values read here stay as this transaction saw them."""
+    (a savepoint's rollback too, not its release): what a transaction reads more than once (the
+    person's time zone, the projects its tasks are in), read once. Values read here stay as this
+    transaction saw them."""
     caches: dict[str, dict[Any, Any]] = session.info.setdefault(_TRANSACTION_CACHES, {})
     return caches.setdefault(name, {})
 
 
 @event.listens_for(OrmSession, "after_commit")
 def _forget_after_commit(session: OrmSession) -> None:
-    session.info.pop(_TRANSACTION_CACHES, None)
+    # A savepoint released (a tool call's work) keeps what it changed: its transaction goes on.
+    if not session.in_nested_transaction():
+        session.info.pop(_TRANSACTION_CACHES, None)
 
 
 @event.listens_for(OrmSession, "after_soft_rollback")

@@ -326,9 +326,6 @@ def _process(
         stale = live_cards.settle_stale(session, user_id=user_id, widgets=[widget])
         live = live_cards.live_widget(session, user_id=user_id, widget=widget)
     config = find_declared(live, action)
-    if widget.state in (WidgetState.pending.value, WidgetState.rendered.value):
-        widget.state = WidgetState.interacted.value
-        session.add(widget)
     try:
         if stale or (config is None and build.is_settled_confirmation(live)):
             # a question answered meanwhile (in text, another tab): say how, change nothing
@@ -340,23 +337,34 @@ def _process(
         message = exc.message if isinstance(exc, ServiceError) else str(exc)
         failure = {"status": "failed", "error": message}
         _settle(record, ActionStatus.failed, failure)
+        _interacted(session, widget)
         return ActionOutcome(str(record.id), ActionStatus.failed.value, failure, live, version=widget.version)
     _settle(record, ActionStatus.completed, result)
-    if new_payload:
-        _store(session, widget, new_payload)
+    if not (new_payload and _store(session, widget, new_payload)):
+        _interacted(session, widget)
     stored = live_cards.live_widget(session, user_id=user_id, widget=widget)
     return ActionOutcome(str(record.id), ActionStatus.completed.value, result, stored, version=widget.version)
 
 
-def _store(session: Session, widget: Widget, new_payload: Any) -> None:
-    """The new payload through the validation gate, stored; an invalid one is logged and not stored."""
+def _interacted(session: Session, widget: Widget) -> None:
+    """A click on a card shown (or not yet) that stored no new payload (a stored one is ``updated``)."""
+    if widget.state in (WidgetState.pending.value, WidgetState.rendered.value):
+        widget.state = WidgetState.interacted.value
+        session.add(widget)
+
+
+def _store(session: Session, widget: Widget, new_payload: Any) -> bool:
+    """The new payload through the validation gate, stored (True); an invalid one is logged and not
+    stored. The session's ``widget`` reads as stored after (the update sets it in place)."""
     try:
         payload = dump(validate_widget(new_payload(widget.payload) if callable(new_payload) else new_payload))
     except WidgetError as exc:
         log.error("Widget %s: its new payload is not a valid widget (%s); kept it as stored.", widget.id, exc)
-        return
-    widget_service.replace_payload(session, widget=widget, payload=payload, state=WidgetState.updated)
-    session.refresh(widget)
+        return False
+    if not widget_service.replace_payload(session, widget=widget, payload=payload, state=WidgetState.updated):
+        session.refresh(widget)  # changed meanwhile (the click holds its lock: never seen)
+        return False
+    return True
 
 
 @dataclass(frozen=True)

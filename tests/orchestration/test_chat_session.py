@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from app.models import Action, Message, Task, TaskOperation, Thread, User
+from app.models import Action, Message, Task, TaskOperation, Thread, User, Widget
 from app.orchestration import chat_session
 from app.orchestration.chat_session import PAGE_SIZE, SidebarFilter
 from app.services.errors import ServiceError
@@ -280,6 +280,25 @@ def test_a_click_is_one_transaction(app_db, uid):
     assert done.error == ""
     assert done.widget is not None
     assert len(commits) == 1
+
+
+def test_a_click_reads_the_zone_and_the_card_once_and_writes_the_card_once(app_db, uid):
+    """Issue 19: a tool call's released savepoint keeps what the transaction read (the person's
+    zone), and the stored card is updated once (no separate "interacted" write before its new
+    payload) and not read back."""
+    widget_id, version = _task_list(app_db, uid)
+    with statements_run(app_db) as ran:
+        done = chat_session.perform_action(
+            user_id=uid, widget_id=widget_id, path=COMPLETE_PATH, version=version
+        )
+    assert done.widget is not None
+    assert done.widget.version == version + 1
+    flat = [" ".join(s.split()) for s in ran]
+    assert len([s for s in flat if s.startswith("SELECT users.time_zone FROM users")]) == 1
+    assert len([s for s in flat if s.startswith("SELECT widgets.id")]) == 1
+    assert len([s for s in flat if s.startswith("UPDATE widgets")]) == 1
+    with Session(app_db) as s:
+        assert s.exec(select(Widget.state).where(Widget.id == widget_id)).one() == "updated"
 
 
 def test_a_click_cut_short_leaves_nothing_and_runs_when_clicked_again(app_db, uid, monkeypatch):
