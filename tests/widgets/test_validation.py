@@ -105,3 +105,28 @@ def test_validation_declared_actions_found_in_corpus() -> None:
     """declared_actions (what perform() trusts) sees every action config, confirm/cancel included."""
     for _, payload in VALID:
         assert declared_actions(payload) == [c for _, c in action_configs(payload)]
+
+
+def _has_null(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(v is None or _has_null(v) for v in node.values())
+    if isinstance(node, list):
+        return any(v is None or _has_null(v) for v in node)
+    return False
+
+
+def test_validation_dump_has_no_nulls_at_any_depth_nor_in_a_part_dumped_alone() -> None:
+    """Stored cards are ChatKit's JSON with no nulls: in the card, in a component deep inside it,
+    in an action's payload, and in a component dumped on its own (the builders size rows that way)."""
+    action = {"type": "task.complete", "payload": {"task_id": "t1", "note": None, "tags": [None, "x"]}}
+    deep: dict[str, Any] = {"type": "Button", "label": "Complete", "onClickAction": action}
+    for _ in range(5):
+        deep = {"type": "Row", "children": [deep, {"type": "Text", "value": "row"}]}
+    widget = validate_widget(card(deep))
+    stored = dump(widget)
+    assert not _has_null(stored)
+    [button] = [n for n in nodes(stored) if n.get("type") == "Button"]
+    assert button["onClickAction"]["payload"] == {"task_id": "t1", "tags": ["x"]}
+    row = widget.children[0]  # a component dumped alone
+    assert not _has_null(row.model_dump(mode="json"))
+    assert row.model_dump(mode="json") == stored["children"][0]
