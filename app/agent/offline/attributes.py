@@ -98,8 +98,9 @@ _PRIORITY: list[tuple[re.Pattern[str], str | None]] = [
     ),
     (
         re.compile(
-            r"\b(?:not\s+(?:(?:very|that|so)\s+)?(?:urgent|important)|less\s+(?:urgent|important)|no\s+rush|"
-            r"unimportant|whenever\s+possible)\b",
+            r"(?:\b(?:is|are|was|were)\s+)?(?:\bnot|\b(?:is|are|was|were|ain)n[’']t|\bno\s+longer)\s+"
+            r"(?:(?:very|that|so)\s+)?(?:urgent|important)\b(?:\s+any\s*more\b)?|"
+            r"\b(?:less\s+(?:urgent|important)|no\s+rush|unimportant|whenever\s+possible)\b",
             _FLAGS,
         ),
         "low",

@@ -39,7 +39,9 @@ _CREATE_NOT = re.compile(
     _F,
 )
 _LIST_TAIL = re.compile(
-    r"\s+(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+|tasks\s+)?(?:list|tasks|todos)\b",
+    r"\s+(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+|tasks\s+)?(?:list|tasks|todos)\b"
+    # "add eggs to shopping" with no project of that name (a project is found before: agent._plan)
+    r"|\s+(?:to|on|onto)\s+(?:(?:my|the|our)\s+)?(?:shopping|groceries|grocery)(?:\s+list)?(?=[\s.!]*$)",
     _F,
 )
 _LIST_LEAD = re.compile(

@@ -13,6 +13,7 @@ import re
 from app.agent.offline.attributes import Attributes, extract_attributes, normalize_tag
 from app.agent.offline.dates import number_in
 from app.agent.offline.intents import Changes, Draft, Intent, targeted
+from app.agent.offline.matching import IRREGULAR_PAST
 from app.agent.offline.text import clean_title, squash
 
 _F = re.IGNORECASE
@@ -32,8 +33,26 @@ _RENAME = [
         r"^(?P<ref>.+?)\s+should\s+(?:be\s+(?:called|named|titled|renamed\s+to)|say|read)\s+(?P<new>.+)$", _F
     ),
     re.compile(r"^(?:call|name)\s+(?P<ref>.+?)\s+(?P<new>[\"“'].+[\"”'])$", _F),
+    # "call the milk task buy oat milk instead": the task named by a word and "task"
+    re.compile(
+        r"^(?:call|name|title|retitle)\s+(?P<ref>(?:the|my)\s+.+?\s+(?:task|to-?do|item|one|reminder))\s+"
+        r"(?P<new>.+)$",
+        _F,
+    ),
     re.compile(r"^(?:call|name|title)\s+(?P<ref>it|that|this|that\s+one|this\s+one)\s+(?P<new>.+)$", _F),
 ]
+_INSTEAD = re.compile(r"[\s,]+instead[.!]*$", _F)
+"""A correction's last word ("call it buy oat milk instead"), not part of the new title."""
+_SHOULD_BE = re.compile(r"^(?P<ref>.+?)\s+should\s+(?:now\s+|really\s+)?be\s+(?P<new>.+)$", _F)
+"""A correction of a title ("buy milk should be buy oat milk"); "should be done/high" is not one."""
+_STATE_WORD = re.compile(
+    r"^(?:done|finished|complete|completed|ready|over|deleted|gone|removed|cancelled|canceled|urgent|"
+    r"important|(?:in|on|at|by|before|after|for|due|high|low|medium|normal|later|earlier|sooner|moved)\b)",
+    _F,
+)
+_PARTICIPLES = frozenset(
+    {"done", "paid", "sent", "made", "gone", "seen", "taken", "given", "written", "eaten", "shown", "known"}
+)
 _CHANGE_TO = re.compile(
     r"^(?:change|update|edit|modify|alter|switch|fix|correct|turn|replace)\s+(?P<ref>.+?)\s+(?:to|into|with|as)\s+"
     r"(?:say\s+|read\s+|be\s+)?(?P<new>.+)$",
@@ -270,14 +289,16 @@ def parse_clear_due(core: str, today: dt.date) -> Intent | None:
 
 
 def parse_rename(core: str, today: dt.date) -> Intent | None:
-    """Renames ("rename X to Y", "change X to Y"); "change X to friday/high" is an attribute edit instead."""
+    """Renames ("rename X to Y", "change X to Y", "X should be Y"); "change X to friday/high" is an
+    attribute edit instead, and "X should be done" is not a rename."""
+    core = _INSTEAD.sub("", core)
     for pattern in _RENAME:
         m = pattern.match(core)
         if m:
             new = clean_title(m.group("new"))
             if new:
                 return _update(m.group("ref"), Changes(title=new), core, today)
-    m = _CHANGE_TO.match(core)
+    m = _CHANGE_TO.match(core) or _SHOULD_BE.match(core)
     if m:
         attrs, rest = extract_attributes(m.group("new"), today)
         if not attrs.priority and (_PRIORITY_FIELD.search(m.group("ref")) or _LEVEL_ONLY.match(rest)):
@@ -285,9 +306,22 @@ def parse_rename(core: str, today: dt.date) -> Intent | None:
         if attrs.any() and not clean_title(re.sub(r"\b(?:be|due|priority|date)\b", " ", rest, flags=_F)):
             return _update_from_attrs(m.group("ref"), attrs, core, today)
         new = clean_title(m.group("new"))
-        if new:
+        if new and not (m.re is _SHOULD_BE and not _a_new_title(new, attrs)):
             return _update(m.group("ref"), Changes(title=new), core, today)
     return None
+
+
+def _a_new_title(new: str, attrs: Attributes) -> bool:
+    """Whether "X should be <new>" corrects X's title: a title of two words or more that does not
+    start with a state ("done", "paid", "moved to friday", "urgent") and says no date or priority."""
+    words = new.split()
+    first = words[0].lower() if words else ""
+    participle = (
+        first in IRREGULAR_PAST
+        or first in _PARTICIPLES
+        or (first.endswith("ed") and not first.endswith("eed"))
+    )
+    return len(words) >= 2 and not attrs.any() and not participle and not _STATE_WORD.match(new)
 
 
 def _update(ref: str, changes: Changes, core: str, today: dt.date) -> Intent:

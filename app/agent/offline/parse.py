@@ -87,9 +87,10 @@ _NOT_DONE = (
 )
 _COMPLETE = [
     re.compile(r"^(?:mark|set|flag|make|tag)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+)?" + _DONE + r"$", _F),
-    re.compile(r"^(?:check|tick|cross|strike)\s+off\s+(?P<ref>.+)$", _F),
+    re.compile(r"^(?:check|tick|cross|strike|knock)\s+off\s+(?P<ref>.+)$", _F),
     re.compile(
-        r"^(?:check|tick|cross|strike)\s+(?P<ref>.+?)\s+off(?:\s+(?:the|my)\s+(?:to-?do\s+)?list)?$", _F
+        r"^(?:check|tick|cross|strike|knock)\s+(?P<ref>.+?)\s+off(?:\s+(?:the|my)\s+(?:to-?do\s+)?list)?$",
+        _F,
     ),
     re.compile(
         r"^(?:i(?:'ve|'m|\s+have|\s+am)?\s+)?(?:(?:have|just|already|finally|also|now|all)\s+)*(?:complete|completed|finish|finished|"
