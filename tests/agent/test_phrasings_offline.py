@@ -583,6 +583,43 @@ CASES: list[dict] = [
         "tasks": [{"title": "laundry", "completed": True}, {"title": "dishes", "completed": False}],
     },
     {
+        "id": "complete-passive-report",
+        "setup": [{"title": "pay rent"}, {"title": "call mom"}],
+        "say": ["rent is paid"],
+        "tasks": [{"title": "pay rent", "completed": True}, {"title": "call mom", "completed": False}],
+    },
+    {
+        "id": "complete-passive-got",
+        "setup": [{"title": "wash the car"}, {"title": "call mom"}],
+        "say": ["the car got washed"],
+        "tasks": [{"title": "wash the car", "completed": True}, {"title": "call mom", "completed": False}],
+    },
+    {
+        "id": "passive-state-is-no-deed",
+        "setup": [{"title": "meeting"}, {"title": "dentist"}],
+        "say": ["the meeting is cancelled", "dentist is scheduled for friday"],
+        "tasks": [{"title": "meeting", "completed": False}, {"title": "dentist", "completed": False}],
+    },
+    {
+        "id": "passive-question-changes-nothing",
+        "setup": [{"title": "pay rent"}, {"title": "report", "done": True}],
+        "say": ["is the rent paid?", "what is done?"],
+        "tasks": [{"title": "pay rent", "completed": False}],
+        "reply": {"contains": ["report"]},
+    },
+    {
+        "id": "clear-due-doesnt-need-a-date",
+        "setup": [{"title": "dentist", "due": "+1d"}],
+        "say": ["dentist doesn't need a date"],
+        "tasks": [{"title": "dentist", "due_date": None}],
+    },
+    {
+        "id": "overdue-what-did-i-miss",
+        "setup": [{"title": "gym", "due": "-1d"}, {"title": "read book"}],
+        "say": ["what did I miss?"],
+        "reply": {"contains": ["gym"], "excludes": ["read book"]},
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

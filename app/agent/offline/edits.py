@@ -121,6 +121,11 @@ _CLEAR_DUE = [
         _F,
     ),
     re.compile(r"^(?:unschedule|undate)\s+(?P<ref>.+)$", _F),
+    re.compile(
+        r"^(?P<ref>.+?)\s+(?:doesn[’']t|does\s+not|don[’']t|do\s+not|won[’']t|will\s+not)\s+need\s+"
+        r"(?:a\s+|any\s+|the\s+)?(?:due\s+date|deadline|date)(?:\s+any\s*more)?$",
+        _F,
+    ),
 ]
 _UPDATE_VERB = re.compile(
     r"^(?P<verb>make|set|change|update|mark|move|reschedule|re-schedule|postpone|push|shift|delay|defer|bump|put|"

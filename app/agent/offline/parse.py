@@ -119,6 +119,19 @@ _PAST_TENSE = re.compile(
     + r"))\s+(?P<rest>.+)$",
     _F,
 )
+# "rent is paid", "the flights are booked": a deed reported in the passive completes the task it names
+# (read as "paid rent"); a state that is no deed ("is scheduled", "is cancelled") does not.
+_PASSIVE = re.compile(
+    r"^(?!(?:is|are|was|were|has|have|did|do|does)\b)(?:the\s+|my\s+|our\s+)?(?P<rest>.+?)\s+"
+    r"(?:is|are|was|were|has\s+been|have\s+been|got|'s|'re)\s+(?:now\s+|all\s+|finally\s+|already\s+)*"
+    r"(?P<verb>[a-z]{3,}ed|" + _IRREGULAR + r"|paid|sent|made|taken|given|written|eaten|seen|done)[.!]*$",
+    _F,
+)
+_NOT_DEEDS = frozenset(
+    {"scheduled", "planned", "cancelled", "canceled", "postponed", "delayed", "moved", "assigned", "tagged",
+     "blocked", "shared", "needed", "required", "expected", "missed", "overdue", "related", "left", "got",
+     "due", "wanted", "started", "stuck", "paused", "rescheduled", "deleted", "removed", "renamed"}
+)  # fmt: skip
 _REOPEN = [
     re.compile(
         r"^(?:reopen|re-open|uncomplete|un-complete|unfinish|unmark|uncheck|untick|reactivate|re-activate|"
@@ -329,4 +342,7 @@ def _parse_status(core: str, today: dt.date) -> Intent | None:
     m = _PAST_TENSE.match(core)
     if m and (verb := m.group("verb") or m.group("bare")).lower() not in _NOT_COMPLETIONS:
         return Intent("complete", ref=f"{verb} {m.group('rest')}", text=core)
+    m = _PASSIVE.match(core)
+    if m and m.group("verb").lower() not in _NOT_DEEDS | _NOT_COMPLETIONS:
+        return Intent("complete", ref=f"{m.group('verb')} {m.group('rest')}", text=core)
     return None

@@ -26,7 +26,10 @@ _COMPLETED = re.compile(
     r"\b(?:did|have)\s+i\s+(?:already\s+|just\s+)?(?:finish|complete|do|tick\s+off|check\s+off)\b",
     _F,
 )
-_OVERDUE = re.compile(r"\b(?:overdue|late|past\s+due|behind|missed|expired)\b", _F)
+_OVERDUE = re.compile(
+    r"\b(?:overdue|late|past\s+due|behind|missed|expired)\b|\b(?:what|anything)\s+(?:did\s+|have\s+)?i\s+miss(?:ed)?\b",
+    _F,
+)
 _UPCOMING = re.compile(
     r"\b(?:upcoming|coming\s+up|soon|this\s+week|(?:for\s+|during\s+)?the\s+(?:rest\s+of\s+the\s+)?week(?:\s+ahead)?)\b",
     _F,
