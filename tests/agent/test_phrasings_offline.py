@@ -620,6 +620,27 @@ CASES: list[dict] = [
         "reply": {"contains": ["gym"], "excludes": ["read book"]},
     },
     {
+        "id": "still-need-to-reopens-a-done-task",
+        "setup": [{"title": "call mom", "done": True}, {"title": "gym"}],
+        "say": ["actually I still need to call mom"],
+        "count": 2,
+        "tasks": [{"title": "call mom", "completed": False}],
+    },
+    {
+        "id": "still-need-to-an-open-task-adds-nothing",
+        "setup": [{"title": "call mom"}],
+        "say": ["I still need to call mom"],
+        "count": 1,
+        "tasks": [{"title": "call mom", "completed": False}],
+    },
+    {
+        "id": "still-need-to-a-new-task-adds-it",
+        "setup": [{"title": "gym"}],
+        "say": ["I still need to call mom"],
+        "count": 2,
+        "tasks": [{"title": "call mom", "completed": False}],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

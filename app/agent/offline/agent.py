@@ -697,9 +697,30 @@ def _problem(turn: _Turn, intent: Intent, found: Targets, what: str) -> _Result 
 
 
 # --- intents -----------------------------------------------------------------------------------
+_STILL = re.compile(r"\bstill\s+(?:need|have|got|gotta|want|must|should)\b", re.IGNORECASE)
+"""'I still need to call mom': said of a task marked done, it is not done after all."""
+
+
+def _still_there(turn: _Turn, intent: Intent) -> TaskDict | None:
+    """The task a "still need to X" (one plain title, nothing else asked) means, if the person has
+    one called X: an open one (nothing to add), else a done one (to reopen)."""
+    if len(intent.drafts) != 1 or not _STILL.search(intent.text):
+        return None
+    draft = intent.drafts[0]
+    if draft.due or draft.priority or draft.tags or draft.recurrence or draft.at or draft.project:
+        return None
+    key = draft.title.casefold()
+    twins = [t for t in turn.tasks() if str(t.get("title") or "").casefold() == key]
+    open_first = sorted(twins, key=lambda t: bool(t.get("completed")))
+    return open_first[0] if open_first else None
+
+
 def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
     if not intent.drafts:
         return _Result(replies.NO_TITLE)
+    there = _still_there(turn, intent)
+    if there is not None:  # reopen it (or say it is open) rather than add it twice
+        return _reopen(turn, Intent("reopen", ref=intent.drafts[0].title, text=intent.text), [there])
     created: list[TaskDict] = []
     errors: list[str] = []
     for draft in intent.drafts:
