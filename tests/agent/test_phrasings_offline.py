@@ -641,6 +641,26 @@ CASES: list[dict] = [
         "tasks": [{"title": "call mom", "completed": False}],
     },
     {
+        "id": "create-wholly-quoted-title-is-one-task",
+        "say": ["add 'buy milk, eggs and bread'"],
+        "count": 1,
+        "tasks": [{"title": "buy milk, eggs and bread"}],
+    },
+    {
+        "id": "move-tasks-picked-by-date-to-another-date",
+        "setup": [
+            {"title": "gym", "due": "today"},
+            {"title": "read", "due": "today"},
+            {"title": "taxes", "due": "+3d"},
+        ],
+        "say": ["push everything due today to tomorrow", "yes"],
+        "tasks": [
+            {"title": "gym", "due_date": "+1d"},
+            {"title": "read", "due_date": "+1d"},
+            {"title": "taxes", "due_date": "+3d"},
+        ],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

@@ -58,6 +58,8 @@ _FILLER_PIECE = re.compile(
     r"which\s+is|it\s+should\s+be|should\s+be|is|very|really|super|quite|kind\s+of|pretty)\b\s*)+$",
     _F,
 )
+_WHOLLY_QUOTED = re.compile(r"^[\"“'‘](?P<title>[^\"“”'‘’]+)[\"”'’][.!]?$")
+"""A title given whole in quotes: one task, its commas and "and"s its own."""
 _ITEM_SPLIT = re.compile(r"\s*(?:,|;|\n)\s*(?:and\s+|then\s+)?", _F)
 _AND_SPLIT = re.compile(r"\s+(?:and|&|plus|then)\s+", _F)
 _ACTION_VERBS = frozenset(
@@ -88,6 +90,9 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
     ("call mom and buy flowers") are two.
     """
     body = _LIST_TAIL.sub(" ", _LIST_LEAD.sub("", body))
+    quoted = _WHOLLY_QUOTED.match(body.strip())
+    if quoted and (title := clean_title(quoted.group("title"))):  # "add 'milk, eggs and bread'": as written
+        return [Draft(title)]
     listed_tags, body = extract_tag_list(body)
     shared, body = _shared_attributes(body, today)
     shared.tags = list(dict.fromkeys([*listed_tags, *shared.tags]))

@@ -386,7 +386,7 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
         if s and not re.search(r"\bin\s+$", rest[: s.start()], _F):
             shift = _shift_days(s)
             rest = rest[: s.start()] + " " + rest[s.end() :]
-    attrs, ref = extract_attributes(rest, today)
+    attrs, ref = _target_after_to(rest, today) or extract_attributes(rest, today)
     if not attrs.priority and (_PRIORITY_FIELD.search(ref) or _TO_LEVEL.search(ref)):
         attrs.priority, ref = _bare_priority(ref)
     if verb.startswith(("prioriti", "raise")) and not attrs.priority:
@@ -413,6 +413,22 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
             )
         ]
     return intent
+
+
+_TO_WHEN = re.compile(r"^(?P<ref>.+)\s+(?:to|until|till|onto)\s+(?P<when>\S.*)$", _F)
+
+
+def _target_after_to(rest: str, today: dt.date) -> tuple[Attributes, str] | None:
+    """ "move everything due today to tomorrow": when the tasks are picked by a date too, the date
+    after the last "to" is where they go, not the first one said."""
+    m = _TO_WHEN.match(rest)
+    if not m:
+        return None
+    target, left = extract_attributes(m.group("when"), today)
+    picked, _ = extract_attributes(m.group("ref"), today)
+    if not target.due or clean_title(left) or not picked.due:
+        return None
+    return target, m.group("ref")
 
 
 _LEVEL_ONLY = re.compile(r"^\s*(?:high|low|medium|urgent)\s*$", _F)
