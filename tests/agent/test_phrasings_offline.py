@@ -661,6 +661,18 @@ CASES: list[dict] = [
         ],
     },
     {
+        "id": "create-first-thing-monday",
+        "say": ["add send report first thing monday"],
+        "count": 1,
+        "tasks": [{"title": "send report", "due_date": "wd:monday"}],
+    },
+    {
+        "id": "create-first-thing-tomorrow",
+        "say": ["add call the bank first thing tomorrow"],
+        "count": 1,
+        "tasks": [{"title": "call the bank", "due_date": "+1d"}],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

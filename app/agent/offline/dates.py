@@ -91,7 +91,8 @@ _UNIT = r"(?P<unit>day|week|month|year)s?"
 # An optional lead-in that belongs to the date phrase ("due on", "by", "for", "deadline:").
 _LEAD = (
     r"(?P<lead>(?:\b(?:due|deadline)(?:\s+date)?\s*:?\s*(?:is\s+)?(?:(?:on|by|for|before)\s+)?)"
-    r"|(?:\b(?:on|by|for|before|until|till|starting|from)\s+))?"
+    r"|(?:\b(?:on|by|for|before|until|till|starting|from)\s+)"
+    r"|(?:(?<!the\s)(?<!my\s)\bfirst\s+thing\s+(?:on\s+)?))?"  # "first thing monday": the day, early
 )
 _END = r"(?!['’]\w)\b"
 
