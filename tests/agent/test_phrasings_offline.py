@@ -673,6 +673,18 @@ CASES: list[dict] = [
         "tasks": [{"title": "call the bank", "due_date": "+1d"}],
     },
     {
+        "id": "search-whens-it-due",
+        "setup": [{"title": "pay rent", "due": "+3d"}, {"title": "gym"}],
+        "say": ["when's rent due?"],
+        "reply": {"contains": ["pay rent"], "excludes": ["gym"]},
+    },
+    {
+        "id": "search-whens-the-task",
+        "setup": [{"title": "dentist", "due": "+3d"}, {"title": "gym"}],
+        "say": ["when's the dentist?"],
+        "reply": {"contains": ["dentist"], "excludes": ["gym"]},
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

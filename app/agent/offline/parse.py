@@ -301,9 +301,14 @@ def _parse_list(core: str, today: dt.date) -> Intent | None:
         _LIST_VERB.match(core)
         or (_QUESTION.search(core) and _LIST_WORDS.search(core))
         or DAY_VIEW.search(core)
+        or _WHEN.match(core)
     ):
         return Intent("list", query=parse_query(core, today), text=core)
     return None
+
+
+_WHEN = re.compile(r"^when(?:'s|s|\s+is|\s+are|\s+was)\s+(?:the\s+|my\s+)?\w", _F)
+"""'when's the dentist?': a question about a task's date is a search for it (its row shows when)."""
 
 
 def _parse_filter_list(core: str, today: dt.date) -> Intent | None:
