@@ -204,8 +204,7 @@ def _perform(
     key = ""
     try:
         with session_scope() as session:
-            begin_write(session)
-            widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
+            widget = _locked_widget(session, user_id, widget_id)
             live = None
             if action is None:  # by path: what that node of the card, as it reads now, declares
                 stale = live_cards.settle_stale(session, user_id=user_id, widgets=[widget])
@@ -245,11 +244,17 @@ def _perform(
     wait = WAIT_FOR_OTHER_SECONDS if wait_seconds is None else wait_seconds
     if _take_over_stale(existing):
         with session_scope() as session:
-            begin_write(session)
-            widget = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
+            widget = _locked_widget(session, user_id, widget_id)
             record = session.get(Action, existing.id) or existing
             return _process(session, record, widget, user_id=user_id, action=action, form=form, source=source)
     return _replay(existing, user_id, wait)
+
+
+def _locked_widget(session: Session, user_id: uuid.UUID, widget_id: str) -> Widget:
+    """The user's widget, locked until the transaction ends (its row on PostgreSQL, SQLite's write
+    lock), so what the click reads of it and of its tasks stays true until it commits."""
+    begin_write(session)
+    return widget_service.get_widget(session, user_id=user_id, widget_id=widget_id, lock=True)
 
 
 def _find(session, widget_id: str, key: str) -> Action | None:
