@@ -48,11 +48,6 @@ def today_in(name: str | None, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(zone(name)).date()
 
 
-def user_now(session: Session, *, user_id: uuid.UUID) -> datetime:
-    """The time it is now on ``user_id``'s clock (an aware datetime in their zone)."""
-    return now_in(user_zone(session, user_id))
-
-
 def now_in(name: str | None) -> datetime:
     """The time it is now in the zone ``name`` (an aware datetime; None: UTC)."""
     return datetime.now(UTC).astimezone(zone(name))

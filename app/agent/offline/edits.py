@@ -13,7 +13,7 @@ import re
 from app.agent.offline.attributes import Attributes, extract_attributes, normalize_tag
 from app.agent.offline.dates import number_in
 from app.agent.offline.intents import Changes, Draft, Intent, targeted
-from app.agent.offline.matching import IRREGULAR_PAST
+from app.agent.offline.matching import IRREGULAR_PAST, PARTICIPLES
 from app.agent.offline.text import clean_title, squash
 
 _F = re.IGNORECASE
@@ -50,9 +50,8 @@ _STATE_WORD = re.compile(
     r"important|(?:in|on|at|by|before|after|for|due|high|low|medium|normal|later|earlier|sooner|moved)\b)",
     _F,
 )
-_PARTICIPLES = frozenset(
-    {"done", "paid", "sent", "made", "gone", "seen", "taken", "given", "written", "eaten", "shown", "known"}
-)
+_STATES = frozenset({*IRREGULAR_PAST, *PARTICIPLES, "gone", "shown", "known"})
+"""Words that start a state, not a title ("should be paid", "should be gone by friday")."""
 _CHANGE_TO = re.compile(
     r"^(?:change|update|edit|modify|alter|switch|fix|correct|turn|replace)\s+(?P<ref>.+?)\s+(?:to|into|with|as)\s+"
     r"(?:say\s+|read\s+|be\s+)?(?P<new>.+)$",
@@ -321,11 +320,7 @@ def _a_new_title(new: str, attrs: Attributes) -> bool:
     start with a state ("done", "paid", "moved to friday", "urgent") and says no date or priority."""
     words = new.split()
     first = words[0].lower() if words else ""
-    participle = (
-        first in IRREGULAR_PAST
-        or first in _PARTICIPLES
-        or (first.endswith("ed") and not first.endswith("eed"))
-    )
+    participle = first in _STATES or (first.endswith("ed") and not first.endswith("eed"))
     return len(words) >= 2 and not attrs.any() and not participle and not _STATE_WORD.match(new)
 
 

@@ -133,6 +133,9 @@ IRREGULAR_PAST = {
 }
 """Irregular past tenses and their present: "I paid the rent" names the task "pay rent". Only forms
 that are not also the present ("read", "put", "set" are left out)."""
+PARTICIPLES = frozenset({"done", "seen", "taken", "given", "written", "eaten"})
+"""Past participles that are no past tense (those that are, "paid", "made", are in IRREGULAR_PAST):
+"the rent is paid", "the report is written"."""
 
 
 def _stem(word: str) -> str:

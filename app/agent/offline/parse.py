@@ -13,7 +13,7 @@ import re
 from app.agent.offline import edits
 from app.agent.offline.create import parse_create, parse_set_reminder
 from app.agent.offline.intents import Changes, Draft, Intent, IntentKind, targeted
-from app.agent.offline.matching import IRREGULAR_PAST
+from app.agent.offline.matching import IRREGULAR_PAST, PARTICIPLES
 from app.agent.offline.queries import DAY_VIEW, TaskQuery, parse_query
 from app.agent.offline.subtasks import parse_subtasks
 from app.agent.offline.text import squash, strip_discourse
@@ -124,7 +124,7 @@ _PAST_TENSE = re.compile(
 _PASSIVE = re.compile(
     r"^(?!(?:is|are|was|were|has|have|did|do|does)\b)(?:the\s+|my\s+|our\s+)?(?P<rest>.+?)\s+"
     r"(?:is|are|was|were|has\s+been|have\s+been|got|'s|'re)\s+(?:now\s+|all\s+|finally\s+|already\s+)*"
-    r"(?P<verb>[a-z]{3,}ed|" + _IRREGULAR + r"|paid|sent|made|taken|given|written|eaten|seen|done)[.!]*$",
+    r"(?P<verb>[a-z]{3,}ed|" + "|".join(sorted({*IRREGULAR_PAST, *PARTICIPLES})) + r")[.!]*$",
     _F,
 )
 _NOT_DEEDS = frozenset(
