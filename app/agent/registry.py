@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from app.agent.tools import TOOLS
 from app.agent.types import Tool, ToolContext, ToolError
-from app.core.db import session_scope
+from app.core.db import begin_write, session_scope
 from app.core.inputs import InputError, check_json
-from app.models import OperationStatus, TaskOperation
+from app.models import OperationStatus, OperationType, TaskOperation
 from app.models.base import utcnow
 from app.services.errors import ServiceError, describe_validation_error
 from app.services.operations import Origin
@@ -36,6 +36,12 @@ def get_tool(name: str) -> Tool:
     if tool is None:
         raise ToolError(f"Unknown tool '{name}'.")
     return tool
+
+
+def is_read(name: str) -> bool:
+    """Whether the tool only reads (``search``): a call of it changes no task."""
+    tool = REGISTRY.get(name)
+    return tool is not None and tool.operation_type == OperationType.search
 
 
 def all_tools() -> list[Tool]:
@@ -67,10 +73,10 @@ def execute(
     Arguments that are not plain JSON within the limits (too deep, too big, text that is not
     valid Unicode) are refused before anything is stored: they could not be journaled.
 
-    One transaction: the journal row is written first, the work runs in a savepoint after it, and a
-    refusal rolls back the work alone, leaving the row marked failed with the reason; both commit
-    together (one commit, where a row committed before the work cost a second one per call). Any
-    other error rolls back everything, and the failed row is then written on its own.
+    One transaction: the work runs in a savepoint, a refusal rolls back the work alone and the row
+    is marked failed with the reason; the row and the work commit together (one commit, where a
+    row committed before the work cost a second one per call). Any other error rolls back
+    everything, and the failed row is then written on its own.
 
     ``session``: the caller's transaction (a widget click's, which records the click, runs the tool
     and stores the card in one). The call then runs in it, in the same savepoint, and commits with
@@ -113,19 +119,24 @@ def execute(
 def _journaled(
     session: Session, tool: Tool, args: Any, journal: dict[str, Any]
 ) -> tuple[dict[str, Any], ToolError | ServiceError | None]:
-    """The journal row and the tool's work in a savepoint after it: the result, or the refusal
-    (the work rolled back, the row marked failed with the reason)."""
+    """The tool's work and its journal row: the result, or the refusal (the work rolled back, the
+    row marked failed with the reason).
+
+    The row is added when the work is done (what changed journaled onto it), so it is written once
+    with its outcome rather than written first and updated after. The work runs in a savepoint a
+    refusal rolls back to.
+    """
     refusal: ToolError | ServiceError | None = None
     result: dict[str, Any] = {}
     op = TaskOperation(**journal, status=OperationStatus.pending.value)
-    session.add(op)
     try:
         parsed = validate_args(tool, args)
     except ToolError as exc:
         refusal = exc
     else:
         op.status = OperationStatus.processing.value
-        work = session.begin_nested()  # flushes the journal row: a refusal rolls back to it
+        begin_write(session)  # the row is written last: SQLite's write lock is taken first all the same
+        work = session.begin_nested()
         try:
             result = _run(tool, parsed, session, op)
             work.commit()
@@ -134,6 +145,7 @@ def _journaled(
             refusal = exc
     if refusal is not None:
         _mark_failed(op, _reason(refusal))
+    session.add(op)
     return result, refusal
 
 

@@ -270,7 +270,7 @@ def begin_turn(
     begun = Begun(start=start)
     if answer:
         begun.result, begun.views = runner.answer_at_once(
-            start, then=lambda session, result: _turn_views(session, user_id, result)
+            start, then=lambda session, result: _turn_views(session, user_id, result), shown=True
         )
     return begun
 
@@ -305,11 +305,6 @@ def perform_action(
         done.widget = to_view(outcome.widget, widget_id=widget_id, version=outcome.version)
         return done
     with session_scope() as session:  # a replay: the card as it reads now
-        fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
-        live = live_cards.live_widget(session, user_id=user_id, widget=fresh)
-        done.widget = to_view(live, widget_id=fresh.id, version=fresh.version)
-    return done
-    with session_scope() as session:
         fresh = widget_service.get_widget(session, user_id=user_id, widget_id=widget_id)
         live = live_cards.live_widget(session, user_id=user_id, widget=fresh)
         done.widget = to_view(live, widget_id=fresh.id, version=fresh.version)

@@ -88,15 +88,26 @@ def live_payload(
 
 
 def live_payloads(
-    session: Session, *, user_id: uuid.UUID, widgets: Sequence[Widget], today: date | None = None
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    widgets: Sequence[Widget],
+    today: date | None = None,
+    known: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Every widget's payload as it reads now, by widget id; stale confirmations are settled first.
-    ``today``: the person's, when the caller knows it (a turn does), else read."""
+    ``today``: the person's, when the caller knows it (a turn does), else read. ``known``: tasks'
+    public JSON the caller read in this transaction and nothing changed since (a turn that only
+    read): when it holds every task the cards show, they are not read again."""
     if not widgets:  # most messages have no card: no queries (the user's "today" is one)
         return {}
     settle_stale(session, user_id=user_id, widgets=widgets)
     payloads = [w.payload for w in widgets]
-    tasks = current_tasks(session, user_id=user_id, payloads=payloads)
+    wanted = {i for p in payloads for i in build.task_ids_in(p)}
+    if known is not None and wanted <= known.keys():
+        tasks = {i: known[i] for i in wanted}
+    else:
+        tasks = current_tasks(session, user_id=user_id, payloads=payloads)
     unshared = unshared_tasks(session, payloads=payloads, shown=tasks)
     today = today or clock.user_today(session, user_id=user_id)
     return {w.id: live_payload(w.payload, tasks, today, unshared) for w in widgets}

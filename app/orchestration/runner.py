@@ -2,7 +2,8 @@
 registry, store the reply. Used by the chat page, the CLI, the API and the benchmarks.
 
 The user message is committed before the agent runs and the assistant message moves
-pending -> processing -> completed|error, so a crash loses nothing that was said.
+pending -> processing -> completed|error (pending -> completed|error in one commit for an agent
+that answers at once), so a crash loses nothing that was said.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlmodel import Session, col
 from app.agent import registry
 from app.agent.types import AgentBackend, AgentError, AgentMemory, AgentReply, AgentTurn, ToolError
 from app.core.config import get_settings
-from app.core.db import session_scope
+from app.core.db import begin_write, session_scope
 from app.models import Message, MessageStatus
 from app.models.base import utcnow
 from app.models.message import OPEN_STATUSES
@@ -313,10 +314,16 @@ def agent_backend() -> AgentBackend:
 
 
 def finish_turn(
-    start: TurnStart, reply: AgentReply | None, recorder: ToolRecorder, *, error: AgentError | None = None
+    start: TurnStart,
+    reply: AgentReply | None,
+    recorder: ToolRecorder,
+    *,
+    error: AgentError | None = None,
+    shown: bool = False,
 ) -> TurnResult:
     """Store the reply (or the error) on the assistant message and the agent's memory on the thread
-    (in the turn's transaction when it has one, :func:`answer_at_once`)."""
+    (in the turn's transaction when it has one, :func:`answer_at_once`); ``shown``: its cards are
+    shown in that transaction (stored ``rendered``)."""
     status = MessageStatus.completed if error is None else MessageStatus.error
     text = reply.text if reply is not None else (error.message if error else "No answer.")
     meta: dict[str, Any] = {}
@@ -335,7 +342,7 @@ def finish_turn(
             meta=meta,
         )
         rows = widget_service.store_widgets(
-            session, message_id=start.message_id, thread_id=start.thread_id, payloads=payloads
+            session, message_id=start.message_id, thread_id=start.thread_id, payloads=payloads, shown=shown
         )
         thread = thread_service.get_thread(session, user_id=start.user_id, thread_id=start.thread_id)
         if reply is not None:
@@ -346,7 +353,9 @@ def finish_turn(
         title = thread.title
         # The cards as they read (list rows with their tasks' dates and badges), as every later read
         # shows them: after the memory, so this turn's own question is still the open one.
-        live = live_cards.live_payloads(session, user_id=start.user_id, widgets=rows, today=start.today)
+        live = live_cards.live_payloads(
+            session, user_id=start.user_id, widgets=rows, today=start.today, known=_tasks_read(recorder)
+        )
         widgets = [{"id": w.id, "type": w.type, "payload": live.get(w.id, w.payload)} for w in rows]
     return TurnResult(
         thread_id=str(start.thread_id),
@@ -359,6 +368,20 @@ def finish_turn(
         error=error.reason if error else None,
         thread_title=title,
     )
+
+
+def _tasks_read(recorder: ToolRecorder) -> dict[str, dict[str, Any]] | None:
+    """The tasks this turn's calls returned, by id, when every call was a read that ran in the turn's
+    own transaction: nothing changed them since, so its cards need not read them again."""
+    if recorder.session is None:
+        return None
+    tasks: dict[str, dict[str, Any]] = {}
+    for entry in recorder.calls:
+        if not registry.is_read(entry["name"]) or "result" not in entry or entry.get("replayed"):
+            return None
+        for task in entry["result"].get("tasks") or []:
+            tasks[str(task["id"])] = task
+    return tasks
 
 
 def _widgets(start: TurnStart, reply: AgentReply | None, recorder: ToolRecorder) -> list[dict[str, Any]]:
@@ -395,23 +418,30 @@ def process_turn(
 
 
 def answer_at_once(
-    start: TurnStart, source: str = "chat", *, then: Callable[[Session, TurnResult], T]
+    start: TurnStart,
+    source: str = "chat",
+    *,
+    then: Callable[[Session, TurnResult], T],
+    shown: bool = False,
 ) -> tuple[TurnResult, T]:
     """:func:`process_turn` in one transaction, for an agent that answers in milliseconds (the
-    local one): the turn marked processing, its tool calls with their journal rows, the stored
-    reply and ``then(session, result)`` (what the page shows of it) commit together. No lease
-    heartbeat: nothing waits on a model. If the transaction fails, none of it was applied and the
-    turn is closed as failed on its own (:func:`process_turn`'s promise: never left open)."""
+    local one): its tool calls with their journal rows, the stored reply and ``then(session,
+    result)`` (what the page shows of it) commit together. The turn goes from pending to its end in
+    one commit (nobody could see it "processing"), with no lease heartbeat: nothing waits on a
+    model. If the transaction fails, none of it was applied and the turn is closed as failed on its
+    own (:func:`process_turn`'s promise: never left open).
+    ``shown``: ``then`` shows the reply's cards (they are stored ``rendered``)."""
     recorder = ToolRecorder(start, source)
     try:
         with session_scope() as session:
             recorder.session = session
+            begin_write(session)  # a writer from the start: what the turn reads stays true
             clock.remember_zone(session, start.user_id, start.zone)
             # Held while the turn runs: the session's identity map keeps only rows something refers
             # to, and the reply is read again when it is stored and when the page's views are made.
-            reply_row = _mark_processing(start, session)
+            reply_row = session.get(Message, start.message_id)
             reply, error = _agent_reply(start, recorder, None, None)
-            result = finish_turn(start, reply, recorder, error=error)
+            result = finish_turn(start, reply, recorder, error=error, shown=shown)
             views = then(session, result)
             del reply_row
             return result, views

@@ -229,9 +229,7 @@ def _perform(
                     type=str(action["type"])[:64],
                     payload={"action": asked, "form": form} if form else (asked or {}),
                     idempotency_key=key,
-                )
-                session.add(record)
-                session.flush()
+                )  # added once settled (one INSERT): the card's lock keeps the same key out meanwhile
                 return _process(session, record, widget, user_id=user_id, action=action, form=form,
                                 source=source, live=live)  # fmt: skip
     except IntegrityError:  # the same key recorded by another transaction meanwhile
@@ -309,8 +307,9 @@ def _replay(existing: Action, user_id: uuid.UUID, wait_seconds: float) -> Action
         time.sleep(0.05)
 
 
-def _settle(record: Action, status: ActionStatus, result: dict[str, Any]) -> None:
+def _settle(session: Session, record: Action, status: ActionStatus, result: dict[str, Any]) -> None:
     record.status, record.result, record.processed_at = status.value, result, utcnow()
+    session.add(record)
 
 
 def _process(
@@ -341,10 +340,10 @@ def _process(
     except (ServiceError, ToolError) as exc:
         message = exc.message if isinstance(exc, ServiceError) else str(exc)
         failure = {"status": "failed", "error": message}
-        _settle(record, ActionStatus.failed, failure)
+        _settle(session, record, ActionStatus.failed, failure)
         _interacted(session, widget)
         return ActionOutcome(str(record.id), ActionStatus.failed.value, failure, live, version=widget.version)
-    _settle(record, ActionStatus.completed, result)
+    _settle(session, record, ActionStatus.completed, result)
     if not (new_payload and _store(session, widget, new_payload)):
         _interacted(session, widget)
     stored = live_cards.live_widget(session, user_id=user_id, widget=widget)

@@ -3,7 +3,8 @@
 Every task change from any interface goes through :func:`record_change`, so "undo" works
 the same on the task page, in a chat thread and through a widget. A caller that already
 tracks an operation (the tool registry: pending -> processing -> completed) passes it in
-``Origin.operation`` and the change is written onto that row instead of a new one.
+``Origin.operation`` and the change is written onto that row instead of a new one (the caller
+adds it to the session with its outcome: one INSERT).
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def record_change(
     live.touch(session, project_id=project_id, users=concerned)
     op.undo_state = undo_state
     op.updated_at = utcnow()
-    session.add(op)
+    if origin.operation is None:  # a caller's row is the caller's to add, once it has its outcome
+        session.add(op)
     return op
 
 
@@ -109,7 +111,7 @@ def last_undoable(
     """The newest change in this scope (a thread, or outside any thread) not yet undone.
 
     Newest by when the change was applied (``updated_at``, set with it while its rows were locked),
-    not by when the request was journaled: a tool call's row is written before it runs, so of two
+    not by when the request was journaled: a tool call's row is dated when the call begins, so of two
     racing requests the first journaled may be the second applied, and undo must walk back the
     changes in the order they happened.
     """

@@ -17,11 +17,25 @@ from app.services.errors import NotFoundError
 
 
 def store_widgets(
-    session: Session, *, message_id: uuid.UUID, thread_id: uuid.UUID, payloads: Sequence[dict[str, Any]]
+    session: Session,
+    *,
+    message_id: uuid.UUID,
+    thread_id: uuid.UUID,
+    payloads: Sequence[dict[str, Any]],
+    shown: bool = False,
 ) -> list[Widget]:
-    """Attach validated payloads to a message (state ``pending`` until first shown)."""
+    """Attach validated payloads to a message (state ``pending`` until first shown; ``rendered``
+    at once when the caller shows them in this transaction)."""
+    state = WidgetState.rendered if shown else WidgetState.pending
     rows = [
-        Widget(message_id=message_id, thread_id=thread_id, type=p["type"], payload=p, action_handler="server")
+        Widget(
+            message_id=message_id,
+            thread_id=thread_id,
+            type=p["type"],
+            payload=p,
+            state=state.value,
+            action_handler="server",
+        )
         for p in payloads
     ]
     session.add_all(rows)

@@ -7,6 +7,7 @@ every row exactly once, in order.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -207,6 +208,30 @@ def test_a_turn_answered_at_once_reads_what_it_knows_once(app_db, uid):
     assert len(by_id) == 2  # the reply, and the question for the page's view
 
 
+def test_a_turn_answered_at_once_writes_each_row_once(app_db, uid):
+    """The answer's transaction writes the reply once (no "processing" nobody could see), its
+    journal row once with the outcome, its card once as shown, and the card's tasks are the ones
+    the tool read, not read again (issue 19)."""
+    with Session(app_db) as s:
+        make_task(s, s.get(User, uid), "Water the plants")
+        s.commit()
+    with statements_run(app_db) as ran:
+        begun = chat_session.begin_turn(user_id=uid, text="show my tasks", thread_id=None, answer=True)
+    assert begun.result is not None
+    [card] = begun.views[-1].widgets
+    assert "Water the plants" in json.dumps(begun.result.widgets)
+    flat = [" ".join(s.split()) for s in ran]
+    [reply] = [s for s in flat if s.startswith("UPDATE messages")]
+    assert reply.startswith("UPDATE messages SET content=")
+    assert [s for s in flat if s.startswith("UPDATE task_operations")] == []
+    assert [s for s in flat if s.startswith("UPDATE widgets")] == []
+    assert len([s for s in flat if s.startswith("SELECT tasks.id") and "FROM tasks" in s]) == 1
+    with Session(app_db) as s:
+        assert s.exec(select(Widget.state).where(Widget.id == card.widget_id)).one() == "rendered"
+        [op] = s.exec(select(TaskOperation).where(TaskOperation.tool_name == "list_tasks")).all()
+        assert (op.user_id, op.status) == (uid, "completed")
+
+
 def test_an_answer_cut_short_applies_none_of_its_tools_and_closes_the_turn(app_db, uid, monkeypatch):
     """An unexpected error while the answer is stored (the database going away) rolls the tools
     back with it: no task added, and the turn is closed as failed with its calls marked not applied,
@@ -297,8 +322,18 @@ def test_a_click_reads_the_zone_and_the_card_once_and_writes_the_card_once(app_d
     assert len([s for s in flat if s.startswith("SELECT users.time_zone FROM users")]) == 1
     assert len([s for s in flat if s.startswith("SELECT widgets.id")]) == 1
     assert len([s for s in flat if s.startswith("UPDATE widgets")]) == 1
+    # the click's record and the tool's journal row are each written once, with their outcome
+    assert len([s for s in flat if s.startswith("INSERT INTO actions")]) == 1
+    assert len([s for s in flat if s.startswith("INSERT INTO task_operations")]) == 1
+    assert [s for s in flat if s.startswith(("UPDATE actions", "UPDATE task_operations"))] == []
     with Session(app_db) as s:
         assert s.exec(select(Widget.state).where(Widget.id == widget_id)).one() == "updated"
+        [action] = s.exec(select(Action).where(Action.widget_id == widget_id)).all()
+        assert action.status == "completed"
+        assert action.processed_at is not None
+        [op] = s.exec(select(TaskOperation).where(TaskOperation.tool_name == "complete_task")).all()
+        assert op.status == "completed"
+        assert op.undo_state
 
 
 def test_a_click_cut_short_leaves_nothing_and_runs_when_clicked_again(app_db, uid, monkeypatch):
