@@ -101,13 +101,6 @@ CHAT = {
         busy="sending",
         busy_first=True,
     ),
-    "run_turn": PageCase(
-        CHAT_STATE,
-        "/",
-        "message",
-        lambda v: [("run_turn", {"text": "", "retry_message_id": v})],
-        busy="sending",
-    ),
     "expand_widget": PageCase(
         CHAT_STATE,
         "/",
@@ -142,13 +135,6 @@ CHAT = {
         "widget",
         lambda v: [("toggle_form", {"widget_id": v, "form": "edit", "element_id": "form-x"})],
         masked=("open_forms",),
-    ),
-    "run_widget_action": PageCase(
-        CHAT_STATE,
-        "/",
-        "widget",
-        lambda v: [("run_widget_action", {"widget_id": v, "path": COMPLETE_PATH, "version": 0, "form": {}})],
-        busy="busy_widget",
     ),
 }
 TASKS = {
@@ -259,11 +245,9 @@ HANDLERS = {
     ("ThreadsState", "ask_delete"),
     ("ThreadsState", "delete_thread"),
     ("ChatState", "retry"),
-    ("ChatState", "run_turn"),
     ("ChatState", "expand_widget"),
     ("ChatState", "widget_click"),
     ("ChatState", "widget_submit"),
-    ("ChatState", "run_widget_action"),
     ("ChatState", "toggle_form"),
     ("TasksState", "toggle_done"),
     ("TasksState", "delete"),
