@@ -48,12 +48,31 @@ FRIDAY = dt.date(2025, 12, 5)  # a Friday that is also 5 December
         ("on the 1st", dt.date(2025, 12, 1)),
         ("this weekend", dt.date(2025, 11, 22)),
         ("end of the month", dt.date(2025, 11, 30)),
+        ("by march", dt.date(2026, 3, 1)),
+        ("in june", dt.date(2026, 6, 1)),
+        ("before march", dt.date(2026, 2, 28)),
+        ("before march 2028", dt.date(2028, 2, 29)),
+        ("end of may", dt.date(2026, 5, 31)),
+        ("by the end of february", dt.date(2026, 2, 28)),
+        ("mid-april", dt.date(2026, 4, 15)),
+        ("late january", dt.date(2026, 1, 31)),
+        ("in november", TODAY),  # this month: from today, never a day gone by
+        ("by december 2026", dt.date(2026, 12, 1)),
     ],
 )
 def test_find_date_resolves_phrase(text: str, expected: dt.date) -> None:
     match = find_date(text, TODAY)
     assert match is not None
     assert match.date == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["I may call", "march in the parade", "before november", "june's party", "call june"]
+)
+def test_a_month_alone_is_a_date_only_when_introduced_and_to_come(text: str) -> None:
+    """ "may" and "march" are words and "June" a name: a month is a date after "by", "in", "before",
+    "end of"...; and "before november" said in November is no day to come."""
+    assert find_date(text, TODAY) is None
 
 
 def test_find_date_today_counts_for_weekday_and_month_day() -> None:

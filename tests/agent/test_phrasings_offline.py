@@ -685,6 +685,50 @@ CASES: list[dict] = [
         "reply": {"contains": ["dentist"], "excludes": ["gym"]},
     },
     {
+        "id": "complete-passive-without-is",
+        "setup": [{"title": "buy socks"}, {"title": "pay rent"}, {"title": "call mom"}],
+        "say": ["socks bought", "rent paid!"],
+        "tasks": [
+            {"title": "buy socks", "completed": True},
+            {"title": "pay rent", "completed": True},
+            {"title": "call mom", "completed": False},
+        ],
+    },
+    {
+        "id": "passive-without-is-state-or-speaker-changes-nothing",
+        "setup": [{"title": "meeting"}, {"title": "gym"}],
+        "say": ["meeting postponed", "I'm bored"],
+        "count": 2,
+        "tasks": [{"title": "meeting", "completed": False}, {"title": "gym", "completed": False}],
+    },
+    {
+        "id": "create-bare-verb-phrase",
+        "say": ["buy socks", "email the landlord about the boiler"],
+        "count": 2,
+        "tasks": [{"title": "buy socks"}, {"title": "email the landlord about the boiler"}],
+    },
+    {
+        "id": "bare-verb-on-nothing-adds-nothing",
+        "setup": [{"title": "gym"}],
+        "say": ["fix it", "clean up", "buy socks?"],
+        "count": 1,
+    },
+    {
+        "id": "create-schedule-drops-the-article",
+        "say": ["schedule a haircut for saturday"],
+        "count": 1,
+        "tasks": [{"title": "haircut", "due_date": "wd:saturday"}],
+    },
+    {
+        "id": "create-month-alone",
+        "say": ["add renew car insurance before march", "add plant tulips by the end of april"],
+        "count": 2,
+        "tasks": [
+            {"title": "renew car insurance", "due_date": "md:02-28"},
+            {"title": "plant tulips", "due_date": "md:04-30"},
+        ],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

@@ -74,6 +74,25 @@ _ACTION_VERBS = frozenset(
 "buy salt and pepper" stays one."""
 
 
+_NOT_A_THING = re.compile(
+    r"^\S+\s+(?:(?:it|that|this|them|those|these|everything|something|anything|all|my\s+tasks?|the\s+tasks?|"
+    r"tasks?|todos?|up|out|in|on|off|over|back)\b\W*$|(?:me|us)\b)",
+    _F,
+)
+"""A verb on nothing of its own ("fix it", "check my tasks"), or a request to the assistant ("write me
+a poem")."""
+
+
+def bare_task(core: str) -> Draft | None:
+    """A message that is only a task, a verb and what it acts on ("buy socks", "email the landlord"):
+    what a person types into a to-do list. None for anything else (one word, :data:`_NOT_A_THING`)."""
+    words = core.split()
+    if len(words) < 2 or words[0].lower() not in _ACTION_VERBS or _NOT_A_THING.match(core):
+        return None
+    title = clean_title(core)
+    return Draft(title) if title and len(title.split()) >= 2 else None
+
+
 def _two_actions(title: str) -> bool:
     """Whether ``title`` is two tasks joined by "and", each a verb and what it acts on."""
     parts = re.split(r"\s+and\s+", title, flags=_F)

@@ -137,6 +137,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             + _MONTH
             + r")\b\.?(?:,?\s+(?P<y>\d{4})\b)?",
         ),
+        (
+            "month",  # a month alone, introduced: "by march", "before june", "end of may", "mid-april"
+            r"(?:\b(?P<mlead>in|during|by|before|until|till)\s+(?:(?:the\s+)?(?P<part1>end|start|beginning|middle)\s+of\s+)?"
+            r"|\b(?P<part>(?:the\s+)?(?:end|start|beginning|middle)\s+of|early|mid-?|late)\s*)"
+            r"(?P<mon>" + _MONTH + r")\b(?!\.?\s*\d{1,2}(?!\d))(?:,?\s+(?P<y>\d{4})\b)?",
+        ),
         ("dayofmonth", r"\bthe\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"),
         ("numeric", r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])"),
     ]
@@ -303,6 +309,8 @@ def _resolve(kind: str, m: re.Match[str], today: dt.date) -> dt.date | None:
         if not 1 <= month <= 12:
             return None
         return next_month_day(today, month, day, year)
+    if kind == "month":
+        return _month(g, today)
     if kind == "dayofmonth":
         day = int(g["d"])
         for offset in range(3):
@@ -315,6 +323,29 @@ def _resolve(kind: str, m: re.Match[str], today: dt.date) -> dt.date | None:
                 return candidate
         return None
     return None
+
+
+def _month(g: dict[str, str | None], today: dt.date) -> dt.date | None:
+    """A month named alone: its first day ("by march", "in june"), its 15th ("mid-april"), its last
+    ("end of may", "late may"), or the day before it ("before march"); this year's when it is still
+    to come, else next year's. Never a past day: a date this month counts from today, and "before
+    december" said in December is no date."""
+    month = MONTHS[str(g["mon"]).lower()]
+    year = int(g["y"]) if g.get("y") else today.year if month >= today.month else today.year + 1
+    first = dt.date(year, month, 1)
+    part = (g.get("part") or g.get("part1") or "").lower()
+    if "end" in part or part == "late":
+        day = dt.date(year, month, calendar.monthrange(year, month)[1])
+    elif "mid" in part:
+        day = first.replace(day=15)
+    elif (g.get("mlead") or "").lower() == "before" and not part:
+        day = first - dt.timedelta(days=1)
+        return day if day >= today else None
+    else:
+        day = first
+    if day < today:
+        return today if (day.year, day.month) == (today.year, today.month) else None
+    return day
 
 
 def find_date(text: str, today: dt.date) -> DateMatch | None:

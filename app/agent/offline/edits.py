@@ -397,7 +397,7 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
         intent.kind = "maybe_update"
         intent.drafts = [
             Draft(
-                clean_title(ref),
+                clean_title(_ARTICLE.sub("", ref.strip())),  # "schedule a haircut": "haircut"
                 attrs.priority,
                 attrs.tags,
                 attrs.due,
@@ -410,6 +410,7 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
     return intent
 
 
+_ARTICLE = re.compile(r"^(?:a|an)\s+(?=\w)", _F)
 _TO_WHEN = re.compile(r"^(?P<ref>.+)\s+(?:to|until|till|onto)\s+(?P<when>\S.*)$", _F)
 
 

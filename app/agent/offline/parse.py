@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from app.agent.offline import edits
-from app.agent.offline.create import parse_create, parse_set_reminder
+from app.agent.offline.create import bare_task, parse_create, parse_set_reminder
 from app.agent.offline.intents import Changes, Draft, Intent, IntentKind, targeted
 from app.agent.offline.matching import IRREGULAR_PAST, PARTICIPLES
 from app.agent.offline.queries import DAY_VIEW, TaskQuery, parse_query
@@ -127,6 +127,16 @@ _PASSIVE = re.compile(
     r"(?P<verb>[a-z]{3,}ed|" + "|".join(sorted({*IRREGULAR_PAST, *PARTICIPLES})) + r")[.!]*$",
     _F,
 )
+# "socks bought", "rent paid", "report sent": the same report without "is" (a short message naming a
+# thing, then what was done to it); not a listing ("tasks completed") nor about the speaker.
+_BARE_PASSIVE = re.compile(
+    r"^(?!(?:i|i'm|we|we're|you|it|it's|they|he|she|this|that|there|what|which|who|how|when|why|show|list|"
+    r"any|all|every)\b)(?:the\s+|my\s+|our\s+)?(?P<rest>[\w'-]+(?:\s+[\w'-]+){0,3}?)\s+"
+    r"(?:now\s+|all\s+|finally\s+|already\s+)*"
+    r"(?P<verb>[a-z]{3,}ed|" + "|".join(sorted({*IRREGULAR_PAST, *PARTICIPLES})) + r")[.!]*$",
+    _F,
+)
+_LISTED_THINGS = re.compile(r"\b(?:tasks?|todos?|to-dos?|items?|list|everything|things|stuff)\b", _F)
 _NOT_DEEDS = frozenset(
     {"scheduled", "planned", "cancelled", "canceled", "postponed", "delayed", "moved", "assigned", "tagged",
      "blocked", "shared", "needed", "required", "expected", "missed", "overdue", "related", "left", "got",
@@ -257,7 +267,10 @@ def _parse_intent(text: str, today: dt.date, *, expecting_answer: bool) -> Inten
         intent = parser(core, today)
         if intent:
             return intent
-    return edits.parse_statement(core, today)
+    intent = edits.parse_statement(core, today)
+    if intent.kind == "unknown" and not raw.rstrip().endswith("?") and (draft := bare_task(core)) is not None:
+        return Intent("create", drafts=[draft], text=core)
+    return intent
 
 
 _BARE_VERB = re.compile(
@@ -349,5 +362,12 @@ def _parse_status(core: str, today: dt.date) -> Intent | None:
         return Intent("complete", ref=f"{verb} {m.group('rest')}", text=core)
     m = _PASSIVE.match(core)
     if m and m.group("verb").lower() not in _NOT_DEEDS | _NOT_COMPLETIONS:
+        return Intent("complete", ref=f"{m.group('verb')} {m.group('rest')}", text=core)
+    m = _BARE_PASSIVE.match(core)
+    if (
+        m
+        and m.group("verb").lower() not in _NOT_DEEDS | _NOT_COMPLETIONS
+        and not _LISTED_THINGS.search(m.group("rest"))
+    ):
         return Intent("complete", ref=f"{m.group('verb')} {m.group('rest')}", text=core)
     return None
