@@ -78,6 +78,15 @@ class _Reveals:
     active = 0
 
 
+def _revealed(result: runner.TurnResult) -> bool:
+    """Whether a stored reply is revealed in steps (a long one, while few are; else shown whole)."""
+    return (
+        result.status == "completed"
+        and len(result.reply.split(" ")) >= REVEAL_MIN_WORDS
+        and _Reveals.active < REVEAL_MAX_ACTIVE
+    )
+
+
 def _as_user(token: str, work: Callable[..., T], /, **arguments: Any) -> tuple[uuid.UUID, T] | None:
     """The token check and ``work(user_id=..., **arguments)`` in one trip to the database pool (a
     database thread's job); None when the token no longer signs anyone in."""
@@ -289,11 +298,11 @@ class ChatState(LoadPicks, rx.State):
         async with self:
             text = self._submit(text)
             token = (await self.get_state(AuthState)).token
-            thread_id = self.thread_id or None
+            thread_id, shown = self.thread_id or None, self._shown_cards()
         if text is None:
             return
         yield [rx.set_value("chat-input", ""), self._scroll()]
-        async for event in self._run_turn(text, "", token, thread_id):
+        async for event in self._run_turn(text, "", token, thread_id, shown):
             yield event
 
     def _submit(self, text: str) -> str | None:
@@ -328,17 +337,20 @@ class ChatState(LoadPicks, rx.State):
                 MessageView(id="local-reply", role="assistant", content="", status="pending"),
             ]
             token = (await self.get_state(AuthState)).token
-            thread_id = self.thread_id or None
+            thread_id, shown = self.thread_id or None, self._shown_cards()
         yield self._scroll()
-        async for event in self._run_turn("", message_id, token, thread_id):
+        async for event in self._run_turn("", message_id, token, thread_id, shown):
             yield event
 
     @rx.event
     def stop(self):
         self.stop_requested = True
 
-    async def _run_turn(self, text: str, retry_message_id: str, token: str, thread_id: str | None):
-        """Store the turn, let the agent answer (off the event loop), then stream the reply in."""
+    async def _run_turn(
+        self, text: str, retry_message_id: str, token: str, thread_id: str | None, shown: list[str]
+    ):
+        """Store the turn, let the agent answer (off the event loop), then stream the reply in
+        (``shown``: the cards shown when it was sent, read again after it)."""
         local = get_settings().effective_agent_backend == "local"
         try:
             begun = await run_db(
@@ -364,59 +376,78 @@ class ChatState(LoadPicks, rx.State):
                 self.sending = False
             return
         user_id, turn = begun
-        start = turn.start
-        new_thread = str(start.thread_id)
+        start, result = turn.start, turn.result
+        if result is not None and not _revealed(result):  # answered at once: shown in one update
+            earlier = await self._fresh_widgets(user_id, shown)
+            async with self:
+                listed = await self._adopt_thread(start)
+                retitled, on_top = await self._show_turn(result, turn.views, earlier)
+                events = [self._sync_url(), self._scroll()]
+            yield events
+            if not listed or not on_top or retitled:
+                await self._refresh_sidebar(user_id)
+            return
         async with self:
-            listed = True
-            if start.created_thread:
-                self.thread_id, self.thread_title = new_thread, start.thread_title
-                threads = await self.get_state(ThreadsState)
-                listed = threads._new_thread_first(new_thread, start.thread_title)
+            listed = await self._adopt_thread(start)
             sync = self._sync_url()
         yield sync
         if not listed:
             await self._refresh_sidebar(user_id)
         try:
-            if turn.result is None:  # a model answers: stream its text as it comes
+            if result is None:  # a model answers: stream its text as it comes
                 streamed = await self._stream_turn(start)
-                result, shown = streamed.result, streamed.any_delta
+                result, revealed = streamed.result, streamed.any_delta
                 views = await run_db(chat_session.turn_views, user_id=user_id, result=result)
             else:
-                result, shown, views = turn.result, False, turn.views
-            if not shown and result.status == "completed":
+                revealed, views = False, turn.views
+            if not revealed and result.status == "completed":
                 await self._reveal(result.thread_id, result.reply)
         except Exception:
             await self._turn_failed()
             raise
-        earlier = await self._fresh_widgets(user_id, result.thread_id, views)
+        earlier = await self._fresh_widgets(user_id, shown)
         async with self:
-            retitled = False
-            if self.thread_id == result.thread_id:
-                self._merge_messages(views)
-                for view in earlier:
-                    self._replace_widget(view)
-                # A later turn (or the model) can name a conversation still called "New chat".
-                retitled = bool(result.thread_title) and result.thread_title != self.thread_title
-                if retitled:
-                    self.thread_title = result.thread_title
-            self.sending, self.streaming, self.stream_text = False, False, ""
-            listing = (await self.get_state(ThreadsState)).threads
-            on_top = bool(listing) and listing[0].id == result.thread_id
+            retitled, on_top = await self._show_turn(result, views, earlier)
             scroll = self._scroll()
         yield scroll
         if not on_top or retitled:  # the turn moved its thread to the top, or renamed it
             await self._refresh_sidebar(user_id)
 
-    async def _fresh_widgets(
-        self, user_id: uuid.UUID, thread_id: str, views: list[MessageView]
-    ) -> list[WNode]:
+    async def _adopt_thread(self, start: runner.TurnStart) -> bool:
+        """A turn that created its conversation opens it (under the lock); False when the sidebar
+        must be read again to list it."""
+        if not start.created_thread:
+            return True
+        thread_id = str(start.thread_id)
+        self.thread_id, self.thread_title = thread_id, start.thread_title
+        threads = await self.get_state(ThreadsState)
+        return threads._new_thread_first(thread_id, start.thread_title)
+
+    async def _show_turn(
+        self, result: runner.TurnResult, views: list[MessageView], earlier: list[WNode]
+    ) -> tuple[bool, bool]:
+        """The finished turn in the conversation, if it is still the open one (under the lock):
+        whether it renamed the conversation, and whether the sidebar lists it on top."""
+        retitled = False
+        if self.thread_id == result.thread_id:
+            self._merge_messages(views)
+            for view in earlier:
+                self._replace_widget(view)
+            # A later turn (or the model) can name a conversation still called "New chat".
+            retitled = bool(result.thread_title) and result.thread_title != self.thread_title
+            if retitled:
+                self.thread_title = result.thread_title
+        self.sending, self.streaming, self.stream_text = False, False, ""
+        listing = (await self.get_state(ThreadsState)).threads
+        return retitled, bool(listing) and listing[0].id == result.thread_id
+
+    def _shown_cards(self) -> list[str]:
+        """The cards the conversation shows (before a turn: it may change what they show)."""
+        return [w.widget_id for m in self.messages for w in m.widgets]
+
+    async def _fresh_widgets(self, user_id: uuid.UUID, shown: list[str]) -> list[WNode]:
         """The cards shown before this turn, as they read after it: a turn can complete a listed
         task or answer a question a card asked, and every card shows the current truth."""
-        async with self:
-            if self.thread_id != thread_id:
-                return []
-            new = {v.id for v in views}
-            shown = [w.widget_id for m in self.messages if m.id not in new for w in m.widgets]
         if not shown:
             return []
         return await run_db(chat_session.refresh_widgets, user_id=user_id, widget_ids=shown)
