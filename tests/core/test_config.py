@@ -48,7 +48,8 @@ def test_settings_redis_url_when_unset_or_both_set(monkeypatch: pytest.MonkeyPat
 def _rxconfig_redis(cwd: Path, env: dict[str, str]) -> list[str]:
     code = (
         "import rxconfig; from reflex_base.environment import environment as e; "
-        "print(rxconfig.config.redis_url, rxconfig.config.state_manager_mode, e.REFLEX_OPLOCK_ENABLED.get())"
+        "print(rxconfig.config.redis_url, rxconfig.config.state_manager_mode, e.REFLEX_OPLOCK_ENABLED.get(), "
+        "int(e.REFLEX_OPLOCK_HOLD_TIME.get().total_seconds()))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -65,18 +66,19 @@ def _rxconfig_redis(cwd: Path, env: dict[str, str]) -> list[str]:
 def test_settings_rxconfig_takes_the_redis_url_from_settings(tmp_path: Path) -> None:
     """Reflex's state manager follows ``Settings.redis_url``, wherever it came from (here: ``.env``);
     with Redis, a worker keeps the states of the tabs it serves in memory while nobody else asks for
-    them (Reflex's opportunistic lock), unless the deployment turns that off."""
-    base = {k: v for k, v in os.environ.items() if k not in REDIS_VARS and k != "REFLEX_OPLOCK_ENABLED"}
-    assert _rxconfig_redis(tmp_path, base) == ["None", "memory", "False"]
+    them (Reflex's opportunistic lock, held 5 s after an event), unless the deployment says otherwise."""
+    mine = {*REDIS_VARS, "REFLEX_OPLOCK_ENABLED", "REFLEX_OPLOCK_HOLD_TIME"}
+    base = {k: v for k, v in os.environ.items() if k not in mine}
+    assert _rxconfig_redis(tmp_path, base) == ["None", "memory", "False", "0"]
     (tmp_path / ".env").write_text("REDIS_URL=redis://127.0.0.1:6379/9\n")
-    assert _rxconfig_redis(tmp_path, base) == ["redis://127.0.0.1:6379/9", "redis", "True"]
+    assert _rxconfig_redis(tmp_path, base) == ["redis://127.0.0.1:6379/9", "redis", "True", "5"]
     (tmp_path / ".env").unlink()
     only_reflex = {**base, "REFLEX_REDIS_URL": "redis://127.0.0.1:6379/8"}
-    assert _rxconfig_redis(tmp_path, only_reflex) == ["redis://127.0.0.1:6379/8", "redis", "True"]
+    assert _rxconfig_redis(tmp_path, only_reflex) == ["redis://127.0.0.1:6379/8", "redis", "True", "5"]
     both = {**only_reflex, "REDIS_URL": "redis://127.0.0.1:6379/7"}
-    assert _rxconfig_redis(tmp_path, both) == ["redis://127.0.0.1:6379/8", "redis", "True"]
-    turned_off = {**both, "REFLEX_OPLOCK_ENABLED": "false"}
-    assert _rxconfig_redis(tmp_path, turned_off) == ["redis://127.0.0.1:6379/8", "redis", "False"]
+    assert _rxconfig_redis(tmp_path, both) == ["redis://127.0.0.1:6379/8", "redis", "True", "5"]
+    turned_off = {**both, "REFLEX_OPLOCK_ENABLED": "false", "REFLEX_OPLOCK_HOLD_TIME": "0"}
+    assert _rxconfig_redis(tmp_path, turned_off) == ["redis://127.0.0.1:6379/8", "redis", "False", "0"]
 
 
 # ----- generated secret files --------------------------------------------------------------------------
