@@ -138,7 +138,7 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
             if message_service.has_open_turn(session, thread_id=thread.id):
                 raise BusyError(message_service.BUSY_MESSAGE)
         user_message = message_service.add_user_message(
-            session, user_id=user_id, thread_id=thread.id, content=content
+            session, user_id=user_id, thread_id=thread.id, content=content, new_thread=created
         )
         assistant = message_service.open_assistant_message(session, user_id=user_id, thread_id=thread.id)
         thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)

@@ -46,11 +46,16 @@ def clean_content(text: str) -> str:
     return text
 
 
-def add_user_message(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID, content: str) -> Message:
+def add_user_message(
+    session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID, content: str, new_thread: bool = False
+) -> Message:
+    """The person's message, the thread moved to the top (``new_thread``: made in this transaction,
+    it is on top already)."""
     thread = get_thread(session, user_id=user_id, thread_id=thread_id)
     message = Message(thread_id=thread.id, user_id=user_id, role=Role.user, content=clean_content(content))
     session.add(message)
-    touch(session, thread)
+    if not new_thread:
+        touch(session, thread)
     session.flush()
     search_index.add_message_text(session, user_id=user_id, thread_id=thread.id, text=message.content)
     return message

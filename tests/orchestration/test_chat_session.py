@@ -211,7 +211,8 @@ def test_a_turn_answered_at_once_reads_what_it_knows_once(app_db, uid):
 def test_a_turn_answered_at_once_writes_each_row_once(app_db, uid):
     """The answer's transaction writes the reply once (no "processing" nobody could see), its
     journal row once with the outcome, its card once as shown, and the card's tasks are the ones
-    the tool read, not read again (issue 19)."""
+    the tool read, not read again; the question's does not move a conversation it has just made to
+    the top (issue 19)."""
     with Session(app_db) as s:
         make_task(s, s.get(User, uid), "Water the plants")
         s.commit()
@@ -225,6 +226,7 @@ def test_a_turn_answered_at_once_writes_each_row_once(app_db, uid):
     assert reply.startswith("UPDATE messages SET content=")
     assert [s for s in flat if s.startswith("UPDATE task_operations")] == []
     assert [s for s in flat if s.startswith("UPDATE widgets")] == []
+    assert [s for s in flat if s.startswith("UPDATE threads SET updated_at")] == []  # made just now
     assert len([s for s in flat if s.startswith("SELECT tasks.id") and "FROM tasks" in s]) == 1
     with Session(app_db) as s:
         assert s.exec(select(Widget.state).where(Widget.id == card.widget_id)).one() == "rendered"
