@@ -729,6 +729,20 @@ CASES: list[dict] = [
         ],
     },
     {
+        "id": "priority-can-wait",
+        "setup": [{"title": "sort photos"}, {"title": "pay rent"}],
+        "say": ["sort photos can wait"],
+        "count": 2,
+        "tasks": [{"title": "sort photos", "priority": "low"}, {"title": "pay rent", "priority": "medium"}],
+    },
+    {
+        "id": "change-of-mind-then-the-command",
+        "setup": [{"title": "call mom"}],
+        "say": ["add buy glue", "never mind, remove it"],
+        "count": 1,
+        "absent": ["buy glue"],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

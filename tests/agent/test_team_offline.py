@@ -308,3 +308,11 @@ def test_team_agent_a_viewer_is_told_they_cannot_add_or_move(tools):
         reply = say(tools, text)
         assert reply.text.startswith('You can view "Club" but not change it')
     assert tools.changing_calls() == []
+
+
+def test_team_agent_assigns_when_a_person_can_take_a_task(tools):
+    """ "priya can take X": a person offered for a task, with no "assign", "should" or "let" in it."""
+    say(tools, "add wire shelves to home office")
+    reply = say(tools, "priya can take wire shelves")
+    assert tools.by_title("wire shelves")["assignee"] == "priya@x.test"
+    assert reply.text == 'Assigned "wire shelves" to Priya Shah.'

@@ -100,7 +100,8 @@ _PRIORITY: list[tuple[re.Pattern[str], str | None]] = [
         re.compile(
             r"(?:\b(?:is|are|was|were)\s+)?(?:\bnot|\b(?:is|are|was|were|ain)n[’']t|\bno\s+longer)\s+"
             r"(?:(?:very|that|so)\s+)?(?:urgent|important)\b(?:\s+any\s*more\b)?|"
-            r"\b(?:less\s+(?:urgent|important)|no\s+rush|unimportant|whenever\s+possible)\b",
+            r"\b(?:less\s+(?:urgent|important)|no\s+rush|unimportant|whenever\s+possible|"
+            r"(?:it\s+|that\s+)?can\s+(?:always\s+|easily\s+)?wait)\b",
             _FLAGS,
         ),
         "low",

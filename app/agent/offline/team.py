@@ -473,6 +473,7 @@ TEAM_WORDS = re.compile(
     r"\b(?:in|into|on|onto|from|under|within|inside|for|with|project|projects|list|lists|assign\w*|unassign\w*|share|"
     r"invite|comment|activity|history|happened|nobody|who|whose|who's|should|responsible|owner|working|doing|busy|"
     r"access|count|how\s+many)\b|"
+    r"\b(?:can|will|is\s+going\s+to|has\s+to|needs\s+to)\s+(?:do|handle|take|own)\b|"
     r"^(?:please\s+)?(?:add|create|put|make|new|jot|note|write|remember|remind|i\s+need|append|insert|throw|stick|pop|"
     r"place|drop|send|file|move|shift|transfer|refile)\b.*\b(?:to|into|in|on|onto|under)\b|"
     r"^(?:please\s+)?(?:re-?assign|delegate|allocate|give|hand|pass|forward|reply|respond|let|have|get|make|take|"

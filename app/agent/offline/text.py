@@ -28,6 +28,13 @@ _DISCOURSE = re.compile(
     r"\b[\s,;:.!-]*)+",
     re.IGNORECASE,
 )
+# A change of mind before the command ("never mind, remove it", "on second thought: make it friday");
+# said alone, "never mind" is an answer, not a filler, so it is dropped only before something.
+_CHANGE_OF_MIND = re.compile(
+    r"^(?:never\s*mind|nvm|on\s+second\s+thoughts?|scratch\s+that|forget\s+that|changed\s+my\s+mind)"
+    r"\s*[,;:.!-]+\s*(?=\S)",
+    re.IGNORECASE,
+)
 _TRAILING_POLITE = re.compile(
     r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|now|ok|okay))+[\s.!?]*$|[\s.!?]+$",
     re.IGNORECASE,
@@ -45,7 +52,7 @@ def strip_discourse(text: str) -> str:
     previous = None
     while previous != text:
         previous = text
-        text = _DISCOURSE.sub("", text)
+        text = _DISCOURSE.sub("", _CHANGE_OF_MIND.sub("", text))
         text = _TRAILING_POLITE.sub("", text).strip()
     return text
 
