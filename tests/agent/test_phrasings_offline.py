@@ -743,6 +743,16 @@ CASES: list[dict] = [
         "absent": ["buy glue"],
     },
     {
+        "id": "complete-just-did-without-i",
+        "setup": [{"title": "email Tom"}, {"title": "clean the garage"}, {"title": "call mom"}],
+        "say": ["just emailed Tom", "finally cleaned the garage!"],
+        "tasks": [
+            {"title": "email Tom", "completed": True},
+            {"title": "clean the garage", "completed": True},
+            {"title": "call mom", "completed": False},
+        ],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

@@ -116,9 +116,12 @@ _PAST_TENSE = re.compile(
     + _IRREGULAR
     + r")|(?:just\s+|already\s+|finally\s+)?(?P<bare>"
     + _BARE_PAST
-    + r"))\s+(?P<rest>.+)$",
+    + r")|(?:just\s+|already\s+|finally\s+)?(?P<told>(?!(?:shred|embed)\b)[a-z]{2,}[^e\s]ed))"
+    r"\s+(?P<rest>.+)$",
     _F,
 )
+"""A deed reported: "I called mom", "bought the milk", "(just) emailed Tom". A regular past alone
+ends in "ed" after anything but another "e" ("speed up the build", "proceed with" are no deeds)."""
 # "rent is paid", "the flights are booked": a deed reported in the passive completes the task it names
 # (read as "paid rent"); a state that is no deed ("is scheduled", "is cancelled") does not.
 _PASSIVE = re.compile(
@@ -358,7 +361,12 @@ def _parse_status(core: str, today: dt.date) -> Intent | None:
         if m:
             return targeted("complete", m.group("ref"), core, today, default_status="pending")
     m = _PAST_TENSE.match(core)
-    if m and (verb := m.group("verb") or m.group("bare")).lower() not in _NOT_COMPLETIONS:
+    if (
+        m
+        and (verb := m.group("verb") or m.group("bare") or m.group("told")).lower()
+        not in _NOT_COMPLETIONS | (_NOT_DEEDS if m.group("told") else frozenset())
+        and not (m.group("told") and _LISTED_THINGS.search(m.group("rest")))
+    ):
         return Intent("complete", ref=f"{verb} {m.group('rest')}", text=core)
     m = _PASSIVE.match(core)
     if m and m.group("verb").lower() not in _NOT_DEEDS | _NOT_COMPLETIONS:
