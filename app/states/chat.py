@@ -78,13 +78,9 @@ class _Reveals:
     active = 0
 
 
-def _revealed(result: runner.TurnResult) -> bool:
+def _revealed(reply: str) -> bool:
     """Whether a stored reply is revealed in steps (a long one, while few are; else shown whole)."""
-    return (
-        result.status == "completed"
-        and len(result.reply.split(" ")) >= REVEAL_MIN_WORDS
-        and _Reveals.active < REVEAL_MAX_ACTIVE
-    )
+    return len(reply.split(" ")) >= REVEAL_MIN_WORDS and _Reveals.active < REVEAL_MAX_ACTIVE
 
 
 def _as_user(token: str, work: Callable[..., T], /, **arguments: Any) -> tuple[uuid.UUID, T] | None:
@@ -297,8 +293,7 @@ class ChatState(LoadPicks, rx.State):
     async def _send(self, text: str):
         async with self:
             text = self._submit(text)
-            token = (await self.get_state(AuthState)).token
-            thread_id, shown = self.thread_id or None, self._shown_cards()
+            token, thread_id, shown = await self._turn_inputs()
         if text is None:
             return
         yield [rx.set_value("chat-input", ""), self._scroll()]
@@ -336,8 +331,7 @@ class ChatState(LoadPicks, rx.State):
                 *[m for m in self.messages if m.id != message_id],
                 MessageView(id="local-reply", role="assistant", content="", status="pending"),
             ]
-            token = (await self.get_state(AuthState)).token
-            thread_id, shown = self.thread_id or None, self._shown_cards()
+            token, thread_id, shown = await self._turn_inputs()
         yield self._scroll()
         async for event in self._run_turn("", message_id, token, thread_id, shown):
             yield event
@@ -377,7 +371,8 @@ class ChatState(LoadPicks, rx.State):
             return
         user_id, turn = begun
         start, result = turn.start, turn.result
-        if result is not None and not _revealed(result):  # answered at once: shown in one update
+        if result is not None and not (result.status == "completed" and _revealed(result.reply)):
+            # answered at once, and short: shown in one update
             earlier = await self._fresh_widgets(user_id, shown)
             async with self:
                 listed = await self._adopt_thread(start)
@@ -441,9 +436,11 @@ class ChatState(LoadPicks, rx.State):
         listing = (await self.get_state(ThreadsState)).threads
         return retitled, bool(listing) and listing[0].id == result.thread_id
 
-    def _shown_cards(self) -> list[str]:
-        """The cards the conversation shows (before a turn: it may change what they show)."""
-        return [w.widget_id for m in self.messages for w in m.widgets]
+    async def _turn_inputs(self) -> tuple[str, str | None, list[str]]:
+        """What a turn starts from (under the lock): the token, the open conversation (None: a new
+        one) and the cards it shows (the turn may change what they show: read again after it)."""
+        token = (await self.get_state(AuthState)).token
+        return token, self.thread_id or None, [w.widget_id for m in self.messages for w in m.widgets]
 
     async def _fresh_widgets(self, user_id: uuid.UUID, shown: list[str]) -> list[WNode]:
         """The cards shown before this turn, as they read after it: a turn can complete a listed
@@ -520,9 +517,9 @@ class ChatState(LoadPicks, rx.State):
 
         The last step is the final message itself, sent by the caller with its widgets.
         """
-        words = reply.split(" ")
-        if len(words) < REVEAL_MIN_WORDS or _Reveals.active >= REVEAL_MAX_ACTIVE:
+        if not _revealed(reply):
             return
+        words = reply.split(" ")
         _Reveals.active += 1
         try:
             step = math.ceil(len(words) / REVEAL_STEPS)

@@ -122,12 +122,15 @@ _PAST_TENSE = re.compile(
 )
 """A deed reported: "I called mom", "bought the milk", "(just) emailed Tom". A regular past alone
 ends in "ed" after anything but another "e" ("speed up the build", "proceed with" are no deeds)."""
+_DONE_TO = "|".join(sorted({*IRREGULAR_PAST, *PARTICIPLES}))
+"""The irregular participles of a deed reported in the passive ("paid", "bought", "done"); regular
+"-ed" ones are matched by their shape."""
 # "rent is paid", "the flights are booked": a deed reported in the passive completes the task it names
 # (read as "paid rent"); a state that is no deed ("is scheduled", "is cancelled") does not.
 _PASSIVE = re.compile(
     r"^(?!(?:is|are|was|were|has|have|did|do|does)\b)(?:the\s+|my\s+|our\s+)?(?P<rest>.+?)\s+"
     r"(?:is|are|was|were|has\s+been|have\s+been|got|'s|'re)\s+(?:now\s+|all\s+|finally\s+|already\s+)*"
-    r"(?P<verb>[a-z]{3,}ed|" + "|".join(sorted({*IRREGULAR_PAST, *PARTICIPLES})) + r")[.!]*$",
+    r"(?P<verb>[a-z]{3,}ed|" + _DONE_TO + r")[.!]*$",
     _F,
 )
 # "socks bought", "rent paid", "report sent": the same report without "is" (a short message naming a
@@ -136,7 +139,7 @@ _BARE_PASSIVE = re.compile(
     r"^(?!(?:i|i'm|we|we're|you|it|it's|they|he|she|this|that|there|what|which|who|how|when|why|show|list|"
     r"any|all|every)\b)(?:the\s+|my\s+|our\s+)?(?P<rest>[\w'-]+(?:\s+[\w'-]+){0,3}?)\s+"
     r"(?:now\s+|all\s+|finally\s+|already\s+)*"
-    r"(?P<verb>[a-z]{3,}ed|" + "|".join(sorted({*IRREGULAR_PAST, *PARTICIPLES})) + r")[.!]*$",
+    r"(?P<verb>[a-z]{3,}ed|" + _DONE_TO + r")[.!]*$",
     _F,
 )
 _LISTED_THINGS = re.compile(r"\b(?:tasks?|todos?|to-dos?|items?|list|everything|things|stuff)\b", _F)
