@@ -22,6 +22,8 @@ pressing the same button within one second.
     turn_done    ... until ``sending`` is false (the reply is stored and complete)
     click        ChatState.widget_click on the first row's Complete button of the reply's
                  ListView; until the widget comes back with a new version showing "Reopen"
+    floor        ChatState.expand_widget on that card (no database, a one-item delta); until the
+                 delta: what Reflex, socket.io and the server cost one event by themselves
 
 Errors: exceptions, timeouts (``BENCH_STEP_TIMEOUT``, default 90 s), unexpected disconnects,
 error toasts, ``auth_error`` / ``ChatState.error`` set, a failed reply; a tab that fails a step
@@ -95,7 +97,7 @@ GOAL_N, GOAL_P95_MS = 200, 250.0
 PASSWORD = "bench-password-1"
 MESSAGE = "show my tasks"
 
-STEPS = ["connect", "sign_in", "open_chat", "turn_ack", "turn_first", "turn_done", "click"]
+STEPS = ["connect", "sign_in", "open_chat", "turn_ack", "turn_first", "turn_done", "click", "floor"]
 COMPLETE_PATH = complete_path()  # the first row's Complete button in a task list card
 
 
@@ -271,6 +273,18 @@ class Tab:
         self.clicked = True
         self.times["click"] = (await finished - t0) * 1000
 
+    async def floor(self) -> None:
+        widget_id = self.widget["widget_id"]
+
+        def expanded(update: dict[str, Any]) -> bool:
+            chat = (update.get("delta") or {}).get(CHAT_STATE) or {}
+            return widget_id in (chat.get("expanded_widgets_rx_state_") or [])
+
+        finished = self._expect(expanded)
+        t0 = time.perf_counter()
+        await self._emit(f"{CHAT_STATE}.expand_widget", {"widget_id": widget_id}, "/")
+        self.times["floor"] = (await finished - t0) * 1000
+
     async def close(self) -> None:
         self.closing = True
         if self.sio.connected:
@@ -351,6 +365,7 @@ PHASES = [
     ("open_chat", Tab.open_chat),
     ("turn_done", Tab.turn),
     ("click", Tab.click),
+    ("floor", Tab.floor),
 ]
 
 # ----- one round ----------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.agent import registry
 from app.core.db import session_scope
 from app.models import Message
 from app.orchestration import live_cards, runner, thread_read, widget_actions
@@ -26,6 +27,7 @@ from app.services import threads as thread_service
 from app.services import widgets as widget_service
 from app.services.errors import ServiceError
 from app.views.chat import MessageView, ThreadView, message_view, thread_views
+from app.views.daily import today_count
 from app.views.widget import WNode, to_view
 
 PAGE_SIZE = 30
@@ -79,21 +81,36 @@ class MessagePage:
 
 
 @dataclass
+class AfterChange:
+    """What else a change alters on the page that made it, read after it: the other cards it shows
+    (rows follow their tasks; a question answered meanwhile is settled) and, when tasks changed,
+    the nav's Today count (None: not read). The page's event shows these itself, so the live
+    refresh leaves its tab out (``app.services.live.from_tab``)."""
+
+    cards: list[WNode] = field(default_factory=list)
+    today: int | None = None
+
+
+@dataclass
 class Begun:
-    """A stored turn; ``result`` and ``views`` are set when it was answered at once (local agent)."""
+    """A stored turn; ``result``, ``views`` and ``after`` (the cards shown before it, as they read
+    after it) are set when it was answered at once (local agent)."""
 
     start: runner.TurnStart
     result: runner.TurnResult | None = None
     views: list[MessageView] = field(default_factory=list)
+    after: AfterChange = field(default_factory=AfterChange)
 
 
 @dataclass
 class ActionDone:
-    """A widget click: a browser-side action to run (``client``), or the widget's new version."""
+    """A widget click: a browser-side action to run (``client``), or the widget's new version and,
+    after a click that ran, the page's other cards as they read now (``after``)."""
 
     client: dict[str, Any] | None = None
     error: str = ""
     widget: WNode | None = None
+    after: AfterChange = field(default_factory=AfterChange)
 
 
 # ----- the sidebar ----------------------------------------------------------------------------
@@ -227,17 +244,39 @@ def _message_views(
 
 def refresh_widgets(*, user_id: uuid.UUID, widget_ids: list[str]) -> list[WNode]:
     """These widgets as they read now (rows follow their tasks; a question answered meanwhile is
-    settled): what a page shows again after a turn that may have changed what its cards show.
+    settled): what a page shows again after a change that may have altered what its cards show.
     Widgets that are gone (or not the user's) are left out."""
     with session_scope() as session:
-        rows = []
-        for widget_id in widget_ids:
-            try:
-                rows.append(widget_service.get_widget(session, user_id=user_id, widget_id=widget_id))
-            except ServiceError:
-                continue
-        live = live_cards.live_payloads(session, user_id=user_id, widgets=rows)
-        return [to_view(live[w.id], widget_id=w.id, version=w.version) for w in rows]
+        return _cards(session, user_id, widget_ids)
+
+
+def after_change(*, user_id: uuid.UUID, widget_ids: list[str], tasks_changed: bool) -> AfterChange:
+    """:class:`AfterChange` for a page showing these cards, in a transaction of its own."""
+    with session_scope() as session:
+        return _after_change(session, user_id, widget_ids, tasks_changed)
+
+
+def _after_change(
+    session: Session, user_id: uuid.UUID, widget_ids: list[str], tasks_changed: bool
+) -> AfterChange:
+    today = today_count(session, user_id=user_id) if tasks_changed else None
+    return AfterChange(cards=_cards(session, user_id, widget_ids) if widget_ids else [], today=today)
+
+
+def _cards(session: Session, user_id: uuid.UUID, widget_ids: list[str]) -> list[WNode]:
+    rows = []
+    for widget_id in widget_ids:
+        try:
+            rows.append(widget_service.get_widget(session, user_id=user_id, widget_id=widget_id))
+        except ServiceError:
+            continue
+    live = live_cards.live_payloads(session, user_id=user_id, widgets=rows)
+    return [to_view(live[w.id], widget_id=w.id, version=w.version) for w in rows]
+
+
+def wrote(result: runner.TurnResult) -> bool:
+    """Whether a turn changed anything through its tools (a write that ran, not a read)."""
+    return any("result" in call and not registry.is_read(call["name"]) for call in result.tool_calls)
 
 
 # ----- a turn and a click ---------------------------------------------------------------------
@@ -255,10 +294,17 @@ def click_key(path: str, version: int, form: dict[str, Any] | None) -> str:
 
 
 def begin_turn(
-    *, user_id: uuid.UUID, text: str, thread_id: str | None, retry_id: str = "", answer: bool = False
+    *,
+    user_id: uuid.UUID,
+    text: str,
+    thread_id: str | None,
+    retry_id: str = "",
+    answer: bool = False,
+    shown: list[str] | None = None,
 ) -> Begun:
     """Store the turn (a new message, or a retry of ``retry_id``) and, when ``answer`` (the local
-    agent, which takes milliseconds), answer it too.
+    agent, which takes milliseconds), answer it too; ``shown``: the cards the page shows, read
+    again after the answer in its transaction (:class:`AfterChange`).
 
     One database job per turn: under a burst each turn then finishes on its own, instead of every
     turn's next stage queueing behind every other turn's previous one.
@@ -269,18 +315,34 @@ def begin_turn(
         start = runner.begin_turn(user_id=user_id, text=text, thread_id=thread_id)
     begun = Begun(start=start)
     if answer:
-        begun.result, begun.views = runner.answer_at_once(
-            start, then=lambda session, result: _turn_views(session, user_id, result), shown=True
-        )
+
+        def then(session: Session, result: runner.TurnResult) -> tuple[list[MessageView], AfterChange]:
+            views = _turn_views(session, user_id, result)
+            return views, _after_change(session, user_id, shown or [], wrote(result))
+
+        begun.result, (begun.views, begun.after) = runner.answer_at_once(start, then=then, shown=True)
     return begun
 
 
 def perform_action(
-    *, user_id: uuid.UUID, widget_id: str, path: str, version: int, form: dict[str, Any] | None = None
+    *,
+    user_id: uuid.UUID,
+    widget_id: str,
+    path: str,
+    version: int,
+    form: dict[str, Any] | None = None,
+    others: list[str] | None = None,
 ) -> ActionDone:
     """The click on the node at ``path`` of the widget, exactly once: the key is what this client
     saw (node and widget version). Never waits for the same click processed elsewhere: it raises
-    :class:`StillProcessingError` and the caller decides how long to ask again."""
+    :class:`StillProcessingError` and the caller decides how long to ask again. ``others``: the
+    page's other cards, read again (with the Today count) after a click that ran."""
+    after = AfterChange()
+
+    def then(session: Session) -> None:  # in the click's transaction, once it has run
+        nonlocal after
+        after = _after_change(session, user_id, others or [], True)
+
     outcome = widget_actions.click(
         user_id=user_id,
         widget_id=widget_id,
@@ -288,6 +350,7 @@ def perform_action(
         idempotency_key=click_key(path, version, form),
         form=form or None,
         wait_seconds=0,
+        then=then,
     )
     if isinstance(outcome, widget_actions.ClientAction):
         return ActionDone(client=outcome.config)
@@ -298,7 +361,7 @@ def perform_action(
             error=note or "This card changed since it was shown; here it is as it is now.",
             widget=to_view(outcome.widget, widget_id=widget_id, version=outcome.version),
         )
-    done = ActionDone()
+    done = ActionDone(after=after)
     if outcome.status == "failed":
         done.error = str(outcome.result.get("error", "That didn't work."))
     if outcome.version is not None:  # the card as this click read it

@@ -160,7 +160,7 @@ def perform(
             check_json(value, f"action.{name}")
     except InputError as exc:
         raise InvalidInputError(str(exc)) from exc
-    outcome = _perform(user_id, widget_id, action, None, idempotency_key, form, source, wait_seconds)
+    outcome = _perform(user_id, widget_id, action, None, idempotency_key, form, source, wait_seconds, None)
     assert isinstance(outcome, ActionOutcome)  # only a click by path finds no action to run
     return outcome
 
@@ -174,10 +174,12 @@ def click(
     form: dict[str, Any] | None = None,
     source: str = "action",
     wait_seconds: float | None = None,
+    then: Callable[[Session], None] | None = None,
 ) -> ActionOutcome | Unavailable | ClientAction:
     """:func:`perform` for the node at ``path`` of the card as it reads now (the chat page's click):
-    the action is the one that node declares, read in the click's own transaction."""
-    return _perform(user_id, widget_id, None, path, idempotency_key, form, source, wait_seconds)
+    the action is the one that node declares, read in the click's own transaction. ``then``: run in
+    that transaction after a click that ran and completed (not a replay), before it commits."""
+    return _perform(user_id, widget_id, None, path, idempotency_key, form, source, wait_seconds, then)
 
 
 def _perform(
@@ -189,6 +191,7 @@ def _perform(
     form: dict[str, Any] | None,
     source: str,
     wait_seconds: float | None,
+    then: Callable[[Session], None] | None,
 ) -> ActionOutcome | Unavailable | ClientAction:
     """The click in one transaction: the card locked, the click recorded under its key, the action
     run through the registry, the click settled and the card stored, all committed together (a
@@ -230,8 +233,9 @@ def _perform(
                     payload={"action": asked, "form": form} if form else (asked or {}),
                     idempotency_key=key,
                 )  # added once settled (one INSERT): the card's lock keeps the same key out meanwhile
-                return _process(session, record, widget, user_id=user_id, action=action, form=form,
-                                source=source, live=live)  # fmt: skip
+                outcome = _process(session, record, widget, user_id=user_id, action=action, form=form,
+                                   source=source, live=live)  # fmt: skip
+                return _then(session, outcome, then)
     except IntegrityError:  # the same key recorded by another transaction meanwhile
         if not key:
             raise
@@ -244,8 +248,17 @@ def _perform(
         with session_scope() as session:
             widget = _locked_widget(session, user_id, widget_id)
             record = session.get(Action, existing.id) or existing
-            return _process(session, record, widget, user_id=user_id, action=action, form=form, source=source)
+            outcome = _process(
+                session, record, widget, user_id=user_id, action=action, form=form, source=source
+            )
+            return _then(session, outcome, then)
     return _replay(existing, user_id, wait)
+
+
+def _then(session: Session, outcome: ActionOutcome, then: Callable[[Session], None] | None) -> ActionOutcome:
+    if then is not None and outcome.status == ActionStatus.completed.value:
+        then(session)
+    return outcome
 
 
 def _locked_widget(session: Session, user_id: uuid.UUID, widget_id: str) -> Widget:

@@ -14,6 +14,11 @@ How it works, in one place:
 - Each instance's listener (:mod:`app.states.live`) refreshes the open tabs of those users that
   are connected to it; their pages re-read the database through the services, so what a tab
   shows is decided by membership at that moment (a removed member's page loses the project).
+- A page event that shows everything its change alters on its own tab (the chat page's turn and
+  click: the cards, the nav's Today count) runs its database work :func:`from_tab`; the message
+  then names that tab (``"origin"``, its Reflex client token) and the listeners leave it out: its
+  other tabs and the teammates' are refreshed, the tab that already shows the change is not read
+  again (issue 19: that re-read cost a click under a burst a third more).
 
 The message holds ids only, never task content. A failure to publish is logged and never fails
 the change that was already committed.
@@ -22,12 +27,13 @@ the change that was already committed.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
@@ -43,6 +49,22 @@ CHANNEL = "ticked:live"
 _PROJECTS = "live_projects"
 _USERS = "live_users"
 _READY = "live_message"
+
+T = TypeVar("T")
+
+ORIGIN: contextvars.ContextVar[str | None] = contextvars.ContextVar("live_origin", default=None)
+"""The tab (Reflex client token) whose event makes the changes committed in this context and shows
+what they alter itself (:func:`from_tab`)."""
+
+
+def from_tab(tab: str, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``work(*args, **kwargs)`` as the event of the tab ``tab``, which shows what its changes alter
+    on that tab itself: the live messages of its commits leave that tab out (see the module)."""
+    reset = ORIGIN.set(tab or None)
+    try:
+        return work(*args, **kwargs)
+    finally:
+        ORIGIN.reset(reset)
 
 
 def touch(
@@ -76,7 +98,11 @@ def _gather(session: OrmSession) -> None:
                     select(Membership.user_id).where(col(Membership.project_id).in_(unknown))
                 ).scalars()
             )
-    session.info[_READY] = {"users": sorted(map(str, users)), "projects": sorted(map(str, projects))}
+    message: dict[str, Any] = {"users": sorted(map(str, users)), "projects": sorted(map(str, projects))}
+    origin = ORIGIN.get()
+    if origin:
+        message["origin"] = origin
+    session.info[_READY] = message
 
 
 @event.listens_for(OrmSession, "after_commit")

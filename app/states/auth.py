@@ -8,7 +8,10 @@ the event loop serves every open tab and must not wait for a query.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import uuid
+from collections.abc import Iterator
 
 import reflex as rx
 
@@ -28,6 +31,24 @@ FORM_FIELD = "main input#password"
 """The sign-in and sign-up forms' password box (app/pages/login.py): gone once the next page shows."""
 ZONE_SCRIPT = "Intl.DateTimeFormat().resolvedOptions().timeZone || ''"
 """What the browser says its time zone is (an IANA name), asked by the sign-in and sign-up forms."""
+
+_CHECKED: contextvars.ContextVar[tuple[str, uuid.UUID] | None] = contextvars.ContextVar(
+    "checked_token", default=None
+)
+
+
+@contextlib.contextmanager
+def checked_token(token: str, user_id: uuid.UUID | None) -> Iterator[None]:
+    """While in this block, :meth:`AuthState.acting_user_id` takes ``token`` as checked a moment
+    ago (``user_id``) instead of asking the database again: one check for the several page states
+    of a tab that one server-side refresh goes through (``app.states.live``). Nothing when the
+    check found no one (each state then finds out for itself)."""
+    reset = _CHECKED.set((token, user_id)) if token and user_id is not None else None
+    try:
+        yield
+    finally:
+        if reset is not None:
+            _CHECKED.reset(reset)
 
 
 def known_zone(name: str) -> str | None:
@@ -149,6 +170,9 @@ class AuthState(rx.State):
         """The user the stored token belongs to, or None when it is missing, expired or revoked."""
         if not self.token:
             return None
+        checked = _CHECKED.get()
+        if checked is not None and checked[0] == self.token:
+            return checked[1]
         found = await run_db(_token_user, self.token)
         if found is None:
             return None

@@ -31,11 +31,13 @@ import reflex as rx
 from app import routes
 from app.core.config import get_settings
 from app.orchestration import chat_session, runner
-from app.orchestration.chat_session import ActionDone, OpenThread
+from app.orchestration.chat_session import ActionDone, AfterChange, OpenThread
+from app.services import live
 from app.services import messages as message_service
 from app.services.errors import ServiceError, StillProcessingError
 from app.states.address import LoadPicks, replace_address
 from app.states.auth import AuthState, current_user_id, user_id_for_token
+from app.states.notifications import NotificationsState
 from app.states.threads import ThreadsState
 from app.states.workers import run_db
 from app.views.chat import MessageView
@@ -91,10 +93,18 @@ def _as_user(token: str, work: Callable[..., T], /, **arguments: Any) -> tuple[u
 
 
 async def _perform_settled(
-    token: str, widget_id: str, path: str, version: int, form: dict[str, Any]
+    token: str,
+    widget_id: str,
+    path: str,
+    version: int,
+    form: dict[str, Any],
+    *,
+    tab: str = "",
+    others: list[str] | None = None,
 ) -> ActionDone:
     """:func:`chat_session.perform_action`, waiting in the event loop while the same click is
-    processed elsewhere.
+    processed elsewhere; as the event of ``tab``, which shows what the click alters itself (its
+    card, the ``others`` it shows, the Today count).
 
     Each try is one short database job; between tries no worker is held. A click still pending
     after ``ACTION_WAIT_SECONDS`` raises :class:`StillProcessingError` (shown as a toast).
@@ -103,6 +113,8 @@ async def _perform_settled(
     while True:
         try:
             done = await run_db(
+                live.from_tab,
+                tab,
                 _as_user,
                 token,
                 chat_session.perform_action,
@@ -110,6 +122,7 @@ async def _perform_settled(
                 path=path,
                 version=version,
                 form=form,
+                others=others,
             )
         except StillProcessingError:
             if time.monotonic() >= deadline:
@@ -346,8 +359,11 @@ class ChatState(LoadPicks, rx.State):
         """Store the turn, let the agent answer (off the event loop), then stream the reply in
         (``shown``: the cards shown when it was sent, read again after it)."""
         local = get_settings().effective_agent_backend == "local"
+        tab = self.router.session.client_token
         try:
             begun = await run_db(
+                live.from_tab,
+                tab,
                 _as_user,
                 token,
                 chat_session.begin_turn,
@@ -355,6 +371,7 @@ class ChatState(LoadPicks, rx.State):
                 thread_id=thread_id,
                 retry_id=retry_message_id,
                 answer=local,
+                shown=shown,
             )
         except ServiceError as exc:
             async with self:
@@ -373,10 +390,9 @@ class ChatState(LoadPicks, rx.State):
         start, result = turn.start, turn.result
         if result is not None and not (result.status == "completed" and _revealed(result.reply)):
             # answered at once, and short: shown in one update
-            earlier = await self._fresh_widgets(user_id, shown)
             async with self:
                 listed = await self._adopt_thread(start)
-                retitled, on_top = await self._show_turn(result, turn.views, earlier)
+                retitled, on_top = await self._show_turn(result, turn.views, turn.after)
                 events = [self._sync_url(), self._scroll()]
             yield events
             if not listed or not on_top or retitled:
@@ -390,7 +406,7 @@ class ChatState(LoadPicks, rx.State):
             await self._refresh_sidebar(user_id)
         try:
             if result is None:  # a model answers: stream its text as it comes
-                streamed = await self._stream_turn(start)
+                streamed = await self._stream_turn(start, tab)
                 result, revealed = streamed.result, streamed.any_delta
                 views = await run_db(chat_session.turn_views, user_id=user_id, result=result)
             else:
@@ -400,9 +416,9 @@ class ChatState(LoadPicks, rx.State):
         except Exception:
             await self._turn_failed()
             raise
-        earlier = await self._fresh_widgets(user_id, shown)
+        after = turn.after if turn.result is not None else await self._after_turn(user_id, shown, result)
         async with self:
-            retitled, on_top = await self._show_turn(result, views, earlier)
+            retitled, on_top = await self._show_turn(result, views, after)
             scroll = self._scroll()
         yield scroll
         if not on_top or retitled:  # the turn moved its thread to the top, or renamed it
@@ -419,14 +435,15 @@ class ChatState(LoadPicks, rx.State):
         return threads._new_thread_first(thread_id, start.thread_title)
 
     async def _show_turn(
-        self, result: runner.TurnResult, views: list[MessageView], earlier: list[WNode]
+        self, result: runner.TurnResult, views: list[MessageView], after: AfterChange
     ) -> tuple[bool, bool]:
         """The finished turn in the conversation, if it is still the open one (under the lock):
         whether it renamed the conversation, and whether the sidebar lists it on top."""
         retitled = False
+        await self._show_after(after)
         if self.thread_id == result.thread_id:
             self._merge_messages(views)
-            for view in earlier:
+            for view in after.cards:
                 self._replace_widget(view)
             # A later turn (or the model) can name a conversation still called "New chat".
             retitled = bool(result.thread_title) and result.thread_title != self.thread_title
@@ -442,12 +459,26 @@ class ChatState(LoadPicks, rx.State):
         token = (await self.get_state(AuthState)).token
         return token, self.thread_id or None, [w.widget_id for m in self.messages for w in m.widgets]
 
-    async def _fresh_widgets(self, user_id: uuid.UUID, shown: list[str]) -> list[WNode]:
-        """The cards shown before this turn, as they read after it: a turn can complete a listed
-        task or answer a question a card asked, and every card shows the current truth."""
-        if not shown:
-            return []
-        return await run_db(chat_session.refresh_widgets, user_id=user_id, widget_ids=shown)
+    async def _after_turn(
+        self, user_id: uuid.UUID, shown: list[str], result: runner.TurnResult
+    ) -> AfterChange:
+        """The cards shown before this turn, as they read after it (a turn can complete a listed
+        task or answer a question a card asked, and every card shows the current truth), and the
+        Today count when it changed tasks."""
+        changed = chat_session.wrote(result)
+        if not shown and not changed:
+            return AfterChange()
+        return await run_db(
+            chat_session.after_change, user_id=user_id, widget_ids=shown, tasks_changed=changed
+        )
+
+    async def _show_after(self, after: AfterChange) -> None:
+        """The nav's Today count as a change of this tab's left it (under the lock; the cards are
+        the caller's to place)."""
+        if after.today is not None:
+            bell = await self.get_state(NotificationsState)
+            if bell.today != after.today:
+                bell.today = after.today
 
     async def live_refresh(self) -> None:
         """A teammate changed a shared project (called by :mod:`app.states.live` under this tab's
@@ -479,7 +510,7 @@ class ChatState(LoadPicks, rx.State):
             if threads._listing() == listing:
                 threads._set_threads(page)
 
-    async def _stream_turn(self, start: runner.TurnStart) -> _Streamed:
+    async def _stream_turn(self, start: runner.TurnStart, tab: str) -> _Streamed:
         """Let the model answer in a worker thread; show its deltas as they come; Stop reaches it.
 
         The text goes to ``stream_text`` at most every ``STREAM_FLUSH_SECONDS``; a turn that
@@ -496,7 +527,9 @@ class ChatState(LoadPicks, rx.State):
         # Not in the database pool: a model answers in seconds and must not hold a thread the
         # other tabs' queries are waiting for.
         task = asyncio.ensure_future(
-            asyncio.to_thread(runner.process_turn, start, on_delta=on_delta, should_stop=stop.is_set)
+            asyncio.to_thread(
+                live.from_tab, tab, runner.process_turn, start, on_delta=on_delta, should_stop=stop.is_set
+            )
         )
         text, shown = "", ""
         while True:
@@ -573,9 +606,11 @@ class ChatState(LoadPicks, rx.State):
                 return
             self.busy_action, self.busy_widget, self.error = f"{widget_id}|{path}", widget_id, ""
             token = (await self.get_state(AuthState)).token
+            tab = self.router.session.client_token
+            others = [w.widget_id for m in self.messages for w in m.widgets if w.widget_id != widget_id]
         follow_up, done = None, None
         try:
-            done = await _perform_settled(token, widget_id, path, version, form or {})
+            done = await _perform_settled(token, widget_id, path, version, form or {}, tab=tab, others=others)
             if done.client is not None:
                 follow_up = _client_action(done.client)
             elif done.error:
@@ -586,6 +621,10 @@ class ChatState(LoadPicks, rx.State):
             self.busy_action, self.busy_widget = "", ""
             if done is not None and done.widget is not None:
                 self._replace_widget(done.widget)
+            if done is not None:
+                await self._show_after(done.after)
+                for view in done.after.cards:
+                    self._replace_widget(view)
             if form and done is not None and not done.error:  # saved: fold the widget's forms
                 self.open_forms = [k for k in self.open_forms if not k.startswith(f"{widget_id}|")]
         if follow_up is not None:

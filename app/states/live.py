@@ -12,8 +12,12 @@ each instance's side of it:
   :data:`REFRESHED` through ``app.modify_state``: the page re-reads what it shows through the
   services (membership decides at that moment), and Reflex sends the tab the difference.
 
-A tab's own change refreshes its other tabs too; the tab that made it already shows it and gets
-an idempotent re-read.
+A tab's own change refreshes its other tabs too. The tab that made it is left out when its event
+showed the whole change itself (the message's ``origin``, :func:`app.services.live.from_tab`);
+otherwise it gets an idempotent re-read.
+
+A tab's refresh is one state lock and one token check for all its page states (the sign-in state
+checks it; the others are told it is checked, :func:`app.states.auth.checked_token`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from reflex.event import Event
 from reflex.state import StateUpdate
 
 from app.services import live
-from app.states.auth import current_user_id
+from app.states.auth import AuthState, checked_token, current_user_id
 
 logger = logging.getLogger(__name__)
 
@@ -81,19 +85,41 @@ def tabs_of(users: Iterable[str], connected: set[str]) -> list[str]:
     return tabs
 
 
+def tabs_to_refresh(messages: Iterable[dict[str, Any]], connected: set[str]) -> set[str]:
+    """The connected tabs these messages concern; a tab only its own changes concern (messages
+    naming it their ``origin``) is left out."""
+    tabs: set[str] = set()
+    for message in messages:
+        origin = message.get("origin")
+        tabs.update(t for t in tabs_of(message.get("users") or (), connected) if t != origin)
+    return tabs
+
+
 async def refresh_tab(app: Any, token: str) -> None:
-    """Call ``live_refresh`` on each registered page state of one tab; events one returns (as an
-    event handler would) are sent to the tab to run (a session that ended goes to sign-in)."""
-    for cls in REFRESHED:
-        try:
-            async with app.modify_state(rx.BaseStateToken(ident=token, cls=cls)) as root:
-                state = await root.get_state(cls)
-                events = await state.live_refresh()
-            if events:
-                update = StateUpdate(events=Event.from_event_type(events))
-                await app.event_namespace.emit_update(update=update, token=token)
-        except Exception:  # one tab's failure must not stop the others' refresh
-            logger.warning("live refresh of a tab failed", exc_info=True)
+    """Call ``live_refresh`` on each registered page state of one tab, under one lock of its state
+    and after one check of its token; events one returns (as an event handler would) are sent to
+    the tab to run (a session that ended goes to sign-in)."""
+    events: list[Any] = []
+    try:
+        async with app.modify_state(rx.BaseStateToken(ident=token, cls=AuthState)) as root:
+            auth = await root.get_state(AuthState)
+            user_id = await auth.acting_user_id()
+            with checked_token(auth.token, user_id):
+                for cls in REFRESHED:
+                    try:
+                        state = await root.get_state(cls)
+                        found = await state.live_refresh()
+                    except Exception:  # one page state's failure must not stop the others'
+                        logger.warning("live refresh of a tab failed", exc_info=True)
+                        continue
+                    if found:
+                        events.extend(found if isinstance(found, list) else [found])
+    except Exception:  # one tab's failure must not stop the others' refresh
+        logger.warning("live refresh of a tab failed", exc_info=True)
+        return
+    if events:
+        update = StateUpdate(events=Event.from_event_type(events))
+        await app.event_namespace.emit_update(update=update, token=token)
 
 
 async def _pump(queue: asyncio.Queue[dict[str, Any]]) -> None:
@@ -116,11 +142,11 @@ async def listen(app: Any) -> None:
     pump = asyncio.create_task(_pump(queue))
     try:
         while True:
-            users = set((await queue.get()).get("users") or ())
+            messages = [await queue.get()]
             await asyncio.sleep(COALESCE_SECONDS)  # a burst of changes: one refresh
             while not queue.empty():
-                users |= set(queue.get_nowait().get("users") or ())
-            tabs = tabs_of(users, _connected_here(app))
+                messages.append(queue.get_nowait())
+            tabs = tabs_to_refresh(messages, _connected_here(app))
             await asyncio.gather(*(refresh_tab(app, token) for token in tabs))
     finally:
         pump.cancel()

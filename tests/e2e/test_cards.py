@@ -4,6 +4,7 @@ summary card per turn with Edit on demand and Undo all, and cards that show the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,25 @@ def test_list_row_follows_a_task_completed_on_the_task_page_and_by_the_service(p
     listing = page.get_by_role("list", name="2 tasks")
     expect(listing.get_by_text("Deleted")).to_be_visible()  # re-rendered after the turn, no reload
     expect(listing.get_by_role("button", name="Reopen alpha")).to_have_count(0)
+
+
+def test_a_click_shows_at_once_what_it_changed_elsewhere_on_the_page(page: Page, app_url: str):
+    """The tab that clicks is left out of the live refresh (issue 19): the click itself updates
+    the other card listing the same task and the nav's Today count."""
+    signed_in(page, app_url)
+    send(page, "add water the plants today")
+    expect(page.get_by_role("link", name=re.compile(r"^Tasks ?, 1 due today$"))).to_be_visible()
+    send(page, "show my tasks")
+    listings = page.get_by_role("list", name="1 task")
+    expect(listings).to_have_count(1)
+    send(page, "show my tasks")
+    expect(listings).to_have_count(2)
+    first, second = listings.first, listings.last
+    expect(first.get_by_role("button", name="Complete water the plants")).to_be_visible()
+    second.get_by_role("button", name="Complete water the plants").click()
+    expect(second.get_by_role("button", name="Reopen water the plants")).to_be_visible()
+    expect(first.get_by_role("button", name="Reopen water the plants")).to_be_visible()
+    expect(page.get_by_role("link", name="Tasks", exact=True)).to_be_visible()  # none due today now
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -7,6 +7,7 @@ every row exactly once, in order.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable
@@ -307,6 +308,67 @@ def test_a_click_is_one_transaction(app_db, uid):
     assert done.error == ""
     assert done.widget is not None
     assert len(commits) == 1
+
+
+def test_a_click_shows_the_pages_other_cards_and_the_today_count_as_it_left_them(app_db, uid):
+    """The page leaves its own tab out of the live refresh after a click (issue 19), so the click
+    reads again, in its transaction, the other cards the page shows (here an earlier listing of
+    the same task) and the nav's Today count."""
+    with Session(app_db) as s:
+        make_task(
+            s, s.get(User, uid), "Water the plants", due_date=datetime.now(UTC).date() - timedelta(days=1)
+        )
+        s.commit()
+    first = chat_session.begin_turn(user_id=uid, text="show my tasks", thread_id=None, answer=True)
+    [earlier] = first.views[-1].widgets
+    thread_id = first.result.thread_id if first.result else ""
+    second = chat_session.begin_turn(user_id=uid, text="show my tasks", thread_id=thread_id, answer=True)
+    [card] = second.views[-1].widgets
+    commits, stop = _commits(app_db)
+    try:
+        done = chat_session.perform_action(
+            user_id=uid, widget_id=card.widget_id, path=COMPLETE_PATH, version=card.version,
+            others=[earlier.widget_id, "wdg_gone"],
+        )  # fmt: skip
+    finally:
+        stop()
+    assert done.error == ""
+    assert len(commits) == 1
+    [again] = done.after.cards
+    assert again.widget_id == earlier.widget_id
+    assert "task.reopen" in json.dumps(dataclasses.asdict(again))
+    assert "task.complete" not in json.dumps(dataclasses.asdict(again))
+    assert done.after.today == 0  # the overdue task was the one due
+    replay = chat_session.perform_action(
+        user_id=uid,
+        widget_id=card.widget_id,
+        path=COMPLETE_PATH,
+        version=card.version,
+        others=[earlier.widget_id],
+    )
+    assert replay.after == chat_session.AfterChange()  # a replay changed nothing: nothing read again
+
+
+def test_a_turn_that_changes_tasks_shows_the_cards_before_it_and_the_today_count(app_db, uid):
+    with Session(app_db) as s:
+        make_task(s, s.get(User, uid), "Water the plants", due_date=datetime.now(UTC).date())
+        s.commit()
+    first = chat_session.begin_turn(user_id=uid, text="show my tasks", thread_id=None, answer=True)
+    [card] = first.views[-1].widgets
+    assert first.after == chat_session.AfterChange()  # nothing shown before, nothing changed
+    thread_id = first.result.thread_id if first.result else ""
+    read = chat_session.begin_turn(
+        user_id=uid, text="what's due today?", thread_id=thread_id, answer=True, shown=[card.widget_id]
+    )
+    assert read.after.today is None  # a read changes no count
+    done = chat_session.begin_turn(
+        user_id=uid, text="I watered the plants", thread_id=thread_id, answer=True, shown=[card.widget_id]
+    )
+    assert done.result is not None
+    assert chat_session.wrote(done.result)
+    [again] = done.after.cards
+    assert "task.reopen" in json.dumps(dataclasses.asdict(again))
+    assert done.after.today == 0
 
 
 def test_a_click_reads_the_zone_and_the_card_once_and_writes_the_card_once(app_db, uid):

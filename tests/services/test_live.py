@@ -29,15 +29,18 @@ def _commit(engine: sa.Engine, change: Callable[[Session], Any], *, rollback: bo
             session.commit()
 
 
-def _next_message(engine: sa.Engine, *changes: tuple[Callable[[Session], Any], bool]) -> dict[str, Any]:
-    """The first message a subscriber gets while ``changes`` run (each committed or rolled back)."""
+def _next_message(
+    engine: sa.Engine, *changes: tuple[Callable[[Session], Any], bool], tab: str = ""
+) -> dict[str, Any]:
+    """The first message a subscriber gets while ``changes`` run (each committed or rolled back;
+    ``tab``: as that tab's event, :func:`live.from_tab`)."""
 
     async def scenario() -> dict[str, Any]:
         stream = live.subscribe()
         first = asyncio.ensure_future(anext(stream))
         await asyncio.sleep(0.05)  # subscribed (locally at once; Redis needs a round trip)
         for change, rollback in changes:
-            await asyncio.to_thread(_commit, engine, change, rollback=rollback)
+            await asyncio.to_thread(live.from_tab, tab, _commit, engine, change, rollback=rollback)
         try:
             return await asyncio.wait_for(first, 5)
         finally:
@@ -62,6 +65,23 @@ def test_a_change_to_a_shared_project_is_published_to_every_member_after_commit(
     )
     assert set(message["users"]) == {str(team["alice"]), str(team["bob"])}
     assert message["projects"] == [str(team["project"])]
+
+
+def test_a_change_made_as_a_tabs_event_names_that_tab(engine, team):
+    """The chat page shows what its own turn or click changed; the message names its tab, so the
+    listeners refresh every other tab concerned but not that one."""
+
+    def complete(s: Session) -> Any:
+        return tasks.complete_task(s, user_id=team["bob"], task_id=team["task"])
+
+    message = _next_message(engine, (complete, False), tab="tab-of-bob")
+    assert message["origin"] == "tab-of-bob"
+    assert message["users"] == sorted([str(team["alice"]), str(team["bob"])])
+    reopen = _next_message(
+        engine, (lambda s: tasks.reopen_task(s, user_id=team["bob"], task_id=team["task"]), False)
+    )
+    assert "origin" not in reopen
+    assert live.ORIGIN.get() is None
 
 
 def test_a_rolled_back_change_publishes_nothing(engine, team):

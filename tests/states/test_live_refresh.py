@@ -7,9 +7,11 @@ Alice's card shows it done after her refresh. Alice removes Bob: his card stops 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
@@ -19,9 +21,11 @@ from sqlmodel import Session
 from app.orchestration import chat_session
 from app.orchestration.runner import run_turn
 from app.services import projects, tasks
+from app.states.auth import AuthState
 from app.states.chat import ChatState
-from app.states.live import TAB_USERS, tabs_of
+from app.states.live import REFRESHED, TAB_USERS, refresh_tab, tabs_of, tabs_to_refresh
 from tests.states.tab import in_tab, sign_up
+from tests.utils.sql_log import statements_run
 
 
 def _texts(views: list[Any]) -> str:
@@ -99,3 +103,64 @@ def test_a_removed_members_card_stops_showing_the_projects_task(app_db: sa.Engin
         )
         s.commit()
     assert "oat milk" not in _chat_showing(*team["bob"], then=refresh)
+
+
+def test_a_tab_is_left_out_of_the_refresh_its_own_change_asked_for():
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    TAB_USERS.update({"tab-a1": alice, "tab-a2": alice, "tab-b": bob})
+    connected = {"tab-a1", "tab-a2", "tab-b"}
+    both = [str(alice), str(bob)]
+    try:
+        own = {"users": both, "origin": "tab-a1"}
+        assert tabs_to_refresh([own], connected) == {"tab-a2", "tab-b"}
+        # the same window holds a teammate's change too: that one concerns tab-a1 as well
+        assert tabs_to_refresh([own, {"users": both, "origin": "tab-b"}], connected) == connected
+        assert tabs_to_refresh([{"users": both}], connected) == connected  # no origin: everyone
+    finally:
+        for token in connected:
+            TAB_USERS.pop(token, None)
+
+
+class _OneTabApp:
+    """The two things :func:`refresh_tab` asks of ``rx.App``, for one tab's states."""
+
+    def __init__(self, root: rx.State) -> None:
+        self.root, self.sent = root, []
+        self.event_namespace = self
+
+    @contextlib.asynccontextmanager
+    async def modify_state(self, token: rx.BaseStateToken) -> AsyncIterator[rx.State]:
+        yield self.root
+
+    async def emit_update(self, *, update: Any, token: str) -> None:
+        self.sent.append(update)
+
+
+def test_a_tabs_refresh_checks_its_token_once_for_all_its_page_states(app_db: sa.Engine):
+    team = _shared_groceries(app_db)
+    token, alice, thread_id = team["alice"]
+    added = [cls for cls in (ChatState, AuthState) if cls not in REFRESHED]
+    REFRESHED.extend(added)
+    try:
+
+        async def go(root: rx.State) -> str:
+            chat = await root.get_state(ChatState)
+            opened = chat_session.open_thread(user_id=alice, thread_id=thread_id)
+            assert opened is not None
+            chat._show(opened)
+            (await root.get_state(AuthState)).signed_in = True
+            with Session(app_db) as s:
+                tasks.complete_task(s, user_id=team["bob"][1], task_id=team["task"])
+                s.commit()
+            app = _OneTabApp(root)
+            with statements_run(app_db) as ran:
+                await refresh_tab(app, "tab-a")
+            checks = [q for q in ran if "FROM auth_tokens" in q]
+            assert len(checks) == 1, checks
+            assert app.sent == []  # signed in still: no event for the tab to run
+            return _texts(chat.messages)
+
+        assert "task.reopen" in in_tab(token, go)
+    finally:
+        for cls in added:
+            REFRESHED.remove(cls)
