@@ -79,6 +79,8 @@ def touch(
 
 @event.listens_for(OrmSession, "before_commit")
 def _gather(session: OrmSession) -> None:
+    if session.in_nested_transaction():  # a savepoint's release (a tool call): the commit tells all
+        return
     projects: set[uuid.UUID] = session.info.pop(_PROJECTS, set())
     users: set[uuid.UUID] = session.info.pop(_USERS, set())
     if not projects and not users:
@@ -107,6 +109,8 @@ def _gather(session: OrmSession) -> None:
 
 @event.listens_for(OrmSession, "after_commit")
 def _send(session: OrmSession) -> None:
+    if session.in_nested_transaction():
+        return
     message = session.info.pop(_READY, None)
     if message:
         publish(message)
@@ -114,6 +118,8 @@ def _send(session: OrmSession) -> None:
 
 @event.listens_for(OrmSession, "after_rollback")
 def _forget(session: OrmSession) -> None:
+    if session.in_nested_transaction():  # a savepoint rolled back (a refused tool call): the rest stands
+        return
     for key in (_PROJECTS, _USERS, _READY):
         session.info.pop(key, None)
 

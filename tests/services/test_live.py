@@ -84,6 +84,26 @@ def test_a_change_made_as_a_tabs_event_names_that_tab(engine, team):
     assert live.ORIGIN.get() is None
 
 
+def test_changes_in_savepoints_are_all_told_at_the_commit(engine, team):
+    """Each tool call of a turn runs in a savepoint (the registry); the one message after the
+    commit names the people of every change, not only of the last savepoint's, and a savepoint
+    rolled back drops none of them (both were so: the savepoint's release and rollback ran the
+    commit's and the rollback's hooks)."""
+    carol = uuid.uuid4()
+
+    def two_tools(s: Session) -> None:
+        with s.begin_nested():
+            tasks.complete_task(s, user_id=team["bob"], task_id=team["task"])
+        with s.begin_nested():
+            live.touch(s, users=[carol])
+        refused = s.begin_nested()  # a third call, refused: its savepoint rolls back, the rest stands
+        refused.rollback()
+
+    message = _next_message(engine, (two_tools, False))
+    assert set(message["users"]) == {str(team["alice"]), str(team["bob"]), str(carol)}
+    assert message["projects"] == [str(team["project"])]
+
+
 def test_a_rolled_back_change_publishes_nothing(engine, team):
     message = _next_message(
         engine,
