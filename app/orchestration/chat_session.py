@@ -309,17 +309,22 @@ def begin_turn(
     One database job per turn: under a burst each turn then finishes on its own, instead of every
     turn's next stage queueing behind every other turn's previous one.
     """
+
+    def then(session: Session, result: runner.TurnResult) -> tuple[list[MessageView], AfterChange]:
+        views = _turn_views(session, user_id, result)
+        return views, _after_change(session, user_id, shown or [], wrote(result))
+
+    if answer and not retry_id:  # the question and its answer in one transaction
+        start, result, (views, after) = runner.begin_and_answer(
+            user_id=user_id, text=text, thread_id=thread_id, then=then, shown=True
+        )
+        return Begun(start=start, result=result, views=views, after=after)
     if retry_id:
         start = runner.begin_retry(user_id=user_id, thread_id=thread_id or "", message_id=retry_id)
     else:
         start = runner.begin_turn(user_id=user_id, text=text, thread_id=thread_id)
     begun = Begun(start=start)
     if answer:
-
-        def then(session: Session, result: runner.TurnResult) -> tuple[list[MessageView], AfterChange]:
-            views = _turn_views(session, user_id, result)
-            return views, _after_change(session, user_id, shown or [], wrote(result))
-
         begun.result, (begun.views, begun.after) = runner.answer_at_once(start, then=then, shown=True)
     return begun
 

@@ -2,8 +2,10 @@
 registry, store the reply. Used by the chat page, the CLI, the API and the benchmarks.
 
 The user message is committed before the agent runs and the assistant message moves
-pending -> processing -> completed|error (pending -> completed|error in one commit for an agent
-that answers at once), so a crash loses nothing that was said.
+pending -> processing -> completed|error, so a crash loses nothing that was said. An agent that
+answers at once (the local one) stores the question and its answer in one transaction
+(:func:`begin_and_answer`); if that fails, the question is stored on its own and its turn closed
+as failed.
 """
 
 from __future__ import annotations
@@ -123,39 +125,54 @@ def begin_turn(*, user_id: uuid.UUID, text: str, thread_id: uuid.UUID | str | No
     """Store the user's message (creating the thread on the first one) and claim the turn."""
     content = message_service.clean_content(text)
     with session_scope() as session:
-        zone = clock.user_zone(session, user_id)
-        now = clock.now_in(zone)
-        today = now.date()
-        title = _early_title(content, today) if thread_id is None else None
-        created = thread_id is None
-        if created:
-            thread = thread_service.create_thread(
-                session, user_id=user_id, title=title or thread_service.DEFAULT_TITLE
-            )
-        else:
-            thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
-            message_service.mark_interrupted(session, older_than=utcnow() - STALE_TURN, thread_id=thread.id)
-            if message_service.has_open_turn(session, thread_id=thread.id):
-                raise BusyError(message_service.BUSY_MESSAGE)
-        user_message = message_service.add_user_message(
-            session, user_id=user_id, thread_id=thread.id, content=content, new_thread=created
+        return _store_turn(session, user_id, content, thread_id).start
+
+
+@dataclass
+class _Stored:
+    start: TurnStart
+    rows: tuple[Any, ...]
+    """The turn's thread and messages, held while its transaction goes on: the session's identity
+    map keeps only rows something refers to, and the answer reads them again."""
+
+
+def _store_turn(
+    session: Session, user_id: uuid.UUID, content: str, thread_id: uuid.UUID | str | None
+) -> _Stored:
+    zone = clock.user_zone(session, user_id)
+    now = clock.now_in(zone)
+    today = now.date()
+    title = _early_title(content, today) if thread_id is None else None
+    created = thread_id is None
+    if created:
+        thread = thread_service.create_thread(
+            session, user_id=user_id, title=title or thread_service.DEFAULT_TITLE
         )
-        assistant = message_service.open_assistant_message(session, user_id=user_id, thread_id=thread.id)
-        thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)
-        return TurnStart(
-            user_id=user_id,
-            thread_id=thread.id,
-            user_message_id=user_message.id,
-            message_id=assistant.id,
-            text=content,
-            memory=thread_service.agent_memory(thread),
-            thread_title=thread.title,
-            created_thread=created,
-            title_automatic=created or thread_service.title_is_automatic(thread),
-            today=today,
-            now=now,
-            zone=zone,
-        )
+    else:
+        thread = thread_service.get_thread(session, user_id=user_id, thread_id=thread_id)
+        message_service.mark_interrupted(session, older_than=utcnow() - STALE_TURN, thread_id=thread.id)
+        if message_service.has_open_turn(session, thread_id=thread.id):
+            raise BusyError(message_service.BUSY_MESSAGE)
+    user_message = message_service.add_user_message(
+        session, user_id=user_id, thread_id=thread.id, content=content, new_thread=created
+    )
+    assistant = message_service.open_assistant_message(session, user_id=user_id, thread_id=thread.id)
+    thread_service.remember_last_thread(session, user_id=user_id, thread_id=thread.id)
+    start = TurnStart(
+        user_id=user_id,
+        thread_id=thread.id,
+        user_message_id=user_message.id,
+        message_id=assistant.id,
+        text=content,
+        memory=thread_service.agent_memory(thread),
+        thread_title=thread.title,
+        created_thread=created,
+        title_automatic=created or thread_service.title_is_automatic(thread),
+        today=today,
+        now=now,
+        zone=zone,
+    )
+    return _Stored(start, (thread, user_message, assistant))
 
 
 def _early_title(text: str, today: date) -> str | None:
@@ -450,6 +467,56 @@ def answer_at_once(
         recorder.rolled_back()
         _close_when_possible(start, recorder)
         raise
+
+
+def begin_and_answer(
+    *,
+    user_id: uuid.UUID,
+    text: str,
+    thread_id: uuid.UUID | str | None = None,
+    source: str = "chat",
+    then: Callable[[Session, TurnResult], T],
+    shown: bool = False,
+) -> tuple[TurnStart, TurnResult, T]:
+    """:func:`begin_turn` and :func:`answer_at_once` in one transaction, for an agent that answers in
+    milliseconds (the local one): the question, its answer with its tool calls and journal rows,
+    and ``then(session, result)`` commit together (issue 19: one transaction, not two, and the
+    turn's rows are not read back).
+
+    Nothing said is lost: if storing the answer fails, none of the turn was applied, so the question
+    is then stored on its own and its turn closed as failed (Retry answers it), as when the answer of
+    a stored turn fails. A turn that can't be stored (busy, no such conversation) stores nothing.
+    """
+    content = message_service.clean_content(text)
+    recorder: ToolRecorder | None = None
+    try:
+        with session_scope() as session:
+            begin_write(session)  # a writer from the start: what the turn reads stays true
+            stored = _store_turn(session, user_id, content, thread_id)
+            recorder = ToolRecorder(stored.start, source)
+            recorder.session = session
+            reply, error = _agent_reply(stored.start, recorder, None, None)
+            result = finish_turn(stored.start, reply, recorder, error=error, shown=shown)
+            return stored.start, result, then(session, result)
+    except Exception:
+        if recorder is None:
+            raise
+        recorder.session = None
+        recorder.rolled_back()
+        _keep_the_question(user_id, content, thread_id, recorder)
+        raise
+
+
+def _keep_the_question(
+    user_id: uuid.UUID, content: str, thread_id: uuid.UUID | str | None, recorder: ToolRecorder
+) -> None:
+    """After a one-transaction turn failed: its question stored on its own, its turn closed as failed."""
+    try:
+        start = begin_turn(user_id=user_id, text=content, thread_id=thread_id)
+    except Exception as exc:  # noqa: BLE001 - the database is away: the caller reports the first error
+        log.warning("could not keep the question of a failed turn: %s", exc.__class__.__name__)
+        return
+    _close_when_possible(start, recorder)
 
 
 def _answer(
