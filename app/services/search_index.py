@@ -48,14 +48,16 @@ import struct
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
@@ -228,15 +230,98 @@ def insert_rows(bind: Session | Connection, rows: Sequence[dict[str, Any]]) -> N
         bind.execute(statement, ordered[start : start + INSERT_CHUNK])
 
 
-def add_message_text(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID, text: str) -> None:
-    """Add a message's terms to its thread's (messages only gain text, so terms are only added).
+# --- a transaction's index writes, gathered and written at its commit ----------------------------
+#
+# A turn adds its question and its answer to one thread, and a new conversation's first turn
+# makes the thread's row too: written as they came, that was a row upsert and two read-merge-writes
+# (five statements); gathered, it is one INSERT for a new thread and one read-merge-write for
+# another (issue 19). The gathered writes happen before the commit (``before_commit``) and before
+# anything in this module reads the index in the same transaction (:func:`write_pending`).
 
-    Read, merge, write: the row is locked first (``FOR UPDATE``; SQLite's write lock), so two
-    writers of one thread merge one after the other instead of one losing the other's terms.
-    Only columns that gain a term are written; nothing when the thread has every term already,
-    as later messages mostly do.
+
+@dataclass
+class _Pending:
+    user_id: uuid.UUID
+    texts: list[str] = field(default_factory=list)
+    title: str | None = None
+    """The thread's new title, when it changed in this transaction."""
+    thread: Thread | None = None
+    """Set for a thread made in this transaction whose index row is not written yet."""
+
+
+_PENDING = "search_pending"
+
+
+def _pending(session: Session, user_id: uuid.UUID, thread_id: uuid.UUID) -> _Pending:
+    entries: dict[uuid.UUID, _Pending] = session.info.setdefault(_PENDING, {})
+    entry = entries.get(thread_id)
+    if entry is None:
+        entry = entries[thread_id] = _Pending(user_id)
+    return entry
+
+
+def new_thread(session: Session, thread: Thread) -> None:
+    """Index a thread made in this transaction (its title now; its messages as they come)."""
+    entry = _pending(session, thread.user_id, thread.id)
+    entry.title, entry.thread = thread.title, thread
+
+
+def add_message_text(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UUID, text: str) -> None:
+    """Add a message's terms to its thread's (messages only gain text, so terms are only added);
+    written with the transaction's other index writes (:func:`write_pending`)."""
+    if text:
+        _pending(session, user_id, thread_id).texts.append(text)
+
+
+def set_title(session: Session, thread: Thread) -> None:
+    """Index a thread's (new) title in place of the old one; the messages' terms stay. Written with
+    the transaction's other index writes (:func:`write_pending`).
+
+    When the thread's block is sealed, the title's terms go into the block's filter as well (the
+    old title's stay there, a harmless "maybe").
     """
-    new = _grouped(get_keyring().primary, user_id, set(tokens(text)), None)
+    _pending(session, thread.user_id, thread.id).title = thread.title
+
+
+def write_pending(session: Session) -> None:
+    """Write the index changes this transaction gathered, one thread at a time in id order (two
+    writers lock rows in one order)."""
+    entries: dict[uuid.UUID, _Pending] | None = session.info.pop(_PENDING, None)
+    if not entries:
+        return
+    key = get_keyring().primary
+    for thread_id in sorted(entries, key=str):
+        entry = entries[thread_id]
+        if entry.thread is not None:
+            state = sa.inspect(entry.thread)
+            if not (state.deleted or state.was_deleted):
+                insert_rows(session, [thread_row(key, user_id=entry.user_id, thread_id=thread_id,
+                                                 title=entry.title, texts=entry.texts)])  # fmt: skip
+            continue
+        if entry.title is not None:
+            _write_title(session, key, entry.user_id, thread_id, entry.title)
+        if entry.texts:
+            _write_texts(session, key, entry.user_id, thread_id, "\n".join(entry.texts))
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    if session.info.get(_PENDING) and not session.in_nested_transaction():  # not at a savepoint's release
+        write_pending(session)  # type: ignore[arg-type]  # a SQLModel session, as every caller's
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget(session: OrmSession) -> None:
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the rest's writes
+        session.info.pop(_PENDING, None)
+
+
+def _write_texts(session: Session, key: DataKey, user_id: uuid.UUID, thread_id: uuid.UUID, text: str) -> None:
+    """Merge new terms into a stored row. Read, merge, write: the row is locked first (``FOR
+    UPDATE``; SQLite's write lock), so two writers of one thread merge one after the other instead
+    of one losing the other's terms. Only columns that gain a term are written; nothing when the
+    thread has every term already, as later messages mostly do."""
+    new = _grouped(key, user_id, set(tokens(text)), None)
     if not new:
         return
     begin_write(session)
@@ -249,6 +334,8 @@ def add_message_text(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UU
     )
     stored = session.execute(read).first()
     if stored is None:  # a thread made outside create_thread (bulk loads, tests): give it its row
+        if session.get(Thread, thread_id) is None:  # deleted in this transaction: nothing to index
+            return
         insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
         session.execute(
             insert(table)
@@ -272,18 +359,18 @@ def add_message_text(session: Session, *, user_id: uuid.UUID, thread_id: uuid.UU
             _add_to_bloom(session, user_id, block, gained)
 
 
-def set_title(session: Session, thread: Thread) -> None:
-    """Index a thread's (new) title in place of the old one; the messages' terms stay.
-
-    When the thread's block is sealed, the title's terms go into the block's filter as well (the
-    old title's stay there, a harmless "maybe").
-    """
-    hashes = text_hashes(get_keyring().primary, thread.user_id, thread.title)
+def _write_title(
+    session: Session, key: DataKey, user_id: uuid.UUID, thread_id: uuid.UUID, title: str
+) -> None:
+    thread = session.get(Thread, thread_id)
+    if thread is None:  # deleted in this transaction
+        return
+    hashes = text_hashes(key, user_id, title)
     statement = _upsert_statement(_dialect(session), ["title_terms"]).returning(SEARCH_TERMS.c.in_bloom)
-    values = {**_EMPTY, "thread_id": thread.id, "title_terms": pack(hashes)}
+    values = {**_EMPTY, "thread_id": thread_id, "title_terms": pack(hashes)}
     in_bloom = session.execute(statement, values).scalar_one()
     if in_bloom and thread.search_block is not None:
-        _add_to_bloom(session, thread.user_id, thread.search_block, hashes)
+        _add_to_bloom(session, user_id, thread.search_block, hashes)
 
 
 # --- blocks and their Bloom filters --------------------------------------------------------------
@@ -374,6 +461,7 @@ def seal(bind: Session | Connection, user_id: uuid.UUID, block: int) -> None:
     the filter itself. Sealing a sealed block again rebuilds its filter (key rotation does).
     """
     if isinstance(bind, Session):
+        write_pending(bind)  # this transaction's new threads of the block have their rows first
         begin_write(bind)
     terms = SEARCH_TERMS
     members = sa.select(_THREADS.c.id).where(_THREADS.c.user_id == user_id, _THREADS.c.search_block == block)
@@ -395,6 +483,7 @@ def open_block(session: Session, user_id: uuid.UUID) -> int:
     Always after the last sealed block, even when its threads were deleted: a thread put in a
     sealed block unsealed would be missing from its filter.
     """
+    write_pending(session)
     begin_write(session)
     newest_block, count, sealed_block = session.execute(_blocks_statement(), {"user_id": user_id}).one()
     if sealed_block is not None and (newest_block is None or newest_block <= sealed_block):
@@ -424,6 +513,8 @@ def number_blocks(bind: Session | Connection, user_ids: Iterable[uuid.UUID] | No
     each person's last; for loads with nothing else writing (migration 0009, benchmarks). Returns
     the blocks sealed."""
     t, terms = _THREADS, SEARCH_TERMS
+    if isinstance(bind, Session):
+        write_pending(bind)
     if user_ids is None:
         user_ids = bind.execute(sa.select(t.c.user_id).distinct()).scalars().all()
     sealed = 0
@@ -496,6 +587,7 @@ def thread_filters(
     terms = _query_hashes(user_id, query)
     if not terms:
         return []
+    write_pending(session)  # what this transaction wrote is found too
     wanted = [
         sa.or_(*(_has_bytes(c, h) for h in hashes for c in (table.c.title_terms, table.c[column_of(term)])))
         for term, hashes in terms
@@ -521,6 +613,7 @@ class BlockChoice:
 def block_choice(session: Session, user_id: uuid.UUID, query: str) -> BlockChoice | None:
     """The blocks a search for ``query`` tests; None when half of the sealed blocks or more may hold
     it (every thread is then tested, newest first)."""
+    write_pending(session)
     return _block_choice(session, user_id, [hashes for _, hashes in _query_hashes(user_id, query)])
 
 

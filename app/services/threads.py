@@ -87,7 +87,7 @@ def create_thread(session: Session, *, user_id: uuid.UUID, title: str = DEFAULT_
     )
     session.add(thread)
     session.flush()
-    search_index.set_title(session, thread)
+    search_index.new_thread(session, thread)
     return thread
 
 

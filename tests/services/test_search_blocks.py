@@ -186,6 +186,7 @@ def test_a_message_racing_the_sealing_of_its_block_is_in_the_filter(pg_engine, s
 
     def write(session: Session) -> None:
         messages.add_user_message(session, user_id=owner, thread_id=target.id, content="a bilby appears")
+        search_index.write_pending(session)  # its index write now (not at commit): it takes the row
 
     try:
         (seal if sealer_first else write)(first)  # holds the row lock, uncommitted

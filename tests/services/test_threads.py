@@ -313,6 +313,33 @@ def test_list_threads_search_titles_and_message_text(session, user, other):
     }
 
 
+def test_a_transactions_index_writes_are_gathered_and_found_before_the_commit(session, user):
+    """A new conversation's title, question and answer are one index write (issue 19: five
+    statements before); its words are found in the same transaction before the commit, and a
+    savepoint rolled back meanwhile (a refused tool call) keeps them."""
+    from tests.utils.sql_log import statements_run
+
+    with statements_run(session.get_bind()) as ran:
+        thread = threads.create_thread(session, user_id=user.id, title="Weekend")
+        messages.add_user_message(
+            session, user_id=user.id, thread_id=thread.id, content="plan the bilby trip"
+        )
+        reply = messages.open_assistant_message(session, user_id=user.id, thread_id=thread.id)
+        refused = session.begin_nested()
+        refused.rollback()
+        messages.finish_assistant_message(session, message_id=reply.id, content="Packed the quokka snacks")
+        assert {t.id for t in threads.list_threads(session, user_id=user.id, search="bilby")} == {thread.id}
+        session.commit()
+    index_writes = [q for q in ran if "search_terms" in q.split("FROM")[0] and not q.startswith("SELECT")]
+    assert len(index_writes) == 1, index_writes
+    for word in ("weekend", "bilby", "quokka", "snack"):
+        assert {t.id for t in threads.list_threads(session, user_id=user.id, search=word)} == {thread.id}
+    later = messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="and a wombat")
+    session.commit()
+    assert later.id is not None
+    assert {t.id for t in threads.list_threads(session, user_id=user.id, search="wombat")} == {thread.id}
+
+
 def test_list_threads_search_percent_and_underscore_are_literal(session, user):
     pct = make_thread(session, user, "Save 100% of it")
     under = make_thread(session, user, "Chat")
