@@ -217,7 +217,11 @@ def count_by_status(
 ) -> dict[str, int]:
     """Counts for the All / Pending / Completed tabs under the other filters of ``query``."""
     base = TaskQuery(**{**(query or TaskQuery()).__dict__, "status": "all", "limit": None, "offset": 0})
-    sub = _filtered(user_id, base, today or user_today(session, user_id=user_id)).subquery()
+    filtered = _filtered(user_id, base, today or user_today(session, user_id=user_id))
+    # Only the column counted, unordered: a subquery of every column cost two thirds of the count
+    # (SQLAlchemy builds a proxy per column each time; issue 19, the nav's Today count per click).
+    counted = filtered.with_only_columns(col(Task.completed), maintain_column_froms=True)
+    sub = counted.order_by(None).subquery()
     rows = session.exec(select(sub.c.completed, func.count()).group_by(sub.c.completed)).all()
     done = sum(n for flag, n in rows if flag)
     pending = sum(n for flag, n in rows if not flag)
