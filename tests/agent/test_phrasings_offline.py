@@ -753,6 +753,26 @@ CASES: list[dict] = [
         ],
     },
     {
+        "id": "dont-let-me-forget-without-to",
+        "say": [
+            "don't let me forget the recycling on thursday",
+            "don't forget about the vet appointment friday",
+        ],
+        "count": 2,
+        "tasks": [
+            {"title": "the recycling", "due_date": "wd:thursday"},
+            {"title": "the vet appointment", "due_date": "wd:friday"},
+        ],
+    },
+    {
+        "id": "take-out-the-bins-is-a-chore",
+        "setup": [{"title": "old chore"}, {"title": "keep"}],
+        "say": ["take out the bins every tuesday", "take out old chore"],
+        "count": 2,
+        "absent": ["old chore"],
+        "tasks": [{"title": "take out the bins", "recurrence": "weekly"}, {"title": "keep"}],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

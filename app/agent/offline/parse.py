@@ -182,7 +182,9 @@ _NO_LONGER_NEEDED = [
 ]
 _DELETE = re.compile(
     r"^(?:delete|remove|erase|drop|trash|discard|scrap|scratch|ditch|bin|cancel|kill|purge|clear(?:\s+out)?|nuke|wipe|"
-    r"get\s+rid\s+of|throw\s+(?:away|out)|take\s+out|forget(?:\s+about)?|cross\s+out|strike)\s+(?P<ref>.+?)"
+    # "take out the bins" is a chore to add, not a task to take out of the list
+    r"get\s+rid\s+of|throw\s+(?:away|out)|take\s+out(?!\s+(?:the\s+|my\s+|our\s+)?(?:trash|bins?|garbage|rubbish|"
+    r"recycling|compost|dogs?)\b)|forget(?:\s+about)?|cross\s+out|strike)\s+(?P<ref>.+?)"
     r"(?:\s+(?:from|off)\s+(?:my|the)\s+(?:to-?do\s+|task\s+)?(?:list|tasks))?$",
     _F,
 )
