@@ -773,6 +773,37 @@ CASES: list[dict] = [
         "tasks": [{"title": "take out the bins", "recurrence": "weekly"}, {"title": "keep"}],
     },
     {
+        "id": "follow-ups-about-the-task-just-added",
+        "say": ["add water the ferns", "done with it", "add fix the boiler", "that one's important"],
+        "tasks": [
+            {"title": "water the ferns", "completed": True},
+            {"title": "fix the boiler", "priority": "high"},
+        ],
+        "count": 2,
+    },
+    {
+        "id": "do-it-on-a-day",
+        "say": [
+            "add mow lawn",
+            "do it tomorrow",
+            "add clean oven",
+            "let's do that on friday",
+            "do laundry tomorrow",
+        ],
+        "tasks": [
+            {"title": "mow lawn", "due_date": "+1d"},
+            {"title": "clean oven", "due_date": "wd:friday"},
+            {"title": "do laundry", "due_date": "+1d"},
+        ],
+        "count": 3,
+    },
+    {
+        "id": "a-possessive-is-no-statement-about-a-task",
+        "say": ["mom's birthday party friday"],
+        "tasks": [{"title": "mom's birthday party", "due_date": "wd:friday"}],
+        "count": 1,
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

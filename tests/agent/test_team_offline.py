@@ -72,6 +72,10 @@ def _people() -> team.People:
             {"project": "Home Office", "who": "priya", "role": "editor"},
         ),
         ("reply to the slides - looks great", "comment", {"ref": "the slides", "body": "looks great"}),
+        ("update wiki is tom's job", "assign", {"ref": "update wiki", "who": "tom"}),
+        ("the slides are Priya's responsibility", "assign", {"ref": "the slides", "who": "Priya"}),
+        ("fix sink is joe's job", "assign", {"ref": "fix sink", "who": "joe"}),  # told joe is no member
+        ("fix sink is my job", "assign", {"ref": "fix sink", "who": "me"}),
     ],
 )
 def test_team_parse_commands(text, kind, fields):

@@ -129,7 +129,9 @@ _CLEAR_DUE = [
 _UPDATE_VERB = re.compile(
     r"^(?P<verb>make|set|change|update|mark|move|reschedule|re-schedule|postpone|push|shift|delay|defer|bump|put|"
     r"give|edit|modify|prioriti[sz]e|deprioriti[sz]e|de-prioriti[sz]e|raise|lower|flag|schedule|switch|turn|"
-    r"bring|pull|plan)\s+(?:back\s+|forward\s+|up\s+)?(?P<rest>.+)$",
+    r"bring|pull|plan|(?:let's\s+|let\s+us\s+|i'll\s+|we'll\s+)?do(?=\s+(?:it|that|this|them|those|these|that\s+one|"
+    r"this\s+one)\s))"
+    r"\s+(?:back\s+|forward\s+|up\s+)?(?P<rest>.+)$",
     _F,
 )
 _SHIFT_VERBS = {"postpone", "push", "delay", "defer", "bump", "shift", "move", "reschedule", "re-schedule"}
@@ -153,7 +155,7 @@ _POSSESSIVE_FIELD = re.compile(
     r"'s\s+(?:priority|due\s+date|deadline|date|recurrence|(?:due\s+|start\s+)?time|reminder)\b", _F
 )
 _STATEMENT = re.compile(
-    r"^(?P<ref>.+?)\s+(?:is|are|'s|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be|will\s+be)\s+"
+    r"^(?P<ref>.+?)(?:\s+(?:is|are|'s|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be|will\s+be)|'s)\s+"
     r"(?:now\s+|actually\s+|really\s+)?(?P<tail>.+)$",
     _F,
 )

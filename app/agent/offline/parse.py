@@ -94,8 +94,8 @@ _COMPLETE = [
     ),
     re.compile(
         r"^(?:i(?:'ve|'m|\s+have|\s+am)?\s+)?(?:(?:have|just|already|finally|also|now|all)\s+)*(?:complete|completed|finish|finished|"
-        r"did(?!\s+(?:i|you|we)\b)|done|"
-        r"am\s+done\s+with|'m\s+done\s+with|done\s+with|close|closed|accomplished|wrapped\s+up|got\s+through|"
+        r"did(?!\s+(?:i|you|we)\b)|am\s+done\s+with|'m\s+done\s+with|done\s+with|done|"
+        r"close|closed|accomplished|wrapped\s+up|got\s+through|"
         r"took\s+care\s+of|handled|sorted)\s+(?P<ref>.+)$",
         _F,
     ),

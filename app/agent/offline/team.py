@@ -289,6 +289,16 @@ def _assignment(core: str, people: People) -> TeamIntent | None:
         m = re.match(pattern, core, _F)
         if m and people.knows(m.group("who")):
             return TeamIntent("assign", ref=_clean(m.group("ref")), who=_clean(m.group("who")), text=core)
+    # "update wiki is sam's job": whoever is named (someone outside the projects is told so)
+    m = re.match(
+        r"^(?P<ref>.+?)\s+(?:is|are|should\s+be|will\s+be)\s+(?:(?P<who>[\w.@+-]+)['’]s|(?P<mine>my))\s+"
+        r"(?:job|task|responsibility|department)$",
+        core,
+        _F,
+    )
+    if m and (m.group("mine") or m.group("who").casefold() not in ("it", "that", "this", "one")):
+        who = "me" if m.group("mine") else _clean(m.group("who"))
+        return TeamIntent("assign", ref=_clean(m.group("ref")), who=who, text=core)
     m = re.match(
         r"^(?:who(?:'s|\s+is|\s+has|\s+owns|\s+got)|who\s+was)\s+(?:(?:doing|handling|on|assigned(?:\s+to)?|got)\s+)?"
         r"(?P<ref>.+?)(?:\s+assigned(?:\s+to)?|\s+for)?$",
@@ -478,7 +488,7 @@ TEAM_WORDS = re.compile(
     r"place|drop|send|file|move|shift|transfer|refile)\b.*\b(?:to|into|in|on|onto|under)\b|"
     r"^(?:please\s+)?(?:re-?assign|delegate|allocate|give|hand|pass|forward|reply|respond|let|have|get|make|take|"
     r"remove|clear)\b|\bwhat\s+(?:did|has|have|had|does)\b|@|"
-    r"\w['’]s\s+(?:tasks|work|list|to-?dos|assignments|jobs)\b|"
+    r"\w['’]s\s+(?:tasks|work|list|to-?dos|assignments|jobs?|responsibility)\b|\bmy\s+(?:job|responsibility)$|"
     r"^(?:for\s+|in\s+|on\s+)?[\w' -]{1,60}:\s*(?:add|show|list|what|create|put|complete|delete|move)\b|"
     r"^(?:show|list|display|view|open|check|pull\s+up|bring\s+up)\s+(?:me\s+)?"
     r"(?!(?:(?:the|my|our|all|me)\s+)*" + _NOT_A_LIST + r"\b)[\w' -]+[?.!]*$",
