@@ -340,6 +340,18 @@ def test_a_transactions_index_writes_are_gathered_and_found_before_the_commit(se
     assert {t.id for t in threads.list_threads(session, user_id=user.id, search="wombat")} == {thread.id}
 
 
+def test_a_thread_deleted_in_the_transaction_that_wrote_to_it_gets_no_index_write(session, user):
+    """The gathered index writes skip a thread deleted since (its row would break its foreign key)."""
+    kept = threads.create_thread(session, user_id=user.id, title="Kept")
+    session.commit()
+    fleeting = threads.create_thread(session, user_id=user.id, title="Fleeting")
+    for thread in (kept, fleeting):
+        messages.add_user_message(session, user_id=user.id, thread_id=thread.id, content="a passing thought")
+        threads.delete_thread(session, user_id=user.id, thread_id=thread.id)
+    session.commit()
+    assert threads.list_threads(session, user_id=user.id, search="passing") == []
+
+
 def test_list_threads_search_percent_and_underscore_are_literal(session, user):
     pct = make_thread(session, user, "Save 100% of it")
     under = make_thread(session, user, "Chat")
