@@ -87,11 +87,19 @@ def tabs_of(users: Iterable[str], connected: set[str]) -> list[str]:
 
 def tabs_to_refresh(messages: Iterable[dict[str, Any]], connected: set[str]) -> set[str]:
     """The connected tabs these messages concern; a tab only its own changes concern (messages
-    naming it their ``origin``) is left out."""
+    naming it their ``origin``) is left out. The tabs are looked up once per batch, by person (a
+    burst of 200 clicks is one batch of 200 messages)."""
+    by_user: dict[str, list[str]] = {}
+    for token, user_id in list(TAB_USERS.items()):
+        if token not in connected:
+            TAB_USERS.pop(token, None)
+        else:
+            by_user.setdefault(str(user_id), []).append(token)
     tabs: set[str] = set()
     for message in messages:
         origin = message.get("origin")
-        tabs.update(t for t in tabs_of(message.get("users") or (), connected) if t != origin)
+        for user in message.get("users") or ():
+            tabs.update(t for t in by_user.get(user, ()) if t != origin)
     return tabs
 
 
