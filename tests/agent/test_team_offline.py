@@ -174,6 +174,16 @@ def test_team_agent_scopes_a_command_to_a_project(tools):
     assert "in Home Office" in listing.text
 
 
+def test_team_agent_adds_a_bare_task_to_the_project_it_names(tools):
+    """ "for groceries: oat milk" / "buy bread in groceries": a task named without "add" goes to the
+    project the message names, as "add X to P" does."""
+    reply = say(tools, "for home office: order printer ink")
+    assert reply.text.startswith('Added "order printer ink"')
+    say(tools, "buy bread in groceries")
+    placed = {t["title"]: t["project"] for t in tools.tasks.values()}
+    assert placed == {"order printer ink": "Home Office", "buy bread": "Groceries"}
+
+
 def test_team_agent_moves_and_assigns_what_it_just_added(tools):
     reply = say(tools, "add renew the lease", "file it under home office", "hand it over to Tom")
     task = tools.by_title("renew the lease")

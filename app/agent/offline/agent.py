@@ -249,6 +249,12 @@ def _single(turn: _Turn, text: str, intent: Intent) -> _Result:
     if assignee is not None:
         who = _narrow_to(turn, assignee[0])
     again = parse_intent(rest, turn.today)
+    if scope is not None and again.kind == "create" and again.drafts:  # "for work: prepare slides"
+        if (refused := _read_only(turn, scope.project)) is not None:
+            return refused
+        for draft in again.drafts:
+            draft.project = scope.project
+        return _create(turn, again)
     if again.kind in {"unknown", "maybe_update", "greet", "thanks"} or (
         again.kind == "list" and again.query is None
     ):
