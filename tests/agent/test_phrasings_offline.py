@@ -804,6 +804,33 @@ CASES: list[dict] = [
         "count": 1,
     },
     {
+        "id": "a-deadline-after-a-completing-verb-is-a-task-to-do",
+        "setup": [{"title": "the report"}],
+        "say": ["finish the slides by friday", "cancel the gym membership before june", "finish the report"],
+        "count": 3,
+        "tasks": [
+            {"title": "finish the slides", "due_date": "wd:friday", "completed": False},
+            {"title": "cancel the gym membership", "completed": False},
+            {"title": "the report", "completed": True},
+        ],
+    },
+    {
+        "id": "a-deadline-in-a-selection-still-selects",
+        "setup": [{"title": "soon", "due": "+1d"}, {"title": "later", "due": "+40d"}],
+        "say": ["delete everything due before next week", "complete all tasks due by friday"],
+        "count": 1,
+        "absent": ["soon"],
+        "tasks": [{"title": "later", "completed": False}],
+    },
+    {
+        "id": "tick-and-no-need",
+        "setup": [{"title": "laundry"}, {"title": "buy printer"}, {"title": "keep"}],
+        "say": ["tick laundry", "no need to buy printer anymore"],
+        "count": 2,
+        "absent": ["buy printer"],
+        "tasks": [{"title": "laundry", "completed": True}, {"title": "keep", "completed": False}],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 from app.agent.offline import edits
+from app.agent.offline.attributes import extract_attributes
 from app.agent.offline.create import bare_task, parse_create, parse_set_reminder
 from app.agent.offline.intents import Changes, Draft, Intent, IntentKind, targeted
 from app.agent.offline.matching import IRREGULAR_PAST, PARTICIPLES
@@ -88,6 +89,7 @@ _NOT_DONE = (
 _COMPLETE = [
     re.compile(r"^(?:mark|set|flag|make|tag)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+)?" + _DONE + r"$", _F),
     re.compile(r"^(?:check|tick|cross|strike|knock)\s+off\s+(?P<ref>.+)$", _F),
+    re.compile(r"^tick\s+(?!off\b)(?P<ref>.+)$", _F),
     re.compile(
         r"^(?:check|tick|cross|strike|knock)\s+(?P<ref>.+?)\s+off(?:\s+(?:the|my)\s+(?:to-?do\s+)?list)?$",
         _F,
@@ -177,6 +179,11 @@ _NO_LONGER_NEEDED = [
     ),
     re.compile(r"^(?:i\s+|we\s+)?no\s+longer\s+need\s+(?:to\s+)?(?P<ref>.+)$", _F),
     re.compile(
+        r"^(?:there's\s+|there\s+is\s+)?no\s+(?:more\s+)?need\s+(?:to\s+|for\s+)?(?P<ref>.+?)"
+        r"(?:\s+(?:anymore|any\s+more|any\s+longer|now))?$",
+        _F,
+    ),
+    re.compile(
         r"^(?P<ref>.+?)\s+(?:is|are|'s)\s+(?:no\s+longer\s+needed|not\s+needed\s+(?:anymore|any\s+more))$", _F
     ),
 ]
@@ -189,6 +196,18 @@ _DELETE = re.compile(
     _F,
 )
 _DELETES = [_DELETE, *_NO_LONGER_NEEDED]
+_LATER = re.compile(r"\s(?:by|before|until|till|every|each)\s+\S", _F)
+_SELECTOR = re.compile(r"\b(?:due|tasks?|todos?|to-dos?|ones|everything|all|anything|items?)\b", _F)
+
+
+def _to_do_later(ref: str, today: dt.date) -> bool:
+    """ "finish the slides by friday", "cancel the gym before june", "take out X every week": a
+    deadline or a repeat after a completing or deleting verb makes a task to do, not a command
+    now. Not a selection ("complete everything due by friday", "delete all tasks before june")."""
+    if not _LATER.search(ref) or _SELECTOR.search(ref):
+        return False
+    attrs, _rest = extract_attributes(ref, today)
+    return attrs.due is not None or attrs.recurrence is not None
 
 
 def parse_intent(text: str, today: dt.date, *, expecting_answer: bool = False) -> Intent:
@@ -359,11 +378,11 @@ def _parse_status(core: str, today: dt.date) -> Intent | None:
             return targeted("reopen", ref, core, today, default_status="completed")
     for pattern in _DELETES:
         m = pattern.match(core)
-        if m:
+        if m and not _to_do_later(m.group("ref"), today):
             return targeted("delete", m.group("ref"), core, today, default_status="all")
     for pattern in _COMPLETE:
         m = pattern.match(core)
-        if m:
+        if m and not _to_do_later(m.group("ref"), today):
             return targeted("complete", m.group("ref"), core, today, default_status="pending")
     m = _PAST_TENSE.match(core)
     if (

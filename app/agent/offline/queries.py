@@ -287,7 +287,15 @@ def _due_filters(query: TaskQuery, rest: str, today: dt.date) -> str:
     """Read the due-date filter ("overdue", "in the next 3 days", "due friday") into ``query``."""
     rest = _POSSESSIVE_DAY.sub(r"\1", rest)
     window = _WITHIN.search(rest)
-    if _MY_DAY.search(rest):  # "what does my day look like?": today's tasks and the overdue ones
+    by = _DUE_BY.search(rest)
+    last, after = extract_date(rest[by.end() :], today) if by else (None, "")
+    if by is not None and last is not None:  # "due by friday", "due before next week": from today on
+        if by.group("how").lower() == "before":
+            last -= dt.timedelta(days=1)
+        query.due, query.due_until = "window", max(last, today)
+        query.window = f"by {describe_date(query.due_until, today)}"
+        rest = rest[: by.start()] + " " + after
+    elif _MY_DAY.search(rest):  # "what does my day look like?": today's tasks and the overdue ones
         query.due, rest = "day", _MY_DAY.sub(" ", rest)
         rest = re.sub(r"\btoday\b", " ", rest, flags=_F)
     elif _NO_DUE.search(rest):
@@ -313,6 +321,9 @@ def _due_filters(query: TaskQuery, rest: str, today: dt.date) -> str:
     if (query.due in {"overdue", "window", "day"} or query.due_on is not None) and query.status == "all":
         query.status = "pending"
     return rest
+
+
+_DUE_BY = re.compile(r"\bdue\s+(?P<how>by|before|until|till)\s+", re.IGNORECASE)
 
 
 def _ahead(today: dt.date, n: int, unit: str) -> dt.date:
