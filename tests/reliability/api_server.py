@@ -44,6 +44,13 @@ def create_app() -> FastAPI:
     return api
 
 
+BIND_TRIES = 3
+
+
+class PortTaken(RuntimeError):
+    """The server could not bind its port: something else took it after it was picked."""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -77,14 +84,31 @@ class ApiProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ApiProcess:
-        """Start and wait until it answers (the start-up recovery has run by then)."""
+        """Start and wait until it answers (the start-up recovery has run by then).
+
+        The port was free when it was picked, but another process may take it before the server
+        binds it (another test's server, an outgoing connection's ephemeral port): the server then
+        starts again on another one, up to :data:`BIND_TRIES` times."""
+        for attempt in range(BIND_TRIES):
+            try:
+                return self._start()
+            except PortTaken:
+                if attempt == BIND_TRIES - 1:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start(self) -> ApiProcess:
         args = (self.env, self.port, str(self.log_path))
         self.proc = forkserver.context().Process(target=serve, args=args, daemon=True)
         self.proc.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.exitcode is not None:
-                raise RuntimeError(f"API process exited ({self.proc.exitcode}): {self.log()}")
+                log = self.log()
+                if f"{self.port}): address already in use" in log:
+                    raise PortTaken(f"API process exited ({self.proc.exitcode}): {log}")
+                raise RuntimeError(f"API process exited ({self.proc.exitcode}): {log}")
             try:
                 if httpx.get(f"{self.url}/api/health/live", timeout=1, verify=False).status_code == 200:
                     return self

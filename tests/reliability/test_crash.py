@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 import uuid
@@ -47,19 +48,40 @@ def start_api(app_db: sa.Engine, fake: FaultyOpenAI, tmp_path: Path) -> Iterator
     started: list[ApiProcess] = []
 
     def start(*, redis: bool = False) -> ApiProcess:
-        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-        env.update(openai_env(fake.base_url))
-        env["DATABASE_URL"] = app_db.url.render_as_string(hide_password=False)
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-        if redis:
-            env["REDIS_URL"] = REDIS_URL  # several instances: only stale turns are orphans
-        server = ApiProcess(env, tmp_path / f"api-{len(started)}.log")
+        server = ApiProcess(_api_env(app_db, fake, redis=redis), tmp_path / f"api-{len(started)}.log")
         started.append(server)
         return server.start()
 
     yield start
     for server in started:
         server.kill()
+
+
+def _api_env(app_db: sa.Engine, fake: FaultyOpenAI, *, redis: bool = False) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(openai_env(fake.base_url))
+    env["DATABASE_URL"] = app_db.url.render_as_string(hide_password=False)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    if redis:
+        env["REDIS_URL"] = REDIS_URL  # several instances: only stale turns are orphans
+    return env
+
+
+def test_an_api_server_whose_port_was_taken_meanwhile_starts_on_another(app_db, fake, tmp_path):
+    """The harness picks a free port, but something may take it before the server binds it (CI
+    saw it once): the server then starts on another port instead of failing the test."""
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        server = ApiProcess(_api_env(app_db, fake), tmp_path / "api.log")
+        server.port = taken
+        try:
+            server.start()
+            assert server.port != taken
+            assert httpx.get(f"{server.url}/api/health/live", timeout=5).status_code == 200
+        finally:
+            server.kill()
 
 
 def add_task_call(title: str) -> dict[str, object]:
