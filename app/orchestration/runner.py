@@ -254,6 +254,7 @@ class ToolRecorder:
 
     def rolled_back(self) -> None:
         """The turn's transaction rolled back: none of its calls was applied."""
+        self.session = None
         for entry in self.calls:
             if "result" in entry:
                 del entry["result"]
@@ -451,22 +452,29 @@ def answer_at_once(
     recorder = ToolRecorder(start, source)
     try:
         with session_scope() as session:
-            recorder.session = session
             begin_write(session)  # a writer from the start: what the turn reads stays true
             clock.remember_zone(session, start.user_id, start.zone)
             # Held while the turn runs: the session's identity map keeps only rows something refers
             # to, and the reply is read again when it is stored and when the page's views are made.
             reply_row = session.get(Message, start.message_id)
-            reply, error = _agent_reply(start, recorder, None, None)
-            result = finish_turn(start, reply, recorder, error=error, shown=shown)
-            views = then(session, result)
+            answered = _answer_in(session, recorder, then, shown)
             del reply_row
-            return result, views
+            return answered
     except Exception:
-        recorder.session = None
         recorder.rolled_back()
         _close_when_possible(start, recorder)
         raise
+
+
+def _answer_in(
+    session: Session, recorder: ToolRecorder, then: Callable[[Session, TurnResult], T], shown: bool
+) -> tuple[TurnResult, T]:
+    """The agent's answer to ``recorder.start`` in ``session``'s transaction: its tool calls, the
+    stored reply and ``then(session, result)``."""
+    recorder.session = session
+    reply, error = _agent_reply(recorder.start, recorder, None, None)
+    result = finish_turn(recorder.start, reply, recorder, error=error, shown=shown)
+    return result, then(session, result)
 
 
 def begin_and_answer(
@@ -494,14 +502,10 @@ def begin_and_answer(
             begin_write(session)  # a writer from the start: what the turn reads stays true
             stored = _store_turn(session, user_id, content, thread_id)
             recorder = ToolRecorder(stored.start, source)
-            recorder.session = session
-            reply, error = _agent_reply(stored.start, recorder, None, None)
-            result = finish_turn(stored.start, reply, recorder, error=error, shown=shown)
-            return stored.start, result, then(session, result)
+            return stored.start, *_answer_in(session, recorder, then, shown)
     except Exception:
         if recorder is None:
             raise
-        recorder.session = None
         recorder.rolled_back()
         _keep_the_question(user_id, content, thread_id, recorder)
         raise

@@ -440,15 +440,13 @@ class ChatState(LoadPicks, rx.State):
         """The finished turn in the conversation, if it is still the open one (under the lock):
         whether it renamed the conversation, and whether the sidebar lists it on top."""
         retitled = False
-        await self._show_after(after)
         if self.thread_id == result.thread_id:
             self._merge_messages(views)
-            for view in after.cards:
-                self._replace_widget(view)
             # A later turn (or the model) can name a conversation still called "New chat".
             retitled = bool(result.thread_title) and result.thread_title != self.thread_title
             if retitled:
                 self.thread_title = result.thread_title
+        await self._show_after(after)
         self.sending, self.streaming, self.stream_text = False, False, ""
         listing = (await self.get_state(ThreadsState)).threads
         return retitled, bool(listing) and listing[0].id == result.thread_id
@@ -457,7 +455,11 @@ class ChatState(LoadPicks, rx.State):
         """What a turn starts from (under the lock): the token, the open conversation (None: a new
         one) and the cards it shows (the turn may change what they show: read again after it)."""
         token = (await self.get_state(AuthState)).token
-        return token, self.thread_id or None, [w.widget_id for m in self.messages for w in m.widgets]
+        return token, self.thread_id or None, self._shown_cards()
+
+    def _shown_cards(self) -> list[str]:
+        """The ids of the cards the conversation shows."""
+        return [w.widget_id for m in self.messages for w in m.widgets]
 
     async def _after_turn(
         self, user_id: uuid.UUID, shown: list[str], result: runner.TurnResult
@@ -473,8 +475,10 @@ class ChatState(LoadPicks, rx.State):
         )
 
     async def _show_after(self, after: AfterChange) -> None:
-        """The nav's Today count as a change of this tab's left it (under the lock; the cards are
-        the caller's to place)."""
+        """The cards and the nav's Today count as a change of this tab's left them (under the lock;
+        a card no longer shown, the conversation switched meanwhile, is left alone)."""
+        for view in after.cards:
+            self._replace_widget(view)
         if after.today is not None:
             bell = await self.get_state(NotificationsState)
             if bell.today != after.today:
@@ -486,7 +490,7 @@ class ChatState(LoadPicks, rx.State):
         showing the project's tasks. Nothing happens while a turn runs (it refreshes them itself)."""
         if not self.thread_id or self.sending:
             return
-        shown = [w.widget_id for m in self.messages for w in m.widgets]
+        shown = self._shown_cards()
         user_id = await current_user_id(self) if shown else None
         if user_id is None:
             return
@@ -607,7 +611,7 @@ class ChatState(LoadPicks, rx.State):
             self.busy_action, self.busy_widget, self.error = f"{widget_id}|{path}", widget_id, ""
             token = (await self.get_state(AuthState)).token
             tab = self.router.session.client_token
-            others = [w.widget_id for m in self.messages for w in m.widgets if w.widget_id != widget_id]
+            others = [card for card in self._shown_cards() if card != widget_id]
         follow_up, done = None, None
         try:
             done = await _perform_settled(token, widget_id, path, version, form or {}, tab=tab, others=others)
@@ -623,8 +627,6 @@ class ChatState(LoadPicks, rx.State):
                 self._replace_widget(done.widget)
             if done is not None:
                 await self._show_after(done.after)
-                for view in done.after.cards:
-                    self._replace_widget(view)
             if form and done is not None and not done.error:  # saved: fold the widget's forms
                 self.open_forms = [k for k in self.open_forms if not k.startswith(f"{widget_id}|")]
         if follow_up is not None:

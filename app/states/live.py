@@ -73,18 +73,6 @@ def _connected_here(app: Any) -> set[str]:
     }
 
 
-def tabs_of(users: Iterable[str], connected: set[str]) -> list[str]:
-    """The connected tabs of these people (and forget the tabs that are gone)."""
-    wanted = set(users)
-    tabs = []
-    for token, user_id in list(TAB_USERS.items()):
-        if token not in connected:
-            TAB_USERS.pop(token, None)
-        elif str(user_id) in wanted:
-            tabs.append(token)
-    return tabs
-
-
 def tabs_to_refresh(messages: Iterable[dict[str, Any]], connected: set[str]) -> set[str]:
     """The connected tabs these messages concern; a tab only its own changes concern (messages
     naming it their ``origin``) is left out. The tabs are looked up once per batch, by person (a

@@ -23,7 +23,7 @@ from app.orchestration.runner import run_turn
 from app.services import projects, tasks
 from app.states.auth import AuthState
 from app.states.chat import ChatState
-from app.states.live import REFRESHED, TAB_USERS, refresh_tab, tabs_of, tabs_to_refresh
+from app.states.live import REFRESHED, TAB_USERS, refresh_tab, tabs_to_refresh
 from tests.states.tab import in_tab, sign_up
 from tests.utils.sql_log import statements_run
 
@@ -86,9 +86,10 @@ def test_only_the_connected_tabs_of_the_people_concerned_are_refreshed():
     alice, bob = uuid.uuid4(), uuid.uuid4()
     TAB_USERS.update({"tab-a1": alice, "tab-a2": alice, "tab-b": bob, "tab-gone": alice})
     try:
-        assert sorted(tabs_of([str(alice)], connected={"tab-a1", "tab-a2", "tab-b"})) == ["tab-a1", "tab-a2"]
+        concerned = [{"users": [str(alice)]}]
+        assert tabs_to_refresh(concerned, connected={"tab-a1", "tab-a2", "tab-b"}) == {"tab-a1", "tab-a2"}
         assert "tab-gone" not in TAB_USERS  # a tab no longer connected is forgotten
-        assert tabs_of([str(uuid.uuid4())], connected={"tab-a1", "tab-b"}) == []
+        assert tabs_to_refresh([{"users": [str(uuid.uuid4())]}], connected={"tab-a1", "tab-b"}) == set()
     finally:
         for token in ("tab-a1", "tab-a2", "tab-b", "tab-gone"):
             TAB_USERS.pop(token, None)
