@@ -43,7 +43,9 @@ Goal at N=200 on the 2-core machine: p95 < 250 ms on every step, zero errors, no
     BENCH_DATABASE=postgres .venv/bin/python bench/ws_load.py  # a scratch PostgreSQL database
 
 Server CPU per phase (utime + stime of the server's processes, /proc) is printed per round: it
-is what a step costs, independent of how busy the machine is.
+is what a step costs, independent of how busy the machine is, with the step's wall time (first
+arrival to last answer: CPU over wall time over cores says whether the server was busy or waiting)
+and, with several worker processes, its split by process (how evenly the tabs fell on them).
 
 Needs ``python-socketio[asyncio_client]`` and ``aiohttp`` in the venv (``BENCH_PROFILE``: ``py-spy``).
 """
@@ -386,6 +388,8 @@ class Round:
     seconds: float = 0.0
     client_cpu: float = 0.0
     server_cpu: dict[str, float] = field(default_factory=dict)
+    server_cpu_split: dict[str, list[float]] = field(default_factory=dict)  # by process, busiest first
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # wall time, first arrival to last answer
 
 
 class Profiler:
@@ -465,11 +469,15 @@ async def run_round(server: Server, n: int) -> Round:
     try:
         for name, action in PHASES:
             await profiler.start(f"{n}-{name}")
-            cpu_before = server.cpu_seconds()
+            cpu_before, started = server.cpu_by_process(), time.perf_counter()
             try:
                 await run_step(tabs, name, action)
             finally:
-                result.server_cpu[name] = server.cpu_seconds() - cpu_before
+                after = server.cpu_by_process()
+                spent = {pid: secs - cpu_before.get(pid, 0.0) for pid, secs in after.items()}
+                result.server_cpu[name] = sum(spent.values())
+                result.server_cpu_split[name] = sorted(spent.values(), reverse=True)
+                result.phase_seconds[name] = time.perf_counter() - started
                 await profiler.stop()
     finally:
         sampling = False
@@ -521,9 +529,17 @@ def print_round(r: Round) -> None:
         f"server log errors: {r.log_errors}; skipped steps: {r.skipped}"
     )
     cpu = ", ".join(
-        f"{name} {secs:.1f} s ({secs * 1000 / r.n:.0f} ms/tab)" for name, secs in r.server_cpu.items()
+        f"{name} {secs:.1f} s in {r.phase_seconds[name]:.1f} s ({secs * 1000 / r.n:.0f} ms/tab)"
+        for name, secs in r.server_cpu.items()
     )
     print(f"{r.n:>5}  server CPU per phase: {cpu}")
+    split = ", ".join(
+        f"{name} " + " / ".join(f"{secs:.1f}" for secs in spent if secs >= 0.05)
+        for name, spent in r.server_cpu_split.items()
+        if sum(1 for secs in spent if secs >= 0.05) > 1
+    )
+    if split:  # several worker processes: how evenly the tabs' work fell on them (seconds)
+        print(f"{r.n:>5}  server CPU by process: {split}")
     for step, text in r.failures.items():
         print(f"{r.n:>5}  first {step} error: {text[:200]}")
     if r.first_log_error:

@@ -86,21 +86,22 @@ def _adopt_zone(user_id: uuid.UUID, browser_zone: str) -> str | None:
         return daily_settings.adopt_browser_zone(session, user_id=user_id, browser_zone=browser_zone)
 
 
-def _token_user(token: str) -> tuple[uuid.UUID, str, str, bool, bool] | None:
+def _token_user(token: str) -> tuple[uuid.UUID, str, str, bool, bool, str | None] | None:
     try:
         with session_scope() as session:
             user = auth_service.user_for_token(session, token=token)
             setup = two_factor.setup_required(session, user)
-            return user.id, user.email, user.name or "", user.is_admin, setup
+            return user.id, user.email, user.name or "", user.is_admin, setup, user.time_zone
     except AuthError:
         return None
 
 
-def user_id_for_token(token: str) -> uuid.UUID | None:
-    """The token's user, checked against the database (blocking: for a worker thread's job that
-    goes on to use the id, so the check and the work share one trip to the thread pool)."""
+def checked_user(token: str) -> tuple[uuid.UUID, str | None] | None:
+    """The token's user and their time zone, checked against the database (blocking: for a worker
+    thread's job that goes on to use them, so the check and the work share one trip to the thread
+    pool; the zone for ``clock.zone_checked``)."""
     found = _token_user(token) if token else None
-    return found[0] if found else None
+    return (found[0], found[5]) if found else None
 
 
 def _revoke(token: str, actor: audit.Actor | None = None) -> None:
@@ -176,7 +177,7 @@ class AuthState(rx.State):
         found = await run_db(_token_user, self.token)
         if found is None:
             return None
-        user_id, email, name, admin, setup = found
+        user_id, email, name, admin, setup, _zone = found
         if (self.user_email, self.user_name, self.is_admin) != (
             email,
             name,

@@ -32,11 +32,11 @@ from app import routes
 from app.core.config import get_settings
 from app.orchestration import chat_session, runner
 from app.orchestration.chat_session import ActionDone, AfterChange, OpenThread
-from app.services import live
+from app.services import clock, live
 from app.services import messages as message_service
 from app.services.errors import ServiceError, StillProcessingError
 from app.states.address import LoadPicks, replace_address
-from app.states.auth import AuthState, current_user_id, user_id_for_token
+from app.states.auth import AuthState, checked_user, current_user_id
 from app.states.notifications import NotificationsState
 from app.states.threads import ThreadsState
 from app.states.workers import run_db
@@ -87,9 +87,14 @@ def _revealed(reply: str) -> bool:
 
 def _as_user(token: str, work: Callable[..., T], /, **arguments: Any) -> tuple[uuid.UUID, T] | None:
     """The token check and ``work(user_id=..., **arguments)`` in one trip to the database pool (a
-    database thread's job); None when the token no longer signs anyone in."""
-    user_id = user_id_for_token(token)
-    return None if user_id is None else (user_id, work(user_id=user_id, **arguments))
+    database thread's job); None when the token no longer signs anyone in. The work takes the
+    person's time zone from the check instead of reading it again."""
+    checked = checked_user(token)
+    if checked is None:
+        return None
+    user_id, zone = checked
+    with clock.zone_checked(user_id, zone):
+        return user_id, work(user_id=user_id, **arguments)
 
 
 async def _perform_settled(

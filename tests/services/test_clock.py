@@ -13,6 +13,7 @@ from app.models import Task, User
 from app.orchestration.runner import run_turn
 from app.services import auth, clock
 from app.services.errors import InvalidInputError
+from tests.utils.sql_log import statements_run
 
 HONOLULU, KIRITIMATI = "Pacific/Honolulu", "Pacific/Kiritimati"
 
@@ -123,3 +124,30 @@ def test_a_zone_is_read_once_per_transaction_and_again_after_it_ends(engine):
         mine = reader.get(User, uid)
         mine.time_zone = HONOLULU
         assert clock.user_zone(reader, uid) == HONOLULU
+
+
+def test_a_zone_the_sign_in_check_read_is_not_read_again(engine):
+    """``zone_checked``: a page event's token check has just read the person's row, so the work after
+    it takes the zone from there (no statement); another person's zone is still read, and a zone the
+    work's own transaction changes is still the one returned."""
+    with Session(engine, expire_on_commit=False) as setup:
+        me = User(email="me-tz@example.com", hashed_password="-", time_zone=HONOLULU)
+        other = User(email="other-tz@example.com", hashed_password="-", time_zone=KIRITIMATI)
+        setup.add_all([me, other])
+        setup.commit()
+        mine, theirs = me.id, other.id
+
+    with clock.zone_checked(mine, HONOLULU), Session(engine) as session:
+        with statements_run(engine) as ran:
+            assert clock.user_zone(session, mine) == HONOLULU
+            assert clock.user_today(session, user_id=mine) == clock.today_in(HONOLULU)
+        assert ran == []
+        with statements_run(engine) as ran:
+            assert clock.user_zone(session, theirs) == KIRITIMATI
+        assert len(ran) == 1
+        row = session.get(User, mine)
+        row.time_zone = "UTC"
+        assert clock.user_zone(session, mine) == "UTC"
+    with Session(engine) as session, statements_run(engine) as ran:  # outside the block: read again
+        assert clock.user_zone(session, mine) == HONOLULU
+    assert len(ran) == 1

@@ -19,12 +19,14 @@ from sqlmodel import Session
 
 from app import routes
 from app.models import Thread, User
+from app.orchestration import chat_session
 from app.states.address import replace_address_script
 from app.states.auth import AuthState, current_user_id
-from app.states.chat import ChatState
+from app.states.chat import ChatState, _as_user
 from app.states.threads import ThreadsState
 from tests.states.tab import in_tab, redirect_path, scripts, sign_up
 from tests.utils.factories import make_thread
+from tests.utils.sql_log import statements_run
 
 
 @dataclass
@@ -70,6 +72,24 @@ def test_the_acting_user_comes_from_the_sign_in_state(app_db, signed_in):
         assert redirect_path(await tab.chat.select_thread(str(uuid.uuid4()))) == routes.sign_in_url()
 
     run(check, signed_in)
+
+
+def test_a_page_event_takes_the_persons_time_zone_from_its_token_check(app_db, signed_in):
+    """The token check reads the person's row; the turn after it in the same database job does not
+    read their time zone again (issue 19), and a bad token runs nothing."""
+    token, user_id = signed_in
+    with Session(app_db) as s:
+        s.get(User, user_id).time_zone = "Pacific/Honolulu"
+        s.commit()
+    with statements_run(app_db) as ran:
+        done = _as_user(token, chat_session.begin_turn, text="what's due today?", thread_id=None, answer=True)
+    assert done is not None
+    assert done[0] == user_id
+    assert done[1].result is not None
+    assert done[1].result.status == "completed"
+    flat = [" ".join(s.split()) for s in ran]
+    assert [s for s in flat if "users.time_zone" in s and "auth_tokens" not in s] == []
+    assert _as_user("not-a-token", chat_session.begin_turn, text="hi", thread_id=None) is None
 
 
 def test_page_load_fills_the_sidebar_and_opens_the_last_conversation(app_db, signed_in):

@@ -143,8 +143,13 @@ def group_rss_mb(pgid: int) -> float:
 
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU time used so far by the live processes of group ``pgid``."""
-    ticks = sum(int(fields[11]) + int(fields[12]) for _entry, fields in _group(pgid))
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(group_cpu_by_process(pgid).values())
+
+
+def group_cpu_by_process(pgid: int) -> dict[int, float]:
+    """User + system CPU seconds used so far by each live process of group ``pgid``, by pid."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return {int(entry.name): (int(fields[11]) + int(fields[12])) / tick for entry, fields in _group(pgid)}
 
 
 def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
@@ -297,6 +302,9 @@ class Server:
 
     def cpu_seconds(self) -> float:
         return group_cpu_seconds(self.proc.pid) if self.proc is not None else 0.0
+
+    def cpu_by_process(self) -> dict[int, float]:
+        return group_cpu_by_process(self.proc.pid) if self.proc is not None else {}
 
 
 def start_process(command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> subprocess.Popen:
