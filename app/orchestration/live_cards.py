@@ -13,8 +13,10 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.agent.tools import public_tasks
@@ -50,14 +52,18 @@ def current_tasks(
     wanted = {uuid.UUID(i) for p in payloads for i in build.task_ids_in(p)}
     if not wanted:
         return {}
-    rows = list(
-        session.exec(
-            select(Task).where(
-                col(Task.id).in_(list(wanted)), col(Task.project_id).in_(visible_projects(user_id))
-            )
-        ).all()
-    )
+    rows = list(session.exec(_shown_tasks(), params={"ids": list(wanted), "user_id": user_id}).all())
     return {str(t["id"]): t for t in public_tasks(session, rows)}
+
+
+@cache
+def _shown_tasks() -> Any:
+    """Tasks ``:ids`` that ``:user_id`` may see (built once: every click reads its card with it
+    twice, and building it cost about as much as running it, issue 19)."""
+    return select(Task).where(
+        col(Task.id).in_(sa.bindparam("ids", expanding=True)),
+        col(Task.project_id).in_(visible_projects(sa.bindparam("user_id"))),
+    )
 
 
 def unshared_tasks(

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -269,8 +270,15 @@ def _locked_widget(session: Session, user_id: uuid.UUID, widget_id: str) -> Widg
 
 
 def _find(session, widget_id: str, key: str) -> Action | None:
-    stmt = select(Action).where(Action.widget_id == widget_id, Action.idempotency_key == key)
-    return session.exec(stmt).first()
+    return session.exec(_action_by_key(), params={"widget_id": widget_id, "key": key}).first()
+
+
+@cache
+def _action_by_key() -> Any:
+    """The click recorded on ``:widget_id`` under ``:key`` (built once: on every click's path)."""
+    return select(Action).where(
+        Action.widget_id == sa.bindparam("widget_id"), Action.idempotency_key == sa.bindparam("key")
+    )
 
 
 def _take_over_stale(existing: Action) -> bool:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,13 +60,15 @@ READ, WRITE, OWN = "read", "write", "own"
 _NEEDS = {READ: ROLES, WRITE: WRITE_ROLES, OWN: (ProjectRole.owner.value,)}
 
 
-def visible_projects(user_id: uuid.UUID) -> Any:
-    """The ids of every project ``user_id`` is a member of (a subquery for ``IN``)."""
+def visible_projects(user_id: uuid.UUID | sa.BindParameter[Any]) -> Any:
+    """The ids of every project ``user_id`` is a member of (a subquery for ``IN``; ``user_id`` may
+    be a bind parameter, for a statement built once)."""
     return select(Membership.project_id).where(Membership.user_id == user_id)
 
 
-def writable_projects(user_id: uuid.UUID) -> Any:
-    """The ids of the projects whose tasks ``user_id`` may change (owner or editor)."""
+def writable_projects(user_id: uuid.UUID | sa.BindParameter[Any]) -> Any:
+    """The ids of the projects whose tasks ``user_id`` may change (owner or editor; ``user_id`` as
+    in :func:`visible_projects`)."""
     return select(Membership.project_id).where(
         Membership.user_id == user_id, col(Membership.role).in_(WRITE_ROLES)
     )
@@ -873,6 +876,12 @@ def display_name(user: User | None) -> str:
     return user.name or user.email
 
 
+@cache
+def _projects_by_id() -> Any:
+    """Projects ``:ids`` (built once: every task shown names its project)."""
+    return select(Project).where(col(Project.id).in_(sa.bindparam("ids", expanding=True)))
+
+
 def task_labels(session: Session, tasks: list[Task]) -> dict[uuid.UUID, dict[str, Any]]:
     """For each task, its project's name ("Inbox" for an inbox) and its assignee (email, name):
     what every surface shows beside a task."""
@@ -881,7 +890,7 @@ def task_labels(session: Session, tasks: list[Task]) -> dict[uuid.UUID, dict[str
     projects = {pid: project for pid, project in held.items() if project is not None}
     if pids - projects.keys():
         missing = list(pids - projects.keys())
-        read = session.exec(select(Project).where(col(Project.id).in_(missing))).all()
+        read = session.exec(_projects_by_id(), params={"ids": missing}).all()
         _hold(session, read)
         projects |= {p.id: p for p in read}
     people = names_of(session, {t.assignee_id for t in tasks if t.assignee_id})

@@ -207,12 +207,20 @@ def thread_row(
     }
 
 
-def _upsert_statement(dialect: str, columns: Sequence[str]) -> Any:
-    """INSERT ... ON CONFLICT (thread_id) DO UPDATE replacing ``columns`` (both dialects)."""
+@cache
+def _upsert_statement(dialect: str, columns: tuple[str, ...]) -> Any:
+    """INSERT ... ON CONFLICT (thread_id) DO UPDATE replacing ``columns`` (both dialects; built once
+    per shape: a turn writes one, issue 19)."""
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SEARCH_TERMS)
     return insert.on_conflict_do_update(
         index_elements=["thread_id"], set_={name: insert.excluded[name] for name in columns}
     )
+
+
+@cache
+def _title_upsert(dialect: str) -> Any:
+    """A thread's title terms written, saying whether its row is in the Bloom filter (built once)."""
+    return _upsert_statement(dialect, ("title_terms",)).returning(SEARCH_TERMS.c.in_bloom)
 
 
 def _dialect(bind: Session | Connection) -> str:
@@ -224,7 +232,7 @@ _EMPTY = dict.fromkeys(TERMS_COLUMNS, b"")
 
 def insert_rows(bind: Session | Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Write whole rows (see :func:`thread_row`), replacing the threads' rows already there."""
-    statement = _upsert_statement(_dialect(bind), list(_EMPTY))
+    statement = _upsert_statement(_dialect(bind), tuple(_EMPTY))
     ordered = sorted(rows, key=lambda r: str(r["thread_id"]))  # concurrent writers lock in one order
     for start in range(0, len(ordered), INSERT_CHUNK):
         bind.execute(statement, ordered[start : start + INSERT_CHUNK])
@@ -366,7 +374,7 @@ def _write_title(
     if thread is None:  # deleted in this transaction
         return
     hashes = text_hashes(key, user_id, title)
-    statement = _upsert_statement(_dialect(session), ["title_terms"]).returning(SEARCH_TERMS.c.in_bloom)
+    statement = _title_upsert(_dialect(session))
     values = {**_EMPTY, "thread_id": thread_id, "title_terms": pack(hashes)}
     in_bloom = session.execute(statement, values).scalar_one()
     if in_bloom and thread.search_block is not None:

@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -261,11 +262,18 @@ def _lock_rows(
     if not ids:
         return {}
     begin_write(session)
-    stmt = select(Task).where(col(Task.id).in_(list(ids)))
-    if user_id is not None:
-        stmt = stmt.where(col(Task.project_id).in_(writable_projects(user_id)))
-    stmt = stmt.order_by(col(Task.id)).with_for_update().execution_options(populate_existing=True)
-    return {task.id: task for task in session.exec(stmt).all()}
+    params: dict[str, Any] = {"ids": list(ids)} | ({} if user_id is None else {"user_id": user_id})
+    return {task.id: task for task in session.exec(_locked_tasks(user_id is not None), params=params).all()}
+
+
+@cache
+def _locked_tasks(scoped: bool) -> Any:
+    """Tasks ``:ids`` locked for a change, of the projects ``:user_id`` may change when ``scoped``
+    (built once, as :func:`_children_of`)."""
+    stmt = select(Task).where(col(Task.id).in_(sa.bindparam("ids", expanding=True)))
+    if scoped:
+        stmt = stmt.where(col(Task.project_id).in_(writable_projects(sa.bindparam("user_id"))))
+    return stmt.order_by(col(Task.id)).with_for_update().execution_options(populate_existing=True)
 
 
 def _lock_tasks(session: Session, *, user_id: uuid.UUID, task_ids: Sequence[uuid.UUID | str]) -> list[Task]:
@@ -374,20 +382,23 @@ def descendants(session: Session, task_ids: Sequence[uuid.UUID]) -> list[uuid.UU
     for _ in range(DEPTH_MAX):
         if not frontier:
             break
-        frontier = list(session.exec(select(Task.id).where(col(Task.parent_id).in_(frontier))).all())
+        frontier = list(session.exec(_children_of(), params={"parents": frontier}).all())
         found += [tid for tid in frontier if tid not in found]
     return found
+
+
+@cache
+def _children_of() -> Any:
+    """The ids of the direct subtasks of ``:parents`` (statements on every click's path are built
+    once: building one cost about as much as running it, issue 19)."""
+    return select(Task.id).where(col(Task.parent_id).in_(sa.bindparam("parents", expanding=True)))
 
 
 def subtask_progress(session: Session, parent_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
     """``{parent id: (done, total)}`` of each task's direct subtasks (tasks without any left out)."""
     if not parent_ids:
         return {}
-    rows = session.exec(
-        select(Task.parent_id, Task.completed, func.count())
-        .where(col(Task.parent_id).in_(list(parent_ids)))
-        .group_by(col(Task.parent_id), col(Task.completed))
-    ).all()
+    rows = session.exec(_subtask_counts(), params={"parents": list(parent_ids)}).all()
     out: dict[uuid.UUID, tuple[int, int]] = {}
     for parent_id, completed, n in rows:
         if parent_id is None:
@@ -395,6 +406,16 @@ def subtask_progress(session: Session, parent_ids: Sequence[uuid.UUID]) -> dict[
         done, total = out.get(parent_id, (0, 0))
         out[parent_id] = (done + (n if completed else 0), total + n)
     return out
+
+
+@cache
+def _subtask_counts() -> Any:
+    """Done and open direct subtasks of ``:parents``, by parent (built once, as :func:`_children_of`)."""
+    return (
+        select(Task.parent_id, Task.completed, func.count())
+        .where(col(Task.parent_id).in_(sa.bindparam("parents", expanding=True)))
+        .group_by(col(Task.parent_id), col(Task.completed))
+    )
 
 
 def _check_assignee(session: Session, project_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:

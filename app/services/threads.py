@@ -318,11 +318,25 @@ def remember_last_thread(session: Session, *, user_id: uuid.UUID, thread_id: uui
             session.add(user)
         return
     # One statement, the row not read first (a turn asks every time; issue 19).
-    session.execute(
-        sa.update(User)
-        .where(col(User.id) == user_id, col(User.last_chat_thread_id).is_distinct_from(thread.id))
-        .values(last_chat_thread_id=thread.id)
+    session.execute(_remember_statement(), {"user_id": user_id, "new_thread_id": thread.id})
+
+
+@cache
+def _remember_statement() -> sa.Update:
+    """:func:`remember_last_thread`'s update of the table (built once; nothing in the session to
+    keep in step: the caller checked that it does not hold the row)."""
+    c = _USERS.c
+    return (
+        sa.update(_USERS)
+        .where(
+            c.id == sa.bindparam("user_id"),
+            c.last_chat_thread_id.is_distinct_from(sa.bindparam("new_thread_id")),
+        )
+        .values(last_chat_thread_id=sa.bindparam("new_thread_id"))
     )
+
+
+_USERS: sa.Table = User.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy, undeclared by SQLModel
 
 
 def last_thread_id(session: Session, *, user_id: uuid.UUID) -> uuid.UUID | None:

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -48,17 +49,21 @@ def get_widget(session: Session, *, user_id: uuid.UUID, widget_id: str, lock: bo
     wanted = str(widget_id)[:64]
     if "\x00" in wanted:  # no id holds one, and PostgreSQL refuses it in a query (DataError)
         raise NotFoundError("Widget not found.")
-    stmt = (
-        select(Widget)
-        .join(Thread, col(Thread.id) == col(Widget.thread_id))
-        .where(Widget.id == wanted, Thread.user_id == user_id)
-    )
-    if lock:
-        stmt = stmt.with_for_update(of=Widget)
-    widget = session.exec(stmt).first()
+    widget = session.exec(_users_widget(lock), params={"widget_id": wanted, "user_id": user_id}).first()
     if widget is None:
         raise NotFoundError("Widget not found.")
     return widget
+
+
+@cache
+def _users_widget(lock: bool) -> SelectOfScalar[Widget]:
+    """Widget ``:widget_id`` of a thread of ``:user_id`` (built once: on every click's path)."""
+    stmt = (
+        select(Widget)
+        .join(Thread, col(Thread.id) == col(Widget.thread_id))
+        .where(Widget.id == sa.bindparam("widget_id"), Thread.user_id == sa.bindparam("user_id"))
+    )
+    return stmt.with_for_update(of=Widget) if lock else stmt
 
 
 def widgets_for_messages(
@@ -102,15 +107,35 @@ def mark_rendered(session: Session, *, user_id: uuid.UUID, widget_ids: Sequence[
 
 def replace_payload(session: Session, *, widget: Widget, payload: dict[str, Any], state: WidgetState) -> bool:
     """Optimistic update: only if nobody changed the widget since it was read; bumps ``version``."""
+    values = {
+        "payload": payload,
+        "type": payload["type"],
+        "state": state.value,
+        "version": widget.version + 1,
+        "updated_at": utcnow(),
+    }
+    params = {f"new_{k}": v for k, v in values.items()}
     result: Any = session.execute(
-        sa.update(Widget)
-        .where(col(Widget.id) == widget.id, col(Widget.version) == widget.version)
-        .values(
-            payload=payload,
-            type=payload["type"],
-            state=state.value,
-            version=widget.version + 1,
-            updated_at=utcnow(),
-        )
+        _replace_statement(), {"the_id": widget.id, "read_version": widget.version, **params}
     )
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    for name, value in values.items():  # the session's widget reads as stored
+        set_committed_value(widget, name, value)
+    return True
+
+
+@cache
+def _replace_statement() -> sa.Update:
+    """:func:`replace_payload`'s update of the table (built once: on every click's path; the
+    session's row is set by the caller)."""
+    c = _WIDGETS.c
+    return (
+        sa.update(_WIDGETS)
+        .where(c.id == sa.bindparam("the_id"), c.version == sa.bindparam("read_version"))
+        .values({name: sa.bindparam(f"new_{name}") for name in _REPLACED})
+    )
+
+
+_WIDGETS: sa.Table = Widget.__table__  # type: ignore[attr-defined]  # set by SQLAlchemy, undeclared by SQLModel
+_REPLACED = ("payload", "type", "state", "version", "updated_at")
