@@ -10,13 +10,12 @@ becomes a style that can run script), image URLs must be http(s), relative or a 
 
 from __future__ import annotations
 
-import contextvars
 import html
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 _ICONS = """
 agent analytics atom batch bolt book-open book-closed book-clock bug calendar chart check
@@ -149,28 +148,20 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-_IN_DUMP: contextvars.ContextVar[bool] = contextvars.ContextVar("_IN_DUMP", default=False)
-"""Set while a component is being dumped: the components inside it leave the nulls to it."""
-
-
 class Component(_Strict):
     """Fields every ChatKit component has; ``None`` fields are left out when dumped."""
 
     key: str | None = Field(default=None, max_length=200)
     id: str | None = Field(default=None, max_length=200)
 
-    @model_serializer(mode="wrap")
-    def _serialize(self, handler: Any) -> Any:
-        # The outermost component drops the nulls of the whole dump in one walk: each one doing its
-        # own walked every subtree again at every level above it (119,000 calls for a turn and a
-        # click's 4,560 components, issue 19).
-        if _IN_DUMP.get():
-            return handler(self)
-        outermost = _IN_DUMP.set(True)
-        try:
-            return _drop_none(handler(self))
-        finally:
-            _IN_DUMP.reset(outermost)
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        """The dump without nulls (ChatKit's JSON has none), dropped in one walk of the whole dump.
+
+        Not a model serializer: pydantic calls one back into Python for every component nested in
+        the dump, which cost more than half of reading a stored card fresh (issue 19); this way
+        pydantic dumps the tree natively and only the outermost call walks it.
+        """
+        return _drop_none(super().model_dump(**kwargs))
 
 
 class BoxBase(_Strict):
