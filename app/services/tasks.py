@@ -30,10 +30,10 @@ from __future__ import annotations
 import calendar
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -128,56 +128,112 @@ the dated open tasks of a project are then one range of the index. Without it SQ
 ``due_date IS NOT NULL``, which no index column spells."""
 
 
-def _filtered(user_id: uuid.UUID, query: TaskQuery, today: date) -> Any:
-    stmt = select(Task).where(col(Task.project_id).in_(visible_projects(user_id)))
+def _filter(user_id: uuid.UUID, query: TaskQuery, today: date) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """``query``'s filters as a shape (which conditions apply) and the values they take.
+
+    The statements are built once per shape, with bind parameters for the values
+    (:func:`_filtered`): the nav's Today count runs on every click, the task page on every change,
+    and building a statement cost about as much as running it (issue 19).
+    """
+    shape: list[str] = []
+    params: dict[str, Any] = {"viewer": user_id}
     if query.project_id is not None:  # one project: its index serves it, membership still checked
-        stmt = stmt.where(Task.project_id == query.project_id)
+        shape.append("project")
+        params["project_id"] = query.project_id
     if query.assignee_id is not None:
-        stmt = stmt.where(Task.assignee_id == query.assignee_id)
+        shape.append("assignee")
+        params["assignee_id"] = query.assignee_id
     elif query.unassigned:
-        stmt = stmt.where(col(Task.assignee_id).is_(None))
-    if query.status == "pending":
-        stmt = stmt.where(col(Task.completed).is_(False))
-    elif query.status == "completed":
-        stmt = stmt.where(col(Task.completed).is_(True))
+        shape.append("unassigned")
+    if query.status in ("pending", "completed"):
+        shape.append(query.status)
     if query.tag:
         tag = query.tag.strip().lstrip("#").lower()
+        shape.append("tag")
         # Match the tag as the JSON column stores it (json.dumps escapes non-ASCII as \uXXXX).
-        stmt = stmt.where(
-            sa.cast(Task.tags, sa.String).like(f"%{_escape_like(json.dumps(tag))}%", escape="\\")
-        )
+        params["tag_like"] = f"%{_escape_like(json.dumps(tag))}%"
     if query.priority:
-        stmt = stmt.where(Task.priority == query.priority)
-    if query.due == "today":
-        stmt = stmt.where(Task.due_date == today)
-    elif query.due == "tomorrow":
-        stmt = stmt.where(Task.due_date == today + timedelta(days=1))
-    elif query.due == "overdue":
-        stmt = stmt.where(col(Task.due_date) < today, col(Task.completed).is_(False))
-    elif query.due == "upcoming":
-        stmt = stmt.where(col(Task.due_date) > today)
+        shape.append("priority")
+        params["priority"] = query.priority
+    if query.due in ("today", "tomorrow"):
+        shape.append("due_on")
+        params["due_on"] = today if query.due == "today" else today + timedelta(days=1)
+    elif query.due in ("overdue", "upcoming", "agenda"):  # agenda: the Today view
+        shape.append(query.due)
+        params["today"] = today
     elif query.due == "none":
-        stmt = stmt.where(col(Task.due_date).is_(None))
-    elif query.due == "agenda":  # the Today view: what is due today or earlier and still open
-        stmt = stmt.where(_DATED, col(Task.due_date) <= today, col(Task.completed).is_(False))
+        shape.append("undated")
     if query.within_days is not None:
-        stmt = stmt.where(
-            _DATED,
-            col(Task.due_date) >= today,
-            col(Task.due_date) <= today + timedelta(days=query.within_days),
-            col(Task.completed).is_(False),
-        )
+        shape.append("within")
+        params["today"], params["until"] = today, today + timedelta(days=query.within_days)
     if query.top_level:
-        stmt = stmt.where(col(Task.parent_id).is_(None))
+        shape.append("top_level")
     if query.search and query.search.strip():
-        pattern = f"%{_escape_like(query.search.strip().lower())}%"
-        stmt = stmt.where(
+        shape.append("search")
+        params["pattern"] = f"%{_escape_like(query.search.strip().lower())}%"
+    return tuple(shape), params
+
+
+@lru_cache(maxsize=256)
+def _filtered(shape: tuple[str, ...]) -> Any:
+    """The tasks of the shape's filters (see :func:`_filter`; its values are bind parameters)."""
+    p = sa.bindparam
+    stmt = select(Task).where(col(Task.project_id).in_(visible_projects(p("viewer"))))
+    conditions: dict[str, Callable[[], list[Any]]] = {
+        "project": lambda: [Task.project_id == p("project_id")],
+        "assignee": lambda: [Task.assignee_id == p("assignee_id")],
+        "unassigned": lambda: [col(Task.assignee_id).is_(None)],
+        "pending": lambda: [col(Task.completed).is_(False)],
+        "completed": lambda: [col(Task.completed).is_(True)],
+        "tag": lambda: [sa.cast(Task.tags, sa.String).like(p("tag_like"), escape="\\")],
+        "priority": lambda: [Task.priority == p("priority")],
+        "due_on": lambda: [Task.due_date == p("due_on")],
+        "overdue": lambda: [col(Task.due_date) < p("today"), col(Task.completed).is_(False)],
+        "upcoming": lambda: [col(Task.due_date) > p("today")],
+        "undated": lambda: [col(Task.due_date).is_(None)],
+        # the Today view: what is due today or earlier and still open
+        "agenda": lambda: [_DATED, col(Task.due_date) <= p("today"), col(Task.completed).is_(False)],
+        "within": lambda: [
+            _DATED,
+            col(Task.due_date) >= p("today"),
+            col(Task.due_date) <= p("until"),
+            col(Task.completed).is_(False),
+        ],
+        "top_level": lambda: [col(Task.parent_id).is_(None)],
+        "search": lambda: [
             sa.or_(
-                func.lower(Task.title).like(pattern, escape="\\"),
-                func.lower(Task.description).like(pattern, escape="\\"),
+                func.lower(Task.title).like(p("pattern"), escape="\\"),
+                func.lower(Task.description).like(p("pattern"), escape="\\"),
             )
-        )
+        ],
+    }
+    for part in shape:
+        stmt = stmt.where(*conditions[part]())
     return stmt
+
+
+@lru_cache(maxsize=256)
+def _listing(shape: tuple[str, ...], sort: SortKey, offset: bool, limit: bool) -> Any:
+    """:func:`list_tasks`' statement: the shape's tasks in ``sort`` order, paged by ``:offset`` and
+    ``:limit`` when asked (built once per shape, as :func:`_filtered`)."""
+    stmt = _ordered(_filtered(shape), sort)
+    if offset:
+        stmt = stmt.offset(sa.bindparam("offset", type_=sa.Integer()))
+    if limit:
+        stmt = stmt.limit(sa.bindparam("limit", type_=sa.Integer()))
+    return stmt
+
+
+@lru_cache(maxsize=256)
+def _counting(shape: tuple[str, ...]) -> Any:
+    """:func:`count_by_status`' statement: the shape's tasks counted by done / open.
+
+    Only the column counted, unordered: a subquery of every column cost two thirds of the count
+    (SQLAlchemy builds a proxy per column; issue 19, the nav's Today count per click).
+    """
+    counted = _filtered(shape).with_only_columns(col(Task.completed), maintain_column_froms=True)
+    sub = counted.order_by(None).subquery()
+    return select(sub.c.completed, func.count()).group_by(sub.c.completed)
 
 
 def _ordered(stmt: Any, sort: SortKey) -> Any:
@@ -205,12 +261,10 @@ def list_tasks(
     """The user's tasks matching ``query``, in its order."""
     query = query or TaskQuery()
     today = today or user_today(session, user_id=user_id)
-    stmt = _ordered(_filtered(user_id, query, today), query.sort)
-    if query.offset:
-        stmt = stmt.offset(query.offset)
-    if query.limit is not None:
-        stmt = stmt.limit(query.limit)
-    return list(session.exec(stmt).all())
+    shape, params = _filter(user_id, query, today)
+    stmt = _listing(shape, query.sort, bool(query.offset), query.limit is not None)
+    params |= {"offset": query.offset, "limit": query.limit}
+    return list(session.exec(stmt, params=params).all())
 
 
 def count_by_status(
@@ -218,12 +272,8 @@ def count_by_status(
 ) -> dict[str, int]:
     """Counts for the All / Pending / Completed tabs under the other filters of ``query``."""
     base = TaskQuery(**{**(query or TaskQuery()).__dict__, "status": "all", "limit": None, "offset": 0})
-    filtered = _filtered(user_id, base, today or user_today(session, user_id=user_id))
-    # Only the column counted, unordered: a subquery of every column cost two thirds of the count
-    # (SQLAlchemy builds a proxy per column each time; issue 19, the nav's Today count per click).
-    counted = filtered.with_only_columns(col(Task.completed), maintain_column_froms=True)
-    sub = counted.order_by(None).subquery()
-    rows = session.exec(select(sub.c.completed, func.count()).group_by(sub.c.completed)).all()
+    shape, params = _filter(user_id, base, today or user_today(session, user_id=user_id))
+    rows = session.exec(_counting(shape), params=params).all()
     done = sum(n for flag, n in rows if flag)
     pending = sum(n for flag, n in rows if not flag)
     return {"all": done + pending, "pending": pending, "completed": done}

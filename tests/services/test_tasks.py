@@ -946,3 +946,26 @@ def test_undo_field_change_of_another_persons_change_is_not_found(session, user,
             session, user_id=other.id, task_id=task.id, operation_id=op_id, field="title", origin=PAGE
         )
     assert reload(session, task.id).title == "Pay the rent"
+
+
+def test_a_filter_built_once_takes_each_calls_own_values(session, user, other):
+    """The statements are built once per set of filters (issue 19) and every call binds its own
+    person, words, dates and page: nothing of one call's values stays in the next."""
+    make_task(session, user, "buy milk", due_date=TODAY)
+    make_task(session, user, "buy bread", due_date=TODAY + timedelta(days=1))
+    make_task(session, other, "buy milk for bob", due_date=TODAY + timedelta(days=1))
+    for built in (tasks._filtered, tasks._listing, tasks._counting):
+        built.cache_clear()
+    assert titles(session, user, search="milk") == ["buy milk"]
+    assert titles(session, user, search="bread") == ["buy bread"]
+    assert titles(session, other, search="milk") == ["buy milk for bob"]
+    assert titles(session, user, due="today") == ["buy milk"]
+    assert titles(session, user, due="tomorrow") == ["buy bread"]
+    assert titles(session, user, due="tomorrow", today=TODAY - timedelta(days=1)) == ["buy milk"]
+    assert titles(session, user, sort="title", limit=1) == ["buy bread"]
+    assert titles(session, user, sort="title", limit=1, offset=1) == ["buy milk"]
+    assert tasks._filtered.cache_info().misses == 3  # search, due on a day, none
+    assert tasks._listing.cache_info().misses == 4  # and the two pagings of the last
+    counts = tasks.count_by_status(session, user_id=user.id, query=TaskQuery(due="today"), today=TODAY)
+    theirs = tasks.count_by_status(session, user_id=other.id, query=TaskQuery(due="today"), today=TODAY)
+    assert (counts["pending"], theirs["pending"]) == (1, 0)
