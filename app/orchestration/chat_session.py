@@ -200,14 +200,23 @@ def turn_views(*, user_id: uuid.UUID, result: runner.TurnResult) -> list[Message
         return _turn_views(session, user_id, result)
 
 
-def _turn_views(session: Session, user_id: uuid.UUID, result: runner.TurnResult) -> list[MessageView]:
+def _turn_views(
+    session: Session, user_id: uuid.UUID, result: runner.TurnResult, *, made_now: bool = False
+) -> list[MessageView]:
+    """``made_now``: the question and the reply were made in this transaction, so the reply's
+    cards are the ones the turn stored, which the session holds (not read again, issue 19)."""
     message_ids = [uuid.UUID(result.user_message_id), uuid.UUID(result.message_id)]
     cards = {w["id"]: w["payload"] for w in result.widgets}
     try:
         rows = [message_service.get_message(session, user_id=user_id, message_id=mid) for mid in message_ids]
     except ServiceError:
         return []
-    return _message_views(session, user_id, rows, cards)
+    reply_id = message_ids[1]
+    held = {reply_id: widget_service.stored_now(session, message_id=reply_id)} if made_now else None
+    widgets, live = thread_read.widgets_of(
+        session, user_id=user_id, rows=rows, shown=True, known=cards, held=held
+    )
+    return [message_view(m, widgets.get(m.id), live) for m in rows]
 
 
 def _open(session: Session, user_id: uuid.UUID, thread_id: str) -> OpenThread | None:
@@ -310,11 +319,13 @@ def begin_turn(
     turn's next stage queueing behind every other turn's previous one.
     """
 
+    made_now = answer and not retry_id  # the question and its answer in this transaction
+
     def then(session: Session, result: runner.TurnResult) -> tuple[list[MessageView], AfterChange]:
-        views = _turn_views(session, user_id, result)
+        views = _turn_views(session, user_id, result, made_now=made_now)
         return views, _after_change(session, user_id, shown or [], wrote(result))
 
-    if answer and not retry_id:  # the question and its answer in one transaction
+    if made_now:
         start, result, (views, after) = runner.begin_and_answer(
             user_id=user_id, text=text, thread_id=thread_id, then=then, shown=True
         )

@@ -73,11 +73,16 @@ def widgets_of(
     rows: Sequence[Message | message_service.MessageRow],
     shown: bool = False,
     known: Mapping[str, dict[str, Any]] | None = None,
+    held: dict[uuid.UUID, list[Widget]] | None = None,
 ) -> tuple[dict[uuid.UUID, list[Widget]], dict[str, dict[str, Any]]]:
     """The widgets of these (the user's) messages by message id, and each one's payload as it
     reads now by widget id; ``shown`` as in :func:`read_thread`. ``known``: payloads already read
-    as they are now, by widget id (a turn's own cards, read as it stored them), not read again."""
-    widgets = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
+    as they are now, by widget id (a turn's own cards, read as it stored them), not read again.
+    ``held``: the messages' widgets when the caller holds them all (a turn's, stored just now in
+    this transaction): they are not read."""
+    if held is None:
+        held = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
+    widgets = held
     every = [w for ws in widgets.values() for w in ws]
     if shown:
         fresh = [w.id for w in every if w.state == "pending"]

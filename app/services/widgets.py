@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.core.db import transaction_cache
 from app.models import Thread, Widget, WidgetState
 from app.models.base import utcnow
 from app.services.errors import NotFoundError
@@ -41,7 +42,18 @@ def store_widgets(
     ]
     session.add_all(rows)
     session.flush()
+    transaction_cache(session, _STORED).setdefault(message_id, []).extend(rows)
     return rows
+
+
+_STORED = "widgets_stored"
+"""The transaction cache of the widgets :func:`store_widgets` stored, by message id."""
+
+
+def stored_now(session: Session, *, message_id: uuid.UUID) -> list[Widget]:
+    """The widgets this transaction stored on ``message_id`` (all it has when the message was made
+    in this transaction too: a caller that knows so need not read them, issue 19)."""
+    return list(transaction_cache(session, _STORED).get(message_id, []))
 
 
 def get_widget(session: Session, *, user_id: uuid.UUID, widget_id: str, lock: bool = False) -> Widget:

@@ -235,6 +235,7 @@ def test_a_turn_answered_at_once_writes_each_row_once(app_db, uid):
     assert [s for s in flat if s.startswith("UPDATE widgets")] == []
     assert [s for s in flat if s.startswith("UPDATE threads SET updated_at")] == []  # made just now
     assert len([s for s in flat if s.startswith("SELECT tasks.id") and "FROM tasks" in s]) == 1
+    assert [s for s in flat if s.startswith("SELECT widgets")] == []  # the card it stored, held
     with Session(app_db) as s:
         assert s.exec(select(Widget.state).where(Widget.id == card.widget_id)).one() == "rendered"
         [op] = s.exec(select(TaskOperation).where(TaskOperation.tool_name == "list_tasks")).all()
