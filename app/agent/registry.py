@@ -124,7 +124,8 @@ def _journaled(
 
     The row is added when the work is done (what changed journaled onto it), so it is written once
     with its outcome rather than written first and updated after. The work runs in a savepoint a
-    refusal rolls back to.
+    refusal rolls back to; a tool that only reads (``search``: lists, finds, proposes) has nothing to
+    roll back and runs without one (two statements less a question, issue 19).
     """
     refusal: ToolError | ServiceError | None = None
     result: dict[str, Any] = {}
@@ -136,12 +137,14 @@ def _journaled(
     else:
         op.status = OperationStatus.processing.value
         begin_write(session)  # the row is written last: SQLite's write lock is taken first all the same
-        work = session.begin_nested()
+        work = None if is_read(tool.name) else session.begin_nested()
         try:
             result = _run(tool, parsed, session, op)
-            work.commit()
+            if work is not None:
+                work.commit()
         except (ToolError, ServiceError) as exc:
-            work.rollback()
+            if work is not None:
+                work.rollback()
             refusal = exc
     if refusal is not None:
         _mark_failed(op, _reason(refusal))

@@ -436,11 +436,12 @@ def test_registry_execute_unknown_tool(app_db, uid):
     assert ops(app_db) == []
 
 
-def add_tool(monkeypatch, name, handler) -> None:
-    """A tool ``name`` running ``handler`` (list_tasks' arguments) in the registry for one test."""
+def add_tool(monkeypatch, name, handler, kind: str = "create") -> None:
+    """A tool ``name`` running ``handler`` (list_tasks' arguments) in the registry for one test; it
+    changes tasks (``kind``) unless told it only reads (``"search"``: then it runs without a savepoint)."""
     registry.all_tools()  # load the real tools first
     tool = registry.Tool(
-        name, f"Test tool {name}.", registry.get_tool("list_tasks").args_model, "search", handler
+        name, f"Test tool {name}.", registry.get_tool("list_tasks").args_model, kind, handler
     )
     monkeypatch.setitem(registry.REGISTRY, name, tool)
 
@@ -651,3 +652,42 @@ def test_an_undo_marks_the_change_undone_with_one_write(app_db, uid):
     assert tasks_of(app_db, uid) == {}
     (done,) = [o for o in ops(app_db, uid) if o.tool_name == "add_task"]
     assert done.undone_at is not None
+
+
+def test_a_tool_that_only_reads_runs_without_a_savepoint(app_db, uid):
+    """A list has nothing a refusal would roll back: no savepoint around it (issue 19), its journal
+    row written all the same; a refused read is journaled failed, and a change keeps its savepoint."""
+    run("add_task", {"title": "water the plants"}, uid)
+    seen = _statements(app_db, lambda: run("list_tasks", {}, uid))
+    assert not [s for s in seen if "SAVEPOINT" in s], seen
+    assert sum(s.startswith("INSERT INTO task_operations") for s in seen) == 1
+    with pytest.raises(ToolError):
+        run("list_tasks", {"project": "no such project"}, uid)
+    assert [o.status for o in ops(app_db, uid) if o.tool_name == "list_tasks"] == [
+        OperationStatus.completed,
+        OperationStatus.failed,
+    ]
+    task_id = str(next(iter(tasks_of(app_db, uid))))
+    seen = _statements(app_db, lambda: run("complete_task", {"task_id": task_id}, uid))
+    assert [s for s in seen if s.startswith("SAVEPOINT")], seen
+
+
+READS = {
+    "list_tasks": {},
+    "search_tasks": {"query": "water"},
+    "list_projects": {},
+    "project_activity": {"project": "Inbox"},
+    "propose_subtasks": {"parent_id": "water the plants", "titles": ["fill the can", "water"]},
+    "my_day": {},
+}
+
+
+def test_every_tool_that_says_it_only_reads_changes_nothing(app_db, uid):
+    """The tools journaled as reads run without a savepoint, so none may write: each writes its
+    journal row and nothing else (a new read tool must be listed here)."""
+    run("add_task", {"title": "water the plants", "due_date": date.today().isoformat()}, uid)
+    assert {t.name for t in registry.all_tools() if registry.is_read(t.name)} == set(READS)
+    for name, args in READS.items():
+        seen = _statements(app_db, lambda name=name, args=args: run(name, args, uid))
+        writes = [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert [w.split(" (")[0] for w in writes] == ["INSERT INTO task_operations"], (name, writes)
