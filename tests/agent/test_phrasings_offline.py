@@ -831,6 +831,33 @@ CASES: list[dict] = [
         "tasks": [{"title": "laundry", "completed": True}, {"title": "keep", "completed": False}],
     },
     {
+        "id": "coming-up-on-a-day-is-that-day",
+        "setup": [{"title": "plan trip", "due": "+1d"}, {"title": "file taxes", "due": "+5d"}],
+        "say": ["what's coming up tomorrow"],
+        "reply": {"contains": ["plan trip"], "excludes": ["file taxes"]},
+    },
+    {
+        "id": "didnt-do-it-yet-takes-the-tick-back",
+        "setup": [
+            {"title": "buy milk", "done": True},
+            {"title": "pay rent", "done": True},
+            {"title": "call mom"},
+        ],
+        "say": ["actually i didn't buy the milk yet", "I haven't paid the rent after all"],
+        "count": 3,
+        "tasks": [
+            {"title": "buy milk", "completed": False},
+            {"title": "pay rent", "completed": False},
+            {"title": "call mom", "completed": False},
+        ],
+    },
+    {
+        "id": "anything-for-a-tag",
+        "setup": [{"title": "book hotel", "tags": ["travel"]}, {"title": "write report", "tags": ["work"]}],
+        "say": ["anything for travel?"],
+        "reply": {"contains": ["book hotel"], "excludes": ["write report"]},
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

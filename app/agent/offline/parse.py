@@ -169,6 +169,18 @@ _REOPEN = [
         r"^(?:i\s+)?(?:didn't|did\s+not|haven't|have\s+not)\s+(?:actually\s+)?(?:finish|do|complete)\s+(?P<ref>.+)$",
         _F,
     ),
+    # "actually I didn't buy the milk yet", "I haven't paid the rent after all": a done task's own
+    # words, said to take the tick back (a "yet", "after all" or "actually" says so)
+    re.compile(
+        r"^(?:actually|oops|wait|sorry|hmm)[,!]?\s+(?:i|we)\s+(?:didn't|didnt|did\s+not|haven't|havent|have\s+not)"
+        r"\s+(?:really\s+)?(?P<ref>.+?)(?:\s+(?:yet|after\s+all))?[.!]*$",
+        _F,
+    ),
+    re.compile(
+        r"^(?:i|we)\s+(?:didn't|didnt|did\s+not|haven't|havent|have\s+not)\s+(?:actually\s+|really\s+)?"
+        r"(?P<ref>.+?)\s+(?:yet|after\s+all)[.!]*$",
+        _F,
+    ),
 ]
 # "I don't need buy milk anymore" / "I no longer need to call Bob": the task goes (undo brings it back).
 _NO_LONGER_NEEDED = [
@@ -342,10 +354,19 @@ def _parse_list(core: str, today: dt.date) -> Intent | None:
         or (_QUESTION.search(core) and _LIST_WORDS.search(core))
         or DAY_VIEW.search(core)
         or _WHEN.match(core)
+        or _FOR_WHAT.match(core)
     ):
         return Intent("list", query=parse_query(core, today), text=core)
     return None
 
+
+_FOR_WHAT = re.compile(
+    r"^(?:anything|something|what(?:'s|\s+is)?\s+(?:there|on\s+(?:my|the)\s+(?:list|plate))|what\s+(?:do|did)\s+i\s+"
+    r"(?:have|get)|have\s+i\s+got\s+anything|do\s+i\s+have\s+anything)\s+(?:else\s+|left\s+|on\s+)?(?:for|about|on)\s+\w",
+    _F,
+)
+"""'anything for travel?', 'what do I have for work': a listing of what names that (a tag, a project,
+words)."""
 
 _WHEN = re.compile(r"^when(?:'s|s|\s+is|\s+are|\s+was)\s+(?:the\s+|my\s+)?\w", _F)
 """'when's the dentist?': a question about a task's date is a search for it (its row shows when)."""

@@ -313,7 +313,12 @@ def _due_filters(query: TaskQuery, rest: str, today: dt.date) -> str:
         query.due_until = add_months(today.replace(day=1), 1) - dt.timedelta(days=1)
         rest = _THIS_MONTH.sub(" ", rest)
     elif _UPCOMING.search(rest):
-        query.due, rest = "upcoming", _UPCOMING.sub(" ", rest)
+        ahead = _UPCOMING.sub(" ", rest)
+        on, after = extract_date(ahead, today)
+        if on is not None:  # "what's coming up tomorrow": that day, not the week
+            query.due_on, rest = on, after
+        else:
+            query.due, rest = "upcoming", ahead
     elif _NEXT_WEEK.search(rest):
         query.due, rest = "next_week", _NEXT_WEEK.sub(" ", rest)
     else:
