@@ -858,6 +858,22 @@ CASES: list[dict] = [
         "reply": {"contains": ["book hotel"], "excludes": ["write report"]},
     },
     {
+        "id": "a-bare-level-after-the-last-comma-is-the-priority",
+        "say": ["please add: email Sarah about the contract, high"],
+        "count": 1,
+        "tasks": [{"title": "email Sarah about the contract", "priority": "high"}],
+    },
+    {
+        "id": "knock-out-and-tag-with-the-last-word",
+        "setup": [{"title": "water plants"}, {"title": "write report"}],
+        "say": ["knock out water plants", "tag the report urgent"],
+        "count": 2,
+        "tasks": [
+            {"title": "water plants", "completed": True},
+            {"title": "write report", "tags": ["urgent"], "completed": False},
+        ],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

@@ -118,7 +118,11 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
     pieces = [p for p in _ITEM_SPLIT.split(body) if p.strip()]
     drafts: list[Draft] = []
     loose = Attributes()
-    for piece in pieces:
+    for i, piece in enumerate(pieces):
+        level = _BARE_LEVEL.fullmatch(piece) if i and i == len(pieces) - 1 else None
+        if level:  # "email Sarah about the contract, high": the last item is the priority
+            loose.priority = level.group("p").lower()
+            continue
         attrs, rest = extract_attributes(piece, today)
         title = clean_title(_DRAFT_LEAD.sub("", clean_title(rest)))
         if not title or _FILLER_PIECE.match(title):
@@ -170,6 +174,8 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
         draft.tags = list(dict.fromkeys([*draft.tags, *loose.tags, *shared.tags]))
     return drafts
 
+
+_BARE_LEVEL = re.compile(r"\s*(?P<p>high|low|medium)\s*[.!]*\s*", re.IGNORECASE)
 
 _SHARED_LEAD = re.compile(r"^(?P<attrs>[^:]{1,60}?)\s*(?<!\d):(?!\d)\s*(?P<rest>.+)$")  # not "6:15"
 

@@ -85,6 +85,11 @@ _TAG_ADD = [
         r"^(?:tag|label)\s+(?P<ref>.+?)\s+(?:with|as|under|in)\s+(?:the\s+)?(?:tags?\s+)?(?P<tags>.+)$", _F
     ),
     re.compile(r"^(?:tag|label)\s+(?P<ref>.+?)\s+(?P<tags>#[\w-]+(?:\s*(?:,|and)?\s*#[\w-]+)*)$", _F),
+    # "tag the report urgent": the last word is the tag (the task is found by the words before it)
+    re.compile(
+        r"^(?:tag|label)\s+(?P<ref>(?:the|my)\s+[\w'-]+(?:\s+[\w'-]+)*?|[\w'-]+\s+[\w'-]+(?:\s+[\w'-]+)*?)\s+(?P<tags>[\w-]+)$",
+        _F,
+    ),
     re.compile(
         r"^(?:tag|label)\s+(?P<ref>it|that|this|them|those|these|both)\s+(?P<tags>#?[\w-]+(?:\s*(?:,|and)\s*#?[\w-]+)*)$",
         _F,

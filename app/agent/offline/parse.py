@@ -88,7 +88,7 @@ _NOT_DONE = (
 )
 _COMPLETE = [
     re.compile(r"^(?:mark|set|flag|make|tag)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+)?" + _DONE + r"$", _F),
-    re.compile(r"^(?:check|tick|cross|strike|knock)\s+off\s+(?P<ref>.+)$", _F),
+    re.compile(r"^(?:(?:check|tick|cross|strike|knock)\s+off|knock\s+out)\s+(?P<ref>.+)$", _F),
     re.compile(r"^tick\s+(?!off\b)(?P<ref>.+)$", _F),
     re.compile(
         r"^(?:check|tick|cross|strike|knock)\s+(?P<ref>.+?)\s+off(?:\s+(?:the|my)\s+(?:to-?do\s+)?list)?$",
