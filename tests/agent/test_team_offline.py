@@ -30,6 +30,12 @@ def _people() -> team.People:
         ("make a list called Packing", "create_project", {"project": "Packing"}),
         ("file the invoice under home office", "move", {"ref": "the invoice", "project": "Home Office"}),
         ("put that into the groceries list", "move", {"ref": "that", "project": "Groceries"}),
+        ("fix fence belongs in home office", "move", {"ref": "fix fence", "project": "Home Office"}),
+        (
+            "the printer ink goes on the groceries list",
+            "move",
+            {"ref": "the printer ink", "project": "Groceries"},
+        ),
         ("hand the slides over to Priya", "assign", {"ref": "the slides", "who": "Priya"}),
         ("let tom take care of the car wash", "assign", {"ref": "the car wash", "who": "tom"}),
         ("assign me the budget review", "assign", {"ref": "the budget review", "who": "me"}),
@@ -182,6 +188,21 @@ def test_team_agent_adds_a_bare_task_to_the_project_it_names(tools):
     say(tools, "buy bread in groceries")
     placed = {t["title"]: t["project"] for t in tools.tasks.values()}
     assert placed == {"order printer ink": "Home Office", "buy bread": "Groceries"}
+
+
+def test_team_agent_adds_a_project_task_and_clears_a_project_when_told_yes(tools):
+    """ "new groceries task: oat milk" goes to the project it names; "clear the groceries list" asks
+    (several tasks), then deletes that list's tasks and no others."""
+    say(tools, "new groceries task: oat milk")
+    assert tools.by_title("oat milk")["project"] == "Groceries"
+    tools.seed("call mom")
+    tools.seed("bread")["project"] = "Groceries"
+    asked = say(tools, "clear the groceries list")
+    assert "oat milk" in asked.text
+    assert "call mom" not in asked.text
+    assert tools.titles() == ["oat milk", "call mom", "bread"]  # several: nothing deleted before the yes
+    done = run_local_agent("yes", call_tool=tools, memory=asked.memory, today=TODAY)
+    assert tools.titles() == ["call mom"], done.text
 
 
 def test_team_agent_moves_and_assigns_what_it_just_added(tools):

@@ -196,6 +196,18 @@ def parse_team(text: str, projects: list[str], people: People) -> TeamIntent | N
         return TeamIntent(
             "move", ref=_clean(move.group("ref")), project=_canonical(move.group("p"), projects), text=core
         )
+    belongs = re.match(  # "fix fence belongs in home", "the slides go under work"
+        rf"^(?P<ref>.+?)\s+(?:belongs?|goes|go|should\s+(?:go|be|live))\s+(?:in|into|on|under|to|with)\s+{proj}$",
+        core,
+        _F,
+    )
+    if belongs:
+        return TeamIntent(
+            "move",
+            ref=_clean(belongs.group("ref")),
+            project=_canonical(belongs.group("p"), projects),
+            text=core,
+        )
     unknown_move = re.match(
         r"^(?:move|put|file|transfer)\s+(?P<ref>.+?)\s+(?:to|into|in)\s+(?:the\s+|my\s+)?(?P<p>[\w' -]+?)\s+"
         r"(?:list|project)$",
@@ -381,6 +393,16 @@ def find_scope(text: str, projects: list[str]) -> Scope | None:
     if lead:  # "groceries: add butter", "for work, show what's overdue"
         rest = lead.group("rest")
         return Scope(_canonical(lead.group("p"), projects), rest, creating=bool(_CREATE_VERB.match(rest)))
+    kind_lead = re.match(
+        rf"^(?:please\s+)?(?:(?:new|add|another)\s+(?:an?\s+|one\s+more\s+)?)?(?P<p>{names})\s+"
+        rf"(?:task|todo|to-do|item|chore)\s*[:,-]\s*(?P<rest>\S.*)$",
+        core,
+        _F,
+    )
+    if kind_lead:  # "new work task: prepare the slides"
+        return Scope(
+            _canonical(kind_lead.group("p"), projects), f"add {kind_lead.group('rest')}", creating=True
+        )
     bare = re.match(
         rf"^(?P<verb>show|list|display|view|open|check|pull\s+up|bring\s+up|what's\s+in|whats\s+in|what\s+is\s+in)"
         rf"\s+(?:me\s+)?{_ARTICLE}(?P<p>{names})[?.!]*$",
@@ -411,9 +433,18 @@ def find_scope(text: str, projects: list[str]) -> Scope | None:
         _F,
     )
     if m is not None:
+        if _CLEARING.match(core):  # "clear the groceries list": every task in it (asked first)
+            return Scope(_canonical(m.group("p"), projects), "delete everything")
         rest = (core[: m.start()] + " tasks" + core[m.end() :]).strip()
         return Scope(_canonical(m.group("p"), projects), " ".join(rest.split()))
     return None
+
+
+_CLEARING = re.compile(
+    r"^(?:please\s+)?(?:clear|clear\s+out|empty|wipe|purge|delete|remove)\s+(?:out\s+)?(?:all\s+)?(?:of\s+)?"
+    r"(?:the\s+|my\s+|our\s+)?[\w' -]+?(?:'s)?\s+(?:list|project|tasks|board|items|todos)[.!]*$",
+    _F,
+)
 
 
 _ASSIGNED = re.compile(
@@ -490,6 +521,8 @@ TEAM_WORDS = re.compile(
     r"remove|clear)\b|\bwhat\s+(?:did|has|have|had|does)\b|@|"
     r"\w['’]s\s+(?:tasks|work|list|to-?dos|assignments|jobs?|responsibility)\b|\bmy\s+(?:job|responsibility)$|"
     r"^(?:for\s+|in\s+|on\s+)?[\w' -]{1,60}:\s*(?:add|show|list|what|create|put|complete|delete|move)\b|"
+    r"^(?:please\s+)?(?:(?:new|add|another)\s+(?:an?\s+)?)?[\w' -]{1,40}\s+"
+    r"(?:task|todo|to-do|item|chore)\s*:|"
     r"^(?:show|list|display|view|open|check|pull\s+up|bring\s+up)\s+(?:me\s+)?"
     r"(?!(?:(?:the|my|our|all|me)\s+)*" + _NOT_A_LIST + r"\b)[\w' -]+[?.!]*$",
     _F,
