@@ -222,6 +222,7 @@ INTERNAL: dict[str, str] = {
     "messages.mark_interrupted": "crash recovery over every user's open turns (no acting user)",
     "widgets.store_widgets": "the runner attaching widgets to its own reply",
     "widgets.widgets_for_messages": "for messages its caller has just listed from a checked thread",
+    "widgets.stored_now": "the widgets its own transaction stored on a reply (reads nothing)",
     "retention.count_under": "the retention job counting what it deletes (no acting user)",
     "operations.record_change": "journals a change its calling service has just made to checked tasks",
     "search_index.add_message_text": "indexes a message the messages service has just stored",
