@@ -874,6 +874,23 @@ CASES: list[dict] = [
         ],
     },
     {
+        "id": "what-to-focus-on-today-is-the-day-view",
+        "setup": [
+            {"title": "late thing", "due": "-1d"},
+            {"title": "today thing", "due": "today"},
+            {"title": "later", "due": "+3d"},
+        ],
+        "say": ["what should i focus on today"],
+        "reply": {"contains": ["late thing", "today thing"], "excludes": ["later"]},
+    },
+    {
+        "id": "ping-me-is-a-reminder",
+        "setup": [{"title": "call the bank", "due": "+1d"}],
+        "say": ["ping me about call the bank tomorrow at 8"],
+        "count": 1,
+        "tasks": [{"title": "call the bank", "reminders": ["+1d 08:00"]}],
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

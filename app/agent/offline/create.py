@@ -25,7 +25,7 @@ _CREATE = re.compile(
     r"(?:\s+(?P<plural>tasks|todos|to-dos|items|things|entries|reminders)\b|\s+(?:task|todo|to-do|item|entry|(?P<reminder>reminder))\b)?"
     r"(?:\s*(?::|-|–)|\s+(?:to|for|called|named|titled|saying|that\s+says|about|:))?"
     r"|(?:new\s+)?(?P<plural2>tasks|todos|to-dos)\s*:|(?:new\s+)?(?:task|todo|to\s*-?\s*do|reminder|note)\s*:"
-    r"|(?P<remind>remind\s+me)(?:\s+(?P<about>about|of)\b|\s+(?:to|that)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget(?:\s+(?:to|about))?"
+    r"|(?P<remind>(?:remind|ping|nudge)\s+me)(?:\s+(?P<about>about|of)\b|\s+(?:to|that)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget(?:\s+(?:to|about))?"
     r"|(?:i|we)\s+(?:really\s+|still\s+|also\s+)?(?:need|have|want|got|ought|'ve\s+got|gotta|must|should|"
     r"should\s+really|have\s+got)(?:\s+to)?|i'll\s+need\s+to|i\s+gotta|(?:need|have|got|ought)\s+to|gotta|must|remember\s+to|note\s+to\s+self\s*:?)"
     # The lead ends where a word does: "i need toothpaste" is not "i need to" + "othpaste".

@@ -134,6 +134,7 @@ _MY_DAY = re.compile(
     r"\b(?:agenda|plan|schedule)\s+for\s+today\b|\bday\s+look(?:s|ing)?\s+like\b|"
     r"\bwhat(?:'s|s|\s+is)\s+(?:on\s+my\s+(?:plate|list|agenda)\s+|on\s+|happening\s+|planned\s+)(?:for\s+)?today\b|"
     r"\bwhat\s+(?:do\s+i\s+have|have\s+i\s+got|am\s+i\s+doing)\s+(?:on\s+|for\s+)?today\b|"
+    r"\bwhat\s+should\s+i\s+(?:do|focus\s+on|work\s+on|tackle|start\s+with)\s+(?:first\s+)?today\b|"
     r"\btoday(?:'s)?\s+view\b|^(?:show\s+(?:me\s+)?|open\s+)?(?:the\s+)?today$|\bplan\s+(?:for\s+)?(?:my|the)\s+day\b|"
     r"\bhow(?:'s|\s+is|\s+does|\s+do)\s+(?:my|today|the\s+day)(?:\s+day)?(?:\s+look(?:ing)?)?\b",
     _F,
