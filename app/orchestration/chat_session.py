@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from app.agent import registry
 from app.core.db import session_scope
-from app.models import Message
+from app.models import Message, Widget
 from app.orchestration import live_cards, runner, thread_read, widget_actions
 from app.services import messages as message_service
 from app.services import threads as thread_service
@@ -213,10 +213,7 @@ def _turn_views(
         return []
     reply_id = message_ids[1]
     held = {reply_id: widget_service.stored_now(session, message_id=reply_id)} if made_now else None
-    widgets, live = thread_read.widgets_of(
-        session, user_id=user_id, rows=rows, shown=True, known=cards, held=held
-    )
-    return [message_view(m, widgets.get(m.id), live) for m in rows]
+    return _message_views(session, user_id, rows, cards, held)
 
 
 def _open(session: Session, user_id: uuid.UUID, thread_id: str) -> OpenThread | None:
@@ -243,11 +240,17 @@ def _views(read: thread_read.ThreadRead) -> list[MessageView]:
 
 
 def _message_views(
-    session: Session, user_id: uuid.UUID, rows: list[Message], known: dict[str, dict[str, Any]] | None = None
+    session: Session,
+    user_id: uuid.UUID,
+    rows: list[Message],
+    known: dict[str, dict[str, Any]] | None = None,
+    held: dict[uuid.UUID, list[Widget]] | None = None,
 ) -> list[MessageView]:
     """Message views with their widgets; widgets shown for the first time become ``rendered``
-    (``known``: as in :func:`thread_read.widgets_of`)."""
-    widgets, live = thread_read.widgets_of(session, user_id=user_id, rows=rows, shown=True, known=known)
+    (``known`` and ``held``: as in :func:`thread_read.widgets_of`)."""
+    widgets, live = thread_read.widgets_of(
+        session, user_id=user_id, rows=rows, shown=True, known=known, held=held
+    )
     return [message_view(m, widgets.get(m.id), live) for m in rows]
 
 

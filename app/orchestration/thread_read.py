@@ -80,9 +80,11 @@ def widgets_of(
     as they are now, by widget id (a turn's own cards, read as it stored them), not read again.
     ``held``: the messages' widgets when the caller holds them all (a turn's, stored just now in
     this transaction): they are not read."""
-    if held is None:
-        held = widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
-    widgets = held
+    widgets = (
+        held
+        if held is not None
+        else widget_service.widgets_for_messages(session, message_ids=[m.id for m in rows])
+    )
     every = [w for ws in widgets.values() for w in ws]
     if shown:
         fresh = [w.id for w in every if w.state == "pending"]

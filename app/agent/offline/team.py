@@ -191,22 +191,14 @@ def parse_team(text: str, projects: list[str], people: People) -> TeamIntent | N
         rf"{proj}$",
         core,
         _F,
-    )
-    if move:
-        return TeamIntent(
-            "move", ref=_clean(move.group("ref")), project=_canonical(move.group("p"), projects), text=core
-        )
-    belongs = re.match(  # "fix fence belongs in home", "the slides go under work"
+    ) or re.match(  # "fix fence belongs in home", "the slides go under work"
         rf"^(?P<ref>.+?)\s+(?:belongs?|goes|go|should\s+(?:go|be|live))\s+(?:in|into|on|under|to|with)\s+{proj}$",
         core,
         _F,
     )
-    if belongs:
+    if move:
         return TeamIntent(
-            "move",
-            ref=_clean(belongs.group("ref")),
-            project=_canonical(belongs.group("p"), projects),
-            text=core,
+            "move", ref=_clean(move.group("ref")), project=_canonical(move.group("p"), projects), text=core
         )
     unknown_move = re.match(
         r"^(?:move|put|file|transfer)\s+(?P<ref>.+?)\s+(?:to|into|in)\s+(?:the\s+|my\s+)?(?P<p>[\w' -]+?)\s+"
