@@ -680,7 +680,8 @@ def _complete_one(
     _apply_completion(task, True)
     task.updated_at = utcnow()
     session.add(task)
-    reminders.sync(session, task)
+    if task.reminders:  # without any, it has no pending rows: each write's sync removed them
+        reminders.sync(session, task)
     following = _following_due(task, today)
     if following is not None and not _has_occurrence(session, task, following):
         days = (following - task.due_date).days if task.due_date else 0

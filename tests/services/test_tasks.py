@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
-from app.models import Task, TaskOperation
+from app.models import Reminder, Task, TaskOperation
 from app.services import tasks
 from app.services.errors import InvalidInputError, NotFoundError
 from app.services.operations import PAGE
 from app.services.tasks import TaskQuery
 from tests.utils.factories import make_task
+from tests.utils.sql_log import statements_run
 
 TODAY = date(2025, 3, 15)
 
@@ -545,6 +547,26 @@ def test_complete_task_sets_completed_at(session, user):
     assert stored.completed is True
     assert stored.completed_at is not None
     assert stored.updated_at >= stored.created_at
+
+
+def test_completing_a_task_without_reminders_touches_no_reminder_rows_and_with_them_removes_its_own(
+    session, user
+):
+    plain = make_task(session, user, "plain")
+    due = (datetime.now() + timedelta(days=2)).replace(second=0, microsecond=0)
+    reminded = make_task(session, user, "reminded", reminders=[{"at": due.strftime("%Y-%m-%dT%H:%M")}])
+    session.flush()
+    pending = lambda: session.exec(select(Reminder).where(Reminder.status == "pending")).all()  # noqa: E731
+    assert [r.task_id for r in pending()] == [reminded.id]
+    with statements_run(session.get_bind()) as run:
+        tasks.complete_task(session, user_id=user.id, task_id=plain.id, today=TODAY)
+        session.flush()
+    on_reminders = [s for s in run if re.search(r"\b(from|into|update)\s+reminders\b", s, re.I)]
+    assert run
+    assert on_reminders == []  # none to remove: each write's sync removed them
+    tasks.complete_task(session, user_id=user.id, task_id=reminded.id, today=TODAY)
+    session.flush()
+    assert pending() == []
 
 
 def test_complete_task_already_done_keeps_completed_at(session, user):
