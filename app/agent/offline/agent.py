@@ -1093,11 +1093,13 @@ def _update_args(
     if changes.priority and changes.priority != task.get("priority"):
         args["priority"] = changes.priority
         said.append(f"now {changes.priority} priority")
-    due = changes.due
+    due, at = changes.due, changes.at
     if changes.shift_days:
         current = task.get("due_date")
         base = dt.date.fromisoformat(str(current)[:10]) if current else today
         due = base + dt.timedelta(days=changes.shift_days)
+    if changes.shift_minutes:
+        due, at = _shifted_time(task, changes.shift_minutes, due or _day(task, today))
     if due is not None and due.isoformat() != str(task.get("due_date") or "")[:10]:
         args["due_date"] = due.isoformat()
         said.append(f"now due {describe_date(due, today)}")
@@ -1116,12 +1118,12 @@ def _update_args(
     elif changes.clear_recurrence and task.get("recurrence"):
         args["recurrence"] = None
         said.append("no longer repeats")
-    if changes.at and changes.at != task.get("due_time"):
-        args["due_time"] = changes.at
+    if at and at != task.get("due_time"):
+        args["due_time"] = at
         if "due_date" not in args and not task.get("due_date"):
             args["due_date"] = today.isoformat()  # a time needs a day: today
             said.append("now due today")
-        said.append(f"at {replies.clock(changes.at)}")
+        said.append(f"at {replies.clock(at)}")
     elif changes.clear_time and task.get("due_time"):
         args["due_time"] = None
         said.append("time removed (still due " + describe_date(_day(task, today), today) + ")")
@@ -1143,6 +1145,19 @@ def _update_args(
         args["parent_id"] = None
         said.append("now a task of its own")
     return args, said
+
+
+def _shifted_time(task: TaskDict, minutes: int, day: dt.date) -> tuple[dt.date, str]:
+    """ "push the dentist back an hour": its day and time moved by ``minutes`` (past midnight, the
+    day moves too). A task without a time has none to move: say so, change nothing."""
+    current = task.get("due_time")
+    if not current:
+        raise ToolError(
+            f"{replies.quote(task.get('title'))} has no time to move. Give it one first, "
+            f'e.g. "move {replies.md_escape(str(task.get("title")))} to 3pm". Nothing was changed.'
+        )
+    moved = dt.datetime.combine(day, dt.time.fromisoformat(str(current)[:5])) + dt.timedelta(minutes=minutes)
+    return moved.date(), moved.strftime("%H:%M")
 
 
 def _day(task: TaskDict, today: dt.date) -> dt.date:

@@ -136,15 +136,18 @@ _UPDATE_VERB = re.compile(
     r"give|edit|modify|prioriti[sz]e|deprioriti[sz]e|de-prioriti[sz]e|raise|lower|flag|schedule|switch|turn|"
     r"bring|pull|plan|(?:let's\s+|let\s+us\s+|i'll\s+|we'll\s+)?do(?=\s+(?:it|that|this|them|those|these|that\s+one|"
     r"this\s+one)\s))"
-    r"\s+(?:back\s+|forward\s+|up\s+)?(?P<rest>.+)$",
+    r"\s+(?:(?P<particle>back|forward|up)\s+)?(?P<rest>.+)$",
     _F,
 )
 _SHIFT_VERBS = {"postpone", "push", "delay", "defer", "bump", "shift", "move", "reschedule", "re-schedule"}
 _SHIFT = re.compile(
-    r"\b(?:(?P<back>back|later|forward|ahead|earlier|out)\s+)?(?:by\s+)?(?P<n>\d+|an?|one|two|three|four|five|six|"
-    r"seven|a\s+couple(?:\s+of)?|a\s+few)\s+(?P<unit>day|week|month)s?(?:\s+(?P<back2>later|earlier|back|forward))?\b",
+    r"\b(?:(?P<back>back|later|forward|ahead|earlier|out|up)\s+)?(?:by\s+)?(?:(?P<half>half\s+an\s+hour)|"
+    r"(?P<n>\d+|an?|one|two|three|four|five|six|seven|a\s+couple(?:\s+of)?|a\s+few)\s+"
+    r"(?P<unit>day|week|month|hour|hr|minute|min)s?(?P<and_half>\s+and\s+a\s+half)?)"
+    r"(?:\s+(?P<back2>later|earlier|back|forward))?\b",
     _F,
 )
+_MINUTES = {"hour": 60, "hr": 60, "minute": 1, "min": 1}
 _REF_TAIL = re.compile(
     r"(?:\s+(?:to|as|for|is|are|be|so\s+it(?:'s|\s+is)|so\s+that\s+it(?:'s|\s+is)|until|till|back|out|up|forward|"
     r"later|priority|due|now|it's|with|a|an|the|by|on|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be|"
@@ -366,11 +369,19 @@ def _clean_ref(ref: str) -> str:
     return ref
 
 
-def _shift_days(m: re.Match[str]) -> int:
+def _shift(m: re.Match[str], particle: str | None) -> tuple[int, int]:
+    """Days and minutes a "push X back 2 days" / "move X up half an hour" moves it by (one is 0):
+    later unless it says earlier ("earlier", "forward", "up", also as the verb's particle)."""
+    direction = (m.group("back") or m.group("back2") or particle or "").lower()
+    sign = -1 if direction in {"earlier", "forward", "up"} else 1
+    if m.group("half"):
+        return 0, sign * 30
     n = number_in(m.group("n"))
-    days = n * {"day": 1, "week": 7, "month": 30}[m.group("unit").lower()]
-    direction = (m.group("back") or m.group("back2") or "").lower()
-    return -days if direction in {"earlier", "forward"} else days
+    unit = m.group("unit").lower()
+    if unit in _MINUTES:
+        minutes = n * _MINUTES[unit] + (_MINUTES[unit] // 2 if m.group("and_half") else 0)
+        return 0, sign * minutes
+    return sign * n * {"day": 1, "week": 7, "month": 30}[unit], 0
 
 
 def parse_update(core: str, today: dt.date) -> Intent | None:
@@ -383,10 +394,12 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
         return None
     verb, rest = m.group("verb").lower(), m.group("rest")
     shift: int | None = None
+    minutes: int | None = None
     if verb in _SHIFT_VERBS:
         s = _SHIFT.search(rest)
         if s and not re.search(r"\bin\s+$", rest[: s.start()], _F):
-            shift = _shift_days(s)
+            days, moved = _shift(s, m.group("particle"))
+            shift, minutes = days or None, moved or None
             rest = rest[: s.start()] + " " + rest[s.end() :]
     attrs, ref = _target_after_to(rest, today) or extract_attributes(rest, today)
     if not attrs.priority and (_PRIORITY_FIELD.search(ref) or _TO_LEVEL.search(ref)):
@@ -395,11 +408,12 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
         attrs.priority = "high"
     if verb.startswith(("depriori", "de-priori", "lower")) and not attrs.priority:
         attrs.priority = "low"
-    if verb in {"postpone", "delay", "defer"} and not attrs.any() and shift is None:
+    if verb in {"postpone", "delay", "defer"} and not attrs.any() and shift is None and minutes is None:
         shift = 1
-    if not attrs.any() and shift is None and not (attrs.time and clean_title(ref)):
+    if not attrs.any() and shift is None and minutes is None and not (attrs.time and clean_title(ref)):
         return None
     intent = _update_from_attrs(ref, attrs, core, today, shift)
+    intent.changes.shift_minutes = minutes
     if verb in {"schedule", "plan", "put"} and intent.query is None:
         intent.kind = "maybe_update"
         intent.drafts = [

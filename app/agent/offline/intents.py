@@ -77,6 +77,7 @@ class Changes:
         due: new due date.
         clear_due: remove the due date.
         shift_days: move the due date by this many days (from the current one, else today).
+        shift_minutes: move the due time by this many minutes (the date too, past midnight).
         tags_add: tags to add.
         tags_remove: tags to remove ("*" removes all).
         recurrence: new repeat rule.
@@ -98,6 +99,7 @@ class Changes:
     due: dt.date | None = None
     clear_due: bool = False
     shift_days: int | None = None
+    shift_minutes: int | None = None
     tags_add: list[str] = field(default_factory=list)
     tags_remove: list[str] = field(default_factory=list)
     recurrence: str | None = None
@@ -126,6 +128,7 @@ class Changes:
                 self.due,
                 self.clear_due,
                 self.shift_days,
+                self.shift_minutes,
                 self.tags_add,
                 self.tags_remove,
                 self.recurrence,
