@@ -948,6 +948,48 @@ CASES: list[dict] = [
         "count": 1,
     },
     {
+        "id": "add-x-under-a-task-is-a-subtask",
+        "setup": [{"title": "move house"}],
+        "say": ["add pack books under move house"],
+        "tasks": [{"title": "pack books", "parent": "move house"}],
+        "count": 2,
+    },
+    {
+        "id": "put-x-under-a-task-by-a-day",
+        "setup": [{"title": "plan the party"}],
+        "say": ["put order cake under plan the party by friday"],
+        "tasks": [{"title": "order cake", "parent": "plan the party", "due_date": "wd:friday"}],
+        "count": 2,
+    },
+    {
+        "id": "under-something-not-a-task-is-a-title",
+        "say": ["add check under the sink"],
+        "tasks": [{"title": "check under the sink"}],
+        "count": 1,
+    },
+    {
+        "id": "two-items-under-a-task",
+        "setup": [{"title": "move house"}],
+        "say": ["add pack books and book the van under move house"],
+        "tasks": [
+            {"title": "pack books", "parent": "move house"},
+            {"title": "book the van", "parent": "move house"},
+        ],
+        "count": 3,
+    },
+    {
+        "id": "put-x-under-no-task-adds-it-as-said",
+        "say": ["put order cake under the sink by friday"],
+        "tasks": [{"title": "order cake under the sink", "due_date": "wd:friday"}],
+        "count": 1,
+    },
+    {
+        "id": "under-a-done-task-adds-one-task",
+        "setup": [{"title": "move house", "done": True}],
+        "say": ["add pack books under move house"],
+        "count": 2,
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

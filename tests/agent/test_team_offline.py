@@ -190,6 +190,18 @@ def test_team_agent_adds_a_bare_task_to_the_project_it_names(tools):
     assert placed == {"order printer ink": "Home Office", "buy bread": "Groceries"}
 
 
+def test_team_agent_under_a_project_adds_to_it_and_under_a_task_adds_a_subtask(tools):
+    """ "add X under Y": Y's project when one is called Y (even with a task called Y too), else the
+    task called Y gets X as a subtask."""
+    tools.seed("groceries")
+    tools.seed("move house")
+    say(tools, "add oat milk under groceries")
+    say(tools, "add pack books under move house")
+    oat, books = tools.by_title("oat milk"), tools.by_title("pack books")
+    assert (oat["project"], oat.get("parent_id")) == ("Groceries", None)
+    assert books["parent_id"] == tools.by_title("move house")["id"]
+
+
 def test_team_agent_adds_a_project_task_and_clears_a_project_when_told_yes(tools):
     """ "new groceries task: oat milk" goes to the project it names; "clear the groceries list" asks
     (several tasks), then deletes that list's tasks and no others."""

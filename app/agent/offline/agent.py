@@ -982,6 +982,8 @@ def _subtasks(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
     """ "add subtasks to plan the party: invite friends, order cake": one change under that task."""
     target = Intent("update", ref=intent.ref, text=intent.text)
     found = _targets(turn, target, forced, prefer_completed=False)
+    if intent.otherwise is not None and forced is None and not _named_exactly(intent.ref, found.tasks):
+        return _dispatch(turn, intent.otherwise)  # "add check under the sink": no task is "the sink"
     problem = _problem(turn, intent, found, "add subtasks to")
     if problem:
         return problem
@@ -1020,6 +1022,15 @@ def _subtasks(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None)
         f"{replies.join_titles(created, limit=5)}.",
         title=titles.for_tasks([parent]),
     )
+
+
+def _named_exactly(ref: str, tasks: list[TaskDict]) -> bool:
+    """Whether ``ref`` is the title of the one task found (case and a leading "the" aside)."""
+
+    def plain(text: object) -> str:
+        return re.sub(r"^(?:the|my)\s+", "", str(text or "").strip().casefold())
+
+    return len(tasks) == 1 and plain(tasks[0].get("title")) == plain(ref)
 
 
 def _breakdown(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:

@@ -154,6 +154,9 @@ class Intent:
         query: filters (for "list", and for bulk complete/delete/reopen).
         changes: edits for "update".
         text: the message with fillers stripped.
+        otherwise: the reading to take instead when this one does not fit the person's tasks
+            ("add pack books under move house" adds a subtask when a task is called "move house",
+            else the task "pack books under move house").
     """
 
     kind: IntentKind
@@ -162,6 +165,7 @@ class Intent:
     query: TaskQuery | None = None
     changes: Changes | None = None
     text: str = ""
+    otherwise: Intent | None = None
 
 
 _BULK = re.compile(

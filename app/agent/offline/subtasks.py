@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from app.agent.offline.create import parse_items
+from app.agent.offline.attributes import extract_attributes
+from app.agent.offline.create import parse_create, parse_items
 from app.agent.offline.intents import Intent
 from app.agent.offline.text import clean_title
 
@@ -55,6 +56,9 @@ _PATTERNS = [
         _F,
     ),
 ]
+_UNDER = re.compile(_LEAD + r"(?P<items>.+?)\s+(?:under|beneath|below)\s+(?P<parent>.+)$", _F)
+"""ADD X under Y, without the word "subtask": a subtask only when a task is called Y (the agent
+checks), so its reading as creation goes with it ("add check under the sink")."""
 _PROPOSE_ITEMS = re.compile(
     r"^(?:(?:some|a\s+few|smaller|small|more|manageable|separate|several|its|the)\s+)*"
     r"(?:sub-?tasks?|steps?|parts?|pieces?|chunks?|tasks?|bits?|actions?)$",
@@ -87,6 +91,17 @@ def parse_subtasks(core: str, today: dt.date) -> Intent | None:
         drafts = parse_items(items, today)
         if drafts:
             return Intent("subtasks", ref=parent, drafts=drafts, text=core)
+    under = _UNDER.match(core)
+    if under:
+        attrs, parent = extract_attributes(under.group("parent"), today)  # "... under X by friday"
+        drafts = parse_items(under.group("items"), today)
+        if clean_title(parent) and drafts:
+            for draft in drafts:
+                draft.due, draft.priority = draft.due or attrs.due, draft.priority or attrs.priority
+                draft.at, draft.tags = draft.at or attrs.at, draft.tags or attrs.tags
+            said = core[under.start("items") :]  # "put X under Y by friday" adds "X under Y"
+            otherwise = parse_create(core, today) or parse_create(f"add {said}", today)
+            return Intent("subtasks", ref=clean_title(parent), drafts=drafts, text=core, otherwise=otherwise)
     for pattern in _BREAKDOWN:
         m = pattern.match(core)
         if m:
