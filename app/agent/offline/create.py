@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from app.agent.offline.attributes import Attributes, extract_attributes, extract_tag_list
+from app.agent.offline.attributes import Attributes, extract_attributes, extract_tag_list, normalize_tag
 from app.agent.offline.intents import Changes, Draft, Intent
 from app.agent.offline.text import clean_title
 
@@ -25,7 +25,7 @@ _CREATE = re.compile(
     r"(?:\s+(?P<plural>tasks|todos|to-dos|items|things|entries|reminders)\b|\s+(?:task|todo|to-do|item|entry|(?P<reminder>reminder))\b)?"
     r"(?:\s*(?::|-|–)|\s+(?:to|for|called|named|titled|saying|that\s+says|about|:))?"
     r"|(?:new\s+)?(?P<plural2>tasks|todos|to-dos)\s*:|(?:new\s+)?(?:task|todo|to\s*-?\s*do|reminder|note)\s*:"
-    r"|(?P<remind>(?:remind|ping|nudge)\s+me)(?:\s+(?P<about>about|of)\b|\s+(?:to|that)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|do\s+not)\s+(?:let\s+me\s+)?forget(?:\s+(?:to|about))?"
+    r"|(?P<remind>(?:remind|ping|nudge)\s+me)(?:\s+(?P<about>about|of)\b|\s+(?:to|that)\b)?|(?:put|stick|pop)(?=\s.+\s(?:on|in|onto)\s+(?:my|the)\s+(?:to-?do\s+|task\s+|shopping\s+)?list\b)|(?:please\s+)?(?:don't|dont|do\s+not)\s+(?:let\s+me\s+)?forget(?:\s+(?:to|about))?"
     r"|(?:i|we)\s+(?:really\s+|still\s+|also\s+)?(?:need|have|want|got|ought|'ve\s+got|gotta|must|should|"
     r"should\s+really|have\s+got)(?:\s+to)?|i'll\s+need\s+to|i\s+gotta|(?:need|have|got|ought)\s+to|gotta|must|remember\s+to|note\s+to\s+self\s*:?)"
     # The lead ends where a word does: "i need toothpaste" is not "i need to" + "othpaste".
@@ -123,6 +123,11 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
         if level:  # "email Sarah about the contract, high": the last item is the priority
             loose.priority = level.group("p").lower()
             continue
+        tagging = _TAG_PIECE.fullmatch(piece) if i else None
+        if tagging:  # "research flights, tag it travel": tags for the list, not a task "tag it travel"
+            words = re.split(r"\s*&\s*|\s+and\s+|\s+", tagging.group("tags"))
+            loose.tags += [t for t in map(normalize_tag, words) if t]
+            continue
         attrs, rest = extract_attributes(piece, today)
         title = clean_title(_DRAFT_LEAD.sub("", clean_title(rest)))
         if not title or _FILLER_PIECE.match(title):
@@ -175,6 +180,12 @@ def _parse_drafts(body: str, today: dt.date, *, plural: bool) -> list[Draft]:
     return drafts
 
 
+_TAG_PIECE = re.compile(
+    r"\s*(?:and\s+)?(?:tagged|tag|labell?ed|label)(?:\s+(?:it|this|that|them|both|all|these|those))?"
+    r"(?:\s+(?:as|with))?(?:\s*:\s*|\s+)(?P<tags>(?!(?:the|a|an|my|me)\b)#?[\w-]+(?:(?:\s*&\s*|\s+and\s+|\s+)#?[\w-]+)?)"
+    r"\s*[.!]*\s*",
+    re.IGNORECASE,
+)
 _BARE_LEVEL = re.compile(r"\s*(?P<p>high|low|medium)\s*[.!]*\s*", re.IGNORECASE)
 
 _SHARED_LEAD = re.compile(r"^(?P<attrs>[^:]{1,60}?)\s*(?<!\d):(?!\d)\s*(?P<rest>.+)$")  # not "6:15"

@@ -262,6 +262,9 @@ def _parse_intent(text: str, today: dt.date, *, expecting_answer: bool) -> Inten
         if pattern.match(bare):
             return Intent(kind, text=raw)
     core = strip_discourse(raw)
+    said_of = _said_of_it(core, today)
+    if said_of is not None:
+        return said_of
     if not core:
         if _HELP.search(raw):
             return Intent("help", text=raw)
@@ -310,6 +313,30 @@ def _parse_intent(text: str, today: dt.date, *, expecting_answer: bool) -> Inten
     if intent.kind == "unknown" and not raw.rstrip().endswith("?") and (draft := bare_task(core)) is not None:
         return Intent("create", drafts=[draft], text=core)
     return intent
+
+
+_OF_IT = re.compile(
+    r"^(?P<said>.+?)\s*(?:[,;]|\s-+|\.)\s*(?:so\s+|please\s+|pls\s+|just\s+|then\s+|go\s+ahead\s+and\s+|"
+    r"(?:can|could)\s+you\s+)*(?P<verb>reopen|un-?complete|delete|remove|drop|cancel|complete|finish|"
+    r"mark|tick\s+off|check\s+off|cross\s+off)\s+(?:it|that|this)(?:\s+one)?"
+    r"(?P<after>\s+(?:as\s+)?(?:done|complete|completed|finished|not\s+done|undone|open|incomplete))?"
+    r"(?:\s+(?:please|pls|too|then|for\s+me))*[.!?]*$",
+    _F,
+)
+_ACTS_ON_A_TASK: frozenset[IntentKind] = frozenset({"complete", "reopen", "delete", "update", "maybe_update"})
+
+
+def _said_of_it(core: str, today: dt.date) -> Intent | None:
+    """ "the report isn't actually finished, reopen it" / "I don't need stamps anymore, delete that":
+    the trailing command acts on the task the first part names (read as its own message)."""
+    m = _OF_IT.match(core)
+    if m is None:
+        return None
+    said = _parse_intent(m.group("said"), today, expecting_answer=False)
+    if said.kind not in _ACTS_ON_A_TASK or not said.ref.strip() or said.query is not None:
+        return None
+    command = f"{m.group('verb')} {said.ref.strip()}{m.group('after') or ''}"
+    return _parse_intent(command, today, expecting_answer=False)
 
 
 _BARE_VERB = re.compile(

@@ -57,9 +57,13 @@ def strip_discourse(text: str) -> str:
     return text
 
 
+_EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)|\[\s*[,;]?\s*\]")
+
+
 def clean_title(text: str) -> str:
     """Tidy a title after phrases were cut out of it: spacing, edge punctuation, connectives, quotes."""
     text = _REPEATED_COMMAS.sub(", ", text)
+    text = _EMPTY_BRACKETS.sub(" ", text)  # "clean the fridge (low priority)": the brackets it left
     text = squash(text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     previous = None
