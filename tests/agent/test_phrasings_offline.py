@@ -1045,6 +1045,113 @@ CASES: list[dict] = [
         "count": 1,
     },
     {
+        "id": "make-it-hours-later-moves-the-time",
+        "setup": [{"title": "meeting", "due": "+1d", "due_time": "09:00"}],
+        "say": ["make the meeting 2 hours later"],
+        "tasks": [{"title": "meeting", "due_date": "+1d", "due_time": "11:00"}],
+        "count": 1,
+    },
+    {
+        "id": "bring-forward-a-day",
+        "setup": [{"title": "review", "due": "+3d"}],
+        "say": ["bring the review forward a day"],
+        "tasks": [{"title": "review", "due_date": "+2d"}],
+        "count": 1,
+    },
+    {
+        "id": "verbless-minutes-earlier",
+        "setup": [{"title": "gym", "due": "+1d", "due_time": "07:00"}],
+        "say": ["gym 30 minutes earlier"],
+        "tasks": [{"title": "gym", "due_date": "+1d", "due_time": "06:30"}],
+        "count": 1,
+    },
+    {
+        "id": "under-a-task-add-colon-list",
+        "setup": [{"title": "plan wedding"}],
+        "say": ["under plan wedding add: book venue, send invites"],
+        "tasks": [
+            {"title": "book venue", "parent": "plan wedding"},
+            {"title": "send invites", "parent": "plan wedding"},
+        ],
+        "count": 3,
+    },
+    {
+        "id": "a-task-needs-colon-list",
+        "setup": [{"title": "renovate kitchen"}],
+        "say": ["renovate kitchen needs: pick tiles, hire plumber"],
+        "tasks": [
+            {"title": "pick tiles", "parent": "renovate kitchen"},
+            {"title": "hire plumber", "parent": "renovate kitchen"},
+        ],
+        "count": 3,
+    },
+    {
+        "id": "needs-colon-without-the-task-adds-the-items",
+        "say": ["packing needs: socks, charger"],
+        "tasks": [{"title": "socks", "parent": None}, {"title": "charger", "parent": None}],
+        "count": 2,
+    },
+    {
+        "id": "didnt-actually-get-it-undo-that-reopens",
+        "setup": [{"title": "buy bread", "done": True}],
+        "say": ["i didnt actually get the bread, undo that"],
+        "tasks": [{"title": "buy bread", "completed": False}],
+        "count": 1,
+    },
+    {
+        "id": "nvm-remove-it",
+        "say": ["add call the plumber friday", "nvm remove it"],
+        "absent": ["call the plumber"],
+        "count": 0,
+    },
+    {
+        "id": "what-did-i-just-add",
+        "setup": [{"title": "old thing"}],
+        "say": ["add renew library card", "what did i just add"],
+        "reply": {"contains": ["renew library card"], "excludes": ["old thing"]},
+        "count": 2,
+    },
+    {
+        "id": "remind-me-before-of-what-was-just-added",
+        "say": ["add fix bike tomorrow at 9am", "remind me 20 min before"],
+        "tasks": [{"title": "fix bike", "due_date": "+1d", "due_time": "09:00", "reminders": ["+1d 08:40"]}],
+        "count": 1,
+    },
+    {
+        "id": "the-last-one-i-added",
+        "say": ["add email the landlord", "add book dentist", "make the last one i added low priority"],
+        "tasks": [
+            {"title": "book dentist", "priority": "low"},
+            {"title": "email the landlord", "priority": "medium"},
+        ],
+        "count": 2,
+    },
+    {
+        "id": "the-2nd-one-is-a-place-not-a-date",
+        "setup": [
+            {"title": "alpha task", "due": "+1d"},
+            {"title": "beta task", "due": "+2d"},
+            {"title": "gamma task", "due": "+3d"},
+        ],
+        "say": ["show my tasks", "delete the 2nd one"],
+        "absent": ["beta task"],
+        "count": 2,
+    },
+    {
+        "id": "remind-typo",
+        "say": ["remnd me to water plants tomorrow at 7am"],
+        "tasks": [
+            {"title": "water plants", "due_date": "+1d", "due_time": "07:00", "reminders": ["+1d 07:00"]}
+        ],
+        "count": 1,
+    },
+    {
+        "id": "have-i-got-anything-for",
+        "setup": [{"title": "wash the car"}, {"title": "car insurance"}, {"title": "buy milk"}],
+        "say": ["have i got anything for the car on my list?"],
+        "reply": {"contains": ["wash the car", "car insurance"], "excludes": ["buy milk"]},
+    },
+    {
         "id": "gibberish-keeps",
         "setup": [{"title": "buy milk"}],
         "say": ["zxcv bnm qwe"],

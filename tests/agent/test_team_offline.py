@@ -202,6 +202,16 @@ def test_team_agent_under_a_project_adds_to_it_and_under_a_task_adds_a_subtask(t
     assert books["parent_id"] == tools.by_title("move house")["id"]
 
 
+def test_team_agent_reads_a_possessive_without_its_apostrophe(tools):
+    """ "whats on toms plate" / "show priyas tasks": that person's tasks, as with "tom's"."""
+    tools.seed("renew the cert")["assignee"] = "tom@x.test"
+    tools.seed("water plants")
+    for line in ("whats on toms plate", "show toms tasks"):
+        reply = say(tools, line)
+        assert "renew the cert" in reply.text
+        assert "water plants" not in reply.text
+
+
 def test_team_agent_adds_a_project_task_and_clears_a_project_when_told_yes(tools):
     """ "new groceries task: oat milk" goes to the project it names; "clear the groceries list" asks
     (several tasks), then deletes that list's tasks and no others."""

@@ -784,6 +784,16 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
 
 def _list(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
     tasks = turn.tasks()
+    if intent.query is None and intent.ref:  # "what did I just add?": what was just spoken of
+        found = _targets(turn, intent, forced, prefer_completed=None)
+        if not found.tasks:
+            found = _targets(turn, replace(intent, ref="the last one I added"), None, prefer_completed=None)
+        if not found.tasks:
+            return _Result("You have no tasks yet.")
+        turn.focus(found.tasks)
+        one = found.tasks[0]
+        said = replies.details(one, turn.today) if len(found.tasks) == 1 else ""
+        return _Result(f"That was {replies.who(found.tasks)}{said}.", listed=found.tasks)
     if intent.query is None:
         return _Result(replies.unknown(intent.text))
     # Words left over after the filters name a tag, else they are searched for, never dropped.

@@ -227,6 +227,12 @@ def parse_create(core: str, today: dt.date) -> Intent | None:
     drafts = _parse_drafts(body, today, plural=plural) if body else []
     if (m.group("remind") or m.group("reminder")) and len(drafts) == 1:
         return _reminder(drafts[0], core, about=bool(m.group("about")))
+    if m.group("remind") and not drafts and body:  # "remind me 15 min before" / "... at 9am": of it
+        said, _ = extract_attributes(body, today)
+        if said.before is not None or said.at is not None:
+            changes = Changes(remind_before=said.before, remind_on=said.due, time=said.time)
+            changes.remind_at = said.at if said.before is None else None
+            return Intent("update", ref="it", changes=changes, text=core)
     return Intent("create", drafts=drafts, text=core)
 
 

@@ -369,6 +369,11 @@ def _clean_ref(ref: str) -> str:
     return ref
 
 
+def _said_which_way(m: re.Match[str]) -> bool:
+    """Whether a shift says its direction in words of its own ("later", "back", "earlier")."""
+    return bool(m.group("back") or m.group("back2"))
+
+
 def _shift(m: re.Match[str], particle: str | None) -> tuple[int, int]:
     """Days and minutes a "push X back 2 days" / "move X up half an hour" moves it by (one is 0):
     later unless it says earlier ("earlier", "forward", "up", also as the verb's particle)."""
@@ -395,12 +400,12 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
     verb, rest = m.group("verb").lower(), m.group("rest")
     shift: int | None = None
     minutes: int | None = None
-    if verb in _SHIFT_VERBS:
-        s = _SHIFT.search(rest)
-        if s and not re.search(r"\bin\s+$", rest[: s.start()], _F):
-            days, moved = _shift(s, m.group("particle"))
-            shift, minutes = days or None, moved or None
-            rest = rest[: s.start()] + " " + rest[s.end() :]
+    s = _SHIFT.search(rest)
+    shifts = s is not None and (verb in _SHIFT_VERBS or _said_which_way(s))  # "make X an hour later"
+    if s is not None and shifts and not re.search(r"\bin\s+$", rest[: s.start()], _F):
+        days, moved = _shift(s, m.group("particle"))
+        shift, minutes = days or None, moved or None
+        rest = rest[: s.start()] + " " + rest[s.end() :]
     attrs, ref = _target_after_to(rest, today) or extract_attributes(rest, today)
     if not attrs.priority and (_PRIORITY_FIELD.search(ref) or _TO_LEVEL.search(ref)):
         attrs.priority, ref = _bare_priority(ref)
@@ -476,6 +481,15 @@ def parse_statement(core: str, today: dt.date) -> Intent:
             re.sub(r"\b(?:due|done|finished|completed?|priority)\b", " ", tail, flags=_F)
         ):
             return _update_from_attrs(m.group("ref"), attrs, core, today)
+    shifted = _SHIFT.search(core)
+    if shifted and _said_which_way(shifted) and shifted.end() == len(core.rstrip(" .!")):
+        # "dentist 1 hour later": move it when there is one, else a task said so
+        days, minutes = _shift(shifted, None)
+        intent = _update_from_attrs(core[: shifted.start()], Attributes(), core, today, days or None)
+        assert intent.changes is not None
+        intent.changes.shift_minutes = minutes or None
+        intent.kind, intent.drafts = "maybe_update", [Draft(clean_title(core))]
+        return intent
     attrs, rest = extract_attributes(core, today)
     if attrs.any() and clean_title(rest):
         intent = _update_from_attrs(rest, attrs, core, today)

@@ -180,10 +180,14 @@ _PLURAL_PRONOUN = re.compile(
 )
 
 
+_POSITIONAL = re.compile(r"^(?:the\s+)?\d{1,3}(?:st|nd|rd|th)\s+(?:one|task|item|todo)$", _F)
+"""'the 2nd one' is a place in the last list, not the 2nd of the month."""
+
+
 def targeted(kind: IntentKind, ref: str, core: str, today: dt.date, *, default_status: str) -> Intent:
     """An intent acting on tasks named by ``ref``: a bulk selection ("all completed tasks") or a reference."""
     ref = ref.strip()
-    if not _PLURAL_PRONOUN.match(ref):
+    if not _PLURAL_PRONOUN.match(ref) and not _POSITIONAL.match(ref):
         query = parse_query(ref, today, default_status=default_status)
         filter_only = not query.words and (query.is_filtered() or query.status != default_status)
         if _BULK.search(ref) or filter_only:

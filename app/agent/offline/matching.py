@@ -163,11 +163,25 @@ def _content(text: str) -> list[str]:
     return list(_content_cached(text))
 
 
+_KINDRED = [
+    frozenset({"buy", "get", "grab", "purchase", "pick"}),
+    frozenset({"call", "phone", "ring"}),
+    frozenset({"email", "mail", "message", "text"}),
+    frozenset({"fix", "repair", "mend"}),
+    frozenset({"clean", "tidy"}),
+]
+"""Verbs people swap when they speak of a task ("I didn't get the milk" of "buy milk")."""
+_KIN = {word: group for group in _KINDRED for word in group}
+
+
 @functools.lru_cache(maxsize=8192)
 def _similarity(a: str, b: str) -> float:
-    """1 for the same stem, 0.9 for a prefix ("dent"/"dentist"), up to 0.9 for a close typo, else 0."""
+    """1 for the same stem, 0.9 for a prefix ("dent"/"dentist"), up to 0.9 for a close typo, 0.7 for
+    a kindred verb ("get"/"buy"), else 0."""
     if a == b:
         return 1.0
+    if b in _KIN.get(a, ()):
+        return 0.7
     if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
         return 0.9
     if min(len(a), len(b)) >= 4 and abs(len(a) - len(b)) <= 2:

@@ -177,8 +177,8 @@ _REOPEN = [
         _F,
     ),
     re.compile(
-        r"^(?:i|we)\s+(?:didn't|didnt|did\s+not|haven't|havent|have\s+not)\s+(?:actually\s+|really\s+)?"
-        r"(?P<ref>.+?)\s+(?:yet|after\s+all)[.!]*$",
+        r"^(?:i|we)\s+(?:didn't|didnt|did\s+not|haven't|havent|have\s+not)\s+(?:(?:actually|really)\s+"
+        r"(?P<ref2>.+?)(?:\s+(?:yet|after\s+all))?|(?P<ref>.+?)\s+(?:yet|after\s+all))[.!]*$",
         _F,
     ),
 ]
@@ -289,6 +289,8 @@ def _parse_intent(text: str, today: dt.date, *, expecting_answer: bool) -> Inten
         question = _status_question(core, today)
         if question:
             return question
+    if _JUST_ADDED.match(core):
+        return Intent("list", ref="them", text=core)
     if _NEXT_UP.match(core):
         return Intent("list", query=TaskQuery(status="pending"), text=core)
     for parser in (
@@ -318,7 +320,7 @@ def _parse_intent(text: str, today: dt.date, *, expecting_answer: bool) -> Inten
 _OF_IT = re.compile(
     r"^(?P<said>.+?)\s*(?:[,;]|\s-+|\.)\s*(?:so\s+|please\s+|pls\s+|just\s+|then\s+|go\s+ahead\s+and\s+|"
     r"(?:can|could)\s+you\s+)*(?P<verb>reopen|un-?complete|delete|remove|drop|cancel|complete|finish|"
-    r"mark|tick\s+off|check\s+off|cross\s+off)\s+(?:it|that|this)(?:\s+one)?"
+    r"mark|tick\s+off|check\s+off|cross\s+off|undo)\s+(?:it|that|this)(?:\s+one)?"
     r"(?P<after>\s+(?:as\s+)?(?:done|complete|completed|finished|not\s+done|undone|open|incomplete))?"
     r"(?:\s+(?:please|pls|too|then|for\s+me))*[.!?]*$",
     _F,
@@ -333,6 +335,8 @@ def _said_of_it(core: str, today: dt.date) -> Intent | None:
     if m is None:
         return None
     said = _parse_intent(m.group("said"), today, expecting_answer=False)
+    if m.group("verb").lower() == "undo":  # "I didn't get the milk after all, undo that": reopen it
+        return said if said.kind == "reopen" else None
     if said.kind not in _ACTS_ON_A_TASK or not said.ref.strip() or said.query is not None:
         return None
     command = f"{m.group('verb')} {said.ref.strip()}{m.group('after') or ''}"
@@ -358,6 +362,13 @@ _NEXT_UP = re.compile(
     r"what(?:'s|\s+is)\s+on\s+my\s+(?:plate|list|agenda)|what\s+do\s+i\s+have)$",
     _F,
 )
+_JUST_ADDED = re.compile(
+    r"^(?:what|which\s+(?:task|one|tasks))\s+(?:did|have)\s+(?:i|we|you)\s+(?:just\s+)?(?:add|added|create|created|"
+    r"put\s+(?:in|down|on)|make|made)(?:\s+(?:just\s+now|a\s+moment\s+ago|again))?$|"
+    r"^what\s+(?:was|were)\s+(?:that|those|the\s+last\s+(?:one|task|thing))(?:\s+again)?$",
+    _F,
+)
+"""'what did I just add?': the tasks just spoken of (else the newest), not a listing."""
 _YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|did\s+i|have\s+i|has|do\s+i\s+have)\b", _F)
 
 
@@ -388,8 +399,10 @@ def _parse_list(core: str, today: dt.date) -> Intent | None:
 
 
 _FOR_WHAT = re.compile(
-    r"^(?:anything|something|what(?:'s|\s+is)?\s+(?:there|on\s+(?:my|the)\s+(?:list|plate))|what\s+(?:do|did)\s+i\s+"
-    r"(?:have|get)|have\s+i\s+got\s+anything|do\s+i\s+have\s+anything)\s+(?:else\s+|left\s+|on\s+)?(?:for|about|on)\s+\w",
+    r"^(?:(?:i\s+)?(?:got|have|has)\s+(?:i\s+)?(?:got\s+)?(?:anything|something)|is\s+there\s+anything|any|anything|"
+    r"something|what(?:'s|\s+is)?\s+(?:there|on\s+(?:my|the)\s+(?:list|plate))|what\s+(?:do|did)\s+i\s+"
+    r"(?:have|get)|have\s+i\s+got\s+anything|do\s+i\s+have\s+anything)\s+(?:else\s+|left\s+|on\s+)?"
+    r"(?:for|about|on)\s+\w",
     _F,
 )
 """'anything for travel?', 'what do I have for work': a listing of what names that (a tag, a project,

@@ -111,7 +111,8 @@ _FILLER = re.compile(
     r"\b(?:show|list|display|view|see|get|give|print|tell|read|what's|whats|what\s+is|what\s+are|what|which|"
     r"when's|whens|when|"
     r"that's|it's|there's|i'm|i've|i'd|"
-    r"anything|any|do|does|did|i|i've|have|has|how|many|much|is|are|was|were|am|there|let|me|my|all|the|a|an|of|"
+    r"anything|something|any|do|does|did|i|i've|have|has|got|how|many|much|is|are|was|were|am|there|let|me|my|all|the|"
+    r"a|an|of|"
     r"tasks?|todos?|to-dos?|items?|things?|stuff|list|lists|ones?|please|everything|every|entire|whole|full|"
     r"else|still|now|currently|so\s+far|yet|due|on|for|in|with|that|which|priority|priorities|and|or|"
     r"agenda|plate|about|it|them|those|these|both|you|u|can|could|would|up|here|overview|status)\b",

@@ -59,6 +59,18 @@ _PATTERNS = [
 _UNDER = re.compile(_LEAD + r"(?P<items>.+?)\s+(?:under|beneath|below)\s+(?P<parent>.+)$", _F)
 """ADD X under Y, without the word "subtask": a subtask only when a task is called Y (the agent
 checks), so its reading as creation goes with it ("add check under the sink")."""
+_LISTED_UNDER = [
+    # "under move house add: book van, pack kitchen"
+    re.compile(
+        r"^(?:under|beneath|below|for)\s+(?P<parent>[^:,]+?)\s*,?\s*(?:please\s+)?(?:add|create|put|make)?\s*:\s*"
+        r"(?P<items>.+)$",
+        _F,
+    ),
+    # "plan trip needs: book hotel, rent car"
+    re.compile(r"^(?P<parent>[^:,]+?)\s+(?:needs|requires|involves|takes)\s*:\s*(?P<items>.+)$", _F),
+]
+"""Items listed for Y without the word "subtask": subtasks only when a task is called Y, else
+tasks of their own (a project called Y is the team parser's, before this)."""
 _PROPOSE_ITEMS = re.compile(
     r"^(?:(?:some|a\s+few|smaller|small|more|manageable|separate|several|its|the)\s+)*"
     r"(?:sub-?tasks?|steps?|parts?|pieces?|chunks?|tasks?|bits?|actions?)$",
@@ -102,6 +114,13 @@ def parse_subtasks(core: str, today: dt.date) -> Intent | None:
             said = core[under.start("items") :]  # "put X under Y by friday" adds "X under Y"
             otherwise = parse_create(core, today) or parse_create(f"add {said}", today)
             return Intent("subtasks", ref=clean_title(parent), drafts=drafts, text=core, otherwise=otherwise)
+    for pattern in _LISTED_UNDER:
+        listed = pattern.match(core)
+        drafts = parse_items(listed.group("items"), today) if listed else []
+        if listed and drafts and clean_title(listed.group("parent")):
+            otherwise = parse_create(f"add {listed.group('items')}", today)
+            parent = clean_title(listed.group("parent"))
+            return Intent("subtasks", ref=parent, drafts=drafts, text=core, otherwise=otherwise)
     for pattern in _BREAKDOWN:
         m = pattern.match(core)
         if m:

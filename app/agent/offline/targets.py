@@ -22,6 +22,11 @@ _SINGULAR = re.compile(
     r"the\s+same\s+(?:one|task)|(?:the\s+)?(?:task|one)\s+(?:i\s+)?just\s+(?:added|created|mentioned|made))$",
     re.IGNORECASE,
 )
+_LAST_ADDED = re.compile(
+    r"^(?:the\s+)?(?:last|latest|newest|most\s+recent)(?:\s+(?:one|task|thing|item))?\s+(?:that\s+)?(?:i|you|we)\s+"
+    r"(?:just\s+)?(?:added|created|made|put\s+(?:in|on)|wrote\s+down)$",
+    re.IGNORECASE,
+)
 _PLURAL = re.compile(
     r"^(?:them|those|these|both|all\s+of\s+them|both\s+of\s+them|them\s+all|all\s+(?:of\s+)?those|"
     r"all\s+(?:of\s+)?these|those\s+(?:tasks|ones|two|three)|these\s+(?:tasks|ones|two|three)|"
@@ -105,6 +110,8 @@ def resolve_targets(
             [t for t in tasks if matches(t, apply_words(query, tasks, search=True), today)], bulk=True
         )
     ref = reference.strip().strip(" .!?,").lower()
+    if _LAST_ADDED.match(ref) and tasks:  # "the last one I added": the newest task
+        return Targets([max(tasks, key=lambda t: str(t.get("created_at") or ""))])
     if _PLURAL.match(ref) or _SINGULAR.match(ref):
         ids = memory.focus or (memory.last_list if _PLURAL.match(ref) else [])
         found = [by_id[i] for i in ids if i in by_id]

@@ -463,8 +463,10 @@ def find_assignee_filter(text: str, people: People | None = None) -> tuple[str, 
         for pattern in (
             rf"^(?:what(?:'s|\s+is|\s+are)|whats)\s+(?P<who>{others})\s+(?:working\s+on|doing|up\s+to|busy\s+with|"
             r"handling|got|on)\b",
-            rf"^(?:show\s+(?:me\s+)?|list\s+|what\s+are\s+)?(?P<who>{others})(?:'s|’s)\s+(?:tasks|work|assignments|"
+            rf"^(?:show\s+(?:me\s+)?|list\s+|what\s+are\s+)?(?P<who>{others})(?:'s|’s|s)\s+(?:tasks|work|assignments|"
             r"list|to-?dos|jobs)\b",
+            rf"^(?:what(?:'s|\s+is|\s+are)|whats|show\s+(?:me\s+)?)\s+(?:on|in)\s+(?P<who>{others})(?:'s|’s|s)\s+"
+            r"(?:plate|list|desk|agenda|queue)\b",
             rf"^what\s+(?:does|has)\s+(?P<who>{others})\s+(?:got|have|has)(?:\s+(?:on|to\s+do))?\b",
         ):
             m = re.match(pattern, text, _F)
@@ -522,7 +524,7 @@ TEAM_WORDS = re.compile(
 PEOPLE_WORDS = re.compile(
     r"\b(?:assign\w*|unassign\w*|give|hand|pass|forward|let|have|get|make|take|remove|should|who|whose|who's|working|"
     r"doing|busy|did|has|have|had|done|activity|share|invite|is\s+for|are\s+for|responsible|owner|nobody|access)\b|@|"
-    r"['’]s\b",
+    r"['’]s\b|\w\s+(?:plate|desk|queue)\b|\ws\s+(?:tasks|work|assignments|to-?dos|jobs|list)\b",
     _F,
 )
 """Words without which a message names no person: only then are the members of projects looked up."""

@@ -32,7 +32,8 @@ _DISCOURSE = re.compile(
 # said alone, "never mind" is an answer, not a filler, so it is dropped only before something.
 _CHANGE_OF_MIND = re.compile(
     r"^(?:never\s*mind|nvm|on\s+second\s+thoughts?|scratch\s+that|forget\s+that|changed\s+my\s+mind)"
-    r"\s*[,;:.!-]+\s*(?=\S)",
+    r"(?:\s*[,;:.!-]+\s*(?=\S)|\s+(?=(?:just\s+)?(?:delete|remove|drop|cancel|make|move|change|mark|undo|add|set|"
+    r"put|rename|reopen|complete|keep|leave)\b))",
     re.IGNORECASE,
 )
 _TRAILING_POLITE = re.compile(

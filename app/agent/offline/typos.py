@@ -153,12 +153,20 @@ def closest(token: str, vocabulary: tuple[str, ...], *, min_length: int) -> str 
 
 
 def fix_keywords(text: str) -> str:
-    """Date and list words spelled nearly right ("tomorow", "wensday", "tsaks") as they are meant."""
+    """Date and list words spelled nearly right ("tomorow", "wensday", "tsaks") as they are meant,
+    and "reminde me" / "remnd me" as "remind me"."""
 
     def fix(m: re.Match[str]) -> str:
         return closest(m.group(0), _DATE_WORDS, min_length=4) or m.group(0)
 
+    remind = _REMIND_ME.match(text)
+    word = remind.group("w").lower() if remind else "remind"
+    if remind and word != "remind" and distance(word, "remind", 1) <= 1:
+        text = "remind" + text[remind.end("w") :]
     return TOKEN.sub(fix, text)
+
+
+_REMIND_ME = re.compile(r"^\s*(?P<w>[a-z]{5,7})(?=\s+me\b)", re.IGNORECASE)
 
 
 def fix_verb(text: str) -> str:
