@@ -1121,6 +1121,8 @@ def _update_args(
         due = base + dt.timedelta(days=changes.shift_days)
     if changes.shift_minutes:
         due, at = _shifted_time(task, changes.shift_minutes, due or _day(task, today))
+    if changes.bare_clock:
+        at = _nearest_clock(changes.bare_clock, task.get("due_time"))
     if due is not None and due.isoformat() != str(task.get("due_date") or "")[:10]:
         args["due_date"] = due.isoformat()
         said.append(f"now due {describe_date(due, today)}")
@@ -1166,6 +1168,21 @@ def _update_args(
         args["parent_id"] = None
         said.append("now a task of its own")
     return args, said
+
+
+def _nearest_clock(said: str, current: object) -> str:
+    """ "push it to 7" (``said`` "7:00"): 07:00 or 19:00, whichever is nearer the task's own time;
+    without one, 1-6 o'clock is afternoon and 7-11 morning (12 is noon)."""
+    hour, minute = (int(part) for part in said.split(":"))
+    morning, afternoon = hour % 12 * 60 + minute, (hour % 12 + 12) * 60 + minute
+    if current:
+        now = dt.time.fromisoformat(str(current)[:5])
+        mine = now.hour * 60 + now.minute
+        pick = morning if abs(morning - mine) <= abs(afternoon - mine) else afternoon
+    else:
+        pick = afternoon if 1 <= hour <= 6 or hour == 12 else morning
+    pick = 12 * 60 + minute if hour == 12 and not current else pick
+    return f"{pick // 60:02d}:{pick % 60:02d}"
 
 
 def _shifted_time(task: TaskDict, minutes: int, day: dt.date) -> tuple[dt.date, str]:

@@ -103,8 +103,8 @@ _TAG_REMOVE = [
         _F,
     ),
     re.compile(
-        r"^(?:remove|delete|drop|take\s+off|strip|clear)\s+(?:the\s+)?#?(?P<tags>[\w-]+)\s+(?:tag|label)\s+"
-        r"(?:from|off|on)\s+(?P<ref>.+)$",
+        r"^(?:remove|delete|drop|take\s+off|take|strip|clear|get\s+rid\s+of)\s+(?:the\s+)?#?(?P<tags>[\w-]+)\s+"
+        r"(?:tag|label)\s+(?:from|off|on|of)\s+(?:of\s+)?(?P<ref>.+)$",
         _F,
     ),
     re.compile(r"^(?:remove|delete|drop|take)\s+(?P<tags>#[\w-]+)\s+(?:from|off)\s+(?P<ref>.+)$", _F),
@@ -369,6 +369,11 @@ def _clean_ref(ref: str) -> str:
     return ref
 
 
+_BARE_CLOCK = re.compile(
+    r"^(?P<ref>.+?)\s+(?:to|till|until)\s+(?P<h>1[0-2]|[1-9])(?::(?P<m>[0-5]\d))?(?:\s+o'?\s*clock)?$", _F
+)
+
+
 def _said_which_way(m: re.Match[str]) -> bool:
     """Whether a shift says its direction in words of its own ("later", "back", "earlier")."""
     return bool(m.group("back") or m.group("back2"))
@@ -406,6 +411,10 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
         days, moved = _shift(s, m.group("particle"))
         shift, minutes = days or None, moved or None
         rest = rest[: s.start()] + " " + rest[s.end() :]
+    bare = _BARE_CLOCK.match(rest) if verb in _SHIFT_VERBS and shift is None and minutes is None else None
+    if bare:  # "push it to 7": the hour nearest the task's own time (the agent knows it)
+        said = f"{bare.group('h')}:{bare.group('m') or '00'}"
+        return _update(bare.group("ref"), Changes(bare_clock=said), core, today)
     attrs, ref = _target_after_to(rest, today) or extract_attributes(rest, today)
     if not attrs.priority and (_PRIORITY_FIELD.search(ref) or _TO_LEVEL.search(ref)):
         attrs.priority, ref = _bare_priority(ref)

@@ -78,6 +78,8 @@ class Changes:
         clear_due: remove the due date.
         shift_days: move the due date by this many days (from the current one, else today).
         shift_minutes: move the due time by this many minutes (the date too, past midnight).
+        bare_clock: a time said without am/pm ("push it to 7"), ``H:MM`` with H 1-12: the one of
+            the two nearest the task's own time (without one, 1-6 are afternoon, 7-11 morning).
         tags_add: tags to add.
         tags_remove: tags to remove ("*" removes all).
         recurrence: new repeat rule.
@@ -100,6 +102,7 @@ class Changes:
     clear_due: bool = False
     shift_days: int | None = None
     shift_minutes: int | None = None
+    bare_clock: str | None = None
     tags_add: list[str] = field(default_factory=list)
     tags_remove: list[str] = field(default_factory=list)
     recurrence: str | None = None
@@ -129,6 +132,7 @@ class Changes:
                 self.clear_due,
                 self.shift_days,
                 self.shift_minutes,
+                self.bare_clock,
                 self.tags_add,
                 self.tags_remove,
                 self.recurrence,

@@ -284,8 +284,8 @@ def resolve_reference(
     if not cleaned:
         return Resolution("none")
     whole = _pick(score_tasks(cleaned, tasks), prefer_completed)
-    if whole.status == "one" and _strong(cleaned, whole.tasks[0]):
-        return whole
+    if whole.status == "one" and _strong(cleaned, whole.tasks[0]) and _said_all(cleaned, whole.tasks[0]):
+        return whole  # "buy salt and pepper" is that one task; "book the vet and buy dog food" two
     parts = [clean_reference(p) for p in _SPLIT.split(cleaned)]
     parts = [p for p in parts if p]
     if len(parts) >= 2:
@@ -300,6 +300,11 @@ def resolve_reference(
         else:
             return Resolution("one", chosen)
     return whole
+
+
+def _said_all(reference: str, task: TaskDict) -> bool:
+    """Whether every word of ``reference`` is in the task's title (nothing more was named)."""
+    return _score(reference, str(task.get("title") or "")).query_cov >= 0.999
 
 
 def _strong(reference: str, task: TaskDict) -> bool:

@@ -488,8 +488,8 @@ def find_assignee_filter(text: str, people: People | None = None) -> tuple[str, 
 
 
 _COMPOUND = re.compile(
-    r"\s*(?:,\s*)?\b(?:and|then|and\s+then|,)\s+(?=(?:please\s+)?(?:assign|re-?assign|give|hand|unassign|move|put|file|"
-    r"share|comment|let|have)\b)",
+    r"\s*(?:,\s*)?\b(?:and|then|and\s+then|,)\s+(?=(?:please\s+)?(?:(?:assign|re-?assign|give|hand|unassign|share|"
+    r"comment|let|have)\b|(?:move|put|file)\b.*\s(?:to|into|in|under|on|onto)\s))",
     _F,
 )
 
