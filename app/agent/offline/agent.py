@@ -20,7 +20,7 @@ from app.agent.offline.dates import clock_offsets, describe_date
 from app.agent.offline.intents import Changes, Intent, IntentKind
 from app.agent.offline.parse import parse_intent
 from app.agent.offline.queries import TaskQuery, listing_words, matches
-from app.agent.offline.targets import Targets, apply_words, positions, resolve_targets
+from app.agent.offline.targets import Targets, apply_words, newest, positions, resolve_targets
 from app.agent.offline.text import squash, strip_discourse
 from app.agent.offline.typos import fix_keywords
 from app.agent.types import AgentReply, AgentTurn, ToolCaller, ToolError
@@ -785,15 +785,14 @@ def _create(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -
 def _list(turn: _Turn, intent: Intent, forced: list[TaskDict] | None = None) -> _Result:
     tasks = turn.tasks()
     if intent.query is None and intent.ref:  # "what did I just add?": what was just spoken of
-        found = _targets(turn, intent, forced, prefer_completed=None)
-        if not found.tasks:
-            found = _targets(turn, replace(intent, ref="the last one I added"), None, prefer_completed=None)
-        if not found.tasks:
+        spoken = _targets(turn, intent, forced, prefer_completed=None).tasks
+        latest = newest(tasks)
+        spoken = spoken or ([latest] if latest is not None else [])
+        if not spoken:
             return _Result("You have no tasks yet.")
-        turn.focus(found.tasks)
-        one = found.tasks[0]
-        said = replies.details(one, turn.today) if len(found.tasks) == 1 else ""
-        return _Result(f"That was {replies.who(found.tasks)}{said}.", listed=found.tasks)
+        turn.focus(spoken)
+        said = replies.details(spoken[0], turn.today) if len(spoken) == 1 else ""
+        return _Result(f"That was {replies.who(spoken)}{said}.", listed=spoken)
     if intent.query is None:
         return _Result(replies.unknown(intent.text))
     # Words left over after the filters name a tag, else they are searched for, never dropped.
@@ -1181,7 +1180,6 @@ def _nearest_clock(said: str, current: object) -> str:
         pick = morning if abs(morning - mine) <= abs(afternoon - mine) else afternoon
     else:
         pick = afternoon if 1 <= hour <= 6 or hour == 12 else morning
-    pick = 12 * 60 + minute if hour == 12 and not current else pick
     return f"{pick // 60:02d}:{pick % 60:02d}"
 
 

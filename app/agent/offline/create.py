@@ -230,8 +230,10 @@ def parse_create(core: str, today: dt.date) -> Intent | None:
     if m.group("remind") and not drafts and body:  # "remind me 15 min before" / "... at 9am": of it
         said, _ = extract_attributes(body, today)
         if said.before is not None or said.at is not None:
-            changes = Changes(remind_before=said.before, remind_on=said.due, time=said.time)
-            changes.remind_at = said.at if said.before is None else None
+            remind_at = said.at if said.before is None else None
+            changes = Changes(
+                remind_before=said.before, remind_on=said.due, time=said.time, remind_at=remind_at
+            )
             return Intent("update", ref="it", changes=changes, text=core)
     return Intent("create", drafts=drafts, text=core)
 

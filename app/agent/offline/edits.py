@@ -341,13 +341,19 @@ def _update(ref: str, changes: Changes, core: str, today: dt.date) -> Intent:
 
 
 def _update_from_attrs(
-    ref: str, attrs: Attributes, core: str, today: dt.date, shift: int | None = None
+    ref: str,
+    attrs: Attributes,
+    core: str,
+    today: dt.date,
+    shift: int | None = None,
+    minutes: int | None = None,
 ) -> Intent:
     changes = Changes(
         priority=attrs.priority,
         due=attrs.due,
         clear_due=attrs.clear_due,
         shift_days=shift,
+        shift_minutes=minutes,
         tags_add=attrs.tags,
         recurrence=attrs.recurrence,
         clear_recurrence=attrs.clear_recurrence,
@@ -405,9 +411,12 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
     verb, rest = m.group("verb").lower(), m.group("rest")
     shift: int | None = None
     minutes: int | None = None
-    s = _SHIFT.search(rest)
-    shifts = s is not None and (verb in _SHIFT_VERBS or _said_which_way(s))  # "make X an hour later"
-    if s is not None and shifts and not re.search(r"\bin\s+$", rest[: s.start()], _F):
+    s = _SHIFT.search(rest)  # "push X back a day"; with a direction of its own, "make X an hour later"
+    if (
+        s is not None
+        and (verb in _SHIFT_VERBS or _said_which_way(s))
+        and not re.search(r"\bin\s+$", rest[: s.start()], _F)
+    ):
         days, moved = _shift(s, m.group("particle"))
         shift, minutes = days or None, moved or None
         rest = rest[: s.start()] + " " + rest[s.end() :]
@@ -426,8 +435,7 @@ def parse_update(core: str, today: dt.date) -> Intent | None:
         shift = 1
     if not attrs.any() and shift is None and minutes is None and not (attrs.time and clean_title(ref)):
         return None
-    intent = _update_from_attrs(ref, attrs, core, today, shift)
-    intent.changes.shift_minutes = minutes
+    intent = _update_from_attrs(ref, attrs, core, today, shift, minutes)
     if verb in {"schedule", "plan", "put"} and intent.query is None:
         intent.kind = "maybe_update"
         intent.drafts = [
@@ -494,9 +502,9 @@ def parse_statement(core: str, today: dt.date) -> Intent:
     if shifted and _said_which_way(shifted) and shifted.end() == len(core.rstrip(" .!")):
         # "dentist 1 hour later": move it when there is one, else a task said so
         days, minutes = _shift(shifted, None)
-        intent = _update_from_attrs(core[: shifted.start()], Attributes(), core, today, days or None)
-        assert intent.changes is not None
-        intent.changes.shift_minutes = minutes or None
+        intent = _update_from_attrs(
+            core[: shifted.start()], Attributes(), core, today, days or None, minutes or None
+        )
         intent.kind, intent.drafts = "maybe_update", [Draft(clean_title(core))]
         return intent
     attrs, rest = extract_attributes(core, today)

@@ -284,7 +284,7 @@ def resolve_reference(
     if not cleaned:
         return Resolution("none")
     whole = _pick(score_tasks(cleaned, tasks), prefer_completed)
-    if whole.status == "one" and _strong(cleaned, whole.tasks[0]) and _said_all(cleaned, whole.tasks[0]):
+    if whole.status == "one" and _names_just(cleaned, whole.tasks[0]):
         return whole  # "buy salt and pepper" is that one task; "book the vet and buy dog food" two
     parts = [clean_reference(p) for p in _SPLIT.split(cleaned)]
     parts = [p for p in parts if p]
@@ -302,9 +302,11 @@ def resolve_reference(
     return whole
 
 
-def _said_all(reference: str, task: TaskDict) -> bool:
-    """Whether every word of ``reference`` is in the task's title (nothing more was named)."""
-    return _score(reference, str(task.get("title") or "")).query_cov >= 0.999
+def _names_just(reference: str, task: TaskDict) -> bool:
+    """Whether ``reference`` names ``task`` and nothing more: :func:`_strong`, with every word of
+    the reference in the title."""
+    score = _score(reference, str(task.get("title") or ""))
+    return score.exact or (score.title_cov >= 0.999 and score.query_cov >= 0.999)
 
 
 def _strong(reference: str, task: TaskDict) -> bool:

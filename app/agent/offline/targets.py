@@ -85,6 +85,11 @@ def positions(reference: str) -> list[int] | None:
     return found or None
 
 
+def newest(tasks: list[TaskDict]) -> TaskDict | None:
+    """The task made last, or None when there are none."""
+    return max(tasks, key=lambda t: str(t.get("created_at") or ""), default=None)
+
+
 def resolve_targets(
     reference: str,
     query: TaskQuery | None,
@@ -110,8 +115,9 @@ def resolve_targets(
             [t for t in tasks if matches(t, apply_words(query, tasks, search=True), today)], bulk=True
         )
     ref = reference.strip().strip(" .!?,").lower()
-    if _LAST_ADDED.match(ref) and tasks:  # "the last one I added": the newest task
-        return Targets([max(tasks, key=lambda t: str(t.get("created_at") or ""))])
+    latest = newest(tasks) if _LAST_ADDED.match(ref) else None
+    if latest is not None:  # "the last one I added"
+        return Targets([latest])
     if _PLURAL.match(ref) or _SINGULAR.match(ref):
         ids = memory.focus or (memory.last_list if _PLURAL.match(ref) else [])
         found = [by_id[i] for i in ids if i in by_id]
